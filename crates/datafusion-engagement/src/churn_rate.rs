@@ -1,0 +1,57 @@
+//! `churn_rate(active_at_start, active_at_end)`: the share of customers lost over a period.
+
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::{AggregateUDF, Documentation};
+
+use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::lifecycle::{LifecycleRule, coerce_lifecycle_args};
+use crate::common::tally::{TallyDefinition, tally_udaf};
+
+/// 100 × customers active at start but not at end / customers active at start.
+#[derive(Debug)]
+pub(crate) struct ChurnRate;
+
+impl TallyDefinition for ChurnRate {
+    const NAME: &'static str = "churn_rate";
+    const COUNT_NAME: &'static str = "customers_at_start";
+    const SUM_NAMES: &'static [&'static str] = &["churned"];
+    const COLUMN_ARGS: usize = 2;
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
+    type Rule = LifecycleRule;
+
+    fn documentation() -> &'static Documentation {
+        static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+            Documentation::builder(
+                DOC_SECTION_ENGAGEMENT,
+                "Churn rate: the percentage of customers active at the start of the period who \
+                 are not active at its end, 100 × count(start AND NOT end) / count(start), a DOUBLE \
+                 from 0 to 100. Rows with either input NULL are skipped; a group with no customer \
+                 active at start gives NULL.",
+                "churn_rate(active_at_start, active_at_end)",
+            )
+            .with_sql_example("```sql\nSELECT plan, churn_rate(active_at_start, active_at_end) AS churn\nFROM customers\nGROUP BY plan;\n```")
+            .with_argument("active_at_start", "BOOLEAN: the customer was active when the period began.")
+            .with_argument("active_at_end", "BOOLEAN: the customer was active when the period ended.")
+            .with_related_udf("retention_rate")
+            .build()
+        });
+        &DOCUMENTATION
+    }
+
+    fn coerce_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_lifecycle_args(Self::NAME, arg_types)
+    }
+
+    fn rule(_constants: &[Option<ScalarValue>]) -> Result<LifecycleRule> {
+        Ok(LifecycleRule { counted_when_active_at_end: false })
+    }
+}
+
+/// The `churn_rate` aggregate function.
+pub fn churn_rate_udaf() -> Arc<AggregateUDF> {
+    tally_udaf::<ChurnRate>()
+}

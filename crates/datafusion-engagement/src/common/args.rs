@@ -1,0 +1,166 @@
+//! Argument checking shared by every function: type families, constant arguments and the
+//! refusal of `DISTINCT` where it has no meaning.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::arrow::record_batch::RecordBatchOptions;
+use datafusion::common::{ScalarValue, plan_err};
+use datafusion::error::Result;
+use datafusion::logical_expr::ColumnarValue;
+use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::utils::collect_columns;
+use datafusion::prelude::Expr;
+
+/// Fails unless the call has between `min` and `max` arguments.
+pub(crate) fn check_arg_count(
+    function: &str,
+    arg_types: &[DataType],
+    min: usize,
+    max: usize,
+    usage: &str,
+) -> Result<()> {
+    let n = arg_types.len();
+    if n < min || n > max {
+        let expected = if min == max {
+            format!("{min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return plan_err!(
+            "{function} takes {expected} argument(s) but was called with {n}; usage: {usage}"
+        );
+    }
+    Ok(())
+}
+
+/// Coerces a numeric score argument (any integer, floating point or DECIMAL type, or NULL)
+/// to Float64, the type the score kernels read.
+pub(crate) fn coerce_numeric(function: &str, argument: &str, data_type: &DataType) -> Result<DataType> {
+    if data_type.is_numeric() || data_type.is_null() {
+        return Ok(DataType::Float64);
+    }
+    if let DataType::Dictionary(_, value_type) = data_type
+        && value_type.is_numeric()
+    {
+        return Ok(DataType::Float64);
+    }
+    plan_err!(
+        "{function}: {argument} must be a number (integer, floating point or DECIMAL), got {data_type}"
+    )
+}
+
+/// Coerces a BOOLEAN argument (NULL is accepted as a BOOLEAN NULL).
+pub(crate) fn coerce_boolean(function: &str, argument: &str, data_type: &DataType) -> Result<DataType> {
+    match data_type {
+        DataType::Boolean | DataType::Null => Ok(DataType::Boolean),
+        other => plan_err!("{function}: {argument} must be BOOLEAN, got {other}"),
+    }
+}
+
+/// True for the string types every function accepts for names and ids.
+pub(crate) fn is_string_type(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, value_type) => is_string_type(value_type),
+        _ => false,
+    }
+}
+
+/// Accepts a string argument as it is (Utf8, LargeUtf8, Utf8View or a dictionary of them);
+/// NULL becomes Utf8.
+pub(crate) fn coerce_string(function: &str, argument: &str, data_type: &DataType) -> Result<DataType> {
+    if is_string_type(data_type) {
+        Ok(data_type.clone())
+    } else if data_type.is_null() {
+        Ok(DataType::Utf8)
+    } else {
+        plan_err!(
+            "{function}: {argument} must be a string (Utf8, LargeUtf8, Utf8View or a dictionary of strings), got {data_type}"
+        )
+    }
+}
+
+/// Reads a constant argument from the physical expression when an accumulator is created.
+///
+/// The argument must not reference any column; it is evaluated once here. Returns `None` when
+/// the call has fewer arguments than `index + 1`.
+pub(crate) fn constant_argument(
+    function: &str,
+    argument: &str,
+    exprs: &[Arc<dyn PhysicalExpr>],
+    index: usize,
+) -> Result<Option<ScalarValue>> {
+    let Some(expr) = exprs.get(index) else {
+        return Ok(None);
+    };
+    if !collect_columns(expr).is_empty() {
+        return plan_err!(
+            "{function}: {argument} must be a constant, got the column expression {expr}"
+        );
+    }
+    let one_row = RecordBatch::try_new_with_options(
+        Arc::new(Schema::empty()),
+        vec![],
+        &RecordBatchOptions::new().with_row_count(Some(1)),
+    )?;
+    match expr.evaluate(&one_row)? {
+        ColumnarValue::Scalar(value) => Ok(Some(value)),
+        ColumnarValue::Array(array) => Ok(Some(ScalarValue::try_from_array(&array, 0)?)),
+    }
+}
+
+/// The logical-plan side of the same rule: run from `AggregateUDFImpl::simplify`, before
+/// DataFusion rewrites `f(DISTINCT x)` into a GROUP BY, so that an unsupported `DISTINCT` or a
+/// non-constant argument is a planning error, and constant arguments are validated early.
+pub(crate) fn check_logical_call(
+    function: &str,
+    aggregate: &AggregateFunction,
+    allow_distinct: bool,
+    constant_args: &[(usize, &str)],
+) -> Result<Vec<Option<ScalarValue>>> {
+    if aggregate.params.distinct && !allow_distinct {
+        return plan_err!(
+            "{function} does not support DISTINCT: every row is one observation of the metric; \
+             remove DISTINCT or de-duplicate the rows in a subquery"
+        );
+    }
+    constant_args
+        .iter()
+        .map(|&(index, argument)| match aggregate.params.args.get(index) {
+            None => Ok(None),
+            Some(Expr::Literal(value, _)) => Ok(Some(value.clone())),
+            Some(other) => plan_err!(
+                "{function}: {argument} must be a constant, got the expression {other}"
+            ),
+        })
+        .collect()
+}
+
+/// The physical-plan side of the `DISTINCT` rule, for plans built without the optimizer.
+pub(crate) fn check_distinct(function: &str, is_distinct: bool, allow_distinct: bool) -> Result<()> {
+    if is_distinct && !allow_distinct {
+        return plan_err!(
+            "{function} does not support DISTINCT: every row is one observation of the metric; \
+             remove DISTINCT or de-duplicate the rows in a subquery"
+        );
+    }
+    Ok(())
+}
+
+/// Reads a whole-number constant such as `max_score`.
+pub(crate) fn integer_constant(function: &str, argument: &str, value: &ScalarValue) -> Result<Option<i64>> {
+    if value.is_null() {
+        return plan_err!("{function}: {argument} must not be NULL");
+    }
+    let as_f64 = value.cast_to(&DataType::Float64).ok().and_then(|v| match v {
+        ScalarValue::Float64(v) => v,
+        _ => None,
+    });
+    match as_f64 {
+        Some(v) if v.fract() == 0.0 && v.is_finite() && v.abs() < 1e15 => Ok(Some(v as i64)),
+        _ => plan_err!("{function}: {argument} must be a whole number, got {value}"),
+    }
+}

@@ -1,0 +1,92 @@
+//! Scalar functions that label a number: engagement_tier and nps_group.
+
+use std::fmt::Debug;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
+use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+
+use super::args::{check_arg_count, coerce_numeric};
+
+/// One labelling function: its name, documentation and the label of a value.
+pub(crate) trait Labeler: Debug + Send + Sync + 'static {
+    const NAME: &'static str;
+    const USAGE: &'static str;
+    fn documentation() -> &'static Documentation;
+    /// The label of a (non-NULL) value, or an error naming the function, value and what is valid.
+    fn label(value: f64) -> Result<&'static str>;
+}
+
+/// A new scalar function for a [`Labeler`].
+pub(crate) fn label_udf<L: Labeler>() -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::from(LabelFunction::<L> {
+        signature: Signature::user_defined(Volatility::Immutable),
+        labeler: PhantomData,
+    }))
+}
+
+#[derive(Debug)]
+struct LabelFunction<L> {
+    signature: Signature,
+    labeler: PhantomData<L>,
+}
+
+impl<L> PartialEq for LabelFunction<L> {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+impl<L> Eq for LabelFunction<L> {}
+impl<L: Labeler> Hash for LabelFunction<L> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        L::NAME.hash(state);
+    }
+}
+
+impl<L: Labeler> ScalarUDFImpl for LabelFunction<L> {
+    fn name(&self) -> &str {
+        L::NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        check_arg_count(L::NAME, arg_types, 1, 1, L::USAGE)?;
+        Ok(vec![coerce_numeric(L::NAME, "score", &arg_types[0])?])
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        match &args.args[0] {
+            ColumnarValue::Scalar(value) => {
+                let labelled = label_array::<L>(&value.to_array()?)?;
+                Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&labelled, 0)?))
+            }
+            ColumnarValue::Array(values) => Ok(ColumnarValue::Array(label_array::<L>(values)?)),
+        }
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        Some(L::documentation())
+    }
+}
+
+fn label_array<L: Labeler>(values: &ArrayRef) -> Result<ArrayRef> {
+    let values = values.as_primitive::<Float64Type>();
+    let labels = (0..values.len())
+        .map(|i| values.is_valid(i).then(|| L::label(values.value(i))).transpose())
+        .collect::<Result<StringArray>>()?;
+    Ok(Arc::new(labels))
+}

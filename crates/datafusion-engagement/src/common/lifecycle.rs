@@ -1,0 +1,47 @@
+//! churn_rate and retention_rate: one pass over (active_at_start, active_at_end) pairs.
+
+use datafusion::arrow::array::{ArrayRef, AsArray};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::error::Result;
+
+use super::args::{check_arg_count, coerce_boolean};
+use super::rows::SelectedRows;
+use super::tally::{Tally, TallyRule};
+
+/// Counts customers active at the start of the period and, among them, those whose
+/// `active_at_end` equals `counted_when_active_at_end` (false: churned, true: retained).
+#[derive(Debug)]
+pub(crate) struct LifecycleRule {
+    pub counted_when_active_at_end: bool,
+}
+
+impl TallyRule for LifecycleRule {
+    fn for_each_contribution(
+        &self,
+        inputs: &[ArrayRef],
+        rows: &SelectedRows,
+        mut add: impl FnMut(usize, Tally),
+    ) -> Result<()> {
+        let (at_start, at_end) = (inputs[0].as_boolean().values(), inputs[1].as_boolean().values());
+        rows.for_each(|row| {
+            if at_start.value(row) {
+                let counted = at_end.value(row) == self.counted_when_active_at_end;
+                add(row, Tally::row(counted as u8 as f64, 0.0))
+            }
+        });
+        Ok(())
+    }
+
+    fn value(&self, tally: &Tally) -> Option<f64> {
+        (tally.count > 0).then(|| 100.0 * tally.sums[0] / tally.count as f64)
+    }
+}
+
+/// Argument types of `f(active_at_start, active_at_end)`.
+pub(crate) fn coerce_lifecycle_args(function: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    check_arg_count(function, arg_types, 2, 2, &format!("{function}(active_at_start, active_at_end)"))?;
+    Ok(vec![
+        coerce_boolean(function, "active_at_start", &arg_types[0])?,
+        coerce_boolean(function, "active_at_end", &arg_types[1])?,
+    ])
+}

@@ -1,0 +1,53 @@
+//! Which rows of a batch an aggregate reads: those where every input is non-NULL and the
+//! `FILTER (WHERE …)` clause, if any, is true.
+
+use datafusion::arrow::array::{Array, BooleanArray};
+use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer};
+
+/// The rows to read, computed once per batch with bitmap operations so the per-row loops of
+/// the kernels stay free of NULL and filter checks.
+pub(crate) enum SelectedRows {
+    /// Every row of the batch.
+    All(usize),
+    /// Only the set bits.
+    Some(BooleanBuffer),
+}
+
+impl SelectedRows {
+    pub(crate) fn new(len: usize, inputs: &[&dyn Array], filter: Option<&BooleanArray>) -> Self {
+        let mut selection: Option<NullBuffer> = None;
+        for input in inputs {
+            selection = NullBuffer::union(selection.as_ref(), input.logical_nulls().as_ref());
+        }
+        if let Some(filter) = filter {
+            // A NULL filter value means the row is not selected, like false.
+            let passes = match filter.nulls() {
+                Some(nulls) => filter.values() & nulls.inner(),
+                None => filter.values().clone(),
+            };
+            selection = NullBuffer::union(selection.as_ref(), Some(&NullBuffer::new(passes)));
+        }
+        match selection {
+            Some(selection) if selection.null_count() > 0 => Self::Some(selection.into_inner()),
+            _ => Self::All(len),
+        }
+    }
+
+    /// Calls `f` with the index of every selected row, in order.
+    #[inline]
+    pub(crate) fn for_each(&self, mut f: impl FnMut(usize)) {
+        match self {
+            Self::All(len) => (0..*len).for_each(f),
+            Self::Some(bits) => bits.set_indices().for_each(&mut f),
+        }
+    }
+
+    /// Calls `f` with the index of every selected row until it fails.
+    #[inline]
+    pub(crate) fn try_for_each<E>(&self, f: impl FnMut(usize) -> Result<(), E>) -> Result<(), E> {
+        match self {
+            Self::All(len) => (0..*len).try_for_each(f),
+            Self::Some(bits) => bits.set_indices().try_for_each(f),
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Survey scores: the scales nps, csat and ces read and their validation.
+
+use datafusion::arrow::array::{ArrayRef, AsArray};
+use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::common::{ScalarValue, exec_err, plan_err};
+use datafusion::error::Result;
+
+use super::args::{check_arg_count, coerce_numeric, integer_constant};
+use super::rows::SelectedRows;
+
+/// The valid whole-number answers of a survey question.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ScoreScale {
+    pub min: f64,
+    pub max: f64,
+}
+
+/// The 0–10 "how likely are you to recommend us" question of the Net Promoter Score.
+pub(crate) const NPS_SCALE: ScoreScale = ScoreScale { min: 0.0, max: 10.0 };
+/// NPS answers from this score up are promoters.
+pub(crate) const NPS_PROMOTER_FROM: f64 = 9.0;
+/// NPS answers up to this score are detractors.
+pub(crate) const NPS_DETRACTOR_UP_TO: f64 = 6.0;
+
+impl ScoreScale {
+    /// Checks one score, naming the function, the value and the valid range on failure.
+    #[inline]
+    pub(crate) fn check(&self, function: &str, score: f64) -> Result<f64> {
+        // Written so that NaN fails every comparison and lands in the error branch.
+        if score >= self.min && score <= self.max && score.fract() == 0.0 {
+            Ok(score)
+        } else {
+            exec_err!(
+                "{function}: score {score} is not valid: expected a whole number from {} to {}",
+                self.min,
+                self.max
+            )
+        }
+    }
+}
+
+/// Calls `f(row, score)` for every selected row of the (Float64) score column, failing on the
+/// first score outside `scale`.
+#[inline]
+pub(crate) fn for_each_score(
+    function: &str,
+    scale: &ScoreScale,
+    scores: &ArrayRef,
+    rows: &SelectedRows,
+    mut f: impl FnMut(usize, f64),
+) -> Result<()> {
+    let scores = scores.as_primitive::<Float64Type>().values();
+    rows.try_for_each(|row| {
+        f(row, scale.check(function, scores[row])?);
+        Ok(())
+    })
+}
+
+/// Argument types of `f(score [, max_score])`.
+pub(crate) fn coerce_score_args(function: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    let usage = format!("{function}(score [, max_score])");
+    check_arg_count(function, arg_types, 1, 2, &usage)?;
+    let mut coerced = vec![coerce_numeric(function, "score", &arg_types[0])?];
+    if let Some(max_score) = arg_types.get(1) {
+        if !max_score.is_integer() {
+            return plan_err!("{function}: max_score must be a whole-number constant, got type {max_score}");
+        }
+        coerced.push(DataType::Int64);
+    }
+    Ok(coerced)
+}
+
+/// Reads the optional constant `max_score` argument: at least 2, so a scale has a top-2 box.
+pub(crate) fn max_score(function: &str, constant: Option<&ScalarValue>, default: i64) -> Result<f64> {
+    let Some(value) = constant else {
+        return Ok(default as f64);
+    };
+    match integer_constant(function, "max_score", value)? {
+        Some(max) if (2..=1_000_000).contains(&max) => Ok(max as f64),
+        _ => plan_err!("{function}: max_score must be a whole number from 2 to 1000000, got {value}"),
+    }
+}

@@ -1,0 +1,57 @@
+//! Reading string columns of every Arrow string type: Utf8, LargeUtf8, Utf8View and
+//! dictionaries of them.
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArrayType};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::internal_err;
+use datafusion::error::Result;
+
+use super::rows::SelectedRows;
+
+/// Calls `f(row, lookup(value))` for every selected row of a string column.
+///
+/// For a dictionary, `lookup` runs once per distinct dictionary value rather than once per row,
+/// which is what makes dictionary-encoded event names cheap.
+pub(crate) fn for_each_string<T: Copy + Default>(
+    strings: &ArrayRef,
+    rows: &SelectedRows,
+    mut lookup: impl FnMut(&str) -> T,
+    mut f: impl FnMut(usize, T),
+) -> Result<()> {
+    let DataType::Dictionary(_, _) = strings.data_type() else {
+        return for_each_plain_string(strings, rows, lookup, f);
+    };
+    let dictionary = strings.as_any_dictionary();
+    let values = dictionary.values();
+    let mut mapped = vec![T::default(); values.len()];
+    let valid_values = SelectedRows::new(values.len(), &[values.as_ref()], None);
+    for_each_plain_string(values, &valid_values, &mut lookup, |value, result| mapped[value] = result)?;
+    let keys = dictionary.normalized_keys();
+    rows.for_each(|row| f(row, mapped[keys[row]]));
+    Ok(())
+}
+
+/// [`for_each_string`] for the non-dictionary string types.
+fn for_each_plain_string<T>(
+    strings: &ArrayRef,
+    rows: &SelectedRows,
+    lookup: impl FnMut(&str) -> T,
+    f: impl FnMut(usize, T),
+) -> Result<()> {
+    match strings.data_type() {
+        DataType::Utf8 => for_each_value(strings.as_string::<i32>(), rows, lookup, f),
+        DataType::LargeUtf8 => for_each_value(strings.as_string::<i64>(), rows, lookup, f),
+        DataType::Utf8View => for_each_value(strings.as_string_view(), rows, lookup, f),
+        other => internal_err!("expected a string column, got {other}"),
+    }
+}
+
+fn for_each_value<'a, S: StringArrayType<'a>, T>(
+    strings: S,
+    rows: &SelectedRows,
+    mut lookup: impl FnMut(&str) -> T,
+    mut f: impl FnMut(usize, T),
+) -> Result<()> {
+    rows.for_each(|row| f(row, lookup(strings.value(row))));
+    Ok(())
+}

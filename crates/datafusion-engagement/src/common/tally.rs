@@ -1,0 +1,342 @@
+//! The tally kernel: one count and up to two sums per group.
+//!
+//! nps, csat, ces, churn_rate, retention_rate and engagement_score differ only in how a row
+//! becomes a contribution (promoter/detractor flags, a satisfied flag, a score, a churned
+//! flag, an event weight) and how the totals become the result; the state, the merging, the
+//! FILTER handling, the window retraction and the conversion to state are this one kernel.
+
+use std::fmt::Debug;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::mem::size_of;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array,
+};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::function::{
+    AccumulatorArgs, AggregateFunctionSimplification, StateFieldsArgs,
+};
+use datafusion::logical_expr::utils::format_state_name;
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, EmitTo, Expr, GroupsAccumulator, Signature,
+    Volatility,
+};
+
+use super::args::{check_distinct, check_logical_call, constant_argument};
+use super::rows::SelectedRows;
+
+/// One group's running totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Tally {
+    /// Rows that count towards the metric (responses, customers active at start, events).
+    pub count: u64,
+    /// Metric-specific sums (promoters and detractors, satisfied answers, score total, …).
+    pub sums: [f64; 2],
+}
+
+impl Tally {
+    /// The contribution of one row.
+    #[inline]
+    pub(crate) fn row(first: f64, second: f64) -> Self {
+        Self { count: 1, sums: [first, second] }
+    }
+
+    #[inline]
+    fn add(&mut self, other: &Tally) {
+        self.count += other.count;
+        self.sums[0] += other.sums[0];
+        self.sums[1] += other.sums[1];
+    }
+
+    #[inline]
+    fn subtract(&mut self, other: &Tally) {
+        self.count -= other.count;
+        self.sums[0] -= other.sums[0];
+        self.sums[1] -= other.sums[1];
+    }
+}
+
+/// How one metric turns rows into tallies and tallies into its result.
+pub(crate) trait TallyRule: Debug + Send + Sync + 'static {
+    /// Calls `add(row, contribution)` for every selected row that counts; fails on the first
+    /// invalid value with an error naming the function, the value and what is valid.
+    fn for_each_contribution(
+        &self,
+        inputs: &[ArrayRef],
+        rows: &SelectedRows,
+        add: impl FnMut(usize, Tally),
+    ) -> Result<()>;
+
+    /// The metric for a group's totals; `None` (SQL NULL) when nothing counted.
+    fn value(&self, tally: &Tally) -> Option<f64>;
+}
+
+/// Everything that makes one tally-based SQL function: its name, documentation, argument
+/// rules and the [`TallyRule`] it computes with.
+pub(crate) trait TallyDefinition: Debug + Send + Sync + 'static {
+    const NAME: &'static str;
+    /// State field name of [`Tally::count`].
+    const COUNT_NAME: &'static str;
+    /// State field names of the used [`Tally::sums`] (one or two).
+    const SUM_NAMES: &'static [&'static str];
+    /// How many leading arguments are columns read row by row.
+    const COLUMN_ARGS: usize;
+    /// Arguments that must be constants: (position, name).
+    const CONSTANT_ARGS: &'static [(usize, &'static str)];
+    type Rule: TallyRule;
+
+    fn documentation() -> &'static Documentation;
+    /// Checks argument count and types, naming the function and the offending type.
+    fn coerce_types(arg_types: &[DataType]) -> Result<Vec<DataType>>;
+    /// Builds the rule from the constant arguments (in `CONSTANT_ARGS` order; `None` when an
+    /// optional one is absent), validating them.
+    fn rule(constants: &[Option<ScalarValue>]) -> Result<Self::Rule>;
+}
+
+/// A new DataFusion aggregate function for a [`TallyDefinition`].
+pub(crate) fn tally_udaf<D: TallyDefinition>() -> Arc<AggregateUDF> {
+    Arc::new(AggregateUDF::from(TallyAggregate::<D>::new()))
+}
+
+/// The DataFusion aggregate for a [`TallyDefinition`].
+#[derive(Debug)]
+pub(crate) struct TallyAggregate<D> {
+    signature: Signature,
+    definition: PhantomData<D>,
+}
+
+impl<D> TallyAggregate<D> {
+    fn new() -> Self {
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+            definition: PhantomData,
+        }
+    }
+}
+
+// Two instances of the same function are interchangeable: there is no per-instance setting.
+impl<D> PartialEq for TallyAggregate<D> {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+impl<D> Eq for TallyAggregate<D> {}
+impl<D: TallyDefinition> Hash for TallyAggregate<D> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        D::NAME.hash(state);
+    }
+}
+
+impl<D: TallyDefinition> TallyAggregate<D> {
+    fn rule_for(args: &AccumulatorArgs) -> Result<D::Rule> {
+        check_distinct(D::NAME, args.is_distinct, false)?;
+        let constants = D::CONSTANT_ARGS
+            .iter()
+            .map(|&(index, name)| constant_argument(D::NAME, name, args.exprs, index))
+            .collect::<Result<Vec<_>>>()?;
+        D::rule(&constants)
+    }
+}
+
+impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
+    fn name(&self) -> &str {
+        D::NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        D::coerce_types(arg_types)
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Float64)
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        let count = Field::new(format_state_name(args.name, D::COUNT_NAME), DataType::UInt64, false);
+        let sums = D::SUM_NAMES
+            .iter()
+            .map(|name| Field::new(format_state_name(args.name, name), DataType::Float64, false));
+        Ok(std::iter::once(count).chain(sums).map(Arc::new).collect())
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(TallyAccumulator::<D> {
+            rule: Self::rule_for(&args)?,
+            tally: Tally::default(),
+        }))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(TallyGroupsAccumulator::<D> {
+            rule: Self::rule_for(&args)?,
+            tallies: vec![],
+        }))
+    }
+
+    fn simplify(&self) -> Option<AggregateFunctionSimplification> {
+        Some(Box::new(|aggregate, _info| {
+            let constants = check_logical_call(D::NAME, &aggregate, false, D::CONSTANT_ARGS)?;
+            D::rule(&constants)?;
+            Ok(Expr::AggregateFunction(aggregate))
+        }))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        Some(D::documentation())
+    }
+}
+
+/// The rows of one batch that a tally function reads.
+fn selected_rows<D: TallyDefinition>(inputs: &[ArrayRef], filter: Option<&BooleanArray>) -> SelectedRows {
+    let columns: Vec<&dyn Array> = inputs[..D::COLUMN_ARGS].iter().map(|a| a.as_ref()).collect();
+    SelectedRows::new(inputs[0].len(), &columns, filter)
+}
+
+/// Reads a state batch: the counts and the used sums.
+fn state_columns<D: TallyDefinition>(states: &[ArrayRef]) -> (&UInt64Array, Vec<&Float64Array>) {
+    let counts = states[0].as_primitive::<UInt64Type>();
+    let sums = states[1..=D::SUM_NAMES.len()]
+        .iter()
+        .map(|a| a.as_primitive::<Float64Type>())
+        .collect();
+    (counts, sums)
+}
+
+/// The state tally of row `row` of a state batch.
+#[inline]
+fn state_tally(counts: &UInt64Array, sums: &[&Float64Array], row: usize) -> Tally {
+    let mut tally = Tally { count: counts.value(row), sums: [0.0; 2] };
+    for (slot, column) in tally.sums.iter_mut().zip(sums) {
+        *slot = column.value(row);
+    }
+    tally
+}
+
+/// Builds the state arrays for a list of tallies.
+fn state_arrays<D: TallyDefinition>(tallies: &[Tally]) -> Vec<ArrayRef> {
+    let counts: UInt64Array = tallies.iter().map(|t| t.count).collect::<Vec<_>>().into();
+    let mut arrays: Vec<ArrayRef> = vec![Arc::new(counts)];
+    for i in 0..D::SUM_NAMES.len() {
+        let sums: Float64Array = tallies.iter().map(|t| t.sums[i]).collect::<Vec<_>>().into();
+        arrays.push(Arc::new(sums));
+    }
+    arrays
+}
+
+/// The single-group accumulator (no GROUP BY, window frames).
+#[derive(Debug)]
+struct TallyAccumulator<D: TallyDefinition> {
+    rule: D::Rule,
+    tally: Tally,
+}
+
+impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let rows = selected_rows::<D>(values, None);
+        let tally = &mut self.tally;
+        self.rule.for_each_contribution(values, &rows, |_, row| tally.add(&row))
+    }
+
+    fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let rows = selected_rows::<D>(values, None);
+        let tally = &mut self.tally;
+        self.rule.for_each_contribution(values, &rows, |_, row| tally.subtract(&row))
+    }
+
+    fn supports_retract_batch(&self) -> bool {
+        true
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let (counts, sums) = state_columns::<D>(states);
+        for row in 0..counts.len() {
+            self.tally.add(&state_tally(counts, &sums, row));
+        }
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let sums = self.tally.sums[..D::SUM_NAMES.len()].iter().map(|s| ScalarValue::Float64(Some(*s)));
+        Ok(std::iter::once(ScalarValue::UInt64(Some(self.tally.count))).chain(sums).collect())
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(ScalarValue::Float64(self.rule.value(&self.tally)))
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>()
+    }
+}
+
+/// The native grouped accumulator: one [`Tally`] per group, in a flat vector.
+#[derive(Debug)]
+struct TallyGroupsAccumulator<D: TallyDefinition> {
+    rule: D::Rule,
+    tallies: Vec<Tally>,
+}
+
+impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.tallies.resize(total_num_groups, Tally::default());
+        let rows = selected_rows::<D>(values, opt_filter);
+        let tallies = &mut self.tallies;
+        self.rule.for_each_contribution(values, &rows, |row, contribution| {
+            tallies[group_indices[row]].add(&contribution)
+        })
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.tallies.resize(total_num_groups, Tally::default());
+        let (counts, sums) = state_columns::<D>(values);
+        for (row, &group) in group_indices.iter().enumerate() {
+            self.tallies[group].add(&state_tally(counts, &sums, row));
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let emitted = emit_to.take_needed(&mut self.tallies);
+        let values: Float64Array = emitted.iter().map(|t| self.rule.value(t)).collect();
+        Ok(Arc::new(values))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        Ok(state_arrays::<D>(&emit_to.take_needed(&mut self.tallies)))
+    }
+
+    fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
+        // Each input row becomes its own group: zero where the row does not count.
+        let mut tallies = vec![Tally::default(); values[0].len()];
+        let rows = selected_rows::<D>(values, opt_filter);
+        self.rule.for_each_contribution(values, &rows, |row, contribution| tallies[row] = contribution)?;
+        Ok(state_arrays::<D>(&tallies))
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>() + self.tallies.capacity() * size_of::<Tally>()
+    }
+}

@@ -1,0 +1,200 @@
+//! Exact user identity for distinct-user metrics: every user id (any integer or string type)
+//! is interned once into a dense `u32`, so per-group sets hold small fixed-size keys.
+
+use std::hash::BuildHasher;
+use std::mem::size_of;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, AsArray, Int64Array, StringArray, UInt64Array};
+use datafusion::arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use datafusion::arrow::datatypes::{DataType, Int64Type, UInt64Type};
+use datafusion::common::{exec_err, internal_err, plan_err};
+use datafusion::error::Result;
+use hashbrown::{DefaultHashBuilder, HashTable};
+
+use super::args::is_string_type;
+use super::rows::SelectedRows;
+use super::strings::for_each_string;
+
+/// How user ids are kept: integers as 64-bit values, every string type as Utf8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UserIdKind {
+    Int64,
+    UInt64,
+    String,
+}
+
+impl UserIdKind {
+    /// The argument type a user id column is coerced to, or a planning error.
+    pub(crate) fn coerce(function: &str, data_type: &DataType) -> Result<DataType> {
+        match data_type {
+            DataType::UInt64 => Ok(DataType::UInt64),
+            t if t.is_integer() || t.is_null() => Ok(DataType::Int64),
+            t if is_string_type(t) => Ok(t.clone()),
+            t => plan_err!(
+                "{function}: user_id must be an integer or a string (Utf8, LargeUtf8, Utf8View or dictionary), got {t}"
+            ),
+        }
+    }
+
+    /// The kind of a coerced user id column (or of the state column built from it).
+    pub(crate) fn of(data_type: &DataType) -> Self {
+        match data_type {
+            DataType::UInt64 => Self::UInt64,
+            t if is_string_type(t) => Self::String,
+            _ => Self::Int64,
+        }
+    }
+
+    /// The type user ids have in the aggregate state.
+    pub(crate) fn state_type(self) -> DataType {
+        match self {
+            Self::Int64 => DataType::Int64,
+            Self::UInt64 => DataType::UInt64,
+            Self::String => DataType::Utf8,
+        }
+    }
+}
+
+/// The string with dense id `id` in a concatenated store.
+fn string_at<'a>(bytes: &'a str, ends: &[usize], id: u32) -> &'a str {
+    let id = id as usize;
+    let start = if id == 0 { 0 } else { ends[id - 1] };
+    &bytes[start..ends[id]]
+}
+
+/// The distinct user ids seen so far, each with a dense id.
+#[derive(Debug)]
+pub(crate) struct UserIds {
+    kind: UserIdKind,
+    hasher: DefaultHashBuilder,
+    /// Dense ids, hashed by the user value they stand for.
+    table: HashTable<u32>,
+    /// Integer user values by dense id (as bits for Int64).
+    integers: Vec<u64>,
+    /// String user values, concatenated, and the end offset of each by dense id.
+    string_bytes: String,
+    string_ends: Vec<usize>,
+}
+
+impl UserIds {
+    pub(crate) fn new(kind: UserIdKind) -> Self {
+        Self {
+            kind,
+            hasher: DefaultHashBuilder::default(),
+            table: HashTable::new(),
+            integers: vec![],
+            string_bytes: String::new(),
+            string_ends: vec![],
+        }
+    }
+
+    pub(crate) fn kind(&self) -> UserIdKind {
+        self.kind
+    }
+
+    fn string(&self, id: u32) -> &str {
+        string_at(&self.string_bytes, &self.string_ends, id)
+    }
+
+    fn len(&self) -> usize {
+        self.integers.len().max(self.string_ends.len())
+    }
+
+    fn next_id(&self, function: &str) -> Result<u32> {
+        u32::try_from(self.len())
+            .or_else(|_| exec_err!("{function}: more than {} distinct user ids in one aggregate", u32::MAX))
+    }
+
+    fn intern_integer(&mut self, function: &str, value: u64) -> Result<u32> {
+        let hash = self.hasher.hash_one(value);
+        let integers = &self.integers;
+        if let Some(&id) = self.table.find(hash, |&id| integers[id as usize] == value) {
+            return Ok(id);
+        }
+        let id = self.next_id(function)?;
+        self.integers.push(value);
+        let (hasher, integers) = (&self.hasher, &self.integers);
+        self.table.insert_unique(hash, id, |&id| hasher.hash_one(integers[id as usize]));
+        Ok(id)
+    }
+
+    fn intern_string(&mut self, function: &str, value: &str) -> Result<u32> {
+        let hash = self.hasher.hash_one(value);
+        if let Some(&id) = self.table.find(hash, |&id| self.string(id) == value) {
+            return Ok(id);
+        }
+        let id = self.next_id(function)?;
+        self.string_bytes.push_str(value);
+        self.string_ends.push(self.string_bytes.len());
+        let (hasher, bytes, ends) = (&self.hasher, &self.string_bytes, &self.string_ends);
+        self.table.insert_unique(hash, id, |&id| hasher.hash_one(string_at(bytes, ends, id)));
+        Ok(id)
+    }
+
+    /// Calls `f(row, id)` with the dense id of the user of every selected row.
+    pub(crate) fn for_each_id(
+        &mut self,
+        function: &str,
+        users: &ArrayRef,
+        rows: &SelectedRows,
+        mut f: impl FnMut(usize, u32),
+    ) -> Result<()> {
+        match self.kind {
+            UserIdKind::Int64 => {
+                let values = users.as_primitive::<Int64Type>().values();
+                rows.try_for_each(|row| Ok(f(row, self.intern_integer(function, values[row] as u64)?)))
+            }
+            UserIdKind::UInt64 => {
+                let values = users.as_primitive::<UInt64Type>().values();
+                rows.try_for_each(|row| Ok(f(row, self.intern_integer(function, values[row])?)))
+            }
+            UserIdKind::String => {
+                let mut failure = None;
+                for_each_string(
+                    users,
+                    rows,
+                    |user| match self.intern_string(function, user) {
+                        Ok(id) => id,
+                        Err(e) => {
+                            failure.get_or_insert(e);
+                            0
+                        }
+                    },
+                    &mut f,
+                )?;
+                failure.map_or(Ok(()), Err)
+            }
+        }
+    }
+
+    /// The user values of `ids`, as an array of the state type.
+    pub(crate) fn values(&self, ids: &[u32]) -> Result<ArrayRef> {
+        Ok(match self.kind {
+            UserIdKind::Int64 => Arc::new(ids.iter().map(|&id| self.integers[id as usize] as i64).collect::<Int64Array>()),
+            UserIdKind::UInt64 => Arc::new(ids.iter().map(|&id| self.integers[id as usize]).collect::<UInt64Array>()),
+            UserIdKind::String => {
+                let mut bytes = Vec::new();
+                let mut offsets = Vec::with_capacity(ids.len() + 1);
+                offsets.push(0i32);
+                for &id in ids {
+                    bytes.extend_from_slice(self.string(id).as_bytes());
+                    let Ok(end) = i32::try_from(bytes.len()) else {
+                        return internal_err!("user id state larger than 2 GiB in one batch");
+                    };
+                    offsets.push(end);
+                }
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+                Arc::new(StringArray::try_new(offsets, Buffer::from_vec(bytes), None)?)
+            }
+        })
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn size(&self) -> usize {
+        self.table.allocation_size()
+            + self.integers.capacity() * size_of::<u64>()
+            + self.string_bytes.capacity()
+            + self.string_ends.capacity() * size_of::<usize>()
+    }
+}

@@ -1,0 +1,290 @@
+//! The single-group `Accumulator` and the native `GroupsAccumulator` of every aggregate agree,
+//! and their states are interchangeable: partial results from either merge into the other,
+//! and `convert_to_state` produces the same state as updating.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
+};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema};
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{AggregateUDF, EmitTo};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::{Column, Literal};
+use datafusion_engagement::all_aggregate_functions;
+
+/// One aggregate call: the function, its argument columns and constant arguments, and rows.
+struct Case {
+    function: &'static str,
+    columns: Vec<(&'static str, ArrayRef)>,
+    constants: Vec<ScalarValue>,
+}
+
+impl Case {
+    fn udaf(&self) -> Arc<AggregateUDF> {
+        all_aggregate_functions().into_iter().find(|f| f.name() == self.function).unwrap()
+    }
+
+    fn rows(&self) -> usize {
+        self.columns[0].1.len()
+    }
+
+    fn fields(&self) -> Vec<FieldRef> {
+        let columns = self.columns.iter().map(|(name, a)| Field::new(*name, a.data_type().clone(), true));
+        let constants = self.constants.iter().enumerate().map(|(i, c)| Field::new(format!("c{i}"), c.data_type(), true));
+        columns.chain(constants).map(Arc::new).collect()
+    }
+
+    fn exprs(&self) -> Vec<Arc<dyn PhysicalExpr>> {
+        let columns = self.columns.iter().enumerate().map(|(i, (name, _))| Arc::new(Column::new(name, i)) as Arc<dyn PhysicalExpr>);
+        let constants = self.constants.iter().map(|c| Arc::new(Literal::new(c.clone())) as Arc<dyn PhysicalExpr>);
+        columns.chain(constants).collect()
+    }
+
+    /// The argument arrays as the engine passes them: constants broadcast to the batch length.
+    fn values(&self, rows: std::ops::Range<usize>) -> Vec<ArrayRef> {
+        let columns = self.columns.iter().map(|(_, a)| a.slice(rows.start, rows.len()));
+        let constants = self.constants.iter().map(|c| c.to_array_of_size(rows.len()).unwrap());
+        columns.chain(constants).collect()
+    }
+
+    fn with_args<T>(&self, f: impl FnOnce(&AggregateUDF, AccumulatorArgs) -> T) -> T {
+        let udaf = self.udaf();
+        let fields = self.fields();
+        let schema = Schema::new(fields.iter().take(self.columns.len()).cloned().collect::<Vec<_>>());
+        let exprs = self.exprs();
+        let args = AccumulatorArgs {
+            return_field: Arc::new(Field::new(self.function, DataType::Float64, true)),
+            schema: &schema,
+            ignore_nulls: false,
+            order_bys: &[],
+            is_reversed: false,
+            name: self.function,
+            is_distinct: false,
+            exprs: &exprs,
+            expr_fields: &fields,
+        };
+        f(&udaf, args)
+    }
+
+    fn state_field_count(&self) -> usize {
+        let udaf = self.udaf();
+        let fields = self.fields();
+        udaf.state_fields(StateFieldsArgs {
+            name: self.function,
+            input_fields: &fields,
+            return_field: Arc::new(Field::new(self.function, DataType::Float64, true)),
+            ordering_fields: &[],
+            is_distinct: false,
+        })
+        .unwrap()
+        .len()
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let scores: ArrayRef = Arc::new(Float64Array::from(vec![Some(10.0), Some(9.0), None, Some(3.0), Some(7.0), Some(6.0), Some(1.0)]));
+    let efforts: ArrayRef = Arc::new(Float64Array::from(vec![Some(1.0), Some(7.0), None, Some(3.0), Some(5.0), Some(2.0), Some(4.0)]));
+    let at_start: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), Some(true), Some(false), None, Some(true), Some(true), Some(true)]));
+    let at_end: ArrayRef = Arc::new(BooleanArray::from(vec![Some(false), Some(true), Some(true), Some(true), None, Some(true), Some(false)]));
+    let names: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), Some("b"), Some("a"), None, Some("c"), Some("a"), Some("b")]));
+    let numbers: ArrayRef = Arc::new(Int64Array::from(vec![Some(1), Some(2), Some(1), Some(3), None, Some(1), Some(-2)]));
+    let day = 86_400_000_000i64;
+    let times: ArrayRef = Arc::new(
+        TimestampMicrosecondArray::from(vec![Some(0), Some(day), Some(2 * day + 5), Some(day), Some(3 * day), None, Some(4 * day)])
+            .with_timezone("UTC"),
+    );
+    let events: ArrayRef = Arc::new(StringArray::from(vec![Some("login"), Some("export"), None, Some("login"), Some("other"), Some("ticket"), Some("login")]));
+    vec![
+        Case { function: "nps", columns: vec![("score", scores.clone())], constants: vec![] },
+        Case { function: "csat", columns: vec![("score", scores)], constants: vec![ScalarValue::Int64(Some(10))] },
+        Case { function: "ces", columns: vec![("score", efforts)], constants: vec![] },
+        Case { function: "churn_rate", columns: vec![("s", at_start.clone()), ("e", at_end.clone())], constants: vec![] },
+        Case { function: "retention_rate", columns: vec![("s", at_start), ("e", at_end)], constants: vec![] },
+        Case { function: "stickiness", columns: vec![("user", names), ("time", times.clone())], constants: vec![] },
+        Case { function: "stickiness", columns: vec![("user", numbers), ("time", times)], constants: vec![] },
+        Case {
+            function: "engagement_score",
+            columns: vec![("event", events)],
+            constants: vec![ScalarValue::Utf8(Some("login=1, export=2.5, ticket=-3".into()))],
+        },
+    ]
+}
+
+/// Rows go to groups 0, 1, 2, 0, 1, 2, …
+fn group_of(row: usize) -> usize {
+    row % 3
+}
+
+fn as_f64(array: &ArrayRef) -> Vec<Option<f64>> {
+    let array = array.as_any().downcast_ref::<Float64Array>().unwrap();
+    array.iter().collect()
+}
+
+/// The per-group result computed one group at a time by the single-group Accumulator.
+fn expected_by_group(case: &Case) -> Vec<Option<f64>> {
+    (0..3)
+        .map(|group| {
+            case.with_args(|udaf, args| {
+                let mut accumulator = udaf.accumulator(args).unwrap();
+                for row in (0..case.rows()).filter(|r| group_of(*r) == group) {
+                    accumulator.update_batch(&case.values(row..row + 1)).unwrap();
+                }
+                match accumulator.evaluate().unwrap() {
+                    ScalarValue::Float64(v) => v,
+                    other => panic!("{}: unexpected {other:?}", case.function),
+                }
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn groups_accumulator_matches_accumulator() {
+    for case in cases() {
+        let expected = expected_by_group(&case);
+        assert!(expected.iter().any(Option::is_some), "{}: the case must produce values", case.function);
+        let groups: Vec<usize> = (0..case.rows()).map(group_of).collect();
+        let got = case.with_args(|udaf, args| {
+            let mut accumulator = udaf.create_groups_accumulator(args).unwrap();
+            // Two batches, to cover state carried across batches.
+            let half = case.rows() / 2;
+            accumulator.update_batch(&case.values(0..half), &groups[..half], None, 3).unwrap();
+            accumulator.update_batch(&case.values(half..case.rows()), &groups[half..], None, 3).unwrap();
+            as_f64(&accumulator.evaluate(EmitTo::All).unwrap())
+        });
+        assert_eq!(got, expected, "{}", case.function);
+    }
+}
+
+#[test]
+fn states_are_interchangeable() {
+    for case in cases() {
+        let expected = expected_by_group(&case);
+        let groups: Vec<usize> = (0..case.rows()).map(group_of).collect();
+        assert_eq!(case.state_field_count(), case.with_args(|udaf, args| udaf.accumulator(args).unwrap().state().unwrap().len()));
+
+        // Accumulator states (one per group) merged by a GroupsAccumulator.
+        let merged = case.with_args(|udaf, args| {
+            let mut target = udaf.create_groups_accumulator(args.clone()).unwrap();
+            for group in 0..3 {
+                let mut source = udaf.accumulator(args.clone()).unwrap();
+                for row in (0..case.rows()).filter(|r| group_of(*r) == group) {
+                    source.update_batch(&case.values(row..row + 1)).unwrap();
+                }
+                let state: Vec<ArrayRef> = source.state().unwrap().iter().map(|s| s.to_array().unwrap()).collect();
+                target.merge_batch(&state, &[group], 3).unwrap();
+            }
+            as_f64(&target.evaluate(EmitTo::All).unwrap())
+        });
+        assert_eq!(merged, expected, "{}: Accumulator state into GroupsAccumulator", case.function);
+
+        // GroupsAccumulator state merged by one Accumulator per group.
+        let merged = case.with_args(|udaf, args| {
+            let mut source = udaf.create_groups_accumulator(args.clone()).unwrap();
+            source.update_batch(&case.values(0..case.rows()), &groups, None, 3).unwrap();
+            let state = source.state(EmitTo::All).unwrap();
+            (0..3)
+                .map(|group| {
+                    let mut target = udaf.accumulator(args.clone()).unwrap();
+                    let row: Vec<ArrayRef> = state.iter().map(|s| s.slice(group, 1)).collect();
+                    target.merge_batch(&row).unwrap();
+                    match target.evaluate().unwrap() {
+                        ScalarValue::Float64(v) => v,
+                        other => panic!("{other:?}"),
+                    }
+                })
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(merged, expected, "{}: GroupsAccumulator state into Accumulator", case.function);
+
+        // convert_to_state (each row its own group) merged into the groups.
+        let merged = case.with_args(|udaf, args| {
+            let source = udaf.create_groups_accumulator(args.clone()).unwrap();
+            let state = source.convert_to_state(&case.values(0..case.rows()), None).unwrap();
+            let mut target = udaf.create_groups_accumulator(args).unwrap();
+            target.merge_batch(&state, &groups, 3).unwrap();
+            as_f64(&target.evaluate(EmitTo::All).unwrap())
+        });
+        assert_eq!(merged, expected, "{}: convert_to_state", case.function);
+    }
+}
+
+#[test]
+fn convert_to_state_honours_the_filter() {
+    for case in cases() {
+        let filter = BooleanArray::from((0..case.rows()).map(|r| Some(r % 2 == 0)).collect::<Vec<_>>());
+        let groups: Vec<usize> = (0..case.rows()).map(group_of).collect();
+        let (filtered_update, filtered_state) = case.with_args(|udaf, args| {
+            let mut direct = udaf.create_groups_accumulator(args.clone()).unwrap();
+            direct.update_batch(&case.values(0..case.rows()), &groups, Some(&filter), 3).unwrap();
+            let source = udaf.create_groups_accumulator(args.clone()).unwrap();
+            let state = source.convert_to_state(&case.values(0..case.rows()), Some(&filter)).unwrap();
+            let mut merged = udaf.create_groups_accumulator(args).unwrap();
+            merged.merge_batch(&state, &groups, 3).unwrap();
+            (as_f64(&direct.evaluate(EmitTo::All).unwrap()), as_f64(&merged.evaluate(EmitTo::All).unwrap()))
+        });
+        assert_eq!(filtered_update, filtered_state, "{}", case.function);
+    }
+}
+
+#[test]
+fn emitting_the_first_groups_keeps_the_rest() {
+    for case in cases() {
+        let expected = expected_by_group(&case);
+        let groups: Vec<usize> = (0..case.rows()).map(group_of).collect();
+        let (first, rest, state_first, state_rest) = case.with_args(|udaf, args| {
+            let mut accumulator = udaf.create_groups_accumulator(args.clone()).unwrap();
+            accumulator.update_batch(&case.values(0..case.rows()), &groups, None, 3).unwrap();
+            let first = as_f64(&accumulator.evaluate(EmitTo::First(1)).unwrap());
+            let rest = as_f64(&accumulator.evaluate(EmitTo::All).unwrap());
+            // The same through state(): emit group 0's state, then the others', and merge back.
+            let mut source = udaf.create_groups_accumulator(args.clone()).unwrap();
+            source.update_batch(&case.values(0..case.rows()), &groups, None, 3).unwrap();
+            let head = source.state(EmitTo::First(1)).unwrap();
+            let tail = source.state(EmitTo::All).unwrap();
+            let mut target = udaf.create_groups_accumulator(args).unwrap();
+            target.merge_batch(&head, &[0], 1).unwrap();
+            target.merge_batch(&tail, &[1, 2], 3).unwrap();
+            let all = as_f64(&target.evaluate(EmitTo::All).unwrap());
+            (first, rest, all[..1].to_vec(), all[1..].to_vec())
+        });
+        assert_eq!(first, expected[..1], "{}", case.function);
+        assert_eq!(rest, expected[1..], "{}", case.function);
+        assert_eq!(state_first, expected[..1], "{}", case.function);
+        assert_eq!(state_rest, expected[1..], "{}", case.function);
+    }
+}
+
+#[test]
+fn window_retraction_undoes_updates() {
+    for case in cases() {
+        case.with_args(|udaf, args| {
+            let mut accumulator = udaf.create_sliding_accumulator(args.clone()).unwrap();
+            assert!(accumulator.supports_retract_batch(), "{}", case.function);
+            let n = case.rows();
+            accumulator.update_batch(&case.values(0..n)).unwrap();
+            accumulator.retract_batch(&case.values(0..n - 2)).unwrap();
+            let mut fresh = udaf.accumulator(args).unwrap();
+            fresh.update_batch(&case.values(n - 2..n)).unwrap();
+            assert_eq!(accumulator.evaluate().unwrap(), fresh.evaluate().unwrap(), "{}", case.function);
+        });
+    }
+}
+
+#[test]
+fn size_accounts_for_the_state() {
+    for case in cases() {
+        case.with_args(|udaf, args| {
+            let mut accumulator = udaf.create_groups_accumulator(args).unwrap();
+            let empty = accumulator.size();
+            let many = 100_000;
+            let groups: Vec<usize> = (0..case.rows()).map(|r| r * 1000).collect();
+            accumulator.update_batch(&case.values(0..case.rows()), &groups, None, many).unwrap();
+            // At least one 8-byte counter per group must be accounted for.
+            assert!(accumulator.size() >= empty + many * 8, "{}: size {} too small", case.function, accumulator.size());
+        });
+    }
+}

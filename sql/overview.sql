@@ -1,0 +1,47 @@
+-- Engagement overview of the bundled sample data.
+-- Run from the repository root:  cargo run --bin engage -- -f sql/overview.sql
+
+CREATE EXTERNAL TABLE responses STORED AS PARQUET LOCATION 'examples/data/responses.parquet';
+CREATE EXTERNAL TABLE customers STORED AS CSV LOCATION 'examples/data/customers.csv'
+  OPTIONS ('format.has_header' 'true');
+CREATE EXTERNAL TABLE events STORED AS PARQUET LOCATION 'examples/data/events.parquet';
+
+-- Survey metrics by segment: NPS (−100…100), CSAT (% top-2 box of 1–5), CES (mean of 1–7).
+SELECT segment,
+       count(*)                   AS responses,
+       round(nps(nps_score), 1)   AS nps,
+       round(csat(csat_score), 1) AS csat_pct,
+       round(ces(ces_score), 2)   AS ces
+FROM responses
+GROUP BY segment
+ORDER BY segment;
+
+-- Churn and retention over the quarter, by plan.
+SELECT plan,
+       count(*) FILTER (WHERE active_at_start)                    AS customers_at_start,
+       round(churn_rate(active_at_start, active_at_end), 1)       AS churn_pct,
+       round(retention_rate(active_at_start, active_at_end), 1)   AS retention_pct
+FROM customers
+GROUP BY plan
+ORDER BY customers_at_start DESC;
+
+-- Monthly stickiness (DAU/MAU, %) by segment.
+SELECT segment,
+       to_char(event_time, '%Y-%m')                 AS month,
+       count(DISTINCT user_id)                      AS monthly_active_users,
+       round(stickiness(user_id, event_time), 1)    AS dau_mau_pct
+FROM events
+GROUP BY segment, month
+ORDER BY segment, month;
+
+-- The 20 most engaged users of the quarter, with their tier.
+SELECT user_id, segment, score, engagement_tier(score) AS tier
+FROM (
+  SELECT user_id, segment,
+         engagement_score(event_name,
+           'login=0.5, view_dashboard=0.5, create_report=3, export=2, invite_colleague=5, integration_setup=8, support_ticket=-3') AS score
+  FROM events
+  GROUP BY user_id, segment
+)
+ORDER BY score DESC, user_id
+LIMIT 20;

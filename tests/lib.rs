@@ -1,0 +1,1 @@
+//! Shared helpers for the SQL-level tests live in sqllogictests.rs.

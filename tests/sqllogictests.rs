@@ -1,0 +1,132 @@
+//! Runs every `.slt` file in `tests/slt/` against a session with all engagement functions,
+//! once per engine configuration below. The same expected results must hold under each, so
+//! every test is also a check that results do not depend on how the engine splits the work.
+//!
+//! `SLT_FILTER=nps cargo test -p engagement-sqllogictests` runs only files whose name contains
+//! `nps`; `SLT_COMPLETE=1` rewrites the expected results from the first configuration (review
+//! the diff by hand before committing it).
+
+use std::path::{Path, PathBuf};
+
+use datafusion::error::{DataFusionError, Result};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_sqllogictest::{DataFusion, df_value_validator, value_normalizer};
+use indicatif::ProgressBar;
+use sqllogictest::{Record, default_column_validator, parse_file, strict_column_validator};
+
+/// How the engine splits the work for one run of a file.
+struct EngineConfig {
+    name: &'static str,
+    target_partitions: usize,
+    batch_size: usize,
+    skip_partial_aggregation: bool,
+}
+
+const CONFIGS: [EngineConfig; 4] = [
+    EngineConfig { name: "1 partition, batches of 8192", target_partitions: 1, batch_size: 8192, skip_partial_aggregation: false },
+    EngineConfig { name: "8 partitions, batches of 7", target_partitions: 8, batch_size: 7, skip_partial_aggregation: false },
+    EngineConfig { name: "8 partitions, batches of 8192, partial aggregation skipped", target_partitions: 8, batch_size: 8192, skip_partial_aggregation: true },
+    EngineConfig { name: "8 partitions, batches of 1, partial aggregation skipped", target_partitions: 8, batch_size: 1, skip_partial_aggregation: true },
+];
+
+fn session(config: &EngineConfig) -> Result<SessionContext> {
+    let mut session_config = SessionConfig::new()
+        .with_target_partitions(config.target_partitions)
+        .with_batch_size(config.batch_size)
+        .with_information_schema(true);
+    if config.skip_partial_aggregation {
+        let options = session_config.options_mut();
+        options.execution.skip_partial_aggregation_probe_rows_threshold = 1;
+        options.execution.skip_partial_aggregation_probe_ratio_threshold = 0.0;
+    }
+    let ctx = SessionContext::new_with_config(session_config).enable_url_table();
+    datafusion_engagement::register_all(&ctx)?;
+    Ok(ctx)
+}
+
+async fn run_file(path: &Path, config: &EngineConfig) -> Result<()> {
+    let ctx = session(config)?;
+    let relative = PathBuf::from(path.file_name().unwrap());
+    let mut runner = sqllogictest::Runner::new(|| {
+        let (ctx, relative) = (ctx.clone(), relative.clone());
+        async move { Ok(DataFusion::new(ctx, relative, ProgressBar::hidden())) }
+    });
+    runner.with_column_validator(strict_column_validator);
+    runner.with_normalizer(value_normalizer);
+    runner.with_validator(df_value_validator);
+    let records = parse_file(path).map_err(|e| DataFusionError::External(Box::new(e)))?;
+    let mut errors = vec![];
+    for record in records {
+        if let Record::Halt { .. } = record {
+            break;
+        }
+        if let Err(e) = runner.run_async(record).await {
+            errors.push(e.to_string());
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DataFusionError::Execution(format!("{} failing record(s):\n{}", errors.len(), errors.join("\n"))))
+    }
+}
+
+async fn complete_file(path: &Path) -> Result<()> {
+    let ctx = session(&CONFIGS[0])?;
+    let relative = PathBuf::from(path.file_name().unwrap());
+    let mut runner = sqllogictest::Runner::new(|| {
+        let (ctx, relative) = (ctx.clone(), relative.clone());
+        async move { Ok(DataFusion::new(ctx, relative, ProgressBar::hidden())) }
+    });
+    runner
+        .update_test_file(path, " ", df_value_validator, value_normalizer, default_column_validator)
+        .await
+        .map_err(|e| DataFusionError::Execution(e.to_string()))
+}
+
+fn slt_files() -> Vec<PathBuf> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("slt");
+    let filter = std::env::var("SLT_FILTER").unwrap_or_default();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .expect("tests/slt exists")
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "slt"))
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(&filter))
+        .collect();
+    files.sort();
+    files
+}
+
+#[tokio::main]
+async fn main() {
+    // Paths in the .slt files are relative to this crate's folder.
+    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
+    let files = slt_files();
+    if std::env::var_os("SLT_COMPLETE").is_some() {
+        for file in &files {
+            complete_file(file).await.unwrap_or_else(|e| panic!("completing {}: {e}", file.display()));
+            println!("completed {}", file.display());
+        }
+        return;
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for file in &files {
+        for config in &CONFIGS {
+            let name = file.file_name().unwrap().to_string_lossy();
+            match run_file(file, config).await {
+                Ok(()) => {
+                    passed += 1;
+                    println!("ok     {name} [{}]", config.name);
+                }
+                Err(e) => {
+                    failed += 1;
+                    println!("FAILED {name} [{}]\n{e}\n", config.name);
+                }
+            }
+        }
+    }
+    println!("sqllogictest: {passed} passed, {failed} failed");
+    if failed > 0 || passed == 0 {
+        std::process::exit(1);
+    }
+}
