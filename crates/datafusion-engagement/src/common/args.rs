@@ -12,6 +12,7 @@ use datafusion::logical_expr::ColumnarValue;
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::utils::collect_columns;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::prelude::Expr;
 
 /// Fails unless the call has between `min` and `max` arguments.
@@ -114,29 +115,50 @@ pub(crate) fn constant_argument(
 
 /// The logical-plan side of the same rule: run from `AggregateUDFImpl::simplify`, before
 /// DataFusion rewrites `f(DISTINCT x)` into a GROUP BY, so that an unsupported `DISTINCT` or a
-/// non-constant argument is a planning error, and constant arguments are validated early.
+/// non-constant argument is a planning error.
+///
+/// Returns the constant arguments (`None` for an absent optional one) when all are literals
+/// already, so they can be validated early; `None` when some are not folded yet.
 pub(crate) fn check_logical_call(
     function: &str,
     aggregate: &AggregateFunction,
     allow_distinct: bool,
     constant_args: &[(usize, &str)],
-) -> Result<Vec<Option<ScalarValue>>> {
+) -> Result<Option<Vec<Option<ScalarValue>>>> {
     if aggregate.params.distinct && !allow_distinct {
         return plan_err!(
             "{function} does not support DISTINCT: every row is one observation of the metric; \
              remove DISTINCT or de-duplicate the rows in a subquery"
         );
     }
-    constant_args
-        .iter()
-        .map(|&(index, argument)| match aggregate.params.args.get(index) {
-            None => Ok(None),
-            Some(Expr::Literal(value, _)) => Ok(Some(value.clone())),
-            Some(other) => plan_err!(
-                "{function}: {argument} must be a constant, got the expression {other}"
-            ),
-        })
-        .collect()
+    let mut literals = Some(vec![]);
+    for &(index, argument) in constant_args {
+        match aggregate.params.args.get(index) {
+            None => literals.iter_mut().for_each(|l| l.push(None)),
+            Some(Expr::Literal(value, _)) => literals.iter_mut().for_each(|l| l.push(Some(value.clone()))),
+            // Constant folding has not reached this argument yet; it is evaluated, and
+            // validated, once when the accumulator is created.
+            Some(other) if is_constant(other) => literals = None,
+            Some(other) => {
+                return plan_err!("{function}: {argument} must be a constant, got the expression {other}");
+            }
+        }
+    }
+    Ok(literals)
+}
+
+/// No column, no subquery, nothing volatile: the same value for every row and partition.
+fn is_constant(expr: &Expr) -> bool {
+    let mut constant = true;
+    expr.apply(|e| {
+        constant &= !matches!(
+            e,
+            Expr::Column(_) | Expr::OuterReferenceColumn(..) | Expr::ScalarSubquery(_) | Expr::Placeholder(_)
+        );
+        Ok(if constant { TreeNodeRecursion::Continue } else { TreeNodeRecursion::Stop })
+    })
+    .expect("the visitor does not fail");
+    constant && !expr.is_volatile()
 }
 
 /// The physical-plan side of the `DISTINCT` rule, for plans built without the optimizer.

@@ -23,6 +23,10 @@ pub(crate) fn for_each_string<T: Copy + Default>(
     };
     let dictionary = strings.as_any_dictionary();
     let values = dictionary.values();
+    if values.is_empty() {
+        // No values: every key is NULL, so no row is selected.
+        return Ok(());
+    }
     let mut mapped = vec![T::default(); values.len()];
     let valid_values = SelectedRows::new(values.len(), &[values.as_ref()], None);
     for_each_plain_string(values, &valid_values, &mut lookup, |value, result| mapped[value] = result)?;

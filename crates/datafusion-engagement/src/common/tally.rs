@@ -187,8 +187,9 @@ impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
 
     fn simplify(&self) -> Option<AggregateFunctionSimplification> {
         Some(Box::new(|aggregate, _info| {
-            let constants = check_logical_call(D::NAME, &aggregate, false, D::CONSTANT_ARGS)?;
-            D::rule(&constants)?;
+            if let Some(constants) = check_logical_call(D::NAME, &aggregate, false, D::CONSTANT_ARGS)? {
+                D::rule(&constants)?;
+            }
             Ok(Expr::AggregateFunction(aggregate))
         }))
     }
