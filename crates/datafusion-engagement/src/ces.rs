@@ -65,7 +65,11 @@ impl TallyDefinition for Ces {
         &DOCUMENTATION
     }
 
-    fn coerce_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    fn example_arg_types() -> Vec<Vec<DataType>> {
+        vec![vec![DataType::Float64], vec![DataType::Float64, DataType::Int64]]
+    }
+
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
         coerce_score_args(Self::NAME, arg_types)
     }
 

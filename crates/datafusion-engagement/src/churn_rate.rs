@@ -42,7 +42,11 @@ impl TallyDefinition for ChurnRate {
         &DOCUMENTATION
     }
 
-    fn coerce_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    fn example_arg_types() -> Vec<Vec<DataType>> {
+        vec![vec![DataType::Boolean, DataType::Boolean]]
+    }
+
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
         coerce_lifecycle_args(Self::NAME, arg_types)
     }
 

@@ -167,7 +167,11 @@ impl TallyDefinition for EngagementScore {
         &DOCUMENTATION
     }
 
-    fn coerce_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    fn example_arg_types() -> Vec<Vec<DataType>> {
+        vec![vec![DataType::Utf8, DataType::Utf8]]
+    }
+
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
         check_arg_count(NAME, arg_types, 2, 2, "engagement_score(event, weights)")?;
         let event = coerce_string(NAME, "event", &arg_types[0])?;
         let weights = &arg_types[1];

@@ -70,7 +70,11 @@ impl TallyDefinition for Nps {
         &DOCUMENTATION
     }
 
-    fn coerce_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    fn example_arg_types() -> Vec<Vec<DataType>> {
+        vec![vec![DataType::Float64]]
+    }
+
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
         check_arg_count(Self::NAME, arg_types, 1, 1, "nps(score)")?;
         Ok(vec![coerce_numeric(Self::NAME, "score", &arg_types[0])?])
     }

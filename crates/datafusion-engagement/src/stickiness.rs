@@ -9,18 +9,17 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::{cast, take};
-use datafusion::arrow::datatypes::{DataType, Date32Type, Field, FieldRef};
+use datafusion::arrow::datatypes::{DataType, Date32Type, Field, FieldRef, TimeUnit};
 use datafusion::common::{HashMap, HashSet, ScalarValue, exec_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature,
-    Volatility,
 };
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::args::check_arg_count;
+use crate::common::args::{check_arg_count, documented_signature, lenient_coercion};
 use crate::common::days::{coerce_event_time, days_since_epoch};
 use crate::common::rows::SelectedRows;
 use crate::common::user_ids::{UserIdKind, UserIds};
@@ -36,7 +35,18 @@ pub(crate) struct Stickiness {
 
 /// The `stickiness` aggregate function.
 pub fn stickiness_udaf() -> Arc<AggregateUDF> {
-    Arc::new(AggregateUDF::from(Stickiness { signature: Signature::user_defined(Volatility::Immutable) }))
+    let examples = [DataType::Int64, DataType::Utf8]
+        .map(|user| vec![user, DataType::Timestamp(TimeUnit::Microsecond, None)]);
+    Arc::new(AggregateUDF::from(Stickiness { signature: documented_signature(examples.to_vec()) }))
+}
+
+/// The argument types to coerce to, or an error naming the argument and its type.
+fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    check_arg_count(NAME, arg_types, 2, 2, "stickiness(user_id, event_time)")?;
+    Ok(vec![
+        UserIdKind::coerce(NAME, &arg_types[0])?,
+        coerce_event_time(NAME, "event_time", &arg_types[1])?,
+    ])
 }
 
 /// The metric from a group's distinct activity; `None` when the group saw none.
@@ -55,14 +65,11 @@ impl AggregateUDFImpl for Stickiness {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arg_count(NAME, arg_types, 2, 2, "stickiness(user_id, event_time)")?;
-        Ok(vec![
-            UserIdKind::coerce(NAME, &arg_types[0])?,
-            coerce_event_time(NAME, "event_time", &arg_types[1])?,
-        ])
+        lenient_coercion(check_arg_types(arg_types), arg_types)
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        check_arg_types(arg_types)?;
         Ok(DataType::Float64)
     }
 

@@ -2,7 +2,11 @@
 
 use std::io::Write;
 
-use datafusion::arrow::array::RecordBatch;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::csv::WriterBuilder;
 use datafusion::arrow::json::{ArrayWriter, LineDelimitedWriter};
 use datafusion::arrow::util::pretty::pretty_format_batches;
@@ -26,7 +30,9 @@ impl PrintFormat {
             Self::Table => writeln!(out, "{}", pretty_format_batches(batches)?)?,
             Self::Csv => {
                 let mut writer = WriterBuilder::new().with_header(true).build(&mut *out);
-                batches.iter().try_for_each(|b| writer.write(b))?;
+                for batch in batches {
+                    writer.write(&nested_columns_as_text(batch)?)?;
+                }
             }
             Self::Json => {
                 let mut writer = ArrayWriter::new(&mut *out);
@@ -42,4 +48,29 @@ impl PrintFormat {
         }
         Ok(())
     }
+}
+
+/// CSV has no lists, structs or maps: such columns are written as their display text, the way
+/// the table format shows them.
+fn nested_columns_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
+    if !batch.schema().fields().iter().any(|f| f.data_type().is_nested()) {
+        return Ok(batch.clone());
+    }
+    let options = FormatOptions::default().with_null("");
+    let mut fields = vec![];
+    let mut columns: Vec<ArrayRef> = vec![];
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if field.data_type().is_nested() {
+            let formatter = ArrayFormatter::try_new(column.as_ref(), &options)?;
+            let text: StringArray = (0..column.len())
+                .map(|i| column.is_valid(i).then(|| formatter.value(i).to_string()))
+                .collect();
+            fields.push(Field::new(field.name(), DataType::Utf8, field.is_nullable()));
+            columns.push(Arc::new(text));
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(Arc::clone(column));
+        }
+    }
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
 }

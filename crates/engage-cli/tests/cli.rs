@@ -159,3 +159,10 @@ fn the_overview_report_runs() {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }
 }
+
+#[test]
+fn csv_writes_nested_values_as_text() {
+    let output = engage(&["--format", "csv", "-c", "SELECT [1, 2] AS list, NULL AS nothing, 'x' AS text"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "list,nothing,text\n\"[1, 2]\",,x\n");
+}

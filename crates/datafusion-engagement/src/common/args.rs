@@ -8,12 +8,27 @@ use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::arrow::record_batch::RecordBatchOptions;
 use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
-use datafusion::logical_expr::ColumnarValue;
+use datafusion::logical_expr::{ColumnarValue, Signature, TypeSignature, Volatility};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::utils::collect_columns;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::prelude::Expr;
+
+/// The signature of every function here. Argument checking is our own (`UserDefined`, see
+/// [`lenient_coercion`]); the `Exact` examples only give `information_schema.parameters` and
+/// `SHOW FUNCTIONS` rows to list, as a purely user-defined signature has none.
+pub(crate) fn documented_signature(examples: Vec<Vec<DataType>>) -> Signature {
+    let variants = std::iter::once(TypeSignature::UserDefined).chain(examples.into_iter().map(TypeSignature::Exact));
+    Signature::one_of(variants.collect(), Volatility::Immutable)
+}
+
+/// `coerce_types` for [`documented_signature`]: the checked types, or the types unchanged when
+/// the check fails, so that `return_type` (which runs the same check) reports the error with
+/// our message rather than DataFusion's "failed to match any signature" internal error.
+pub(crate) fn lenient_coercion(checked: Result<Vec<DataType>>, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    Ok(checked.unwrap_or_else(|_| arg_types.to_vec()))
+}
 
 /// Fails unless the call has between `min` and `max` arguments.
 pub(crate) fn check_arg_count(

@@ -10,10 +10,10 @@ use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
 };
 
-use super::args::{check_arg_count, coerce_numeric};
+use super::args::{check_arg_count, coerce_numeric, documented_signature, lenient_coercion};
 
 /// One labelling function: its name, documentation and the label of a value.
 pub(crate) trait Labeler: Debug + Send + Sync + 'static {
@@ -27,7 +27,7 @@ pub(crate) trait Labeler: Debug + Send + Sync + 'static {
 /// A new scalar function for a [`Labeler`].
 pub(crate) fn label_udf<L: Labeler>() -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::from(LabelFunction::<L> {
-        signature: Signature::user_defined(Volatility::Immutable),
+        signature: documented_signature(vec![vec![DataType::Float64]]),
         labeler: PhantomData,
     }))
 }
@@ -60,11 +60,11 @@ impl<L: Labeler> ScalarUDFImpl for LabelFunction<L> {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arg_count(L::NAME, arg_types, 1, 1, L::USAGE)?;
-        Ok(vec![coerce_numeric(L::NAME, "score", &arg_types[0])?])
+        lenient_coercion(check_arg_types::<L>(arg_types), arg_types)
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        check_arg_types::<L>(arg_types)?;
         Ok(DataType::Utf8)
     }
 
@@ -81,6 +81,11 @@ impl<L: Labeler> ScalarUDFImpl for LabelFunction<L> {
     fn documentation(&self) -> Option<&Documentation> {
         Some(L::documentation())
     }
+}
+
+fn check_arg_types<L: Labeler>(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    check_arg_count(L::NAME, arg_types, 1, 1, L::USAGE)?;
+    Ok(vec![coerce_numeric(L::NAME, "score", &arg_types[0])?])
 }
 
 fn label_array<L: Labeler>(values: &ArrayRef) -> Result<ArrayRef> {

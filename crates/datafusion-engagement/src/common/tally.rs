@@ -23,10 +23,9 @@ use datafusion::logical_expr::function::{
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, EmitTo, Expr, GroupsAccumulator, Signature,
-    Volatility,
 };
 
-use super::args::{check_distinct, check_logical_call, constant_argument};
+use super::args::{check_distinct, check_logical_call, constant_argument, documented_signature, lenient_coercion};
 use super::rows::SelectedRows;
 
 /// One group's running totals.
@@ -90,8 +89,11 @@ pub(crate) trait TallyDefinition: Debug + Send + Sync + 'static {
     type Rule: TallyRule;
 
     fn documentation() -> &'static Documentation;
-    /// Checks argument count and types, naming the function and the offending type.
-    fn coerce_types(arg_types: &[DataType]) -> Result<Vec<DataType>>;
+    /// Checks argument count and types, naming the function and the offending type, and
+    /// returns the types to coerce to. Must accept its own output.
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>>;
+    /// Typical argument types, listed by `SHOW FUNCTIONS`.
+    fn example_arg_types() -> Vec<Vec<DataType>>;
     /// Builds the rule from the constant arguments (in `CONSTANT_ARGS` order; `None` when an
     /// optional one is absent), validating them.
     fn rule(constants: &[Option<ScalarValue>]) -> Result<Self::Rule>;
@@ -109,10 +111,10 @@ pub(crate) struct TallyAggregate<D> {
     definition: PhantomData<D>,
 }
 
-impl<D> TallyAggregate<D> {
+impl<D: TallyDefinition> TallyAggregate<D> {
     fn new() -> Self {
         Self {
-            signature: Signature::user_defined(Volatility::Immutable),
+            signature: documented_signature(D::example_arg_types()),
             definition: PhantomData,
         }
     }
@@ -152,10 +154,11 @@ impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        D::coerce_types(arg_types)
+        lenient_coercion(D::check_arg_types(arg_types), arg_types)
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        D::check_arg_types(arg_types)?;
         Ok(DataType::Float64)
     }
 
