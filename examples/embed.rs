@@ -7,10 +7,16 @@ use std::path::Path;
 
 use datafusion::error::Result;
 use datafusion::prelude::*;
-use datafusion_engagement::expr_fn::{churn_rate, engagement_score, engagement_tier, nps, retention_rate};
+use datafusion_engagement::expr_fn::{
+    churn_rate, engagement_score, engagement_tier, nps, retention_rate,
+};
 
 fn data(file: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(file).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(file)
+        .display()
+        .to_string()
 }
 
 #[tokio::main]
@@ -20,7 +26,12 @@ async fn main() -> Result<()> {
     datafusion_engagement::register_all(&ctx)?;
 
     // SQL.
-    ctx.register_parquet("responses", data("responses.parquet"), ParquetReadOptions::default()).await?;
+    ctx.register_parquet(
+        "responses",
+        data("responses.parquet"),
+        ParquetReadOptions::default(),
+    )
+    .await?;
     ctx.sql(
         "SELECT segment, round(nps(nps_score), 1) AS nps, round(csat(csat_score), 1) AS csat, \
                 round(ces(ces_score), 2) AS ces \
@@ -31,7 +42,9 @@ async fn main() -> Result<()> {
     .await?;
 
     // The DataFrame API, with the expr_fn helpers.
-    let customers = ctx.read_csv(data("customers.csv"), CsvReadOptions::new()).await?;
+    let customers = ctx
+        .read_csv(data("customers.csv"), CsvReadOptions::new())
+        .await?;
     customers
         .aggregate(
             vec![col("plan")],
@@ -44,19 +57,34 @@ async fn main() -> Result<()> {
         .show()
         .await?;
 
-    let events = ctx.read_parquet(data("events.parquet"), ParquetReadOptions::default()).await?;
+    let events = ctx
+        .read_parquet(data("events.parquet"), ParquetReadOptions::default())
+        .await?;
     let weights = lit("login=1, create_report=3, export=2, invite_colleague=5, support_ticket=-3");
     events
-        .aggregate(vec![col("user_id")], vec![engagement_score(col("event_name"), weights).alias("score")])?
-        .select(vec![col("user_id"), col("score"), engagement_tier(col("score")).alias("tier")])?
-        .sort(vec![col("score").sort(false, false), col("user_id").sort(true, false)])?
+        .aggregate(
+            vec![col("user_id")],
+            vec![engagement_score(col("event_name"), weights).alias("score")],
+        )?
+        .select(vec![
+            col("user_id"),
+            col("score"),
+            engagement_tier(col("score")).alias("tier"),
+        ])?
+        .sort(vec![
+            col("score").sort(false, false),
+            col("user_id").sort(true, false),
+        ])?
         .limit(0, Some(5))?
         .show()
         .await?;
 
     ctx.table("responses")
         .await?
-        .aggregate(vec![col("channel")], vec![nps(col("nps_score")).alias("nps")])?
+        .aggregate(
+            vec![col("channel")],
+            vec![nps(col("nps_score")).alias("nps")],
+        )?
         .sort(vec![col("channel").sort(true, false)])?
         .show()
         .await?;

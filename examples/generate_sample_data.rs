@@ -68,7 +68,9 @@ impl Random {
     /// A score from `low` to `high`, pulled towards the top by `mood` in [0, 1].
     fn score(&mut self, low: i32, high: i32, mood: f64) -> i32 {
         let u = self.unit().powf(1.0 - 0.8 * mood);
-        (low as f64 + u * (high - low + 1) as f64).floor().min(high as f64) as i32
+        (low as f64 + u * (high - low + 1) as f64)
+            .floor()
+            .min(high as f64) as i32
     }
 
     fn pick_weighted<'a>(&mut self, items: &[(&'a str, u32)]) -> &'a str {
@@ -133,7 +135,12 @@ fn customers(random: &mut Random) -> Result<RecordBatch> {
     let (mut ids, mut plans, mut segments, mut signups) = (vec![], vec![], vec![], vec![]);
     let (mut at_start, mut at_end) = (vec![], vec![]);
     for id in 0..rows {
-        let plan = random.pick_weighted(&[(PLANS[0], 40), (PLANS[1], 30), (PLANS[2], 20), (PLANS[3], 10)]);
+        let plan = random.pick_weighted(&[
+            (PLANS[0], 40),
+            (PLANS[1], 30),
+            (PLANS[2], 20),
+            (PLANS[3], 10),
+        ]);
         let plan_index = PLANS.iter().position(|p| *p == plan).unwrap();
         let segment = random.below(4) as usize;
         ids.push(1 + id as i64);
@@ -145,7 +152,13 @@ fn customers(random: &mut Random) -> Result<RecordBatch> {
         let active_at_start = signup < FIRST_DAY && random.chance(0.9);
         // Paying plans churn less; an unknown end state (NULL) for a few records.
         let churn = [0.22, 0.12, 0.07, 0.04][plan_index] * (1.4 - segment_mood(segment));
-        let active_at_end = if signup >= FIRST_DAY { true } else if active_at_start { !random.chance(churn) } else { random.chance(0.1) };
+        let active_at_end = if signup >= FIRST_DAY {
+            true
+        } else if active_at_start {
+            !random.chance(churn)
+        } else {
+            random.chance(0.1)
+        };
         at_start.push(Some(active_at_start));
         at_end.push((!random.chance(0.01)).then_some(active_at_end));
     }
@@ -184,7 +197,10 @@ fn events(random: &mut Random) -> Result<RecordBatch> {
     }
     let columns: Vec<(&str, ArrayRef)> = vec![
         ("user_id", Arc::new(Int64Array::from(user_ids))),
-        ("event_time", Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC"))),
+        (
+            "event_time",
+            Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC")),
+        ),
         ("event_name", Arc::new(StringArray::from(names))),
         ("segment", Arc::new(StringArray::from(segments))),
     ];
@@ -197,14 +213,19 @@ pub fn generate(folder: &Path) -> Result<()> {
     let mut random = Random(0x5EED_2026);
     write_parquet(&folder.join("responses.parquet"), &responses(&mut random)?)?;
     let customers = customers(&mut random)?;
-    let mut csv = WriterBuilder::new().with_header(true).build(File::create(folder.join("customers.csv"))?);
+    let mut csv = WriterBuilder::new()
+        .with_header(true)
+        .build(File::create(folder.join("customers.csv"))?);
     csv.write(&customers)?;
     write_parquet(&folder.join("events.parquet"), &events(&mut random)?)?;
     Ok(())
 }
 
 fn main() -> Result<()> {
-    let folder = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("examples/data"));
+    let folder = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("examples/data"));
     generate(&folder)?;
     println!("sample data written to {}", folder.display());
     Ok(())
@@ -223,7 +244,10 @@ mod tests {
         for file in ["responses.parquet", "customers.csv", "events.parquet"] {
             let fresh = std::fs::read(folder.join(file)).unwrap();
             let kept = std::fs::read(committed.join(file)).unwrap();
-            assert!(fresh == kept, "examples/data/{file} differs from the generator's output; regenerate it");
+            assert!(
+                fresh == kept,
+                "examples/data/{file} differs from the generator's output; regenerate it"
+            );
         }
         std::fs::remove_dir_all(&folder).unwrap();
     }

@@ -34,14 +34,22 @@ FROM events
 GROUP BY segment, month
 ORDER BY segment, month;
 
+-- Each user's engagement over the quarter: one weight per kind of event.
+CREATE VIEW user_scores AS
+SELECT user_id, segment,
+       engagement_score(event_name,
+         'login=0.2, view_dashboard=0.2, create_report=1.5, export=1, invite_colleague=3, integration_setup=4, support_ticket=-2') AS score
+FROM events
+GROUP BY user_id, segment;
+
+-- Users per engagement tier, by segment.
+SELECT segment, engagement_tier(score) AS tier, count(*) AS users, round(avg(score), 1) AS avg_score
+FROM user_scores
+GROUP BY segment, tier
+ORDER BY segment, min(score);
+
 -- The 20 most engaged users of the quarter, with their tier.
-SELECT user_id, segment, score, engagement_tier(score) AS tier
-FROM (
-  SELECT user_id, segment,
-         engagement_score(event_name,
-           'login=0.5, view_dashboard=0.5, create_report=3, export=2, invite_colleague=5, integration_setup=8, support_ticket=-3') AS score
-  FROM events
-  GROUP BY user_id, segment
-)
+SELECT user_id, segment, round(score, 1) AS score, engagement_tier(score) AS tier
+FROM user_scores
 ORDER BY score DESC, user_id
 LIMIT 20;

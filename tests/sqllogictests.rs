@@ -23,10 +23,30 @@ struct EngineConfig {
 }
 
 const CONFIGS: [EngineConfig; 4] = [
-    EngineConfig { name: "1 partition, batches of 8192", target_partitions: 1, batch_size: 8192, skip_partial_aggregation: false },
-    EngineConfig { name: "8 partitions, batches of 7", target_partitions: 8, batch_size: 7, skip_partial_aggregation: false },
-    EngineConfig { name: "8 partitions, batches of 8192, partial aggregation skipped", target_partitions: 8, batch_size: 8192, skip_partial_aggregation: true },
-    EngineConfig { name: "8 partitions, batches of 1, partial aggregation skipped", target_partitions: 8, batch_size: 1, skip_partial_aggregation: true },
+    EngineConfig {
+        name: "1 partition, batches of 8192",
+        target_partitions: 1,
+        batch_size: 8192,
+        skip_partial_aggregation: false,
+    },
+    EngineConfig {
+        name: "8 partitions, batches of 7",
+        target_partitions: 8,
+        batch_size: 7,
+        skip_partial_aggregation: false,
+    },
+    EngineConfig {
+        name: "8 partitions, batches of 8192, partial aggregation skipped",
+        target_partitions: 8,
+        batch_size: 8192,
+        skip_partial_aggregation: true,
+    },
+    EngineConfig {
+        name: "8 partitions, batches of 1, partial aggregation skipped",
+        target_partitions: 8,
+        batch_size: 1,
+        skip_partial_aggregation: true,
+    },
 ];
 
 fn session(config: &EngineConfig) -> Result<SessionContext> {
@@ -36,8 +56,12 @@ fn session(config: &EngineConfig) -> Result<SessionContext> {
         .with_information_schema(true);
     if config.skip_partial_aggregation {
         let options = session_config.options_mut();
-        options.execution.skip_partial_aggregation_probe_rows_threshold = 1;
-        options.execution.skip_partial_aggregation_probe_ratio_threshold = 0.0;
+        options
+            .execution
+            .skip_partial_aggregation_probe_rows_threshold = 1;
+        options
+            .execution
+            .skip_partial_aggregation_probe_ratio_threshold = 0.0;
     }
     let ctx = SessionContext::new_with_config(session_config).enable_url_table();
     datafusion_engagement::register_all(&ctx)?;
@@ -67,7 +91,11 @@ async fn run_file(path: &Path, config: &EngineConfig) -> Result<()> {
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(DataFusionError::Execution(format!("{} failing record(s):\n{}", errors.len(), errors.join("\n"))))
+        Err(DataFusionError::Execution(format!(
+            "{} failing record(s):\n{}",
+            errors.len(),
+            errors.join("\n")
+        )))
     }
 }
 
@@ -79,7 +107,13 @@ async fn complete_file(path: &Path) -> Result<()> {
         async move { Ok(DataFusion::new(ctx, relative, ProgressBar::hidden())) }
     });
     runner
-        .update_test_file(path, " ", df_value_validator, value_normalizer, default_column_validator)
+        .update_test_file(
+            path,
+            " ",
+            df_value_validator,
+            value_normalizer,
+            default_column_validator,
+        )
         .await
         .map_err(|e| DataFusionError::Execution(e.to_string()))
 }
@@ -104,7 +138,9 @@ async fn main() {
     let files = slt_files();
     if std::env::var_os("SLT_COMPLETE").is_some() {
         for file in &files {
-            complete_file(file).await.unwrap_or_else(|e| panic!("completing {}: {e}", file.display()));
+            complete_file(file)
+                .await
+                .unwrap_or_else(|e| panic!("completing {}: {e}", file.display()));
             println!("completed {}", file.display());
         }
         return;

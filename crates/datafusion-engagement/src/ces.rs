@@ -10,7 +10,9 @@ use datafusion::logical_expr::{AggregateUDF, Documentation};
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::rows::SelectedRows;
-use crate::common::scores::{ScoreScale, coerce_score_args, for_each_score, max_score};
+use crate::common::scores::{
+    ScoreScale, coerce_score_args, for_each_score, max_score, score_example_args,
+};
 use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
 
 /// The mean answer to "how easy was it to …" on a 1…max_score scale.
@@ -30,7 +32,9 @@ impl TallyRule for CesRule {
         rows: &SelectedRows,
         mut add: impl FnMut(usize, Tally),
     ) -> Result<()> {
-        for_each_score("ces", &self.scale, &inputs[0], rows, |row, score| add(row, Tally::row(score, 0.0)))
+        for_each_score("ces", &self.scale, &inputs[0], rows, |row, score| {
+            add(row, Tally::row(score, 0.0))
+        })
     }
 
     fn value(&self, tally: &Tally) -> Option<f64> {
@@ -66,7 +70,7 @@ impl TallyDefinition for Ces {
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
-        vec![vec![DataType::Float64], vec![DataType::Float64, DataType::Int64]]
+        score_example_args()
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
@@ -75,7 +79,9 @@ impl TallyDefinition for Ces {
 
     fn rule(constants: &[Option<ScalarValue>]) -> Result<CesRule> {
         let max = max_score(Self::NAME, constants[0].as_ref(), 7)?;
-        Ok(CesRule { scale: ScoreScale { min: 1.0, max } })
+        Ok(CesRule {
+            scale: ScoreScale { min: 1.0, max },
+        })
     }
 }
 

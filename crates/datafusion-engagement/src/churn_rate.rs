@@ -8,7 +8,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{AggregateUDF, Documentation};
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::lifecycle::{LifecycleRule, coerce_lifecycle_args};
+use crate::common::lifecycle::{LifecycleRule, coerce_lifecycle_args, lifecycle_example_args};
 use crate::common::tally::{TallyDefinition, tally_udaf};
 
 /// 100 × customers active at start but not at end / customers active at start.
@@ -43,7 +43,7 @@ impl TallyDefinition for ChurnRate {
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
-        vec![vec![DataType::Boolean, DataType::Boolean]]
+        lifecycle_example_args()
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
@@ -51,7 +51,9 @@ impl TallyDefinition for ChurnRate {
     }
 
     fn rule(_constants: &[Option<ScalarValue>]) -> Result<LifecycleRule> {
-        Ok(LifecycleRule { counted_when_active_at_end: false })
+        Ok(LifecycleRule {
+            counted_when_active_at_end: false,
+        })
     }
 }
 

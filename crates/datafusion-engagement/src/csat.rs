@@ -10,7 +10,9 @@ use datafusion::logical_expr::{AggregateUDF, Documentation};
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::rows::SelectedRows;
-use crate::common::scores::{ScoreScale, coerce_score_args, for_each_score, max_score};
+use crate::common::scores::{
+    ScoreScale, coerce_score_args, for_each_score, max_score, score_example_args,
+};
 use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
 
 /// Share of satisfied answers: 100 × answers in the top two boxes / answers.
@@ -32,7 +34,10 @@ impl TallyRule for CsatRule {
         mut add: impl FnMut(usize, Tally),
     ) -> Result<()> {
         for_each_score("csat", &self.scale, &inputs[0], rows, |row, score| {
-            add(row, Tally::row((score >= self.satisfied_from) as u8 as f64, 0.0))
+            add(
+                row,
+                Tally::row((score >= self.satisfied_from) as u8 as f64, 0.0),
+            )
         })
     }
 
@@ -70,7 +75,7 @@ impl TallyDefinition for Csat {
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
-        vec![vec![DataType::Float64], vec![DataType::Float64, DataType::Int64]]
+        score_example_args()
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
@@ -79,7 +84,10 @@ impl TallyDefinition for Csat {
 
     fn rule(constants: &[Option<ScalarValue>]) -> Result<CsatRule> {
         let max = max_score(Self::NAME, constants[0].as_ref(), 5)?;
-        Ok(CsatRule { scale: ScoreScale { min: 0.0, max }, satisfied_from: max - 1.0 })
+        Ok(CsatRule {
+            scale: ScoreScale { min: 0.0, max },
+            satisfied_from: max - 1.0,
+        })
     }
 }
 

@@ -39,9 +39,15 @@ impl EventWeights {
                 );
             }
             let Some((event, weight)) = entry.split_once('=') else {
-                return plan_err!("{NAME}: weights entry '{entry}' is not of the form event=weight");
+                return plan_err!(
+                    "{NAME}: weights entry '{entry}' is not of the form event=weight"
+                );
             };
-            Self::insert(&mut weights, event.trim(), parse_weight(event.trim(), weight.trim())?)?;
+            Self::insert(
+                &mut weights,
+                event.trim(),
+                parse_weight(event.trim(), weight.trim())?,
+            )?;
         }
         Ok(Self { weights })
     }
@@ -58,14 +64,24 @@ impl EventWeights {
                 values.data_type()
             );
         }
-        let (events, values) = (cast(events, &DataType::Utf8)?, cast(values, &DataType::Float64)?);
-        let (events, values) = (events.as_string::<i32>(), values.as_primitive::<Float64Type>());
+        let (events, values) = (
+            cast(events, &DataType::Utf8)?,
+            cast(values, &DataType::Float64)?,
+        );
+        let (events, values) = (
+            events.as_string::<i32>(),
+            values.as_primitive::<Float64Type>(),
+        );
         let mut weights = HashMap::new();
         for i in 0..entries.len() {
             if values.is_null(i) {
                 return plan_err!("{NAME}: weight of event '{}' is NULL", events.value(i));
             }
-            Self::insert(&mut weights, events.value(i), check_weight(events.value(i), values.value(i))?)?;
+            Self::insert(
+                &mut weights,
+                events.value(i),
+                check_weight(events.value(i), values.value(i))?,
+            )?;
         }
         if weights.is_empty() {
             return plan_err!("{NAME}: weights MAP is empty; list at least one event");
@@ -126,9 +142,12 @@ impl TallyRule for EventWeights {
         rows: &SelectedRows,
         mut add: impl FnMut(usize, Tally),
     ) -> Result<()> {
-        for_each_string(&inputs[0], rows, |event| self.weight(event), |row, weight| {
-            add(row, Tally::row(weight, 0.0))
-        })
+        for_each_string(
+            &inputs[0],
+            rows,
+            |event| self.weight(event),
+            |row, weight| add(row, Tally::row(weight, 0.0)),
+        )
     }
 
     fn value(&self, tally: &Tally) -> Option<f64> {

@@ -37,7 +37,9 @@ impl Labeler for EngagementTier {
     fn label(score: f64) -> Result<&'static str> {
         Ok(match score {
             s if !s.is_finite() => {
-                return exec_err!("engagement_tier: score {s} is not valid: expected a finite number");
+                return exec_err!(
+                    "engagement_tier: score {s} is not valid: expected a finite number"
+                );
             }
             s if s < 0.0 => "at_risk",
             s if s <= 40.0 => "very_disengaged",

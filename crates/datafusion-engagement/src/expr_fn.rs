@@ -3,9 +3,9 @@
 use datafusion::logical_expr::Expr;
 
 use crate::{
-    ces::ces_udaf, churn_rate::churn_rate_udaf, csat::csat_udaf, engagement_score::engagement_score_udaf,
-    engagement_tier::engagement_tier_udf, nps::nps_udaf, nps_group::nps_group_udf,
-    retention_rate::retention_rate_udaf, stickiness::stickiness_udaf,
+    ces::ces_udaf, churn_rate::churn_rate_udaf, csat::csat_udaf,
+    engagement_score::engagement_score_udaf, engagement_tier::engagement_tier_udf, nps::nps_udaf,
+    nps_group::nps_group_udf, retention_rate::retention_rate_udaf, stickiness::stickiness_udaf,
 };
 
 /// `nps(score)`: Net Promoter Score, −100 to 100.

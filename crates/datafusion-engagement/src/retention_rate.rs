@@ -8,7 +8,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{AggregateUDF, Documentation};
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::lifecycle::{LifecycleRule, coerce_lifecycle_args};
+use crate::common::lifecycle::{LifecycleRule, coerce_lifecycle_args, lifecycle_example_args};
 use crate::common::tally::{TallyDefinition, tally_udaf};
 
 /// 100 × customers active at start and at end / customers active at start.
@@ -44,7 +44,7 @@ impl TallyDefinition for RetentionRate {
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
-        vec![vec![DataType::Boolean, DataType::Boolean]]
+        lifecycle_example_args()
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
@@ -52,7 +52,9 @@ impl TallyDefinition for RetentionRate {
     }
 
     fn rule(_constants: &[Option<ScalarValue>]) -> Result<LifecycleRule> {
-        Ok(LifecycleRule { counted_when_active_at_end: true })
+        Ok(LifecycleRule {
+            counted_when_active_at_end: true,
+        })
     }
 }
 

@@ -15,7 +15,8 @@ use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature,
+    Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator,
+    Signature,
 };
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
@@ -37,7 +38,9 @@ pub(crate) struct Stickiness {
 pub fn stickiness_udaf() -> Arc<AggregateUDF> {
     let examples = [DataType::Int64, DataType::Utf8]
         .map(|user| vec![user, DataType::Timestamp(TimeUnit::Microsecond, None)]);
-    Arc::new(AggregateUDF::from(Stickiness { signature: documented_signature(examples.to_vec()) }))
+    Arc::new(AggregateUDF::from(Stickiness {
+        signature: documented_signature(examples.to_vec()),
+    }))
 }
 
 /// The argument types to coerce to, or an error naming the argument and its type.
@@ -76,8 +79,16 @@ impl AggregateUDFImpl for Stickiness {
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         let user_type = UserIdKind::of(args.input_fields[0].data_type()).state_type();
         Ok(vec![
-            Arc::new(Field::new_list(format_state_name(args.name, "users"), Field::new_list_field(user_type, false), false)),
-            Arc::new(Field::new_list(format_state_name(args.name, "days"), Field::new_list_field(DataType::Date32, false), false)),
+            Arc::new(Field::new_list(
+                format_state_name(args.name, "users"),
+                Field::new_list_field(user_type, false),
+                false,
+            )),
+            Arc::new(Field::new_list(
+                format_state_name(args.name, "days"),
+                Field::new_list_field(DataType::Date32, false),
+                false,
+            )),
         ])
     }
 
@@ -96,7 +107,10 @@ impl AggregateUDFImpl for Stickiness {
         true
     }
 
-    fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(StickinessGroupsAccumulator {
             users: UserIds::new(UserIdKind::of(args.expr_fields[0].data_type())),
             activity: GroupedActivity::default(),
@@ -126,7 +140,11 @@ impl AggregateUDFImpl for Stickiness {
 
 /// The rows of a batch that count: user and time both present, FILTER passed.
 fn selected(values: &[ArrayRef], filter: Option<&BooleanArray>) -> SelectedRows {
-    SelectedRows::new(values[0].len(), &[values[0].as_ref(), values[1].as_ref()], filter)
+    SelectedRows::new(
+        values[0].len(),
+        &[values[0].as_ref(), values[1].as_ref()],
+        filter,
+    )
 }
 
 /// The (user, day) pairs of a state batch, flattened, with the state row each came from.
@@ -160,13 +178,28 @@ fn state_lists(offsets: Vec<i32>, users: ArrayRef, days: Vec<i32>) -> Result<Vec
     let user_field = Arc::new(Field::new_list_field(users.data_type().clone(), false));
     let day_field = Arc::new(Field::new_list_field(DataType::Date32, false));
     Ok(vec![
-        Arc::new(ListArray::try_new(user_field, offsets.clone(), users, None)?),
-        Arc::new(ListArray::try_new(day_field, offsets, Arc::new(Date32Array::from(days)), None)?),
+        Arc::new(ListArray::try_new(
+            user_field,
+            offsets.clone(),
+            users,
+            None,
+        )?),
+        Arc::new(ListArray::try_new(
+            day_field,
+            offsets,
+            Arc::new(Date32Array::from(days)),
+            None,
+        )?),
     ])
 }
 
 fn list_offset(len: usize) -> Result<i32> {
-    i32::try_from(len).or_else(|_| exec_err!("{NAME}: more than {} (user, day) pairs in one state batch", i32::MAX))
+    i32::try_from(len).or_else(|_| {
+        exec_err!(
+            "{NAME}: more than {} (user, day) pairs in one state batch",
+            i32::MAX
+        )
+    })
 }
 
 /// Single-group state: counts that allow window frames to retract rows.
@@ -208,10 +241,17 @@ impl StickinessAccumulator {
         }
     }
 
-    fn for_each_row(&mut self, values: &[ArrayRef], mut f: impl FnMut(&mut Self, u32, i32)) -> Result<()> {
+    fn for_each_row(
+        &mut self,
+        values: &[ArrayRef],
+        mut f: impl FnMut(&mut Self, u32, i32),
+    ) -> Result<()> {
         let days = days_since_epoch(&values[1])?;
         let mut pairs = vec![];
-        self.users.for_each_id(NAME, &values[0], &selected(values, None), |row, user| pairs.push((user, days[row])))?;
+        self.users
+            .for_each_id(NAME, &values[0], &selected(values, None), |row, user| {
+                pairs.push((user, days[row]))
+            })?;
         pairs.into_iter().for_each(|(user, day)| f(self, user, day));
         Ok(())
     }
@@ -242,21 +282,41 @@ impl Accumulator for StickinessAccumulator {
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         let pairs = StatePairs::read(states);
         let mut ids = vec![];
-        self.users.for_each_id(NAME, &pairs.users, &SelectedRows::All(pairs.days.len()), |i, user| ids.push((user, pairs.days[i])))?;
+        self.users.for_each_id(
+            NAME,
+            &pairs.users,
+            &SelectedRows::All(pairs.days.len()),
+            |i, user| ids.push((user, pairs.days[i])),
+        )?;
         ids.into_iter().for_each(|(user, day)| self.add(user, day));
         Ok(())
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
         let (user_ids, days): (Vec<u32>, Vec<i32>) = self.pair_rows.keys().copied().unzip();
-        let lists = state_lists(vec![0, list_offset(days.len())?], self.users.values(&user_ids)?, days)?;
-        lists.iter().map(|list| ScalarValue::try_from_array(list, 0)).collect()
+        let lists = state_lists(
+            vec![0, list_offset(days.len())?],
+            self.users.values(&user_ids)?,
+            days,
+        )?;
+        lists
+            .iter()
+            .map(|list| ScalarValue::try_from_array(list, 0))
+            .collect()
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        let days = self.day_pairs.first_key_value().zip(self.day_pairs.last_key_value());
+        let days = self
+            .day_pairs
+            .first_key_value()
+            .zip(self.day_pairs.last_key_value());
         let value = days.and_then(|((&first, _), (&last, _))| {
-            stickiness(self.pair_rows.len() as u64, self.user_pairs.len() as u64, first, last)
+            stickiness(
+                self.pair_rows.len() as u64,
+                self.user_pairs.len() as u64,
+                first,
+                last,
+            )
         });
         Ok(ScalarValue::Float64(value))
     }
@@ -310,7 +370,8 @@ impl GroupedActivity {
         if total_num_groups > u32::MAX as usize {
             return exec_err!("{NAME}: more than {} groups", u32::MAX);
         }
-        self.groups.resize(total_num_groups, GroupActivity::default());
+        self.groups
+            .resize(total_num_groups, GroupActivity::default());
         Ok(())
     }
 
@@ -324,8 +385,18 @@ impl GroupedActivity {
             }
             EmitTo::First(n) => {
                 let n = n as u32;
-                self.pairs = self.pairs.drain().filter(|p| p.0 >= n).map(|(g, u, d)| (g - n, u, d)).collect();
-                self.group_users = self.group_users.drain().filter(|p| p.0 >= n).map(|(g, u)| (g - n, u)).collect();
+                self.pairs = self
+                    .pairs
+                    .drain()
+                    .filter(|p| p.0 >= n)
+                    .map(|(g, u, d)| (g - n, u, d))
+                    .collect();
+                self.group_users = self
+                    .group_users
+                    .drain()
+                    .filter(|p| p.0 >= n)
+                    .map(|(g, u)| (g - n, u))
+                    .collect();
             }
         }
         emitted
@@ -350,18 +421,35 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
         self.activity.resize(total_num_groups)?;
         let days = days_since_epoch(&values[1])?;
         let activity = &mut self.activity;
-        self.users.for_each_id(NAME, &values[0], &selected(values, opt_filter), |row, user| {
-            activity.add(group_indices[row] as u32, user, days[row])
-        })
+        self.users.for_each_id(
+            NAME,
+            &values[0],
+            &selected(values, opt_filter),
+            |row, user| activity.add(group_indices[row] as u32, user, days[row]),
+        )
     }
 
-    fn merge_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()> {
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
         self.activity.resize(total_num_groups)?;
         let pairs = StatePairs::read(values);
         let activity = &mut self.activity;
-        self.users.for_each_id(NAME, &pairs.users, &SelectedRows::All(pairs.days.len()), |i, user| {
-            activity.add(group_indices[pairs.state_rows[i]] as u32, user, pairs.days[i])
-        })
+        self.users.for_each_id(
+            NAME,
+            &pairs.users,
+            &SelectedRows::All(pairs.days.len()),
+            |i, user| {
+                activity.add(
+                    group_indices[pairs.state_rows[i]] as u32,
+                    user,
+                    pairs.days[i],
+                )
+            },
+        )
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
@@ -369,8 +457,10 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
         if self.activity.groups.is_empty() {
             self.users = UserIds::new(self.users.kind());
         }
-        let values: Float64Array =
-            emitted.iter().map(|g| stickiness(g.pairs, g.users, g.first_day, g.last_day)).collect();
+        let values: Float64Array = emitted
+            .iter()
+            .map(|g| stickiness(g.pairs, g.users, g.first_day, g.last_day))
+            .collect();
         Ok(Arc::new(values))
     }
 
@@ -394,7 +484,10 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
                 *slot += 1;
             }
         }
-        let offsets = offsets.into_iter().map(list_offset).collect::<Result<Vec<_>>>()?;
+        let offsets = offsets
+            .into_iter()
+            .map(list_offset)
+            .collect::<Result<Vec<_>>>()?;
         let lists = state_lists(offsets, self.users.values(&user_ids)?, days)?;
         self.activity.take(emit_to);
         if self.activity.groups.is_empty() {
@@ -403,7 +496,11 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
         Ok(lists)
     }
 
-    fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
         // Each row is its own group: a one-pair list, or an empty list for a skipped row.
         let rows = selected(values, opt_filter);
         let mut taken = vec![];
@@ -416,9 +513,16 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
             offsets[i] += offsets[i - 1];
         }
         let indices = UInt32Array::from(taken);
-        let users = cast(&take(&values[0], &indices, None)?, &self.users.kind().state_type())?;
+        let users = cast(
+            &take(&values[0], &indices, None)?,
+            &self.users.kind().state_type(),
+        )?;
         let all_days = days_since_epoch(&values[1])?;
-        let days: Vec<i32> = indices.values().iter().map(|&row| all_days[row as usize]).collect();
+        let days: Vec<i32> = indices
+            .values()
+            .iter()
+            .map(|&row| all_days[row as usize])
+            .collect();
         state_lists(offsets, users, days)
     }
 

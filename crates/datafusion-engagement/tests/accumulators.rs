@@ -24,7 +24,10 @@ struct Case {
 
 impl Case {
     fn udaf(&self) -> Arc<AggregateUDF> {
-        all_aggregate_functions().into_iter().find(|f| f.name() == self.function).unwrap()
+        all_aggregate_functions()
+            .into_iter()
+            .find(|f| f.name() == self.function)
+            .unwrap()
     }
 
     fn rows(&self) -> usize {
@@ -32,28 +35,54 @@ impl Case {
     }
 
     fn fields(&self) -> Vec<FieldRef> {
-        let columns = self.columns.iter().map(|(name, a)| Field::new(*name, a.data_type().clone(), true));
-        let constants = self.constants.iter().enumerate().map(|(i, c)| Field::new(format!("c{i}"), c.data_type(), true));
+        let columns = self
+            .columns
+            .iter()
+            .map(|(name, a)| Field::new(*name, a.data_type().clone(), true));
+        let constants = self
+            .constants
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Field::new(format!("c{i}"), c.data_type(), true));
         columns.chain(constants).map(Arc::new).collect()
     }
 
     fn exprs(&self) -> Vec<Arc<dyn PhysicalExpr>> {
-        let columns = self.columns.iter().enumerate().map(|(i, (name, _))| Arc::new(Column::new(name, i)) as Arc<dyn PhysicalExpr>);
-        let constants = self.constants.iter().map(|c| Arc::new(Literal::new(c.clone())) as Arc<dyn PhysicalExpr>);
+        let columns = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| Arc::new(Column::new(name, i)) as Arc<dyn PhysicalExpr>);
+        let constants = self
+            .constants
+            .iter()
+            .map(|c| Arc::new(Literal::new(c.clone())) as Arc<dyn PhysicalExpr>);
         columns.chain(constants).collect()
     }
 
     /// The argument arrays as the engine passes them: constants broadcast to the batch length.
     fn values(&self, rows: std::ops::Range<usize>) -> Vec<ArrayRef> {
-        let columns = self.columns.iter().map(|(_, a)| a.slice(rows.start, rows.len()));
-        let constants = self.constants.iter().map(|c| c.to_array_of_size(rows.len()).unwrap());
+        let columns = self
+            .columns
+            .iter()
+            .map(|(_, a)| a.slice(rows.start, rows.len()));
+        let constants = self
+            .constants
+            .iter()
+            .map(|c| c.to_array_of_size(rows.len()).unwrap());
         columns.chain(constants).collect()
     }
 
     fn with_args<T>(&self, f: impl FnOnce(&AggregateUDF, AccumulatorArgs) -> T) -> T {
         let udaf = self.udaf();
         let fields = self.fields();
-        let schema = Schema::new(fields.iter().take(self.columns.len()).cloned().collect::<Vec<_>>());
+        let schema = Schema::new(
+            fields
+                .iter()
+                .take(self.columns.len())
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
         let exprs = self.exprs();
         let args = AccumulatorArgs {
             return_field: Arc::new(Field::new(self.function, DataType::Float64, true)),
@@ -85,30 +114,124 @@ impl Case {
 }
 
 fn cases() -> Vec<Case> {
-    let scores: ArrayRef = Arc::new(Float64Array::from(vec![Some(10.0), Some(9.0), None, Some(3.0), Some(7.0), Some(6.0), Some(1.0)]));
-    let efforts: ArrayRef = Arc::new(Float64Array::from(vec![Some(1.0), Some(7.0), None, Some(3.0), Some(5.0), Some(2.0), Some(4.0)]));
-    let at_start: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), Some(true), Some(false), None, Some(true), Some(true), Some(true)]));
-    let at_end: ArrayRef = Arc::new(BooleanArray::from(vec![Some(false), Some(true), Some(true), Some(true), None, Some(true), Some(false)]));
-    let names: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), Some("b"), Some("a"), None, Some("c"), Some("a"), Some("b")]));
-    let numbers: ArrayRef = Arc::new(Int64Array::from(vec![Some(1), Some(2), Some(1), Some(3), None, Some(1), Some(-2)]));
+    let scores: ArrayRef = Arc::new(Float64Array::from(vec![
+        Some(10.0),
+        Some(9.0),
+        None,
+        Some(3.0),
+        Some(7.0),
+        Some(6.0),
+        Some(1.0),
+    ]));
+    let efforts: ArrayRef = Arc::new(Float64Array::from(vec![
+        Some(1.0),
+        Some(7.0),
+        None,
+        Some(3.0),
+        Some(5.0),
+        Some(2.0),
+        Some(4.0),
+    ]));
+    let at_start: ArrayRef = Arc::new(BooleanArray::from(vec![
+        Some(true),
+        Some(true),
+        Some(false),
+        None,
+        Some(true),
+        Some(true),
+        Some(true),
+    ]));
+    let at_end: ArrayRef = Arc::new(BooleanArray::from(vec![
+        Some(false),
+        Some(true),
+        Some(true),
+        Some(true),
+        None,
+        Some(true),
+        Some(false),
+    ]));
+    let names: ArrayRef = Arc::new(StringArray::from(vec![
+        Some("a"),
+        Some("b"),
+        Some("a"),
+        None,
+        Some("c"),
+        Some("a"),
+        Some("b"),
+    ]));
+    let numbers: ArrayRef = Arc::new(Int64Array::from(vec![
+        Some(1),
+        Some(2),
+        Some(1),
+        Some(3),
+        None,
+        Some(1),
+        Some(-2),
+    ]));
     let day = 86_400_000_000i64;
     let times: ArrayRef = Arc::new(
-        TimestampMicrosecondArray::from(vec![Some(0), Some(day), Some(2 * day + 5), Some(day), Some(3 * day), None, Some(4 * day)])
-            .with_timezone("UTC"),
+        TimestampMicrosecondArray::from(vec![
+            Some(0),
+            Some(day),
+            Some(2 * day + 5),
+            Some(day),
+            Some(3 * day),
+            None,
+            Some(4 * day),
+        ])
+        .with_timezone("UTC"),
     );
-    let events: ArrayRef = Arc::new(StringArray::from(vec![Some("login"), Some("export"), None, Some("login"), Some("other"), Some("ticket"), Some("login")]));
+    let events: ArrayRef = Arc::new(StringArray::from(vec![
+        Some("login"),
+        Some("export"),
+        None,
+        Some("login"),
+        Some("other"),
+        Some("ticket"),
+        Some("login"),
+    ]));
     vec![
-        Case { function: "nps", columns: vec![("score", scores.clone())], constants: vec![] },
-        Case { function: "csat", columns: vec![("score", scores)], constants: vec![ScalarValue::Int64(Some(10))] },
-        Case { function: "ces", columns: vec![("score", efforts)], constants: vec![] },
-        Case { function: "churn_rate", columns: vec![("s", at_start.clone()), ("e", at_end.clone())], constants: vec![] },
-        Case { function: "retention_rate", columns: vec![("s", at_start), ("e", at_end)], constants: vec![] },
-        Case { function: "stickiness", columns: vec![("user", names), ("time", times.clone())], constants: vec![] },
-        Case { function: "stickiness", columns: vec![("user", numbers), ("time", times)], constants: vec![] },
+        Case {
+            function: "nps",
+            columns: vec![("score", scores.clone())],
+            constants: vec![],
+        },
+        Case {
+            function: "csat",
+            columns: vec![("score", scores)],
+            constants: vec![ScalarValue::Int64(Some(10))],
+        },
+        Case {
+            function: "ces",
+            columns: vec![("score", efforts)],
+            constants: vec![],
+        },
+        Case {
+            function: "churn_rate",
+            columns: vec![("s", at_start.clone()), ("e", at_end.clone())],
+            constants: vec![],
+        },
+        Case {
+            function: "retention_rate",
+            columns: vec![("s", at_start), ("e", at_end)],
+            constants: vec![],
+        },
+        Case {
+            function: "stickiness",
+            columns: vec![("user", names), ("time", times.clone())],
+            constants: vec![],
+        },
+        Case {
+            function: "stickiness",
+            columns: vec![("user", numbers), ("time", times)],
+            constants: vec![],
+        },
         Case {
             function: "engagement_score",
             columns: vec![("event", events)],
-            constants: vec![ScalarValue::Utf8(Some("login=1, export=2.5, ticket=-3".into()))],
+            constants: vec![ScalarValue::Utf8(Some(
+                "login=1, export=2.5, ticket=-3".into(),
+            ))],
         },
     ]
 }
@@ -130,7 +253,9 @@ fn expected_by_group(case: &Case) -> Vec<Option<f64>> {
             case.with_args(|udaf, args| {
                 let mut accumulator = udaf.accumulator(args).unwrap();
                 for row in (0..case.rows()).filter(|r| group_of(*r) == group) {
-                    accumulator.update_batch(&case.values(row..row + 1)).unwrap();
+                    accumulator
+                        .update_batch(&case.values(row..row + 1))
+                        .unwrap();
                 }
                 match accumulator.evaluate().unwrap() {
                     ScalarValue::Float64(v) => v,
@@ -145,14 +270,22 @@ fn expected_by_group(case: &Case) -> Vec<Option<f64>> {
 fn groups_accumulator_matches_accumulator() {
     for case in cases() {
         let expected = expected_by_group(&case);
-        assert!(expected.iter().any(Option::is_some), "{}: the case must produce values", case.function);
+        assert!(
+            expected.iter().any(Option::is_some),
+            "{}: the case must produce values",
+            case.function
+        );
         let groups: Vec<usize> = (0..case.rows()).map(group_of).collect();
         let got = case.with_args(|udaf, args| {
             let mut accumulator = udaf.create_groups_accumulator(args).unwrap();
             // Two batches, to cover state carried across batches.
             let half = case.rows() / 2;
-            accumulator.update_batch(&case.values(0..half), &groups[..half], None, 3).unwrap();
-            accumulator.update_batch(&case.values(half..case.rows()), &groups[half..], None, 3).unwrap();
+            accumulator
+                .update_batch(&case.values(0..half), &groups[..half], None, 3)
+                .unwrap();
+            accumulator
+                .update_batch(&case.values(half..case.rows()), &groups[half..], None, 3)
+                .unwrap();
             as_f64(&accumulator.evaluate(EmitTo::All).unwrap())
         });
         assert_eq!(got, expected, "{}", case.function);
@@ -164,7 +297,10 @@ fn states_are_interchangeable() {
     for case in cases() {
         let expected = expected_by_group(&case);
         let groups: Vec<usize> = (0..case.rows()).map(group_of).collect();
-        assert_eq!(case.state_field_count(), case.with_args(|udaf, args| udaf.accumulator(args).unwrap().state().unwrap().len()));
+        assert_eq!(
+            case.state_field_count(),
+            case.with_args(|udaf, args| udaf.accumulator(args).unwrap().state().unwrap().len())
+        );
 
         // Accumulator states (one per group) merged by a GroupsAccumulator.
         let merged = case.with_args(|udaf, args| {
@@ -174,17 +310,28 @@ fn states_are_interchangeable() {
                 for row in (0..case.rows()).filter(|r| group_of(*r) == group) {
                     source.update_batch(&case.values(row..row + 1)).unwrap();
                 }
-                let state: Vec<ArrayRef> = source.state().unwrap().iter().map(|s| s.to_array().unwrap()).collect();
+                let state: Vec<ArrayRef> = source
+                    .state()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.to_array().unwrap())
+                    .collect();
                 target.merge_batch(&state, &[group], 3).unwrap();
             }
             as_f64(&target.evaluate(EmitTo::All).unwrap())
         });
-        assert_eq!(merged, expected, "{}: Accumulator state into GroupsAccumulator", case.function);
+        assert_eq!(
+            merged, expected,
+            "{}: Accumulator state into GroupsAccumulator",
+            case.function
+        );
 
         // GroupsAccumulator state merged by one Accumulator per group.
         let merged = case.with_args(|udaf, args| {
             let mut source = udaf.create_groups_accumulator(args.clone()).unwrap();
-            source.update_batch(&case.values(0..case.rows()), &groups, None, 3).unwrap();
+            source
+                .update_batch(&case.values(0..case.rows()), &groups, None, 3)
+                .unwrap();
             let state = source.state(EmitTo::All).unwrap();
             (0..3)
                 .map(|group| {
@@ -198,12 +345,18 @@ fn states_are_interchangeable() {
                 })
                 .collect::<Vec<_>>()
         });
-        assert_eq!(merged, expected, "{}: GroupsAccumulator state into Accumulator", case.function);
+        assert_eq!(
+            merged, expected,
+            "{}: GroupsAccumulator state into Accumulator",
+            case.function
+        );
 
         // convert_to_state (each row its own group) merged into the groups.
         let merged = case.with_args(|udaf, args| {
             let source = udaf.create_groups_accumulator(args.clone()).unwrap();
-            let state = source.convert_to_state(&case.values(0..case.rows()), None).unwrap();
+            let state = source
+                .convert_to_state(&case.values(0..case.rows()), None)
+                .unwrap();
             let mut target = udaf.create_groups_accumulator(args).unwrap();
             target.merge_batch(&state, &groups, 3).unwrap();
             as_f64(&target.evaluate(EmitTo::All).unwrap())
@@ -215,16 +368,27 @@ fn states_are_interchangeable() {
 #[test]
 fn convert_to_state_honours_the_filter() {
     for case in cases() {
-        let filter = BooleanArray::from((0..case.rows()).map(|r| Some(r % 2 == 0)).collect::<Vec<_>>());
+        let filter = BooleanArray::from(
+            (0..case.rows())
+                .map(|r| Some(r % 2 == 0))
+                .collect::<Vec<_>>(),
+        );
         let groups: Vec<usize> = (0..case.rows()).map(group_of).collect();
         let (filtered_update, filtered_state) = case.with_args(|udaf, args| {
             let mut direct = udaf.create_groups_accumulator(args.clone()).unwrap();
-            direct.update_batch(&case.values(0..case.rows()), &groups, Some(&filter), 3).unwrap();
+            direct
+                .update_batch(&case.values(0..case.rows()), &groups, Some(&filter), 3)
+                .unwrap();
             let source = udaf.create_groups_accumulator(args.clone()).unwrap();
-            let state = source.convert_to_state(&case.values(0..case.rows()), Some(&filter)).unwrap();
+            let state = source
+                .convert_to_state(&case.values(0..case.rows()), Some(&filter))
+                .unwrap();
             let mut merged = udaf.create_groups_accumulator(args).unwrap();
             merged.merge_batch(&state, &groups, 3).unwrap();
-            (as_f64(&direct.evaluate(EmitTo::All).unwrap()), as_f64(&merged.evaluate(EmitTo::All).unwrap()))
+            (
+                as_f64(&direct.evaluate(EmitTo::All).unwrap()),
+                as_f64(&merged.evaluate(EmitTo::All).unwrap()),
+            )
         });
         assert_eq!(filtered_update, filtered_state, "{}", case.function);
     }
@@ -237,12 +401,16 @@ fn emitting_the_first_groups_keeps_the_rest() {
         let groups: Vec<usize> = (0..case.rows()).map(group_of).collect();
         let (first, rest, state_first, state_rest) = case.with_args(|udaf, args| {
             let mut accumulator = udaf.create_groups_accumulator(args.clone()).unwrap();
-            accumulator.update_batch(&case.values(0..case.rows()), &groups, None, 3).unwrap();
+            accumulator
+                .update_batch(&case.values(0..case.rows()), &groups, None, 3)
+                .unwrap();
             let first = as_f64(&accumulator.evaluate(EmitTo::First(1)).unwrap());
             let rest = as_f64(&accumulator.evaluate(EmitTo::All).unwrap());
             // The same through state(): emit group 0's state, then the others', and merge back.
             let mut source = udaf.create_groups_accumulator(args.clone()).unwrap();
-            source.update_batch(&case.values(0..case.rows()), &groups, None, 3).unwrap();
+            source
+                .update_batch(&case.values(0..case.rows()), &groups, None, 3)
+                .unwrap();
             let head = source.state(EmitTo::First(1)).unwrap();
             let tail = source.state(EmitTo::All).unwrap();
             let mut target = udaf.create_groups_accumulator(args).unwrap();
@@ -269,7 +437,12 @@ fn window_retraction_undoes_updates() {
             accumulator.retract_batch(&case.values(0..n - 2)).unwrap();
             let mut fresh = udaf.accumulator(args).unwrap();
             fresh.update_batch(&case.values(n - 2..n)).unwrap();
-            assert_eq!(accumulator.evaluate().unwrap(), fresh.evaluate().unwrap(), "{}", case.function);
+            assert_eq!(
+                accumulator.evaluate().unwrap(),
+                fresh.evaluate().unwrap(),
+                "{}",
+                case.function
+            );
         });
     }
 }
@@ -282,9 +455,16 @@ fn size_accounts_for_the_state() {
             let empty = accumulator.size();
             let many = 100_000;
             let groups: Vec<usize> = (0..case.rows()).map(|r| r * 1000).collect();
-            accumulator.update_batch(&case.values(0..case.rows()), &groups, None, many).unwrap();
+            accumulator
+                .update_batch(&case.values(0..case.rows()), &groups, None, many)
+                .unwrap();
             // At least one 8-byte counter per group must be accounted for.
-            assert!(accumulator.size() >= empty + many * 8, "{}: size {} too small", case.function, accumulator.size());
+            assert!(
+                accumulator.size() >= empty + many * 8,
+                "{}: size {} too small",
+                case.function,
+                accumulator.size()
+            );
         });
     }
 }

@@ -45,8 +45,16 @@ impl Cli {
         let matches = Self::command().get_matches();
         let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
         let mut sources: Vec<(usize, Source)> = vec![];
-        sources.extend(indexed(&matches, "commands").zip(cli.commands.drain(..)).map(|(i, c)| (i, Source::Command(c))));
-        sources.extend(indexed(&matches, "files").zip(cli.files.drain(..)).map(|(i, f)| (i, Source::File(f))));
+        sources.extend(
+            indexed(&matches, "commands")
+                .zip(cli.commands.drain(..))
+                .map(|(i, c)| (i, Source::Command(c))),
+        );
+        sources.extend(
+            indexed(&matches, "files")
+                .zip(cli.files.drain(..))
+                .map(|(i, f)| (i, Source::File(f))),
+        );
         sources.sort_by_key(|(index, _)| *index);
         cli.sources = sources.into_iter().map(|(_, source)| source).collect();
         cli

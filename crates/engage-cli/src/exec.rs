@@ -47,10 +47,13 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
     }
     for (number, source) in cli.sources.iter().enumerate() {
         match source {
-            Source::Command(sql) => run_script(&ctx, cli.format, &format!("-c #{}", number + 1), sql).await?,
+            Source::Command(sql) => {
+                run_script(&ctx, cli.format, &format!("-c #{}", number + 1), sql).await?
+            }
             Source::File(path) => {
-                let sql = std::fs::read_to_string(path)
-                    .map_err(|e| Failure(format!("cannot read SQL file {}: {e}", path.display())))?;
+                let sql = std::fs::read_to_string(path).map_err(|e| {
+                    Failure(format!("cannot read SQL file {}: {e}", path.display()))
+                })?;
                 run_script(&ctx, cli.format, &path.display().to_string(), &sql).await?
             }
         }
@@ -59,28 +62,44 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
 }
 
 /// Parses all of `sql` first (so a syntax error runs nothing), then runs each statement.
-async fn run_script(ctx: &SessionContext, format: PrintFormat, origin: &str, sql: &str) -> Result<(), Failure> {
-    let statements =
-        DFParser::parse_sql_with_dialect(sql, &GenericDialect {}).map_err(|e| Failure(format!("{origin}: {e}")))?;
+async fn run_script(
+    ctx: &SessionContext,
+    format: PrintFormat,
+    origin: &str,
+    sql: &str,
+) -> Result<(), Failure> {
+    let statements = DFParser::parse_sql_with_dialect(sql, &GenericDialect {})
+        .map_err(|e| Failure(format!("{origin}: {e}")))?;
     for (index, statement) in statements.into_iter().enumerate() {
         let summary = summarize(&statement);
-        run_statement(ctx, format, statement)
-            .await
-            .map_err(|e| Failure(format!("{origin}, statement {} ({summary}): {e}", index + 1)))?;
+        run_statement(ctx, format, statement).await.map_err(|e| {
+            Failure(format!(
+                "{origin}, statement {} ({summary}): {e}",
+                index + 1
+            ))
+        })?;
     }
     Ok(())
 }
 
 /// The statement's first 60 characters, on one line, for error messages.
 fn summarize(statement: &Statement) -> String {
-    let text = statement.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = statement
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     match text.char_indices().nth(60) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,
     }
 }
 
-async fn run_statement(ctx: &SessionContext, format: PrintFormat, statement: Statement) -> Result<()> {
+async fn run_statement(
+    ctx: &SessionContext,
+    format: PrintFormat,
+    statement: Statement,
+) -> Result<()> {
     let plan = ctx.state().statement_to_plan(statement).await?;
     let frame = ctx.execute_logical_plan(plan).await?;
     let schema = frame.schema().as_arrow().clone();
@@ -100,9 +119,21 @@ async fn interactive(ctx: &SessionContext, format: PrintFormat) -> Result<(), Fa
     let stdin = std::io::stdin();
     let mut buffer = String::new();
     loop {
-        eprint!("{}", if buffer.is_empty() { "engage> " } else { "   ...> " });
+        eprint!(
+            "{}",
+            if buffer.is_empty() {
+                "engage> "
+            } else {
+                "   ...> "
+            }
+        );
         let mut line = String::new();
-        if stdin.lock().read_line(&mut line).map_err(|e| Failure(e.to_string()))? == 0 {
+        if stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure(e.to_string()))?
+            == 0
+        {
             return Ok(());
         }
         if buffer.is_empty() && line.trim() == "\\q" {

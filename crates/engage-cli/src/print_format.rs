@@ -5,10 +5,10 @@ use std::io::Write;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::csv::WriterBuilder;
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::json::{ArrayWriter, LineDelimitedWriter};
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::error::Result;
 
@@ -53,7 +53,12 @@ impl PrintFormat {
 /// CSV has no lists, structs or maps: such columns are written as their display text, the way
 /// the table format shows them.
 fn nested_columns_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
-    if !batch.schema().fields().iter().any(|f| f.data_type().is_nested()) {
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| f.data_type().is_nested())
+    {
         return Ok(batch.clone());
     }
     let options = FormatOptions::default().with_null("");
@@ -65,12 +70,19 @@ fn nested_columns_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
             let text: StringArray = (0..column.len())
                 .map(|i| column.is_valid(i).then(|| formatter.value(i).to_string()))
                 .collect();
-            fields.push(Field::new(field.name(), DataType::Utf8, field.is_nullable()));
+            fields.push(Field::new(
+                field.name(),
+                DataType::Utf8,
+                field.is_nullable(),
+            ));
             columns.push(Arc::new(text));
         } else {
             fields.push(field.as_ref().clone());
             columns.push(Arc::clone(column));
         }
     }
-    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }

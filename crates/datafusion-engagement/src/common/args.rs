@@ -6,27 +6,31 @@ use std::sync::Arc;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::arrow::record_batch::RecordBatchOptions;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
-use datafusion::logical_expr::{ColumnarValue, Signature, TypeSignature, Volatility};
 use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::{ColumnarValue, Signature, TypeSignature, Volatility};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::utils::collect_columns;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::prelude::Expr;
 
 /// The signature of every function here. Argument checking is our own (`UserDefined`, see
 /// [`lenient_coercion`]); the `Exact` examples only give `information_schema.parameters` and
 /// `SHOW FUNCTIONS` rows to list, as a purely user-defined signature has none.
 pub(crate) fn documented_signature(examples: Vec<Vec<DataType>>) -> Signature {
-    let variants = std::iter::once(TypeSignature::UserDefined).chain(examples.into_iter().map(TypeSignature::Exact));
+    let variants = std::iter::once(TypeSignature::UserDefined)
+        .chain(examples.into_iter().map(TypeSignature::Exact));
     Signature::one_of(variants.collect(), Volatility::Immutable)
 }
 
 /// `coerce_types` for [`documented_signature`]: the checked types, or the types unchanged when
 /// the check fails, so that `return_type` (which runs the same check) reports the error with
 /// our message rather than DataFusion's "failed to match any signature" internal error.
-pub(crate) fn lenient_coercion(checked: Result<Vec<DataType>>, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+pub(crate) fn lenient_coercion(
+    checked: Result<Vec<DataType>>,
+    arg_types: &[DataType],
+) -> Result<Vec<DataType>> {
     Ok(checked.unwrap_or_else(|_| arg_types.to_vec()))
 }
 
@@ -54,7 +58,11 @@ pub(crate) fn check_arg_count(
 
 /// Coerces a numeric score argument (any integer, floating point or DECIMAL type, or NULL)
 /// to Float64, the type the score kernels read.
-pub(crate) fn coerce_numeric(function: &str, argument: &str, data_type: &DataType) -> Result<DataType> {
+pub(crate) fn coerce_numeric(
+    function: &str,
+    argument: &str,
+    data_type: &DataType,
+) -> Result<DataType> {
     if data_type.is_numeric() || data_type.is_null() {
         return Ok(DataType::Float64);
     }
@@ -69,7 +77,11 @@ pub(crate) fn coerce_numeric(function: &str, argument: &str, data_type: &DataTyp
 }
 
 /// Coerces a BOOLEAN argument (NULL is accepted as a BOOLEAN NULL).
-pub(crate) fn coerce_boolean(function: &str, argument: &str, data_type: &DataType) -> Result<DataType> {
+pub(crate) fn coerce_boolean(
+    function: &str,
+    argument: &str,
+    data_type: &DataType,
+) -> Result<DataType> {
     match data_type {
         DataType::Boolean | DataType::Null => Ok(DataType::Boolean),
         other => plan_err!("{function}: {argument} must be BOOLEAN, got {other}"),
@@ -87,7 +99,11 @@ pub(crate) fn is_string_type(data_type: &DataType) -> bool {
 
 /// Accepts a string argument as it is (Utf8, LargeUtf8, Utf8View or a dictionary of them);
 /// NULL becomes Utf8.
-pub(crate) fn coerce_string(function: &str, argument: &str, data_type: &DataType) -> Result<DataType> {
+pub(crate) fn coerce_string(
+    function: &str,
+    argument: &str,
+    data_type: &DataType,
+) -> Result<DataType> {
     if is_string_type(data_type) {
         Ok(data_type.clone())
     } else if data_type.is_null() {
@@ -150,12 +166,16 @@ pub(crate) fn check_logical_call(
     for &(index, argument) in constant_args {
         match aggregate.params.args.get(index) {
             None => literals.iter_mut().for_each(|l| l.push(None)),
-            Some(Expr::Literal(value, _)) => literals.iter_mut().for_each(|l| l.push(Some(value.clone()))),
+            Some(Expr::Literal(value, _)) => literals
+                .iter_mut()
+                .for_each(|l| l.push(Some(value.clone()))),
             // Constant folding has not reached this argument yet; it is evaluated, and
             // validated, once when the accumulator is created.
             Some(other) if is_constant(other) => literals = None,
             Some(other) => {
-                return plan_err!("{function}: {argument} must be a constant, got the expression {other}");
+                return plan_err!(
+                    "{function}: {argument} must be a constant, got the expression {other}"
+                );
             }
         }
     }
@@ -168,16 +188,27 @@ fn is_constant(expr: &Expr) -> bool {
     expr.apply(|e| {
         constant &= !matches!(
             e,
-            Expr::Column(_) | Expr::OuterReferenceColumn(..) | Expr::ScalarSubquery(_) | Expr::Placeholder(_)
+            Expr::Column(_)
+                | Expr::OuterReferenceColumn(..)
+                | Expr::ScalarSubquery(_)
+                | Expr::Placeholder(_)
         );
-        Ok(if constant { TreeNodeRecursion::Continue } else { TreeNodeRecursion::Stop })
+        Ok(if constant {
+            TreeNodeRecursion::Continue
+        } else {
+            TreeNodeRecursion::Stop
+        })
     })
     .expect("the visitor does not fail");
     constant && !expr.is_volatile()
 }
 
 /// The physical-plan side of the `DISTINCT` rule, for plans built without the optimizer.
-pub(crate) fn check_distinct(function: &str, is_distinct: bool, allow_distinct: bool) -> Result<()> {
+pub(crate) fn check_distinct(
+    function: &str,
+    is_distinct: bool,
+    allow_distinct: bool,
+) -> Result<()> {
     if is_distinct && !allow_distinct {
         return plan_err!(
             "{function} does not support DISTINCT: every row is one observation of the metric; \
@@ -188,14 +219,21 @@ pub(crate) fn check_distinct(function: &str, is_distinct: bool, allow_distinct: 
 }
 
 /// Reads a whole-number constant such as `max_score`.
-pub(crate) fn integer_constant(function: &str, argument: &str, value: &ScalarValue) -> Result<Option<i64>> {
+pub(crate) fn integer_constant(
+    function: &str,
+    argument: &str,
+    value: &ScalarValue,
+) -> Result<Option<i64>> {
     if value.is_null() {
         return plan_err!("{function}: {argument} must not be NULL");
     }
-    let as_f64 = value.cast_to(&DataType::Float64).ok().and_then(|v| match v {
-        ScalarValue::Float64(v) => v,
-        _ => None,
-    });
+    let as_f64 = value
+        .cast_to(&DataType::Float64)
+        .ok()
+        .and_then(|v| match v {
+            ScalarValue::Float64(v) => v,
+            _ => None,
+        });
     match as_f64 {
         Some(v) if v.fract() == 0.0 && v.is_finite() && v.abs() < 1e15 => Ok(Some(v as i64)),
         _ => plan_err!("{function}: {argument} must be a whole number, got {value}"),

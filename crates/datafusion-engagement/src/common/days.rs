@@ -9,7 +9,11 @@ use datafusion::common::{internal_err, plan_err};
 use datafusion::error::Result;
 
 /// Accepts TIMESTAMP (any unit, with or without zone), DATE32 and DATE64; NULL becomes DATE32.
-pub(crate) fn coerce_event_time(function: &str, argument: &str, data_type: &DataType) -> Result<DataType> {
+pub(crate) fn coerce_event_time(
+    function: &str,
+    argument: &str,
+    data_type: &DataType,
+) -> Result<DataType> {
     match data_type {
         DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => Ok(data_type.clone()),
         DataType::Null => Ok(DataType::Date32),
@@ -23,7 +27,10 @@ pub(crate) fn coerce_event_time(function: &str, argument: &str, data_type: &Data
 /// the UTC calendar date for zoned timestamps and the wall-clock date for naive ones.
 pub(crate) fn days_since_epoch(times: &ArrayRef) -> Result<Vec<i32>> {
     fn floor_days(values: &[i64], per_day: i64) -> Vec<i32> {
-        values.iter().map(|v| v.div_euclid(per_day) as i32).collect()
+        values
+            .iter()
+            .map(|v| v.div_euclid(per_day) as i32)
+            .collect()
     }
     Ok(match times.data_type() {
         DataType::Date32 => times.as_primitive::<Date32Type>().values().to_vec(),
@@ -31,15 +38,18 @@ pub(crate) fn days_since_epoch(times: &ArrayRef) -> Result<Vec<i32>> {
         DataType::Timestamp(TimeUnit::Second, _) => {
             floor_days(times.as_primitive::<TimestampSecondType>().values(), 86_400)
         }
-        DataType::Timestamp(TimeUnit::Millisecond, _) => {
-            floor_days(times.as_primitive::<TimestampMillisecondType>().values(), 86_400_000)
-        }
-        DataType::Timestamp(TimeUnit::Microsecond, _) => {
-            floor_days(times.as_primitive::<TimestampMicrosecondType>().values(), 86_400_000_000)
-        }
-        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
-            floor_days(times.as_primitive::<TimestampNanosecondType>().values(), 86_400_000_000_000)
-        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => floor_days(
+            times.as_primitive::<TimestampMillisecondType>().values(),
+            86_400_000,
+        ),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => floor_days(
+            times.as_primitive::<TimestampMicrosecondType>().values(),
+            86_400_000_000,
+        ),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => floor_days(
+            times.as_primitive::<TimestampNanosecondType>().values(),
+            86_400_000_000_000,
+        ),
         other => return internal_err!("expected a TIMESTAMP or DATE column, got {other}"),
     })
 }

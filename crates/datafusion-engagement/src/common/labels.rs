@@ -72,7 +72,9 @@ impl<L: Labeler> ScalarUDFImpl for LabelFunction<L> {
         match &args.args[0] {
             ColumnarValue::Scalar(value) => {
                 let labelled = label_array::<L>(&value.to_array()?)?;
-                Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&labelled, 0)?))
+                Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                    &labelled, 0,
+                )?))
             }
             ColumnarValue::Array(values) => Ok(ColumnarValue::Array(label_array::<L>(values)?)),
         }
@@ -91,7 +93,12 @@ fn check_arg_types<L: Labeler>(arg_types: &[DataType]) -> Result<Vec<DataType>> 
 fn label_array<L: Labeler>(values: &ArrayRef) -> Result<ArrayRef> {
     let values = values.as_primitive::<Float64Type>();
     let labels = (0..values.len())
-        .map(|i| values.is_valid(i).then(|| L::label(values.value(i))).transpose())
+        .map(|i| {
+            values
+                .is_valid(i)
+                .then(|| L::label(values.value(i)))
+                .transpose()
+        })
         .collect::<Result<StringArray>>()?;
     Ok(Arc::new(labels))
 }

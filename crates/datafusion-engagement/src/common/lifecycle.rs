@@ -22,7 +22,10 @@ impl TallyRule for LifecycleRule {
         rows: &SelectedRows,
         mut add: impl FnMut(usize, Tally),
     ) -> Result<()> {
-        let (at_start, at_end) = (inputs[0].as_boolean().values(), inputs[1].as_boolean().values());
+        let (at_start, at_end) = (
+            inputs[0].as_boolean().values(),
+            inputs[1].as_boolean().values(),
+        );
         rows.for_each(|row| {
             if at_start.value(row) {
                 let counted = at_end.value(row) == self.counted_when_active_at_end;
@@ -38,10 +41,24 @@ impl TallyRule for LifecycleRule {
 }
 
 /// Argument types of `f(active_at_start, active_at_end)`.
-pub(crate) fn coerce_lifecycle_args(function: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-    check_arg_count(function, arg_types, 2, 2, &format!("{function}(active_at_start, active_at_end)"))?;
+pub(crate) fn coerce_lifecycle_args(
+    function: &str,
+    arg_types: &[DataType],
+) -> Result<Vec<DataType>> {
+    check_arg_count(
+        function,
+        arg_types,
+        2,
+        2,
+        &format!("{function}(active_at_start, active_at_end)"),
+    )?;
     Ok(vec![
         coerce_boolean(function, "active_at_start", &arg_types[0])?,
         coerce_boolean(function, "active_at_end", &arg_types[1])?,
     ])
+}
+
+/// Typical argument types of `f(active_at_start, active_at_end)`, listed by `SHOW FUNCTIONS`.
+pub(crate) fn lifecycle_example_args() -> Vec<Vec<DataType>> {
+    vec![vec![DataType::Boolean, DataType::Boolean]]
 }

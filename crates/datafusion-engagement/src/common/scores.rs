@@ -16,7 +16,10 @@ pub(crate) struct ScoreScale {
 }
 
 /// The 0–10 "how likely are you to recommend us" question of the Net Promoter Score.
-pub(crate) const NPS_SCALE: ScoreScale = ScoreScale { min: 0.0, max: 10.0 };
+pub(crate) const NPS_SCALE: ScoreScale = ScoreScale {
+    min: 0.0,
+    max: 10.0,
+};
 /// NPS answers from this score up are promoters.
 pub(crate) const NPS_PROMOTER_FROM: f64 = 9.0;
 /// NPS answers up to this score are detractors.
@@ -63,20 +66,36 @@ pub(crate) fn coerce_score_args(function: &str, arg_types: &[DataType]) -> Resul
     let mut coerced = vec![coerce_numeric(function, "score", &arg_types[0])?];
     if let Some(max_score) = arg_types.get(1) {
         if !max_score.is_integer() {
-            return plan_err!("{function}: max_score must be a whole-number constant, got type {max_score}");
+            return plan_err!(
+                "{function}: max_score must be a whole-number constant, got type {max_score}"
+            );
         }
         coerced.push(DataType::Int64);
     }
     Ok(coerced)
 }
 
+/// Typical argument types of `f(score [, max_score])`, listed by `SHOW FUNCTIONS`.
+pub(crate) fn score_example_args() -> Vec<Vec<DataType>> {
+    vec![
+        vec![DataType::Float64],
+        vec![DataType::Float64, DataType::Int64],
+    ]
+}
+
 /// Reads the optional constant `max_score` argument: at least 2, so a scale has a top-2 box.
-pub(crate) fn max_score(function: &str, constant: Option<&ScalarValue>, default: i64) -> Result<f64> {
+pub(crate) fn max_score(
+    function: &str,
+    constant: Option<&ScalarValue>,
+    default: i64,
+) -> Result<f64> {
     let Some(value) = constant else {
         return Ok(default as f64);
     };
     match integer_constant(function, "max_score", value)? {
         Some(max) if (2..=1_000_000).contains(&max) => Ok(max as f64),
-        _ => plan_err!("{function}: max_score must be a whole number from 2 to 1000000, got {value}"),
+        _ => {
+            plan_err!("{function}: max_score must be a whole number from 2 to 1000000, got {value}")
+        }
     }
 }

@@ -29,7 +29,9 @@ pub(crate) fn for_each_string<T: Copy + Default>(
     }
     let mut mapped = vec![T::default(); values.len()];
     let valid_values = SelectedRows::new(values.len(), &[values.as_ref()], None);
-    for_each_plain_string(values, &valid_values, &mut lookup, |value, result| mapped[value] = result)?;
+    for_each_plain_string(values, &valid_values, &mut lookup, |value, result| {
+        mapped[value] = result
+    })?;
     let keys = dictionary.normalized_keys();
     rows.for_each(|row| f(row, mapped[keys[row]]));
     Ok(())

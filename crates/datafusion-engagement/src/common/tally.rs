@@ -11,9 +11,7 @@ use std::marker::PhantomData;
 use std::mem::size_of;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array,
-};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
@@ -22,10 +20,13 @@ use datafusion::logical_expr::function::{
 };
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, EmitTo, Expr, GroupsAccumulator, Signature,
+    Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, EmitTo, Expr, GroupsAccumulator,
+    Signature,
 };
 
-use super::args::{check_distinct, check_logical_call, constant_argument, documented_signature, lenient_coercion};
+use super::args::{
+    check_distinct, check_logical_call, constant_argument, documented_signature, lenient_coercion,
+};
 use super::rows::SelectedRows;
 
 /// One group's running totals.
@@ -41,7 +42,10 @@ impl Tally {
     /// The contribution of one row.
     #[inline]
     pub(crate) fn row(first: f64, second: f64) -> Self {
-        Self { count: 1, sums: [first, second] }
+        Self {
+            count: 1,
+            sums: [first, second],
+        }
     }
 
     #[inline]
@@ -163,7 +167,11 @@ impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let count = Field::new(format_state_name(args.name, D::COUNT_NAME), DataType::UInt64, false);
+        let count = Field::new(
+            format_state_name(args.name, D::COUNT_NAME),
+            DataType::UInt64,
+            false,
+        );
         let sums = D::SUM_NAMES
             .iter()
             .map(|name| Field::new(format_state_name(args.name, name), DataType::Float64, false));
@@ -181,7 +189,10 @@ impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
         true
     }
 
-    fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(TallyGroupsAccumulator::<D> {
             rule: Self::rule_for(&args)?,
             tallies: vec![],
@@ -190,7 +201,9 @@ impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
 
     fn simplify(&self) -> Option<AggregateFunctionSimplification> {
         Some(Box::new(|aggregate, _info| {
-            if let Some(constants) = check_logical_call(D::NAME, &aggregate, false, D::CONSTANT_ARGS)? {
+            if let Some(constants) =
+                check_logical_call(D::NAME, &aggregate, false, D::CONSTANT_ARGS)?
+            {
                 D::rule(&constants)?;
             }
             Ok(Expr::AggregateFunction(aggregate))
@@ -203,8 +216,14 @@ impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
 }
 
 /// The rows of one batch that a tally function reads.
-fn selected_rows<D: TallyDefinition>(inputs: &[ArrayRef], filter: Option<&BooleanArray>) -> SelectedRows {
-    let columns: Vec<&dyn Array> = inputs[..D::COLUMN_ARGS].iter().map(|a| a.as_ref()).collect();
+fn selected_rows<D: TallyDefinition>(
+    inputs: &[ArrayRef],
+    filter: Option<&BooleanArray>,
+) -> SelectedRows {
+    let columns: Vec<&dyn Array> = inputs[..D::COLUMN_ARGS]
+        .iter()
+        .map(|a| a.as_ref())
+        .collect();
     SelectedRows::new(inputs[0].len(), &columns, filter)
 }
 
@@ -221,7 +240,10 @@ fn state_columns<D: TallyDefinition>(states: &[ArrayRef]) -> (&UInt64Array, Vec<
 /// The state tally of row `row` of a state batch.
 #[inline]
 fn state_tally(counts: &UInt64Array, sums: &[&Float64Array], row: usize) -> Tally {
-    let mut tally = Tally { count: counts.value(row), sums: [0.0; 2] };
+    let mut tally = Tally {
+        count: counts.value(row),
+        sums: [0.0; 2],
+    };
     for (slot, column) in tally.sums.iter_mut().zip(sums) {
         *slot = column.value(row);
     }
@@ -250,13 +272,15 @@ impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let rows = selected_rows::<D>(values, None);
         let tally = &mut self.tally;
-        self.rule.for_each_contribution(values, &rows, |_, row| tally.add(&row))
+        self.rule
+            .for_each_contribution(values, &rows, |_, row| tally.add(&row))
     }
 
     fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let rows = selected_rows::<D>(values, None);
         let tally = &mut self.tally;
-        self.rule.for_each_contribution(values, &rows, |_, row| tally.subtract(&row))
+        self.rule
+            .for_each_contribution(values, &rows, |_, row| tally.subtract(&row))
     }
 
     fn supports_retract_batch(&self) -> bool {
@@ -272,8 +296,12 @@ impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let sums = self.tally.sums[..D::SUM_NAMES.len()].iter().map(|s| ScalarValue::Float64(Some(*s)));
-        Ok(std::iter::once(ScalarValue::UInt64(Some(self.tally.count))).chain(sums).collect())
+        let sums = self.tally.sums[..D::SUM_NAMES.len()]
+            .iter()
+            .map(|s| ScalarValue::Float64(Some(*s)));
+        Ok(std::iter::once(ScalarValue::UInt64(Some(self.tally.count)))
+            .chain(sums)
+            .collect())
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
@@ -303,9 +331,10 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
         self.tallies.resize(total_num_groups, Tally::default());
         let rows = selected_rows::<D>(values, opt_filter);
         let tallies = &mut self.tallies;
-        self.rule.for_each_contribution(values, &rows, |row, contribution| {
-            tallies[group_indices[row]].add(&contribution)
-        })
+        self.rule
+            .for_each_contribution(values, &rows, |row, contribution| {
+                tallies[group_indices[row]].add(&contribution)
+            })
     }
 
     fn merge_batch(
@@ -332,11 +361,18 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
         Ok(state_arrays::<D>(&emit_to.take_needed(&mut self.tallies)))
     }
 
-    fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
         // Each input row becomes its own group: zero where the row does not count.
         let mut tallies = vec![Tally::default(); values[0].len()];
         let rows = selected_rows::<D>(values, opt_filter);
-        self.rule.for_each_contribution(values, &rows, |row, contribution| tallies[row] = contribution)?;
+        self.rule
+            .for_each_contribution(values, &rows, |row, contribution| {
+                tallies[row] = contribution
+            })?;
         Ok(state_arrays::<D>(&tallies))
     }
 

@@ -102,8 +102,12 @@ impl UserIds {
     }
 
     fn next_id(&self, function: &str) -> Result<u32> {
-        u32::try_from(self.len())
-            .or_else(|_| exec_err!("{function}: more than {} distinct user ids in one aggregate", u32::MAX))
+        u32::try_from(self.len()).or_else(|_| {
+            exec_err!(
+                "{function}: more than {} distinct user ids in one aggregate",
+                u32::MAX
+            )
+        })
     }
 
     fn intern_integer(&mut self, function: &str, value: u64) -> Result<u32> {
@@ -115,7 +119,8 @@ impl UserIds {
         let id = self.next_id(function)?;
         self.integers.push(value);
         let (hasher, integers) = (&self.hasher, &self.integers);
-        self.table.insert_unique(hash, id, |&id| hasher.hash_one(integers[id as usize]));
+        self.table
+            .insert_unique(hash, id, |&id| hasher.hash_one(integers[id as usize]));
         Ok(id)
     }
 
@@ -128,7 +133,8 @@ impl UserIds {
         self.string_bytes.push_str(value);
         self.string_ends.push(self.string_bytes.len());
         let (hasher, bytes, ends) = (&self.hasher, &self.string_bytes, &self.string_ends);
-        self.table.insert_unique(hash, id, |&id| hasher.hash_one(string_at(bytes, ends, id)));
+        self.table
+            .insert_unique(hash, id, |&id| hasher.hash_one(string_at(bytes, ends, id)));
         Ok(id)
     }
 
@@ -143,11 +149,17 @@ impl UserIds {
         match self.kind {
             UserIdKind::Int64 => {
                 let values = users.as_primitive::<Int64Type>().values();
-                rows.try_for_each(|row| Ok(f(row, self.intern_integer(function, values[row] as u64)?)))
+                rows.try_for_each(|row| {
+                    f(row, self.intern_integer(function, values[row] as u64)?);
+                    Ok(())
+                })
             }
             UserIdKind::UInt64 => {
                 let values = users.as_primitive::<UInt64Type>().values();
-                rows.try_for_each(|row| Ok(f(row, self.intern_integer(function, values[row])?)))
+                rows.try_for_each(|row| {
+                    f(row, self.intern_integer(function, values[row])?);
+                    Ok(())
+                })
             }
             UserIdKind::String => {
                 let mut failure = None;
@@ -171,8 +183,16 @@ impl UserIds {
     /// The user values of `ids`, as an array of the state type.
     pub(crate) fn values(&self, ids: &[u32]) -> Result<ArrayRef> {
         Ok(match self.kind {
-            UserIdKind::Int64 => Arc::new(ids.iter().map(|&id| self.integers[id as usize] as i64).collect::<Int64Array>()),
-            UserIdKind::UInt64 => Arc::new(ids.iter().map(|&id| self.integers[id as usize]).collect::<UInt64Array>()),
+            UserIdKind::Int64 => Arc::new(
+                ids.iter()
+                    .map(|&id| self.integers[id as usize] as i64)
+                    .collect::<Int64Array>(),
+            ),
+            UserIdKind::UInt64 => Arc::new(
+                ids.iter()
+                    .map(|&id| self.integers[id as usize])
+                    .collect::<UInt64Array>(),
+            ),
             UserIdKind::String => {
                 let mut bytes = Vec::new();
                 let mut offsets = Vec::with_capacity(ids.len() + 1);
@@ -185,7 +205,11 @@ impl UserIds {
                     offsets.push(end);
                 }
                 let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
-                Arc::new(StringArray::try_new(offsets, Buffer::from_vec(bytes), None)?)
+                Arc::new(StringArray::try_new(
+                    offsets,
+                    Buffer::from_vec(bytes),
+                    None,
+                )?)
             }
         })
     }
