@@ -90,7 +90,7 @@ async fn retention_10000_at_start_5000_new_12000_at_end_is_70() -> Result<()> {
     ));
     let at_end: ArrayRef = Arc::new(BooleanArray::from(
         (0..15_000)
-            .map(|i| i < 7_000 || i >= 10_000)
+            .map(|i| !(7_000..10_000).contains(&i))
             .collect::<Vec<_>>(),
     ));
     let columns = vec![("at_start", at_start), ("at_end", at_end)];
