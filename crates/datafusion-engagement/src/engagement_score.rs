@@ -153,6 +153,10 @@ impl TallyRule for EventWeights {
     fn value(&self, tally: &Tally) -> Option<f64> {
         (tally.count > 0).then_some(tally.sums[0])
     }
+
+    fn heap_size(&self) -> usize {
+        self.weights.allocation_size() + self.weights.keys().map(String::capacity).sum::<usize>()
+    }
 }
 
 impl TallyDefinition for EngagementScore {

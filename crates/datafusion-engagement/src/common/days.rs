@@ -26,10 +26,13 @@ pub(crate) fn coerce_event_time(
 /// Timestamps are stored as instants since the epoch in UTC, so flooring to whole days gives
 /// the UTC calendar date for zoned timestamps and the wall-clock date for naive ones.
 pub(crate) fn days_since_epoch(times: &ArrayRef) -> Result<Vec<i32>> {
+    // Clamped, not checked: NULL slots may hold any value, and no real event lies more than
+    // five million years from 1970.
     fn floor_days(values: &[i64], per_day: i64) -> Vec<i32> {
+        let clamp = |days: i64| days.clamp(i32::MIN as i64, i32::MAX as i64) as i32;
         values
             .iter()
-            .map(|v| v.div_euclid(per_day) as i32)
+            .map(|v| clamp(v.div_euclid(per_day)))
             .collect()
     }
     Ok(match times.data_type() {

@@ -76,6 +76,11 @@ pub(crate) trait TallyRule: Debug + Send + Sync + 'static {
 
     /// The metric for a group's totals; `None` (SQL NULL) when nothing counted.
     fn value(&self, tally: &Tally) -> Option<f64>;
+
+    /// Heap bytes the rule holds (event weights, for instance).
+    fn heap_size(&self) -> usize {
+        0
+    }
 }
 
 /// Everything that makes one tally-based SQL function: its name, documentation, argument
@@ -309,7 +314,7 @@ impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
     }
 
     fn size(&self) -> usize {
-        size_of::<Self>()
+        size_of::<Self>() + self.rule.heap_size()
     }
 }
 
@@ -377,6 +382,6 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
     }
 
     fn size(&self) -> usize {
-        size_of::<Self>() + self.tallies.capacity() * size_of::<Tally>()
+        size_of::<Self>() + self.rule.heap_size() + self.tallies.capacity() * size_of::<Tally>()
     }
 }
