@@ -144,7 +144,7 @@ pub(crate) fn constant_argument(
     }
 }
 
-/// The logical-plan side of the same rule: run from `AggregateUDFImpl::simplify`, before
+/// The logical-plan side of the constant-argument rule and of [`refuse_distinct`]: run from `AggregateUDFImpl::simplify`, before
 /// DataFusion rewrites `f(DISTINCT x)` into a GROUP BY, so that an unsupported `DISTINCT` or a
 /// non-constant argument is a planning error.
 ///
@@ -153,15 +153,9 @@ pub(crate) fn constant_argument(
 pub(crate) fn check_logical_call(
     function: &str,
     aggregate: &AggregateFunction,
-    allow_distinct: bool,
     constant_args: &[(usize, &str)],
 ) -> Result<Option<Vec<Option<ScalarValue>>>> {
-    if aggregate.params.distinct && !allow_distinct {
-        return plan_err!(
-            "{function} does not support DISTINCT: every row is one observation of the metric; \
-             remove DISTINCT or de-duplicate the rows in a subquery"
-        );
-    }
+    refuse_distinct(function, aggregate.params.distinct)?;
     let mut literals = Some(vec![]);
     for &(index, argument) in constant_args {
         match aggregate.params.args.get(index) {
@@ -203,13 +197,11 @@ fn is_constant(expr: &Expr) -> bool {
     constant && !expr.is_volatile()
 }
 
-/// The physical-plan side of the `DISTINCT` rule, for plans built without the optimizer.
-pub(crate) fn check_distinct(
-    function: &str,
-    is_distinct: bool,
-    allow_distinct: bool,
-) -> Result<()> {
-    if is_distinct && !allow_distinct {
+/// Refuses `f(DISTINCT …)` for functions where every row is one observation. Checked on the
+/// logical plan (see [`check_logical_call`]) and again when an accumulator is created, for
+/// plans built without the optimizer.
+pub(crate) fn refuse_distinct(function: &str, is_distinct: bool) -> Result<()> {
+    if is_distinct {
         return plan_err!(
             "{function} does not support DISTINCT: every row is one observation of the metric; \
              remove DISTINCT or de-duplicate the rows in a subquery"
@@ -219,11 +211,7 @@ pub(crate) fn check_distinct(
 }
 
 /// Reads a whole-number constant such as `max_score`.
-pub(crate) fn integer_constant(
-    function: &str,
-    argument: &str,
-    value: &ScalarValue,
-) -> Result<Option<i64>> {
+pub(crate) fn integer_constant(function: &str, argument: &str, value: &ScalarValue) -> Result<i64> {
     if value.is_null() {
         return plan_err!("{function}: {argument} must not be NULL");
     }
@@ -235,7 +223,7 @@ pub(crate) fn integer_constant(
             _ => None,
         });
     match as_f64 {
-        Some(v) if v.fract() == 0.0 && v.is_finite() && v.abs() < 1e15 => Ok(Some(v as i64)),
+        Some(v) if v.fract() == 0.0 && v.is_finite() && v.abs() < 1e15 => Ok(v as i64),
         _ => plan_err!("{function}: {argument} must be a whole number, got {value}"),
     }
 }

@@ -92,10 +92,11 @@ pub(crate) fn max_score(
     let Some(value) = constant else {
         return Ok(default as f64);
     };
-    match integer_constant(function, "max_score", value)? {
-        Some(max) if (2..=1_000_000).contains(&max) => Ok(max as f64),
-        _ => {
-            plan_err!("{function}: max_score must be a whole number from 2 to 1000000, got {value}")
-        }
+    let max = integer_constant(function, "max_score", value)?;
+    if !(2..=1_000_000).contains(&max) {
+        return plan_err!(
+            "{function}: max_score must be a whole number from 2 to 1000000, got {value}"
+        );
     }
+    Ok(max as f64)
 }

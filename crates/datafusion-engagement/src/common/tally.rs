@@ -25,7 +25,7 @@ use datafusion::logical_expr::{
 };
 
 use super::args::{
-    check_distinct, check_logical_call, constant_argument, documented_signature, lenient_coercion,
+    check_logical_call, constant_argument, documented_signature, lenient_coercion, refuse_distinct,
 };
 use super::rows::SelectedRows;
 
@@ -144,7 +144,7 @@ impl<D: TallyDefinition> Hash for TallyAggregate<D> {
 
 impl<D: TallyDefinition> TallyAggregate<D> {
     fn rule_for(args: &AccumulatorArgs) -> Result<D::Rule> {
-        check_distinct(D::NAME, args.is_distinct, false)?;
+        refuse_distinct(D::NAME, args.is_distinct)?;
         let constants = D::CONSTANT_ARGS
             .iter()
             .map(|&(index, name)| constant_argument(D::NAME, name, args.exprs, index))
@@ -206,9 +206,7 @@ impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
 
     fn simplify(&self) -> Option<AggregateFunctionSimplification> {
         Some(Box::new(|aggregate, _info| {
-            if let Some(constants) =
-                check_logical_call(D::NAME, &aggregate, false, D::CONSTANT_ARGS)?
-            {
+            if let Some(constants) = check_logical_call(D::NAME, &aggregate, D::CONSTANT_ARGS)? {
                 D::rule(&constants)?;
             }
             Ok(Expr::AggregateFunction(aggregate))
