@@ -22,10 +22,18 @@ struct EngineConfig {
     skip_partial_aggregation: bool,
 }
 
-const CONFIGS: [EngineConfig; 4] = [
+// Partial aggregation decides to skip after its first batch, so the skipping configurations
+// use small batches: every later batch then goes through `convert_to_state`.
+const CONFIGS: [EngineConfig; 5] = [
     EngineConfig {
         name: "1 partition, batches of 8192",
         target_partitions: 1,
+        batch_size: 8192,
+        skip_partial_aggregation: false,
+    },
+    EngineConfig {
+        name: "8 partitions, batches of 8192",
+        target_partitions: 8,
         batch_size: 8192,
         skip_partial_aggregation: false,
     },
@@ -36,9 +44,9 @@ const CONFIGS: [EngineConfig; 4] = [
         skip_partial_aggregation: false,
     },
     EngineConfig {
-        name: "8 partitions, batches of 8192, partial aggregation skipped",
+        name: "8 partitions, batches of 7, partial aggregation skipped",
         target_partitions: 8,
-        batch_size: 8192,
+        batch_size: 7,
         skip_partial_aggregation: true,
     },
     EngineConfig {
