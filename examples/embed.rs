@@ -3,7 +3,7 @@
 //!
 //! Run from the repository root: `cargo run -p engagement-examples --example embed`.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use datafusion::error::Result;
 use datafusion::prelude::*;
@@ -12,7 +12,10 @@ use datafusion_engagement::expr_fn::{
 };
 
 fn data(file: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // cargo sets the variable at run time too; the compile-time value serves a copied binary.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .join("data")
         .join(file)
         .display()

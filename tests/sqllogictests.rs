@@ -126,8 +126,14 @@ async fn complete_file(path: &Path) -> Result<()> {
         .map_err(|e| DataFusionError::Execution(e.to_string()))
 }
 
+/// This crate's folder, read when the tests run rather than when they are compiled: a target
+/// directory shared between checkouts may hold a binary built from another one.
+fn crate_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run through cargo"))
+}
+
 fn slt_files() -> Vec<PathBuf> {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("slt");
+    let folder = crate_dir().join("slt");
     let filter = std::env::var("SLT_FILTER").unwrap_or_default();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
         .expect("tests/slt exists")
@@ -142,7 +148,7 @@ fn slt_files() -> Vec<PathBuf> {
 #[tokio::main]
 async fn main() {
     // Paths in the .slt files are relative to this crate's folder.
-    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
+    std::env::set_current_dir(crate_dir()).unwrap();
     let files = slt_files();
     if std::env::var_os("SLT_COMPLETE").is_some() {
         for file in &files {

@@ -2,7 +2,7 @@
 
 use datafusion::arrow::array::{ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Float64Type};
-use datafusion::common::{ScalarValue, exec_err, plan_err};
+use datafusion::common::{DataFusionError, ScalarValue, exec_datafusion_err, plan_err};
 use datafusion::error::Result;
 
 use super::args::{check_arg_count, coerce_numeric, integer_constant};
@@ -26,24 +26,35 @@ pub(crate) const NPS_PROMOTER_FROM: f64 = 9.0;
 pub(crate) const NPS_DETRACTOR_UP_TO: f64 = 6.0;
 
 impl ScoreScale {
-    /// Checks one score, naming the function, the value and the valid range on failure.
-    #[inline]
+    /// True for a whole number on the scale. NaN fails every comparison. Within the checked
+    /// range the round trip through i64 is exact, and unlike `fract()` it needs no libm call.
+    #[inline(always)]
+    fn is_valid(&self, score: f64) -> bool {
+        score >= self.min && score <= self.max && (score as i64) as f64 == score
+    }
+
+    /// The error for an invalid score, naming the function, the value and the valid range.
+    #[cold]
+    fn invalid(&self, function: &str, score: f64) -> DataFusionError {
+        exec_datafusion_err!(
+            "{function}: score {score} is not valid: expected a whole number from {} to {}",
+            self.min,
+            self.max
+        )
+    }
+
+    /// Checks one score.
     pub(crate) fn check(&self, function: &str, score: f64) -> Result<f64> {
-        // Written so that NaN fails every comparison and lands in the error branch.
-        if score >= self.min && score <= self.max && score.fract() == 0.0 {
+        if self.is_valid(score) {
             Ok(score)
         } else {
-            exec_err!(
-                "{function}: score {score} is not valid: expected a whole number from {} to {}",
-                self.min,
-                self.max
-            )
+            Err(self.invalid(function, score))
         }
     }
 }
 
-/// Calls `f(row, score)` for every selected row of the (Float64) score column, failing on the
-/// first score outside `scale`.
+/// Calls `f(row, score)` for every selected row of the (Float64) score column; fails, naming
+/// the first score outside `scale`, if there is one.
 #[inline]
 pub(crate) fn for_each_score(
     function: &str,
@@ -53,10 +64,20 @@ pub(crate) fn for_each_score(
     mut f: impl FnMut(usize, f64),
 ) -> Result<()> {
     let scores = scores.as_primitive::<Float64Type>().values();
-    rows.try_for_each(|row| {
-        f(row, scale.check(function, scores[row])?);
-        Ok(())
-    })
+    // The hot loop carries no Result: the first invalid score is kept and reported after it.
+    let mut first_invalid = None;
+    rows.for_each(|row| {
+        let score = scores[row];
+        if scale.is_valid(score) {
+            f(row, score)
+        } else if first_invalid.is_none() {
+            first_invalid = Some(score)
+        }
+    });
+    match first_invalid {
+        Some(score) => Err(scale.invalid(function, score)),
+        None => Ok(()),
+    }
 }
 
 /// Argument types of `f(score [, max_score])`.
