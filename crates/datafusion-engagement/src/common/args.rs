@@ -6,7 +6,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::arrow::record_batch::RecordBatchOptions;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::TreeNode;
 use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::expr::AggregateFunction;
@@ -156,16 +156,15 @@ pub(crate) fn check_logical_call(
     constant_args: &[(usize, &str)],
 ) -> Result<Option<Vec<Option<ScalarValue>>>> {
     refuse_distinct(function, aggregate.params.distinct)?;
-    let mut literals = Some(vec![]);
+    let mut literals = vec![];
+    let mut all_folded = true;
     for &(index, argument) in constant_args {
         match aggregate.params.args.get(index) {
-            None => literals.iter_mut().for_each(|l| l.push(None)),
-            Some(Expr::Literal(value, _)) => literals
-                .iter_mut()
-                .for_each(|l| l.push(Some(value.clone()))),
+            None => literals.push(None),
+            Some(Expr::Literal(value, _)) => literals.push(Some(value.clone())),
             // Constant folding has not reached this argument yet; it is evaluated, and
             // validated, once when the accumulator is created.
-            Some(other) if is_constant(other) => literals = None,
+            Some(other) if is_constant(other) => all_folded = false,
             Some(other) => {
                 return plan_err!(
                     "{function}: {argument} must be a constant, got the expression {other}"
@@ -173,28 +172,23 @@ pub(crate) fn check_logical_call(
             }
         }
     }
-    Ok(literals)
+    Ok(all_folded.then_some(literals))
 }
 
 /// No column, no subquery, nothing volatile: the same value for every row and partition.
 fn is_constant(expr: &Expr) -> bool {
-    let mut constant = true;
-    expr.apply(|e| {
-        constant &= !matches!(
-            e,
-            Expr::Column(_)
-                | Expr::OuterReferenceColumn(..)
-                | Expr::ScalarSubquery(_)
-                | Expr::Placeholder(_)
-        );
-        Ok(if constant {
-            TreeNodeRecursion::Continue
-        } else {
-            TreeNodeRecursion::Stop
+    let varies = expr
+        .exists(|e| {
+            Ok(matches!(
+                e,
+                Expr::Column(_)
+                    | Expr::OuterReferenceColumn(..)
+                    | Expr::ScalarSubquery(_)
+                    | Expr::Placeholder(_)
+            ))
         })
-    })
-    .expect("the visitor does not fail");
-    constant && !expr.is_volatile()
+        .expect("the predicate does not fail");
+    !varies && !expr.is_volatile()
 }
 
 /// Refuses `f(DISTINCT …)` for functions where every row is one observation. Checked on the
