@@ -1,4 +1,5 @@
-//! Command-line arguments. `-c` and `-f` may repeat and run in the order given.
+//! Command-line arguments. `-c`, `-f` and query files given by path may repeat and run in the
+//! order given.
 
 use std::path::PathBuf;
 
@@ -10,8 +11,8 @@ use crate::print_format::PrintFormat;
 #[command(
     name = "engage",
     version,
-    about = "SQL shell for customer-engagement metrics (nps, csat, ces, churn_rate, retention_rate, stickiness, engagement_score) over Parquet and CSV",
-    after_help = "Examples:\n  engage -c \"SELECT segment, nps(nps_score) FROM 'examples/data/responses.parquet' GROUP BY segment\"\n  engage -f sql/overview.sql --format csv\n\nWith neither -c nor -f, statements are read from standard input. Exit status: 0 on success, 1 when a statement fails, 2 on a usage error."
+    about = "SQL shell for customer-engagement metrics (nps, csat, ces, churn_rate, retention_rate, stickiness, engagement_score, …) over Parquet and CSV, local or in object stores",
+    after_help = "Examples:\n  engage                                   interactive shell (\\? for help, \\h for our functions)\n  engage -c \"SELECT segment, nps(nps_score) FROM 'examples/data/responses.parquet' GROUP BY segment\"\n  engage sql/overview.sql --format csv\n  engage -f sql/overview.sql -o report.parquet\n\nWith no statements given and standard input not a terminal, statements are read from standard input.\nExit status: 0 on success, 1 when a statement fails (SQL, data or I/O error), 2 on a usage error."
 )]
 pub struct Cli {
     /// Run a SQL statement (or several, separated by ';'). Repeatable.
@@ -22,11 +23,38 @@ pub struct Cli {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     files: Vec<PathBuf>,
 
-    /// Output format of query results.
-    #[arg(long, value_enum, default_value_t = PrintFormat::Table)]
-    pub format: PrintFormat,
+    /// SQL files to run, like -f.
+    #[arg(value_name = "QUERY_FILE")]
+    query_files: Vec<PathBuf>,
 
-    /// The -c and -f sources, in command-line order.
+    /// Output format of query results (default: table, or the -o file's extension).
+    #[arg(long, value_enum)]
+    pub format: Option<PrintFormat>,
+
+    /// Write the result of the last statement to FILE instead of standard output (format from
+    /// --format or the extension: .csv .tsv .json .ndjson .jsonl .txt .parquet). The file is
+    /// replaced only when every statement succeeds.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print only results and errors: no timing lines, progress or banner.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Cap on the memory queries may use, e.g. 512M, 4G (bytes without a suffix). Sorts and
+    /// aggregations that exceed it spill to disk or fail with a clear error.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
+
+    /// Number of partitions (threads) queries run with (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub target_partitions: Option<u16>,
+
+    /// Set any DataFusion option, e.g. --set datafusion.execution.batch_size=1024. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
+    pub settings: Vec<(String, String)>,
+
+    /// The statement sources, in command-line order.
     #[arg(skip)]
     pub sources: Vec<Source>,
 }
@@ -40,9 +68,15 @@ pub enum Source {
 
 impl Cli {
     /// Parses the process arguments (exiting with status 2 on a usage error), keeping the
-    /// relative order of `-c` and `-f`.
+    /// relative order of `-c`, `-f` and query files.
     pub fn parse_ordered() -> Self {
-        let matches = Self::command().get_matches();
+        Self::parse_ordered_from(std::env::args_os())
+    }
+
+    fn parse_ordered_from(
+        args: impl IntoIterator<Item = impl Into<std::ffi::OsString> + Clone>,
+    ) -> Self {
+        let matches = Self::command().get_matches_from(args);
         let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
         let mut sources: Vec<(usize, Source)> = vec![];
         sources.extend(
@@ -50,11 +84,17 @@ impl Cli {
                 .zip(cli.commands.drain(..))
                 .map(|(i, c)| (i, Source::Command(c))),
         );
-        sources.extend(
-            indexed(&matches, "files")
-                .zip(cli.files.drain(..))
-                .map(|(i, f)| (i, Source::File(f))),
-        );
+        for id in ["files", "query_files"] {
+            let files = match id {
+                "files" => cli.files.drain(..).collect::<Vec<_>>(),
+                _ => cli.query_files.drain(..).collect(),
+            };
+            sources.extend(
+                indexed(&matches, id)
+                    .zip(files)
+                    .map(|(i, f)| (i, Source::File(f))),
+            );
+        }
         sources.sort_by_key(|(index, _)| *index);
         cli.sources = sources.into_iter().map(|(_, source)| source).collect();
         cli
@@ -63,4 +103,76 @@ impl Cli {
 
 fn indexed<'a>(matches: &'a ArgMatches, id: &str) -> impl Iterator<Item = usize> + 'a {
     matches.indices_of(id).into_iter().flatten()
+}
+
+/// `512M`, `4G`, `1.5GB`, `100k`, `2048`: a byte count with an optional binary suffix.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let trimmed = text.trim();
+    let digits_end = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, suffix) = trimmed.split_at(digits_end);
+    let multiplier: f64 = match suffix.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1.0,
+        "K" | "KB" | "KIB" => 1024.0,
+        "M" | "MB" | "MIB" => 1024.0 * 1024.0,
+        "G" | "GB" | "GIB" => 1024.0 * 1024.0 * 1024.0,
+        "T" | "TB" | "TIB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => {
+            return Err(format!(
+                "'{text}' is not a size: expected a number with an optional K, M, G or T suffix, e.g. 512M"
+            ));
+        }
+    };
+    match number.parse::<f64>() {
+        Ok(value) if value > 0.0 && value.is_finite() => Ok((value * multiplier) as usize),
+        _ => Err(format!(
+            "'{text}' is not a size: expected a positive number with an optional K, M, G or T suffix, e.g. 512M"
+        )),
+    }
+}
+
+fn parse_setting(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err(format!(
+            "'{text}' is not KEY=VALUE, e.g. datafusion.execution.batch_size=1024"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("2048"), Ok(2048));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("1.5g"), Ok(3 << 29));
+        assert_eq!(parse_size("4 GiB"), Ok(4 << 30));
+        assert!(
+            parse_size("lots")
+                .unwrap_err()
+                .contains("'lots' is not a size")
+        );
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12X").is_err());
+    }
+
+    #[test]
+    fn sources_keep_command_line_order() {
+        let cli = Cli::parse_ordered_from(["engage", "b.sql", "-c", "SELECT 1", "-f", "a.sql"]);
+        let order: Vec<String> = cli
+            .sources
+            .iter()
+            .map(|s| match s {
+                Source::Command(sql) => sql.clone(),
+                Source::File(path) => path.display().to_string(),
+            })
+            .collect();
+        assert_eq!(order, ["b.sql", "SELECT 1", "a.sql"]);
+    }
 }

@@ -1,85 +1,182 @@
-//! Running statements: from -c and -f in order (stopping at the first failure), or from
-//! standard input.
+//! Running statements and meta-commands: batch sources in order (stopping at the first
+//! failure), with the last result optionally written to `-o FILE`.
 
-use std::fmt;
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
-use datafusion::error::Result;
-use datafusion::prelude::{SessionConfig, SessionContext};
-use datafusion::sql::parser::{DFParser, Statement};
-use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::datasource::physical_plan::FileScanConfig;
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_plan::{ExecutionPlan, execute_stream};
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::Statement;
+use datafusion::sql::resolve::resolve_table_references;
+use futures::StreamExt;
 
-use crate::args::{Cli, Source};
+use crate::command::{self, Flow};
+use crate::object_stores;
+use crate::output::OutputFile;
 use crate::print_format::PrintFormat;
+use crate::progress::Progress;
+use crate::script::{self, Item};
 
-/// A failed run: which input and statement failed, and why.
-#[derive(Debug)]
-pub struct Failure(String);
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Error: {}", self.0)
-    }
+/// A session and how its results are shown.
+pub struct Shell {
+    pub ctx: SessionContext,
+    pub format: PrintFormat,
+    /// A "N rows in T s" line after each query.
+    pub timing: bool,
+    /// No timing lines, progress or notices.
+    pub quiet: bool,
 }
 
-/// A session with every engagement function, `information_schema` (for `SHOW FUNCTIONS`) and
-/// file paths usable as tables in FROM.
-pub fn session() -> Result<SessionContext> {
-    let config = SessionConfig::new().with_information_schema(true);
-    let ctx = SessionContext::new_with_config(config).enable_url_table();
-    datafusion_engagement::register_all(&ctx)?;
-    Ok(ctx)
+/// Where a statement's result goes.
+#[derive(Clone, Copy)]
+pub enum Sink<'a> {
+    Stdout,
+    File(&'a OutputFile),
 }
 
-pub async fn run(cli: &Cli) -> Result<(), Failure> {
-    let ctx = session().map_err(|e| Failure(format!("cannot start the session: {e}")))?;
-    if cli.sources.is_empty() {
-        return if std::io::stdin().is_terminal() {
-            interactive(&ctx, cli.format).await
-        } else {
-            let mut sql = String::new();
-            std::io::stdin()
-                .read_to_string(&mut sql)
-                .map_err(|e| Failure(format!("cannot read standard input: {e}")))?;
-            run_script(&ctx, cli.format, "standard input", &sql).await
-        };
+/// A statement's result.
+struct Outcome {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    started: Instant,
+}
+
+impl Shell {
+    pub fn dialect(&self) -> String {
+        self.ctx
+            .state()
+            .config()
+            .options()
+            .sql_parser
+            .dialect
+            .to_string()
     }
-    for (number, source) in cli.sources.iter().enumerate() {
-        match source {
-            Source::Command(sql) => {
-                run_script(&ctx, cli.format, &format!("-c #{}", number + 1), sql).await?
-            }
-            Source::File(path) => {
-                let sql = std::fs::read_to_string(path).map_err(|e| {
-                    Failure(format!("cannot read SQL file {}: {e}", path.display()))
-                })?;
-                run_script(&ctx, cli.format, &path.display().to_string(), &sql).await?
-            }
+
+    /// Parses `text` into statements and meta-commands.
+    pub fn parse(&self, text: &str) -> Result<Vec<Item>> {
+        script::parse(text, &self.dialect())
+    }
+
+    /// Runs one item. The caller adds to an error which statement of which source failed.
+    pub async fn run_item(&mut self, item: Item, sink: Sink<'_>) -> Result<Flow, String> {
+        match item {
+            Item::Meta(command) => command::run(self, &command).await,
+            Item::Statement(statement) => self
+                .run_statement(*statement, sink)
+                .await
+                .map(|()| Flow::Continue),
         }
     }
-    Ok(())
-}
 
-/// Parses all of `sql` first (so a syntax error runs nothing), then runs each statement.
-async fn run_script(
-    ctx: &SessionContext,
-    format: PrintFormat,
-    origin: &str,
-    sql: &str,
-) -> Result<(), Failure> {
-    let statements = DFParser::parse_sql_with_dialect(sql, &GenericDialect {})
-        .map_err(|e| Failure(format!("{origin}: {e}")))?;
-    for (index, statement) in statements.into_iter().enumerate() {
-        let summary = summarize(&statement);
-        run_statement(ctx, format, statement).await.map_err(|e| {
-            Failure(format!(
-                "{origin}, statement {} ({summary}): {e}",
-                index + 1
-            ))
-        })?;
+    /// Runs SQL text made by a meta-command and prints its result.
+    pub async fn run_internal_sql(&mut self, sql: &str) -> Result<(), String> {
+        for item in self.parse(sql).map_err(|e| e.strip_backtrace())? {
+            if let Item::Statement(statement) = item {
+                self.run_statement(*statement, Sink::Stdout).await?;
+            }
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Runs a statement; a failure is described for a person (see [`describe_failure`]).
+    async fn run_statement(&self, statement: Statement, sink: Sink<'_>) -> Result<(), String> {
+        let locations = locations_read(&self.ctx, &statement);
+        let mut files = vec![];
+        let outcome = match self.execute(statement, &mut files).await {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                // DataFusion reports a path in FROM that it could not open as "table not found";
+                // asking the store again brings back the real reason.
+                let error = match object_stores::why_unreadable(&self.ctx, &error, &locations).await
+                {
+                    Some(reason) => reason,
+                    None => error,
+                };
+                return Err(describe_failure(
+                    &error,
+                    if files.is_empty() { &locations } else { &files },
+                ));
+            }
+        };
+        self.show(outcome, sink).map_err(|e| e.strip_backtrace())
+    }
+
+    async fn execute(&self, mut statement: Statement, files: &mut Vec<String>) -> Result<Outcome> {
+        let started = Instant::now();
+        object_stores::prepare(&self.ctx, &mut statement).await?;
+        let plan = self.ctx.state().statement_to_plan(statement).await?;
+        let frame = self.ctx.execute_logical_plan(plan).await?;
+        let physical = frame.create_physical_plan().await?;
+        *files = files_scanned(physical.as_ref());
+        let schema = physical.schema();
+        let progress = Progress::start(Arc::clone(&physical), !self.quiet);
+        let mut stream = execute_stream(physical, self.ctx.task_ctx())?;
+        let mut batches = vec![];
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            progress
+                .result_rows
+                .fetch_add(batch.num_rows(), Ordering::Relaxed);
+            batches.push(batch);
+        }
+        progress.finish();
+        Ok(Outcome {
+            schema,
+            batches,
+            started,
+        })
+    }
+
+    fn show(&self, outcome: Outcome, sink: Sink<'_>) -> Result<()> {
+        let Outcome {
+            schema,
+            mut batches,
+            started,
+        } = outcome;
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        match sink {
+            Sink::Stdout => {
+                if batches.is_empty() {
+                    batches.push(RecordBatch::new_empty(Arc::clone(&schema)));
+                }
+                let mut out = std::io::stdout().lock();
+                self.format.write(&mut out, &batches)?;
+                if self.timing && !self.quiet && !schema.fields().is_empty() {
+                    writeln!(
+                        out,
+                        "{rows} row{} in {:.3} s",
+                        if rows == 1 { "" } else { "s" },
+                        started.elapsed().as_secs_f64()
+                    )?;
+                }
+                out.flush()?;
+            }
+            Sink::File(file) => {
+                if schema.fields().is_empty() {
+                    return Err(DataFusionError::Plan(format!(
+                        "the last statement returns no result to write to {}",
+                        file.path.display()
+                    )));
+                }
+                let written = file.write(schema, &batches)?;
+                if !self.quiet {
+                    eprintln!(
+                        "wrote {written} row{} to {}",
+                        if written == 1 { "" } else { "s" },
+                        file.path.display()
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The statement's first 60 characters, on one line, for error messages.
@@ -95,56 +192,224 @@ fn summarize(statement: &Statement) -> String {
     }
 }
 
-async fn run_statement(
-    ctx: &SessionContext,
-    format: PrintFormat,
-    statement: Statement,
-) -> Result<()> {
-    let plan = ctx.state().statement_to_plan(statement).await?;
-    let frame = ctx.execute_logical_plan(plan).await?;
-    let schema = frame.schema().as_arrow().clone();
-    let mut batches = frame.collect().await?;
-    if batches.is_empty() {
-        batches.push(RecordBatch::new_empty(schema.into()));
+/// Paths and URLs the statement names as tables or locations (before planning, for errors
+/// raised while a file's schema is read).
+fn locations_read(ctx: &SessionContext, statement: &Statement) -> Vec<String> {
+    let mut locations = match statement {
+        Statement::CreateExternalTable(create) => create.locations.clone(),
+        _ => vec![],
+    };
+    let normalize = ctx
+        .state()
+        .config()
+        .options()
+        .sql_parser
+        .enable_ident_normalization;
+    if let Ok((tables, _)) = resolve_table_references(statement, normalize) {
+        locations.extend(
+            tables
+                .iter()
+                .map(|t| t.table().to_string())
+                .filter(|name| name.contains('.') || name.contains('/')),
+        );
     }
-    let mut out = std::io::stdout().lock();
-    format.write(&mut out, &batches)?;
-    out.flush()?;
-    Ok(())
+    locations
 }
 
-/// A line-based prompt: statements end with ';', `\q` quits. Errors are shown and the session
-/// goes on.
-async fn interactive(ctx: &SessionContext, format: PrintFormat) -> Result<(), Failure> {
-    let stdin = std::io::stdin();
-    let mut buffer = String::new();
-    loop {
-        eprint!(
-            "{}",
-            if buffer.is_empty() {
-                "engage> "
-            } else {
-                "   ...> "
+/// The files the plan's scans read.
+fn files_scanned(plan: &dyn ExecutionPlan) -> Vec<String> {
+    let mut files = vec![];
+    if let Some(scan) = plan.downcast_ref::<DataSourceExec>()
+        && let Some(config) = scan.data_source().downcast_ref::<FileScanConfig>()
+    {
+        let store = config.object_store_url.as_str().trim_end_matches('/');
+        for group in &config.file_groups {
+            for file in group.iter() {
+                let location = file.object_meta.location.as_ref();
+                files.push(if store == "file:" || store == "file://" {
+                    format!("/{location}")
+                } else {
+                    format!("{store}/{location}")
+                });
             }
-        );
-        let mut line = String::new();
-        if stdin
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Failure(e.to_string()))?
-            == 0
-        {
-            return Ok(());
-        }
-        if buffer.is_empty() && line.trim() == "\\q" {
-            return Ok(());
-        }
-        buffer.push_str(&line);
-        if buffer.trim_end().ends_with(';') {
-            if let Err(failure) = run_script(ctx, format, "input", &buffer).await {
-                eprintln!("{failure}");
-            }
-            buffer.clear();
         }
     }
+    for child in plan.children() {
+        files.extend(files_scanned(child.as_ref()));
+    }
+    files.sort();
+    files.dedup();
+    files
+}
+
+/// Errors raised while reading data name the file(s) being read. Planning errors (unknown
+/// column, bad SQL, bad configuration) do not.
+fn describe_failure(error: &DataFusionError, files: &[String]) -> String {
+    let is_data_error = !matches!(
+        error.find_root(),
+        DataFusionError::Plan(_)
+            | DataFusionError::SQL(..)
+            | DataFusionError::SchemaError(..)
+            | DataFusionError::NotImplemented(_)
+            | DataFusionError::Configuration(_)
+    );
+    let message = error.strip_backtrace();
+    if !is_data_error || files.is_empty() {
+        return message;
+    }
+    let context = match files {
+        [one] => format!("reading {one}"),
+        several if several.len() <= 5 => format!("reading one of {}", several.join(", ")),
+        several => format!(
+            "reading one of {} files: {}, …",
+            several.len(),
+            several[..5].join(", ")
+        ),
+    };
+    match credentials_hint(&message, files) {
+        Some(hint) => format!("{message} ({context}; {hint})"),
+        None => format!("{message} ({context})"),
+    }
+}
+
+/// A store that refused the request: say where its credentials come from.
+fn credentials_hint(message: &str, files: &[String]) -> Option<&'static str> {
+    const REFUSALS: [&str; 7] = [
+        "403 Forbidden",
+        "401 Unauthorized",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "AccessDenied",
+        "ExpiredToken",
+        "AuthenticationFailed",
+    ];
+    if !REFUSALS.iter().any(|refusal| message.contains(refusal)) {
+        return None;
+    }
+    let scheme = files.first()?.split_once("://")?.0;
+    Some(match scheme {
+        "s3" => {
+            "the store refused the credentials: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the table's aws.* options"
+        }
+        "gs" | "gcs" => {
+            "the store refused the credentials: check GOOGLE_APPLICATION_CREDENTIALS or the table's gcp.* options"
+        }
+        "az" | "azure" | "abfs" | "abfss" => {
+            "the store refused the credentials: check the AZURE_STORAGE_* / AZURE_CLIENT_* variables or the table's azure.* options"
+        }
+        _ => "the server refused the request: check the credentials",
+    })
+}
+
+/// Why a run stopped early. Each maps to an exit status.
+#[derive(Debug)]
+pub enum Failure {
+    /// A bad command line or option: status 2.
+    Usage(String),
+    /// A SQL, data or I/O error: status 1.
+    Failed(String),
+    /// Ctrl-C or SIGTERM: status 130.
+    Interrupted,
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Usage(_) => 2,
+            Self::Failed(_) => 1,
+            Self::Interrupted => 130,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Usage(message) => write!(f, "engage: {message}"),
+            Self::Failed(message) => write!(f, "Error: {message}"),
+            Self::Interrupted => write!(f, "Interrupted"),
+        }
+    }
+}
+
+/// A batch source, read in full before anything runs.
+pub enum BatchSource {
+    Command(String),
+    File(std::path::PathBuf),
+    Stdin,
+}
+
+/// Runs every source in order and stops at the first failure. All sources are read and parsed
+/// first, so a missing file or a syntax error runs nothing. With `output`, the last statement's
+/// result goes to that file instead of standard output.
+pub async fn run_batch(
+    shell: &mut Shell,
+    sources: Vec<BatchSource>,
+    output: Option<&OutputFile>,
+) -> Result<(), Failure> {
+    let mut scripts = vec![];
+    for (index, source) in sources.into_iter().enumerate() {
+        let (origin, text) = match source {
+            BatchSource::Command(sql) => (format!("-c #{}", index + 1), sql),
+            BatchSource::File(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    Failure::Failed(format!("cannot read SQL file {}: {e}", path.display()))
+                })?;
+                (path.display().to_string(), text)
+            }
+            BatchSource::Stdin => {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    .map_err(|e| Failure::Failed(format!("cannot read standard input: {e}")))?;
+                ("standard input".to_string(), text)
+            }
+        };
+        let items = shell
+            .parse(&text)
+            .map_err(|e| Failure::Failed(format!("{origin}: {}", e.strip_backtrace())))?;
+        scripts.push((origin, items));
+    }
+    let last_statement = scripts
+        .iter()
+        .enumerate()
+        .flat_map(|(s, (_, items))| {
+            items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| matches!(item, Item::Statement(_)))
+                .map(move |(i, _)| (s, i))
+        })
+        .next_back();
+    if output.is_some() && last_statement.is_none() {
+        return Err(Failure::Usage(
+            "-o needs a SQL statement whose result it writes".to_string(),
+        ));
+    }
+    for (script_index, (origin, items)) in scripts.into_iter().enumerate() {
+        let mut statement_number = 0;
+        for (item_index, item) in items.into_iter().enumerate() {
+            let sink = match output {
+                Some(file) if last_statement == Some((script_index, item_index)) => {
+                    Sink::File(file)
+                }
+                _ => Sink::Stdout,
+            };
+            let label = match &item {
+                Item::Statement(statement) => {
+                    statement_number += 1;
+                    format!(
+                        "{origin}, statement {statement_number} ({}):",
+                        summarize(statement)
+                    )
+                }
+                Item::Meta(command) => format!("{origin}, \\{command}:"),
+            };
+            match shell.run_item(item, sink).await {
+                Ok(Flow::Continue) => {}
+                Ok(Flow::Quit) => return Ok(()),
+                Err(message) => return Err(Failure::Failed(format!("{label} {message}"))),
+            }
+        }
+    }
+    Ok(())
 }

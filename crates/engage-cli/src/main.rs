@@ -1,21 +1,81 @@
 //! `engage`: a SQL shell with the customer-engagement metrics of `datafusion-engagement`.
 
 mod args;
+mod command;
 mod exec;
+mod help;
+mod interrupt;
+mod object_stores;
+mod output;
 mod print_format;
+mod progress;
+mod repl;
+mod script;
+mod session;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use args::Cli;
+use args::{Cli, Source};
+use exec::{BatchSource, Failure, Shell};
+use output::OutputFile;
+use print_format::PrintFormat;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse_ordered();
-    match exec::run(&cli).await {
+    interrupt::install();
+    match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Interrupted) => {
+            eprintln!("{}", Failure::Interrupted);
+            // Workers may still be inside the cancelled query; do not wait for them.
+            std::process::exit(i32::from(Failure::Interrupted.exit_code()));
+        }
         Err(failure) => {
             eprintln!("{failure}");
-            ExitCode::from(1)
+            ExitCode::from(failure.exit_code())
         }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let output = cli
+        .output
+        .clone()
+        .map(|path| OutputFile::new(path, cli.format))
+        .transpose()
+        .map_err(Failure::Usage)?;
+    let ctx = session::build(&cli).map_err(Failure::Usage)?;
+    let mut shell = Shell {
+        ctx,
+        format: cli.format.unwrap_or(PrintFormat::Table),
+        timing: false,
+        quiet: cli.quiet,
+    };
+    if cli.sources.is_empty() && std::io::stdin().is_terminal() {
+        if output.is_some() {
+            return Err(Failure::Usage(
+                "-o needs statements from -c, -f, a query file or standard input".to_string(),
+            ));
+        }
+        shell.timing = true;
+        return repl::run(&mut shell).await;
+    }
+    let sources = if cli.sources.is_empty() {
+        vec![BatchSource::Stdin]
+    } else {
+        cli.sources
+            .into_iter()
+            .map(|source| match source {
+                Source::Command(sql) => BatchSource::Command(sql),
+                Source::File(path) => BatchSource::File(path),
+            })
+            .collect()
+    };
+    // An interrupt drops the running statement, and with it any half-written output file.
+    tokio::select! {
+        result = exec::run_batch(&mut shell, sources, output.as_ref()) => result,
+        () = interrupt::interrupted() => Err(Failure::Interrupted),
     }
 }

@@ -1,4 +1,5 @@
-//! How query results are written: an aligned table, CSV, a JSON array or newline-delimited JSON.
+//! How query results are written: an aligned table, CSV, TSV, a JSON array or newline-delimited
+//! JSON.
 
 use std::io::Write;
 
@@ -16,6 +17,7 @@ use datafusion::error::Result;
 pub enum PrintFormat {
     Table,
     Csv,
+    Tsv,
     Json,
     Ndjson,
 }
@@ -28,8 +30,12 @@ impl PrintFormat {
         }
         match self {
             Self::Table => writeln!(out, "{}", pretty_format_batches(batches)?)?,
-            Self::Csv => {
-                let mut writer = WriterBuilder::new().with_header(true).build(&mut *out);
+            Self::Csv | Self::Tsv => {
+                let delimiter = if self == Self::Csv { b',' } else { b'\t' };
+                let mut writer = WriterBuilder::new()
+                    .with_header(true)
+                    .with_delimiter(delimiter)
+                    .build(&mut *out);
                 for batch in batches {
                     writer.write(&nested_columns_as_text(batch)?)?;
                 }
@@ -50,7 +56,7 @@ impl PrintFormat {
     }
 }
 
-/// CSV has no lists, structs or maps: such columns are written as their display text, the way
+/// CSV and TSV have no lists, structs or maps: such columns are written as their display text, the way
 /// the table format shows them.
 fn nested_columns_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
     if !batch

@@ -263,3 +263,433 @@ fn csv_writes_nested_values_as_text() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output), "list,nothing,text\n\"[1, 2]\",,x\n");
 }
+
+fn engage_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_engage"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(repo_root())
+        .output()
+        .unwrap()
+}
+
+/// A fresh, empty directory for output files.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("engage-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+const BY_SEGMENT: &str = "SELECT segment, nps(score) AS nps FROM (VALUES ('a', 10), ('a', 0), ('b', 9)) AS t(segment, score) GROUP BY segment ORDER BY segment";
+
+#[test]
+fn tsv_format() {
+    let output = engage(&["--format", "tsv", "-c", BY_SEGMENT]);
+    assert_eq!(
+        stdout(&output),
+        "segment\tnps\na\t0.0\nb\t100.0\n",
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn query_files_are_taken_by_path() {
+    let file = temp_file("by-path.sql", "SELECT 7 AS seven;");
+    let output = engage(&[
+        "--format",
+        "csv",
+        file.to_str().unwrap(),
+        "-c",
+        "SELECT 8 AS eight",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "seven\n7\neight\n8\n");
+}
+
+#[test]
+fn output_file_takes_the_last_result_in_the_extension_format() {
+    let dir = temp_dir("output-csv");
+    let target = dir.join("nps.csv");
+    let output = engage(&[
+        "-c",
+        "SELECT 1 AS shown_on_stdout",
+        "-c",
+        BY_SEGMENT,
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).contains("shown_on_stdout"));
+    assert!(!stdout(&output).contains("segment"));
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "segment,nps\na,0.0\nb,100.0\n"
+    );
+    assert!(
+        stderr(&output).contains("wrote 2 rows to"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(entries(&dir), ["nps.csv"]);
+
+    // --format wins over the extension; -q drops the notice.
+    let output = engage(&[
+        "-q",
+        "--format",
+        "ndjson",
+        "-c",
+        BY_SEGMENT,
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "{\"segment\":\"a\",\"nps\":0.0}\n{\"segment\":\"b\",\"nps\":100.0}\n"
+    );
+
+    for (name, expected_start) in [
+        ("r.tsv", "segment\tnps\n"),
+        ("r.json", "[{\"segment\":\"a\""),
+        ("r.jsonl", "{\"segment\":\"a\""),
+        ("r.txt", "+---------+"),
+    ] {
+        let path = dir.join(name);
+        let output = engage(&["-q", "-c", BY_SEGMENT, "-o", path.to_str().unwrap()]);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(written.starts_with(expected_start), "{name}: {written}");
+    }
+}
+
+#[test]
+fn output_file_in_parquet_reads_back() {
+    let dir = temp_dir("output-parquet");
+    let target = dir.join("by_segment.parquet");
+    let output = engage(&["-q", "-c", BY_SEGMENT, "-o", target.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let query = format!(
+        "SELECT segment, nps, arrow_typeof(nps) AS type FROM '{}' ORDER BY segment",
+        target.display()
+    );
+    let output = engage(&["--format", "csv", "-c", &query]);
+    assert_eq!(
+        stdout(&output),
+        "segment,nps,type\na,0.0,Float64\nb,100.0,Float64\n",
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_failing_run_leaves_no_output_file_and_an_existing_one_untouched() {
+    let dir = temp_dir("output-atomic");
+    let target = dir.join("report.csv");
+    // The failure comes from the last statement itself, while it is being computed.
+    let failing = "SELECT nps(score) FROM (VALUES (9), (12)) AS t(score)";
+    let output = engage(&["-c", failing, "-o", target.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        entries(&dir),
+        Vec::<String>::new(),
+        "nothing may be left behind"
+    );
+
+    std::fs::write(&target, "the previous report\n").unwrap();
+    for args in [
+        vec!["-c", failing],
+        vec!["-c", "SELECT nps(11)", "-c", BY_SEGMENT],
+        vec![
+            "-c",
+            BY_SEGMENT,
+            "-c",
+            "SELECT * FROM 'no/such/file.parquet'",
+        ],
+    ] {
+        let mut args = args.clone();
+        args.extend(["-o", target.to_str().unwrap()]);
+        let output = engage(&args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "the previous report\n"
+        );
+        assert_eq!(entries(&dir), ["report.csv"], "{args:?}");
+    }
+}
+
+#[test]
+fn an_interrupted_run_leaves_the_output_file_untouched() {
+    let dir = temp_dir("output-interrupted");
+    let target = dir.join("report.parquet");
+    std::fs::write(&target, "the previous report\n").unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_engage"))
+        .args([
+            "-c",
+            "SELECT count(DISTINCT a.value + b.value) FROM generate_series(1, 100000) a, generate_series(1, 100000) b",
+            "-o",
+            target.to_str().unwrap(),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(stderr(&output).contains("Interrupted"));
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "the previous report\n"
+    );
+    assert_eq!(entries(&dir), ["report.parquet"]);
+}
+
+#[test]
+fn output_file_usage_errors() {
+    let output = engage(&["-c", "SELECT 1", "-o", "report.unknown"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("report.unknown"),
+        "{}",
+        stderr(&output)
+    );
+
+    let dir = temp_dir("output-ddl");
+    let target = dir.join("t.csv");
+    let output = engage(&["-c", "\\h", "-o", target.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+
+    let output = engage(&[
+        "-c",
+        "CREATE TABLE t (x INT)",
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("no result to write"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(entries(&dir), Vec::<String>::new());
+}
+
+#[test]
+fn engine_options_from_the_command_line() {
+    let output = engage(&[
+        "--format",
+        "csv",
+        "--target-partitions",
+        "3",
+        "--set",
+        "datafusion.execution.batch_size=1234",
+        "-c",
+        "SELECT name, value FROM information_schema.df_settings WHERE name IN ('datafusion.execution.target_partitions', 'datafusion.execution.batch_size') ORDER BY name",
+    ]);
+    assert_eq!(
+        stdout(&output),
+        "name,value\ndatafusion.execution.batch_size,1234\ndatafusion.execution.target_partitions,3\n",
+        "{}",
+        stderr(&output)
+    );
+
+    let output = engage(&[
+        "--set",
+        "datafusion.execution.no_such_option=1",
+        "-c",
+        "SELECT 1",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no_such_option"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        engage(&["--set", "novalue", "-c", "SELECT 1"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        engage(&["--target-partitions", "0", "-c", "SELECT 1"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn memory_limit_is_enforced() {
+    let query = "SELECT array_agg(value) FROM generate_series(1, 3000000)";
+    let output = engage(&["--memory-limit", "2M", "-c", query]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("Resources exhausted"),
+        "{}",
+        stderr(&output)
+    );
+    let output = engage(&[
+        "--memory-limit",
+        "1G",
+        "--format",
+        "csv",
+        "-c",
+        &format!("SELECT cardinality(a) AS n FROM ({query}) t(a)"),
+    ]);
+    assert_eq!(stdout(&output), "n\n3000000\n", "{}", stderr(&output));
+    let output = engage(&["--memory-limit", "lots", "-c", "SELECT 1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("'lots' is not a size"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_malformed_csv_names_the_file_and_line() {
+    let file = temp_file(
+        "malformed.csv",
+        "user_id,score\n1,9\n2,10\n3,7,extra\n4,8\n",
+    );
+    let output = engage(&[
+        "-c",
+        &format!("SELECT nps(score) FROM '{}'", file.display()),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains(file.to_str().unwrap()), "{message}");
+    assert!(message.contains("line 4"), "{message}");
+
+    let file = temp_file("bad-value.csv", "user_id,score\n1,9\n2,ten\n");
+    let output = engage(&[
+        "-c",
+        &format!(
+            "CREATE EXTERNAL TABLE s (user_id BIGINT, score BIGINT) STORED AS CSV LOCATION '{}' OPTIONS ('format.has_header' 'true')",
+            file.display()
+        ),
+        "-c",
+        "SELECT nps(score) FROM s",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("statement 1 (SELECT nps(score) FROM s)"),
+        "{message}"
+    );
+    assert!(message.contains(file.to_str().unwrap()), "{message}");
+    assert!(message.contains("'ten'"), "{message}");
+}
+
+#[test]
+fn progress_stays_off_when_stderr_is_not_a_terminal() {
+    let output = engage_env(
+        &["-c", "SELECT count(*) FROM generate_series(1, 20000000)"],
+        &[("ENGAGE_PROGRESS_AFTER_MS", "0")],
+    );
+    assert!(output.status.success());
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
+fn meta_commands_from_standard_input() {
+    let output = engage_with_stdin(
+        &[],
+        "CREATE TABLE answers (segment VARCHAR, score INT);\n\\d\n\\d answers\n\\h\n\\h nps\n\\?\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    // \d lists the table, \d answers its columns.
+    assert!(
+        text.contains("| datafusion | public | answers | BASE TABLE |"),
+        "{text}"
+    );
+    assert!(text.contains("| segment     | Utf8"), "{text}");
+    // \h lists every function of ours with its first sentence.
+    for name in [
+        "nps",
+        "csat",
+        "ces",
+        "churn_rate",
+        "retention_rate",
+        "stickiness",
+        "engagement_score",
+        "engagement_tier",
+        "nps_group",
+    ] {
+        assert!(
+            text.contains(&format!("\n  {name} ")),
+            "{name} missing:\n{text}"
+        );
+    }
+    // \h nps is the full documentation.
+    assert!(text.contains("Syntax:\n  nps(score)"), "{text}");
+    assert!(text.contains("Arguments:\n  score"), "{text}");
+    assert!(text.contains("Example:"), "{text}");
+    assert!(text.contains("\\timing [on|off]"), "{text}");
+
+    let output = engage_with_stdin(&[], "\\d 'examples/data/customers.csv'\n");
+    assert!(
+        stdout(&output).contains("active_at_start"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn help_on_an_unknown_function_suggests_the_nearest() {
+    let output = engage(&["-c", "\\h stickyness"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("no function named 'stickyness'. Did you mean stickiness?"),
+        "{}",
+        stderr(&output)
+    );
+    // DataFusion's own functions have their documentation too.
+    let output = engage(&["-c", "\\h avg"]);
+    assert!(
+        stdout(&output).contains("Syntax:\n  avg(expression)"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn timing_format_and_quit_commands() {
+    let output = engage_with_stdin(
+        &[],
+        "\\timing on\n\\format csv\nSELECT 1 AS one;\n\\q\nSELECT 2 AS never;\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with("Timing is on.\none\n1\n1 row in "),
+        "{text}"
+    );
+    assert!(!text.contains("never"), "{text}");
+
+    let output = engage(&["-c", "\\format xml"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("unknown format 'xml'"));
+    let output = engage(&["-c", "\\nosuch"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("unknown command '\\nosuch'"));
+}

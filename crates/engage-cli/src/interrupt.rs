@@ -1,0 +1,56 @@
+//! Ctrl-C and SIGTERM, heard on a thread of their own.
+//!
+//! A query keeps both runtime workers busy, and a busy multi-threaded runtime polls its signal
+//! driver late or never; so signals are awaited by a small current-thread runtime on a
+//! dedicated thread, which wakes whoever waits in [`interrupted`].
+
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::Notify;
+
+fn listener() -> &'static Arc<Notify> {
+    static NOTIFY: OnceLock<Arc<Notify>> = OnceLock::new();
+    NOTIFY.get_or_init(|| {
+        let notify = Arc::new(Notify::new());
+        let wake = Arc::clone(&notify);
+        std::thread::Builder::new()
+            .name("engage-signals".to_string())
+            .spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(async move {
+                    let mut terminate =
+                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                            .ok();
+                    loop {
+                        tokio::select! {
+                            result = tokio::signal::ctrl_c() => if result.is_err() { return },
+                            Some(()) = async {
+                                match terminate.as_mut() {
+                                    Some(t) => t.recv().await,
+                                    None => std::future::pending().await,
+                                }
+                            } => {}
+                        }
+                        wake.notify_waiters();
+                    }
+                });
+            })
+            .expect("start the signal thread");
+        notify
+    })
+}
+
+/// Starts listening (call early, so a signal before the first wait is not the default kill).
+pub fn install() {
+    listener();
+}
+
+/// Completes at the next Ctrl-C or SIGTERM.
+pub async fn interrupted() {
+    listener().notified().await;
+}
