@@ -14,7 +14,6 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement;
-use datafusion::sql::resolve::resolve_table_references;
 use futures::StreamExt;
 
 use crate::command::{self, Flow};
@@ -199,17 +198,10 @@ fn locations_read(ctx: &SessionContext, statement: &Statement) -> Vec<String> {
         Statement::CreateExternalTable(create) => create.locations.clone(),
         _ => vec![],
     };
-    let normalize = ctx
-        .state()
-        .config()
-        .options()
-        .sql_parser
-        .enable_ident_normalization;
-    if let Ok((tables, _)) = resolve_table_references(statement, normalize) {
+    if let Ok(names) = object_stores::table_names(ctx, statement) {
         locations.extend(
-            tables
-                .iter()
-                .map(|t| t.table().to_string())
+            names
+                .into_iter()
                 .filter(|name| name.contains('.') || name.contains('/')),
         );
     }

@@ -54,6 +54,16 @@ pub async fn prepare(ctx: &SessionContext, statement: &mut Statement) -> Result<
         }
     }
     // Paths in FROM: only what is not registered yet (a table name is never a URL).
+    for name in table_names(ctx, statement)? {
+        if is_remote(&name) {
+            register(ctx, &name, &StatementOptions::default(), false).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The names of the tables a statement reads, as written (paths and URLs included).
+pub fn table_names(ctx: &SessionContext, statement: &Statement) -> Result<Vec<String>> {
     let normalize = ctx
         .state()
         .config()
@@ -61,13 +71,7 @@ pub async fn prepare(ctx: &SessionContext, statement: &mut Statement) -> Result<
         .sql_parser
         .enable_ident_normalization;
     let (tables, _) = resolve_table_references(statement, normalize)?;
-    for table in tables {
-        let name = table.table();
-        if is_remote(name) {
-            register(ctx, name, &StatementOptions::default(), false).await?;
-        }
-    }
-    Ok(())
+    Ok(tables.iter().map(|t| t.table().to_string()).collect())
 }
 
 fn is_remote(location: &str) -> bool {
@@ -226,7 +230,12 @@ pub async fn why_unreadable(
             match store.head(prefix).await {
                 // A HEAD answer has no body: list the bucket to tell a missing bucket (its
                 // error says so) from a missing object.
-                Err(object_store::Error::NotFound { .. }) if url.scheme() != "file" => {
+                Err(object_store::Error::NotFound { .. })
+                    if matches!(
+                        url.scheme(),
+                        "s3" | "gs" | "gcs" | "az" | "azure" | "abfs" | "abfss"
+                    ) =>
+                {
                     match store.list(None).next().await.transpose() {
                         Err(bucket_error) => Err(bucket_error),
                         Ok(_) => Ok(Some(DataFusionError::Plan(format!(

@@ -693,3 +693,62 @@ fn timing_format_and_quit_commands() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("unknown command '\\nosuch'"));
 }
+
+/// Python's static file server on a free loopback port, serving `examples/data`; stopped on drop.
+struct HttpServer(std::process::Child, u16);
+
+impl HttpServer {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
+            .current_dir(repo_root().join("examples/data"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 serves the test files over http");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        // "Serving HTTP on 127.0.0.1 port 41234 (http://127.0.0.1:41234/) ..."
+        let port = line
+            .split_whitespace()
+            .skip_while(|word| *word != "port")
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected http.server banner: {line:?}"));
+        Self(child, port)
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn csv_over_http_gives_the_local_numbers() {
+    let server = HttpServer::start();
+    let query = "SELECT plan, churn_rate(active_at_start, active_at_end) AS churn, count(*) AS n FROM '{}' GROUP BY plan ORDER BY plan";
+    let url = format!("http://127.0.0.1:{}/customers.csv", server.1);
+    let over_http = engage(&["--format", "csv", "-c", &query.replace("{}", &url)]);
+    assert!(over_http.status.success(), "{}", stderr(&over_http));
+    let local = engage(&[
+        "--format",
+        "csv",
+        "-c",
+        &query.replace("{}", "examples/data/customers.csv"),
+    ]);
+    assert_eq!(stdout(&over_http), stdout(&local));
+    assert!(stdout(&local).contains("enterprise"));
+
+    let missing = format!("http://127.0.0.1:{}/no-such.csv", server.1);
+    let output = engage(&["-c", &format!("SELECT count(*) FROM '{missing}'")]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("not found"), "{message}");
+    assert!(message.contains(&missing), "{message}");
+}
