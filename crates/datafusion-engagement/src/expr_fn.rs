@@ -3,9 +3,10 @@
 use datafusion::logical_expr::Expr;
 
 use crate::{
-    ces::ces_udaf, churn_rate::churn_rate_udaf, csat::csat_udaf,
-    engagement_score::engagement_score_udaf, engagement_tier::engagement_tier_udf, nps::nps_udaf,
-    nps_group::nps_group_udf, retention_rate::retention_rate_udaf, stickiness::stickiness_udaf,
+    ces::ces_udaf, churn_rate::churn_rate_udaf, csat::csat_udaf, ctr::ctr_udaf,
+    engagement_rate::engagement_rate_udaf, engagement_score::engagement_score_udaf,
+    engagement_tier::engagement_tier_udf, nps::nps_udaf, nps_group::nps_group_udf,
+    retention_rate::retention_rate_udaf, stickiness::stickiness_udaf,
 };
 
 /// `nps(score)`: Net Promoter Score, −100 to 100.
@@ -63,4 +64,19 @@ pub fn engagement_tier(score: Expr) -> Expr {
 /// `nps_group(score)`: 'promoter', 'passive' or 'detractor'.
 pub fn nps_group(score: Expr) -> Expr {
     nps_group_udf().call(vec![score])
+}
+
+/// `ctr(clicks, impressions)`: click-through rate in percent.
+pub fn ctr(clicks: Expr, impressions: Expr) -> Expr {
+    ctr_udaf().call(vec![clicks, impressions])
+}
+
+/// `ctr(clicked)`: the percentage of true rows of a BOOLEAN (each row one impression).
+pub fn ctr_of_flags(clicked: Expr) -> Expr {
+    ctr_udaf().call(vec![clicked])
+}
+
+/// `engagement_rate(interactions, reach)`: social engagement rate in percent.
+pub fn engagement_rate(interactions: Expr, reach: Expr) -> Expr {
+    engagement_rate_udaf().call(vec![interactions, reach])
 }

@@ -33,6 +33,8 @@ mod common;
 pub mod ces;
 pub mod churn_rate;
 pub mod csat;
+pub mod ctr;
+pub mod engagement_rate;
 pub mod engagement_score;
 pub mod engagement_tier;
 pub mod expr_fn;
@@ -51,6 +53,8 @@ pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
         retention_rate::retention_rate_udaf(),
         stickiness::stickiness_udaf(),
         engagement_score::engagement_score_udaf(),
+        ctr::ctr_udaf(),
+        engagement_rate::engagement_rate_udaf(),
     ]
 }
 

@@ -198,12 +198,12 @@ fn cases() -> Vec<Case> {
         },
         Case {
             function: "csat",
-            columns: vec![("score", scores)],
+            columns: vec![("score", scores.clone())],
             constants: vec![ScalarValue::Int64(Some(10))],
         },
         Case {
             function: "ces",
-            columns: vec![("score", efforts)],
+            columns: vec![("score", efforts.clone())],
             constants: vec![],
         },
         Case {
@@ -213,7 +213,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             function: "retention_rate",
-            columns: vec![("s", at_start), ("e", at_end)],
+            columns: vec![("s", at_start.clone()), ("e", at_end)],
             constants: vec![],
         },
         Case {
@@ -224,6 +224,21 @@ fn cases() -> Vec<Case> {
         Case {
             function: "stickiness",
             columns: vec![("user", numbers), ("time", times)],
+            constants: vec![],
+        },
+        Case {
+            function: "ctr",
+            columns: vec![("clicks", efforts.clone()), ("impressions", scores.clone())],
+            constants: vec![],
+        },
+        Case {
+            function: "ctr",
+            columns: vec![("clicked", at_start.clone())],
+            constants: vec![],
+        },
+        Case {
+            function: "engagement_rate",
+            columns: vec![("interactions", efforts.clone()), ("reach", scores.clone())],
             constants: vec![],
         },
         Case {

@@ -4,6 +4,7 @@ pub(crate) mod args;
 pub(crate) mod days;
 pub(crate) mod labels;
 pub(crate) mod lifecycle;
+pub(crate) mod ratio;
 pub(crate) mod rows;
 pub(crate) mod scores;
 pub(crate) mod strings;

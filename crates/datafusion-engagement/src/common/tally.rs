@@ -223,7 +223,8 @@ fn selected_rows<D: TallyDefinition>(
     inputs: &[ArrayRef],
     filter: Option<&BooleanArray>,
 ) -> SelectedRows {
-    let columns: Vec<&dyn Array> = inputs[..D::COLUMN_ARGS]
+    // A call may pass fewer columns than the most a function takes (`ctr(clicked)`).
+    let columns: Vec<&dyn Array> = inputs[..D::COLUMN_ARGS.min(inputs.len())]
         .iter()
         .map(|a| a.as_ref())
         .collect();

@@ -1,0 +1,67 @@
+//! `engagement_rate(interactions, reach)`: social engagement rate.
+
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::{AggregateUDF, Documentation};
+
+use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::ratio::{RatioRule, coerce_ratio_args};
+use crate::common::tally::{TallyDefinition, tally_udaf};
+
+const ARGUMENTS: [&str; 2] = ["interactions", "reach"];
+
+/// 100 × Σinteractions / Σreach.
+#[derive(Debug)]
+pub(crate) struct EngagementRate;
+
+impl TallyDefinition for EngagementRate {
+    const NAME: &'static str = "engagement_rate";
+    const COUNT_NAME: &'static str = "rows";
+    const SUM_NAMES: &'static [&'static str] = &["interactions", "reach"];
+    const COLUMN_ARGS: usize = 2;
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
+    type Rule = RatioRule;
+
+    fn documentation() -> &'static Documentation {
+        static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+            Documentation::builder(
+                DOC_SECTION_ENGAGEMENT,
+                "Engagement rate of social posts: 100 × Σinteractions / Σreach, a DOUBLE, where \
+                 interactions are likes + shares + comments and reach is impressions or \
+                 followers. Rows with a NULL input are skipped; a group with no reach gives NULL; \
+                 a negative, NaN or infinite count is an error.",
+                "engagement_rate(interactions, reach)",
+            )
+            .with_sql_example("```sql\nSELECT channel, engagement_rate(likes + shares + comments, impressions) AS rate_pct\nFROM posts\nGROUP BY channel;\n```")
+            .with_argument("interactions", "Interactions with the post (any numeric type).")
+            .with_argument("reach", "Impressions or followers the post reached (any numeric type).")
+            .with_related_udf("ctr")
+            .build()
+        });
+        &DOCUMENTATION
+    }
+
+    // Only coerced types: an example signature matching the input exactly would skip coercion.
+    fn example_arg_types() -> Vec<Vec<DataType>> {
+        vec![vec![DataType::Float64, DataType::Float64]]
+    }
+
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_ratio_args(Self::NAME, ARGUMENTS, None, arg_types)
+    }
+
+    fn rule(_constants: &[Option<ScalarValue>]) -> Result<RatioRule> {
+        Ok(RatioRule {
+            function: Self::NAME,
+            arguments: ARGUMENTS,
+        })
+    }
+}
+
+/// The `engagement_rate` aggregate function.
+pub fn engagement_rate_udaf() -> Arc<AggregateUDF> {
+    tally_udaf::<EngagementRate>()
+}
