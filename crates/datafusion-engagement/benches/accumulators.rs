@@ -8,16 +8,17 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
+#[path = "../tests/support/case.rs"]
+#[allow(dead_code)]
+mod case;
+
+use case::Case;
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use datafusion::arrow::array::{
     ArrayRef, BooleanArray, Int64Array, StringArray, TimestampMicrosecondArray,
 };
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema};
 use datafusion::common::ScalarValue;
-use datafusion::logical_expr::function::AccumulatorArgs;
-use datafusion::logical_expr::{AggregateUDF, EmitTo, GroupsAccumulator};
-use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_expr::expressions::{Column, Literal};
+use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 
 const ROWS: usize = 1 << 20;
 const BATCH: usize = 8192;
@@ -40,12 +41,6 @@ fn nullable<T>(values: impl Iterator<Item = T>, nulls: bool) -> impl Iterator<It
     values
         .enumerate()
         .map(move |(i, v)| (!nulls || i % 10 != 3).then_some(v))
-}
-
-struct Case {
-    function: &'static str,
-    columns: Vec<(&'static str, ArrayRef)>,
-    constants: Vec<ScalarValue>,
 }
 
 fn cases(nulls: bool) -> Vec<Case> {
@@ -121,80 +116,31 @@ fn cases(nulls: bool) -> Vec<Case> {
     ]
 }
 
-impl Case {
-    /// Scores of 0 are invalid for csat/ces: shift them into range.
-    fn prepared(mut self) -> Self {
-        if matches!(self.function, "csat" | "ces") {
-            let column = &self.columns[0].1;
-            let scores = column.as_any().downcast_ref::<Int64Array>().unwrap();
-            self.columns[0].1 = Arc::new(Int64Array::from_iter(
-                scores.iter().map(|s| s.map(|s| s.max(1))),
-            ));
-        }
-        self
-    }
-
-    fn accumulator(&self) -> Box<dyn GroupsAccumulator> {
-        let udaf: Arc<AggregateUDF> = datafusion_engagement::all_aggregate_functions()
-            .into_iter()
-            .find(|f| f.name() == self.function)
+/// Scores of 0 are invalid for csat/ces: shift them into range.
+fn in_range(mut case: Case) -> Case {
+    if matches!(case.function, "csat" | "ces") {
+        let scores = case.columns[0]
+            .1
+            .as_any()
+            .downcast_ref::<Int64Array>()
             .unwrap();
-        let fields: Vec<FieldRef> = self
-            .columns
-            .iter()
-            .map(|(name, a)| Field::new(*name, a.data_type().clone(), true))
-            .chain(
-                self.constants
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| Field::new(format!("c{i}"), c.data_type(), true)),
-            )
-            .map(Arc::new)
-            .collect();
-        let schema = Schema::new(fields[..self.columns.len()].to_vec());
-        let exprs: Vec<Arc<dyn PhysicalExpr>> = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _))| Arc::new(Column::new(name, i)) as Arc<dyn PhysicalExpr>)
-            .chain(
-                self.constants
-                    .iter()
-                    .map(|c| Arc::new(Literal::new(c.clone())) as Arc<dyn PhysicalExpr>),
-            )
-            .collect();
-        udaf.create_groups_accumulator(AccumulatorArgs {
-            return_field: Arc::new(Field::new(self.function, DataType::Float64, true)),
-            schema: &schema,
-            ignore_nulls: false,
-            order_bys: &[],
-            is_reversed: false,
-            name: self.function,
-            is_distinct: false,
-            exprs: &exprs,
-            expr_fields: &fields,
-        })
-        .unwrap()
+        case.columns[0].1 = Arc::new(Int64Array::from_iter(
+            scores.iter().map(|s| s.map(|s| s.max(1))),
+        ));
     }
+    case
+}
 
-    /// The argument arrays of one batch, constants broadcast as the engine passes them.
-    fn batches(&self) -> Vec<Vec<ArrayRef>> {
-        (0..ROWS)
-            .step_by(BATCH)
-            .map(|start| {
-                let len = BATCH.min(ROWS - start);
-                self.columns
-                    .iter()
-                    .map(|(_, a)| a.slice(start, len))
-                    .chain(
-                        self.constants
-                            .iter()
-                            .map(|c| c.to_array_of_size(len).unwrap()),
-                    )
-                    .collect()
-            })
-            .collect()
-    }
+fn accumulator(case: &Case) -> Box<dyn GroupsAccumulator> {
+    case.with_args(|udaf, args| udaf.create_groups_accumulator(args).unwrap())
+}
+
+/// The argument arrays batch by batch, as the engine passes them.
+fn batches(case: &Case) -> Vec<Vec<ArrayRef>> {
+    (0..ROWS)
+        .step_by(BATCH)
+        .map(|start| case.values(start..(start + BATCH).min(ROWS)))
+        .collect()
 }
 
 /// Group indices of each batch: every group seen, in random order.
@@ -229,8 +175,8 @@ fn update(
 
 fn bench(c: &mut Criterion) {
     for nulls in [false, true] {
-        for case in cases(nulls).into_iter().map(Case::prepared) {
-            let batches = case.batches();
+        for case in cases(nulls).into_iter().map(in_range) {
+            let batches = batches(&case);
             let filters: Vec<BooleanArray> = (0..batches.len())
                 .map(|b| {
                     BooleanArray::from_iter(
@@ -248,7 +194,7 @@ fn bench(c: &mut Criterion) {
                 let indices = group_indices(groups);
                 group.bench_function(BenchmarkId::new("update", groups), |b| {
                     b.iter_batched_ref(
-                        || case.accumulator(),
+                        || accumulator(&case),
                         |acc| update(acc.as_mut(), &batches, &indices, None, groups),
                         BatchSize::LargeInput,
                     )
@@ -256,7 +202,7 @@ fn bench(c: &mut Criterion) {
                 if !nulls {
                     group.bench_function(BenchmarkId::new("update_filtered", groups), |b| {
                         b.iter_batched_ref(
-                            || case.accumulator(),
+                            || accumulator(&case),
                             |acc| update(acc.as_mut(), &batches, &indices, Some(&filters), groups),
                             BatchSize::LargeInput,
                         )
@@ -267,7 +213,7 @@ fn bench(c: &mut Criterion) {
                     [0..batches.len() / 2, batches.len() / 2..batches.len()]
                         .into_iter()
                         .map(|half| {
-                            let mut partial = case.accumulator();
+                            let mut partial = accumulator(&case);
                             let mut seen: Vec<usize> = vec![];
                             let mut local = std::collections::HashMap::new();
                             let local_indices: Vec<Vec<usize>> = indices[half.clone()]
@@ -296,7 +242,7 @@ fn bench(c: &mut Criterion) {
                         .collect();
                 group.bench_function(BenchmarkId::new("merge", groups), |b| {
                     b.iter_batched_ref(
-                        || case.accumulator(),
+                        || accumulator(&case),
                         |acc| {
                             for (state, group_ids) in &states {
                                 for start in (0..group_ids.len()).step_by(BATCH) {
@@ -314,7 +260,7 @@ fn bench(c: &mut Criterion) {
                 group.bench_function(BenchmarkId::new("evaluate", groups), |b| {
                     b.iter_batched(
                         || {
-                            let mut acc = case.accumulator();
+                            let mut acc = accumulator(&case);
                             update(acc.as_mut(), &batches, &indices, None, groups);
                             acc
                         },

@@ -2,116 +2,17 @@
 //! and their states are interchangeable: partial results from either merge into the other,
 //! and `convert_to_state` produces the same state as updating.
 
+#[path = "support/case.rs"]
+mod case;
+
 use std::sync::Arc;
 
+use case::Case;
 use datafusion::arrow::array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
 };
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema};
 use datafusion::common::ScalarValue;
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{AggregateUDF, EmitTo};
-use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_expr::expressions::{Column, Literal};
-use datafusion_engagement::all_aggregate_functions;
-
-/// One aggregate call: the function, its argument columns and constant arguments, and rows.
-struct Case {
-    function: &'static str,
-    columns: Vec<(&'static str, ArrayRef)>,
-    constants: Vec<ScalarValue>,
-}
-
-impl Case {
-    fn udaf(&self) -> Arc<AggregateUDF> {
-        all_aggregate_functions()
-            .into_iter()
-            .find(|f| f.name() == self.function)
-            .unwrap()
-    }
-
-    fn rows(&self) -> usize {
-        self.columns[0].1.len()
-    }
-
-    fn fields(&self) -> Vec<FieldRef> {
-        let columns = self
-            .columns
-            .iter()
-            .map(|(name, a)| Field::new(*name, a.data_type().clone(), true));
-        let constants = self
-            .constants
-            .iter()
-            .enumerate()
-            .map(|(i, c)| Field::new(format!("c{i}"), c.data_type(), true));
-        columns.chain(constants).map(Arc::new).collect()
-    }
-
-    fn exprs(&self) -> Vec<Arc<dyn PhysicalExpr>> {
-        let columns = self
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _))| Arc::new(Column::new(name, i)) as Arc<dyn PhysicalExpr>);
-        let constants = self
-            .constants
-            .iter()
-            .map(|c| Arc::new(Literal::new(c.clone())) as Arc<dyn PhysicalExpr>);
-        columns.chain(constants).collect()
-    }
-
-    /// The argument arrays as the engine passes them: constants broadcast to the batch length.
-    fn values(&self, rows: std::ops::Range<usize>) -> Vec<ArrayRef> {
-        let columns = self
-            .columns
-            .iter()
-            .map(|(_, a)| a.slice(rows.start, rows.len()));
-        let constants = self
-            .constants
-            .iter()
-            .map(|c| c.to_array_of_size(rows.len()).unwrap());
-        columns.chain(constants).collect()
-    }
-
-    fn with_args<T>(&self, f: impl FnOnce(&AggregateUDF, AccumulatorArgs) -> T) -> T {
-        let udaf = self.udaf();
-        let fields = self.fields();
-        let schema = Schema::new(
-            fields
-                .iter()
-                .take(self.columns.len())
-                .cloned()
-                .collect::<Vec<_>>(),
-        );
-        let exprs = self.exprs();
-        let args = AccumulatorArgs {
-            return_field: Arc::new(Field::new(self.function, DataType::Float64, true)),
-            schema: &schema,
-            ignore_nulls: false,
-            order_bys: &[],
-            is_reversed: false,
-            name: self.function,
-            is_distinct: false,
-            exprs: &exprs,
-            expr_fields: &fields,
-        };
-        f(&udaf, args)
-    }
-
-    fn state_field_count(&self) -> usize {
-        let udaf = self.udaf();
-        let fields = self.fields();
-        udaf.state_fields(StateFieldsArgs {
-            name: self.function,
-            input_fields: &fields,
-            return_field: Arc::new(Field::new(self.function, DataType::Float64, true)),
-            ordering_fields: &[],
-            is_distinct: false,
-        })
-        .unwrap()
-        .len()
-    }
-}
+use datafusion::logical_expr::EmitTo;
 
 fn cases() -> Vec<Case> {
     let scores: ArrayRef = Arc::new(Float64Array::from(vec![

@@ -79,30 +79,34 @@ impl Cli {
         let matches = Self::command().get_matches_from(args);
         let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
         let mut sources: Vec<(usize, Source)> = vec![];
-        sources.extend(
-            indexed(&matches, "commands")
-                .zip(cli.commands.drain(..))
-                .map(|(i, c)| (i, Source::Command(c))),
-        );
-        for id in ["files", "query_files"] {
-            let files = match id {
-                "files" => cli.files.drain(..).collect::<Vec<_>>(),
-                _ => cli.query_files.drain(..).collect(),
-            };
-            sources.extend(
-                indexed(&matches, id)
-                    .zip(files)
-                    .map(|(i, f)| (i, Source::File(f))),
-            );
-        }
+        sources.extend(ordered(
+            &matches,
+            "commands",
+            &mut cli.commands,
+            Source::Command,
+        ));
+        sources.extend(ordered(&matches, "files", &mut cli.files, Source::File));
+        sources.extend(ordered(
+            &matches,
+            "query_files",
+            &mut cli.query_files,
+            Source::File,
+        ));
         sources.sort_by_key(|(index, _)| *index);
         cli.sources = sources.into_iter().map(|(_, source)| source).collect();
         cli
     }
 }
 
-fn indexed<'a>(matches: &'a ArgMatches, id: &str) -> impl Iterator<Item = usize> + 'a {
-    matches.indices_of(id).into_iter().flatten()
+/// The values of argument `id`, each with its position on the command line.
+fn ordered<T>(
+    matches: &ArgMatches,
+    id: &str,
+    values: &mut Vec<T>,
+    source: fn(T) -> Source,
+) -> Vec<(usize, Source)> {
+    let positions = matches.indices_of(id).into_iter().flatten();
+    positions.zip(values.drain(..).map(source)).collect()
 }
 
 /// `512M`, `4G`, `1.5GB`, `100k`, `2048`: a byte count with an optional binary suffix.

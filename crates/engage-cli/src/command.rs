@@ -2,7 +2,6 @@
 
 use crate::exec::Shell;
 use crate::help;
-use crate::print_format::PrintFormat;
 
 /// Whether the session goes on after a command.
 #[derive(Debug, PartialEq, Eq)]
@@ -80,14 +79,6 @@ fn quote_location(table: &str) -> String {
         format!("'{}'", table.replace('\'', "''"))
     } else {
         table.to_string()
-    }
-}
-
-impl PrintFormat {
-    pub fn name(self) -> String {
-        clap::ValueEnum::to_possible_value(&self)
-            .map(|v| v.get_name().to_string())
-            .unwrap_or_default()
     }
 }
 

@@ -208,27 +208,30 @@ fn locations_read(ctx: &SessionContext, statement: &Statement) -> Vec<String> {
     locations
 }
 
-/// The files the plan's scans read.
+/// The files the plan's scans read, sorted, each once.
 fn files_scanned(plan: &dyn ExecutionPlan) -> Vec<String> {
-    let mut files = vec![];
-    if let Some(scan) = plan.downcast_ref::<DataSourceExec>()
-        && let Some(config) = scan.data_source().downcast_ref::<FileScanConfig>()
-    {
-        let store = config.object_store_url.as_str().trim_end_matches('/');
-        for group in &config.file_groups {
-            for file in group.iter() {
-                let location = file.object_meta.location.as_ref();
-                files.push(if store == "file:" || store == "file://" {
-                    format!("/{location}")
-                } else {
-                    format!("{store}/{location}")
-                });
+    fn collect(plan: &dyn ExecutionPlan, files: &mut Vec<String>) {
+        if let Some(scan) = plan.downcast_ref::<DataSourceExec>()
+            && let Some(config) = scan.data_source().downcast_ref::<FileScanConfig>()
+        {
+            let store = config.object_store_url.as_str().trim_end_matches('/');
+            for group in &config.file_groups {
+                for file in group.iter() {
+                    let location = file.object_meta.location.as_ref();
+                    files.push(if store == "file:" || store == "file://" {
+                        format!("/{location}")
+                    } else {
+                        format!("{store}/{location}")
+                    });
+                }
             }
         }
+        for child in plan.children() {
+            collect(child.as_ref(), files);
+        }
     }
-    for child in plan.children() {
-        files.extend(files_scanned(child.as_ref()));
-    }
+    let mut files = vec![];
+    collect(plan, &mut files);
     files.sort();
     files.dedup();
     files

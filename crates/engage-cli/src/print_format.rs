@@ -23,6 +23,13 @@ pub enum PrintFormat {
 }
 
 impl PrintFormat {
+    /// The name `--format` and `\format` take.
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
+
     /// Writes one statement's result. Statements that return no columns (DDL) print nothing.
     pub fn write(self, out: &mut dyn Write, batches: &[RecordBatch]) -> Result<()> {
         if batches.first().is_none_or(|b| b.num_columns() == 0) {

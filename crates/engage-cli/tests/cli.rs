@@ -14,11 +14,7 @@ fn repo_root() -> PathBuf {
 }
 
 fn engage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_engage"))
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .unwrap()
+    engage_env(args, &[])
 }
 
 fn engage_with_stdin(args: &[&str], stdin: &str) -> Output {
