@@ -26,18 +26,20 @@ pub(crate) struct CesRule {
 }
 
 impl TallyRule for CesRule {
+    type Sums = [f64; 1];
+
     fn for_each_contribution(
         &self,
         inputs: &[ArrayRef],
         rows: &SelectedRows,
-        mut add: impl FnMut(usize, Tally),
+        mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
         for_each_score("ces", &self.scale, &inputs[0], rows, |row, score| {
-            add(row, Tally::row(score, 0.0))
+            add(row, Tally::row([score]))
         })
     }
 
-    fn value(&self, tally: &Tally) -> Option<f64> {
+    fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64> {
         (tally.count > 0).then(|| tally.sums[0] / tally.count as f64)
     }
 }

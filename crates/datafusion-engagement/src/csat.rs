@@ -27,21 +27,23 @@ pub(crate) struct CsatRule {
 }
 
 impl TallyRule for CsatRule {
+    type Sums = [f64; 1];
+
     fn for_each_contribution(
         &self,
         inputs: &[ArrayRef],
         rows: &SelectedRows,
-        mut add: impl FnMut(usize, Tally),
+        mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
         for_each_score("csat", &self.scale, &inputs[0], rows, |row, score| {
             add(
                 row,
-                Tally::row((score >= self.satisfied_from) as u8 as f64, 0.0),
+                Tally::row([(score >= self.satisfied_from) as u8 as f64]),
             )
         })
     }
 
-    fn value(&self, tally: &Tally) -> Option<f64> {
+    fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64> {
         (tally.count > 0).then(|| 100.0 * tally.sums[0] / tally.count as f64)
     }
 }

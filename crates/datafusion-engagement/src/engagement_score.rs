@@ -136,21 +136,23 @@ fn check_weight(event: &str, weight: f64) -> Result<f64> {
 }
 
 impl TallyRule for EventWeights {
+    type Sums = [f64; 1];
+
     fn for_each_contribution(
         &self,
         inputs: &[ArrayRef],
         rows: &SelectedRows,
-        mut add: impl FnMut(usize, Tally),
+        mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
         for_each_string(
             &inputs[0],
             rows,
             |event| self.weight(event),
-            |row, weight| add(row, Tally::row(weight, 0.0)),
+            |row, weight| add(row, Tally::row([weight])),
         )
     }
 
-    fn value(&self, tally: &Tally) -> Option<f64> {
+    fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64> {
         (tally.count > 0).then_some(tally.sums[0])
     }
 

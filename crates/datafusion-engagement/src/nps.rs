@@ -9,9 +9,11 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{AggregateUDF, Documentation};
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::args::{check_arg_count, coerce_numeric};
+use crate::common::args::check_arg_count;
 use crate::common::rows::SelectedRows;
-use crate::common::scores::{NPS_DETRACTOR_UP_TO, NPS_PROMOTER_FROM, NPS_SCALE, for_each_score};
+use crate::common::scores::{
+    NPS_DETRACTOR_UP_TO, NPS_PROMOTER_FROM, NPS_SCALE, coerce_score, for_each_score, score_types,
+};
 use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
 
 /// The Net Promoter Score: 100 × (promoters − detractors) / responses, from −100 to 100.
@@ -23,20 +25,22 @@ pub(crate) struct Nps;
 pub(crate) struct NpsRule;
 
 impl TallyRule for NpsRule {
+    type Sums = [f64; 2];
+
     fn for_each_contribution(
         &self,
         inputs: &[ArrayRef],
         rows: &SelectedRows,
-        mut add: impl FnMut(usize, Tally),
+        mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
         for_each_score("nps", &NPS_SCALE, &inputs[0], rows, |row, score| {
             let promoter = (score >= NPS_PROMOTER_FROM) as u8 as f64;
             let detractor = (score <= NPS_DETRACTOR_UP_TO) as u8 as f64;
-            add(row, Tally::row(promoter, detractor))
+            add(row, Tally::row([promoter, detractor]))
         })
     }
 
-    fn value(&self, tally: &Tally) -> Option<f64> {
+    fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64> {
         (tally.count > 0).then(|| 100.0 * (tally.sums[0] - tally.sums[1]) / tally.count as f64)
     }
 }
@@ -71,12 +75,12 @@ impl TallyDefinition for Nps {
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
-        vec![vec![DataType::Float64]]
+        score_types().into_iter().map(|score| vec![score]).collect()
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
         check_arg_count(Self::NAME, arg_types, 1, 1, "nps(score)")?;
-        Ok(vec![coerce_numeric(Self::NAME, "score", &arg_types[0])?])
+        Ok(vec![coerce_score(Self::NAME, &arg_types[0])?])
     }
 
     fn rule(_constants: &[Option<ScalarValue>]) -> Result<NpsRule> {

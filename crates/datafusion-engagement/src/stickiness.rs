@@ -5,11 +5,10 @@ use std::mem::size_of;
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, ListArray, UInt32Array,
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, ListArray, UInt64Array,
 };
 use datafusion::arrow::buffer::OffsetBuffer;
-use datafusion::arrow::compute::{cast, take};
-use datafusion::arrow::datatypes::{DataType, Date32Type, Field, FieldRef, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Date32Type, Field, FieldRef, TimeUnit, UInt64Type};
 use datafusion::common::{HashMap, HashSet, ScalarValue, exec_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -23,6 +22,7 @@ use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, documented_signature, lenient_coercion};
 use crate::common::days::{coerce_event_time, days_since_epoch};
 use crate::common::rows::SelectedRows;
+use crate::common::user_days::{DayBits, UserDaysTable, VACANT};
 use crate::common::user_ids::{UserIdKind, UserIds};
 
 const NAME: &str = "stickiness";
@@ -85,8 +85,13 @@ impl AggregateUDFImpl for Stickiness {
                 false,
             )),
             Arc::new(Field::new_list(
-                format_state_name(args.name, "days"),
+                format_state_name(args.name, "window_starts"),
                 Field::new_list_field(DataType::Date32, false),
+                false,
+            )),
+            Arc::new(Field::new_list(
+                format_state_name(args.name, "active_days"),
+                Field::new_list_field(DataType::UInt64, false),
                 false,
             )),
         ])
@@ -113,7 +118,7 @@ impl AggregateUDFImpl for Stickiness {
     ) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(StickinessGroupsAccumulator {
             users: UserIds::new(UserIdKind::of(args.expr_fields[0].data_type())),
-            activity: GroupedActivity::default(),
+            activity: GroupedActivity::new(),
         }))
     }
 
@@ -147,56 +152,102 @@ fn selected(values: &[ArrayRef], filter: Option<&BooleanArray>) -> SelectedRows 
     )
 }
 
-/// The (user, day) pairs of a state batch, flattened, with the state row each came from.
-struct StatePairs {
+const WINDOW_DAYS: i64 = DayBits::BITS as i64;
+
+/// The window for a user first seen on `day`: 32 days back and 31 ahead, so a group of a
+/// month or a week keeps each user's days in one window.
+fn window_start(day: i32) -> i32 {
+    (day as i64 - 32).max(i32::MIN as i64) as i32
+}
+
+/// Moves the days of a window into a window starting `shift` days earlier (or later, when
+/// negative): the moved bits, and the original bits of the days the other window cannot hold.
+#[inline]
+fn realign(days: DayBits, shift: i64) -> (DayBits, DayBits) {
+    let within = |shift: i64| (1..WINDOW_DAYS).contains(&shift);
+    if shift == 0 {
+        (days, 0)
+    } else if within(shift) {
+        (days << shift, days & !(DayBits::MAX >> shift))
+    } else if within(-shift) {
+        (days >> -shift, days & ((1 << -shift) - 1))
+    } else {
+        (0, days)
+    }
+}
+
+/// The days whose bits are set in a window.
+fn days_of(start: i32, mut bits: DayBits) -> impl Iterator<Item = i32> {
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let offset = bits.trailing_zeros();
+            bits &= bits - 1;
+            (start as i64 + offset as i64) as i32
+        })
+    })
+}
+
+/// The (user, window) elements of a state batch, flattened, with the state row each came from.
+///
+/// The state of a group is a list of users, each with a window start and the bits of its
+/// active days in that window; a user may appear more than once (days outside its window).
+struct StateWindows {
     users: ArrayRef,
-    days: Vec<i32>,
+    starts: Vec<i32>,
+    bits: Vec<DayBits>,
     state_rows: Vec<usize>,
 }
 
-impl StatePairs {
+impl StateWindows {
     fn read(states: &[ArrayRef]) -> Self {
-        let (users, days) = (states[0].as_list::<i32>(), states[1].as_list::<i32>());
+        let users = states[0].as_list::<i32>();
+        let (starts, bits) = (states[1].as_list::<i32>(), states[2].as_list::<i32>());
         let offsets = users.value_offsets();
-        let (start, end) = (offsets[0] as usize, offsets[users.len()] as usize);
+        let (first, last) = (offsets[0] as usize, offsets[users.len()] as usize);
         let state_rows = offsets
             .windows(2)
             .enumerate()
             .flat_map(|(row, w)| std::iter::repeat_n(row, (w[1] - w[0]) as usize))
             .collect();
+        let bits = bits.values().as_primitive::<UInt64Type>().values()[first..last].to_vec();
         Self {
-            users: users.values().slice(start, end - start),
-            days: days.values().as_primitive::<Date32Type>().values()[start..end].to_vec(),
+            users: users.values().slice(first, last - first),
+            starts: starts.values().as_primitive::<Date32Type>().values()[first..last].to_vec(),
+            bits,
             state_rows,
         }
     }
 }
 
-/// Builds the two list state columns from (user, day) pairs laid out group by group by `offsets`.
-fn state_lists(offsets: Vec<i32>, users: ArrayRef, days: Vec<i32>) -> Result<Vec<ArrayRef>> {
+/// Builds the three list state columns from windows laid out group by group by `offsets`.
+fn state_lists(
+    offsets: Vec<i32>,
+    users: ArrayRef,
+    starts: Vec<i32>,
+    bits: &[DayBits],
+) -> Result<Vec<ArrayRef>> {
     let offsets = OffsetBuffer::new(offsets.into());
-    let user_field = Arc::new(Field::new_list_field(users.data_type().clone(), false));
-    let day_field = Arc::new(Field::new_list_field(DataType::Date32, false));
-    Ok(vec![
-        Arc::new(ListArray::try_new(
-            user_field,
+    let bits = UInt64Array::from(bits.to_vec());
+    let list = |values: ArrayRef| -> Result<ArrayRef> {
+        let field = Arc::new(Field::new_list_field(values.data_type().clone(), false));
+        Ok(Arc::new(ListArray::try_new(
+            field,
             offsets.clone(),
-            users,
+            values,
             None,
-        )?),
-        Arc::new(ListArray::try_new(
-            day_field,
-            offsets,
-            Arc::new(Date32Array::from(days)),
-            None,
-        )?),
+        )?))
+    };
+    Ok(vec![
+        list(users)?,
+        list(Arc::new(Date32Array::from(starts)))?,
+        list(Arc::new(bits))?,
     ])
 }
 
 fn list_offset(len: usize) -> Result<i32> {
     i32::try_from(len).or_else(|_| {
         exec_err!(
-            "{NAME}: more than {} (user, day) pairs in one state batch",
+            "{NAME}: more than {} (user, day) windows in one state batch",
             i32::MAX
         )
     })
@@ -207,15 +258,15 @@ fn list_offset(len: usize) -> Result<i32> {
 struct StickinessAccumulator {
     users: UserIds,
     /// Rows seen per distinct (user, day) pair.
-    pair_rows: HashMap<(u32, i32), u64>,
+    pair_rows: HashMap<(u64, i32), u64>,
     /// Distinct active days per user.
-    user_pairs: HashMap<u32, u64>,
+    user_pairs: HashMap<u64, u64>,
     /// Distinct active users per day, ordered to find the first and last day.
     day_pairs: BTreeMap<i32, u64>,
 }
 
 impl StickinessAccumulator {
-    fn add(&mut self, user: u32, day: i32) {
+    fn add(&mut self, user: u64, day: i32) {
         let rows = self.pair_rows.entry((user, day)).or_insert(0);
         *rows += 1;
         if *rows == 1 {
@@ -224,7 +275,7 @@ impl StickinessAccumulator {
         }
     }
 
-    fn remove(&mut self, user: u32, day: i32) {
+    fn remove(&mut self, user: u64, day: i32) {
         let Some(rows) = self.pair_rows.get_mut(&(user, day)) else {
             return;
         };
@@ -244,12 +295,12 @@ impl StickinessAccumulator {
     fn for_each_row(
         &mut self,
         values: &[ArrayRef],
-        mut f: impl FnMut(&mut Self, u32, i32),
+        mut f: impl FnMut(&mut Self, u64, i32),
     ) -> Result<()> {
         let days = days_since_epoch(&values[1])?;
         let mut pairs = vec![];
         self.users
-            .for_each_id(NAME, &values[0], &selected(values, None), |row, user| {
+            .for_each_key(NAME, &values[0], &selected(values, None), |row, user| {
                 pairs.push((user, days[row]))
             })?;
         pairs.into_iter().for_each(|(user, day)| f(self, user, day));
@@ -257,7 +308,7 @@ impl StickinessAccumulator {
     }
 }
 
-fn decrement(counts: &mut HashMap<u32, u64>, key: u32) {
+fn decrement(counts: &mut HashMap<u64, u64>, key: u64) {
     if let Some(count) = counts.get_mut(&key) {
         *count -= 1;
         if *count == 0 {
@@ -280,24 +331,32 @@ impl Accumulator for StickinessAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let pairs = StatePairs::read(states);
-        let mut ids = vec![];
-        self.users.for_each_id(
+        let windows = StateWindows::read(states);
+        let mut pairs = vec![];
+        self.users.for_each_key(
             NAME,
-            &pairs.users,
-            &SelectedRows::All(pairs.days.len()),
-            |i, user| ids.push((user, pairs.days[i])),
+            &windows.users,
+            &SelectedRows::All(windows.starts.len()),
+            |i, user| {
+                pairs.extend(days_of(windows.starts[i], windows.bits[i]).map(|day| (user, day)))
+            },
         )?;
-        ids.into_iter().for_each(|(user, day)| self.add(user, day));
+        pairs
+            .into_iter()
+            .for_each(|(user, day)| self.add(user, day));
         Ok(())
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let (user_ids, days): (Vec<u32>, Vec<i32>) = self.pair_rows.keys().copied().unzip();
+        // One window per pair: this accumulator serves single groups and window frames, where
+        // the state is small; the grouped accumulator packs days into shared windows.
+        let (users, days): (Vec<u64>, Vec<i32>) = self.pair_rows.keys().copied().unzip();
+        let bits = vec![1; days.len()];
         let lists = state_lists(
             vec![0, list_offset(days.len())?],
-            self.users.values(&user_ids)?,
+            self.users.values(&users)?,
             days,
+            &bits,
         )?;
         lists
             .iter()
@@ -340,34 +399,71 @@ struct GroupActivity {
     last_day: i32,
 }
 
-/// Distinct (group, user, day) and (group, user) sets over all groups, with running counts.
-#[derive(Debug, Default)]
+impl GroupActivity {
+    /// Counts the new (user, day) pairs whose days are the set bits of `new_days`.
+    #[inline]
+    fn add_days(&mut self, start: i32, new_days: DayBits) {
+        let first = (start as i64 + new_days.trailing_zeros() as i64) as i32;
+        let last = (start as i64 + (WINDOW_DAYS - 1 - new_days.leading_zeros() as i64)) as i32;
+        if self.pairs == 0 {
+            (self.first_day, self.last_day) = (first, last);
+        } else {
+            self.first_day = self.first_day.min(first);
+            self.last_day = self.last_day.max(last);
+        }
+        self.pairs += u64::from(new_days.count_ones());
+    }
+}
+
+/// The distinct (user, day) pairs of every group, with running counts per group.
+///
+/// One table entry per (group, user) holds the user's days as bits, so a row costs one probe
+/// and a bit test, and a month of a user's activity is 24 bytes. Days outside the user's
+/// window (groups spanning more than a month) go to a set of their own.
+#[derive(Debug)]
 struct GroupedActivity {
-    pairs: HashSet<(u32, u32, i32)>,
-    group_users: HashSet<(u32, u32)>,
+    user_days: UserDaysTable,
+    /// (group, user, day) triples outside the user's window.
+    outside_window: HashSet<(u32, u64, i32)>,
     groups: Vec<GroupActivity>,
 }
 
 impl GroupedActivity {
-    #[inline]
-    fn add(&mut self, group: u32, user: u32, day: i32) {
-        if self.pairs.insert((group, user, day)) {
-            let activity = &mut self.groups[group as usize];
-            if activity.pairs == 0 {
-                (activity.first_day, activity.last_day) = (day, day);
-            } else {
-                activity.first_day = activity.first_day.min(day);
-                activity.last_day = activity.last_day.max(day);
-            }
-            activity.pairs += 1;
-            if self.group_users.insert((group, user)) {
-                activity.users += 1;
-            }
+    fn new() -> Self {
+        Self {
+            user_days: UserDaysTable::new(),
+            outside_window: HashSet::new(),
+            groups: vec![],
         }
     }
 
+    /// Adds, for each (group, user) of `keys`, the days `days` of the window at `starts`.
+    fn add_windows(&mut self, keys: &[(u32, u64)], starts: &[i32], days: &[DayBits]) {
+        let (groups, outside_window) = (&mut self.groups, &mut self.outside_window);
+        self.user_days.for_each_slot(
+            keys,
+            |row| starts[row],
+            |row, known, is_new| {
+                let (group, user) = keys[row];
+                let activity = &mut groups[group as usize];
+                activity.users += u64::from(is_new);
+                let (inside, outside) = realign(days[row], starts[row] as i64 - known.start as i64);
+                let new_days = inside & !known.days;
+                if new_days != 0 {
+                    known.days |= new_days;
+                    activity.add_days(known.start, new_days);
+                }
+                for day in days_of(starts[row], outside) {
+                    if outside_window.insert((group, user, day)) {
+                        activity.add_days(day, 1);
+                    }
+                }
+            },
+        );
+    }
+
     fn resize(&mut self, total_num_groups: usize) -> Result<()> {
-        if total_num_groups > u32::MAX as usize {
+        if total_num_groups >= VACANT as usize {
             return exec_err!("{NAME}: more than {} groups", u32::MAX);
         }
         self.groups
@@ -375,31 +471,63 @@ impl GroupedActivity {
         Ok(())
     }
 
+    /// The windows of the first `emitted` groups, laid out group by group: list offsets,
+    /// user keys, window starts and day bits.
+    fn windows(&self, emitted: usize) -> (Vec<usize>, Vec<u64>, Vec<i32>, Vec<DayBits>) {
+        let mut offsets = vec![0usize; emitted + 1];
+        let emitted_group = |group: u32| (group as usize) < emitted;
+        for e in self.user_days.iter().filter(|e| emitted_group(e.group)) {
+            offsets[e.group as usize + 1] += 1;
+        }
+        for &(group, _, _) in self.outside_window.iter().filter(|t| emitted_group(t.0)) {
+            offsets[group as usize + 1] += 1;
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        let total = offsets[emitted];
+        let (mut users, mut starts, mut bits) = (vec![0; total], vec![0; total], vec![0; total]);
+        let mut cursor = offsets[..emitted].to_vec();
+        let mut place = |group: u32, user: u64, start: i32, days: DayBits| {
+            let slot = &mut cursor[group as usize];
+            (users[*slot], starts[*slot], bits[*slot]) = (user, start, days);
+            *slot += 1;
+        };
+        for e in self.user_days.iter().filter(|e| emitted_group(e.group)) {
+            place(e.group, e.user, e.start, e.days);
+        }
+        for &(group, user, day) in self.outside_window.iter().filter(|t| emitted_group(t.0)) {
+            place(group, user, day, 1);
+        }
+        (offsets, users, starts, bits)
+    }
+
     /// Removes the emitted groups and renumbers the rest from 0.
     fn take(&mut self, emit_to: EmitTo) -> Vec<GroupActivity> {
         let emitted = emit_to.take_needed(&mut self.groups);
         match emit_to {
             EmitTo::All => {
-                self.pairs = HashSet::new();
-                self.group_users = HashSet::new();
+                self.user_days = UserDaysTable::new();
+                self.outside_window = HashSet::new();
             }
             EmitTo::First(n) => {
                 let n = n as u32;
-                self.pairs = self
-                    .pairs
+                self.user_days.remove_first_groups(n);
+                self.outside_window = self
+                    .outside_window
                     .drain()
-                    .filter(|p| p.0 >= n)
+                    .filter(|t| t.0 >= n)
                     .map(|(g, u, d)| (g - n, u, d))
-                    .collect();
-                self.group_users = self
-                    .group_users
-                    .drain()
-                    .filter(|p| p.0 >= n)
-                    .map(|(g, u)| (g - n, u))
                     .collect();
             }
         }
         emitted
+    }
+
+    fn size(&self) -> usize {
+        self.user_days.size()
+            + self.outside_window.allocation_size()
+            + self.groups.capacity() * size_of::<GroupActivity>()
     }
 }
 
@@ -408,6 +536,17 @@ impl GroupedActivity {
 struct StickinessGroupsAccumulator {
     users: UserIds,
     activity: GroupedActivity,
+}
+
+impl StickinessGroupsAccumulator {
+    /// Drops what the emitted groups held; string users are forgotten once no group is left.
+    fn take(&mut self, emit_to: EmitTo) -> Vec<GroupActivity> {
+        let emitted = self.activity.take(emit_to);
+        if self.activity.groups.is_empty() {
+            self.users = UserIds::new(self.users.kind());
+        }
+        emitted
+    }
 }
 
 impl GroupsAccumulator for StickinessGroupsAccumulator {
@@ -420,13 +559,20 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
     ) -> Result<()> {
         self.activity.resize(total_num_groups)?;
         let days = days_since_epoch(&values[1])?;
-        let activity = &mut self.activity;
-        self.users.for_each_id(
+        let (mut keys, mut starts, mut bits) = (vec![], vec![], vec![]);
+        self.users.for_each_key(
             NAME,
             &values[0],
             &selected(values, opt_filter),
-            |row, user| activity.add(group_indices[row] as u32, user, days[row]),
-        )
+            |row, user| {
+                let start = window_start(days[row]);
+                keys.push((group_indices[row] as u32, user));
+                starts.push(start);
+                bits.push(1 << (days[row] as i64 - start as i64));
+            },
+        )?;
+        self.activity.add_windows(&keys, &starts, &bits);
+        Ok(())
     }
 
     fn merge_batch(
@@ -436,28 +582,22 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
         total_num_groups: usize,
     ) -> Result<()> {
         self.activity.resize(total_num_groups)?;
-        let pairs = StatePairs::read(values);
-        let activity = &mut self.activity;
-        self.users.for_each_id(
+        let windows = StateWindows::read(values);
+        let mut keys = Vec::with_capacity(windows.starts.len());
+        self.users.for_each_key(
             NAME,
-            &pairs.users,
-            &SelectedRows::All(pairs.days.len()),
-            |i, user| {
-                activity.add(
-                    group_indices[pairs.state_rows[i]] as u32,
-                    user,
-                    pairs.days[i],
-                )
-            },
-        )
+            &windows.users,
+            &SelectedRows::All(windows.starts.len()),
+            |i, user| keys.push((group_indices[windows.state_rows[i]] as u32, user)),
+        )?;
+        self.activity
+            .add_windows(&keys, &windows.starts, &windows.bits);
+        Ok(())
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let emitted = self.activity.take(emit_to);
-        if self.activity.groups.is_empty() {
-            self.users = UserIds::new(self.users.kind());
-        }
-        let values: Float64Array = emitted
+        let values: Float64Array = self
+            .take(emit_to)
             .iter()
             .map(|g| stickiness(g.pairs, g.users, g.first_day, g.last_day))
             .collect();
@@ -469,30 +609,13 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
             EmitTo::All => self.activity.groups.len(),
             EmitTo::First(n) => n,
         };
-        // Lay the pairs out group by group: each group's slot range is known from its count.
-        let mut offsets = Vec::with_capacity(emitted + 1);
-        offsets.push(0usize);
-        for group in &self.activity.groups[..emitted] {
-            offsets.push(offsets.last().unwrap() + group.pairs as usize);
-        }
-        let total = *offsets.last().unwrap();
-        let (mut user_ids, mut days) = (vec![0u32; total], vec![0i32; total]);
-        let mut cursor = offsets[..emitted].to_vec();
-        for &(group, user, day) in &self.activity.pairs {
-            if let Some(slot) = cursor.get_mut(group as usize) {
-                (user_ids[*slot], days[*slot]) = (user, day);
-                *slot += 1;
-            }
-        }
+        let (offsets, users, starts, bits) = self.activity.windows(emitted);
         let offsets = offsets
             .into_iter()
             .map(list_offset)
             .collect::<Result<Vec<_>>>()?;
-        let lists = state_lists(offsets, self.users.values(&user_ids)?, days)?;
-        self.activity.take(emit_to);
-        if self.activity.groups.is_empty() {
-            self.users = UserIds::new(self.users.kind());
-        }
+        let lists = state_lists(offsets, self.users.values(&users)?, starts, &bits)?;
+        self.take(emit_to);
         Ok(lists)
     }
 
@@ -501,36 +624,31 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
         values: &[ArrayRef],
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
-        // Each row is its own group: a one-pair list, or an empty list for a skipped row.
-        let rows = selected(values, opt_filter);
-        let mut taken = vec![];
+        // Each row is its own group: a one-window list, or an empty list for a skipped row.
+        // String users are interned in a scratch table of this batch only.
+        let mut users = UserIds::new(self.users.kind());
+        let all_days = days_since_epoch(&values[1])?;
+        let (mut keys, mut starts, mut bits) = (vec![], vec![], vec![]);
         let mut offsets = vec![0i32; values[0].len() + 1];
-        rows.for_each(|row| {
-            taken.push(row as u32);
-            offsets[row + 1] = 1;
-        });
+        users.for_each_key(
+            NAME,
+            &values[0],
+            &selected(values, opt_filter),
+            |row, key| {
+                let start = window_start(all_days[row]);
+                keys.push(key);
+                starts.push(start);
+                bits.push(1 << (all_days[row] as i64 - start as i64));
+                offsets[row + 1] = 1;
+            },
+        )?;
         for i in 1..offsets.len() {
             offsets[i] += offsets[i - 1];
         }
-        let indices = UInt32Array::from(taken);
-        let users = cast(
-            &take(&values[0], &indices, None)?,
-            &self.users.kind().state_type(),
-        )?;
-        let all_days = days_since_epoch(&values[1])?;
-        let days: Vec<i32> = indices
-            .values()
-            .iter()
-            .map(|&row| all_days[row as usize])
-            .collect();
-        state_lists(offsets, users, days)
+        state_lists(offsets, users.values(&keys)?, starts, &bits)
     }
 
     fn size(&self) -> usize {
-        size_of::<Self>()
-            + self.users.size()
-            + self.activity.pairs.allocation_size()
-            + self.activity.group_users.allocation_size()
-            + self.activity.groups.capacity() * size_of::<GroupActivity>()
+        size_of::<Self>() + self.users.size() + self.activity.size()
     }
 }

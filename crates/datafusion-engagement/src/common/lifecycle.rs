@@ -16,11 +16,13 @@ pub(crate) struct LifecycleRule {
 }
 
 impl TallyRule for LifecycleRule {
+    type Sums = [f64; 1];
+
     fn for_each_contribution(
         &self,
         inputs: &[ArrayRef],
         rows: &SelectedRows,
-        mut add: impl FnMut(usize, Tally),
+        mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
         let (at_start, at_end) = (
             inputs[0].as_boolean().values(),
@@ -29,13 +31,13 @@ impl TallyRule for LifecycleRule {
         rows.for_each(|row| {
             if at_start.value(row) {
                 let counted = at_end.value(row) == self.counted_when_active_at_end;
-                add(row, Tally::row(counted as u8 as f64, 0.0))
+                add(row, Tally::row([counted as u8 as f64]))
             }
         });
         Ok(())
     }
 
-    fn value(&self, tally: &Tally) -> Option<f64> {
+    fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64> {
         (tally.count > 0).then(|| 100.0 * tally.sums[0] / tally.count as f64)
     }
 }

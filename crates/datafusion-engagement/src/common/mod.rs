@@ -9,6 +9,7 @@ pub(crate) mod rows;
 pub(crate) mod scores;
 pub(crate) mod strings;
 pub(crate) mod tally;
+pub(crate) mod user_days;
 pub(crate) mod user_ids;
 
 use datafusion::logical_expr::DocSection;

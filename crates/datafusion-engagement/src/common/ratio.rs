@@ -20,15 +20,22 @@ pub(crate) struct RatioRule {
 }
 
 impl TallyRule for RatioRule {
+    type Sums = [f64; 2];
+
     fn for_each_contribution(
         &self,
         inputs: &[ArrayRef],
         rows: &SelectedRows,
-        mut add: impl FnMut(usize, Tally),
+        mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
         if let [flags] = inputs {
             let flags = flags.as_boolean().values();
-            rows.for_each(|row| add(row, Tally::row(f64::from(u8::from(flags.value(row))), 1.0)));
+            rows.for_each(|row| {
+                add(
+                    row,
+                    Tally::row([f64::from(u8::from(flags.value(row))), 1.0]),
+                )
+            });
             return Ok(());
         }
         let numerators = inputs[0].as_primitive::<Float64Type>().values();
@@ -44,12 +51,12 @@ impl TallyRule for RatioRule {
                     ));
                 }
             }
-            add(row, Tally::row(numerator, denominator));
+            add(row, Tally::row([numerator, denominator]));
             Ok(())
         })
     }
 
-    fn value(&self, tally: &Tally) -> Option<f64> {
+    fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64> {
         (tally.sums[1] > 0.0).then(|| 100.0 * tally.sums[0] / tally.sums[1])
     }
 }

@@ -3,6 +3,7 @@
 
 use datafusion::arrow::array::{Array, BooleanArray};
 use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer};
+use datafusion::arrow::util::bit_iterator::BitIndexIterator;
 
 /// The rows to read, computed once per batch with bitmap operations so the per-row loops of
 /// the kernels stay free of NULL and filter checks.
@@ -48,6 +49,35 @@ impl SelectedRows {
         match self {
             Self::All(len) => (0..*len).try_for_each(f),
             Self::Some(bits) => bits.set_indices().try_for_each(f),
+        }
+    }
+}
+
+impl SelectedRows {
+    /// The selected row indices, in order, as one iterator (a single loop for both cases).
+    #[inline]
+    pub(crate) fn indices(&self) -> Indices<'_> {
+        match self {
+            Self::All(len) => Indices::All(0..*len),
+            Self::Some(bits) => Indices::Some(bits.set_indices()),
+        }
+    }
+}
+
+/// See [`SelectedRows::indices`].
+pub(crate) enum Indices<'a> {
+    All(std::ops::Range<usize>),
+    Some(BitIndexIterator<'a>),
+}
+
+impl Iterator for Indices<'_> {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Self::All(range) => range.next(),
+            Self::Some(bits) => bits.next(),
         }
     }
 }

@@ -29,53 +29,102 @@ use super::args::{
 };
 use super::rows::SelectedRows;
 
-/// One group's running totals.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct Tally {
-    /// Rows that count towards the metric (responses, customers active at start, events).
-    pub count: u64,
-    /// Metric-specific sums (promoters and detractors, satisfied answers, score total, …).
-    pub sums: [f64; 2],
+/// The metric-specific sums of a [`Tally`]: a fixed number of `f64`, so a function that needs
+/// one sum does not carry (or add) a second.
+pub(crate) trait Sums: Copy + Debug + PartialEq + Send + Sync + 'static {
+    const LEN: usize;
+    fn zero() -> Self;
+    fn add(&mut self, other: &Self);
+    fn subtract(&mut self, other: &Self);
+    fn values(&self) -> &[f64];
+    fn values_mut(&mut self) -> &mut [f64];
 }
 
-impl Tally {
-    /// The contribution of one row.
+impl<const N: usize> Sums for [f64; N] {
+    const LEN: usize = N;
+
     #[inline]
-    pub(crate) fn row(first: f64, second: f64) -> Self {
-        Self {
-            count: 1,
-            sums: [first, second],
+    fn zero() -> Self {
+        [0.0; N]
+    }
+
+    #[inline]
+    fn add(&mut self, other: &Self) {
+        for (sum, value) in self.iter_mut().zip(other) {
+            *sum += value;
         }
     }
 
     #[inline]
-    fn add(&mut self, other: &Tally) {
-        self.count += other.count;
-        self.sums[0] += other.sums[0];
-        self.sums[1] += other.sums[1];
+    fn subtract(&mut self, other: &Self) {
+        for (sum, value) in self.iter_mut().zip(other) {
+            *sum -= value;
+        }
+    }
+
+    fn values(&self) -> &[f64] {
+        self
+    }
+
+    fn values_mut(&mut self) -> &mut [f64] {
+        self
+    }
+}
+
+/// One group's running totals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Tally<S> {
+    /// Rows that count towards the metric (responses, customers active at start, events).
+    pub count: u64,
+    /// Metric-specific sums (promoters and detractors, satisfied answers, score total, …).
+    pub sums: S,
+}
+
+impl<S: Sums> Default for Tally<S> {
+    fn default() -> Self {
+        Self {
+            count: 0,
+            sums: S::zero(),
+        }
+    }
+}
+
+impl<S: Sums> Tally<S> {
+    /// The contribution of one row.
+    #[inline]
+    pub(crate) fn row(sums: S) -> Self {
+        Self { count: 1, sums }
     }
 
     #[inline]
-    fn subtract(&mut self, other: &Tally) {
+    fn add(&mut self, other: &Self) {
+        self.count += other.count;
+        self.sums.add(&other.sums);
+    }
+
+    #[inline]
+    fn subtract(&mut self, other: &Self) {
         self.count -= other.count;
-        self.sums[0] -= other.sums[0];
-        self.sums[1] -= other.sums[1];
+        self.sums.subtract(&other.sums);
     }
 }
 
 /// How one metric turns rows into tallies and tallies into its result.
 pub(crate) trait TallyRule: Debug + Send + Sync + 'static {
+    /// The sums one row contributes to.
+    type Sums: Sums;
+
     /// Calls `add(row, contribution)` for every selected row that counts; fails on the first
     /// invalid value with an error naming the function, the value and what is valid.
     fn for_each_contribution(
         &self,
         inputs: &[ArrayRef],
         rows: &SelectedRows,
-        add: impl FnMut(usize, Tally),
+        add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()>;
 
     /// The metric for a group's totals; `None` (SQL NULL) when nothing counted.
-    fn value(&self, tally: &Tally) -> Option<f64>;
+    fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64>;
 
     /// Heap bytes the rule holds (event weights, for instance).
     fn heap_size(&self) -> usize {
@@ -89,7 +138,7 @@ pub(crate) trait TallyDefinition: Debug + Send + Sync + 'static {
     const NAME: &'static str;
     /// State field name of [`Tally::count`].
     const COUNT_NAME: &'static str;
-    /// State field names of the used [`Tally::sums`] (one or two).
+    /// State field names of the [`Tally::sums`] of the rule, one per sum.
     const SUM_NAMES: &'static [&'static str];
     /// How many leading arguments are columns read row by row.
     const COLUMN_ARGS: usize;
@@ -120,8 +169,17 @@ pub(crate) struct TallyAggregate<D> {
     definition: PhantomData<D>,
 }
 
+/// The tally of a definition's rule.
+type TallyOf<D> = Tally<<<D as TallyDefinition>::Rule as TallyRule>::Sums>;
+
 impl<D: TallyDefinition> TallyAggregate<D> {
     fn new() -> Self {
+        assert_eq!(
+            D::SUM_NAMES.len(),
+            <D::Rule as TallyRule>::Sums::LEN,
+            "{}: one state name per sum",
+            D::NAME
+        );
         Self {
             signature: documented_signature(D::example_arg_types()),
             definition: PhantomData,
@@ -186,7 +244,7 @@ impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(TallyAccumulator::<D> {
             rule: Self::rule_for(&args)?,
-            tally: Tally::default(),
+            tally: TallyOf::<D>::default(),
         }))
     }
 
@@ -231,7 +289,7 @@ fn selected_rows<D: TallyDefinition>(
     SelectedRows::new(inputs[0].len(), &columns, filter)
 }
 
-/// Reads a state batch: the counts and the used sums.
+/// Reads a state batch: the counts and the sums.
 fn state_columns<D: TallyDefinition>(states: &[ArrayRef]) -> (&UInt64Array, Vec<&Float64Array>) {
     let counts = states[0].as_primitive::<UInt64Type>();
     let sums = states[1..=D::SUM_NAMES.len()]
@@ -243,23 +301,27 @@ fn state_columns<D: TallyDefinition>(states: &[ArrayRef]) -> (&UInt64Array, Vec<
 
 /// The state tally of row `row` of a state batch.
 #[inline]
-fn state_tally(counts: &UInt64Array, sums: &[&Float64Array], row: usize) -> Tally {
+fn state_tally<S: Sums>(counts: &UInt64Array, sums: &[&Float64Array], row: usize) -> Tally<S> {
     let mut tally = Tally {
         count: counts.value(row),
-        sums: [0.0; 2],
+        sums: S::zero(),
     };
-    for (slot, column) in tally.sums.iter_mut().zip(sums) {
+    for (slot, column) in tally.sums.values_mut().iter_mut().zip(sums) {
         *slot = column.value(row);
     }
     tally
 }
 
 /// Builds the state arrays for a list of tallies.
-fn state_arrays<D: TallyDefinition>(tallies: &[Tally]) -> Vec<ArrayRef> {
+fn state_arrays<S: Sums>(tallies: &[Tally<S>]) -> Vec<ArrayRef> {
     let counts: UInt64Array = tallies.iter().map(|t| t.count).collect::<Vec<_>>().into();
     let mut arrays: Vec<ArrayRef> = vec![Arc::new(counts)];
-    for i in 0..D::SUM_NAMES.len() {
-        let sums: Float64Array = tallies.iter().map(|t| t.sums[i]).collect::<Vec<_>>().into();
+    for i in 0..S::LEN {
+        let sums: Float64Array = tallies
+            .iter()
+            .map(|t| t.sums.values()[i])
+            .collect::<Vec<_>>()
+            .into();
         arrays.push(Arc::new(sums));
     }
     arrays
@@ -269,7 +331,7 @@ fn state_arrays<D: TallyDefinition>(tallies: &[Tally]) -> Vec<ArrayRef> {
 #[derive(Debug)]
 struct TallyAccumulator<D: TallyDefinition> {
     rule: D::Rule,
-    tally: Tally,
+    tally: TallyOf<D>,
 }
 
 impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
@@ -300,7 +362,10 @@ impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let sums = self.tally.sums[..D::SUM_NAMES.len()]
+        let sums = self
+            .tally
+            .sums
+            .values()
             .iter()
             .map(|s| ScalarValue::Float64(Some(*s)));
         Ok(std::iter::once(ScalarValue::UInt64(Some(self.tally.count)))
@@ -321,7 +386,7 @@ impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
 #[derive(Debug)]
 struct TallyGroupsAccumulator<D: TallyDefinition> {
     rule: D::Rule,
-    tallies: Vec<Tally>,
+    tallies: Vec<TallyOf<D>>,
 }
 
 impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
@@ -332,7 +397,8 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.tallies.resize(total_num_groups, Tally::default());
+        self.tallies
+            .resize(total_num_groups, TallyOf::<D>::default());
         let rows = selected_rows::<D>(values, opt_filter);
         let tallies = &mut self.tallies;
         self.rule
@@ -347,7 +413,8 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        self.tallies.resize(total_num_groups, Tally::default());
+        self.tallies
+            .resize(total_num_groups, TallyOf::<D>::default());
         let (counts, sums) = state_columns::<D>(values);
         for (row, &group) in group_indices.iter().enumerate() {
             self.tallies[group].add(&state_tally(counts, &sums, row));
@@ -362,7 +429,7 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        Ok(state_arrays::<D>(&emit_to.take_needed(&mut self.tallies)))
+        Ok(state_arrays(&emit_to.take_needed(&mut self.tallies)))
     }
 
     fn convert_to_state(
@@ -371,16 +438,18 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
         // Each input row becomes its own group: zero where the row does not count.
-        let mut tallies = vec![Tally::default(); values[0].len()];
+        let mut tallies = vec![TallyOf::<D>::default(); values[0].len()];
         let rows = selected_rows::<D>(values, opt_filter);
         self.rule
             .for_each_contribution(values, &rows, |row, contribution| {
                 tallies[row] = contribution
             })?;
-        Ok(state_arrays::<D>(&tallies))
+        Ok(state_arrays(&tallies))
     }
 
     fn size(&self) -> usize {
-        size_of::<Self>() + self.rule.heap_size() + self.tallies.capacity() * size_of::<Tally>()
+        size_of::<Self>()
+            + self.rule.heap_size()
+            + self.tallies.capacity() * size_of::<TallyOf<D>>()
     }
 }

@@ -1,5 +1,6 @@
 //! Exact user identity for distinct-user metrics: every user id (any integer or string type)
-//! is interned once into a dense `u32`, so per-group sets hold small fixed-size keys.
+//! becomes a 64-bit key, so per-group sets hold small fixed-size keys. Integer ids are their
+//! own key (no lookup per row); strings are interned once into a dense id.
 
 use std::hash::BuildHasher;
 use std::mem::size_of;
@@ -63,15 +64,13 @@ fn string_at<'a>(bytes: &'a str, ends: &[usize], id: u32) -> &'a str {
     &bytes[start..ends[id]]
 }
 
-/// The distinct user ids seen so far, each with a dense id.
+/// Turns user ids into keys; holds the distinct string ids seen so far.
 #[derive(Debug)]
 pub(crate) struct UserIds {
     kind: UserIdKind,
     hasher: DefaultHashBuilder,
-    /// Dense ids, hashed by the user value they stand for.
+    /// Dense ids of string users, hashed by the string they stand for.
     table: HashTable<u32>,
-    /// Integer user values by dense id (as bits for Int64).
-    integers: Vec<u64>,
     /// String user values, concatenated, and the end offset of each by dense id.
     string_bytes: String,
     string_ends: Vec<usize>,
@@ -83,7 +82,6 @@ impl UserIds {
             kind,
             hasher: DefaultHashBuilder::default(),
             table: HashTable::new(),
-            integers: vec![],
             string_bytes: String::new(),
             string_ends: vec![],
         }
@@ -97,31 +95,13 @@ impl UserIds {
         string_at(&self.string_bytes, &self.string_ends, id)
     }
 
-    fn len(&self) -> usize {
-        self.integers.len().max(self.string_ends.len())
-    }
-
     fn next_id(&self, function: &str) -> Result<u32> {
-        u32::try_from(self.len()).or_else(|_| {
+        u32::try_from(self.string_ends.len()).or_else(|_| {
             exec_err!(
                 "{function}: more than {} distinct user ids in one aggregate",
                 u32::MAX
             )
         })
-    }
-
-    fn intern_integer(&mut self, function: &str, value: u64) -> Result<u32> {
-        let hash = self.hasher.hash_one(value);
-        let integers = &self.integers;
-        if let Some(&id) = self.table.find(hash, |&id| integers[id as usize] == value) {
-            return Ok(id);
-        }
-        let id = self.next_id(function)?;
-        self.integers.push(value);
-        let (hasher, integers) = (&self.hasher, &self.integers);
-        self.table
-            .insert_unique(hash, id, |&id| hasher.hash_one(integers[id as usize]));
-        Ok(id)
     }
 
     fn intern_string(&mut self, function: &str, value: &str) -> Result<u32> {
@@ -138,28 +118,24 @@ impl UserIds {
         Ok(id)
     }
 
-    /// Calls `f(row, id)` with the dense id of the user of every selected row.
-    pub(crate) fn for_each_id(
+    /// Calls `f(row, key)` with the key of the user of every selected row.
+    pub(crate) fn for_each_key(
         &mut self,
         function: &str,
         users: &ArrayRef,
         rows: &SelectedRows,
-        mut f: impl FnMut(usize, u32),
+        mut f: impl FnMut(usize, u64),
     ) -> Result<()> {
         match self.kind {
             UserIdKind::Int64 => {
                 let values = users.as_primitive::<Int64Type>().values();
-                rows.try_for_each(|row| {
-                    f(row, self.intern_integer(function, values[row] as u64)?);
-                    Ok(())
-                })
+                rows.for_each(|row| f(row, values[row] as u64));
+                Ok(())
             }
             UserIdKind::UInt64 => {
                 let values = users.as_primitive::<UInt64Type>().values();
-                rows.try_for_each(|row| {
-                    f(row, self.intern_integer(function, values[row])?);
-                    Ok(())
-                })
+                rows.for_each(|row| f(row, values[row]));
+                Ok(())
             }
             UserIdKind::String => {
                 let mut failure = None;
@@ -167,7 +143,7 @@ impl UserIds {
                     users,
                     rows,
                     |user| match self.intern_string(function, user) {
-                        Ok(id) => id,
+                        Ok(id) => u64::from(id),
                         Err(e) => {
                             failure.get_or_insert(e);
                             0
@@ -180,25 +156,19 @@ impl UserIds {
         }
     }
 
-    /// The user values of `ids`, as an array of the state type.
-    pub(crate) fn values(&self, ids: &[u32]) -> Result<ArrayRef> {
+    /// The user ids of `keys`, as an array of the state type.
+    pub(crate) fn values(&self, keys: &[u64]) -> Result<ArrayRef> {
         Ok(match self.kind {
-            UserIdKind::Int64 => Arc::new(
-                ids.iter()
-                    .map(|&id| self.integers[id as usize] as i64)
-                    .collect::<Int64Array>(),
-            ),
-            UserIdKind::UInt64 => Arc::new(
-                ids.iter()
-                    .map(|&id| self.integers[id as usize])
-                    .collect::<UInt64Array>(),
-            ),
+            UserIdKind::Int64 => {
+                Arc::new(keys.iter().map(|&key| key as i64).collect::<Int64Array>())
+            }
+            UserIdKind::UInt64 => Arc::new(UInt64Array::from(keys.to_vec())),
             UserIdKind::String => {
                 let mut bytes = Vec::new();
-                let mut offsets = Vec::with_capacity(ids.len() + 1);
+                let mut offsets = Vec::with_capacity(keys.len() + 1);
                 offsets.push(0i32);
-                for &id in ids {
-                    bytes.extend_from_slice(self.string(id).as_bytes());
+                for &key in keys {
+                    bytes.extend_from_slice(self.string(key as u32).as_bytes());
                     let Ok(end) = i32::try_from(bytes.len()) else {
                         return internal_err!("user id state larger than 2 GiB in one batch");
                     };
@@ -217,7 +187,6 @@ impl UserIds {
     /// Heap bytes held.
     pub(crate) fn size(&self) -> usize {
         self.table.allocation_size()
-            + self.integers.capacity() * size_of::<u64>()
             + self.string_bytes.capacity()
             + self.string_ends.capacity() * size_of::<usize>()
     }

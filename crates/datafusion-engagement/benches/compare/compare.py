@@ -1,0 +1,588 @@
+#!/usr/bin/env python3
+"""Times the engagement functions against what an analyst would write instead.
+
+One command (from the repository root):
+
+    python3 crates/datafusion-engagement/benches/compare/compare.py
+
+builds `engage` in release mode, generates Parquet data at the chosen size with it, installs
+DuckDB and chDB from PyPI into its own virtual environment, and times every query on
+
+  * ours        - the engagement functions through DataFusion (the `engage` shell),
+  * DataFusion  - the hand-written SQL equivalent (CASE, COUNT(DISTINCT)) on the same engine,
+  * DuckDB      - the same hand-written SQL,
+  * chDB        - ClickHouse's equivalent (countIf, uniqExact),
+
+with the same thread count everywhere, each (engine, query) in a fresh process: one warm-up
+run, then the median of --runs timed runs, and the process's peak memory. Every query ends in
+`SELECT count(*), sum(value)` over its result, so no engine pays for printing a million rows,
+and the sums are compared across engines: a mismatch is reported, because a fast wrong answer
+is not a result. The table goes to standard output and to BENCHMARKS.md.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[3]
+DUCKDB_VERSION = "2.0.0"
+CHDB_VERSION = "4.4.0"
+DAY_ZERO = 1767225600  # 2026-01-01T00:00:00Z: the first day of generated events
+
+EVENT_NAMES = ["login", "view_dashboard", "create_report", "export", "invite_colleague",
+               "integration_setup", "support_ticket"]
+# Binary fractions: sums are exact in any order, so every engine gets the same tiers.
+WEIGHTS = {"login": 0.25, "view_dashboard": 0.25, "create_report": 1.5, "export": 1,
+           "invite_colleague": 3, "integration_setup": 4, "support_ticket": -2}
+
+
+def parse_count(text):
+    """1000, 50M, 1.5k, 2G: a row or group count."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmMgG]?)", text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a count: {text!r} (examples: 1000, 50M, 2.5k)")
+    scale = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}[match.group(2).lower()]
+    value = int(float(match.group(1)) * scale)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def arguments():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add = parser.add_argument
+    add("--survey-rows", type=parse_count, default=50_000_000)
+    add("--segments", type=parse_count, default=1000, help="survey segments")
+    add("--customers", type=parse_count, default=10_000_000, help="rows for churn_rate by plan")
+    add("--events", type=parse_count, default=20_000_000)
+    add("--users", type=parse_count, default=1_000_000)
+    add("--days", type=parse_count, default=90)
+    add("--event-segments", type=parse_count, default=50)
+    add("--threads", type=int, default=2, help="threads (DataFusion partitions) for every engine")
+    add("--runs", type=int, default=3, help="timed runs per query (median reported)")
+    add("--engines", default="ours,datafusion,duckdb,chdb")
+    add("--queries", default="", help="comma-separated query names (default: all)")
+    add("--data-dir", type=Path, help="where the Parquet files go (default: under the target dir)")
+    add("--engage", type=Path, help="an engage binary to use instead of building one")
+    add("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args()
+    if args.runs < 1 or args.threads < 1:
+        parser.error("--runs and --threads must be at least 1")
+    return args
+
+
+def target_dir():
+    return Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+
+
+def step(message):
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Setup: the engage binary, the virtual environment, the data
+
+
+def build_engage(args):
+    if args.engage:
+        return args.engage
+    step("building engage (release)")
+    subprocess.run(["cargo", "build", "--release", "--locked", "-p", "engage-cli"],
+                   cwd=ROOT, check=True)
+    return target_dir() / "release" / "engage"
+
+
+def virtual_env():
+    venv = target_dir() / "compare-venv"
+    python = venv / "bin" / "python"
+    wanted = {"duckdb": DUCKDB_VERSION, "chdb": CHDB_VERSION}
+    check = "import importlib.metadata as m, json; print(json.dumps({p: m.version(p) for p in %r}))"
+    if python.exists():
+        found = subprocess.run([python, "-c", check % list(wanted)], capture_output=True, text=True)
+        if found.returncode == 0 and json.loads(found.stdout) == wanted:
+            return python
+    step(f"installing duckdb=={DUCKDB_VERSION} and chdb=={CHDB_VERSION} into {venv}")
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    *(f"{p}=={v}" for p, v in wanted.items())], check=True)
+    return python
+
+
+def hashed(column, multiplier, modulus):
+    """A reproducible pseudo-random spread of a generate_series value."""
+    return f"(({column} * {multiplier}) % {modulus})"
+
+
+def generation_statements(args, data):
+    v = "value"
+    h1, h2, h3 = hashed(v, 2654435761, 4294967291), hashed(v, 40503, 1000003), \
+        hashed(v, 69069, 2147483629)
+    survey = f"""COPY (SELECT CAST({h2} % {args.segments} AS INT) AS segment,
+        CAST({h1} % 11 AS INT) AS nps_score,
+        CAST(1 + {h3} % 5 AS INT) AS csat_score,
+        CAST(1 + ({h1} / 11) % 7 AS INT) AS ces_score
+      FROM generate_series(1, {args.survey_rows})) TO '{data}/survey.parquet' STORED AS PARQUET"""
+    plans = "CASE {0} % 5 WHEN 0 THEN 'free' WHEN 1 THEN 'starter' WHEN 2 THEN 'pro' " \
+            "WHEN 3 THEN 'business' ELSE 'enterprise' END".format(h2)
+    customers = f"""COPY (SELECT {v} AS customer_id, {plans} AS plan,
+        {h1} % 10 <> 0 AS active_at_start,
+        {h3} % 100 >= 7 AS active_at_end
+      FROM generate_series(1, {args.customers})) TO '{data}/customers.parquet' STORED AS PARQUET"""
+    # Event kinds with realistic frequencies: many logins and views, few integrations.
+    names = " ".join(f"WHEN {i} THEN '{n}'" for i, n in enumerate(
+        ["login"] * 4 + ["view_dashboard"] * 3 + ["create_report", "export", "invite_colleague",
+                                                   "integration_setup", "support_ticket"]))
+    user = f"({h1} % {args.users})"
+    events = f"""COPY (SELECT {user} AS user_id,
+        CAST({user} % {args.event_segments} AS INT) AS segment,
+        arrow_cast(to_timestamp_seconds({DAY_ZERO} + {h3} % {args.days * 86400}),
+                   'Timestamp(Microsecond, None)') AS event_time,
+        CASE {h2} % 12 {names} END AS event_name
+      FROM generate_series(1, {args.events})) TO '{data}/events.parquet' STORED AS PARQUET"""
+    return {"survey": survey, "customers": customers, "events": events}
+
+
+def generate_data(args, engage):
+    key = (f"s{args.survey_rows}-g{args.segments}-c{args.customers}-e{args.events}"
+           f"-u{args.users}-d{args.days}-es{args.event_segments}")
+    data = (args.data_dir or target_dir() / "compare-data") / key
+    data.mkdir(parents=True, exist_ok=True)
+    for table, statement in generation_statements(args, data).items():
+        path = data / f"{table}.parquet"
+        if path.exists():
+            continue
+        step(f"generating {path}")
+        subprocess.run([engage, "-q", "-c", statement], check=True, stdout=subprocess.DEVNULL)
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# The queries. {survey}, {customers} and {events} become each engine's way to read the file.
+
+def weights_case(column):
+    whens = " ".join(f"WHEN '{e}' THEN {w}" for e, w in WEIGHTS.items())
+    return f"CASE {column} {whens} ELSE 0 END"
+
+
+def checksum(query, value="value"):
+    return f"SELECT count(*) AS grp, sum({value}) AS checksum FROM ({query}) AS result"
+
+
+NPS_CASE = ("100.0 * (sum(CASE WHEN nps_score >= 9 THEN 1 ELSE 0 END) "
+            "- sum(CASE WHEN nps_score <= 6 THEN 1 ELSE 0 END)) / count(nps_score)")
+NPS_CH = "100.0 * (countIf(nps_score >= 9) - countIf(nps_score <= 6)) / count(nps_score)"
+CSAT_CASE = "100.0 * sum(CASE WHEN csat_score >= 4 THEN 1 ELSE 0 END) / count(csat_score)"
+CSAT_CH = "100.0 * countIf(csat_score >= 4) / count(csat_score)"
+CHURN_CASE = ("100.0 * sum(CASE WHEN active_at_start AND NOT active_at_end THEN 1 ELSE 0 END) "
+              "/ sum(CASE WHEN active_at_start THEN 1 ELSE 0 END)")
+CHURN_CH = ("100.0 * countIf(active_at_start AND NOT active_at_end) "
+            "/ countIf(active_at_start)")
+
+
+def stickiness_two_level(month, day):
+    """DAU/MAU by segment and month, exactly as stickiness() defines it, in two levels."""
+    return f"""WITH daily AS (
+        SELECT segment, {month} AS month, {day} AS day, count(DISTINCT user_id) AS dau
+        FROM {{events}} GROUP BY segment, month, day),
+      monthly AS (
+        SELECT segment, {month} AS month, count(DISTINCT user_id) AS mau
+        FROM {{events}} GROUP BY segment, month),
+      days AS (
+        SELECT segment, month, sum(dau) AS active_pairs, min(day) AS first_day, max(day) AS last_day
+        FROM daily GROUP BY segment, month)
+      SELECT d.segment, d.month,
+             100.0 * d.active_pairs / ((d.last_day - d.first_day + 1) * m.mau) AS value
+      FROM days AS d JOIN monthly AS m ON d.segment = m.segment AND d.month = m.month"""
+
+
+DF_DAY = "to_unixtime(event_time) / 86400"
+DUCK_DAY = "(CAST(event_time AS DATE) - DATE '1970-01-01')"
+CH_DAY = "toRelativeDayNum(event_time)"
+
+SCORE_TIERS = """CASE WHEN score < 0 THEN 'at_risk' WHEN score <= 40 THEN 'very_disengaged'
+        WHEN score <= 70 THEN 'somewhat_engaged' WHEN score <= 100 THEN 'highly_engaged'
+        ELSE 'power_user' END"""
+WEIGHTS_TEXT = ", ".join(f"{e}={w}" for e, w in WEIGHTS.items())
+
+
+def by_user_score(score_expr, tier_expr):
+    query = f"""SELECT user_id, score, {tier_expr} AS tier FROM (
+        SELECT user_id, {score_expr} AS score FROM {{events}} GROUP BY user_id) AS scores"""
+    # The tier is part of the answer: its length enters the checksum, so no engine skips it.
+    return checksum(query, "score + length(tier)")
+
+
+def grouped(expr, by, table):
+    return checksum(f"SELECT {by}, {expr} AS value FROM {{{table}}} GROUP BY {by}")
+
+
+def ungrouped(expr, table):
+    return checksum(f"SELECT {expr} AS value FROM {{{table}}}")
+
+
+# name -> (description, {engine: sql}); "floor" entries are the engine's own baselines.
+QUERIES = {
+    "nps_by_segment": ("NPS by segment", {
+        "ours": grouped("nps(nps_score)", "segment", "survey"),
+        "datafusion": grouped(NPS_CASE, "segment", "survey"),
+        "duckdb": grouped(NPS_CASE, "segment", "survey"),
+        "chdb": grouped(NPS_CH, "segment", "survey")}),
+    "nps": ("NPS ungrouped", {
+        "ours": ungrouped("nps(nps_score)", "survey"),
+        "datafusion": ungrouped(NPS_CASE, "survey"),
+        "duckdb": ungrouped(NPS_CASE, "survey"),
+        "chdb": ungrouped(NPS_CH, "survey")}),
+    "csat_by_segment": ("CSAT by segment", {
+        "ours": grouped("csat(csat_score)", "segment", "survey"),
+        "datafusion": grouped(CSAT_CASE, "segment", "survey"),
+        "duckdb": grouped(CSAT_CASE, "segment", "survey"),
+        "chdb": grouped(CSAT_CH, "segment", "survey")}),
+    "csat": ("CSAT ungrouped", {
+        "ours": ungrouped("csat(csat_score)", "survey"),
+        "datafusion": ungrouped(CSAT_CASE, "survey"),
+        "duckdb": ungrouped(CSAT_CASE, "survey"),
+        "chdb": ungrouped(CSAT_CH, "survey")}),
+    "ces_by_segment": ("CES by segment (the SQL equivalent is avg)", {
+        "ours": grouped("ces(ces_score)", "segment", "survey"),
+        "datafusion": grouped("avg(ces_score)", "segment", "survey"),
+        "duckdb": grouped("avg(ces_score)", "segment", "survey"),
+        "chdb": grouped("avg(ces_score)", "segment", "survey")}),
+    "ces": ("CES ungrouped (the SQL equivalent is avg)", {
+        "ours": ungrouped("ces(ces_score)", "survey"),
+        "datafusion": ungrouped("avg(ces_score)", "survey"),
+        "duckdb": ungrouped("avg(ces_score)", "survey"),
+        "chdb": ungrouped("avg(ces_score)", "survey")}),
+    "avg_by_segment": ("floor: avg(score) by segment", {
+        "datafusion": grouped("avg(nps_score)", "segment", "survey"),
+        "duckdb": grouped("avg(nps_score)", "segment", "survey"),
+        "chdb": grouped("avg(nps_score)", "segment", "survey")}),
+    "sum_score": ("floor: sum(score) ungrouped", {
+        "datafusion": ungrouped("sum(nps_score)", "survey"),
+        "duckdb": ungrouped("sum(nps_score)", "survey"),
+        "chdb": ungrouped("sum(nps_score)", "survey")}),
+    "churn_by_plan": ("churn rate by plan", {
+        "ours": grouped("churn_rate(active_at_start, active_at_end)", "plan", "customers"),
+        "datafusion": grouped(CHURN_CASE, "plan", "customers"),
+        "duckdb": grouped(CHURN_CASE, "plan", "customers"),
+        "chdb": grouped(CHURN_CH, "plan", "customers")}),
+    "stickiness": ("stickiness by segment and month", {
+        "ours": checksum("""SELECT segment, date_trunc('month', event_time) AS month,
+                  stickiness(user_id, event_time) AS value
+                  FROM {events} GROUP BY segment, month"""),
+        "datafusion": checksum(stickiness_two_level("date_trunc('month', event_time)", DF_DAY)),
+        "duckdb": checksum(stickiness_two_level("date_trunc('month', event_time)", DUCK_DAY)),
+        "duckdb:distinct pairs": checksum(f"""SELECT segment, date_trunc('month', event_time) AS month,
+                  100.0 * count(DISTINCT (user_id, {DUCK_DAY}))
+                    / ((max({DUCK_DAY}) - min({DUCK_DAY}) + 1) * count(DISTINCT user_id)) AS value
+                  FROM {{events}} GROUP BY segment, month"""),
+        "chdb": checksum(f"""SELECT segment, toStartOfMonth(event_time) AS month,
+                  100.0 * uniqExact(user_id, {CH_DAY})
+                    / ((max({CH_DAY}) - min({CH_DAY}) + 1) * uniqExact(user_id)) AS value
+                  FROM {{events}} GROUP BY segment, month""")}),
+    "engagement_score": ("engagement_score + tier by user", {
+        "ours": by_user_score(f"engagement_score(event_name, '{WEIGHTS_TEXT}')",
+                              "engagement_tier(score)"),
+        "datafusion": by_user_score(f"sum({weights_case('event_name')})", SCORE_TIERS),
+        "duckdb": by_user_score(f"sum({weights_case('event_name')})", SCORE_TIERS),
+        "chdb": by_user_score(f"sum({weights_case('event_name')})", SCORE_TIERS)}),
+    "count_by_user": ("floor: count(*) by user", {
+        "datafusion": checksum("SELECT user_id, count(*) AS value FROM {events} GROUP BY user_id"),
+        "duckdb": checksum("SELECT user_id, count(*) AS value FROM {events} GROUP BY user_id"),
+        "chdb": checksum("SELECT user_id, count(*) AS value FROM {events} GROUP BY user_id")}),
+}
+
+
+def table_sql(engine, data):
+    tables = ("survey", "customers", "events")
+    if engine == "duckdb":
+        return {t: f"read_parquet('{data}/{t}.parquet')" for t in tables}
+    if engine == "chdb":
+        return {t: f"file('{data}/{t}.parquet', Parquet)" for t in tables}
+    return {t: f"'{data}/{t}.parquet'" for t in tables}
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+class Measurement:
+    def __init__(self, times, peak_rss_kib, rows, error=None):
+        self.times, self.peak_rss_kib, self.rows, self.error = times, peak_rss_kib, rows, error
+
+    @property
+    def median(self):
+        return statistics.median(self.times)
+
+
+def run_process(command, env=None):
+    """Runs a command; returns (exit status, stdout, stderr, peak RSS in KiB)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (process.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss)
+
+
+def run_engage(engage, threads, runs, sql):
+    env = dict(os.environ, TOKIO_WORKER_THREADS=str(threads))
+    command = [engage, "--target-partitions", str(threads), "--format", "csv",
+               "-c", "\\timing on"] + ["-c", sql] * (1 + runs)
+    status, out, err, rss = run_process(command, env)
+    if status != 0:
+        return Measurement([], rss, None, err.strip() or out.strip())
+    times = [float(t) for t in re.findall(r"^\d+ rows? in ([\d.]+) s$", out, re.M)]
+    results = [line for line in out.splitlines()
+               if line and not line.startswith(("grp,", "Timing is")) and " in " not in line]
+    return Measurement(times[1:], rss, results[-1].split(","))
+
+
+def error_line(text):
+    """The line of an engine's error output that says what went wrong."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    named = [line for line in lines if "Error" in line or "Exception" in line]
+    return (named or lines or ["failed without a message"])[-1]
+
+
+def run_python_engine(python, engine, threads, runs, sql):
+    command = [python, HERE / "engine_runner.py", engine, str(threads), "1", str(runs), sql]
+    status, out, err, rss = run_process(command)
+    if status != 0:
+        return Measurement([], rss, None, error_line(err or out))
+    report = json.loads(out)
+    return Measurement(report["times"], rss, report["rows"][0])
+
+
+def idle_rss(engage, python, engine, threads):
+    """Peak memory of the engine doing nothing, to tell the query's own memory apart."""
+    if engine in ("ours", "datafusion"):
+        return run_engage(engage, threads, 1, "SELECT 1 AS grp").peak_rss_kib
+    return run_python_engine(python, engine.split(":")[0], threads, 1, "SELECT 1").peak_rss_kib
+
+
+def same_result(a, b):
+    try:
+        return all(abs(float(x) - float(y)) <= 1e-6 * max(1.0, abs(float(x)))
+                   for x, y in zip(a, b, strict=True))
+    except (TypeError, ValueError):
+        return a == b
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def seconds(m):
+    return "error" if m is None or m.error else f"{m.median:.3f} s"
+
+
+def megabytes(kib):
+    return f"{kib / 1024:.0f} MB"
+
+
+def machine_description():
+    cpu = "unknown CPU"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory = ""
+    try:
+        kib = int(next(line.split()[1] for line in open("/proc/meminfo")
+                       if line.startswith("MemTotal")))
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, StopIteration):
+        pass
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    return (f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
+            f"{rustc}; DataFusion 55.2 (engage, release build), DuckDB {DUCKDB_VERSION}, "
+            f"chDB {CHDB_VERSION} (PyPI)")
+
+
+def ratio(numerator, denominator):
+    if not numerator or not denominator or numerator.error or denominator.error:
+        return None
+    return numerator.median / denominator.median
+
+
+def targets(results):
+    """The speed goals of issue 4, each as (goal, measured, holds)."""
+    def get(query, engine):
+        return results.get(query, {}).get(engine)
+
+    def fastest(query, engines):
+        found = [m for e, m in results.get(query, {}).items()
+                 if e.split(":")[0] in engines and m and not m.error]
+        return min(found, key=lambda m: m.median) if found else None
+
+    goals = []
+
+    def goal(text, value, holds, fmt="{:.2f}×"):
+        if value is not None:
+            goals.append((text, fmt.format(value), holds(value)))
+
+    floor = get("avg_by_segment", "datafusion")
+    for metric in ("nps", "csat", "ces"):
+        ours = get(f"{metric}_by_segment", "ours")
+        goal(f"{metric} by segment ≤ 1.15 × DataFusion avg(score) by segment",
+             ratio(ours, floor), lambda r: r <= 1.15)
+        if metric != "ces":
+            goal(f"{metric} by segment ≥ 3 × faster than the DataFusion CASE query",
+                 ratio(get(f"{metric}_by_segment", "datafusion"), ours), lambda r: r >= 3)
+    goal("nps ungrouped faster than DuckDB's CASE query",
+         ratio(get("nps", "duckdb"), get("nps", "ours")), lambda r: r > 1, "{:.2f}× faster")
+    ours = get("stickiness", "ours")
+    for engine in ("duckdb", "chdb"):
+        goal(f"stickiness ≥ 2 × faster than {engine} (its fastest exact form)",
+             ratio(fastest("stickiness", [engine]), ours), lambda r: r >= 2)
+    duck = fastest("stickiness", ["duckdb"])
+    if ours and duck and not ours.error:
+        goal("stickiness peak memory ≤ 1.5 × DuckDB's (above each idle process)",
+             ours.query_kib / max(duck.query_kib, 1), lambda r: r <= 1.5)
+    ours = get("engagement_score", "ours")
+    goal("engagement_score by user ≤ 1.15 × DataFusion count(*) by user",
+         ratio(ours, get("count_by_user", "datafusion")), lambda r: r <= 1.15)
+    goal("engagement_score by user faster than DuckDB's CASE-sum",
+         ratio(get("engagement_score", "duckdb"), ours), lambda r: r > 1, "{:.2f}× faster")
+    return goals
+
+
+def report(args, data, results, engines):
+    columns = [e for e in ["ours", "datafusion", "duckdb", "duckdb:distinct pairs", "chdb"]
+               if e.split(":")[0] in engines]
+    title = {"ours": "ours", "datafusion": "DataFusion SQL", "duckdb": "DuckDB",
+             "duckdb:distinct pairs": "DuckDB (distinct pairs)", "chdb": "chDB"}
+    lines = ["| query | " + " | ".join(title[c] for c in columns) + " |",
+             "|---|" + "---|" * len(columns)]
+    memory_lines = list(lines)
+    notes = []
+    for name, (description, _) in QUERIES.items():
+        if name not in results:
+            continue
+        row, memory_row = [description], [description]
+        ours = results[name].get("ours")
+        reference = None
+        for column in columns:
+            m = results[name].get(column)
+            if m is None:
+                row.append("—")
+                memory_row.append("—")
+                continue
+            if m.error:
+                row.append("error")
+                memory_row.append("—")
+                notes.append(f"{description}, {title[column]}: {m.error}")
+                continue
+            cell = seconds(m)
+            if ours and not ours.error and column != "ours":
+                cell += f" ({m.median / ours.median:.2f}×)"
+            if reference is None:
+                reference = m.rows
+            elif not same_result(reference, m.rows):
+                cell += " ≠"
+                notes.append(f"{description}, {title[column]}: result {m.rows} differs from "
+                             f"{reference}")
+            row.append(cell)
+            memory_row.append(f"{megabytes(m.peak_rss_kib)} ({megabytes(m.query_kib)})")
+        lines.append("| " + " | ".join(row) + " |")
+        memory_lines.append("| " + " | ".join(memory_row) + " |")
+
+    goal_lines = ["| goal | measured | holds |", "|---|---|---|"]
+    goal_lines += [f"| {text} | {value} | {'yes' if holds else '**no**'} |"
+                   for text, value, holds in targets(results)]
+    sizes = (f"{args.survey_rows:,} survey rows / {args.segments:,} segments; "
+             f"{args.customers:,} customers; {args.events:,} events / {args.users:,} users / "
+             f"{args.days} days / {args.event_segments} segments")
+    command = "python3 crates/datafusion-engagement/benches/compare/compare.py " + \
+        " ".join(sys.argv[1:])
+    text = f"""# Benchmarks
+
+Measured {datetime.date.today().isoformat()} with
+
+    {command.strip()}
+
+**Machine**: {machine_description()}.
+
+**Data** (Parquet, one file per table, generated by the harness with `engage`): {sizes}.
+
+**Method**: {args.threads} threads for every engine (DataFusion: `--target-partitions` and
+`TOKIO_WORKER_THREADS`; DuckDB: `SET threads`; chDB: `max_threads`); each engine and query in a
+fresh process, one warm-up run, then the median of {args.runs} timed runs of the query alone
+(planning included, process start excluded). Every query is wrapped in `SELECT count(*),
+sum(value)` so no engine pays for printing results; the sums are compared across engines (≠ marks
+a mismatch). In parentheses: the time relative to ours (above 1 = ours is faster).
+
+## Time
+
+{chr(10).join(lines)}
+
+## Peak memory
+
+Peak resident memory of the process (in parentheses: above the same engine's idle process, i.e.
+the query's own memory).
+
+{chr(10).join(memory_lines)}
+
+## Goals
+
+{chr(10).join(goal_lines)}
+"""
+    if notes:
+        text += "\n## Notes\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
+    return text
+
+
+def main():
+    args = arguments()
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = set(engines) - {"ours", "datafusion", "duckdb", "chdb"}
+    if unknown:
+        sys.exit(f"unknown engines: {', '.join(sorted(unknown))}")
+    names = [q.strip() for q in args.queries.split(",") if q.strip()] or list(QUERIES)
+    unknown = set(names) - set(QUERIES)
+    if unknown:
+        sys.exit(f"unknown queries: {', '.join(sorted(unknown))}; known: {', '.join(QUERIES)}")
+
+    engage = build_engage(args)
+    python = virtual_env() if {"duckdb", "chdb"} & set(engines) else None
+    data = generate_data(args, engage)
+    idle = {}
+    results = {}
+    for name in names:
+        description, variants = QUERIES[name]
+        results[name] = {}
+        for variant, sql in variants.items():
+            engine = variant.split(":")[0]
+            if engine not in engines:
+                continue
+            step(f"{description}: {variant}")
+            sql = sql.format(**table_sql(engine, data))
+            if engine in ("ours", "datafusion"):
+                m = run_engage(engage, args.threads, args.runs, sql)
+            else:
+                m = run_python_engine(python, engine, args.threads, args.runs, sql)
+            if engine not in idle:
+                idle[engine] = idle_rss(engage, python, engine, args.threads)
+            m.query_kib = max(m.peak_rss_kib - idle[engine], 0)
+            results[name][variant] = m
+            print(f"    {seconds(m)}, peak {megabytes(m.peak_rss_kib)}"
+                  + (f": {m.error}" if m.error else ""), file=sys.stderr, flush=True)
+    text = report(args, data, results, engines)
+    print(text)
+    args.output.write_text(text)
+    step(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
