@@ -20,7 +20,7 @@ pub(crate) struct Ctr;
 impl TallyDefinition for Ctr {
     const NAME: &'static str = "ctr";
     const COUNT_NAME: &'static str = "rows";
-    const SUM_NAMES: &'static [&'static str] = &["clicks", "impressions"];
+    const SUM_NAMES: &'static [&'static str] = &ARGUMENTS;
     const COLUMN_ARGS: usize = 2;
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
     type Rule = RatioRule;

@@ -20,7 +20,7 @@ pub(crate) struct EngagementRate;
 impl TallyDefinition for EngagementRate {
     const NAME: &'static str = "engagement_rate";
     const COUNT_NAME: &'static str = "rows";
-    const SUM_NAMES: &'static [&'static str] = &["interactions", "reach"];
+    const SUM_NAMES: &'static [&'static str] = &ARGUMENTS;
     const COLUMN_ARGS: usize = 2;
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
     type Rule = RatioRule;

@@ -154,10 +154,11 @@ fn selected(values: &[ArrayRef], filter: Option<&BooleanArray>) -> SelectedRows 
 
 const WINDOW_DAYS: i64 = DayBits::BITS as i64;
 
-/// The window for a user first seen on `day`: 32 days back and 31 ahead, so a group of a
-/// month or a week keeps each user's days in one window.
-fn window_start(day: i32) -> i32 {
-    (day as i64 - 32).max(i32::MIN as i64) as i32
+/// The window for a user first seen on `day` (32 days back and 31 ahead, so a group of a
+/// month or a week keeps each user's days in one window) and the bit of `day` in it.
+fn day_window(day: i32) -> (i32, DayBits) {
+    let start = (day as i64 - 32).max(i32::MIN as i64);
+    (start as i32, 1 << (day as i64 - start))
 }
 
 /// Moves the days of a window into a window starting `shift` days earlier (or later, when
@@ -565,10 +566,10 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
             &values[0],
             &selected(values, opt_filter),
             |row, user| {
-                let start = window_start(days[row]);
+                let (start, bit) = day_window(days[row]);
                 keys.push((group_indices[row] as u32, user));
                 starts.push(start);
-                bits.push(1 << (days[row] as i64 - start as i64));
+                bits.push(bit);
             },
         )?;
         self.activity.add_windows(&keys, &starts, &bits);
@@ -635,10 +636,10 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
             &values[0],
             &selected(values, opt_filter),
             |row, key| {
-                let start = window_start(all_days[row]);
+                let (start, bit) = day_window(all_days[row]);
                 keys.push(key);
                 starts.push(start);
-                bits.push(1 << (all_days[row] as i64 - start as i64));
+                bits.push(bit);
                 offsets[row + 1] = 1;
             },
         )?;

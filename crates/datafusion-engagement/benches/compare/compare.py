@@ -229,51 +229,34 @@ def ungrouped(expr, table):
     return checksum(f"SELECT {expr} AS value FROM {{{table}}}")
 
 
+def metric(table, by, ours, sql, chdb=None):
+    """One aggregate over `table` (grouped by `by`, or not): ours, the same hand-written SQL on
+    DataFusion and DuckDB, and chDB's own where its dialect differs."""
+    def query(expr):
+        return grouped(expr, by, table) if by else ungrouped(expr, table)
+    engines = {"ours": query(ours)} if ours else {}
+    engines.update(datafusion=query(sql), duckdb=query(sql), chdb=query(chdb or sql))
+    return engines
+
+
 # name -> (description, {engine: sql}); "floor" entries are the engine's own baselines.
 QUERIES = {
-    "nps_by_segment": ("NPS by segment", {
-        "ours": grouped("nps(nps_score)", "segment", "survey"),
-        "datafusion": grouped(NPS_CASE, "segment", "survey"),
-        "duckdb": grouped(NPS_CASE, "segment", "survey"),
-        "chdb": grouped(NPS_CH, "segment", "survey")}),
-    "nps": ("NPS ungrouped", {
-        "ours": ungrouped("nps(nps_score)", "survey"),
-        "datafusion": ungrouped(NPS_CASE, "survey"),
-        "duckdb": ungrouped(NPS_CASE, "survey"),
-        "chdb": ungrouped(NPS_CH, "survey")}),
-    "csat_by_segment": ("CSAT by segment", {
-        "ours": grouped("csat(csat_score)", "segment", "survey"),
-        "datafusion": grouped(CSAT_CASE, "segment", "survey"),
-        "duckdb": grouped(CSAT_CASE, "segment", "survey"),
-        "chdb": grouped(CSAT_CH, "segment", "survey")}),
-    "csat": ("CSAT ungrouped", {
-        "ours": ungrouped("csat(csat_score)", "survey"),
-        "datafusion": ungrouped(CSAT_CASE, "survey"),
-        "duckdb": ungrouped(CSAT_CASE, "survey"),
-        "chdb": ungrouped(CSAT_CH, "survey")}),
-    "ces_by_segment": ("CES by segment (the SQL equivalent is avg)", {
-        "ours": grouped("ces(ces_score)", "segment", "survey"),
-        "datafusion": grouped("avg(ces_score)", "segment", "survey"),
-        "duckdb": grouped("avg(ces_score)", "segment", "survey"),
-        "chdb": grouped("avg(ces_score)", "segment", "survey")}),
-    "ces": ("CES ungrouped (the SQL equivalent is avg)", {
-        "ours": ungrouped("ces(ces_score)", "survey"),
-        "datafusion": ungrouped("avg(ces_score)", "survey"),
-        "duckdb": ungrouped("avg(ces_score)", "survey"),
-        "chdb": ungrouped("avg(ces_score)", "survey")}),
-    "avg_by_segment": ("floor: avg(score) by segment", {
-        "datafusion": grouped("avg(nps_score)", "segment", "survey"),
-        "duckdb": grouped("avg(nps_score)", "segment", "survey"),
-        "chdb": grouped("avg(nps_score)", "segment", "survey")}),
-    "sum_score": ("floor: sum(score) ungrouped", {
-        "datafusion": ungrouped("sum(nps_score)", "survey"),
-        "duckdb": ungrouped("sum(nps_score)", "survey"),
-        "chdb": ungrouped("sum(nps_score)", "survey")}),
-    "churn_by_plan": ("churn rate by plan", {
-        "ours": grouped("churn_rate(active_at_start, active_at_end)", "plan", "customers"),
-        "datafusion": grouped(CHURN_CASE, "plan", "customers"),
-        "duckdb": grouped(CHURN_CASE, "plan", "customers"),
-        "chdb": grouped(CHURN_CH, "plan", "customers")}),
+    "nps_by_segment": ("NPS by segment",
+                       metric("survey", "segment", "nps(nps_score)", NPS_CASE, NPS_CH)),
+    "nps": ("NPS ungrouped", metric("survey", None, "nps(nps_score)", NPS_CASE, NPS_CH)),
+    "csat_by_segment": ("CSAT by segment",
+                        metric("survey", "segment", "csat(csat_score)", CSAT_CASE, CSAT_CH)),
+    "csat": ("CSAT ungrouped", metric("survey", None, "csat(csat_score)", CSAT_CASE, CSAT_CH)),
+    "ces_by_segment": ("CES by segment (the SQL equivalent is avg)",
+                       metric("survey", "segment", "ces(ces_score)", "avg(ces_score)")),
+    "ces": ("CES ungrouped (the SQL equivalent is avg)",
+            metric("survey", None, "ces(ces_score)", "avg(ces_score)")),
+    "avg_by_segment": ("floor: avg(score) by segment",
+                       metric("survey", "segment", None, "avg(nps_score)")),
+    "sum_score": ("floor: sum(score) ungrouped", metric("survey", None, None, "sum(nps_score)")),
+    "churn_by_plan": ("churn rate by plan",
+                      metric("customers", "plan", "churn_rate(active_at_start, active_at_end)",
+                             CHURN_CASE, CHURN_CH)),
     "stickiness": ("stickiness by segment and month", {
         "ours": checksum("""SELECT segment, date_trunc('month', event_time) AS month,
                   stickiness(user_id, event_time) AS value
@@ -291,13 +274,9 @@ QUERIES = {
     "engagement_score": ("engagement_score + tier by user", {
         "ours": by_user_score(f"engagement_score(event_name, '{WEIGHTS_TEXT}')",
                               "engagement_tier(score)"),
-        "datafusion": by_user_score(f"sum({weights_case('event_name')})", SCORE_TIERS),
-        "duckdb": by_user_score(f"sum({weights_case('event_name')})", SCORE_TIERS),
-        "chdb": by_user_score(f"sum({weights_case('event_name')})", SCORE_TIERS)}),
-    "count_by_user": ("floor: count(*) by user", {
-        "datafusion": checksum("SELECT user_id, count(*) AS value FROM {events} GROUP BY user_id"),
-        "duckdb": checksum("SELECT user_id, count(*) AS value FROM {events} GROUP BY user_id"),
-        "chdb": checksum("SELECT user_id, count(*) AS value FROM {events} GROUP BY user_id")}),
+        **dict.fromkeys(["datafusion", "duckdb", "chdb"],
+                        by_user_score(f"sum({weights_case('event_name')})", SCORE_TIERS))}),
+    "count_by_user": ("floor: count(*) by user", metric("events", "user_id", None, "count(*)")),
 }
 
 
@@ -317,6 +296,7 @@ def table_sql(engine, data):
 class Measurement:
     def __init__(self, times, peak_rss_kib, rows, error=None):
         self.times, self.peak_rss_kib, self.rows, self.error = times, peak_rss_kib, rows, error
+        self.query_kib = 0  # peak memory above the engine's idle process
 
     @property
     def median(self):
@@ -458,7 +438,7 @@ def targets(results):
     return goals
 
 
-def report(args, data, results, engines):
+def report(args, results, engines):
     columns = [e for e in ["ours", "datafusion", "duckdb", "duckdb:distinct pairs", "chdb"]
                if e.split(":")[0] in engines]
     title = {"ours": "ours", "datafusion": "DataFusion SQL", "duckdb": "DuckDB",
@@ -578,7 +558,7 @@ def main():
             results[name][variant] = m
             print(f"    {seconds(m)}, peak {megabytes(m.peak_rss_kib)}"
                   + (f": {m.error}" if m.error else ""), file=sys.stderr, flush=True)
-    text = report(args, data, results, engines)
+    text = report(args, results, engines)
     print(text)
     args.output.write_text(text)
     step(f"wrote {args.output}")

@@ -61,62 +61,51 @@ pub(crate) fn for_each_score(
     scale: &ScoreScale,
     scores: &ArrayRef,
     rows: &SelectedRows,
-    mut f: impl FnMut(usize, f64),
+    f: impl FnMut(usize, f64),
 ) -> Result<()> {
-    // The hot loop carries no Result: the first invalid score is kept and reported after it.
-    let mut first_invalid = None;
-    match scores.data_type() {
+    let first_invalid = match scores.data_type() {
         // Whole numbers by type: only the range is checked.
         DataType::Int32 => {
+            let range = scale.min as i32..=scale.max as i32;
             let scores = scores.as_primitive::<Int32Type>().values();
-            let (min, max) = (scale.min as i32, scale.max as i32);
-            for_each_selected(rows, &mut |row| {
-                let score = scores[row];
-                if (min..=max).contains(&score) {
-                    f(row, f64::from(score))
-                } else if first_invalid.is_none() {
-                    first_invalid = Some(f64::from(score))
-                }
-            })
+            first_invalid_after(scores, rows, |s| range.contains(&s), f64::from, f)
         }
         DataType::Int64 => {
+            let range = scale.min as i64..=scale.max as i64;
             let scores = scores.as_primitive::<Int64Type>().values();
-            let (min, max) = (scale.min as i64, scale.max as i64);
-            for_each_selected(rows, &mut |row| {
-                let score = scores[row];
-                if (min..=max).contains(&score) {
-                    f(row, score as f64)
-                } else if first_invalid.is_none() {
-                    first_invalid = Some(score as f64)
-                }
-            })
+            first_invalid_after(scores, rows, |s| range.contains(&s), |s| s as f64, f)
         }
         _ => {
             let scores = scores.as_primitive::<Float64Type>().values();
-            for_each_selected(rows, &mut |row| {
-                let score = scores[row];
-                if scale.is_valid(score) {
-                    f(row, score)
-                } else if first_invalid.is_none() {
-                    first_invalid = Some(score)
-                }
-            })
+            first_invalid_after(scores, rows, |s| scale.is_valid(s), |s| s, f)
         }
-    }
+    };
     match first_invalid {
         Some(score) => Err(scale.invalid(function, score)),
         None => Ok(()),
     }
 }
 
-/// Calls `visit` for every selected row from a single call site, so that it is inlined: as a
-/// closure called from one loop per case, the compiler kept it out of line, and that call per
-/// row cost as much as the GROUP BY itself.
+/// Calls `f(row, score)` for every selected valid score and returns the first invalid one.
+/// The hot loop carries no Result: the first invalid score is kept and reported after it.
 #[inline(always)]
-fn for_each_selected(rows: &SelectedRows, visit: &mut impl FnMut(usize)) {
-    for row in rows.indices() {
-        visit(row)
-    }
+fn first_invalid_after<T: Copy>(
+    scores: &[T],
+    rows: &SelectedRows,
+    is_valid: impl Fn(T) -> bool,
+    as_f64: impl Fn(T) -> f64,
+    mut f: impl FnMut(usize, f64),
+) -> Option<f64> {
+    let mut first_invalid = None;
+    rows.for_each(|row| {
+        let score = scores[row];
+        if is_valid(score) {
+            f(row, as_f64(score))
+        } else if first_invalid.is_none() {
+            first_invalid = Some(as_f64(score))
+        }
+    });
+    first_invalid
 }
 
 /// The type a score column is read as: 32- and 64-bit integers as they are (they hold whole

@@ -152,7 +152,6 @@ impl UserDaysTable {
             })
             .collect();
         *self = Self::new();
-        self.reserve(kept.len());
         let keys: Vec<(u32, u64)> = kept.iter().map(|e| (e.group, e.user)).collect();
         self.for_each_slot(
             &keys,
