@@ -3,7 +3,16 @@
 //! * `responses.parquet`: survey answers (NPS 0–10, CSAT 1–5, CES 1–7, some NULL) by segment
 //!   and channel over July–September 2026;
 //! * `customers.csv`: customers by plan with their activity at the start and end of the quarter;
-//! * `events.parquet`: product events by user over the same three months.
+//! * `events.parquet`: product events by user over the same three months;
+//! * `users.parquet` and `page_views.parquet`: website users with their signup time and
+//!   acquisition channel, and their page views grouped into sessions;
+//! * `campaigns.csv`: daily impressions, clicks and social interactions per campaign;
+//! * `orders.parquet`: orders of the customers in `customers.csv` over two years;
+//! * `tickets.parquet`: support tickets with opening and resolution times and the customer's
+//!   CSAT and CES answers after resolution.
+//!
+//! `responses.parquet` also carries a post-stratification `survey_weight`: the segment's share
+//! of the customer base over its share of the answers, so weighted metrics speak for the base.
 //!
 //! Run from the repository root: `cargo run -p engagement-examples --bin generate-sample-data`.
 //! An optional argument names another output folder. The same code always writes the same
@@ -14,8 +23,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Int32Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch,
+    StringArray, TimestampMicrosecondArray,
 };
 use datafusion::arrow::csv::WriterBuilder;
 use datafusion::error::Result;
@@ -28,6 +37,32 @@ const FIRST_DAY: i32 = 20_635;
 /// July, August and September.
 const DAYS: i32 = 92;
 const SEGMENTS: [&str; 4] = ["enterprise", "mid_market", "smb", "startup"];
+/// Each segment's share of the customer base, for the survey weights.
+const SEGMENT_SHARES: [f64; 4] = [0.10, 0.20, 0.45, 0.25];
+const ACQUISITION: [(&str, u32); 5] = [
+    ("organic_search", 35),
+    ("paid_search", 20),
+    ("social", 20),
+    ("email", 15),
+    ("referral", 10),
+];
+const PAGES: [(&str, u32); 6] = [
+    ("/", 30),
+    ("/pricing", 20),
+    ("/features", 18),
+    ("/blog", 15),
+    ("/docs", 12),
+    ("/signup", 5),
+];
+const CAMPAIGNS: [(&str, &str); 6] = [
+    ("summer_sale", "paid_search"),
+    ("product_launch", "social"),
+    ("webinar_series", "email"),
+    ("brand_video", "social"),
+    ("retargeting", "paid_search"),
+    ("newsletter", "email"),
+];
+const PRIORITIES: [(&str, u32); 4] = [("low", 35), ("normal", 40), ("high", 20), ("urgent", 5)];
 const CHANNELS: [&str; 4] = ["email", "in_app", "web", "phone"];
 const PLANS: [&str; 4] = ["free", "starter", "pro", "enterprise"];
 const EVENTS: [(&str, u32); 7] = [
@@ -118,6 +153,16 @@ fn responses(random: &mut Random) -> Result<RecordBatch> {
         // Effort: a happy customer found it easy, so a low score.
         ces.push((!random.chance(0.25)).then(|| 8 - random.score(1, 7, mood)));
     }
+    // Post-stratification: each segment weighs its share of the base over its share of answers.
+    let answers_in = |segment: &str| segments.iter().filter(|s| **s == segment).count() as f64;
+    let weights: Vec<f64> = segments
+        .iter()
+        .map(|s| {
+            let i = SEGMENTS.iter().position(|x| x == s).unwrap();
+            let weight = SEGMENT_SHARES[i] / (answers_in(s) / rows as f64);
+            (weight * 1e4).round() / 1e4
+        })
+        .collect();
     let columns: Vec<(&str, ArrayRef)> = vec![
         ("respondent_id", Arc::new(Int64Array::from(ids))),
         ("segment", Arc::new(StringArray::from(segments))),
@@ -126,6 +171,7 @@ fn responses(random: &mut Random) -> Result<RecordBatch> {
         ("nps_score", Arc::new(Int32Array::from(nps))),
         ("csat_score", Arc::new(Int32Array::from(csat))),
         ("ces_score", Arc::new(Int32Array::from(ces))),
+        ("survey_weight", Arc::new(Float64Array::from(weights))),
     ];
     Ok(RecordBatch::try_from_iter(columns)?)
 }
@@ -207,17 +253,247 @@ fn events(random: &mut Random) -> Result<RecordBatch> {
     Ok(RecordBatch::try_from_iter(columns)?)
 }
 
-/// Writes the three sample files into `folder`.
+/// Microseconds since the epoch of second `second` of day `day` (days since 1970-01-01).
+fn micros(day: i32, second: i64) -> i64 {
+    (day as i64 * 86_400 + second) * 1_000_000
+}
+
+fn utc(times: Vec<i64>) -> ArrayRef {
+    Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC"))
+}
+
+fn nullable_utc(times: Vec<Option<i64>>) -> ArrayRef {
+    Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC"))
+}
+
+/// Website users (signed up during the quarter) and their page views, in sessions.
+fn web(random: &mut Random) -> Result<(RecordBatch, RecordBatch)> {
+    let users = 2_500;
+    let (mut user_ids, mut signups, mut channels) = (vec![], vec![], vec![]);
+    let (mut sessions, mut viewers, mut pages, mut devices, mut landing, mut viewed) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut session_number = 0;
+    for user in 0..users {
+        let channel = random.pick_weighted(&ACQUISITION);
+        let signup_day = FIRST_DAY + random.below(DAYS as u64) as i32;
+        let signup_second = 7 * 3600 + random.below(15 * 3600) as i64;
+        let device = if random.chance(0.55) {
+            "mobile"
+        } else {
+            "desktop"
+        };
+        // Referred and organic users come back more often than paid ones.
+        let loyalty = match channel {
+            "referral" => 0.35,
+            "organic_search" => 0.25,
+            "email" => 0.22,
+            _ => 0.12,
+        } * random.unit().powf(0.7);
+        user_ids.push(900_000 + user as i64);
+        signups.push(micros(signup_day, signup_second));
+        channels.push(channel);
+        // The signup session, then return visits on later days of the quarter.
+        let mut visit_days = vec![(signup_day, signup_second - 600)];
+        for day in signup_day + 1..FIRST_DAY + DAYS {
+            if random.chance(loyalty * 0.5) {
+                visit_days.push((day, 6 * 3600 + random.below(16 * 3600) as i64));
+            }
+        }
+        for (day, mut second) in visit_days {
+            session_number += 1;
+            // Geometric page count: about 40 % of sessions bounce.
+            let mut count = 1;
+            while count < 20 && random.chance(0.6) {
+                count += 1;
+            }
+            for _ in 0..count {
+                sessions.push(format!("s{session_number:06}"));
+                viewers.push(900_000 + user as i64);
+                pages.push(random.pick_weighted(&PAGES));
+                devices.push(device);
+                landing.push(channel);
+                viewed.push(micros(day, second));
+                second += 5 + random.below(240) as i64;
+            }
+        }
+    }
+    let users: Vec<(&str, ArrayRef)> = vec![
+        ("user_id", Arc::new(Int64Array::from(user_ids))),
+        ("signup_time", utc(signups)),
+        ("acquisition_channel", Arc::new(StringArray::from(channels))),
+    ];
+    let views: Vec<(&str, ArrayRef)> = vec![
+        ("session_id", Arc::new(StringArray::from(sessions))),
+        ("user_id", Arc::new(Int64Array::from(viewers))),
+        ("page", Arc::new(StringArray::from(pages))),
+        ("device", Arc::new(StringArray::from(devices))),
+        ("channel", Arc::new(StringArray::from(landing))),
+        ("viewed_at", utc(viewed)),
+    ];
+    Ok((
+        RecordBatch::try_from_iter(users)?,
+        RecordBatch::try_from_iter(views)?,
+    ))
+}
+
+/// Daily delivery of each campaign: impressions, clicks and social interactions.
+fn campaigns(random: &mut Random) -> Result<RecordBatch> {
+    let (mut names, mut channels, mut days) = (vec![], vec![], vec![]);
+    let (mut impressions, mut clicks, mut likes, mut shares, mut comments) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for (campaign, (name, channel)) in CAMPAIGNS.iter().enumerate() {
+        let click_rate = 0.004 + 0.006 * random.unit();
+        let start = random.below(30) as i32;
+        for day in start..start + 45 + campaign as i32 * 5 {
+            let shown = 2_000 + random.below(20_000) as i64;
+            let clicked = (shown as f64 * click_rate * (0.5 + random.unit())).round() as i64;
+            names.push(*name);
+            channels.push(*channel);
+            days.push(FIRST_DAY + day.min(DAYS - 1));
+            impressions.push(shown);
+            clicks.push(clicked);
+            // Only social posts collect likes, shares and comments.
+            let social = *channel == "social";
+            let interactions = |share: f64, random: &mut Random| {
+                social.then(|| (shown as f64 * share * random.unit()).round() as i64)
+            };
+            likes.push(interactions(0.03, random));
+            shares.push(interactions(0.004, random));
+            comments.push(interactions(0.003, random));
+        }
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("campaign", Arc::new(StringArray::from(names))),
+        ("channel", Arc::new(StringArray::from(channels))),
+        ("day", Arc::new(Date32Array::from(days))),
+        ("impressions", Arc::new(Int64Array::from(impressions))),
+        ("clicks", Arc::new(Int64Array::from(clicks))),
+        ("likes", Arc::new(Int64Array::from(likes))),
+        ("shares", Arc::new(Int64Array::from(shares))),
+        ("comments", Arc::new(Int64Array::from(comments))),
+    ];
+    Ok(RecordBatch::try_from_iter(columns)?)
+}
+
+/// Orders of the customers of `customers.csv` over the two years before the quarter ended.
+fn orders(random: &mut Random, customers: &RecordBatch) -> Result<RecordBatch> {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::{Date32Type, Int64Type};
+    let ids = customers.column(0).as_primitive::<Int64Type>();
+    let plans = customers.column(1).as_string::<i32>();
+    let signups = customers.column(3).as_primitive::<Date32Type>();
+    let last_day = FIRST_DAY + DAYS - 1;
+    let (mut order_ids, mut buyers, mut amounts, mut times) = (vec![], vec![], vec![], vec![]);
+    for row in 0..customers.num_rows() {
+        let plan = PLANS.iter().position(|p| *p == plans.value(row)).unwrap();
+        // Bigger plans order more often and spend more per order.
+        let orders_per_month = [0.3, 0.8, 1.5, 3.0][plan] * random.unit();
+        let basket = [25.0, 60.0, 140.0, 400.0][plan];
+        for day in signups.value(row)..=last_day {
+            if !random.chance(orders_per_month / 30.0) {
+                continue;
+            }
+            order_ids.push(1 + order_ids.len() as i64);
+            buyers.push(ids.value(row));
+            let cents = (basket * (0.4 + 1.2 * random.unit()) * 100.0).round();
+            amounts.push(cents / 100.0);
+            times.push(micros(day, 6 * 3600 + random.below(17 * 3600) as i64));
+        }
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("order_id", Arc::new(Int64Array::from(order_ids))),
+        ("customer_id", Arc::new(Int64Array::from(buyers))),
+        ("amount", Arc::new(Float64Array::from(amounts))),
+        ("ordered_at", utc(times)),
+    ];
+    Ok(RecordBatch::try_from_iter(columns)?)
+}
+
+/// Support tickets of the quarter: when opened and resolved (NULL while open), and the
+/// customer's CSAT (1–5) and CES (1–7) answers after resolution.
+fn tickets(random: &mut Random) -> Result<RecordBatch> {
+    let rows = 3_000;
+    let (mut ids, mut customers, mut priorities, mut channels) = (vec![], vec![], vec![], vec![]);
+    let (mut opened, mut resolved, mut csat, mut ces) = (vec![], vec![], vec![], vec![]);
+    for id in 0..rows {
+        let priority = random.pick_weighted(&PRIORITIES);
+        let channel = CHANNELS[random.below(4) as usize];
+        let day = FIRST_DAY + random.below(DAYS as u64) as i32;
+        let opened_at = micros(day, random.below(86_400) as i64);
+        // Urgent tickets are resolved in hours, low ones in days; a long wait sours the answers.
+        let typical_hours = match priority {
+            "urgent" => 3.0,
+            "high" => 10.0,
+            "normal" => 30.0,
+            _ => 70.0,
+        };
+        let hours =
+            typical_hours * (0.2 + 1.6 * random.unit()) * (1.0 + random.unit().powi(4) * 3.0);
+        let still_open =
+            random.chance(0.06) || opened_at + (hours * 3.6e9) as i64 > micros(FIRST_DAY + DAYS, 0);
+        let mood = (1.0 - hours / 200.0).clamp(0.1, 0.95);
+        ids.push(70_000 + id as i64);
+        customers.push(1 + random.below(4_000) as i64);
+        priorities.push(priority);
+        channels.push(channel);
+        opened.push(opened_at);
+        resolved.push((!still_open).then(|| opened_at + (hours * 3.6e9) as i64));
+        let answered = !still_open && random.chance(0.45);
+        csat.push(answered.then(|| random.score(1, 5, mood)));
+        ces.push(answered.then(|| 8 - random.score(1, 7, mood)));
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("ticket_id", Arc::new(Int64Array::from(ids))),
+        ("customer_id", Arc::new(Int64Array::from(customers))),
+        ("priority", Arc::new(StringArray::from(priorities))),
+        ("channel", Arc::new(StringArray::from(channels))),
+        ("opened_at", utc(opened)),
+        ("resolved_at", nullable_utc(resolved)),
+        ("csat_score", Arc::new(Int32Array::from(csat))),
+        ("ces_score", Arc::new(Int32Array::from(ces))),
+    ];
+    Ok(RecordBatch::try_from_iter(columns)?)
+}
+
+/// The files [`generate`] writes.
+pub const FILES: [&str; 8] = [
+    "responses.parquet",
+    "customers.csv",
+    "events.parquet",
+    "users.parquet",
+    "page_views.parquet",
+    "campaigns.csv",
+    "orders.parquet",
+    "tickets.parquet",
+];
+
+fn write_csv(path: &Path, batch: &RecordBatch) -> Result<()> {
+    let mut csv = WriterBuilder::new()
+        .with_header(true)
+        .build(File::create(path)?);
+    csv.write(batch)?;
+    Ok(())
+}
+
+/// Writes the sample files into `folder`.
 pub fn generate(folder: &Path) -> Result<()> {
     std::fs::create_dir_all(folder)?;
     let mut random = Random(0x5EED_2026);
     write_parquet(&folder.join("responses.parquet"), &responses(&mut random)?)?;
     let customers = customers(&mut random)?;
-    let mut csv = WriterBuilder::new()
-        .with_header(true)
-        .build(File::create(folder.join("customers.csv"))?);
-    csv.write(&customers)?;
+    write_csv(&folder.join("customers.csv"), &customers)?;
     write_parquet(&folder.join("events.parquet"), &events(&mut random)?)?;
+    // The later files draw from their own sequence, so the first three stay as they were.
+    let mut random = Random(0x5EED_2027);
+    let (users, page_views) = web(&mut random)?;
+    write_parquet(&folder.join("users.parquet"), &users)?;
+    write_parquet(&folder.join("page_views.parquet"), &page_views)?;
+    write_csv(&folder.join("campaigns.csv"), &campaigns(&mut random)?)?;
+    write_parquet(
+        &folder.join("orders.parquet"),
+        &orders(&mut random, &customers)?,
+    )?;
+    write_parquet(&folder.join("tickets.parquet"), &tickets(&mut random)?)?;
     Ok(())
 }
 
@@ -241,7 +517,7 @@ mod tests {
         let folder = std::env::temp_dir().join(format!("engagement-sample-{}", std::process::id()));
         generate(&folder).unwrap();
         let committed = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("data");
-        for file in ["responses.parquet", "customers.csv", "events.parquet"] {
+        for file in FILES {
             let fresh = std::fs::read(folder.join(file)).unwrap();
             let kept = std::fs::read(committed.join(file)).unwrap();
             assert!(

@@ -84,7 +84,7 @@ fn cases(nulls: bool) -> Vec<Case> {
         Case {
             function: "csat",
             columns: vec![("score", scores(5, 2))],
-            constants: vec![ScalarValue::Int64(Some(5))],
+            constants: vec![(1, ScalarValue::Int64(Some(5)))],
         },
         Case {
             function: "ces",
@@ -104,9 +104,12 @@ fn cases(nulls: bool) -> Vec<Case> {
         Case {
             function: "engagement_score",
             columns: vec![("event", events)],
-            constants: vec![ScalarValue::Utf8(Some(
-                "login=0.2, view=0.1, export=1, invite=3, ticket=-2".into(),
-            ))],
+            constants: vec![(
+                1,
+                ScalarValue::Utf8(Some(
+                    "login=0.2, view=0.1, export=1, invite=3, ticket=-2".into(),
+                )),
+            )],
         },
         Case {
             function: "stickiness",

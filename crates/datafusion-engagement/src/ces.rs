@@ -1,4 +1,4 @@
-//! `ces(score [, max_score])`: the Customer Effort Score.
+//! `ces(score [, max_score [, weight]])`: the Customer Effort Score.
 
 use std::sync::{Arc, LazyLock};
 
@@ -10,8 +10,9 @@ use datafusion::logical_expr::{AggregateUDF, Documentation};
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::rows::SelectedRows;
-use crate::common::scores::{
-    ScoreScale, coerce_score_args, for_each_score, max_score, score_example_args,
+use crate::common::scores::ScoreScale;
+use crate::common::survey::{
+    MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SurveyArgs, ces_scale, for_each_weighted_score,
 };
 use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
 
@@ -19,14 +20,14 @@ use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
 #[derive(Debug)]
 pub(crate) struct Ces;
 
-/// Tallies the sum of the answers.
+/// Tallies the weight of the answers and their weighted sum.
 #[derive(Debug)]
 pub(crate) struct CesRule {
     scale: ScoreScale,
 }
 
 impl TallyRule for CesRule {
-    type Sums = [f64; 1];
+    type Sums = [f64; 2];
 
     fn for_each_contribution(
         &self,
@@ -34,22 +35,29 @@ impl TallyRule for CesRule {
         rows: &SelectedRows,
         mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
-        for_each_score("ces", &self.scale, &inputs[0], rows, |row, score| {
-            add(row, Tally::row([score]))
-        })
+        let weight_arg = SurveyArgs::ScoreOnScale.weight_arg();
+        for_each_weighted_score(
+            Ces::NAME,
+            &self.scale,
+            inputs,
+            weight_arg,
+            rows,
+            |row, score, w| add(row, Tally::row([w, w * score])),
+        )
     }
 
     fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64> {
-        (tally.count > 0).then(|| tally.sums[0] / tally.count as f64)
+        let [weight, score_sum] = tally.sums;
+        (weight > 0.0).then(|| score_sum / weight)
     }
 }
 
 impl TallyDefinition for Ces {
     const NAME: &'static str = "ces";
     const COUNT_NAME: &'static str = "responses";
-    const SUM_NAMES: &'static [&'static str] = &["score_sum"];
-    const COLUMN_ARGS: usize = 1;
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(1, "max_score")];
+    const SUM_NAMES: &'static [&'static str] = &["weight", "score_sum"];
+    const COLUMN_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = MAX_SCORE_ARG;
     type Rule = CesRule;
 
     fn documentation() -> &'static Documentation {
@@ -57,13 +65,17 @@ impl TallyDefinition for Ces {
             Documentation::builder(
                 DOC_SECTION_ENGAGEMENT,
                 "Customer Effort Score: the mean answer on a 1…max_score scale (default 1–7), a \
-                 DOUBLE. NULL scores are skipped; a group without scores gives NULL. A score that \
-                 is not a whole number from 1 to max_score is an error.",
-                "ces(score [, max_score])",
+                 DOUBLE; with a weight column, the weighted mean. Rows with a NULL score or weight \
+                 are skipped; a group without scores (or with total weight 0) gives NULL. A score \
+                 that is not a whole number from 1 to max_score, or a negative, NaN or infinite \
+                 weight, is an error.",
+                "ces(score [, max_score [, weight]])",
             )
-            .with_sql_example("```sql\nSELECT channel, round(ces(ces_score), 2) AS ces\nFROM responses\nGROUP BY channel;\n\n-- a 1–5 scale\nSELECT ces(score, 5) FROM effort_survey;\n```")
+            .with_sql_example("```sql\nSELECT channel, round(ces(ces_score), 2) AS ces\nFROM responses\nGROUP BY channel;\n\n-- a 1–5 scale\nSELECT ces(score, 5) FROM effort_survey;\n\n-- weighted answers on the default 1–7 scale\nSELECT ces(ces_score, 7, survey_weight) FROM responses;\n```")
             .with_argument("score", "Answer from 1 to max_score: any integer, floating point or DECIMAL column.")
             .with_argument("max_score", "Top of the scale, a whole-number constant of at least 2. Default 7.")
+            .with_argument("weight", "Optional survey weight of the answer: a number of at least 0.")
+            .with_related_udf("ces_summary")
             .with_related_udf("csat")
             .with_related_udf("nps")
             .build()
@@ -72,17 +84,16 @@ impl TallyDefinition for Ces {
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
-        score_example_args()
+        SurveyArgs::ScoreOnScale.examples()
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_score_args(Self::NAME, arg_types)
+        SurveyArgs::ScoreOnScale.coerce(Self::NAME, arg_types)
     }
 
     fn rule(constants: &[Option<ScalarValue>]) -> Result<CesRule> {
-        let max = max_score(Self::NAME, constants[0].as_ref(), 7)?;
         Ok(CesRule {
-            scale: ScoreScale { min: 1.0, max },
+            scale: ces_scale(Self::NAME, constants)?,
         })
     }
 }

@@ -1,4 +1,4 @@
-//! `csat(score [, max_score])`: the Customer Satisfaction score ("top-2 box").
+//! `csat(score [, max_score [, weight]])`: the Customer Satisfaction score ("top-2 box").
 
 use std::sync::{Arc, LazyLock};
 
@@ -10,8 +10,9 @@ use datafusion::logical_expr::{AggregateUDF, Documentation};
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::rows::SelectedRows;
-use crate::common::scores::{
-    ScoreScale, coerce_score_args, for_each_score, max_score, score_example_args,
+use crate::common::scores::ScoreScale;
+use crate::common::survey::{
+    MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SurveyArgs, csat_scale, for_each_weighted_score,
 };
 use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
 
@@ -19,15 +20,51 @@ use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
 #[derive(Debug)]
 pub(crate) struct Csat;
 
-/// Tallies answers in the top two boxes of a 0…max_score scale.
+/// A 0…max_score scale whose top two boxes are satisfied answers.
 #[derive(Debug)]
-pub(crate) struct CsatRule {
+pub(crate) struct CsatScale {
+    function: &'static str,
     scale: ScoreScale,
     satisfied_from: f64,
 }
 
+impl CsatScale {
+    /// The scale of a `csat`-style call from its constant `max_score` (default 5).
+    pub(crate) fn new(function: &'static str, constants: &[Option<ScalarValue>]) -> Result<Self> {
+        let (scale, satisfied_from) = csat_scale(function, constants)?;
+        Ok(Self {
+            function,
+            scale,
+            satisfied_from,
+        })
+    }
+
+    /// Calls `f(row, weight, satisfied)` for every answer, with `satisfied` 0 or 1.
+    #[inline]
+    pub(crate) fn for_each_answer(
+        &self,
+        inputs: &[ArrayRef],
+        rows: &SelectedRows,
+        mut f: impl FnMut(usize, f64, f64),
+    ) -> Result<()> {
+        let weight_arg = SurveyArgs::ScoreOnScale.weight_arg();
+        for_each_weighted_score(
+            self.function,
+            &self.scale,
+            inputs,
+            weight_arg,
+            rows,
+            |row, score, w| f(row, w, f64::from(u8::from(score >= self.satisfied_from))),
+        )
+    }
+}
+
+/// Tallies the weight of all answers and of the answers in the top two boxes.
+#[derive(Debug)]
+pub(crate) struct CsatRule(CsatScale);
+
 impl TallyRule for CsatRule {
-    type Sums = [f64; 1];
+    type Sums = [f64; 2];
 
     fn for_each_contribution(
         &self,
@@ -35,25 +72,23 @@ impl TallyRule for CsatRule {
         rows: &SelectedRows,
         mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
-        for_each_score("csat", &self.scale, &inputs[0], rows, |row, score| {
-            add(
-                row,
-                Tally::row([(score >= self.satisfied_from) as u8 as f64]),
-            )
+        self.0.for_each_answer(inputs, rows, |row, w, satisfied| {
+            add(row, Tally::row([w, w * satisfied]))
         })
     }
 
     fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64> {
-        (tally.count > 0).then(|| 100.0 * tally.sums[0] / tally.count as f64)
+        let [weight, satisfied] = tally.sums;
+        (weight > 0.0).then(|| 100.0 * satisfied / weight)
     }
 }
 
 impl TallyDefinition for Csat {
     const NAME: &'static str = "csat";
     const COUNT_NAME: &'static str = "responses";
-    const SUM_NAMES: &'static [&'static str] = &["satisfied"];
-    const COLUMN_ARGS: usize = 1;
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(1, "max_score")];
+    const SUM_NAMES: &'static [&'static str] = &["weight", "satisfied"];
+    const COLUMN_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = MAX_SCORE_ARG;
     type Rule = CsatRule;
 
     fn documentation() -> &'static Documentation {
@@ -61,14 +96,18 @@ impl TallyDefinition for Csat {
             Documentation::builder(
                 DOC_SECTION_ENGAGEMENT,
                 "Customer Satisfaction score: the percentage of answers in the top two boxes \
-                 (score ≥ max_score − 1) of a 0…max_score scale, a DOUBLE from 0 to 100. NULL \
-                 scores are skipped; a group without scores gives NULL. A score that is not a \
-                 whole number from 0 to max_score is an error.",
-                "csat(score [, max_score])",
+                 (score ≥ max_score − 1) of a 0…max_score scale, a DOUBLE from 0 to 100. With a \
+                 weight column, the share of the total weight. Rows with a NULL score or weight \
+                 are skipped; a group without scores (or with total weight 0) gives NULL. A score \
+                 that is not a whole number from 0 to max_score, or a negative, NaN or infinite \
+                 weight, is an error.",
+                "csat(score [, max_score [, weight]])",
             )
-            .with_sql_example("```sql\nSELECT channel, csat(csat_score) AS csat\nFROM responses\nGROUP BY channel;\n\n-- a 1–10 scale: 9 and 10 are satisfied\nSELECT csat(score, 10) FROM ratings;\n```")
+            .with_sql_example("```sql\nSELECT channel, csat(csat_score) AS csat\nFROM responses\nGROUP BY channel;\n\n-- a 1–10 scale: 9 and 10 are satisfied\nSELECT csat(score, 10) FROM ratings;\n\n-- weighted answers on the default 0–5 scale\nSELECT csat(csat_score, 5, survey_weight) FROM responses;\n```")
             .with_argument("score", "Answer from 0 to max_score: any integer, floating point or DECIMAL column.")
             .with_argument("max_score", "Top of the scale, a whole-number constant of at least 2. Default 5.")
+            .with_argument("weight", "Optional survey weight of the answer: a number of at least 0.")
+            .with_related_udf("csat_summary")
             .with_related_udf("nps")
             .with_related_udf("ces")
             .build()
@@ -77,19 +116,15 @@ impl TallyDefinition for Csat {
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
-        score_example_args()
+        SurveyArgs::ScoreOnScale.examples()
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_score_args(Self::NAME, arg_types)
+        SurveyArgs::ScoreOnScale.coerce(Self::NAME, arg_types)
     }
 
     fn rule(constants: &[Option<ScalarValue>]) -> Result<CsatRule> {
-        let max = max_score(Self::NAME, constants[0].as_ref(), 5)?;
-        Ok(CsatRule {
-            scale: ScoreScale { min: 0.0, max },
-            satisfied_from: max - 1.0,
-        })
+        Ok(CsatRule(CsatScale::new(Self::NAME, constants)?))
     }
 }
 

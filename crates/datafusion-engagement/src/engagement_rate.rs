@@ -21,7 +21,7 @@ impl TallyDefinition for EngagementRate {
     const NAME: &'static str = "engagement_rate";
     const COUNT_NAME: &'static str = "rows";
     const SUM_NAMES: &'static [&'static str] = &ARGUMENTS;
-    const COLUMN_ARGS: usize = 2;
+    const COLUMN_ARGS: &'static [usize] = &[0, 1];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
     type Rule = RatioRule;
 

@@ -165,7 +165,7 @@ impl TallyDefinition for EngagementScore {
     const NAME: &'static str = NAME;
     const COUNT_NAME: &'static str = "events";
     const SUM_NAMES: &'static [&'static str] = &["score"];
-    const COLUMN_ARGS: usize = 1;
+    const COLUMN_ARGS: &'static [usize] = &[0];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(1, "weights")];
     type Rule = EventWeights;
 

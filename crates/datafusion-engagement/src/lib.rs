@@ -30,16 +30,26 @@ use datafusion::prelude::SessionContext;
 
 mod common;
 
+pub mod avg_resolution_time;
+pub mod avg_session_duration;
+pub mod bounce_rate;
 pub mod ces;
+pub mod ces_summary;
 pub mod churn_rate;
+pub mod clv;
 pub mod csat;
+pub mod csat_summary;
 pub mod ctr;
 pub mod engagement_rate;
 pub mod engagement_score;
 pub mod engagement_tier;
 pub mod expr_fn;
+pub mod feature_adoption;
+pub mod first_week_active_rate;
 pub mod nps;
 pub mod nps_group;
+pub mod nps_summary;
+pub mod pages_per_session;
 pub mod retention_rate;
 pub mod stickiness;
 
@@ -55,6 +65,16 @@ pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
         engagement_score::engagement_score_udaf(),
         ctr::ctr_udaf(),
         engagement_rate::engagement_rate_udaf(),
+        nps_summary::nps_summary_udaf(),
+        csat_summary::csat_summary_udaf(),
+        ces_summary::ces_summary_udaf(),
+        avg_resolution_time::avg_resolution_time_udaf(),
+        feature_adoption::feature_adoption_udaf(),
+        first_week_active_rate::first_week_active_rate_udaf(),
+        bounce_rate::bounce_rate_udaf(),
+        pages_per_session::pages_per_session_udaf(),
+        avg_session_duration::avg_session_duration_udaf(),
+        clv::clv_udaf(),
     ]
 }
 

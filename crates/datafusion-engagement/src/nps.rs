@@ -1,4 +1,4 @@
-//! `nps(score)`: the Net Promoter Score.
+//! `nps(score [, weight])`: the Net Promoter Score.
 
 use std::sync::{Arc, LazyLock};
 
@@ -9,23 +9,46 @@ use datafusion::error::Result;
 use datafusion::logical_expr::{AggregateUDF, Documentation};
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::args::check_arg_count;
 use crate::common::rows::SelectedRows;
-use crate::common::scores::{
-    NPS_DETRACTOR_UP_TO, NPS_PROMOTER_FROM, NPS_SCALE, coerce_score, for_each_score, score_types,
-};
+use crate::common::scores::{NPS_DETRACTOR_UP_TO, NPS_PROMOTER_FROM, NPS_SCALE};
+use crate::common::survey::{SCORE_COLUMNS, SurveyArgs, for_each_weighted_score};
 use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
 
 /// The Net Promoter Score: 100 × (promoters − detractors) / responses, from −100 to 100.
 #[derive(Debug)]
 pub(crate) struct Nps;
 
-/// Tallies promoters (9–10) and detractors (0–6).
+/// Calls `f(row, weight, promoter, detractor)` for every answer of an `nps`-style call
+/// (`f(score [, weight])`), with the flags as 0 or 1.
+#[inline]
+pub(crate) fn for_each_nps_answer(
+    function: &str,
+    inputs: &[ArrayRef],
+    rows: &SelectedRows,
+    mut f: impl FnMut(usize, f64, f64, f64),
+) -> Result<()> {
+    let weight_arg = SurveyArgs::Score.weight_arg();
+    for_each_weighted_score(
+        function,
+        &NPS_SCALE,
+        inputs,
+        weight_arg,
+        rows,
+        |row, score, w| {
+            let promoter = f64::from(u8::from(score >= NPS_PROMOTER_FROM));
+            let detractor = f64::from(u8::from(score <= NPS_DETRACTOR_UP_TO));
+            f(row, w, promoter, detractor)
+        },
+    )
+}
+
+/// Tallies the weight of all answers, of promoters (9–10) and of detractors (0–6); every
+/// weight is 1 without a weight column.
 #[derive(Debug)]
 pub(crate) struct NpsRule;
 
 impl TallyRule for NpsRule {
-    type Sums = [f64; 2];
+    type Sums = [f64; 3];
 
     fn for_each_contribution(
         &self,
@@ -33,23 +56,22 @@ impl TallyRule for NpsRule {
         rows: &SelectedRows,
         mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
-        for_each_score("nps", &NPS_SCALE, &inputs[0], rows, |row, score| {
-            let promoter = (score >= NPS_PROMOTER_FROM) as u8 as f64;
-            let detractor = (score <= NPS_DETRACTOR_UP_TO) as u8 as f64;
-            add(row, Tally::row([promoter, detractor]))
+        for_each_nps_answer(Nps::NAME, inputs, rows, |row, w, promoter, detractor| {
+            add(row, Tally::row([w, w * promoter, w * detractor]))
         })
     }
 
     fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64> {
-        (tally.count > 0).then(|| 100.0 * (tally.sums[0] - tally.sums[1]) / tally.count as f64)
+        let [weight, promoters, detractors] = tally.sums;
+        (weight > 0.0).then(|| 100.0 * (promoters - detractors) / weight)
     }
 }
 
 impl TallyDefinition for Nps {
     const NAME: &'static str = "nps";
     const COUNT_NAME: &'static str = "responses";
-    const SUM_NAMES: &'static [&'static str] = &["promoters", "detractors"];
-    const COLUMN_ARGS: usize = 1;
+    const SUM_NAMES: &'static [&'static str] = &["weight", "promoters", "detractors"];
+    const COLUMN_ARGS: &'static [usize] = SCORE_COLUMNS;
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
     type Rule = NpsRule;
 
@@ -59,14 +81,18 @@ impl TallyDefinition for Nps {
                 DOC_SECTION_ENGAGEMENT,
                 "Net Promoter Score of 0–10 \"how likely are you to recommend us\" answers: \
                  100 × (promoters (9–10) − detractors (0–6)) / responses, a DOUBLE from −100 to 100. \
-                 NULL scores are skipped; a group without scores gives NULL. A score that is not a \
-                 whole number from 0 to 10 is an error.",
-                "nps(score)",
+                 With a weight column, shares are of the total weight instead of the count. \
+                 Rows with a NULL score or weight are skipped; a group without scores (or with \
+                 total weight 0) gives NULL. A score that is not a whole number from 0 to 10, or a \
+                 negative, NaN or infinite weight, is an error.",
+                "nps(score [, weight])",
             )
             .with_sql_example(
-                "```sql\nSELECT segment, nps(nps_score) AS nps\nFROM responses\nGROUP BY segment;\n```",
+                "```sql\nSELECT segment, nps(nps_score) AS nps\nFROM responses\nGROUP BY segment;\n\n-- weighted to the customer base\nSELECT nps(nps_score, survey_weight) FROM responses;\n```",
             )
             .with_argument("score", "Answer on the 0–10 scale: any integer, floating point or DECIMAL column.")
+            .with_argument("weight", "Optional survey weight of the answer: a number of at least 0.")
+            .with_related_udf("nps_summary")
             .with_related_udf("nps_group")
             .with_related_udf("csat")
             .build()
@@ -75,12 +101,11 @@ impl TallyDefinition for Nps {
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
-        score_types().into_iter().map(|score| vec![score]).collect()
+        SurveyArgs::Score.examples()
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arg_count(Self::NAME, arg_types, 1, 1, "nps(score)")?;
-        Ok(vec![coerce_score(Self::NAME, &arg_types[0])?])
+        SurveyArgs::Score.coerce(Self::NAME, arg_types)
     }
 
     fn rule(_constants: &[Option<ScalarValue>]) -> Result<NpsRule> {

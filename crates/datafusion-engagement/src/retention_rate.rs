@@ -19,7 +19,7 @@ impl TallyDefinition for RetentionRate {
     const NAME: &'static str = "retention_rate";
     const COUNT_NAME: &'static str = "customers_at_start";
     const SUM_NAMES: &'static [&'static str] = &["retained"];
-    const COLUMN_ARGS: usize = 2;
+    const COLUMN_ARGS: &'static [usize] = &[0, 1];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
     type Rule = LifecycleRule;
 

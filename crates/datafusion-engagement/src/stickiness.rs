@@ -5,9 +5,8 @@ use std::mem::size_of;
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, ListArray, UInt64Array,
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, UInt64Array,
 };
-use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, FieldRef, TimeUnit, UInt64Type};
 use datafusion::common::{HashMap, HashSet, ScalarValue, exec_err};
 use datafusion::error::Result;
@@ -21,8 +20,9 @@ use datafusion::logical_expr::{
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, documented_signature, lenient_coercion};
 use crate::common::days::{coerce_event_time, days_since_epoch};
+use crate::common::group_keys::{Entry, GroupKeyTable, VACANT};
+use crate::common::list_state::{ListElements, list_columns, offsets_of};
 use crate::common::rows::SelectedRows;
-use crate::common::user_days::{DayBits, UserDaysTable, VACANT};
 use crate::common::user_ids::{UserIdKind, UserIds};
 
 const NAME: &str = "stickiness";
@@ -47,7 +47,7 @@ pub fn stickiness_udaf() -> Arc<AggregateUDF> {
 fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
     check_arg_count(NAME, arg_types, 2, 2, "stickiness(user_id, event_time)")?;
     Ok(vec![
-        UserIdKind::coerce(NAME, &arg_types[0])?,
+        UserIdKind::coerce(NAME, "user_id", &arg_types[0])?,
         coerce_event_time(NAME, "event_time", &arg_types[1])?,
     ])
 }
@@ -152,6 +152,39 @@ fn selected(values: &[ArrayRef], filter: Option<&BooleanArray>) -> SelectedRows 
     )
 }
 
+/// A user's active days as bits: bit `i` is day `start + i`.
+type DayBits = u64;
+
+/// One (group, user)'s active days within its window: 24 bytes.
+#[derive(Debug, Clone, Copy)]
+struct UserDays {
+    group: u32,
+    start: i32,
+    user: u64,
+    days: DayBits,
+}
+
+impl Entry for UserDays {
+    const EMPTY: Self = Self {
+        group: VACANT,
+        start: 0,
+        user: 0,
+        days: 0,
+    };
+
+    fn group(&self) -> u32 {
+        self.group
+    }
+
+    fn key(&self) -> u64 {
+        self.user
+    }
+
+    fn set_group(&mut self, group: u32) {
+        self.group = group;
+    }
+}
+
 const WINDOW_DAYS: i64 = DayBits::BITS as i64;
 
 /// The window for a user first seen on `day` (32 days back and 31 ahead, so a group of a
@@ -201,20 +234,14 @@ struct StateWindows {
 
 impl StateWindows {
     fn read(states: &[ArrayRef]) -> Self {
-        let users = states[0].as_list::<i32>();
-        let (starts, bits) = (states[1].as_list::<i32>(), states[2].as_list::<i32>());
-        let offsets = users.value_offsets();
-        let (first, last) = (offsets[0] as usize, offsets[users.len()] as usize);
-        let state_rows = offsets
-            .windows(2)
-            .enumerate()
-            .flat_map(|(row, w)| std::iter::repeat_n(row, (w[1] - w[0]) as usize))
-            .collect();
-        let bits = bits.values().as_primitive::<UInt64Type>().values()[first..last].to_vec();
+        let ListElements {
+            columns,
+            state_rows,
+        } = ListElements::read(states);
         Self {
-            users: users.values().slice(first, last - first),
-            starts: starts.values().as_primitive::<Date32Type>().values()[first..last].to_vec(),
-            bits,
+            starts: columns[1].as_primitive::<Date32Type>().values().to_vec(),
+            bits: columns[2].as_primitive::<UInt64Type>().values().to_vec(),
+            users: columns[0].clone(),
             state_rows,
         }
     }
@@ -222,36 +249,17 @@ impl StateWindows {
 
 /// Builds the three list state columns from windows laid out group by group by `offsets`.
 fn state_lists(
-    offsets: Vec<i32>,
+    offsets: &[usize],
     users: ArrayRef,
     starts: Vec<i32>,
-    bits: &[DayBits],
+    bits: Vec<DayBits>,
 ) -> Result<Vec<ArrayRef>> {
-    let offsets = OffsetBuffer::new(offsets.into());
-    let bits = UInt64Array::from(bits.to_vec());
-    let list = |values: ArrayRef| -> Result<ArrayRef> {
-        let field = Arc::new(Field::new_list_field(values.data_type().clone(), false));
-        Ok(Arc::new(ListArray::try_new(
-            field,
-            offsets.clone(),
-            values,
-            None,
-        )?))
-    };
-    Ok(vec![
-        list(users)?,
-        list(Arc::new(Date32Array::from(starts)))?,
-        list(Arc::new(bits))?,
-    ])
-}
-
-fn list_offset(len: usize) -> Result<i32> {
-    i32::try_from(len).or_else(|_| {
-        exec_err!(
-            "{NAME}: more than {} (user, day) windows in one state batch",
-            i32::MAX
-        )
-    })
+    let elements: Vec<ArrayRef> = vec![
+        users,
+        Arc::new(Date32Array::from(starts)),
+        Arc::new(UInt64Array::from(bits)),
+    ];
+    list_columns(NAME, offsets, elements)
 }
 
 /// Single-group state: counts that allow window frames to retract rows.
@@ -353,12 +361,7 @@ impl Accumulator for StickinessAccumulator {
         // the state is small; the grouped accumulator packs days into shared windows.
         let (users, days): (Vec<u64>, Vec<i32>) = self.pair_rows.keys().copied().unzip();
         let bits = vec![1; days.len()];
-        let lists = state_lists(
-            vec![0, list_offset(days.len())?],
-            self.users.values(&users)?,
-            days,
-            &bits,
-        )?;
+        let lists = state_lists(&[0, days.len()], self.users.values(&users)?, days, bits)?;
         lists
             .iter()
             .map(|list| ScalarValue::try_from_array(list, 0))
@@ -423,7 +426,7 @@ impl GroupActivity {
 /// window (groups spanning more than a month) go to a set of their own.
 #[derive(Debug)]
 struct GroupedActivity {
-    user_days: UserDaysTable,
+    user_days: GroupKeyTable<UserDays>,
     /// (group, user, day) triples outside the user's window.
     outside_window: HashSet<(u32, u64, i32)>,
     groups: Vec<GroupActivity>,
@@ -432,7 +435,7 @@ struct GroupedActivity {
 impl GroupedActivity {
     fn new() -> Self {
         Self {
-            user_days: UserDaysTable::new(),
+            user_days: GroupKeyTable::new(),
             outside_window: HashSet::new(),
             groups: vec![],
         }
@@ -443,7 +446,12 @@ impl GroupedActivity {
         let (groups, outside_window) = (&mut self.groups, &mut self.outside_window);
         self.user_days.for_each_slot(
             keys,
-            |row| starts[row],
+            |row| UserDays {
+                group: keys[row].0,
+                start: starts[row],
+                user: keys[row].1,
+                days: 0,
+            },
             |row, known, is_new| {
                 let (group, user) = keys[row];
                 let activity = &mut groups[group as usize];
@@ -475,17 +483,15 @@ impl GroupedActivity {
     /// The windows of the first `emitted` groups, laid out group by group: list offsets,
     /// user keys, window starts and day bits.
     fn windows(&self, emitted: usize) -> (Vec<usize>, Vec<u64>, Vec<i32>, Vec<DayBits>) {
-        let mut offsets = vec![0usize; emitted + 1];
+        let mut lengths = vec![0usize; emitted];
         let emitted_group = |group: u32| (group as usize) < emitted;
         for e in self.user_days.iter().filter(|e| emitted_group(e.group)) {
-            offsets[e.group as usize + 1] += 1;
+            lengths[e.group as usize] += 1;
         }
         for &(group, _, _) in self.outside_window.iter().filter(|t| emitted_group(t.0)) {
-            offsets[group as usize + 1] += 1;
+            lengths[group as usize] += 1;
         }
-        for i in 1..offsets.len() {
-            offsets[i] += offsets[i - 1];
-        }
+        let offsets = offsets_of(lengths);
         let total = offsets[emitted];
         let (mut users, mut starts, mut bits) = (vec![0; total], vec![0; total], vec![0; total]);
         let mut cursor = offsets[..emitted].to_vec();
@@ -508,7 +514,7 @@ impl GroupedActivity {
         let emitted = emit_to.take_needed(&mut self.groups);
         match emit_to {
             EmitTo::All => {
-                self.user_days = UserDaysTable::new();
+                self.user_days = GroupKeyTable::new();
                 self.outside_window = HashSet::new();
             }
             EmitTo::First(n) => {
@@ -611,11 +617,7 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
             EmitTo::First(n) => n,
         };
         let (offsets, users, starts, bits) = self.activity.windows(emitted);
-        let offsets = offsets
-            .into_iter()
-            .map(list_offset)
-            .collect::<Result<Vec<_>>>()?;
-        let lists = state_lists(offsets, self.users.values(&users)?, starts, &bits)?;
+        let lists = state_lists(&offsets, self.users.values(&users)?, starts, bits)?;
         self.take(emit_to);
         Ok(lists)
     }
@@ -630,7 +632,7 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
         let mut users = UserIds::new(self.users.kind());
         let all_days = days_since_epoch(&values[1])?;
         let (mut keys, mut starts, mut bits) = (vec![], vec![], vec![]);
-        let mut offsets = vec![0i32; values[0].len() + 1];
+        let mut lengths = vec![0usize; values[0].len()];
         users.for_each_key(
             NAME,
             &values[0],
@@ -640,13 +642,10 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
                 keys.push(key);
                 starts.push(start);
                 bits.push(bit);
-                offsets[row + 1] = 1;
+                lengths[row] = 1;
             },
         )?;
-        for i in 1..offsets.len() {
-            offsets[i] += offsets[i - 1];
-        }
-        state_lists(offsets, users.values(&keys)?, starts, &bits)
+        state_lists(&offsets_of(lengths), users.values(&keys)?, starts, bits)
     }
 
     fn size(&self) -> usize {

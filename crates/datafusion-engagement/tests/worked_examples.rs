@@ -9,8 +9,11 @@ use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::prelude::*;
 use datafusion_engagement::expr_fn::{
-    ces, ces_with_scale, churn_rate, csat, csat_with_scale, engagement_score, engagement_tier, nps,
-    nps_group, retention_rate, stickiness,
+    avg_resolution_time, avg_session_duration, bounce_rate, ces, ces_summary, ces_summary_weighted,
+    ces_weighted, ces_with_scale, churn_rate, clv, csat, csat_summary, csat_summary_weighted,
+    csat_weighted, csat_with_scale, engagement_score, engagement_tier, feature_adoption,
+    first_week_active_rate, nps, nps_group, nps_summary, nps_summary_weighted, nps_weighted,
+    pages_per_session, retention_rate, stickiness,
 };
 
 async fn one_value(columns: Vec<(&str, ArrayRef)>, metric: Expr) -> Result<ScalarValue> {
@@ -181,5 +184,163 @@ async fn the_other_helpers_build_working_expressions() -> Result<()> {
         ScalarValue::try_from_array(batches[0].column(0), 0)?.to_string(),
         "promoter"
     );
+    Ok(())
+}
+
+/// The named field of a STRUCT result.
+fn field(value: &ScalarValue, name: &str) -> ScalarValue {
+    let ScalarValue::Struct(array) = value else {
+        panic!("expected a STRUCT, got {value:?}");
+    };
+    let column = array.column_by_name(name).unwrap();
+    ScalarValue::try_from_array(column, 0).unwrap()
+}
+
+#[tokio::test]
+async fn nps_summary_of_300_promoters_100_passives_100_detractors() -> Result<()> {
+    let scores = repeated(&[(10, 300), (8, 100), (2, 100)]);
+    let summary = one_value(vec![("score", scores)], nps_summary(col("score"))).await?;
+    // Worked by hand: p = 0.6, d = 0.2, variance (0.6 + 0.2 − 0.4²) / 500 = 0.00128, so the
+    // standard error is 100 × √0.00128 = 3.5777 points and the interval 40 ± 1.96 × 3.5777.
+    assert_close(field(&summary, "nps"), 40.0);
+    assert_eq!(field(&summary, "responses"), ScalarValue::Int64(Some(500)));
+    assert_eq!(field(&summary, "promoters"), ScalarValue::Int64(Some(300)));
+    assert_eq!(field(&summary, "passives"), ScalarValue::Int64(Some(100)));
+    assert_eq!(field(&summary, "detractors"), ScalarValue::Int64(Some(100)));
+    let std_error = 100.0 * 0.00128f64.sqrt();
+    assert_close(field(&summary, "std_error"), std_error);
+    assert_close(
+        field(&summary, "ci_low"),
+        40.0 - 1.959963984540054 * std_error,
+    );
+    assert_close(
+        field(&summary, "ci_high"),
+        40.0 + 1.959963984540054 * std_error,
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn weights_of_two_count_twice() -> Result<()> {
+    // Weighting the promoters 2 is the same as answering twice: 600 of 800 promoters.
+    let scores = repeated(&[(10, 300), (8, 100), (2, 100)]);
+    let weights = repeated(&[(2, 300), (1, 200)]);
+    let doubled = repeated(&[(10, 600), (8, 100), (2, 100)]);
+    let columns = || vec![("score", Arc::clone(&scores)), ("w", Arc::clone(&weights))];
+    let doubled = one_value(vec![("score", doubled)], nps(col("score"))).await?;
+    assert_close(doubled, 62.5);
+    assert_close(
+        one_value(columns(), nps_weighted(col("score"), col("w"))).await?,
+        62.5,
+    );
+    // Kish: n = (Σw)² / Σw² = 800² / 1400, not 800, so the weighted interval is wider.
+    let weighted = one_value(columns(), nps_summary_weighted(col("score"), col("w"))).await?;
+    let (p, d): (f64, f64) = (0.75, 0.125);
+    let kish = 800.0 * 800.0 / 1400.0;
+    assert_close(
+        field(&weighted, "std_error"),
+        100.0 * ((p + d - (p - d) * (p - d)) / kish).sqrt(),
+    );
+    let csat_scores = repeated(&[(5, 1), (1, 1)]);
+    let csat_weights = repeated(&[(3, 1), (1, 1)]);
+    let columns = vec![("score", csat_scores), ("w", csat_weights)];
+    assert_close(
+        one_value(columns.clone(), csat_weighted(col("score"), 5, col("w"))).await?,
+        75.0,
+    );
+    assert_close(
+        one_value(columns.clone(), ces_weighted(col("score"), 7, col("w"))).await?,
+        4.0,
+    );
+    let csat_w = one_value(
+        columns.clone(),
+        csat_summary_weighted(col("score"), 5, col("w")),
+    );
+    assert_close(field(&csat_w.await?, "csat"), 75.0);
+    let ces_w = one_value(
+        columns.clone(),
+        ces_summary_weighted(col("score"), 7, col("w")),
+    );
+    assert_close(field(&ces_w.await?, "ces"), 4.0);
+    let csat_u = one_value(columns.clone(), csat_summary(col("score"), 5)).await?;
+    assert_close(field(&csat_u, "csat"), 50.0);
+    // Answers 5 and 1: mean 3, sample standard deviation √8, standard error √8 / √2 = 2.
+    let ces_u = one_value(columns, ces_summary(col("score"), 7)).await?;
+    assert_close(field(&ces_u, "std_error"), 2.0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn clv_20_per_order_12_orders_a_year_over_3_years_is_720() -> Result<()> {
+    // One customer's 48 monthly orders of 20 spanning four whole years (1 461 days observed).
+    let first = 18_262; // 2020-01-01
+    let mut days: Vec<i32> = (0..47).map(|m| first + (m * 1461) / 48).collect();
+    days.push(first + 1460); // 2023-12-31
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("value", Arc::new(Float64Array::from(vec![20.0; 48]))),
+        ("customer", Arc::new(StringArray::from(vec!["c1"; 48]))),
+        (
+            "day",
+            Arc::new(datafusion::arrow::array::Date32Array::from(days)),
+        ),
+    ];
+    let value = clv(col("value"), col("customer"), col("day"), 3.0);
+    assert_close(one_value(columns, value).await?, 720.0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn web_adoption_and_support_helpers() -> Result<()> {
+    use datafusion::arrow::array::TimestampSecondArray;
+    // Sessions s1 (3 views over 120 s), s2 (1 view): bounce 50 %, 2 pages, 60 s on average.
+    let sessions: ArrayRef = Arc::new(StringArray::from(vec!["s1", "s1", "s1", "s2"]));
+    let times: ArrayRef = Arc::new(TimestampSecondArray::from(vec![0, 60, 120, 500]));
+    let columns = || {
+        vec![
+            ("session", Arc::clone(&sessions)),
+            ("time", Arc::clone(&times)),
+        ]
+    };
+    assert_close(
+        one_value(columns(), bounce_rate(col("session"))).await?,
+        50.0,
+    );
+    assert_close(
+        one_value(columns(), pages_per_session(col("session"))).await?,
+        2.0,
+    );
+    assert_close(
+        one_value(columns(), avg_session_duration(col("session"), col("time"))).await?,
+        60.0,
+    );
+    // Ticket opened at 0 and resolved at 500 s; the other's resolution is unknown.
+    let resolved: ArrayRef = Arc::new(TimestampSecondArray::from(vec![
+        Some(500),
+        None,
+        Some(120),
+        Some(500),
+    ]));
+    let tickets = vec![("opened", Arc::clone(&times)), ("resolved", resolved)];
+    assert_close(
+        one_value(tickets, avg_resolution_time(col("opened"), col("resolved"))).await?,
+        (500.0 + 0.0 + 0.0) / 3.0,
+    );
+    // Users a (used the feature; active 60 s after signup at 0) and b (not; active 500 s
+    // after signing up at 500, which is not after signup).
+    let users: ArrayRef = Arc::new(StringArray::from(vec!["a", "a", "b", "b"]));
+    let used: ArrayRef = Arc::new(BooleanArray::from(vec![false, true, false, false]));
+    let signups: ArrayRef = Arc::new(TimestampSecondArray::from(vec![0, 0, 500, 500]));
+    let columns = vec![
+        ("user", users),
+        ("used", used),
+        ("time", Arc::clone(&times)),
+        ("signup", signups),
+    ];
+    assert_close(
+        one_value(columns.clone(), feature_adoption(col("user"), col("used"))).await?,
+        50.0,
+    );
+    let activation = first_week_active_rate(col("user"), col("time"), col("signup"));
+    assert_close(one_value(columns, activation).await?, 50.0);
     Ok(())
 }

@@ -249,6 +249,58 @@ fn the_overview_report_runs() {
 }
 
 #[test]
+fn the_marketing_and_support_reports_run() {
+    for (report, expected) in [
+        (
+            "sql/marketing.sql",
+            &[
+                "ctr_pct",
+                "summer_sale",
+                "bounce_pct",
+                "avg_minutes",
+                "first_week_active_pct",
+                "export_pct",
+                "clv_3_years",
+                "enterprise",
+            ][..],
+        ),
+        (
+            "sql/support.sql",
+            &[
+                "avg_hours_to_resolve",
+                "urgent",
+                "csat_95",
+                "ces_95",
+                "3: over 2 days",
+                "nps_weighted_95",
+                "passives",
+            ][..],
+        ),
+    ] {
+        let output = engage(&["--format", "csv", "-f", report]);
+        assert!(output.status.success(), "{report}: {}", stderr(&output));
+        let text = stdout(&output);
+        for expected in expected {
+            assert!(
+                text.contains(expected),
+                "{report}: missing {expected} in\n{text}"
+            );
+        }
+        // No metric came out NULL (an empty CSV field) where the sample data has values,
+        // except the engagement rate of campaigns without social interactions.
+        for line in text
+            .lines()
+            .filter(|l| !l.contains("paid_search,") && !l.contains("email,"))
+        {
+            assert!(
+                !line.contains(",,") && !line.ends_with(','),
+                "{report}: NULL in {line}"
+            );
+        }
+    }
+}
+
+#[test]
 fn csv_writes_nested_values_as_text() {
     let output = engage(&[
         "--format",
@@ -630,6 +682,18 @@ fn meta_commands_from_standard_input() {
         "engagement_score",
         "engagement_tier",
         "nps_group",
+        "ctr",
+        "engagement_rate",
+        "nps_summary",
+        "csat_summary",
+        "ces_summary",
+        "feature_adoption",
+        "bounce_rate",
+        "pages_per_session",
+        "avg_session_duration",
+        "avg_resolution_time",
+        "clv",
+        "first_week_active_rate",
     ] {
         assert!(
             text.contains(&format!("\n  {name} ")),
@@ -637,7 +701,7 @@ fn meta_commands_from_standard_input() {
         );
     }
     // \h nps is the full documentation.
-    assert!(text.contains("Syntax:\n  nps(score)"), "{text}");
+    assert!(text.contains("Syntax:\n  nps(score [, weight])"), "{text}");
     assert!(text.contains("Arguments:\n  score"), "{text}");
     assert!(text.contains("Example:"), "{text}");
     assert!(text.contains("\\timing [on|off]"), "{text}");

@@ -204,8 +204,8 @@ pub(crate) fn refuse_distinct(function: &str, is_distinct: bool) -> Result<()> {
     Ok(())
 }
 
-/// Reads a whole-number constant such as `max_score`.
-pub(crate) fn integer_constant(function: &str, argument: &str, value: &ScalarValue) -> Result<i64> {
+/// Reads a numeric constant as a finite f64; NULL, a non-number and ±inf/NaN are errors.
+pub(crate) fn number_constant(function: &str, argument: &str, value: &ScalarValue) -> Result<f64> {
     if value.is_null() {
         return plan_err!("{function}: {argument} must not be NULL");
     }
@@ -217,7 +217,16 @@ pub(crate) fn integer_constant(function: &str, argument: &str, value: &ScalarVal
             _ => None,
         });
     match as_f64 {
-        Some(v) if v.fract() == 0.0 && v.is_finite() && v.abs() < 1e15 => Ok(v as i64),
+        Some(v) if v.is_finite() => Ok(v),
+        _ => plan_err!("{function}: {argument} must be a finite number, got {value}"),
+    }
+}
+
+/// Reads a whole-number constant such as `max_score`.
+pub(crate) fn integer_constant(function: &str, argument: &str, value: &ScalarValue) -> Result<i64> {
+    match number_constant(function, argument, value) {
+        Ok(v) if v.fract() == 0.0 && v.abs() < 1e15 => Ok(v as i64),
+        Err(e) if value.is_null() => Err(e),
         _ => plan_err!("{function}: {argument} must be a whole number, got {value}"),
     }
 }

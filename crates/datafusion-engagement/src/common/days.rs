@@ -1,5 +1,7 @@
 //! Calendar days (since 1970-01-01) of event times of any timestamp unit and zone, or dates.
 
+use std::borrow::Cow;
+
 use datafusion::arrow::array::{ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{
     DataType, Date32Type, Date64Type, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
@@ -52,6 +54,45 @@ pub(crate) fn days_since_epoch(times: &ArrayRef) -> Result<Vec<i32>> {
         DataType::Timestamp(TimeUnit::Nanosecond, _) => floor_days(
             times.as_primitive::<TimestampNanosecondType>().values(),
             86_400_000_000_000,
+        ),
+        other => return internal_err!("expected a TIMESTAMP or DATE column, got {other}"),
+    })
+}
+
+/// Microseconds since the epoch of every row of a TIMESTAMP (any unit; naive ones read as
+/// UTC) or DATE column (meaningless for NULL rows, which callers skip). Nanoseconds are
+/// floored to whole microseconds.
+pub(crate) fn microseconds_since_epoch(times: &ArrayRef) -> Result<Cow<'_, [i64]>> {
+    fn scaled(values: &[i64], f: impl Fn(i64) -> i64) -> Cow<'static, [i64]> {
+        Cow::Owned(values.iter().map(|&v| f(v)).collect())
+    }
+    Ok(match times.data_type() {
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            Cow::Borrowed(times.as_primitive::<TimestampMicrosecondType>().values())
+        }
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => scaled(
+            times.as_primitive::<TimestampNanosecondType>().values(),
+            |v| v.div_euclid(1_000),
+        ),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => scaled(
+            times.as_primitive::<TimestampMillisecondType>().values(),
+            |v| v.saturating_mul(1_000),
+        ),
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            scaled(times.as_primitive::<TimestampSecondType>().values(), |v| {
+                v.saturating_mul(1_000_000)
+            })
+        }
+        DataType::Date64 => scaled(times.as_primitive::<Date64Type>().values(), |v| {
+            v.saturating_mul(1_000)
+        }),
+        DataType::Date32 => Cow::Owned(
+            times
+                .as_primitive::<Date32Type>()
+                .values()
+                .iter()
+                .map(|&d| i64::from(d) * 86_400_000_000)
+                .collect(),
         ),
         other => return internal_err!("expected a TIMESTAMP or DATE column, got {other}"),
     })

@@ -60,7 +60,7 @@ impl SelectedRows {
 
     /// The selected row indices, in order, as one iterator.
     #[inline]
-    fn indices(&self) -> Indices<'_> {
+    pub(crate) fn indices(&self) -> Indices<'_> {
         match self {
             Self::All(len) => Indices::All(0..*len),
             Self::Some(bits) => Indices::Some(bits.set_indices()),
@@ -69,7 +69,7 @@ impl SelectedRows {
 }
 
 /// See [`SelectedRows::indices`].
-enum Indices<'a> {
+pub(crate) enum Indices<'a> {
     All(std::ops::Range<usize>),
     Some(BitIndexIterator<'a>),
 }

@@ -5,7 +5,7 @@ use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
 use datafusion::common::{DataFusionError, ScalarValue, exec_datafusion_err, plan_err};
 use datafusion::error::Result;
 
-use super::args::{check_arg_count, coerce_numeric, integer_constant};
+use super::args::{coerce_numeric, integer_constant};
 use super::rows::SelectedRows;
 
 /// The valid whole-number answers of a survey question.
@@ -123,30 +123,6 @@ pub(crate) fn coerce_score(function: &str, data_type: &DataType) -> Result<DataT
         DataType::Int64 | DataType::UInt32 => DataType::Int64,
         _ => coerce_numeric(function, "score", data_type)?,
     })
-}
-
-/// Argument types of `f(score [, max_score])`.
-pub(crate) fn coerce_score_args(function: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-    let usage = format!("{function}(score [, max_score])");
-    check_arg_count(function, arg_types, 1, 2, &usage)?;
-    let mut coerced = vec![coerce_score(function, &arg_types[0])?];
-    if let Some(max_score) = arg_types.get(1) {
-        if !max_score.is_integer() {
-            return plan_err!(
-                "{function}: max_score must be a whole-number constant, got type {max_score}"
-            );
-        }
-        coerced.push(DataType::Int64);
-    }
-    Ok(coerced)
-}
-
-/// Typical argument types of `f(score [, max_score])`, listed by `SHOW FUNCTIONS`.
-pub(crate) fn score_example_args() -> Vec<Vec<DataType>> {
-    score_types()
-        .into_iter()
-        .flat_map(|score| [vec![score.clone()], vec![score, DataType::Int64]])
-        .collect()
 }
 
 /// The types scores are read as (see [`coerce_score`]).

@@ -126,6 +126,13 @@ pub(crate) trait TallyRule: Debug + Send + Sync + 'static {
     /// The metric for a group's totals; `None` (SQL NULL) when nothing counted.
     fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64>;
 
+    /// The results for the tallies of several groups, of the definition's return type:
+    /// [`Self::value`] as DOUBLE unless the function returns more than one number.
+    fn evaluate(&self, tallies: &[Tally<Self::Sums>]) -> Result<ArrayRef> {
+        let values: Float64Array = tallies.iter().map(|t| self.value(t)).collect();
+        Ok(Arc::new(values))
+    }
+
     /// Heap bytes the rule holds (event weights, for instance).
     fn heap_size(&self) -> usize {
         0
@@ -140,8 +147,9 @@ pub(crate) trait TallyDefinition: Debug + Send + Sync + 'static {
     const COUNT_NAME: &'static str;
     /// State field names of the [`Tally::sums`] of the rule, one per sum.
     const SUM_NAMES: &'static [&'static str];
-    /// How many leading arguments are columns read row by row.
-    const COLUMN_ARGS: usize;
+    /// Positions of the arguments that are columns read row by row (a row with NULL in any
+    /// of them is skipped).
+    const COLUMN_ARGS: &'static [usize];
     /// Arguments that must be constants: (position, name).
     const CONSTANT_ARGS: &'static [(usize, &'static str)];
     type Rule: TallyRule;
@@ -152,6 +160,10 @@ pub(crate) trait TallyDefinition: Debug + Send + Sync + 'static {
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>>;
     /// Typical argument types, listed by `SHOW FUNCTIONS`.
     fn example_arg_types() -> Vec<Vec<DataType>>;
+    /// The SQL type of the result.
+    fn return_type() -> DataType {
+        DataType::Float64
+    }
     /// Builds the rule from the constant arguments (in `CONSTANT_ARGS` order; `None` when an
     /// optional one is absent), validating them.
     fn rule(constants: &[Option<ScalarValue>]) -> Result<Self::Rule>;
@@ -226,7 +238,7 @@ impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         D::check_arg_types(arg_types)?;
-        Ok(DataType::Float64)
+        Ok(D::return_type())
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -281,9 +293,10 @@ fn selected_rows<D: TallyDefinition>(
     inputs: &[ArrayRef],
     filter: Option<&BooleanArray>,
 ) -> SelectedRows {
-    // A call may pass fewer columns than the most a function takes (`ctr(clicked)`).
-    let columns: Vec<&dyn Array> = inputs[..D::COLUMN_ARGS.min(inputs.len())]
+    // A call may pass fewer arguments than the most a function takes (`ctr(clicked)`).
+    let columns: Vec<&dyn Array> = D::COLUMN_ARGS
         .iter()
+        .filter_map(|&i| inputs.get(i))
         .map(|a| a.as_ref())
         .collect();
     SelectedRows::new(inputs[0].len(), &columns, filter)
@@ -374,7 +387,7 @@ impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        Ok(ScalarValue::Float64(self.rule.value(&self.tally)))
+        ScalarValue::try_from_array(&self.rule.evaluate(&[self.tally])?, 0)
     }
 
     fn size(&self) -> usize {
@@ -423,9 +436,7 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let emitted = emit_to.take_needed(&mut self.tallies);
-        let values: Float64Array = emitted.iter().map(|t| self.rule.value(t)).collect();
-        Ok(Arc::new(values))
+        self.rule.evaluate(&emit_to.take_needed(&mut self.tallies))
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {

@@ -27,15 +27,20 @@ pub(crate) enum UserIdKind {
 
 impl UserIdKind {
     /// The argument type a user id column is coerced to, or a planning error.
-    pub(crate) fn coerce(function: &str, data_type: &DataType) -> Result<DataType> {
+    pub(crate) fn coerce(function: &str, argument: &str, data_type: &DataType) -> Result<DataType> {
         match data_type {
             DataType::UInt64 => Ok(DataType::UInt64),
             t if t.is_integer() || t.is_null() => Ok(DataType::Int64),
             t if is_string_type(t) => Ok(t.clone()),
             t => plan_err!(
-                "{function}: user_id must be an integer or a string (Utf8, LargeUtf8, Utf8View or dictionary), got {t}"
+                "{function}: {argument} must be an integer or a string (Utf8, LargeUtf8, Utf8View or dictionary), got {t}"
             ),
         }
+    }
+
+    /// Typical id types, listed by `SHOW FUNCTIONS`.
+    pub(crate) fn example_types() -> [DataType; 2] {
+        [DataType::Int64, DataType::Utf8]
     }
 
     /// The kind of a coerced user id column (or of the state column built from it).

@@ -1,46 +1,38 @@
-//! A hash table from (group, user) to the user's active days in that group, as the bits of a
-//! 64-day window.
+//! A hash table from (group, key) to a per-key value: the distinct-set state of stickiness,
+//! feature_adoption, bounce_rate and the other metrics over distinct users or sessions.
 //!
-//! Distinct-activity metrics over millions of users are bound by memory latency: each row
-//! probes a table far larger than the caches. This table is open-addressed with linear probing
-//! in one flat array of 24-byte slots, and takes rows a batch at a time: it hashes the whole
-//! batch first, then prefetches the slot of a row a few rows before probing it, so several
-//! cache misses are in flight at once instead of one after another.
+//! Distinct-key metrics over millions of keys are bound by memory latency: each row probes a
+//! table far larger than the caches. This table is open-addressed with linear probing in one
+//! flat array of small slots, and takes rows a batch at a time: it hashes the whole batch
+//! first, then prefetches the slot of a row a few rows before probing it, so several cache
+//! misses are in flight at once instead of one after another.
 
 use std::hash::BuildHasher;
 use std::mem::size_of;
 
-/// A user's active days as bits: bit `i` is day `start + i`.
-pub(crate) type DayBits = u64;
-
-/// One (group, user)'s active days within its window.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct UserDays {
-    pub group: u32,
-    pub start: i32,
-    pub user: u64,
-    pub days: DayBits,
+/// One slot: a (group, key) and its value. Each metric lays out its own slot so that the
+/// value packs around the 4-byte group number.
+pub(crate) trait Entry: Copy {
+    /// An empty slot: its group is [`VACANT`].
+    const EMPTY: Self;
+    fn group(&self) -> u32;
+    fn key(&self) -> u64;
+    fn set_group(&mut self, group: u32);
 }
 
 /// The group of an empty slot; callers keep group numbers below it.
 pub(crate) const VACANT: u32 = u32::MAX;
-const EMPTY: UserDays = UserDays {
-    group: VACANT,
-    start: 0,
-    user: 0,
-    days: 0,
-};
 /// Rows ahead whose slots are prefetched.
 const PREFETCH_DISTANCE: usize = 16;
 
 #[derive(Debug)]
-pub(crate) struct UserDaysTable {
-    slots: Vec<UserDays>,
+pub(crate) struct GroupKeyTable<E> {
+    slots: Vec<E>,
     len: usize,
     seed: u64,
 }
 
-impl UserDaysTable {
+impl<E: Entry> GroupKeyTable<E> {
     pub(crate) fn new() -> Self {
         Self {
             slots: vec![],
@@ -51,9 +43,9 @@ impl UserDaysTable {
     }
 
     #[inline]
-    fn hash(&self, group: u32, user: u64) -> u64 {
+    fn hash(&self, group: u32, key: u64) -> u64 {
         // The murmur3 finalizer: every input bit affects every output bit.
-        let mut h = (user ^ u64::from(group).rotate_left(40)).wrapping_mul(self.seed);
+        let mut h = (key ^ u64::from(group).rotate_left(40)).wrapping_mul(self.seed);
         h ^= h >> 33;
         h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
         h ^= h >> 33;
@@ -74,12 +66,12 @@ impl UserDaysTable {
         }
         let old = std::mem::replace(
             &mut self.slots,
-            vec![EMPTY; needed.next_power_of_two().max(16)],
+            vec![E::EMPTY; needed.next_power_of_two().max(16)],
         );
-        for entry in old.into_iter().filter(|e| e.group != VACANT) {
-            let hash = self.hash(entry.group, entry.user);
+        for entry in old.into_iter().filter(|e| e.group() != VACANT) {
+            let hash = self.hash(entry.group(), entry.key());
             let mut i = self.home(hash);
-            while self.slots[i].group != VACANT {
+            while self.slots[i].group() != VACANT {
                 i = (i + 1) & (self.slots.len() - 1);
             }
             self.slots[i] = entry;
@@ -90,7 +82,7 @@ impl UserDaysTable {
     fn prefetch(&self, hash: u64) {
         #[cfg(target_arch = "x86_64")]
         {
-            let slot: *const UserDays = &self.slots[self.home(hash)];
+            let slot: *const E = &self.slots[self.home(hash)];
             // SAFETY: prefetching reads nothing and cannot fault; SSE is part of x86_64.
             #[allow(unused_unsafe)]
             unsafe {
@@ -99,35 +91,31 @@ impl UserDaysTable {
         }
     }
 
-    /// Calls `visit(slot, is_new)` for the slot of each (group, user) of `keys`, in order,
-    /// creating it (with `start` from `new_start` and no days) when absent.
+    /// Calls `visit(row, slot, is_new)` for the slot of each (group, key) of `keys`, in
+    /// order, creating it as `new_entry(row)` (which must have that group and key) when absent.
     pub(crate) fn for_each_slot(
         &mut self,
         keys: &[(u32, u64)],
-        mut new_start: impl FnMut(usize) -> i32,
-        mut visit: impl FnMut(usize, &mut UserDays, bool),
+        mut new_entry: impl FnMut(usize) -> E,
+        mut visit: impl FnMut(usize, &mut E, bool),
     ) {
         self.reserve(keys.len());
         let hashes: Vec<u64> = keys.iter().map(|&(g, u)| self.hash(g, u)).collect();
         let mask = self.slots.len() - 1;
-        for (row, (&(group, user), &hash)) in keys.iter().zip(&hashes).enumerate() {
+        for (row, (&(group, key), &hash)) in keys.iter().zip(&hashes).enumerate() {
             if let Some(&ahead) = hashes.get(row + PREFETCH_DISTANCE) {
                 self.prefetch(ahead);
             }
             let mut i = hash as usize & mask;
             loop {
                 let slot = &mut self.slots[i];
-                if slot.group == group && slot.user == user {
+                if slot.group() == group && slot.key() == key {
                     visit(row, slot, false);
                     break;
                 }
-                if slot.group == VACANT {
-                    *slot = UserDays {
-                        group,
-                        start: new_start(row),
-                        user,
-                        days: 0,
-                    };
+                if slot.group() == VACANT {
+                    *slot = new_entry(row);
+                    debug_assert!(slot.group() == group && slot.key() == key);
                     self.len += 1;
                     visit(row, slot, true);
                     break;
@@ -137,31 +125,28 @@ impl UserDaysTable {
         }
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &UserDays> {
-        self.slots.iter().filter(|e| e.group != VACANT)
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &E> {
+        self.slots.iter().filter(|e| e.group() != VACANT)
     }
 
     /// Keeps only the entries of groups from `n` on, renumbered from 0.
     pub(crate) fn remove_first_groups(&mut self, n: u32) {
-        let kept: Vec<UserDays> = self
+        let kept: Vec<E> = self
             .iter()
-            .filter(|e| e.group >= n)
-            .map(|e| UserDays {
-                group: e.group - n,
-                ..*e
+            .filter(|e| e.group() >= n)
+            .map(|e| {
+                let mut e = *e;
+                e.set_group(e.group() - n);
+                e
             })
             .collect();
         *self = Self::new();
-        let keys: Vec<(u32, u64)> = kept.iter().map(|e| (e.group, e.user)).collect();
-        self.for_each_slot(
-            &keys,
-            |row| kept[row].start,
-            |row, slot, _| slot.days = kept[row].days,
-        );
+        let keys: Vec<(u32, u64)> = kept.iter().map(|e| (e.group(), e.key())).collect();
+        self.for_each_slot(&keys, |row| kept[row], |_, _, _| {});
     }
 
     /// Heap bytes held.
     pub(crate) fn size(&self) -> usize {
-        self.slots.capacity() * size_of::<UserDays>()
+        self.slots.capacity() * size_of::<E>()
     }
 }

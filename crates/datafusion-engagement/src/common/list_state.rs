@@ -1,0 +1,81 @@
+//! Aggregate states that hold a list per group (distinct keys with their values): reading the
+//! elements of a state batch, and building the list columns.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray};
+use datafusion::arrow::buffer::OffsetBuffer;
+use datafusion::arrow::datatypes::Field;
+use datafusion::common::exec_err;
+use datafusion::error::Result;
+
+/// The elements of a batch of list states, flattened column by column, with the state row
+/// (group) each element came from.
+pub(crate) struct ListElements {
+    pub columns: Vec<ArrayRef>,
+    pub state_rows: Vec<usize>,
+}
+
+impl ListElements {
+    /// Reads state columns that are lists with the same offsets.
+    pub(crate) fn read(states: &[ArrayRef]) -> Self {
+        let lists: Vec<&ListArray> = states.iter().map(|s| s.as_list::<i32>()).collect();
+        let offsets = lists[0].value_offsets();
+        let (first, last) = (offsets[0] as usize, offsets[lists[0].len()] as usize);
+        let state_rows = offsets
+            .windows(2)
+            .enumerate()
+            .flat_map(|(row, w)| std::iter::repeat_n(row, (w[1] - w[0]) as usize))
+            .collect();
+        let columns = lists
+            .iter()
+            .map(|list| list.values().slice(first, last - first))
+            .collect();
+        Self {
+            columns,
+            state_rows,
+        }
+    }
+}
+
+/// List columns, one per element array, all cut into groups by the same `offsets`.
+pub(crate) fn list_columns(
+    function: &str,
+    offsets: &[usize],
+    elements: Vec<ArrayRef>,
+) -> Result<Vec<ArrayRef>> {
+    let offsets = offsets
+        .iter()
+        .map(|&o| {
+            i32::try_from(o).or_else(|_| {
+                exec_err!(
+                    "{function}: more than {} elements in one state batch",
+                    i32::MAX
+                )
+            })
+        })
+        .collect::<Result<Vec<i32>>>()?;
+    let offsets = OffsetBuffer::new(offsets.into());
+    elements
+        .into_iter()
+        .map(|elements| -> Result<ArrayRef> {
+            let field = Arc::new(Field::new_list_field(elements.data_type().clone(), false));
+            Ok(Arc::new(ListArray::try_new(
+                field,
+                offsets.clone(),
+                elements,
+                None,
+            )?))
+        })
+        .collect()
+}
+
+/// Offsets of lists of the given lengths.
+pub(crate) fn offsets_of(lengths: impl IntoIterator<Item = usize>) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(lengths.into_iter().scan(0, |end, len| {
+            *end += len;
+            Some(*end)
+        }))
+        .collect()
+}

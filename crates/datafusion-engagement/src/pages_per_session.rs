@@ -1,0 +1,92 @@
+//! `pages_per_session(session_id)`: page views per session.
+
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::{AggregateUDF, Documentation};
+
+use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::key_values::{RowCount, coerce_session_arg, session_arg_examples};
+use crate::common::keyed::{KeyedDefinition, KeyedRule, keyed_udaf};
+use crate::common::rows::SelectedRows;
+
+/// Rows / distinct sessions.
+#[derive(Debug)]
+pub(crate) struct PagesPerSession;
+
+/// Counts rows per session.
+#[derive(Debug)]
+pub(crate) struct PagesRule;
+
+/// Sessions and rows of a group.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Pages {
+    sessions: u64,
+    rows: u64,
+}
+
+impl KeyedRule for PagesRule {
+    type Value = RowCount;
+    type Summary = Pages;
+
+    fn row_values(&self, inputs: &[ArrayRef], _rows: &SelectedRows) -> Result<Vec<RowCount>> {
+        Ok(RowCount::one_per_row(inputs))
+    }
+
+    fn fold(summary: &mut Pages, value: &RowCount) {
+        summary.sessions += 1;
+        summary.rows += value.0;
+    }
+
+    fn result(&self, summary: &Pages) -> Option<f64> {
+        (summary.sessions > 0).then(|| summary.rows as f64 / summary.sessions as f64)
+    }
+}
+
+impl KeyedDefinition for PagesPerSession {
+    const NAME: &'static str = "pages_per_session";
+    const KEY_ARG: usize = 0;
+    const KEYS_NAME: &'static str = "sessions";
+    const REQUIRED_ARGS: &'static [usize] = &[0];
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
+    const DISTINCT_IS_SAME: bool = false;
+    type Rule = PagesRule;
+
+    fn documentation() -> &'static Documentation {
+        static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+            Documentation::builder(
+                DOC_SECTION_ENGAGEMENT,
+                "Pages per session: rows / distinct sessions, where each row is a page view, a \
+                 DOUBLE of at least 1. Exact. Rows with a NULL session_id are skipped; a group \
+                 without sessions gives NULL.",
+                "pages_per_session(session_id)",
+            )
+            .with_sql_example("```sql\nSELECT device, pages_per_session(session_id) AS pages\nFROM page_views\nGROUP BY device;\n```")
+            .with_argument("session_id", "Session identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
+            .with_related_udf("bounce_rate")
+            .with_related_udf("avg_session_duration")
+            .build()
+        });
+        &DOCUMENTATION
+    }
+
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_session_arg(Self::NAME, arg_types)
+    }
+
+    fn example_arg_types() -> Vec<Vec<DataType>> {
+        session_arg_examples()
+    }
+
+    fn rule(_constants: &[Option<ScalarValue>]) -> Result<PagesRule> {
+        Ok(PagesRule)
+    }
+}
+
+/// The `pages_per_session` aggregate function.
+pub fn pages_per_session_udaf() -> Arc<AggregateUDF> {
+    keyed_udaf::<PagesPerSession>()
+}
