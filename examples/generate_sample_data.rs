@@ -233,9 +233,8 @@ fn events(random: &mut Random) -> Result<RecordBatch> {
             }
             for _ in 0..1 + random.below(5) {
                 let second = 8 * 3600 + random.below(12 * 3600) as i64;
-                let micros = ((FIRST_DAY + day) as i64 * 86_400 + second) * 1_000_000;
                 user_ids.push(5_000 + user as i64);
-                times.push(micros);
+                times.push(micros(FIRST_DAY + day, second));
                 names.push(random.pick_weighted(&EVENTS));
                 segments.push(SEGMENTS[segment]);
             }
@@ -243,10 +242,7 @@ fn events(random: &mut Random) -> Result<RecordBatch> {
     }
     let columns: Vec<(&str, ArrayRef)> = vec![
         ("user_id", Arc::new(Int64Array::from(user_ids))),
-        (
-            "event_time",
-            Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC")),
-        ),
+        ("event_time", utc(times)),
         ("event_name", Arc::new(StringArray::from(names))),
         ("segment", Arc::new(StringArray::from(segments))),
     ];
@@ -258,11 +254,11 @@ fn micros(day: i32, second: i64) -> i64 {
     (day as i64 * 86_400 + second) * 1_000_000
 }
 
-fn utc(times: Vec<i64>) -> ArrayRef {
-    Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC"))
-}
-
-fn nullable_utc(times: Vec<Option<i64>>) -> ArrayRef {
+/// A UTC timestamp column from microseconds (`Vec<i64>`, or `Vec<Option<i64>>` with NULLs).
+fn utc<T>(times: T) -> ArrayRef
+where
+    TimestampMicrosecondArray: From<T>,
+{
     Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC"))
 }
 
@@ -429,15 +425,15 @@ fn tickets(random: &mut Random) -> Result<RecordBatch> {
         };
         let hours =
             typical_hours * (0.2 + 1.6 * random.unit()) * (1.0 + random.unit().powi(4) * 3.0);
-        let still_open =
-            random.chance(0.06) || opened_at + (hours * 3.6e9) as i64 > micros(FIRST_DAY + DAYS, 0);
+        let resolved_at = opened_at + (hours * 3.6e9) as i64;
+        let still_open = random.chance(0.06) || resolved_at > micros(FIRST_DAY + DAYS, 0);
         let mood = (1.0 - hours / 200.0).clamp(0.1, 0.95);
         ids.push(70_000 + id as i64);
         customers.push(1 + random.below(4_000) as i64);
         priorities.push(priority);
         channels.push(channel);
         opened.push(opened_at);
-        resolved.push((!still_open).then(|| opened_at + (hours * 3.6e9) as i64));
+        resolved.push((!still_open).then_some(resolved_at));
         let answered = !still_open && random.chance(0.45);
         csat.push(answered.then(|| random.score(1, 5, mood)));
         ces.push(answered.then(|| 8 - random.score(1, 7, mood)));
@@ -448,7 +444,7 @@ fn tickets(random: &mut Random) -> Result<RecordBatch> {
         ("priority", Arc::new(StringArray::from(priorities))),
         ("channel", Arc::new(StringArray::from(channels))),
         ("opened_at", utc(opened)),
-        ("resolved_at", nullable_utc(resolved)),
+        ("resolved_at", utc(resolved)),
         ("csat_score", Arc::new(Int32Array::from(csat))),
         ("ces_score", Arc::new(Int32Array::from(ces))),
     ];

@@ -10,9 +10,9 @@ use datafusion::logical_expr::{AggregateUDF, Documentation};
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::rows::SelectedRows;
-use crate::common::scores::ScoreScale;
+use crate::common::scores::{ScoreScale, max_score};
 use crate::common::survey::{
-    MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SurveyArgs, csat_scale, for_each_weighted_score,
+    MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SurveyArgs, for_each_weighted_score,
 };
 use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
 
@@ -29,13 +29,14 @@ pub(crate) struct CsatScale {
 }
 
 impl CsatScale {
-    /// The scale of a `csat`-style call from its constant `max_score` (default 5).
+    /// The scale of a `csat`-style call from its constant `max_score` (default 5): 0…max_score,
+    /// satisfied from max_score − 1.
     pub(crate) fn new(function: &'static str, constants: &[Option<ScalarValue>]) -> Result<Self> {
-        let (scale, satisfied_from) = csat_scale(function, constants)?;
+        let max = max_score(function, constants[0].as_ref(), 5)?;
         Ok(Self {
             function,
-            scale,
-            satisfied_from,
+            scale: ScoreScale { min: 0.0, max },
+            satisfied_from: max - 1.0,
         })
     }
 

@@ -115,11 +115,22 @@ pub(crate) fn coerce_string(
     }
 }
 
-/// Reads a constant argument from the physical expression when an accumulator is created.
-///
-/// The argument must not reference any column; it is evaluated once here. Returns `None` when
-/// the call has fewer arguments than `index + 1`.
-pub(crate) fn constant_argument(
+/// Reads the constant arguments, (position, name), from the physical expressions when an
+/// accumulator is created: `None` for an optional one the call leaves out.
+pub(crate) fn constant_arguments(
+    function: &str,
+    constant_args: &[(usize, &str)],
+    exprs: &[Arc<dyn PhysicalExpr>],
+) -> Result<Vec<Option<ScalarValue>>> {
+    constant_args
+        .iter()
+        .map(|&(index, argument)| constant_argument(function, argument, exprs, index))
+        .collect()
+}
+
+/// Reads one constant argument. It must not reference any column; it is evaluated once here.
+/// Returns `None` when the call has fewer arguments than `index + 1`.
+fn constant_argument(
     function: &str,
     argument: &str,
     exprs: &[Arc<dyn PhysicalExpr>],

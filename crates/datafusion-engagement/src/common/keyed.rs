@@ -27,7 +27,7 @@ use datafusion::logical_expr::{
 };
 
 use super::args::{
-    check_logical_call, constant_argument, documented_signature, lenient_coercion, refuse_distinct,
+    check_logical_call, constant_arguments, documented_signature, lenient_coercion, refuse_distinct,
 };
 use super::group_keys::{Entry, GroupKeyTable, VACANT};
 use super::list_state::{ListElements, list_columns, offsets_of};
@@ -124,10 +124,7 @@ impl<D: KeyedDefinition> KeyedAggregate<D> {
         if !D::DISTINCT_IS_SAME {
             refuse_distinct(D::NAME, args.is_distinct)?;
         }
-        let constants = D::CONSTANT_ARGS
-            .iter()
-            .map(|&(index, name)| constant_argument(D::NAME, name, args.exprs, index))
-            .collect::<Result<Vec<_>>>()?;
+        let constants = constant_arguments(D::NAME, D::CONSTANT_ARGS, args.exprs)?;
         let key_type = args.expr_fields[D::KEY_ARG].data_type();
         Ok(KeyedGroups {
             rule: D::rule(&constants)?,
@@ -471,6 +468,7 @@ impl<D: KeyedDefinition> Accumulator for KeyedAccumulator<D> {
     }
 
     fn size(&self) -> usize {
-        size_of::<Self>() - size_of::<KeyedGroups<D>>() + self.0.size()
+        // The grouped state is all there is; its size counts its own struct.
+        self.0.size()
     }
 }

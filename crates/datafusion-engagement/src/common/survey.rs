@@ -65,25 +65,19 @@ impl SurveyArgs {
         Ok(coerced)
     }
 
-    /// Typical argument types, listed by `SHOW FUNCTIONS` (coerced types only).
+    /// Typical argument types, listed by `SHOW FUNCTIONS` (coerced types only): the score
+    /// alone, with max_score where the scale takes one, and with both and a weight.
     pub(crate) fn examples(self) -> Vec<Vec<DataType>> {
-        let middle = match self {
-            Self::Score => vec![],
-            Self::ScoreOnScale => vec![DataType::Int64],
-        };
         score_types()
             .into_iter()
             .flat_map(|score| {
-                let scaled: Vec<DataType> = std::iter::once(score.clone())
-                    .chain(middle.iter().cloned())
-                    .collect();
-                let weighted = scaled.iter().cloned().chain([DataType::Float64]).collect();
-                let plain = vec![score];
-                if middle.is_empty() {
-                    vec![plain, weighted]
-                } else {
-                    vec![plain, scaled, weighted]
+                let mut forms = vec![vec![score]];
+                if self == Self::ScoreOnScale {
+                    forms.push([forms[0].clone(), vec![DataType::Int64]].concat());
                 }
+                let widest = forms.last().expect("the score alone").clone();
+                forms.push([widest, vec![DataType::Float64]].concat());
+                forms
             })
             .collect()
     }
@@ -96,15 +90,6 @@ pub(crate) const SCORE_COLUMNS: &[usize] = &[0, 1];
 pub(crate) const SCORE_ON_SCALE_COLUMNS: &[usize] = &[0, 2];
 /// The constant of [`SurveyArgs::ScoreOnScale`] calls.
 pub(crate) const MAX_SCORE_ARG: &[(usize, &str)] = &[(1, "max_score")];
-
-/// The csat scale 0…max_score (default 5) and the first satisfied score (the top two boxes).
-pub(crate) fn csat_scale(
-    function: &str,
-    constants: &[Option<ScalarValue>],
-) -> Result<(ScoreScale, f64)> {
-    let max = max_score(function, constants[0].as_ref(), 5)?;
-    Ok((ScoreScale { min: 0.0, max }, max - 1.0))
-}
 
 /// The ces scale 1…max_score (default 7).
 pub(crate) fn ces_scale(function: &str, constants: &[Option<ScalarValue>]) -> Result<ScoreScale> {

@@ -25,7 +25,7 @@ use datafusion::logical_expr::{
 };
 
 use super::args::{
-    check_logical_call, constant_argument, documented_signature, lenient_coercion, refuse_distinct,
+    check_logical_call, constant_arguments, documented_signature, lenient_coercion, refuse_distinct,
 };
 use super::rows::SelectedRows;
 
@@ -215,10 +215,7 @@ impl<D: TallyDefinition> Hash for TallyAggregate<D> {
 impl<D: TallyDefinition> TallyAggregate<D> {
     fn rule_for(args: &AccumulatorArgs) -> Result<D::Rule> {
         refuse_distinct(D::NAME, args.is_distinct)?;
-        let constants = D::CONSTANT_ARGS
-            .iter()
-            .map(|&(index, name)| constant_argument(D::NAME, name, args.exprs, index))
-            .collect::<Result<Vec<_>>>()?;
+        let constants = constant_arguments(D::NAME, D::CONSTANT_ARGS, args.exprs)?;
         D::rule(&constants)
     }
 }
