@@ -61,7 +61,8 @@ pub(crate) fn days_since_epoch(times: &ArrayRef) -> Result<Vec<i32>> {
 
 /// Microseconds since the epoch of every row of a TIMESTAMP (any unit; naive ones read as
 /// UTC) or DATE column (meaningless for NULL rows, which callers skip). Nanoseconds are
-/// floored to whole microseconds.
+/// floored to whole microseconds. Saturating, not checked: NULL slots may hold any value, and
+/// only instants more than 292 000 years from 1970 (DATE allows millions) reach the bounds.
 pub(crate) fn microseconds_since_epoch(times: &ArrayRef) -> Result<Cow<'_, [i64]>> {
     fn scaled(values: &[i64], f: impl Fn(i64) -> i64) -> Cow<'static, [i64]> {
         Cow::Owned(values.iter().map(|&v| f(v)).collect())
@@ -91,7 +92,7 @@ pub(crate) fn microseconds_since_epoch(times: &ArrayRef) -> Result<Cow<'_, [i64]
                 .as_primitive::<Date32Type>()
                 .values()
                 .iter()
-                .map(|&d| i64::from(d) * 86_400_000_000)
+                .map(|&d| i64::from(d).saturating_mul(86_400_000_000))
                 .collect(),
         ),
         other => return internal_err!("expected a TIMESTAMP or DATE column, got {other}"),
