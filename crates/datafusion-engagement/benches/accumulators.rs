@@ -1,12 +1,13 @@
-//! Criterion benches of every aggregate's native `GroupsAccumulator`: update, merge and
-//! evaluate, over 1 M rows spread across 10, 1 000 and 1 000 000 groups, with and without
-//! NULLs and a FILTER.
+//! Criterion benches of every aggregate's native `GroupsAccumulator` (and the weighted form
+//! of the survey metrics): update, merge and evaluate, over 1 M rows spread across 10, 1 000
+//! and 1 000 000 groups, with and without NULLs (every tenth row) and a FILTER (half the
+//! rows).
 //!
 //! `cargo bench -p datafusion-engagement --bench accumulators` (add a filter such as `nps/` to
 //! run one function).
 
 use std::hint::black_box;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 #[path = "../tests/support/case.rs"]
 #[allow(dead_code)]
@@ -15,12 +16,21 @@ mod case;
 use case::Case;
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, Int64Array, StringArray, TimestampMicrosecondArray,
+    ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
 };
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
+use datafusion_engagement::all_aggregate_functions;
 
-const ROWS: usize = 1 << 20;
+/// Rows per bench: 1 M when measuring (`cargo bench`), 16 K when `cargo test --benches` runs
+/// every bench once to check that it works.
+static ROWS: LazyLock<usize> = LazyLock::new(|| {
+    if std::env::args().any(|arg| arg == "--bench") {
+        1 << 20
+    } else {
+        1 << 14
+    }
+});
 const BATCH: usize = 8192;
 const GROUP_COUNTS: [usize; 3] = [10, 1_000, 1_000_000];
 
@@ -44,94 +54,162 @@ fn nullable<T>(values: impl Iterator<Item = T>, nulls: bool) -> impl Iterator<It
 }
 
 fn cases(nulls: bool) -> Vec<Case> {
-    let scores = |max: u64, seed| -> ArrayRef {
+    let int64s = |range: std::ops::RangeInclusive<i64>, seed| -> ArrayRef {
+        let span = (range.end() - range.start() + 1) as u64;
         Arc::new(Int64Array::from_iter(nullable(
-            random(seed).take(ROWS).map(|r| (r % (max + 1)) as i64),
+            random(seed)
+                .take(*ROWS)
+                .map(|r| range.start() + (r % span) as i64),
+            nulls,
+        )))
+    };
+    let doubles = |max: u64, seed| -> ArrayRef {
+        Arc::new(Float64Array::from_iter(nullable(
+            random(seed)
+                .take(*ROWS)
+                .map(|r| (r % (max * 4 + 1)) as f64 / 4.0),
             nulls,
         )))
     };
     let booleans = |seed| -> ArrayRef {
         Arc::new(BooleanArray::from_iter(nullable(
-            random(seed).take(ROWS).map(|r| r % 4 != 0),
+            random(seed).take(*ROWS).map(|r| r % 4 != 0),
             nulls,
         )))
     };
-    let users: ArrayRef = Arc::new(Int64Array::from_iter(nullable(
-        random(7).take(ROWS).map(|r| (r % 200_000) as i64),
-        nulls,
-    )));
-    let day = 86_400_000_000i64;
-    let times: ArrayRef = Arc::new(
-        TimestampMicrosecondArray::from_iter(nullable(
-            random(8)
-                .take(ROWS)
-                .map(|r| 1_782_864_000_000_000 + (r % 90) as i64 * day),
-            nulls,
-        ))
-        .with_timezone("UTC"),
-    );
+    let hour = 3_600_000_000i64;
+    let timestamps = |values: Vec<i64>| -> ArrayRef {
+        Arc::new(
+            TimestampMicrosecondArray::from_iter(nullable(values.into_iter(), nulls))
+                .with_timezone("UTC"),
+        )
+    };
+    let start_of_july = 1_782_864_000_000_000i64;
+    let times: Vec<i64> = random(8)
+        .take(*ROWS)
+        .map(|r| start_of_july + (r % (90 * 24)) as i64 * hour)
+        .collect();
+    let later = |seed, most_hours: u64| -> ArrayRef {
+        timestamps(
+            random(seed)
+                .zip(&times)
+                .map(|(r, time)| time + (r % most_hours) as i64 * hour)
+                .collect(),
+        )
+    };
+    let earlier = |seed, most_hours: u64| -> ArrayRef {
+        timestamps(
+            random(seed)
+                .zip(&times)
+                .map(|(r, time)| time - (r % most_hours) as i64 * hour)
+                .collect(),
+        )
+    };
+    // 200 000 users, 200 000 sessions of about 5 page views, 100 000 customers.
+    let users = int64s(0..=199_999, 7);
+    let sessions = int64s(0..=199_999, 12);
+    let customers = int64s(0..=99_999, 13);
+    let event_times = timestamps(times.clone());
     let names = ["login", "view", "export", "invite", "ticket"];
     let events: ArrayRef = Arc::new(StringArray::from_iter(nullable(
-        random(9).take(ROWS).map(|r| names[(r % 5) as usize]),
+        random(9).take(*ROWS).map(|r| names[(r % 5) as usize]),
         nulls,
     )));
+    let weights = doubles(3, 10);
+    let column = |function, columns: Vec<(&'static str, &ArrayRef)>| Case {
+        function,
+        columns: columns.into_iter().map(|(n, a)| (n, a.clone())).collect(),
+        constants: vec![],
+    };
+    let max_score = |mut case: Case, max| {
+        case.constants.push((1, ScalarValue::Int64(Some(max))));
+        case
+    };
+    let (nps_scores, csat_scores, ces_scores) =
+        (int64s(0..=10, 1), int64s(1..=5, 2), int64s(1..=7, 3));
+    let mut clv = column(
+        "clv",
+        vec![
+            ("order_value", &doubles(200, 14)),
+            ("customer_id", &customers),
+            ("order_time", &event_times),
+        ],
+    );
+    clv.constants.push((3, ScalarValue::Float64(Some(3.0))));
+    let mut engagement_score = column("engagement_score", vec![("event", &events)]);
+    engagement_score.constants.push((
+        1,
+        ScalarValue::Utf8(Some(
+            "login=0.2, view=0.1, export=1, invite=3, ticket=-2".into(),
+        )),
+    ));
     vec![
-        Case {
-            function: "nps",
-            columns: vec![("score", scores(10, 1))],
-            constants: vec![],
-        },
-        Case {
-            function: "csat",
-            columns: vec![("score", scores(5, 2))],
-            constants: vec![(1, ScalarValue::Int64(Some(5)))],
-        },
-        Case {
-            function: "ces",
-            columns: vec![("score", scores(7, 3))],
-            constants: vec![],
-        },
-        Case {
-            function: "churn_rate",
-            columns: vec![("at_start", booleans(4)), ("at_end", booleans(5))],
-            constants: vec![],
-        },
-        Case {
-            function: "retention_rate",
-            columns: vec![("at_start", booleans(4)), ("at_end", booleans(6))],
-            constants: vec![],
-        },
-        Case {
-            function: "engagement_score",
-            columns: vec![("event", events)],
-            constants: vec![(
-                1,
-                ScalarValue::Utf8(Some(
-                    "login=0.2, view=0.1, export=1, invite=3, ticket=-2".into(),
-                )),
-            )],
-        },
-        Case {
-            function: "stickiness",
-            columns: vec![("user_id", users), ("event_time", times)],
-            constants: vec![],
-        },
+        column("nps", vec![("score", &nps_scores)]),
+        column("nps", vec![("score", &nps_scores), ("weight", &weights)]),
+        max_score(column("csat", vec![("score", &csat_scores)]), 5),
+        column("ces", vec![("score", &ces_scores)]),
+        column("nps_summary", vec![("score", &nps_scores)]),
+        max_score(column("csat_summary", vec![("score", &csat_scores)]), 5),
+        column("ces_summary", vec![("score", &ces_scores)]),
+        column(
+            "churn_rate",
+            vec![("at_start", &booleans(4)), ("at_end", &booleans(5))],
+        ),
+        column(
+            "retention_rate",
+            vec![("at_start", &booleans(4)), ("at_end", &booleans(6))],
+        ),
+        engagement_score,
+        column(
+            "ctr",
+            vec![
+                ("clicks", &doubles(5, 15)),
+                ("impressions", &doubles(100, 16)),
+            ],
+        ),
+        column(
+            "engagement_rate",
+            vec![
+                ("interactions", &doubles(20, 17)),
+                ("reach", &doubles(1000, 18)),
+            ],
+        ),
+        column(
+            "avg_resolution_time",
+            vec![("opened_at", &event_times), ("resolved_at", &later(19, 72))],
+        ),
+        column(
+            "stickiness",
+            vec![("user_id", &users), ("event_time", &event_times)],
+        ),
+        column(
+            "feature_adoption",
+            vec![("user_id", &users), ("used_feature", &booleans(20))],
+        ),
+        column(
+            "first_week_active_rate",
+            vec![
+                ("user_id", &users),
+                ("event_time", &event_times),
+                ("signup_time", &earlier(21, 14 * 24)),
+            ],
+        ),
+        column("bounce_rate", vec![("session_id", &sessions)]),
+        column("pages_per_session", vec![("session_id", &sessions)]),
+        column(
+            "avg_session_duration",
+            vec![("session_id", &sessions), ("event_time", &event_times)],
+        ),
+        clv,
     ]
 }
 
-/// Scores of 0 are invalid for csat/ces: shift them into range.
-fn in_range(mut case: Case) -> Case {
-    if matches!(case.function, "csat" | "ces") {
-        let scores = case.columns[0]
-            .1
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .unwrap();
-        case.columns[0].1 = Arc::new(Int64Array::from_iter(
-            scores.iter().map(|s| s.map(|s| s.max(1))),
-        ));
+/// The bench name of a case: the function, and `weighted` for a weighted survey call.
+fn label(case: &Case) -> String {
+    match case.columns.iter().any(|(name, _)| *name == "weight") {
+        true => format!("{}_weighted", case.function),
+        false => case.function.to_string(),
     }
-    case
 }
 
 fn accumulator(case: &Case) -> Box<dyn GroupsAccumulator> {
@@ -140,16 +218,16 @@ fn accumulator(case: &Case) -> Box<dyn GroupsAccumulator> {
 
 /// The argument arrays batch by batch, as the engine passes them.
 fn batches(case: &Case) -> Vec<Vec<ArrayRef>> {
-    (0..ROWS)
+    (0..*ROWS)
         .step_by(BATCH)
-        .map(|start| case.values(start..(start + BATCH).min(ROWS)))
+        .map(|start| case.values(start..(start + BATCH).min(*ROWS)))
         .collect()
 }
 
 /// Group indices of each batch: every group seen, in random order.
 fn group_indices(groups: usize) -> Vec<Vec<usize>> {
     let all: Vec<usize> = random(11)
-        .take(ROWS)
+        .take(*ROWS)
         .enumerate()
         .map(|(i, r)| {
             if i < groups {
@@ -178,7 +256,15 @@ fn update(
 
 fn bench(c: &mut Criterion) {
     for nulls in [false, true] {
-        for case in cases(nulls).into_iter().map(in_range) {
+        let cases = cases(nulls);
+        for function in all_aggregate_functions() {
+            assert!(
+                cases.iter().any(|case| case.function == function.name()),
+                "no bench case for {}",
+                function.name()
+            );
+        }
+        for case in cases {
             let batches = batches(&case);
             let filters: Vec<BooleanArray> = (0..batches.len())
                 .map(|b| {
@@ -187,12 +273,12 @@ fn bench(c: &mut Criterion) {
                     )
                 })
                 .collect();
-            let label = if nulls { "with_nulls" } else { "no_nulls" };
-            let mut group = c.benchmark_group(format!("{}/{label}", case.function));
+            let nulls_label = if nulls { "with_nulls" } else { "no_nulls" };
+            let mut group = c.benchmark_group(format!("{}/{nulls_label}", label(&case)));
             group.sample_size(10);
             group.warm_up_time(std::time::Duration::from_millis(500));
             group.measurement_time(std::time::Duration::from_secs(2));
-            group.throughput(Throughput::Elements(ROWS as u64));
+            group.throughput(Throughput::Elements(*ROWS as u64));
             for groups in GROUP_COUNTS {
                 let indices = group_indices(groups);
                 group.bench_function(BenchmarkId::new("update", groups), |b| {

@@ -13,7 +13,7 @@ use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, coerce_string, is_string_type};
 use crate::common::rows::SelectedRows;
 use crate::common::strings::for_each_string;
-use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
+use crate::common::tally::{StateLayout, Tally, TallyDefinition, TallyRule, tally_udaf};
 
 const NAME: &str = "engagement_score";
 
@@ -168,6 +168,7 @@ impl TallyDefinition for EngagementScore {
     const COLUMN_ARGS: &'static [usize] = &[0];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(1, "weights")];
     type Rule = EventWeights;
+    const STATE: StateLayout = StateLayout::NullableSum;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {

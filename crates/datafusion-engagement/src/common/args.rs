@@ -186,6 +186,31 @@ pub(crate) fn check_logical_call(
     Ok(all_folded.then_some(literals))
 }
 
+/// Turns string literals among the constant arguments into dictionary literals.
+///
+/// DataFusion broadcasts a literal argument to a column for every batch: a weights string
+/// of a hundred bytes becomes a hundred bytes copied per row, more than the aggregate's own
+/// work. A dictionary literal broadcasts as one value and a four-byte key per row. Its display
+/// is the string's, so the column name is unchanged; the accumulator reads either form.
+pub(crate) fn dictionary_encode_string_constants(
+    aggregate: &mut AggregateFunction,
+    constant_args: &[(usize, &str)],
+) {
+    for &(index, _) in constant_args {
+        if let Some(Expr::Literal(value, _)) = aggregate.params.args.get_mut(index)
+            && matches!(
+                value,
+                ScalarValue::Utf8(Some(_))
+                    | ScalarValue::LargeUtf8(Some(_))
+                    | ScalarValue::Utf8View(Some(_))
+            )
+        {
+            let string = std::mem::replace(value, ScalarValue::Null);
+            *value = ScalarValue::Dictionary(Box::new(DataType::Int32), Box::new(string));
+        }
+    }
+}
+
 /// No column, no subquery, nothing volatile: the same value for every row and partition.
 fn is_constant(expr: &Expr) -> bool {
     let varies = expr

@@ -27,7 +27,8 @@ use datafusion::logical_expr::{
 };
 
 use super::args::{
-    check_logical_call, constant_arguments, documented_signature, lenient_coercion, refuse_distinct,
+    check_logical_call, constant_arguments, dictionary_encode_string_constants,
+    documented_signature, lenient_coercion, refuse_distinct,
 };
 use super::group_keys::{Entry, GroupKeyTable, VACANT};
 use super::list_state::{ListElements, list_columns, offsets_of};
@@ -196,6 +197,7 @@ impl<D: KeyedDefinition> AggregateUDFImpl for KeyedAggregate<D> {
             if let Some(constants) = check_logical_call(D::NAME, &aggregate, D::CONSTANT_ARGS)? {
                 D::rule(&constants)?;
             }
+            dictionary_encode_string_constants(&mut aggregate, D::CONSTANT_ARGS);
             Ok(Expr::AggregateFunction(aggregate))
         }))
     }

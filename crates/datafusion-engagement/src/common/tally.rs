@@ -11,7 +11,10 @@ use std::marker::PhantomData;
 use std::mem::size_of;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, BooleanBufferBuilder, Float64Array, UInt64Array,
+};
+use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
@@ -25,7 +28,8 @@ use datafusion::logical_expr::{
 };
 
 use super::args::{
-    check_logical_call, constant_arguments, documented_signature, lenient_coercion, refuse_distinct,
+    check_logical_call, constant_arguments, dictionary_encode_string_constants,
+    documented_signature, lenient_coercion, refuse_distinct,
 };
 use super::rows::SelectedRows;
 
@@ -139,6 +143,18 @@ pub(crate) trait TallyRule: Debug + Send + Sync + 'static {
     }
 }
 
+/// How a tally function's state looks to the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StateLayout {
+    /// The row count (UInt64) and every sum (Float64).
+    CountAndSums,
+    /// The one sum, NULL where no row counted: for a metric whose count only says whether the
+    /// result is NULL (engagement_score). Half the memory per group and half the bytes per
+    /// row passed from partial to final aggregation, which with a million groups is what the
+    /// time goes to.
+    NullableSum,
+}
+
 /// Everything that makes one tally-based SQL function: its name, documentation, argument
 /// rules and the [`TallyRule`] it computes with.
 pub(crate) trait TallyDefinition: Debug + Send + Sync + 'static {
@@ -153,6 +169,8 @@ pub(crate) trait TallyDefinition: Debug + Send + Sync + 'static {
     /// Arguments that must be constants: (position, name).
     const CONSTANT_ARGS: &'static [(usize, &'static str)];
     type Rule: TallyRule;
+    /// The state: count and sums unless the definition says otherwise.
+    const STATE: StateLayout = StateLayout::CountAndSums;
 
     fn documentation() -> &'static Documentation;
     /// Checks argument count and types, naming the function and the offending type, and
@@ -190,6 +208,11 @@ impl<D: TallyDefinition> TallyAggregate<D> {
             D::SUM_NAMES.len(),
             <D::Rule as TallyRule>::Sums::LEN,
             "{}: one state name per sum",
+            D::NAME
+        );
+        assert!(
+            D::STATE == StateLayout::CountAndSums || D::SUM_NAMES.len() == 1,
+            "{}: a nullable-sum state holds one sum",
             D::NAME
         );
         Self {
@@ -239,6 +262,14 @@ impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        if D::STATE == StateLayout::NullableSum {
+            let sum = Field::new(
+                format_state_name(args.name, D::SUM_NAMES[0]),
+                DataType::Float64,
+                true,
+            );
+            return Ok(vec![Arc::new(sum)]);
+        }
         let count = Field::new(
             format_state_name(args.name, D::COUNT_NAME),
             DataType::UInt64,
@@ -265,17 +296,26 @@ impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
         &self,
         args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(TallyGroupsAccumulator::<D> {
-            rule: Self::rule_for(&args)?,
-            tallies: vec![],
-        }))
+        let rule = Self::rule_for(&args)?;
+        Ok(match D::STATE {
+            StateLayout::CountAndSums => Box::new(TallyGroupsAccumulator::<D> {
+                rule,
+                tallies: vec![],
+            }),
+            StateLayout::NullableSum => Box::new(NullableSumGroupsAccumulator::<D> {
+                rule,
+                sums: vec![],
+                seen: BooleanBufferBuilder::new(0),
+            }),
+        })
     }
 
     fn simplify(&self) -> Option<AggregateFunctionSimplification> {
-        Some(Box::new(|aggregate, _info| {
+        Some(Box::new(|mut aggregate, _info| {
             if let Some(constants) = check_logical_call(D::NAME, &aggregate, D::CONSTANT_ARGS)? {
                 D::rule(&constants)?;
             }
+            dictionary_encode_string_constants(&mut aggregate, D::CONSTANT_ARGS);
             Ok(Expr::AggregateFunction(aggregate))
         }))
     }
@@ -337,6 +377,14 @@ fn state_arrays<S: Sums>(tallies: &[Tally<S>]) -> Vec<ArrayRef> {
     arrays
 }
 
+/// The sums of a one-sum tally holding `sum`.
+#[inline]
+fn single_sum<S: Sums>(sum: f64) -> S {
+    let mut sums = S::zero();
+    sums.values_mut()[0] = sum;
+    sums
+}
+
 /// The single-group accumulator (no GROUP BY, window frames).
 #[derive(Debug)]
 struct TallyAccumulator<D: TallyDefinition> {
@@ -364,6 +412,14 @@ impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        if D::STATE == StateLayout::NullableSum {
+            // A partial state counts as one row: all that matters is whether there was one.
+            let sums = states[0].as_primitive::<Float64Type>();
+            for sum in sums.iter().flatten() {
+                self.tally.add(&Tally::row(single_sum(sum)));
+            }
+            return Ok(());
+        }
         let (counts, sums) = state_columns::<D>(states);
         for row in 0..counts.len() {
             self.tally.add(&state_tally(counts, &sums, row));
@@ -372,6 +428,10 @@ impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        if D::STATE == StateLayout::NullableSum {
+            let sum = (self.tally.count > 0).then_some(self.tally.sums.values()[0]);
+            return Ok(vec![ScalarValue::Float64(sum)]);
+        }
         let sums = self
             .tally
             .sums
@@ -459,5 +519,116 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
         size_of::<Self>()
             + self.rule.heap_size()
             + self.tallies.capacity() * size_of::<TallyOf<D>>()
+    }
+}
+
+/// The native grouped accumulator of a [`StateLayout::NullableSum`] function: one sum per group
+/// and a bit for whether any row counted.
+#[derive(Debug)]
+struct NullableSumGroupsAccumulator<D: TallyDefinition> {
+    rule: D::Rule,
+    sums: Vec<f64>,
+    seen: BooleanBufferBuilder,
+}
+
+impl<D: TallyDefinition> NullableSumGroupsAccumulator<D> {
+    fn resize(&mut self, total_num_groups: usize) {
+        self.sums.resize(total_num_groups, 0.0);
+        if let Some(new) = total_num_groups.checked_sub(self.seen.len()) {
+            self.seen.append_n(new, false);
+        }
+    }
+
+    /// The sums and seen bits of the groups `emit_to` names, keeping the rest.
+    fn take(&mut self, emit_to: EmitTo) -> (Vec<f64>, BooleanBuffer) {
+        let sums = emit_to.take_needed(&mut self.sums);
+        let seen = self.seen.finish();
+        let emitted = seen.slice(0, sums.len());
+        self.seen
+            .append_buffer(&seen.slice(sums.len(), seen.len() - sums.len()));
+        (sums, emitted)
+    }
+}
+
+impl<D: TallyDefinition> GroupsAccumulator for NullableSumGroupsAccumulator<D> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.resize(total_num_groups);
+        let rows = selected_rows::<D>(values, opt_filter);
+        let (sums, seen) = (&mut self.sums, &mut self.seen);
+        self.rule
+            .for_each_contribution(values, &rows, |row, contribution| {
+                let group = group_indices[row];
+                sums[group] += contribution.sums.values()[0];
+                seen.set_bit(group, true);
+            })
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.resize(total_num_groups);
+        let states = values[0].as_primitive::<Float64Type>();
+        let partial_sums = states.values();
+        SelectedRows::new(states.len(), &[states as &dyn Array], None).for_each(|row| {
+            let group = group_indices[row];
+            self.sums[group] += partial_sums[row];
+            self.seen.set_bit(group, true);
+        });
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let (sums, seen) = self.take(emit_to);
+        let tallies: Vec<TallyOf<D>> = sums
+            .into_iter()
+            .zip(&seen)
+            .map(|(sum, seen)| Tally {
+                count: u64::from(seen),
+                sums: single_sum(sum),
+            })
+            .collect();
+        self.rule.evaluate(&tallies)
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        let (sums, seen) = self.take(emit_to);
+        let sums = Float64Array::new(sums.into(), Some(NullBuffer::new(seen)));
+        Ok(vec![Arc::new(sums)])
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        // Each input row becomes its own group: NULL where the row does not count.
+        let len = values[0].len();
+        let mut sums = vec![0.0; len];
+        let mut seen = BooleanBufferBuilder::new(len);
+        seen.append_n(len, false);
+        let rows = selected_rows::<D>(values, opt_filter);
+        self.rule
+            .for_each_contribution(values, &rows, |row, contribution| {
+                sums[row] = contribution.sums.values()[0];
+                seen.set_bit(row, true);
+            })?;
+        let sums = Float64Array::new(sums.into(), Some(NullBuffer::new(seen.finish())));
+        Ok(vec![Arc::new(sums)])
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>()
+            + self.rule.heap_size()
+            + self.sums.capacity() * size_of::<f64>()
+            + self.seen.capacity() / 8
     }
 }

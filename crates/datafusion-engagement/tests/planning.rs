@@ -1,0 +1,84 @@
+//! How the functions are planned: what the optimizer hands to the execution.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::error::Result;
+use datafusion::logical_expr::{Expr, LogicalPlan};
+use datafusion::prelude::*;
+
+/// The arguments of the aggregate functions in an optimized plan.
+fn aggregate_arguments(plan: &LogicalPlan) -> Vec<Vec<Expr>> {
+    let mut arguments = vec![];
+    plan.apply(|node| {
+        if let LogicalPlan::Aggregate(aggregate) = node {
+            for expr in &aggregate.aggr_expr {
+                expr.apply(|e| {
+                    if let Expr::AggregateFunction(function) = e {
+                        arguments.push(function.params.args.clone());
+                    }
+                    Ok(TreeNodeRecursion::Continue)
+                })?;
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })
+    .unwrap();
+    arguments
+}
+
+#[tokio::test]
+async fn a_weights_string_is_planned_as_a_dictionary_literal() -> Result<()> {
+    let ctx = SessionContext::new();
+    datafusion_engagement::register_all(&ctx)?;
+    let sql = "SELECT engagement_score(event, 'login=1, export=2.5') \
+               FROM (VALUES ('login'), ('export'), ('view')) AS t(event)";
+    let frame = ctx.sql(sql).await?;
+    // The column keeps the name the query gave it.
+    let name = r#"engagement_score(t.event,Utf8("login=1, export=2.5"))"#;
+    assert_eq!(frame.schema().field(0).name(), name);
+
+    let plan = frame.clone().into_optimized_plan()?;
+    let arguments = aggregate_arguments(&plan);
+    assert_eq!(arguments.len(), 1);
+    // Broadcast per row as a 4-byte key, not as a copy of the string.
+    match &arguments[0][1] {
+        Expr::Literal(ScalarValue::Dictionary(key, value), _) => {
+            assert_eq!(**key, DataType::Int32);
+            assert_eq!(
+                **value,
+                ScalarValue::Utf8(Some("login=1, export=2.5".into()))
+            );
+        }
+        other => panic!("weights planned as {other:?}"),
+    }
+
+    let batches = frame.collect().await?;
+    assert_eq!(batches[0].schema().field(0).name(), name);
+    assert_eq!(
+        ScalarValue::try_from_array(batches[0].column(0), 0)?,
+        ScalarValue::Float64(Some(3.5))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn other_constant_arguments_are_left_as_they_are() -> Result<()> {
+    let ctx = SessionContext::new();
+    datafusion_engagement::register_all(&ctx)?;
+    let sql = "SELECT csat(score, 10), engagement_score(event, MAP {'login': 1}) \
+               FROM (VALUES (9, 'login'), (3, 'view')) AS t(score, event)";
+    let plan = ctx.sql(sql).await?.into_optimized_plan()?;
+    let arguments = aggregate_arguments(&plan);
+    assert_eq!(arguments.len(), 2);
+    for args in arguments {
+        match &args[1] {
+            Expr::Literal(value, _) => assert!(
+                !matches!(value, ScalarValue::Dictionary(..)),
+                "{value:?} became a dictionary"
+            ),
+            other => panic!("constant planned as {other:?}"),
+        }
+    }
+    Ok(())
+}
