@@ -89,19 +89,12 @@ fn cases(nulls: bool) -> Vec<Case> {
         .take(*ROWS)
         .map(|r| start_of_july + (r % (90 * 24)) as i64 * hour)
         .collect();
-    let later = |seed, most_hours: u64| -> ArrayRef {
+    // Each event time moved by up to `most_hours` whole hours: forward (1) or back (-1).
+    let shifted = |seed, most_hours: u64, direction: i64| -> ArrayRef {
         timestamps(
             random(seed)
                 .zip(&times)
-                .map(|(r, time)| time + (r % most_hours) as i64 * hour)
-                .collect(),
-        )
-    };
-    let earlier = |seed, most_hours: u64| -> ArrayRef {
-        timestamps(
-            random(seed)
-                .zip(&times)
-                .map(|(r, time)| time - (r % most_hours) as i64 * hour)
+                .map(|(r, time)| time + direction * (r % most_hours) as i64 * hour)
                 .collect(),
         )
     };
@@ -176,7 +169,10 @@ fn cases(nulls: bool) -> Vec<Case> {
         ),
         column(
             "avg_resolution_time",
-            vec![("opened_at", &event_times), ("resolved_at", &later(19, 72))],
+            vec![
+                ("opened_at", &event_times),
+                ("resolved_at", &shifted(19, 72, 1)),
+            ],
         ),
         column(
             "stickiness",
@@ -191,7 +187,7 @@ fn cases(nulls: bool) -> Vec<Case> {
             vec![
                 ("user_id", &users),
                 ("event_time", &event_times),
-                ("signup_time", &earlier(21, 14 * 24)),
+                ("signup_time", &shifted(21, 14 * 24, -1)),
             ],
         ),
         column("bounce_rate", vec![("session_id", &sessions)]),

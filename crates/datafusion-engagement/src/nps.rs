@@ -35,13 +35,8 @@ pub(crate) fn for_each_nps_answer(
         weight_arg,
         rows,
         |row, score, w| {
-            // Shifts rather than comparisons: LLVM compiles the comparisons (even written as
-            // clamps) to branches, which scores in random order make the CPU mispredict; that
-            // cost grouped nps a fifth of avg's time. Valid scores are whole numbers 0–10.
-            const _: () = assert!(NPS_PROMOTER_FROM == 9.0 && NPS_DETRACTOR_UP_TO == 6.0);
-            let whole = score as i32;
-            let promoter = f64::from((whole + 7) >> 4); // 16 and 17: 9 and 10
-            let detractor = f64::from(((whole - 7) >> 31) & 1); // negative: up to 6
+            let promoter = f64::from(u8::from(score >= NPS_PROMOTER_FROM));
+            let detractor = f64::from(u8::from(score <= NPS_DETRACTOR_UP_TO));
             f(row, w, promoter, detractor)
         },
     )
