@@ -24,9 +24,9 @@ fn data(file: &str) -> String {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let ctx = SessionContext::new();
+    let mut ctx = SessionContext::new();
     // One call registers every function; unlike SessionContext::register_udaf it reports errors.
-    datafusion_engagement::register_all(&ctx)?;
+    datafusion_engagement::register_all(&mut ctx)?;
 
     // SQL.
     ctx.register_parquet(
@@ -86,7 +86,11 @@ async fn main() -> Result<()> {
         .await?
         .aggregate(
             vec![col("channel")],
-            vec![nps(col("nps_score")).alias("nps")],
+            vec![
+                nps(col("nps_score"), None).alias("nps"),
+                // Optional arguments are Option<Expr>: weighted to the customer base.
+                nps(col("nps_score"), Some(col("survey_weight"))).alias("weighted_nps"),
+            ],
         )?
         .sort(vec![col("channel").sort(true, false)])?
         .show()

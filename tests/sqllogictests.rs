@@ -71,8 +71,8 @@ fn session(config: &EngineConfig) -> Result<SessionContext> {
             .execution
             .skip_partial_aggregation_probe_ratio_threshold = 0.0;
     }
-    let ctx = SessionContext::new_with_config(session_config).enable_url_table();
-    datafusion_engagement::register_all(&ctx)?;
+    let mut ctx = SessionContext::new_with_config(session_config).enable_url_table();
+    datafusion_engagement::register_all(&mut ctx)?;
     Ok(ctx)
 }
 

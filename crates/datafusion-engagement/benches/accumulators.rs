@@ -10,7 +10,10 @@ use std::hint::black_box;
 use std::sync::{Arc, LazyLock};
 
 #[path = "../tests/support/case.rs"]
-#[allow(dead_code)]
+#[allow(
+    dead_code,
+    reason = "the benches use only part of the shared test cases"
+)]
 mod case;
 
 use case::Case;
@@ -111,7 +114,10 @@ fn cases(nulls: bool) -> Vec<Case> {
     let weights = doubles(3, 10);
     let column = |function, columns: Vec<(&'static str, &ArrayRef)>| Case {
         function,
-        columns: columns.into_iter().map(|(n, a)| (n, a.clone())).collect(),
+        columns: columns
+            .into_iter()
+            .map(|(n, a)| (n, Arc::clone(a)))
+            .collect(),
         constants: vec![],
     };
     let max_score = |mut case: Case, max| {

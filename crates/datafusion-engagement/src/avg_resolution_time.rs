@@ -1,19 +1,20 @@
 //! `avg_resolution_time(opened_at, resolved_at)`: mean seconds from opening to resolution.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::arrow::util::display::array_value_to_string;
 use datafusion::common::{ScalarValue, exec_err};
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::check_arg_count;
 use crate::common::days::{coerce_event_time, microseconds_since_epoch};
+use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
-use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
+use crate::common::tally::{Tally, TallyKernel, TallyRule};
 
 /// The mean time to resolution of resolved tickets, in seconds.
 #[derive(Debug)]
@@ -63,13 +64,12 @@ impl TallyRule for ResolutionRule {
     }
 }
 
-impl TallyDefinition for AvgResolutionTime {
+impl Metric for AvgResolutionTime {
     const NAME: &'static str = "avg_resolution_time";
-    const COUNT_NAME: &'static str = "resolved";
-    const SUM_NAMES: &'static [&'static str] = &["microseconds"];
-    const COLUMN_ARGS: &'static [usize] = &[0, 1];
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
+    const STATE_NAMES: &'static [&'static str] = &["resolved", "microseconds"];
+    const REQUIRED_ARGS: &'static [usize] = &[0, 1];
     type Rule = ResolutionRule;
+    type Kernel = TallyKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -109,7 +109,8 @@ impl TallyDefinition for AvgResolutionTime {
     }
 }
 
-/// The `avg_resolution_time` aggregate function.
-pub fn avg_resolution_time_udaf() -> Arc<AggregateUDF> {
-    tally_udaf::<AvgResolutionTime>()
-}
+shared_udaf!(
+    /// The `avg_resolution_time` aggregate function.
+    avg_resolution_time_udaf,
+    AvgResolutionTime
+);

@@ -1,18 +1,19 @@
 //! `avg_session_duration(session_id, event_time)`: mean session length in seconds.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::check_arg_count;
 use crate::common::days::{coerce_event_time, microseconds_since_epoch};
 use crate::common::key_values::TimeSpan;
-use crate::common::keyed::{KeyedDefinition, KeyedRule, keyed_udaf};
+use crate::common::keyed::{KeyedKernel, KeyedRule};
+use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::user_ids::UserIdKind;
 
@@ -55,14 +56,13 @@ impl KeyedRule for DurationRule {
     }
 }
 
-impl KeyedDefinition for AvgSessionDuration {
+impl Metric for AvgSessionDuration {
     const NAME: &'static str = "avg_session_duration";
-    const KEY_ARG: usize = 0;
-    const KEYS_NAME: &'static str = "sessions";
+    const STATE_NAMES: &'static [&'static str] = &["sessions"];
     const REQUIRED_ARGS: &'static [usize] = &[0, 1];
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
-    const DISTINCT_IS_SAME: bool = true;
+    const DISTINCT: Distinct = Distinct::Unchanged;
     type Rule = DurationRule;
+    type Kernel = KeyedKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -105,7 +105,8 @@ impl KeyedDefinition for AvgSessionDuration {
     }
 }
 
-/// The `avg_session_duration` aggregate function.
-pub fn avg_session_duration_udaf() -> Arc<AggregateUDF> {
-    keyed_udaf::<AvgSessionDuration>()
-}
+shared_udaf!(
+    /// The `avg_session_duration` aggregate function.
+    avg_session_duration_udaf,
+    AvgSessionDuration
+);

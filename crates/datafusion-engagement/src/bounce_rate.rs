@@ -1,16 +1,17 @@
 //! `bounce_rate(session_id)`: the share of sessions with a single page view.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::key_values::{RowCount, coerce_session_arg, session_arg_examples};
-use crate::common::keyed::{KeyedDefinition, KeyedRule, keyed_udaf};
+use crate::common::keyed::{KeyedKernel, KeyedRule};
+use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 
 /// 100 × sessions with exactly one row / sessions.
@@ -46,14 +47,12 @@ impl KeyedRule for BounceRule {
     }
 }
 
-impl KeyedDefinition for BounceRate {
+impl Metric for BounceRate {
     const NAME: &'static str = "bounce_rate";
-    const KEY_ARG: usize = 0;
-    const KEYS_NAME: &'static str = "sessions";
+    const STATE_NAMES: &'static [&'static str] = &["sessions"];
     const REQUIRED_ARGS: &'static [usize] = &[0];
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
-    const DISTINCT_IS_SAME: bool = false;
     type Rule = BounceRule;
+    type Kernel = KeyedKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -87,7 +86,8 @@ impl KeyedDefinition for BounceRate {
     }
 }
 
-/// The `bounce_rate` aggregate function.
-pub fn bounce_rate_udaf() -> Arc<AggregateUDF> {
-    keyed_udaf::<BounceRate>()
-}
+shared_udaf!(
+    /// The `bounce_rate` aggregate function.
+    bounce_rate_udaf,
+    BounceRate
+);

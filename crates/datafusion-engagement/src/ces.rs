@@ -1,20 +1,21 @@
 //! `ces(score [, max_score [, weight]])`: the Customer Effort Score.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::scores::ScoreScale;
 use crate::common::survey::{
     MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SurveyArgs, ces_scale, for_each_weighted_score,
 };
-use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
+use crate::common::tally::{Tally, TallyKernel, TallyRule};
 
 /// The mean answer to "how easy was it to …" on a 1…max_score scale.
 #[derive(Debug)]
@@ -52,13 +53,13 @@ impl TallyRule for CesRule {
     }
 }
 
-impl TallyDefinition for Ces {
+impl Metric for Ces {
     const NAME: &'static str = "ces";
-    const COUNT_NAME: &'static str = "responses";
-    const SUM_NAMES: &'static [&'static str] = &["weight", "score_sum"];
-    const COLUMN_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
+    const STATE_NAMES: &'static [&'static str] = &["responses", "weight", "score_sum"];
+    const REQUIRED_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = MAX_SCORE_ARG;
     type Rule = CesRule;
+    type Kernel = TallyKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -98,7 +99,8 @@ impl TallyDefinition for Ces {
     }
 }
 
-/// The `ces` aggregate function.
-pub fn ces_udaf() -> Arc<AggregateUDF> {
-    tally_udaf::<Ces>()
-}
+shared_udaf!(
+    /// The `ces` aggregate function.
+    ces_udaf,
+    Ces
+);

@@ -1,21 +1,22 @@
 //! `ces_summary(score [, max_score [, weight]])`: CES with its count and 95 % interval.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::scores::ScoreScale;
 use crate::common::survey::{
     Estimate, MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SummaryShape, SurveyArgs, ces_scale,
     effective_sample_size, for_each_weighted_score,
 };
-use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
+use crate::common::tally::{Tally, TallyKernel, TallyRule};
 
 /// `ces` with the response count, standard error and a 95 % interval.
 #[derive(Debug)]
@@ -79,14 +80,19 @@ impl TallyRule for CesSummaryRule {
     }
 }
 
-impl TallyDefinition for CesSummary {
+impl Metric for CesSummary {
     const NAME: &'static str = "ces_summary";
-    const COUNT_NAME: &'static str = "responses";
-    const SUM_NAMES: &'static [&'static str] =
-        &["weight", "score_sum", "square_sum", "weight_squares"];
-    const COLUMN_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
+    const STATE_NAMES: &'static [&'static str] = &[
+        "responses",
+        "weight",
+        "score_sum",
+        "square_sum",
+        "weight_squares",
+    ];
+    const REQUIRED_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = MAX_SCORE_ARG;
     type Rule = CesSummaryRule;
+    type Kernel = TallyKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -134,7 +140,8 @@ impl TallyDefinition for CesSummary {
     }
 }
 
-/// The `ces_summary` aggregate function.
-pub fn ces_summary_udaf() -> Arc<AggregateUDF> {
-    tally_udaf::<CesSummary>()
-}
+shared_udaf!(
+    /// The `ces_summary` aggregate function.
+    ces_summary_udaf,
+    CesSummary
+);

@@ -1,27 +1,27 @@
 //! `churn_rate(active_at_start, active_at_end)`: the share of customers lost over a period.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::lifecycle::{LifecycleRule, coerce_lifecycle_args, lifecycle_example_args};
-use crate::common::tally::{TallyDefinition, tally_udaf};
+use crate::common::metric::{Metric, shared_udaf};
+use crate::common::tally::TallyKernel;
 
 /// 100 × customers active at start but not at end / customers active at start.
 #[derive(Debug)]
 pub(crate) struct ChurnRate;
 
-impl TallyDefinition for ChurnRate {
+impl Metric for ChurnRate {
     const NAME: &'static str = "churn_rate";
-    const COUNT_NAME: &'static str = "customers_at_start";
-    const SUM_NAMES: &'static [&'static str] = &["churned"];
-    const COLUMN_ARGS: &'static [usize] = &[0, 1];
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
+    const STATE_NAMES: &'static [&'static str] = &["customers_at_start", "churned"];
+    const REQUIRED_ARGS: &'static [usize] = &[0, 1];
     type Rule = LifecycleRule;
+    type Kernel = TallyKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -57,7 +57,8 @@ impl TallyDefinition for ChurnRate {
     }
 }
 
-/// The `churn_rate` aggregate function.
-pub fn churn_rate_udaf() -> Arc<AggregateUDF> {
-    tally_udaf::<ChurnRate>()
-}
+shared_udaf!(
+    /// The `churn_rate` aggregate function.
+    churn_rate_udaf,
+    ChurnRate
+);

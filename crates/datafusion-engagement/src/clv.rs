@@ -6,12 +6,13 @@ use datafusion::arrow::array::{ArrayRef, AsArray, Date32Array, Float64Array};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type, TimeUnit};
 use datafusion::common::{ScalarValue, exec_datafusion_err, plan_err};
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, coerce_numeric, number_constant};
 use crate::common::days::{coerce_event_time, days_since_epoch};
-use crate::common::keyed::{KeyedDefinition, KeyedRule, KeyedValue, keyed_udaf};
+use crate::common::keyed::{KeyedKernel, KeyedRule, KeyedValue};
+use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::user_ids::UserIdKind;
 
@@ -102,6 +103,7 @@ pub(crate) struct ClvRule {
 impl KeyedRule for ClvRule {
     type Value = CustomerOrders;
     type Summary = Orders;
+    const KEY_ARG: usize = 1;
 
     fn row_values(&self, inputs: &[ArrayRef], rows: &SelectedRows) -> Result<Vec<CustomerOrders>> {
         let values = inputs[0].as_primitive::<Float64Type>().values();
@@ -112,7 +114,7 @@ impl KeyedRule for ClvRule {
                 values[row]
             ));
         }
-        let days = days_since_epoch(&inputs[2])?;
+        let days = days_since_epoch(Clv::NAME, &inputs[2])?;
         Ok(values
             .iter()
             .zip(days)
@@ -140,14 +142,13 @@ impl KeyedRule for ClvRule {
     }
 }
 
-impl KeyedDefinition for Clv {
+impl Metric for Clv {
     const NAME: &'static str = "clv";
-    const KEY_ARG: usize = 1;
-    const KEYS_NAME: &'static str = "customers";
+    const STATE_NAMES: &'static [&'static str] = &["customers"];
     const REQUIRED_ARGS: &'static [usize] = &[0, 1, 2];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(3, "lifespan_years")];
-    const DISTINCT_IS_SAME: bool = false;
     type Rule = ClvRule;
+    type Kernel = KeyedKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -157,7 +158,8 @@ impl KeyedDefinition for Clv {
                  lifespan_years, where purchases per year = orders / distinct customers / \
                  (observed days / 365.25) and observed days = last − first order date + 1 in the \
                  group; so Σorder_value / customers / observed years × lifespan_years, a DOUBLE. \
-                 Order dates are calendar dates of order_time (UTC for zoned timestamps). Rows \
+                 Order dates are calendar dates of order_time in its own time zone (as \
+                 date_trunc('day', order_time) gives them). Rows \
                  with a NULL order_value, customer_id or order_time are skipped; a group without \
                  orders gives NULL. A NaN or infinite order_value is an error; negative values \
                  (refunds) count.",
@@ -206,7 +208,8 @@ impl KeyedDefinition for Clv {
     }
 }
 
-/// The `clv` aggregate function.
-pub fn clv_udaf() -> Arc<AggregateUDF> {
-    keyed_udaf::<Clv>()
-}
+shared_udaf!(
+    /// The `clv` aggregate function.
+    clv_udaf,
+    Clv
+);

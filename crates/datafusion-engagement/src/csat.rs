@@ -1,20 +1,21 @@
 //! `csat(score [, max_score [, weight]])`: the Customer Satisfaction score ("top-2 box").
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
-use crate::common::scores::{ScoreScale, max_score};
+use crate::common::scores::{CSAT_DEFAULT_MAX_SCORE, ScoreScale, max_score};
 use crate::common::survey::{
     MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SurveyArgs, for_each_weighted_score,
 };
-use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
+use crate::common::tally::{Tally, TallyKernel, TallyRule};
 
 /// Share of satisfied answers: 100 × answers in the top two boxes / answers.
 #[derive(Debug)]
@@ -32,7 +33,7 @@ impl CsatScale {
     /// The scale of a `csat`-style call from its constant `max_score` (default 5): 0…max_score,
     /// satisfied from max_score − 1.
     pub(crate) fn new(function: &'static str, constants: &[Option<ScalarValue>]) -> Result<Self> {
-        let max = max_score(function, constants[0].as_ref(), 5)?;
+        let max = max_score(function, constants[0].as_ref(), CSAT_DEFAULT_MAX_SCORE)?;
         Ok(Self {
             function,
             scale: ScoreScale { min: 0.0, max },
@@ -84,13 +85,13 @@ impl TallyRule for CsatRule {
     }
 }
 
-impl TallyDefinition for Csat {
+impl Metric for Csat {
     const NAME: &'static str = "csat";
-    const COUNT_NAME: &'static str = "responses";
-    const SUM_NAMES: &'static [&'static str] = &["weight", "satisfied"];
-    const COLUMN_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
+    const STATE_NAMES: &'static [&'static str] = &["responses", "weight", "satisfied"];
+    const REQUIRED_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = MAX_SCORE_ARG;
     type Rule = CsatRule;
+    type Kernel = TallyKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -129,7 +130,8 @@ impl TallyDefinition for Csat {
     }
 }
 
-/// The `csat` aggregate function.
-pub fn csat_udaf() -> Arc<AggregateUDF> {
-    tally_udaf::<Csat>()
-}
+shared_udaf!(
+    /// The `csat` aggregate function.
+    csat_udaf,
+    Csat
+);

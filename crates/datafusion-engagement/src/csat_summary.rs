@@ -1,20 +1,21 @@
 //! `csat_summary(score [, max_score [, weight]])`: CSAT with its counts and 95 % interval.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::survey::{
     Estimate, MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SummaryShape, SurveyArgs,
     effective_sample_size, proportion_std_error,
 };
-use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
+use crate::common::tally::{Tally, TallyKernel, TallyRule};
 use crate::csat::CsatScale;
 
 /// `csat` with respondent counts, standard error and a 95 % interval.
@@ -67,14 +68,19 @@ impl TallyRule for CsatSummaryRule {
     }
 }
 
-impl TallyDefinition for CsatSummary {
+impl Metric for CsatSummary {
     const NAME: &'static str = "csat_summary";
-    const COUNT_NAME: &'static str = "responses";
-    const SUM_NAMES: &'static [&'static str] =
-        &["weight", "satisfied_weight", "weight_squares", "satisfied"];
-    const COLUMN_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
+    const STATE_NAMES: &'static [&'static str] = &[
+        "responses",
+        "weight",
+        "satisfied_weight",
+        "weight_squares",
+        "satisfied",
+    ];
+    const REQUIRED_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = MAX_SCORE_ARG;
     type Rule = CsatSummaryRule;
+    type Kernel = TallyKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -120,7 +126,8 @@ impl TallyDefinition for CsatSummary {
     }
 }
 
-/// The `csat_summary` aggregate function.
-pub fn csat_summary_udaf() -> Arc<AggregateUDF> {
-    tally_udaf::<CsatSummary>()
-}
+shared_udaf!(
+    /// The `csat_summary` aggregate function.
+    csat_summary_udaf,
+    CsatSummary
+);

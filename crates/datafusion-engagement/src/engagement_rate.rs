@@ -1,15 +1,16 @@
 //! `engagement_rate(interactions, reach)`: social engagement rate.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::metric::{Metric, shared_udaf};
 use crate::common::ratio::{RatioRule, coerce_ratio_args};
-use crate::common::tally::{TallyDefinition, tally_udaf};
+use crate::common::tally::TallyKernel;
 
 const ARGUMENTS: [&str; 2] = ["interactions", "reach"];
 
@@ -17,13 +18,12 @@ const ARGUMENTS: [&str; 2] = ["interactions", "reach"];
 #[derive(Debug)]
 pub(crate) struct EngagementRate;
 
-impl TallyDefinition for EngagementRate {
+impl Metric for EngagementRate {
     const NAME: &'static str = "engagement_rate";
-    const COUNT_NAME: &'static str = "rows";
-    const SUM_NAMES: &'static [&'static str] = &ARGUMENTS;
-    const COLUMN_ARGS: &'static [usize] = &[0, 1];
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
+    const STATE_NAMES: &'static [&'static str] = &["rows", ARGUMENTS[0], ARGUMENTS[1]];
+    const REQUIRED_ARGS: &'static [usize] = &[0, 1];
     type Rule = RatioRule;
+    type Kernel = TallyKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -61,7 +61,8 @@ impl TallyDefinition for EngagementRate {
     }
 }
 
-/// The `engagement_rate` aggregate function.
-pub fn engagement_rate_udaf() -> Arc<AggregateUDF> {
-    tally_udaf::<EngagementRate>()
-}
+shared_udaf!(
+    /// The `engagement_rate` aggregate function.
+    engagement_rate_udaf,
+    EngagementRate
+);

@@ -1,19 +1,20 @@
 //! `engagement_score(event, weights)`: the weighted sum of a group's events.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::{HashMap, ScalarValue, plan_err};
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, coerce_string, is_string_type};
+use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::strings::for_each_string;
-use crate::common::tally::{StateLayout, Tally, TallyDefinition, TallyRule, tally_udaf};
+use crate::common::tally::{StateLayout, Tally, TallyKernel, TallyRule};
 
 const NAME: &str = "engagement_score";
 
@@ -137,6 +138,8 @@ fn check_weight(event: &str, weight: f64) -> Result<f64> {
 
 impl TallyRule for EventWeights {
     type Sums = [f64; 1];
+    // Only whether a group had events matters beside the sum.
+    const STATE: StateLayout = StateLayout::NullableSum;
 
     fn for_each_contribution(
         &self,
@@ -161,14 +164,13 @@ impl TallyRule for EventWeights {
     }
 }
 
-impl TallyDefinition for EngagementScore {
+impl Metric for EngagementScore {
     const NAME: &'static str = NAME;
-    const COUNT_NAME: &'static str = "events";
-    const SUM_NAMES: &'static [&'static str] = &["score"];
-    const COLUMN_ARGS: &'static [usize] = &[0];
+    const STATE_NAMES: &'static [&'static str] = &["score"];
+    const REQUIRED_ARGS: &'static [usize] = &[0];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(1, "weights")];
     type Rule = EventWeights;
-    const STATE: StateLayout = StateLayout::NullableSum;
+    type Kernel = TallyKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -217,7 +219,8 @@ impl TallyDefinition for EngagementScore {
     }
 }
 
-/// The `engagement_score` aggregate function.
-pub fn engagement_score_udaf() -> Arc<AggregateUDF> {
-    tally_udaf::<EngagementScore>()
-}
+shared_udaf!(
+    /// The `engagement_score` aggregate function.
+    engagement_score_udaf,
+    EngagementScore
+);

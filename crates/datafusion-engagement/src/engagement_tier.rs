@@ -1,13 +1,13 @@
 //! `engagement_tier(score)`: the label of an engagement score.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::common::exec_err;
 use datafusion::error::Result;
-use datafusion::logical_expr::{Documentation, ScalarUDF};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::labels::{Labeler, label_udf};
+use crate::common::labels::{Labeler, shared_label_udf};
 
 /// Tiers by score: below 0, [0, 40], (40, 70], (70, 100], above 100.
 #[derive(Debug)]
@@ -50,7 +50,8 @@ impl Labeler for EngagementTier {
     }
 }
 
-/// The `engagement_tier` scalar function.
-pub fn engagement_tier_udf() -> Arc<ScalarUDF> {
-    label_udf::<EngagementTier>()
-}
+shared_label_udf!(
+    /// The `engagement_tier` scalar function.
+    engagement_tier_udf,
+    EngagementTier
+);

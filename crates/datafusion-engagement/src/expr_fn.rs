@@ -1,9 +1,25 @@
-//! Expression helpers for the DataFrame API: `df.aggregate(vec![col("segment")], vec![nps(col("score"))])`.
+//! Expression helpers for the DataFrame API, one per function, with the SQL function's name
+//! and arguments: optional arguments are `Option<Expr>`, constants are `Expr` (usually
+//! [`lit`]).
+//!
+//! ```
+//! use datafusion::prelude::{col, lit};
+//! use datafusion_engagement::expr_fn::{csat, nps};
+//!
+//! let unweighted = nps(col("score"), None);
+//! let weighted = nps(col("score"), Some(col("survey_weight")));
+//! // A weight on the default 0–5 scale: max_score may be left out.
+//! let csat_weighted = csat(col("csat_score"), None, Some(col("survey_weight")));
+//! let csat_ten_point = csat(col("rating"), Some(lit(10)), None);
+//! # let _ = (unweighted, weighted, csat_weighted, csat_ten_point);
+//! ```
+//!
+//! [`lit`]: datafusion::prelude::lit
 
 use datafusion::logical_expr::Expr;
-
 use datafusion::prelude::lit;
 
+use crate::common::scores::{CES_DEFAULT_MAX_SCORE, CSAT_DEFAULT_MAX_SCORE};
 use crate::{
     avg_resolution_time::avg_resolution_time_udaf, avg_session_duration::avg_session_duration_udaf,
     bounce_rate::bounce_rate_udaf, ces::ces_udaf, ces_summary::ces_summary_udaf,
@@ -15,29 +31,60 @@ use crate::{
     retention_rate::retention_rate_udaf, stickiness::stickiness_udaf,
 };
 
-/// `nps(score)`: Net Promoter Score, −100 to 100.
-pub fn nps(score: Expr) -> Expr {
-    nps_udaf().call(vec![score])
+/// `f(score [, weight])`.
+fn score_args(score: Expr, weight: Option<Expr>) -> Vec<Expr> {
+    std::iter::once(score).chain(weight).collect()
 }
 
-/// `csat(score)`: share of 4s and 5s on a 0–5 scale, in percent.
-pub fn csat(score: Expr) -> Expr {
-    csat_udaf().call(vec![score])
+/// `f(score [, max_score [, weight]])`: a weight without a `max_score` takes the function's
+/// default scale, as SQL has no way to skip the middle argument.
+fn scale_args(
+    score: Expr,
+    max_score: Option<Expr>,
+    default_max_score: i64,
+    weight: Option<Expr>,
+) -> Vec<Expr> {
+    let mut args = vec![score];
+    if max_score.is_some() || weight.is_some() {
+        args.push(max_score.unwrap_or_else(|| lit(default_max_score)));
+    }
+    args.extend(weight);
+    args
 }
 
-/// `csat(score, max_score)`: share of the top two boxes of a 0…max_score scale, in percent.
-pub fn csat_with_scale(score: Expr, max_score: i64) -> Expr {
-    csat_udaf().call(vec![score, lit(max_score)])
+/// `nps(score [, weight])`: Net Promoter Score, −100 to 100, optionally with survey weights.
+pub fn nps(score: Expr, weight: Option<Expr>) -> Expr {
+    nps_udaf().call(score_args(score, weight))
 }
 
-/// `ces(score)`: mean Customer Effort Score on a 1–7 scale.
-pub fn ces(score: Expr) -> Expr {
-    ces_udaf().call(vec![score])
+/// `csat(score [, max_score [, weight]])`: the percentage of answers in the top two boxes of a
+/// 0…max_score scale (default 5).
+pub fn csat(score: Expr, max_score: Option<Expr>, weight: Option<Expr>) -> Expr {
+    csat_udaf().call(scale_args(score, max_score, CSAT_DEFAULT_MAX_SCORE, weight))
 }
 
-/// `ces(score, max_score)`: mean Customer Effort Score on a 1…max_score scale.
-pub fn ces_with_scale(score: Expr, max_score: i64) -> Expr {
-    ces_udaf().call(vec![score, lit(max_score)])
+/// `ces(score [, max_score [, weight]])`: the mean Customer Effort Score on a 1…max_score
+/// scale (default 7).
+pub fn ces(score: Expr, max_score: Option<Expr>, weight: Option<Expr>) -> Expr {
+    ces_udaf().call(scale_args(score, max_score, CES_DEFAULT_MAX_SCORE, weight))
+}
+
+/// `nps_summary(score [, weight])`: STRUCT {nps, responses, promoters, passives, detractors,
+/// std_error, ci_low, ci_high}.
+pub fn nps_summary(score: Expr, weight: Option<Expr>) -> Expr {
+    nps_summary_udaf().call(score_args(score, weight))
+}
+
+/// `csat_summary(score [, max_score [, weight]])`: STRUCT {csat, responses, satisfied,
+/// std_error, ci_low, ci_high}.
+pub fn csat_summary(score: Expr, max_score: Option<Expr>, weight: Option<Expr>) -> Expr {
+    csat_summary_udaf().call(scale_args(score, max_score, CSAT_DEFAULT_MAX_SCORE, weight))
+}
+
+/// `ces_summary(score [, max_score [, weight]])`: STRUCT {ces, responses, std_error, ci_low,
+/// ci_high}.
+pub fn ces_summary(score: Expr, max_score: Option<Expr>, weight: Option<Expr>) -> Expr {
+    ces_summary_udaf().call(scale_args(score, max_score, CES_DEFAULT_MAX_SCORE, weight))
 }
 
 /// `churn_rate(active_at_start, active_at_end)`, in percent.
@@ -56,82 +103,20 @@ pub fn stickiness(user_id: Expr, event_time: Expr) -> Expr {
 }
 
 /// `engagement_score(event, weights)`; `weights` is a constant such as
-/// `lit("login=1, invite_colleague=5")`.
+/// `lit("login=1, invite_colleague=5")` or a MAP literal.
 pub fn engagement_score(event: Expr, weights: Expr) -> Expr {
     engagement_score_udaf().call(vec![event, weights])
 }
 
-/// `engagement_tier(score)`: 'at_risk', 'very_disengaged', 'somewhat_engaged', 'highly_engaged'
-/// or 'power_user'.
-pub fn engagement_tier(score: Expr) -> Expr {
-    engagement_tier_udf().call(vec![score])
-}
-
-/// `nps_group(score)`: 'promoter', 'passive' or 'detractor'.
-pub fn nps_group(score: Expr) -> Expr {
-    nps_group_udf().call(vec![score])
-}
-
-/// `ctr(clicks, impressions)`: click-through rate in percent.
-pub fn ctr(clicks: Expr, impressions: Expr) -> Expr {
-    ctr_udaf().call(vec![clicks, impressions])
-}
-
-/// `ctr(clicked)`: the percentage of true rows of a BOOLEAN (each row one impression).
-pub fn ctr_of_flags(clicked: Expr) -> Expr {
-    ctr_udaf().call(vec![clicked])
+/// `ctr(clicks, impressions)`: click-through rate in percent; `ctr(clicked)` (no
+/// `impressions`) with a BOOLEAN: the percentage of true rows, each row one impression.
+pub fn ctr(clicks: Expr, impressions: Option<Expr>) -> Expr {
+    ctr_udaf().call(std::iter::once(clicks).chain(impressions).collect())
 }
 
 /// `engagement_rate(interactions, reach)`: social engagement rate in percent.
 pub fn engagement_rate(interactions: Expr, reach: Expr) -> Expr {
     engagement_rate_udaf().call(vec![interactions, reach])
-}
-
-/// `nps(score, weight)`: Net Promoter Score with survey weights.
-pub fn nps_weighted(score: Expr, weight: Expr) -> Expr {
-    nps_udaf().call(vec![score, weight])
-}
-
-/// `csat(score, max_score, weight)`: CSAT with survey weights.
-pub fn csat_weighted(score: Expr, max_score: i64, weight: Expr) -> Expr {
-    csat_udaf().call(vec![score, lit(max_score), weight])
-}
-
-/// `ces(score, max_score, weight)`: weighted mean Customer Effort Score.
-pub fn ces_weighted(score: Expr, max_score: i64, weight: Expr) -> Expr {
-    ces_udaf().call(vec![score, lit(max_score), weight])
-}
-
-/// `nps_summary(score)`: STRUCT {nps, responses, promoters, passives, detractors, std_error,
-/// ci_low, ci_high}.
-pub fn nps_summary(score: Expr) -> Expr {
-    nps_summary_udaf().call(vec![score])
-}
-
-/// `nps_summary(score, weight)`: the summary with survey weights (Kish effective sample size).
-pub fn nps_summary_weighted(score: Expr, weight: Expr) -> Expr {
-    nps_summary_udaf().call(vec![score, weight])
-}
-
-/// `csat_summary(score, max_score)`: STRUCT {csat, responses, satisfied, std_error, ci_low,
-/// ci_high}.
-pub fn csat_summary(score: Expr, max_score: i64) -> Expr {
-    csat_summary_udaf().call(vec![score, lit(max_score)])
-}
-
-/// `csat_summary(score, max_score, weight)`: the summary with survey weights.
-pub fn csat_summary_weighted(score: Expr, max_score: i64, weight: Expr) -> Expr {
-    csat_summary_udaf().call(vec![score, lit(max_score), weight])
-}
-
-/// `ces_summary(score, max_score)`: STRUCT {ces, responses, std_error, ci_low, ci_high}.
-pub fn ces_summary(score: Expr, max_score: i64) -> Expr {
-    ces_summary_udaf().call(vec![score, lit(max_score)])
-}
-
-/// `ces_summary(score, max_score, weight)`: the summary with survey weights.
-pub fn ces_summary_weighted(score: Expr, max_score: i64, weight: Expr) -> Expr {
-    ces_summary_udaf().call(vec![score, lit(max_score), weight])
 }
 
 /// `feature_adoption(user_id, used_feature)`: percent of distinct users with a true row.
@@ -166,12 +151,19 @@ pub fn avg_resolution_time(opened_at: Expr, resolved_at: Expr) -> Expr {
     avg_resolution_time_udaf().call(vec![opened_at, resolved_at])
 }
 
-/// `clv(order_value, customer_id, order_time, lifespan_years)`: customer lifetime value.
-pub fn clv(order_value: Expr, customer_id: Expr, order_time: Expr, lifespan_years: f64) -> Expr {
-    clv_udaf().call(vec![
-        order_value,
-        customer_id,
-        order_time,
-        lit(lifespan_years),
-    ])
+/// `clv(order_value, customer_id, order_time, lifespan_years)`: customer lifetime value;
+/// `lifespan_years` is a positive constant such as `lit(3)`.
+pub fn clv(order_value: Expr, customer_id: Expr, order_time: Expr, lifespan_years: Expr) -> Expr {
+    clv_udaf().call(vec![order_value, customer_id, order_time, lifespan_years])
+}
+
+/// `engagement_tier(score)`: 'at_risk', 'very_disengaged', 'somewhat_engaged',
+/// 'highly_engaged' or 'power_user'.
+pub fn engagement_tier(score: Expr) -> Expr {
+    engagement_tier_udf().call(vec![score])
+}
+
+/// `nps_group(score)`: 'promoter', 'passive' or 'detractor'.
+pub fn nps_group(score: Expr) -> Expr {
+    nps_group_udf().call(vec![score])
 }

@@ -1,17 +1,18 @@
 //! `feature_adoption(user_id, used_feature)`: the share of users who used a feature.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, coerce_boolean};
 use crate::common::key_values::{Flag, FlaggedShare};
-use crate::common::keyed::{KeyedDefinition, KeyedRule, keyed_udaf};
+use crate::common::keyed::{KeyedKernel, KeyedRule};
+use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::user_ids::UserIdKind;
 
@@ -44,14 +45,13 @@ impl KeyedRule for AdoptionRule {
     }
 }
 
-impl KeyedDefinition for FeatureAdoption {
+impl Metric for FeatureAdoption {
     const NAME: &'static str = "feature_adoption";
-    const KEY_ARG: usize = 0;
-    const KEYS_NAME: &'static str = "users";
+    const STATE_NAMES: &'static [&'static str] = &["users"];
     const REQUIRED_ARGS: &'static [usize] = &[0];
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
-    const DISTINCT_IS_SAME: bool = true;
+    const DISTINCT: Distinct = Distinct::Unchanged;
     type Rule = AdoptionRule;
+    type Kernel = KeyedKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -91,7 +91,8 @@ impl KeyedDefinition for FeatureAdoption {
     }
 }
 
-/// The `feature_adoption` aggregate function.
-pub fn feature_adoption_udaf() -> Arc<AggregateUDF> {
-    keyed_udaf::<FeatureAdoption>()
-}
+shared_udaf!(
+    /// The `feature_adoption` aggregate function.
+    feature_adoption_udaf,
+    FeatureAdoption
+);

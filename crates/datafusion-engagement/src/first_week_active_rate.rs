@@ -1,19 +1,20 @@
 //! `first_week_active_rate(user_id, event_time, signup_time)`: the share of users active in
 //! the week after signing up.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::check_arg_count;
 use crate::common::days::{coerce_event_time, microseconds_since_epoch};
 use crate::common::key_values::{Flag, FlaggedShare};
-use crate::common::keyed::{KeyedDefinition, KeyedRule, keyed_udaf};
+use crate::common::keyed::{KeyedKernel, KeyedRule};
+use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::user_ids::UserIdKind;
 
@@ -56,14 +57,13 @@ impl KeyedRule for FirstWeekRule {
     }
 }
 
-impl KeyedDefinition for FirstWeekActiveRate {
+impl Metric for FirstWeekActiveRate {
     const NAME: &'static str = "first_week_active_rate";
-    const KEY_ARG: usize = 0;
-    const KEYS_NAME: &'static str = "users";
+    const STATE_NAMES: &'static [&'static str] = &["users"];
     const REQUIRED_ARGS: &'static [usize] = &[0, 2];
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
-    const DISTINCT_IS_SAME: bool = true;
+    const DISTINCT: Distinct = Distinct::Unchanged;
     type Rule = FirstWeekRule;
+    type Kernel = KeyedKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -108,7 +108,8 @@ impl KeyedDefinition for FirstWeekActiveRate {
     }
 }
 
-/// The `first_week_active_rate` aggregate function.
-pub fn first_week_active_rate_udaf() -> Arc<AggregateUDF> {
-    keyed_udaf::<FirstWeekActiveRate>()
-}
+shared_udaf!(
+    /// The `first_week_active_rate` aggregate function.
+    first_week_active_rate_udaf,
+    FirstWeekActiveRate
+);

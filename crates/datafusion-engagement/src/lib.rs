@@ -1,18 +1,20 @@
 //! Customer-engagement metrics as Apache DataFusion functions.
 //!
-//! Survey metrics ([`nps`](expr_fn::nps), [`csat`](expr_fn::csat), [`ces`](expr_fn::ces)),
-//! lifecycle metrics ([`churn_rate`](expr_fn::churn_rate),
-//! [`retention_rate`](expr_fn::retention_rate)), activity
-//! ([`stickiness`](expr_fn::stickiness) = DAU/MAU) and a weighted
-//! [`engagement_score`](expr_fn::engagement_score), each a native DataFusion aggregate with a
-//! `GroupsAccumulator`, plus the scalar helpers `engagement_tier` and `nps_group`.
+//! Survey metrics ([`nps`](expr_fn::nps), [`csat`](expr_fn::csat), [`ces`](expr_fn::ces) and
+//! their `_summary` forms with 95 % intervals), lifecycle ([`churn_rate`](expr_fn::churn_rate),
+//! [`retention_rate`](expr_fn::retention_rate)), activity ([`stickiness`](expr_fn::stickiness)
+//! = DAU/MAU), a weighted [`engagement_score`](expr_fn::engagement_score), marketing and web
+//! metrics ([`ctr`](expr_fn::ctr), [`bounce_rate`](expr_fn::bounce_rate),
+//! [`clv`](expr_fn::clv), …), each a native DataFusion aggregate with a `GroupsAccumulator`,
+//! plus the scalar helpers [`engagement_tier`](expr_fn::engagement_tier) and
+//! [`nps_group`](expr_fn::nps_group). Every function carries its DataFusion `Documentation`.
 //!
 //! ```no_run
 //! use datafusion::prelude::*;
 //!
 //! # async fn demo() -> datafusion::error::Result<()> {
-//! let ctx = SessionContext::new();
-//! datafusion_engagement::register_all(&ctx)?;
+//! let mut ctx = SessionContext::new();
+//! datafusion_engagement::register_all(&mut ctx)?;
 //! ctx.sql("SELECT segment, nps(score) FROM 'responses.parquet' GROUP BY segment")
 //!     .await?
 //!     .show()
@@ -20,13 +22,45 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! - [`register_all`] registers every function with any [`FunctionRegistry`].
+//! - [`expr_fn`] has one helper per function for the DataFrame API.
+//! - Each module (`nps`, `stickiness`, …) exports its function's shared instance
+//!   (`nps::nps_udaf()`); [`all_aggregate_functions`] and [`all_scalar_functions`] list them.
+//!
+//! # Adding a metric
+//!
+//! A metric is one file under `src/` that says only what is particular to it; the rest is
+//! shared (`src/common/`):
+//!
+//! 1. A unit struct implementing `common::metric::Metric`: the SQL name, the documentation,
+//!    `check_arg_types` (argument count and types, with errors that name the function),
+//!    which arguments are columns whose NULL skips a row (`REQUIRED_ARGS`) and which are
+//!    constants (`CONSTANT_ARGS`, read once when the accumulator is made; a column there is a
+//!    planning error), what `DISTINCT` means (`Distinct::Refused` or `Distinct::Unchanged`),
+//!    the state field names, and `rule()`, which builds the computation from the constants.
+//! 2. The rule, for one of the kernels: a `TallyRule` (a count and a few sums per group —
+//!    nps, csat, ctr, …: how a row contributes and how the totals become the result) or a
+//!    `KeyedRule` (one value per distinct user, session or customer — bounce_rate, clv, …:
+//!    what a row contributes to its key and how a group's keys fold into the result). A metric
+//!    that needs a state of its own implements `Kernel` itself, as `stickiness` does, reusing
+//!    `GroupedKeys`, `group_lists` and `rows_as_groups` for a list state.
+//! 3. `shared_udaf!(…)` for its `*_udaf()`; a line in [`all_aggregate_functions`]; an
+//!    [`expr_fn`] helper; a `.slt` file under `tests/slt/` next to the same number written in
+//!    plain SQL; a case in `tests/accumulators.rs` and the property tests; a bench case.
+//!
+//! The front end (`common::metric::MetricUdaf`) provides the signature, type coercion,
+//! constant and `DISTINCT` checks at planning time, `simplify` and the documentation; the
+//! kernels provide the `Accumulator` and `GroupsAccumulator` with `FILTER`, `EmitTo`,
+//! `convert_to_state`, state merging and `size()`.
+
+#![warn(missing_docs)]
 
 use std::sync::Arc;
 
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
-use datafusion::prelude::SessionContext;
 
 mod common;
 
@@ -86,9 +120,20 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     ]
 }
 
-/// Registers every function of this pack with a [`FunctionRegistry`] (a `SessionState`, a
-/// `TaskContext`, …). Fails if any registration fails.
-pub fn register_all_with_registry(registry: &mut dyn FunctionRegistry) -> Result<()> {
+/// Registers every function of this pack with a [`FunctionRegistry`]: a `SessionContext`, a
+/// `SessionState` or a `TaskContext`. Replaces functions of the same name.
+///
+/// Unlike `SessionContext::register_udaf`, which discards registration errors, this returns the
+/// first one.
+///
+/// ```
+/// # fn main() -> datafusion::error::Result<()> {
+/// let mut ctx = datafusion::prelude::SessionContext::new();
+/// datafusion_engagement::register_all(&mut ctx)?;
+/// # Ok(())
+/// # }
+/// ```
+pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
     for udaf in all_aggregate_functions() {
         registry.register_udaf(udaf)?;
     }
@@ -96,13 +141,4 @@ pub fn register_all_with_registry(registry: &mut dyn FunctionRegistry) -> Result
         registry.register_udf(udf)?;
     }
     Ok(())
-}
-
-/// Registers every function of this pack with a [`SessionContext`].
-///
-/// Unlike `SessionContext::register_udaf`, which discards registration errors, this reports them.
-pub fn register_all(ctx: &SessionContext) -> Result<()> {
-    let state = ctx.state_ref();
-    let mut state = state.write();
-    register_all_with_registry(&mut *state)
 }

@@ -1,18 +1,19 @@
 //! `nps(score [, weight])`: the Net Promoter Score.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::scores::{NPS_DETRACTOR_UP_TO, NPS_PROMOTER_FROM, NPS_SCALE};
 use crate::common::survey::{SCORE_COLUMNS, SurveyArgs, for_each_weighted_score};
-use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
+use crate::common::tally::{Tally, TallyKernel, TallyRule};
 
 /// The Net Promoter Score: 100 × (promoters − detractors) / responses, from −100 to 100.
 #[derive(Debug)]
@@ -67,13 +68,13 @@ impl TallyRule for NpsRule {
     }
 }
 
-impl TallyDefinition for Nps {
+impl Metric for Nps {
     const NAME: &'static str = "nps";
-    const COUNT_NAME: &'static str = "responses";
-    const SUM_NAMES: &'static [&'static str] = &["weight", "promoters", "detractors"];
-    const COLUMN_ARGS: &'static [usize] = SCORE_COLUMNS;
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
+    const STATE_NAMES: &'static [&'static str] =
+        &["responses", "weight", "promoters", "detractors"];
+    const REQUIRED_ARGS: &'static [usize] = SCORE_COLUMNS;
     type Rule = NpsRule;
+    type Kernel = TallyKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -113,7 +114,8 @@ impl TallyDefinition for Nps {
     }
 }
 
-/// The `nps` aggregate function.
-pub fn nps_udaf() -> Arc<AggregateUDF> {
-    tally_udaf::<Nps>()
-}
+shared_udaf!(
+    /// The `nps` aggregate function.
+    nps_udaf,
+    Nps
+);

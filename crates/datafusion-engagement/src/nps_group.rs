@@ -1,12 +1,12 @@
 //! `nps_group(score)`: promoter, passive or detractor.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::error::Result;
-use datafusion::logical_expr::{Documentation, ScalarUDF};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::labels::{Labeler, label_udf};
+use crate::common::labels::{Labeler, shared_label_udf};
 use crate::common::scores::{NPS_DETRACTOR_UP_TO, NPS_PROMOTER_FROM, NPS_SCALE};
 
 /// The NPS group of one 0–10 answer.
@@ -46,7 +46,8 @@ impl Labeler for NpsGroup {
     }
 }
 
-/// The `nps_group` scalar function.
-pub fn nps_group_udf() -> Arc<ScalarUDF> {
-    label_udf::<NpsGroup>()
-}
+shared_label_udf!(
+    /// The `nps_group` scalar function.
+    nps_group_udf,
+    NpsGroup
+);

@@ -1,19 +1,20 @@
 //! `nps_summary(score [, weight])`: the Net Promoter Score with its counts and 95 % interval.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::survey::{
     Estimate, SCORE_COLUMNS, SummaryShape, SurveyArgs, effective_sample_size,
 };
-use crate::common::tally::{Tally, TallyDefinition, TallyRule, tally_udaf};
+use crate::common::tally::{Tally, TallyKernel, TallyRule};
 use crate::nps::for_each_nps_answer;
 
 /// `nps` with respondent counts, standard error and a 95 % interval.
@@ -89,10 +90,10 @@ impl TallyRule for NpsSummaryRule {
     }
 }
 
-impl TallyDefinition for NpsSummary {
+impl Metric for NpsSummary {
     const NAME: &'static str = "nps_summary";
-    const COUNT_NAME: &'static str = "responses";
-    const SUM_NAMES: &'static [&'static str] = &[
+    const STATE_NAMES: &'static [&'static str] = &[
+        "responses",
         "weight",
         "promoter_weight",
         "detractor_weight",
@@ -100,9 +101,9 @@ impl TallyDefinition for NpsSummary {
         "promoters",
         "detractors",
     ];
-    const COLUMN_ARGS: &'static [usize] = SCORE_COLUMNS;
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
+    const REQUIRED_ARGS: &'static [usize] = SCORE_COLUMNS;
     type Rule = NpsSummaryRule;
+    type Kernel = TallyKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -148,7 +149,8 @@ impl TallyDefinition for NpsSummary {
     }
 }
 
-/// The `nps_summary` aggregate function.
-pub fn nps_summary_udaf() -> Arc<AggregateUDF> {
-    tally_udaf::<NpsSummary>()
-}
+shared_udaf!(
+    /// The `nps_summary` aggregate function.
+    nps_summary_udaf,
+    NpsSummary
+);

@@ -1,16 +1,17 @@
 //! `pages_per_session(session_id)`: page views per session.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::key_values::{RowCount, coerce_session_arg, session_arg_examples};
-use crate::common::keyed::{KeyedDefinition, KeyedRule, keyed_udaf};
+use crate::common::keyed::{KeyedKernel, KeyedRule};
+use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 
 /// Rows / distinct sessions.
@@ -46,14 +47,12 @@ impl KeyedRule for PagesRule {
     }
 }
 
-impl KeyedDefinition for PagesPerSession {
+impl Metric for PagesPerSession {
     const NAME: &'static str = "pages_per_session";
-    const KEY_ARG: usize = 0;
-    const KEYS_NAME: &'static str = "sessions";
+    const STATE_NAMES: &'static [&'static str] = &["sessions"];
     const REQUIRED_ARGS: &'static [usize] = &[0];
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
-    const DISTINCT_IS_SAME: bool = false;
     type Rule = PagesRule;
+    type Kernel = KeyedKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -86,7 +85,8 @@ impl KeyedDefinition for PagesPerSession {
     }
 }
 
-/// The `pages_per_session` aggregate function.
-pub fn pages_per_session_udaf() -> Arc<AggregateUDF> {
-    keyed_udaf::<PagesPerSession>()
-}
+shared_udaf!(
+    /// The `pages_per_session` aggregate function.
+    pages_per_session_udaf,
+    PagesPerSession
+);

@@ -1,27 +1,27 @@
 //! `retention_rate(active_at_start, active_at_end)`: the share of customers kept over a period.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, Documentation};
+use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::lifecycle::{LifecycleRule, coerce_lifecycle_args, lifecycle_example_args};
-use crate::common::tally::{TallyDefinition, tally_udaf};
+use crate::common::metric::{Metric, shared_udaf};
+use crate::common::tally::TallyKernel;
 
 /// 100 × customers active at start and at end / customers active at start.
 #[derive(Debug)]
 pub(crate) struct RetentionRate;
 
-impl TallyDefinition for RetentionRate {
+impl Metric for RetentionRate {
     const NAME: &'static str = "retention_rate";
-    const COUNT_NAME: &'static str = "customers_at_start";
-    const SUM_NAMES: &'static [&'static str] = &["retained"];
-    const COLUMN_ARGS: &'static [usize] = &[0, 1];
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
+    const STATE_NAMES: &'static [&'static str] = &["customers_at_start", "retained"];
+    const REQUIRED_ARGS: &'static [usize] = &[0, 1];
     type Rule = LifecycleRule;
+    type Kernel = TallyKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -58,7 +58,8 @@ impl TallyDefinition for RetentionRate {
     }
 }
 
-/// The `retention_rate` aggregate function.
-pub fn retention_rate_udaf() -> Arc<AggregateUDF> {
-    tally_udaf::<RetentionRate>()
-}
+shared_udaf!(
+    /// The `retention_rate` aggregate function.
+    retention_rate_udaf,
+    RetentionRate
+);

@@ -5,23 +5,21 @@ use std::mem::size_of;
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, UInt64Array,
+    ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, UInt64Array,
 };
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, FieldRef, TimeUnit, UInt64Type};
-use datafusion::common::{HashMap, HashSet, ScalarValue, exec_err};
+use datafusion::common::{HashMap, HashSet, ScalarValue};
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator,
-    Signature,
-};
+use datafusion::logical_expr::{Accumulator, Documentation, EmitTo, GroupsAccumulator};
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::args::{check_arg_count, documented_signature, lenient_coercion};
+use crate::common::args::check_arg_count;
 use crate::common::days::{coerce_event_time, days_since_epoch};
-use crate::common::group_keys::{Entry, GroupKeyTable, VACANT};
-use crate::common::list_state::{ListElements, list_columns, offsets_of};
+use crate::common::group_keys::{Entry, GroupedKeys, VACANT};
+use crate::common::list_state::{ListElements, group_lists, list_columns, rows_as_groups};
+use crate::common::metric::{Distinct, Kernel, Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::user_ids::{UserIdKind, UserIds};
 
@@ -29,28 +27,14 @@ const NAME: &str = "stickiness";
 
 /// DAU/MAU × 100 = 100 × distinct (user, day) pairs / (days × distinct users), where days
 /// spans the group's first to last active day.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub(crate) struct Stickiness {
-    signature: Signature,
-}
+#[derive(Debug)]
+pub(crate) struct Stickiness;
 
-/// The `stickiness` aggregate function.
-pub fn stickiness_udaf() -> Arc<AggregateUDF> {
-    let examples = [DataType::Int64, DataType::Utf8]
-        .map(|user| vec![user, DataType::Timestamp(TimeUnit::Microsecond, None)]);
-    Arc::new(AggregateUDF::from(Stickiness {
-        signature: documented_signature(examples.to_vec()),
-    }))
-}
-
-/// The argument types to coerce to, or an error naming the argument and its type.
-fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-    check_arg_count(NAME, arg_types, 2, 2, "stickiness(user_id, event_time)")?;
-    Ok(vec![
-        UserIdKind::coerce(NAME, "user_id", &arg_types[0])?,
-        coerce_event_time(NAME, "event_time", &arg_types[1])?,
-    ])
-}
+shared_udaf!(
+    /// The `stickiness` aggregate function.
+    stickiness_udaf,
+    Stickiness
+);
 
 /// The metric from a group's distinct activity; `None` when the group saw none.
 fn stickiness(active_pairs: u64, users: u64, first_day: i32, last_day: i32) -> Option<f64> {
@@ -58,48 +42,73 @@ fn stickiness(active_pairs: u64, users: u64, first_day: i32, last_day: i32) -> O
     (active_pairs > 0).then(|| 100.0 * active_pairs as f64 / (days * users as f64))
 }
 
-impl AggregateUDFImpl for Stickiness {
-    fn name(&self) -> &str {
-        NAME
+impl Metric for Stickiness {
+    const NAME: &'static str = NAME;
+    const REQUIRED_ARGS: &'static [usize] = &[0, 1];
+    // The metric already counts each (user, day) pair once.
+    const DISTINCT: Distinct = Distinct::Unchanged;
+    const STATE_NAMES: &'static [&'static str] = &["users", "window_starts", "active_days"];
+    type Rule = ();
+    type Kernel = Self;
+
+    fn documentation() -> &'static Documentation {
+        static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+            Documentation::builder(
+                DOC_SECTION_ENGAGEMENT,
+                "Stickiness (DAU/MAU) as a percentage: 100 × distinct (user, day) pairs / (days × \
+                 distinct users), where day is the calendar date of event_time in its own time \
+                 zone (the day date_trunc('day', event_time) gives; naive timestamps as they \
+                 show) and days runs from the group's first to its last active day, so a day \
+                 without activity counts as DAU 0. Exact: no sampling. Rows with a NULL input are \
+                 skipped; a group without activity gives NULL. Group by month for the classic \
+                 monthly DAU/MAU.",
+                "stickiness(user_id, event_time)",
+            )
+            .with_sql_example("```sql\nSELECT segment, date_trunc('month', event_time) AS month,\n       stickiness(user_id, event_time) AS dau_mau\nFROM events\nGROUP BY segment, month;\n\n-- days and months in New York time\nSELECT date_trunc('month', event_time AT TIME ZONE 'America/New_York') AS month,\n       stickiness(user_id, event_time AT TIME ZONE 'America/New_York') AS dau_mau\nFROM events\nGROUP BY month;\n```")
+            .with_argument("user_id", "User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
+            .with_argument("event_time", "When the user was active: a TIMESTAMP of any unit and zone, or a DATE.")
+            .build()
+        });
+        &DOCUMENTATION
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        lenient_coercion(check_arg_types(arg_types), arg_types)
-    }
-
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        check_arg_types(arg_types)?;
-        Ok(DataType::Float64)
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let user_type = UserIdKind::of(args.input_fields[0].data_type()).state_type();
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        check_arg_count(NAME, arg_types, 2, 2, "stickiness(user_id, event_time)")?;
         Ok(vec![
-            Arc::new(Field::new_list(
-                format_state_name(args.name, "users"),
-                Field::new_list_field(user_type, false),
-                false,
-            )),
-            Arc::new(Field::new_list(
-                format_state_name(args.name, "window_starts"),
-                Field::new_list_field(DataType::Date32, false),
-                false,
-            )),
-            Arc::new(Field::new_list(
-                format_state_name(args.name, "active_days"),
-                Field::new_list_field(DataType::UInt64, false),
-                false,
-            )),
+            UserIdKind::coerce(NAME, "user_id", &arg_types[0])?,
+            coerce_event_time(NAME, "event_time", &arg_types[1])?,
         ])
     }
 
-    // DISTINCT is accepted: the metric already counts each (user, day) pair once, so
-    // `stickiness(DISTINCT user_id, event_time)` is the same number.
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+    fn example_arg_types() -> Vec<Vec<DataType>> {
+        UserIdKind::example_types()
+            .map(|user| vec![user, DataType::Timestamp(TimeUnit::Microsecond, None)])
+            .to_vec()
+    }
+
+    fn rule(_constants: &[Option<ScalarValue>]) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl Kernel<Stickiness> for Stickiness {
+    fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        let user_type = UserIdKind::of(args.input_fields[0].data_type()).state_type();
+        let element_types = [user_type, DataType::Date32, DataType::UInt64];
+        Ok(Self::STATE_NAMES
+            .iter()
+            .zip(element_types)
+            .map(|(name, element)| {
+                Arc::new(Field::new_list(
+                    format_state_name(args.name, name),
+                    Field::new_list_field(element, false),
+                    false,
+                ))
+            })
+            .collect())
+    }
+
+    fn accumulator(_rule: (), args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(StickinessAccumulator {
             users: UserIds::new(UserIdKind::of(args.expr_fields[0].data_type())),
             pair_rows: HashMap::new(),
@@ -108,48 +117,13 @@ impl AggregateUDFImpl for Stickiness {
         }))
     }
 
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
+    fn groups_accumulator(_rule: (), args: &AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(StickinessGroupsAccumulator {
-            users: UserIds::new(UserIdKind::of(args.expr_fields[0].data_type())),
-            activity: GroupedActivity::new(),
+            keys: GroupedKeys::new(UserIdKind::of(args.expr_fields[0].data_type())),
+            outside_window: HashSet::new(),
+            activity: vec![],
         }))
     }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            Documentation::builder(
-                DOC_SECTION_ENGAGEMENT,
-                "Stickiness (DAU/MAU) as a percentage: 100 × distinct (user, day) pairs / (days × \
-                 distinct users), where day is the calendar date of event_time (UTC for zoned \
-                 timestamps) and days runs from the group's first to its last active day, so a day \
-                 without activity counts as DAU 0. Exact: no sampling. Rows with a NULL input are \
-                 skipped; a group without activity gives NULL. Group by month for the classic \
-                 monthly DAU/MAU.",
-                "stickiness(user_id, event_time)",
-            )
-            .with_sql_example("```sql\nSELECT segment, date_trunc('month', event_time) AS month,\n       stickiness(user_id, event_time) AS dau_mau\nFROM events\nGROUP BY segment, month;\n```")
-            .with_argument("user_id", "User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
-            .with_argument("event_time", "When the user was active: a TIMESTAMP of any unit and zone, or a DATE.")
-            .build()
-        });
-        Some(&DOCUMENTATION)
-    }
-}
-
-/// The rows of a batch that count: user and time both present, FILTER passed.
-fn selected(values: &[ArrayRef], filter: Option<&BooleanArray>) -> SelectedRows {
-    SelectedRows::new(
-        values[0].len(),
-        &[values[0].as_ref(), values[1].as_ref()],
-        filter,
-    )
 }
 
 /// A user's active days as bits: bit `i` is day `start + i`.
@@ -241,7 +215,7 @@ impl StateWindows {
         Self {
             starts: columns[1].as_primitive::<Date32Type>().values().to_vec(),
             bits: columns[2].as_primitive::<UInt64Type>().values().to_vec(),
-            users: columns[0].clone(),
+            users: Arc::clone(&columns[0]),
             state_rows,
         }
     }
@@ -306,10 +280,11 @@ impl StickinessAccumulator {
         values: &[ArrayRef],
         mut f: impl FnMut(&mut Self, u64, i32),
     ) -> Result<()> {
-        let days = days_since_epoch(&values[1])?;
+        let days = days_since_epoch(NAME, &values[1])?;
         let mut pairs = vec![];
+        let rows = Stickiness::selected_rows(values, None);
         self.users
-            .for_each_key(NAME, &values[0], &selected(values, None), |row, user| {
+            .for_each_key(NAME, &values[0], &rows, |row, user| {
                 pairs.push((user, days[row]))
             })?;
         pairs.into_iter().for_each(|(user, day)| f(self, user, day));
@@ -419,32 +394,35 @@ impl GroupActivity {
     }
 }
 
-/// The distinct (user, day) pairs of every group, with running counts per group.
+/// The (group, user) keys, window starts and day bits of a batch's rows.
+type RowWindows = (Vec<(u32, u64)>, Vec<i32>, Vec<DayBits>);
+
+/// The native grouped accumulator: the distinct (user, day) pairs of every group, with running
+/// counts per group.
 ///
 /// One table entry per (group, user) holds the user's days as bits, so a row costs one probe
 /// and a bit test, and a month of a user's activity is 24 bytes. Days outside the user's
 /// window (groups spanning more than a month) go to a set of their own.
 #[derive(Debug)]
-struct GroupedActivity {
-    user_days: GroupKeyTable<UserDays>,
+struct StickinessGroupsAccumulator {
+    keys: GroupedKeys<UserDays>,
     /// (group, user, day) triples outside the user's window.
     outside_window: HashSet<(u32, u64, i32)>,
-    groups: Vec<GroupActivity>,
+    activity: Vec<GroupActivity>,
 }
 
-impl GroupedActivity {
-    fn new() -> Self {
-        Self {
-            user_days: GroupKeyTable::new(),
-            outside_window: HashSet::new(),
-            groups: vec![],
-        }
+impl StickinessGroupsAccumulator {
+    fn resize(&mut self, total_num_groups: usize) -> Result<()> {
+        self.keys.resize(NAME, total_num_groups)?;
+        self.activity
+            .resize(total_num_groups, GroupActivity::default());
+        Ok(())
     }
 
     /// Adds, for each (group, user) of `keys`, the days `days` of the window at `starts`.
     fn add_windows(&mut self, keys: &[(u32, u64)], starts: &[i32], days: &[DayBits]) {
-        let (groups, outside_window) = (&mut self.groups, &mut self.outside_window);
-        self.user_days.for_each_slot(
+        let (groups, outside_window) = (&mut self.activity, &mut self.outside_window);
+        self.keys.table.for_each_slot(
             keys,
             |row| UserDays {
                 group: keys[row].0,
@@ -471,88 +449,64 @@ impl GroupedActivity {
         );
     }
 
-    fn resize(&mut self, total_num_groups: usize) -> Result<()> {
-        if total_num_groups >= VACANT as usize {
-            return exec_err!("{NAME}: more than {} groups", u32::MAX);
+    /// The windows of the first `emitted` groups as list state columns.
+    fn state_of_first(&self, emitted: usize) -> Result<Vec<ArrayRef>> {
+        let (offsets, windows) = group_lists(emitted, (0, 0, 0), || {
+            let in_table = self
+                .keys
+                .table
+                .iter()
+                .map(|e| (e.group, (e.user, e.start, e.days)));
+            let outside = self
+                .outside_window
+                .iter()
+                .map(|&(group, user, day)| (group, (user, day, 1)));
+            in_table.chain(outside)
+        });
+        let mut users = Vec::with_capacity(windows.len());
+        let mut starts = Vec::with_capacity(windows.len());
+        let mut bits = Vec::with_capacity(windows.len());
+        for (user, start, days) in windows {
+            users.push(user);
+            starts.push(start);
+            bits.push(days);
         }
-        self.groups
-            .resize(total_num_groups, GroupActivity::default());
-        Ok(())
-    }
-
-    /// The windows of the first `emitted` groups, laid out group by group: list offsets,
-    /// user keys, window starts and day bits.
-    fn windows(&self, emitted: usize) -> (Vec<usize>, Vec<u64>, Vec<i32>, Vec<DayBits>) {
-        let mut lengths = vec![0usize; emitted];
-        let emitted_group = |group: u32| (group as usize) < emitted;
-        for e in self.user_days.iter().filter(|e| emitted_group(e.group)) {
-            lengths[e.group as usize] += 1;
-        }
-        for &(group, _, _) in self.outside_window.iter().filter(|t| emitted_group(t.0)) {
-            lengths[group as usize] += 1;
-        }
-        let offsets = offsets_of(lengths);
-        let total = offsets[emitted];
-        let (mut users, mut starts, mut bits) = (vec![0; total], vec![0; total], vec![0; total]);
-        let mut cursor = offsets[..emitted].to_vec();
-        let mut place = |group: u32, user: u64, start: i32, days: DayBits| {
-            let slot = &mut cursor[group as usize];
-            (users[*slot], starts[*slot], bits[*slot]) = (user, start, days);
-            *slot += 1;
-        };
-        for e in self.user_days.iter().filter(|e| emitted_group(e.group)) {
-            place(e.group, e.user, e.start, e.days);
-        }
-        for &(group, user, day) in self.outside_window.iter().filter(|t| emitted_group(t.0)) {
-            place(group, user, day, 1);
-        }
-        (offsets, users, starts, bits)
+        state_lists(&offsets, self.keys.ids.values(&users)?, starts, bits)
     }
 
     /// Removes the emitted groups and renumbers the rest from 0.
     fn take(&mut self, emit_to: EmitTo) -> Vec<GroupActivity> {
-        let emitted = emit_to.take_needed(&mut self.groups);
-        match emit_to {
-            EmitTo::All => {
-                self.user_days = GroupKeyTable::new();
-                self.outside_window = HashSet::new();
-            }
-            EmitTo::First(n) => {
-                let n = n as u32;
-                self.user_days.remove_first_groups(n);
-                self.outside_window = self
-                    .outside_window
-                    .drain()
-                    .filter(|t| t.0 >= n)
-                    .map(|(g, u, d)| (g - n, u, d))
-                    .collect();
-            }
-        }
+        let emitted = emit_to.take_needed(&mut self.activity);
+        self.keys.take(emit_to);
+        let n = emitted.len() as u32;
+        self.outside_window = match emit_to {
+            EmitTo::All => HashSet::new(),
+            EmitTo::First(_) => self
+                .outside_window
+                .drain()
+                .filter(|t| t.0 >= n)
+                .map(|(g, u, d)| (g - n, u, d))
+                .collect(),
+        };
         emitted
     }
 
-    fn size(&self) -> usize {
-        self.user_days.size()
-            + self.outside_window.allocation_size()
-            + self.groups.capacity() * size_of::<GroupActivity>()
-    }
-}
-
-/// The native grouped accumulator.
-#[derive(Debug)]
-struct StickinessGroupsAccumulator {
-    users: UserIds,
-    activity: GroupedActivity,
-}
-
-impl StickinessGroupsAccumulator {
-    /// Drops what the emitted groups held; string users are forgotten once no group is left.
-    fn take(&mut self, emit_to: EmitTo) -> Vec<GroupActivity> {
-        let emitted = self.activity.take(emit_to);
-        if self.activity.groups.is_empty() {
-            self.users = UserIds::new(self.users.kind());
-        }
-        emitted
+    /// The (group, user) keys, window starts and day bits of the selected rows of a batch.
+    fn windows_of_rows(
+        ids: &mut UserIds,
+        values: &[ArrayRef],
+        rows: &SelectedRows,
+        mut group_of: impl FnMut(usize) -> u32,
+    ) -> Result<RowWindows> {
+        let days = days_since_epoch(NAME, &values[1])?;
+        let (mut keys, mut starts, mut bits) = (vec![], vec![], vec![]);
+        ids.for_each_key(NAME, &values[0], rows, |row, user| {
+            let (start, bit) = day_window(days[row]);
+            keys.push((group_of(row), user));
+            starts.push(start);
+            bits.push(bit);
+        })?;
+        Ok((keys, starts, bits))
     }
 }
 
@@ -564,21 +518,13 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.activity.resize(total_num_groups)?;
-        let days = days_since_epoch(&values[1])?;
-        let (mut keys, mut starts, mut bits) = (vec![], vec![], vec![]);
-        self.users.for_each_key(
-            NAME,
-            &values[0],
-            &selected(values, opt_filter),
-            |row, user| {
-                let (start, bit) = day_window(days[row]);
-                keys.push((group_indices[row] as u32, user));
-                starts.push(start);
-                bits.push(bit);
-            },
-        )?;
-        self.activity.add_windows(&keys, &starts, &bits);
+        self.resize(total_num_groups)?;
+        let rows = Stickiness::selected_rows(values, opt_filter);
+        let (keys, starts, bits) =
+            Self::windows_of_rows(&mut self.keys.ids, values, &rows, |row| {
+                group_indices[row] as u32
+            })?;
+        self.add_windows(&keys, &starts, &bits);
         Ok(())
     }
 
@@ -588,17 +534,16 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        self.activity.resize(total_num_groups)?;
+        self.resize(total_num_groups)?;
         let windows = StateWindows::read(values);
         let mut keys = Vec::with_capacity(windows.starts.len());
-        self.users.for_each_key(
+        self.keys.ids.for_each_key(
             NAME,
             &windows.users,
             &SelectedRows::All(windows.starts.len()),
             |i, user| keys.push((group_indices[windows.state_rows[i]] as u32, user)),
         )?;
-        self.activity
-            .add_windows(&keys, &windows.starts, &windows.bits);
+        self.add_windows(&keys, &windows.starts, &windows.bits);
         Ok(())
     }
 
@@ -612,12 +557,7 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let emitted = match emit_to {
-            EmitTo::All => self.activity.groups.len(),
-            EmitTo::First(n) => n,
-        };
-        let (offsets, users, starts, bits) = self.activity.windows(emitted);
-        let lists = state_lists(&offsets, self.users.values(&users)?, starts, bits)?;
+        let lists = self.state_of_first(self.keys.emitted(emit_to))?;
         self.take(emit_to);
         Ok(lists)
     }
@@ -627,28 +567,22 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
         values: &[ArrayRef],
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
-        // Each row is its own group: a one-window list, or an empty list for a skipped row.
-        // String users are interned in a scratch table of this batch only.
-        let mut users = UserIds::new(self.users.kind());
-        let all_days = days_since_epoch(&values[1])?;
-        let (mut keys, mut starts, mut bits) = (vec![], vec![], vec![]);
-        let mut lengths = vec![0usize; values[0].len()];
-        users.for_each_key(
-            NAME,
-            &values[0],
-            &selected(values, opt_filter),
-            |row, key| {
-                let (start, bit) = day_window(all_days[row]);
-                keys.push(key);
+        let rows = Stickiness::selected_rows(values, opt_filter);
+        let days = days_since_epoch(NAME, &values[1])?;
+        let (mut starts, mut bits) = (vec![], vec![]);
+        let (offsets, users) =
+            rows_as_groups(NAME, self.keys.ids.kind(), &values[0], &rows, |row| {
+                let (start, bit) = day_window(days[row]);
                 starts.push(start);
                 bits.push(bit);
-                lengths[row] = 1;
-            },
-        )?;
-        state_lists(&offsets_of(lengths), users.values(&keys)?, starts, bits)
+            })?;
+        state_lists(&offsets, users, starts, bits)
     }
 
     fn size(&self) -> usize {
-        size_of::<Self>() + self.users.size() + self.activity.size()
+        size_of::<Self>()
+            + self.keys.size()
+            + self.outside_window.allocation_size()
+            + self.activity.capacity() * size_of::<GroupActivity>()
     }
 }

@@ -128,7 +128,10 @@ fn cases() -> Vec<Case> {
     let max_10 = || vec![(1, ScalarValue::Int64(Some(10)))];
     let weighted = |function, score: &ArrayRef, constants| Case {
         function,
-        columns: vec![("score", score.clone()), ("weight", weights.clone())],
+        columns: vec![
+            ("score", Arc::clone(score)),
+            ("weight", Arc::clone(&weights)),
+        ],
         constants,
     };
     let keyed_and_weighted = vec![
@@ -137,56 +140,62 @@ fn cases() -> Vec<Case> {
         weighted("ces", &efforts, vec![(1, ScalarValue::Int64(Some(7)))]),
         Case {
             function: "nps_summary",
-            columns: vec![("score", scores.clone())],
+            columns: vec![("score", Arc::clone(&scores))],
             constants: vec![],
         },
         weighted("nps_summary", &scores, vec![]),
         weighted("csat_summary", &scores, max_10()),
         Case {
             function: "ces_summary",
-            columns: vec![("score", efforts.clone())],
+            columns: vec![("score", Arc::clone(&efforts))],
             constants: vec![],
         },
         Case {
             function: "avg_resolution_time",
-            columns: vec![("opened", times.clone()), ("resolved", resolved)],
+            columns: vec![("opened", Arc::clone(&times)), ("resolved", resolved)],
             constants: vec![],
         },
         Case {
             function: "feature_adoption",
-            columns: vec![("user", names.clone()), ("used", at_start.clone())],
+            columns: vec![
+                ("user", Arc::clone(&names)),
+                ("used", Arc::clone(&at_start)),
+            ],
             constants: vec![],
         },
         Case {
             function: "first_week_active_rate",
             columns: vec![
-                ("user", numbers.clone()),
-                ("time", times.clone()),
+                ("user", Arc::clone(&numbers)),
+                ("time", Arc::clone(&times)),
                 ("signup", signups),
             ],
             constants: vec![],
         },
         Case {
             function: "bounce_rate",
-            columns: vec![("session", names.clone())],
+            columns: vec![("session", Arc::clone(&names))],
             constants: vec![],
         },
         Case {
             function: "pages_per_session",
-            columns: vec![("session", numbers.clone())],
+            columns: vec![("session", Arc::clone(&numbers))],
             constants: vec![],
         },
         Case {
             function: "avg_session_duration",
-            columns: vec![("session", names.clone()), ("time", times.clone())],
+            columns: vec![
+                ("session", Arc::clone(&names)),
+                ("time", Arc::clone(&times)),
+            ],
             constants: vec![],
         },
         Case {
             function: "clv",
             columns: vec![
-                ("value", efforts.clone()),
-                ("customer", names.clone()),
-                ("time", times.clone()),
+                ("value", Arc::clone(&efforts)),
+                ("customer", Arc::clone(&names)),
+                ("time", Arc::clone(&times)),
             ],
             constants: vec![(3, ScalarValue::Float64(Some(3.0)))],
         },
@@ -194,32 +203,32 @@ fn cases() -> Vec<Case> {
     let mut cases = vec![
         Case {
             function: "nps",
-            columns: vec![("score", scores.clone())],
+            columns: vec![("score", Arc::clone(&scores))],
             constants: vec![],
         },
         Case {
             function: "csat",
-            columns: vec![("score", scores.clone())],
+            columns: vec![("score", Arc::clone(&scores))],
             constants: vec![(1, ScalarValue::Int64(Some(10)))],
         },
         Case {
             function: "ces",
-            columns: vec![("score", efforts.clone())],
+            columns: vec![("score", Arc::clone(&efforts))],
             constants: vec![],
         },
         Case {
             function: "churn_rate",
-            columns: vec![("s", at_start.clone()), ("e", at_end.clone())],
+            columns: vec![("s", Arc::clone(&at_start)), ("e", Arc::clone(&at_end))],
             constants: vec![],
         },
         Case {
             function: "retention_rate",
-            columns: vec![("s", at_start.clone()), ("e", at_end)],
+            columns: vec![("s", Arc::clone(&at_start)), ("e", at_end)],
             constants: vec![],
         },
         Case {
             function: "stickiness",
-            columns: vec![("user", names), ("time", times.clone())],
+            columns: vec![("user", names), ("time", Arc::clone(&times))],
             constants: vec![],
         },
         Case {
@@ -229,17 +238,23 @@ fn cases() -> Vec<Case> {
         },
         Case {
             function: "ctr",
-            columns: vec![("clicks", efforts.clone()), ("impressions", scores.clone())],
+            columns: vec![
+                ("clicks", Arc::clone(&efforts)),
+                ("impressions", Arc::clone(&scores)),
+            ],
             constants: vec![],
         },
         Case {
             function: "ctr",
-            columns: vec![("clicked", at_start.clone())],
+            columns: vec![("clicked", Arc::clone(&at_start))],
             constants: vec![],
         },
         Case {
             function: "engagement_rate",
-            columns: vec![("interactions", efforts.clone()), ("reach", scores.clone())],
+            columns: vec![
+                ("interactions", Arc::clone(&efforts)),
+                ("reach", Arc::clone(&scores)),
+            ],
             constants: vec![],
         },
         Case {

@@ -29,8 +29,8 @@ fn aggregate_arguments(plan: &LogicalPlan) -> Vec<Vec<Expr>> {
 
 #[tokio::test]
 async fn a_weights_string_is_planned_as_a_dictionary_literal() -> Result<()> {
-    let ctx = SessionContext::new();
-    datafusion_engagement::register_all(&ctx)?;
+    let mut ctx = SessionContext::new();
+    datafusion_engagement::register_all(&mut ctx)?;
     let sql = "SELECT engagement_score(event, 'login=1, export=2.5') \
                FROM (VALUES ('login'), ('export'), ('view')) AS t(event)";
     let frame = ctx.sql(sql).await?;
@@ -64,8 +64,8 @@ async fn a_weights_string_is_planned_as_a_dictionary_literal() -> Result<()> {
 
 #[tokio::test]
 async fn other_constant_arguments_are_left_as_they_are() -> Result<()> {
-    let ctx = SessionContext::new();
-    datafusion_engagement::register_all(&ctx)?;
+    let mut ctx = SessionContext::new();
+    datafusion_engagement::register_all(&mut ctx)?;
     let sql = "SELECT csat(score, 10), engagement_score(event, MAP {'login': 1}) \
                FROM (VALUES (9, 'login'), (3, 'view')) AS t(score, event)";
     let plan = ctx.sql(sql).await?.into_optimized_plan()?;

@@ -9,16 +9,15 @@ use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::prelude::*;
 use datafusion_engagement::expr_fn::{
-    avg_resolution_time, avg_session_duration, bounce_rate, ces, ces_summary, ces_summary_weighted,
-    ces_weighted, ces_with_scale, churn_rate, clv, csat, csat_summary, csat_summary_weighted,
-    csat_weighted, csat_with_scale, engagement_score, engagement_tier, feature_adoption,
-    first_week_active_rate, nps, nps_group, nps_summary, nps_summary_weighted, nps_weighted,
-    pages_per_session, retention_rate, stickiness,
+    avg_resolution_time, avg_session_duration, bounce_rate, ces, ces_summary, churn_rate, clv,
+    csat, csat_summary, ctr, engagement_rate, engagement_score, engagement_tier, feature_adoption,
+    first_week_active_rate, nps, nps_group, nps_summary, pages_per_session, retention_rate,
+    stickiness,
 };
 
 async fn one_value(columns: Vec<(&str, ArrayRef)>, metric: Expr) -> Result<ScalarValue> {
-    let ctx = SessionContext::new();
-    datafusion_engagement::register_all(&ctx)?;
+    let mut ctx = SessionContext::new();
+    datafusion_engagement::register_all(&mut ctx)?;
     let frame = ctx.read_batch(RecordBatch::try_from_iter(columns)?)?;
     let batches = frame
         .aggregate(vec![], vec![metric.alias("metric")])?
@@ -44,7 +43,7 @@ fn assert_close(value: ScalarValue, expected: f64) {
 async fn nps_300_promoters_100_passives_100_detractors_is_40() -> Result<()> {
     let scores = repeated(&[(10, 300), (8, 100), (2, 100)]);
     assert_close(
-        one_value(vec![("score", scores)], nps(col("score"))).await?,
+        one_value(vec![("score", scores)], nps(col("score"), None)).await?,
         40.0,
     );
     Ok(())
@@ -54,7 +53,7 @@ async fn nps_300_promoters_100_passives_100_detractors_is_40() -> Result<()> {
 async fn nps_50_percent_promoters_10_percent_detractors_is_40() -> Result<()> {
     let scores = repeated(&[(9, 50), (7, 40), (0, 10)]);
     assert_close(
-        one_value(vec![("score", scores)], nps(col("score"))).await?,
+        one_value(vec![("score", scores)], nps(col("score"), None)).await?,
         40.0,
     );
     Ok(())
@@ -64,7 +63,7 @@ async fn nps_50_percent_promoters_10_percent_detractors_is_40() -> Result<()> {
 async fn csat_40_satisfied_of_50_is_80() -> Result<()> {
     let scores = repeated(&[(5, 30), (4, 10), (3, 6), (1, 4)]);
     assert_close(
-        one_value(vec![("score", scores)], csat(col("score"))).await?,
+        one_value(vec![("score", scores)], csat(col("score"), None, None)).await?,
         80.0,
     );
     Ok(())
@@ -107,7 +106,7 @@ async fn retention_10000_at_start_5000_new_12000_at_end_is_70() -> Result<()> {
 #[tokio::test]
 async fn ces_answers_2_4_5_average_3_67() -> Result<()> {
     let scores = repeated(&[(2, 1), (4, 1), (5, 1)]);
-    let value = one_value(vec![("score", scores)], ces(col("score"))).await?;
+    let value = one_value(vec![("score", scores)], ces(col("score"), None, None)).await?;
     assert_close(value.clone(), 11.0 / 3.0);
     assert_eq!(format!("{:.2}", f64::try_from(value)?), "3.67");
     Ok(())
@@ -115,8 +114,8 @@ async fn ces_answers_2_4_5_average_3_67() -> Result<()> {
 
 #[tokio::test]
 async fn engagement_tiers_at_the_boundaries() -> Result<()> {
-    let ctx = SessionContext::new();
-    datafusion_engagement::register_all(&ctx)?;
+    let mut ctx = SessionContext::new();
+    datafusion_engagement::register_all(&mut ctx)?;
     let scores: ArrayRef = Arc::new(Float64Array::from(vec![
         -1.0, 0.0, 40.0, 40.5, 70.0, 100.0, 100.5,
     ]));
@@ -164,13 +163,17 @@ async fn the_other_helpers_build_working_expressions() -> Result<()> {
     assert_close(
         one_value(
             vec![("score", Arc::clone(&ten_point))],
-            csat_with_scale(col("score"), 10),
+            csat(col("score"), Some(lit(10)), None),
         )
         .await?,
         200.0 / 3.0,
     );
     assert_close(
-        one_value(vec![("score", ten_point)], ces_with_scale(col("score"), 10)).await?,
+        one_value(
+            vec![("score", ten_point)],
+            ces(col("score"), Some(lit(10)), None),
+        )
+        .await?,
         7.0,
     );
     let scores = repeated(&[(9, 1)]);
@@ -199,7 +202,7 @@ fn field(value: &ScalarValue, name: &str) -> ScalarValue {
 #[tokio::test]
 async fn nps_summary_of_300_promoters_100_passives_100_detractors() -> Result<()> {
     let scores = repeated(&[(10, 300), (8, 100), (2, 100)]);
-    let summary = one_value(vec![("score", scores)], nps_summary(col("score"))).await?;
+    let summary = one_value(vec![("score", scores)], nps_summary(col("score"), None)).await?;
     // Worked by hand: p = 0.6, d = 0.2, variance (0.6 + 0.2 − 0.4²) / 500 = 0.00128, so the
     // standard error is 100 × √0.00128 = 3.5777 points and the interval 40 ± 1.96 × 3.5777.
     assert_close(field(&summary, "nps"), 40.0);
@@ -227,14 +230,14 @@ async fn weights_of_two_count_twice() -> Result<()> {
     let weights = repeated(&[(2, 300), (1, 200)]);
     let doubled = repeated(&[(10, 600), (8, 100), (2, 100)]);
     let columns = || vec![("score", Arc::clone(&scores)), ("w", Arc::clone(&weights))];
-    let doubled = one_value(vec![("score", doubled)], nps(col("score"))).await?;
+    let doubled = one_value(vec![("score", doubled)], nps(col("score"), None)).await?;
     assert_close(doubled, 62.5);
     assert_close(
-        one_value(columns(), nps_weighted(col("score"), col("w"))).await?,
+        one_value(columns(), nps(col("score"), Some(col("w")))).await?,
         62.5,
     );
     // Kish: n = (Σw)² / Σw² = 800² / 1400, not 800, so the weighted interval is wider.
-    let weighted = one_value(columns(), nps_summary_weighted(col("score"), col("w"))).await?;
+    let weighted = one_value(columns(), nps_summary(col("score"), Some(col("w")))).await?;
     let (p, d): (f64, f64) = (0.75, 0.125);
     let kish = 800.0 * 800.0 / 1400.0;
     assert_close(
@@ -245,27 +248,31 @@ async fn weights_of_two_count_twice() -> Result<()> {
     let csat_weights = repeated(&[(3, 1), (1, 1)]);
     let columns = vec![("score", csat_scores), ("w", csat_weights)];
     assert_close(
-        one_value(columns.clone(), csat_weighted(col("score"), 5, col("w"))).await?,
+        one_value(columns.clone(), csat(col("score"), None, Some(col("w")))).await?,
         75.0,
     );
     assert_close(
-        one_value(columns.clone(), ces_weighted(col("score"), 7, col("w"))).await?,
+        one_value(
+            columns.clone(),
+            ces(col("score"), Some(lit(7)), Some(col("w"))),
+        )
+        .await?,
         4.0,
     );
     let csat_w = one_value(
         columns.clone(),
-        csat_summary_weighted(col("score"), 5, col("w")),
+        csat_summary(col("score"), Some(lit(5)), Some(col("w"))),
     );
     assert_close(field(&csat_w.await?, "csat"), 75.0);
     let ces_w = one_value(
         columns.clone(),
-        ces_summary_weighted(col("score"), 7, col("w")),
+        ces_summary(col("score"), None, Some(col("w"))),
     );
     assert_close(field(&ces_w.await?, "ces"), 4.0);
-    let csat_u = one_value(columns.clone(), csat_summary(col("score"), 5)).await?;
+    let csat_u = one_value(columns.clone(), csat_summary(col("score"), None, None)).await?;
     assert_close(field(&csat_u, "csat"), 50.0);
     // Answers 5 and 1: mean 3, sample standard deviation √8, standard error √8 / √2 = 2.
-    let ces_u = one_value(columns, ces_summary(col("score"), 7)).await?;
+    let ces_u = one_value(columns, ces_summary(col("score"), Some(lit(7)), None)).await?;
     assert_close(field(&ces_u, "std_error"), 2.0);
     Ok(())
 }
@@ -284,7 +291,7 @@ async fn clv_20_per_order_12_orders_a_year_over_3_years_is_720() -> Result<()> {
             Arc::new(datafusion::arrow::array::Date32Array::from(days)),
         ),
     ];
-    let value = clv(col("value"), col("customer"), col("day"), 3.0);
+    let value = clv(col("value"), col("customer"), col("day"), lit(3));
     assert_close(one_value(columns, value).await?, 720.0);
     Ok(())
 }
@@ -343,4 +350,55 @@ async fn web_adoption_and_support_helpers() -> Result<()> {
     let activation = first_week_active_rate(col("user"), col("time"), col("signup"));
     assert_close(one_value(columns, activation).await?, 50.0);
     Ok(())
+}
+
+#[tokio::test]
+async fn click_through_and_engagement_rate_helpers() -> Result<()> {
+    // 3 clicks of 200 impressions, and one row of each form with a NULL that is skipped.
+    let clicks: ArrayRef = Arc::new(Int64Array::from(vec![Some(1), Some(2), None]));
+    let impressions: ArrayRef = Arc::new(Int64Array::from(vec![Some(100), Some(100), Some(50)]));
+    let clicked: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), Some(false), None]));
+    let columns = || {
+        vec![
+            ("clicks", Arc::clone(&clicks)),
+            ("impressions", Arc::clone(&impressions)),
+            ("clicked", Arc::clone(&clicked)),
+        ]
+    };
+    assert_close(
+        one_value(columns(), ctr(col("clicks"), Some(col("impressions")))).await?,
+        1.5,
+    );
+    assert_close(one_value(columns(), ctr(col("clicked"), None)).await?, 50.0);
+    assert_close(
+        one_value(
+            columns(),
+            engagement_rate(col("clicks"), col("impressions")),
+        )
+        .await?,
+        1.5,
+    );
+    Ok(())
+}
+
+#[test]
+fn every_udaf_is_one_shared_instance() {
+    use datafusion_engagement::{all_aggregate_functions, all_scalar_functions};
+    for (first, second) in all_aggregate_functions()
+        .iter()
+        .zip(all_aggregate_functions())
+    {
+        assert!(
+            Arc::ptr_eq(first, &second),
+            "{} is built twice",
+            first.name()
+        );
+    }
+    for (first, second) in all_scalar_functions().iter().zip(all_scalar_functions()) {
+        assert!(
+            Arc::ptr_eq(first, &second),
+            "{} is built twice",
+            first.name()
+        );
+    }
 }

@@ -31,8 +31,8 @@ pub fn build(cli: &Cli) -> Result<SessionContext, String> {
     let runtime = runtime
         .build_arc()
         .map_err(|e| format!("cannot set up the runtime: {e}"))?;
-    let ctx = SessionContext::new_with_config_rt(config, runtime).enable_url_table();
-    datafusion_engagement::register_all(&ctx)
+    let mut ctx = SessionContext::new_with_config_rt(config, runtime).enable_url_table();
+    datafusion_engagement::register_all(&mut ctx)
         .map_err(|e| format!("cannot register the engagement functions: {e}"))?;
     object_stores::register_option_namespaces(&ctx);
     Ok(ctx)

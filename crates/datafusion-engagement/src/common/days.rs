@@ -1,13 +1,16 @@
 //! Calendar days (since 1970-01-01) of event times of any timestamp unit and zone, or dates.
 
 use std::borrow::Cow;
+use std::str::FromStr;
 
+use chrono::{DateTime, Offset, TimeZone};
+use datafusion::arrow::array::timezone::Tz;
 use datafusion::arrow::array::{ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{
     DataType, Date32Type, Date64Type, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType,
 };
-use datafusion::common::{internal_err, plan_err};
+use datafusion::common::{exec_datafusion_err, internal_err, plan_err};
 use datafusion::error::Result;
 
 /// Accepts TIMESTAMP (any unit, with or without zone), DATE32 and DATE64; NULL becomes DATE32.
@@ -23,40 +26,114 @@ pub(crate) fn coerce_event_time(
     }
 }
 
-/// The day number of every row (meaningless for NULL rows, which callers skip).
-///
-/// Timestamps are stored as instants since the epoch in UTC, so flooring to whole days gives
-/// the UTC calendar date for zoned timestamps and the wall-clock date for naive ones.
-pub(crate) fn days_since_epoch(times: &ArrayRef) -> Result<Vec<i32>> {
+/// The calendar day (days since 1970-01-01) of every row, in the timestamp's own time zone —
+/// the date `date_trunc('day', t)` gives — and for naive timestamps and dates the day they
+/// show. Meaningless for NULL rows, which callers skip.
+pub(crate) fn days_since_epoch(function: &str, times: &ArrayRef) -> Result<Vec<i32>> {
     // Clamped, not checked: NULL slots may hold any value, and no real event lies more than
     // five million years from 1970.
-    fn floor_days(values: &[i64], per_day: i64) -> Vec<i32> {
+    fn floor_days(values: &[i64], per_day: i64, zone: Option<LocalOffsets>) -> Vec<i32> {
         let clamp = |days: i64| days.clamp(i32::MIN as i64, i32::MAX as i64) as i32;
+        let Some(mut zone) = zone else {
+            return values
+                .iter()
+                .map(|v| clamp(v.div_euclid(per_day)))
+                .collect();
+        };
+        let per_second = per_day / SECONDS_PER_DAY;
         values
             .iter()
-            .map(|v| clamp(v.div_euclid(per_day)))
+            .map(|&v| {
+                let offset = zone.offset(v.div_euclid(per_second));
+                clamp(v.saturating_add(offset * per_second).div_euclid(per_day))
+            })
             .collect()
     }
+    let zone = match times.data_type() {
+        DataType::Timestamp(_, Some(name)) => Some(LocalOffsets::new(function, name)?),
+        _ => None,
+    };
     Ok(match times.data_type() {
         DataType::Date32 => times.as_primitive::<Date32Type>().values().to_vec(),
-        DataType::Date64 => floor_days(times.as_primitive::<Date64Type>().values(), 86_400_000),
-        DataType::Timestamp(TimeUnit::Second, _) => {
-            floor_days(times.as_primitive::<TimestampSecondType>().values(), 86_400)
-        }
+        DataType::Date64 => floor_days(
+            times.as_primitive::<Date64Type>().values(),
+            86_400_000,
+            None,
+        ),
+        DataType::Timestamp(TimeUnit::Second, _) => floor_days(
+            times.as_primitive::<TimestampSecondType>().values(),
+            SECONDS_PER_DAY,
+            zone,
+        ),
         DataType::Timestamp(TimeUnit::Millisecond, _) => floor_days(
             times.as_primitive::<TimestampMillisecondType>().values(),
             86_400_000,
+            zone,
         ),
         DataType::Timestamp(TimeUnit::Microsecond, _) => floor_days(
             times.as_primitive::<TimestampMicrosecondType>().values(),
             86_400_000_000,
+            zone,
         ),
         DataType::Timestamp(TimeUnit::Nanosecond, _) => floor_days(
             times.as_primitive::<TimestampNanosecondType>().values(),
             86_400_000_000_000,
+            zone,
         ),
         other => return internal_err!("expected a TIMESTAMP or DATE column, got {other}"),
     })
+}
+
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// The UTC offset of a time zone at each instant, remembered for the last UTC day seen: rows
+/// of a batch mostly share a few days, and a zone's offset changes at most once a day, so a
+/// day whose first and last second have the same offset has it throughout.
+struct LocalOffsets {
+    zone: Tz,
+    day: i64,
+    /// The offset of the whole of `day`; `None` when it changes that day (a DST switch).
+    offset: Option<i64>,
+}
+
+impl LocalOffsets {
+    fn new(function: &str, name: &str) -> Result<Self> {
+        let zone = Tz::from_str(name).map_err(|e| {
+            exec_datafusion_err!(
+                "{function}: cannot read the time zone '{name}' of event times: {e}"
+            )
+        })?;
+        Ok(Self {
+            zone,
+            day: i64::MIN,
+            offset: None,
+        })
+    }
+
+    /// Seconds to add to UTC for local time at `second` since the epoch (0 beyond the
+    /// calendar's range).
+    fn offset_at(&self, second: i64) -> i64 {
+        DateTime::from_timestamp(second, 0).map_or(0, |utc| {
+            i64::from(
+                self.zone
+                    .offset_from_utc_datetime(&utc.naive_utc())
+                    .fix()
+                    .local_minus_utc(),
+            )
+        })
+    }
+
+    #[inline]
+    fn offset(&mut self, second: i64) -> i64 {
+        let day = second.div_euclid(SECONDS_PER_DAY);
+        if day != self.day {
+            let start = day * SECONDS_PER_DAY;
+            let first = self.offset_at(start);
+            let last = self.offset_at(start.saturating_add(SECONDS_PER_DAY - 1));
+            (self.day, self.offset) = (day, (first == last).then_some(first));
+        }
+        self.offset.unwrap_or_else(|| self.offset_at(second))
+    }
 }
 
 /// Microseconds since the epoch of every row of a TIMESTAMP (any unit; naive ones read as

@@ -10,6 +10,12 @@
 use std::hash::BuildHasher;
 use std::mem::size_of;
 
+use datafusion::common::exec_err;
+use datafusion::error::Result;
+use datafusion::logical_expr::EmitTo;
+
+use super::user_ids::{UserIdKind, UserIds};
+
 /// One slot: a (group, key) and its value. Each metric lays out its own slot so that the
 /// value packs around the 4-byte group number.
 pub(crate) trait Entry: Copy {
@@ -84,7 +90,10 @@ impl<E: Entry> GroupKeyTable<E> {
         {
             let slot: *const E = &self.slots[self.home(hash)];
             // SAFETY: prefetching reads nothing and cannot fault; SSE is part of x86_64.
-            #[allow(unused_unsafe)]
+            #[allow(
+                unused_unsafe,
+                reason = "_mm_prefetch is safe to call on newer toolchains"
+            )]
             unsafe {
                 std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(slot.cast())
             };
@@ -148,5 +157,63 @@ impl<E: Entry> GroupKeyTable<E> {
     /// Heap bytes held.
     pub(crate) fn size(&self) -> usize {
         self.slots.capacity() * size_of::<E>()
+    }
+}
+
+/// The grouped state of the distinct-key metrics (the keyed kernel and stickiness): the
+/// (group, key) table, the ids its keys stand for, and the number of groups. Resizing, the
+/// group-number limit and forgetting emitted groups are here once.
+#[derive(Debug)]
+pub(crate) struct GroupedKeys<E> {
+    pub ids: UserIds,
+    pub table: GroupKeyTable<E>,
+    groups: usize,
+}
+
+impl<E: Entry> GroupedKeys<E> {
+    pub(crate) fn new(kind: UserIdKind) -> Self {
+        Self {
+            ids: UserIds::new(kind),
+            table: GroupKeyTable::new(),
+            groups: 0,
+        }
+    }
+
+    /// Makes room for `total_num_groups`; fails past what a slot's group number can hold.
+    pub(crate) fn resize(&mut self, function: &str, total_num_groups: usize) -> Result<()> {
+        if total_num_groups >= VACANT as usize {
+            return exec_err!("{function}: more than {} groups", u32::MAX - 1);
+        }
+        self.groups = self.groups.max(total_num_groups);
+        Ok(())
+    }
+
+    /// How many groups `emit_to` emits.
+    pub(crate) fn emitted(&self, emit_to: EmitTo) -> usize {
+        match emit_to {
+            EmitTo::All => self.groups,
+            EmitTo::First(n) => n.min(self.groups),
+        }
+    }
+
+    /// Forgets the emitted groups and renumbers the rest from 0. String ids are forgotten
+    /// once no group is left (until then a kept group may still hold them).
+    pub(crate) fn take(&mut self, emit_to: EmitTo) {
+        match emit_to {
+            EmitTo::First(n) if n < self.groups => {
+                self.table.remove_first_groups(n as u32);
+                self.groups -= n;
+            }
+            _ => {
+                self.table = GroupKeyTable::new();
+                self.ids = UserIds::new(self.ids.kind());
+                self.groups = 0;
+            }
+        }
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn size(&self) -> usize {
+        self.ids.size() + self.table.size()
     }
 }

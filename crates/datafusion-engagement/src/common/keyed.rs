@@ -8,32 +8,22 @@
 //! of a group is the list of its keys with their values, so partial states merge exactly.
 
 use std::fmt::Debug;
-use std::hash::{Hash, Hasher};
-use std::marker::PhantomData;
 use std::mem::size_of;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Float64Array};
+use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
-use datafusion::common::{ScalarValue, exec_err};
+use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::function::{
-    AccumulatorArgs, AggregateFunctionSimplification, StateFieldsArgs,
-};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, EmitTo, Expr, GroupsAccumulator,
-    Signature,
-};
+use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
-use super::args::{
-    check_logical_call, constant_arguments, dictionary_encode_string_constants,
-    documented_signature, lenient_coercion, refuse_distinct,
-};
-use super::group_keys::{Entry, GroupKeyTable, VACANT};
-use super::list_state::{ListElements, list_columns, offsets_of};
+use super::group_keys::{Entry, GroupedKeys, VACANT};
+use super::list_state::{ListElements, group_lists, list_columns, rows_as_groups};
+use super::metric::{Kernel, Metric};
 use super::rows::SelectedRows;
-use super::user_ids::{UserIdKind, UserIds};
+use super::user_ids::UserIdKind;
 
 /// What is kept per (group, key), and how it travels in the aggregate state.
 pub(crate) trait KeyedValue: Copy + Debug + Send + Sync + 'static {
@@ -54,6 +44,8 @@ pub(crate) trait KeyedRule: Debug + Send + Sync + 'static {
     type Value: KeyedValue;
     /// A group's values folded together.
     type Summary: Copy + Default;
+    /// Position of the key argument (user, session or customer id).
+    const KEY_ARG: usize = 0;
 
     /// The value every row contributes (only selected rows are read); fails on the first
     /// invalid selected value with an error naming the function, the value and what is valid.
@@ -65,97 +57,18 @@ pub(crate) trait KeyedRule: Debug + Send + Sync + 'static {
     fn result(&self, summary: &Self::Summary) -> Option<f64>;
 }
 
-/// Everything that makes one keyed SQL function: name, documentation, arguments and rule.
-pub(crate) trait KeyedDefinition: Debug + Send + Sync + 'static {
-    const NAME: &'static str;
-    /// Position of the key argument (user, session or customer id).
-    const KEY_ARG: usize;
-    /// State field name of the keys ("users", "sessions", …).
-    const KEYS_NAME: &'static str;
-    /// Arguments whose NULL skips the row (the key among them).
-    const REQUIRED_ARGS: &'static [usize];
-    /// Arguments that must be constants: (position, name).
-    const CONSTANT_ARGS: &'static [(usize, &'static str)];
-    /// True when `DISTINCT` cannot change the result (duplicate rows add nothing), so it is
-    /// accepted; otherwise it is refused.
-    const DISTINCT_IS_SAME: bool;
-    type Rule: KeyedRule;
-
-    fn documentation() -> &'static Documentation;
-    /// Checks argument count and types; returns the types to coerce to. Must accept its own
-    /// output.
-    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>>;
-    /// Typical (coerced) argument types, listed by `SHOW FUNCTIONS`.
-    fn example_arg_types() -> Vec<Vec<DataType>>;
-    /// Builds the rule from the constant arguments, validating them.
-    fn rule(constants: &[Option<ScalarValue>]) -> Result<Self::Rule>;
-}
-
-type ValueOf<D> = <<D as KeyedDefinition>::Rule as KeyedRule>::Value;
-
-/// A new DataFusion aggregate function for a [`KeyedDefinition`].
-pub(crate) fn keyed_udaf<D: KeyedDefinition>() -> Arc<AggregateUDF> {
-    Arc::new(AggregateUDF::from(KeyedAggregate::<D> {
-        signature: documented_signature(D::example_arg_types()),
-        definition: PhantomData,
-    }))
-}
-
+/// The kernel of the metrics whose [`Metric::Rule`] is a [`KeyedRule`]. Their
+/// [`Metric::STATE_NAMES`] is the name of the keys ("users", "sessions", …); the value's
+/// fields follow, named by its [`KeyedValue`].
 #[derive(Debug)]
-struct KeyedAggregate<D> {
-    signature: Signature,
-    definition: PhantomData<D>,
-}
+pub(crate) struct KeyedKernel;
 
-// Two instances of the same function are interchangeable: there is no per-instance setting.
-impl<D> PartialEq for KeyedAggregate<D> {
-    fn eq(&self, _other: &Self) -> bool {
-        true
-    }
-}
-impl<D> Eq for KeyedAggregate<D> {}
-impl<D: KeyedDefinition> Hash for KeyedAggregate<D> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        D::NAME.hash(state);
-    }
-}
+type ValueOf<M> = <<M as Metric>::Rule as KeyedRule>::Value;
 
-impl<D: KeyedDefinition> KeyedAggregate<D> {
-    fn groups_for(args: &AccumulatorArgs) -> Result<KeyedGroups<D>> {
-        if !D::DISTINCT_IS_SAME {
-            refuse_distinct(D::NAME, args.is_distinct)?;
-        }
-        let constants = constant_arguments(D::NAME, D::CONSTANT_ARGS, args.exprs)?;
-        let key_type = args.expr_fields[D::KEY_ARG].data_type();
-        Ok(KeyedGroups {
-            rule: D::rule(&constants)?,
-            keys: UserIds::new(UserIdKind::of(key_type)),
-            table: GroupKeyTable::new(),
-            groups: 0,
-        })
-    }
-}
-
-impl<D: KeyedDefinition> AggregateUDFImpl for KeyedAggregate<D> {
-    fn name(&self) -> &str {
-        D::NAME
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        lenient_coercion(D::check_arg_types(arg_types), arg_types)
-    }
-
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        D::check_arg_types(arg_types)?;
-        Ok(DataType::Float64)
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let key_type = UserIdKind::of(args.input_fields[D::KEY_ARG].data_type()).state_type();
+impl<M: Metric<Rule: KeyedRule>> Kernel<M> for KeyedKernel {
+    fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        let key_arg = <M::Rule as KeyedRule>::KEY_ARG;
+        let key_type = UserIdKind::of(args.input_fields[key_arg].data_type()).state_type();
         let list = |name: &str, element: DataType| {
             Arc::new(Field::new_list(
                 format_state_name(args.name, name),
@@ -163,47 +76,27 @@ impl<D: KeyedDefinition> AggregateUDFImpl for KeyedAggregate<D> {
                 false,
             ))
         };
-        Ok(std::iter::once(list(D::KEYS_NAME, key_type))
+        assert_eq!(M::STATE_NAMES.len(), 1, "{}: the keys' name", M::NAME);
+        Ok(std::iter::once(list(M::STATE_NAMES[0], key_type))
             .chain(
-                ValueOf::<D>::state_fields()
+                ValueOf::<M>::state_fields()
                     .into_iter()
                     .map(|(name, element)| list(name, element)),
             )
             .collect())
     }
 
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(KeyedAccumulator(Self::groups_for(&args)?)))
+    fn accumulator(rule: M::Rule, args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(KeyedAccumulator(KeyedGroups::<M>::new(
+            rule, args,
+        ))))
     }
 
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
+    fn groups_accumulator(
+        rule: M::Rule,
+        args: &AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(Self::groups_for(&args)?))
-    }
-
-    fn simplify(&self) -> Option<AggregateFunctionSimplification> {
-        Some(Box::new(|mut aggregate, _info| {
-            // DISTINCT that cannot change the result is dropped here, so that DataFusion does
-            // not plan a GROUP BY to remove duplicates for nothing.
-            if D::DISTINCT_IS_SAME {
-                aggregate.params.distinct = false;
-            }
-            if let Some(constants) = check_logical_call(D::NAME, &aggregate, D::CONSTANT_ARGS)? {
-                D::rule(&constants)?;
-            }
-            dictionary_encode_string_constants(&mut aggregate, D::CONSTANT_ARGS);
-            Ok(Expr::AggregateFunction(aggregate))
-        }))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(D::documentation())
+        Ok(Box::new(KeyedGroups::<M>::new(rule, args)))
     }
 }
 
@@ -249,33 +142,25 @@ fn state_lists<V: KeyedValue>(
 /// The keyed state of every group: the native `GroupsAccumulator`, and with one group the
 /// state behind the single-group [`KeyedAccumulator`].
 #[derive(Debug)]
-struct KeyedGroups<D: KeyedDefinition> {
-    rule: D::Rule,
-    keys: UserIds,
-    table: GroupKeyTable<KeyedSlot<ValueOf<D>>>,
-    groups: usize,
+struct KeyedGroups<M: Metric<Rule: KeyedRule>> {
+    rule: M::Rule,
+    keys: GroupedKeys<KeyedSlot<ValueOf<M>>>,
 }
 
-impl<D: KeyedDefinition> KeyedGroups<D> {
-    fn resize(&mut self, total_num_groups: usize) -> Result<()> {
-        if total_num_groups >= VACANT as usize {
-            return exec_err!("{}: more than {} groups", D::NAME, u32::MAX);
-        }
-        self.groups = self.groups.max(total_num_groups);
-        Ok(())
-    }
+impl<M: Metric<Rule: KeyedRule>> KeyedGroups<M> {
+    const KEY_ARG: usize = <M::Rule as KeyedRule>::KEY_ARG;
 
-    fn selected(values: &[ArrayRef], filter: Option<&BooleanArray>) -> SelectedRows {
-        let required: Vec<&dyn Array> = D::REQUIRED_ARGS
-            .iter()
-            .map(|&i| values[i].as_ref())
-            .collect();
-        SelectedRows::new(values[0].len(), &required, filter)
+    fn new(rule: M::Rule, args: &AccumulatorArgs) -> Self {
+        let key_type = args.expr_fields[Self::KEY_ARG].data_type();
+        Self {
+            rule,
+            keys: GroupedKeys::new(UserIdKind::of(key_type)),
+        }
     }
 
     /// Merges `values[i]` into the slot of `keys[i]`.
-    fn add(&mut self, keys: &[(u32, u64)], values: &[ValueOf<D>]) {
-        self.table.for_each_slot(
+    fn add(&mut self, keys: &[(u32, u64)], values: &[ValueOf<M>]) {
+        self.keys.table.for_each_slot(
             keys,
             |i| KeyedSlot {
                 group: keys[i].0,
@@ -297,12 +182,13 @@ impl<D: KeyedDefinition> KeyedGroups<D> {
         filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.resize(total_num_groups)?;
-        let rows = Self::selected(inputs, filter);
+        self.keys.resize(M::NAME, total_num_groups)?;
+        let rows = M::selected_rows(inputs, filter);
         let row_values = self.rule.row_values(inputs, &rows)?;
         let (mut keys, mut values) = (vec![], vec![]);
         self.keys
-            .for_each_key(D::NAME, &inputs[D::KEY_ARG], &rows, |row, key| {
+            .ids
+            .for_each_key(M::NAME, &inputs[Self::KEY_ARG], &rows, |row, key| {
                 keys.push((group_indices[row] as u32, key));
                 values.push(row_values[row]);
             })?;
@@ -316,7 +202,7 @@ impl<D: KeyedDefinition> KeyedGroups<D> {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        self.resize(total_num_groups)?;
+        self.keys.resize(M::NAME, total_num_groups)?;
         let ListElements {
             columns,
             state_rows,
@@ -324,9 +210,10 @@ impl<D: KeyedDefinition> KeyedGroups<D> {
         let n = state_rows.len();
         let (mut keys, mut values) = (Vec::with_capacity(n), Vec::with_capacity(n));
         self.keys
-            .for_each_key(D::NAME, &columns[0], &SelectedRows::All(n), |i, key| {
+            .ids
+            .for_each_key(M::NAME, &columns[0], &SelectedRows::All(n), |i, key| {
                 keys.push((group_indices[state_rows[i]] as u32, key));
-                values.push(ValueOf::<D>::read(&columns[1..], i));
+                values.push(ValueOf::<M>::read(&columns[1..], i));
             })?;
         self.add(&keys, &values);
         Ok(())
@@ -334,56 +221,27 @@ impl<D: KeyedDefinition> KeyedGroups<D> {
 
     /// The results of the first `n` groups.
     fn results(&self, n: usize) -> Float64Array {
-        let mut summaries = vec![<D::Rule as KeyedRule>::Summary::default(); n];
-        for slot in self.table.iter().filter(|s| (s.group as usize) < n) {
-            D::Rule::fold(&mut summaries[slot.group as usize], &slot.value);
+        let mut summaries = vec![<M::Rule as KeyedRule>::Summary::default(); n];
+        for slot in self.keys.table.iter().filter(|s| (s.group as usize) < n) {
+            M::Rule::fold(&mut summaries[slot.group as usize], &slot.value);
         }
         summaries.iter().map(|s| self.rule.result(s)).collect()
     }
 
     /// The state of the first `n` groups.
     fn state_of_first(&self, n: usize) -> Result<Vec<ArrayRef>> {
-        let emitted = |slot: &&KeyedSlot<ValueOf<D>>| (slot.group as usize) < n;
-        let mut lengths = vec![0usize; n];
-        for slot in self.table.iter().filter(emitted) {
-            lengths[slot.group as usize] += 1;
-        }
-        let offsets = offsets_of(lengths);
-        let mut cursor = offsets[..n].to_vec();
-        let (mut keys, mut values) = (vec![0; offsets[n]], vec![ValueOf::<D>::EMPTY; offsets[n]]);
-        for slot in self.table.iter().filter(emitted) {
-            let at = &mut cursor[slot.group as usize];
-            (keys[*at], values[*at]) = (slot.key, slot.value);
-            *at += 1;
-        }
-        state_lists(D::NAME, &offsets, self.keys.values(&keys)?, &values)
-    }
-
-    /// Forgets the emitted groups and renumbers the rest from 0.
-    fn take(&mut self, emit_to: EmitTo) {
-        match emit_to {
-            EmitTo::First(n) if n < self.groups => {
-                self.table.remove_first_groups(n as u32);
-                self.groups -= n;
-            }
-            _ => {
-                self.table = GroupKeyTable::new();
-                // String keys are forgotten once no group is left.
-                self.keys = UserIds::new(self.keys.kind());
-                self.groups = 0;
-            }
-        }
-    }
-
-    fn emitted(&self, emit_to: EmitTo) -> usize {
-        match emit_to {
-            EmitTo::All => self.groups,
-            EmitTo::First(n) => n.min(self.groups),
-        }
+        let (offsets, slots) = group_lists(n, (0, ValueOf::<M>::EMPTY), || {
+            self.keys
+                .table
+                .iter()
+                .map(|slot| (slot.group, (slot.key, slot.value)))
+        });
+        let (keys, values): (Vec<u64>, Vec<ValueOf<M>>) = slots.into_iter().unzip();
+        state_lists(M::NAME, &offsets, self.keys.ids.values(&keys)?, &values)
     }
 }
 
-impl<D: KeyedDefinition> GroupsAccumulator for KeyedGroups<D> {
+impl<M: Metric<Rule: KeyedRule>> GroupsAccumulator for KeyedGroups<M> {
     fn update_batch(
         &mut self,
         values: &[ArrayRef],
@@ -404,14 +262,14 @@ impl<D: KeyedDefinition> GroupsAccumulator for KeyedGroups<D> {
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let results = self.results(self.emitted(emit_to));
-        self.take(emit_to);
+        let results = self.results(self.keys.emitted(emit_to));
+        self.keys.take(emit_to);
         Ok(Arc::new(results))
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let state = self.state_of_first(self.emitted(emit_to))?;
-        self.take(emit_to);
+        let state = self.state_of_first(self.keys.emitted(emit_to))?;
+        self.keys.take(emit_to);
         Ok(state)
     }
 
@@ -420,24 +278,21 @@ impl<D: KeyedDefinition> GroupsAccumulator for KeyedGroups<D> {
         values: &[ArrayRef],
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
-        // Each row is its own group: a one-element list, or an empty list for a skipped row.
-        // String keys are interned in a scratch table of this batch only.
-        let mut keys = UserIds::new(self.keys.kind());
-        let rows = Self::selected(values, opt_filter);
+        let rows = M::selected_rows(values, opt_filter);
         let row_values = self.rule.row_values(values, &rows)?;
-        let mut lengths = vec![0usize; values[0].len()];
-        let (mut row_keys, mut kept) = (vec![], vec![]);
-        keys.for_each_key(D::NAME, &values[D::KEY_ARG], &rows, |row, key| {
-            row_keys.push(key);
-            kept.push(row_values[row]);
-            lengths[row] = 1;
-        })?;
-        let offsets = offsets_of(lengths);
-        state_lists(D::NAME, &offsets, keys.values(&row_keys)?, &kept)
+        let mut kept = vec![];
+        let (offsets, keys) = rows_as_groups(
+            M::NAME,
+            self.keys.ids.kind(),
+            &values[Self::KEY_ARG],
+            &rows,
+            |row| kept.push(row_values[row]),
+        )?;
+        state_lists(M::NAME, &offsets, keys, &kept)
     }
 
     fn size(&self) -> usize {
-        size_of::<Self>() + self.keys.size() + self.table.size()
+        size_of::<Self>() + self.keys.size()
     }
 }
 
@@ -446,9 +301,9 @@ impl<D: KeyedDefinition> GroupsAccumulator for KeyedGroups<D> {
 /// It does not retract: a key's value (a first and last time, an adoption flag) cannot be
 /// taken apart again, so DataFusion refuses these functions over sliding window frames.
 #[derive(Debug)]
-struct KeyedAccumulator<D: KeyedDefinition>(KeyedGroups<D>);
+struct KeyedAccumulator<M: Metric<Rule: KeyedRule>>(KeyedGroups<M>);
 
-impl<D: KeyedDefinition> Accumulator for KeyedAccumulator<D> {
+impl<M: Metric<Rule: KeyedRule>> Accumulator for KeyedAccumulator<M> {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         self.0.update(values, &vec![0; values[0].len()], None, 1)
     }

@@ -24,8 +24,22 @@ pub(crate) trait Labeler: Debug + Send + Sync + 'static {
     fn label(value: f64) -> Result<&'static str>;
 }
 
-/// A new scalar function for a [`Labeler`].
-pub(crate) fn label_udf<L: Labeler>() -> Arc<ScalarUDF> {
+/// Defines `pub fn $udf() -> Arc<ScalarUDF>` returning one shared instance of the scalar
+/// function for a [`Labeler`].
+macro_rules! shared_label_udf {
+    ($(#[$doc:meta])* $udf:ident, $labeler:ty) => {
+        $(#[$doc])*
+        pub fn $udf() -> std::sync::Arc<datafusion::logical_expr::ScalarUDF> {
+            static INSTANCE: std::sync::LazyLock<std::sync::Arc<datafusion::logical_expr::ScalarUDF>> =
+                std::sync::LazyLock::new($crate::common::labels::new_label_udf::<$labeler>);
+            std::sync::Arc::clone(&INSTANCE)
+        }
+    };
+}
+pub(crate) use shared_label_udf;
+
+/// A new scalar function for a [`Labeler`]; see [`shared_label_udf`] for the shared instance.
+pub(crate) fn new_label_udf<L: Labeler>() -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::from(LabelFunction::<L> {
         signature: documented_signature(vec![vec![DataType::Float64]]),
         labeler: PhantomData,

@@ -9,6 +9,9 @@ use datafusion::arrow::datatypes::Field;
 use datafusion::common::exec_err;
 use datafusion::error::Result;
 
+use super::rows::SelectedRows;
+use super::user_ids::{UserIdKind, UserIds};
+
 /// The elements of a batch of list states, flattened column by column, with the state row
 /// (group) each element came from.
 pub(crate) struct ListElements {
@@ -78,4 +81,50 @@ pub(crate) fn offsets_of(lengths: impl IntoIterator<Item = usize>) -> Vec<usize>
             Some(*end)
         }))
         .collect()
+}
+
+/// Lays out the items of the first `groups` groups group by group, for a list state: the list
+/// offsets and the items in that order. `items` is called twice (to count, then to place);
+/// items of later groups are left out. `filler` only initialises the output.
+pub(crate) fn group_lists<T: Copy, I: Iterator<Item = (u32, T)>>(
+    groups: usize,
+    filler: T,
+    items: impl Fn() -> I,
+) -> (Vec<usize>, Vec<T>) {
+    let emitted = || items().filter(|&(group, _)| (group as usize) < groups);
+    let mut lengths = vec![0usize; groups];
+    for (group, _) in emitted() {
+        lengths[group as usize] += 1;
+    }
+    let offsets = offsets_of(lengths);
+    let mut cursor = offsets[..groups].to_vec();
+    let mut laid_out = vec![filler; offsets[groups]];
+    for (group, item) in emitted() {
+        let at = &mut cursor[group as usize];
+        laid_out[*at] = item;
+        *at += 1;
+    }
+    (offsets, laid_out)
+}
+
+/// `convert_to_state` of a list state: every row is a group of its own, holding one element,
+/// or none for a row that is not selected. Calls `element(row)` for every selected row in
+/// order and returns the list offsets and the row's keys (ids of `kind`, interned in a scratch
+/// table of this batch only).
+pub(crate) fn rows_as_groups(
+    function: &str,
+    kind: UserIdKind,
+    key_column: &ArrayRef,
+    rows: &SelectedRows,
+    mut element: impl FnMut(usize),
+) -> Result<(Vec<usize>, ArrayRef)> {
+    let mut ids = UserIds::new(kind);
+    let mut lengths = vec![0usize; key_column.len()];
+    let mut keys = vec![];
+    ids.for_each_key(function, key_column, rows, |row, key| {
+        keys.push(key);
+        element(row);
+        lengths[row] = 1;
+    })?;
+    Ok((offsets_of(lengths), ids.values(&keys)?))
 }

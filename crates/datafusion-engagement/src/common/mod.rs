@@ -8,6 +8,7 @@ pub(crate) mod keyed;
 pub(crate) mod labels;
 pub(crate) mod lifecycle;
 pub(crate) mod list_state;
+pub(crate) mod metric;
 pub(crate) mod ratio;
 pub(crate) mod rows;
 pub(crate) mod scores;

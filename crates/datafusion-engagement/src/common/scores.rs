@@ -130,6 +130,11 @@ pub(crate) fn score_types() -> Vec<DataType> {
     vec![DataType::Float64, DataType::Int32, DataType::Int64]
 }
 
+/// The top of the csat scale when the call gives no `max_score`.
+pub(crate) const CSAT_DEFAULT_MAX_SCORE: i64 = 5;
+/// The top of the ces scale when the call gives no `max_score`.
+pub(crate) const CES_DEFAULT_MAX_SCORE: i64 = 7;
+
 /// Reads the optional constant `max_score` argument: at least 2, so a scale has a top-2 box.
 pub(crate) fn max_score(
     function: &str,

@@ -11,7 +11,9 @@ use datafusion::error::Result;
 
 use super::args::{check_arg_count, coerce_numeric};
 use super::rows::SelectedRows;
-use super::scores::{ScoreScale, coerce_score, for_each_score, max_score, score_types};
+use super::scores::{
+    CES_DEFAULT_MAX_SCORE, ScoreScale, coerce_score, for_each_score, max_score, score_types,
+};
 
 /// The arguments a survey metric takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +95,7 @@ pub(crate) const MAX_SCORE_ARG: &[(usize, &str)] = &[(1, "max_score")];
 
 /// The ces scale 1…max_score (default 7).
 pub(crate) fn ces_scale(function: &str, constants: &[Option<ScalarValue>]) -> Result<ScoreScale> {
-    let max = max_score(function, constants[0].as_ref(), 7)?;
+    let max = max_score(function, constants[0].as_ref(), CES_DEFAULT_MAX_SCORE)?;
     Ok(ScoreScale { min: 1.0, max })
 }
 

@@ -6,8 +6,6 @@
 //! FILTER handling, the window retraction and the conversion to state are this one kernel.
 
 use std::fmt::Debug;
-use std::hash::{Hash, Hasher};
-use std::marker::PhantomData;
 use std::mem::size_of;
 use std::sync::Arc;
 
@@ -18,19 +16,11 @@ use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
-use datafusion::logical_expr::function::{
-    AccumulatorArgs, AggregateFunctionSimplification, StateFieldsArgs,
-};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, EmitTo, Expr, GroupsAccumulator,
-    Signature,
-};
+use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
-use super::args::{
-    check_logical_call, constant_arguments, dictionary_encode_string_constants,
-    documented_signature, lenient_coercion, refuse_distinct,
-};
+use super::metric::{Kernel, Metric};
 use super::rows::SelectedRows;
 
 /// The metric-specific sums of a [`Tally`]: a fixed number of `f64`, so a function that needs
@@ -117,6 +107,8 @@ impl<S: Sums> Tally<S> {
 pub(crate) trait TallyRule: Debug + Send + Sync + 'static {
     /// The sums one row contributes to.
     type Sums: Sums;
+    /// The state: count and sums unless the rule says otherwise.
+    const STATE: StateLayout = StateLayout::CountAndSums;
 
     /// Calls `add(row, contribution)` for every selected row that counts; fails on the first
     /// invalid value with an error naming the function, the value and what is valid.
@@ -155,194 +147,80 @@ pub(crate) enum StateLayout {
     NullableSum,
 }
 
-/// Everything that makes one tally-based SQL function: its name, documentation, argument
-/// rules and the [`TallyRule`] it computes with.
-pub(crate) trait TallyDefinition: Debug + Send + Sync + 'static {
-    const NAME: &'static str;
-    /// State field name of [`Tally::count`].
-    const COUNT_NAME: &'static str;
-    /// State field names of the [`Tally::sums`] of the rule, one per sum.
-    const SUM_NAMES: &'static [&'static str];
-    /// Positions of the arguments that are columns read row by row (a row with NULL in any
-    /// of them is skipped).
-    const COLUMN_ARGS: &'static [usize];
-    /// Arguments that must be constants: (position, name).
-    const CONSTANT_ARGS: &'static [(usize, &'static str)];
-    type Rule: TallyRule;
-    /// The state: count and sums unless the definition says otherwise.
-    const STATE: StateLayout = StateLayout::CountAndSums;
-
-    fn documentation() -> &'static Documentation;
-    /// Checks argument count and types, naming the function and the offending type, and
-    /// returns the types to coerce to. Must accept its own output.
-    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>>;
-    /// Typical argument types, listed by `SHOW FUNCTIONS`.
-    fn example_arg_types() -> Vec<Vec<DataType>>;
-    /// The SQL type of the result.
-    fn return_type() -> DataType {
-        DataType::Float64
-    }
-    /// Builds the rule from the constant arguments (in `CONSTANT_ARGS` order; `None` when an
-    /// optional one is absent), validating them.
-    fn rule(constants: &[Option<ScalarValue>]) -> Result<Self::Rule>;
-}
-
-/// A new DataFusion aggregate function for a [`TallyDefinition`].
-pub(crate) fn tally_udaf<D: TallyDefinition>() -> Arc<AggregateUDF> {
-    Arc::new(AggregateUDF::from(TallyAggregate::<D>::new()))
-}
-
-/// The DataFusion aggregate for a [`TallyDefinition`].
+/// The kernel of the metrics whose [`Metric::Rule`] is a [`TallyRule`]. Their
+/// [`Metric::STATE_NAMES`] name the count and then each sum (the one sum alone for
+/// [`StateLayout::NullableSum`]).
 #[derive(Debug)]
-pub(crate) struct TallyAggregate<D> {
-    signature: Signature,
-    definition: PhantomData<D>,
-}
+pub(crate) struct TallyKernel;
 
-/// The tally of a definition's rule.
-type TallyOf<D> = Tally<<<D as TallyDefinition>::Rule as TallyRule>::Sums>;
+/// The tally of a metric's rule.
+type TallyOf<M> = Tally<<<M as Metric>::Rule as TallyRule>::Sums>;
 
-impl<D: TallyDefinition> TallyAggregate<D> {
-    fn new() -> Self {
-        assert_eq!(
-            D::SUM_NAMES.len(),
-            <D::Rule as TallyRule>::Sums::LEN,
-            "{}: one state name per sum",
-            D::NAME
-        );
-        assert!(
-            D::STATE == StateLayout::CountAndSums || D::SUM_NAMES.len() == 1,
-            "{}: a nullable-sum state holds one sum",
-            D::NAME
-        );
-        Self {
-            signature: documented_signature(D::example_arg_types()),
-            definition: PhantomData,
-        }
-    }
-}
-
-// Two instances of the same function are interchangeable: there is no per-instance setting.
-impl<D> PartialEq for TallyAggregate<D> {
-    fn eq(&self, _other: &Self) -> bool {
-        true
-    }
-}
-impl<D> Eq for TallyAggregate<D> {}
-impl<D: TallyDefinition> Hash for TallyAggregate<D> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        D::NAME.hash(state);
-    }
-}
-
-impl<D: TallyDefinition> TallyAggregate<D> {
-    fn rule_for(args: &AccumulatorArgs) -> Result<D::Rule> {
-        refuse_distinct(D::NAME, args.is_distinct)?;
-        let constants = constant_arguments(D::NAME, D::CONSTANT_ARGS, args.exprs)?;
-        D::rule(&constants)
-    }
-}
-
-impl<D: TallyDefinition> AggregateUDFImpl for TallyAggregate<D> {
-    fn name(&self) -> &str {
-        D::NAME
+impl<M: Metric> Kernel<M> for TallyKernel
+where
+    M::Rule: TallyRule,
+{
+    fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        let sums = <<M::Rule as TallyRule>::Sums as Sums>::LEN;
+        let field = |name: &str, data_type: DataType, nullable: bool| {
+            Arc::new(Field::new(
+                format_state_name(args.name, name),
+                data_type,
+                nullable,
+            ))
+        };
+        Ok(match <M::Rule as TallyRule>::STATE {
+            StateLayout::NullableSum => {
+                assert_eq!(M::STATE_NAMES.len(), 1, "{}: one sum", M::NAME);
+                vec![field(M::STATE_NAMES[0], DataType::Float64, true)]
+            }
+            StateLayout::CountAndSums => {
+                assert_eq!(
+                    M::STATE_NAMES.len(),
+                    1 + sums,
+                    "{}: a count and the sums",
+                    M::NAME
+                );
+                let (count, sums) = M::STATE_NAMES.split_first().expect("checked above");
+                std::iter::once(field(count, DataType::UInt64, false))
+                    .chain(
+                        sums.iter()
+                            .map(|name| field(name, DataType::Float64, false)),
+                    )
+                    .collect()
+            }
+        })
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        lenient_coercion(D::check_arg_types(arg_types), arg_types)
-    }
-
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        D::check_arg_types(arg_types)?;
-        Ok(D::return_type())
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        if D::STATE == StateLayout::NullableSum {
-            let sum = Field::new(
-                format_state_name(args.name, D::SUM_NAMES[0]),
-                DataType::Float64,
-                true,
-            );
-            return Ok(vec![Arc::new(sum)]);
-        }
-        let count = Field::new(
-            format_state_name(args.name, D::COUNT_NAME),
-            DataType::UInt64,
-            false,
-        );
-        let sums = D::SUM_NAMES
-            .iter()
-            .map(|name| Field::new(format_state_name(args.name, name), DataType::Float64, false));
-        Ok(std::iter::once(count).chain(sums).map(Arc::new).collect())
-    }
-
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(TallyAccumulator::<D> {
-            rule: Self::rule_for(&args)?,
-            tally: TallyOf::<D>::default(),
+    fn accumulator(rule: M::Rule, _args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(TallyAccumulator::<M> {
+            rule,
+            tally: TallyOf::<M>::default(),
         }))
     }
 
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
+    fn groups_accumulator(
+        rule: M::Rule,
+        _args: &AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        let rule = Self::rule_for(&args)?;
-        Ok(match D::STATE {
-            StateLayout::CountAndSums => Box::new(TallyGroupsAccumulator::<D> {
+        Ok(match <M::Rule as TallyRule>::STATE {
+            StateLayout::CountAndSums => Box::new(TallyGroupsAccumulator::<M> {
                 rule,
                 tallies: vec![],
             }),
-            StateLayout::NullableSum => Box::new(NullableSumGroupsAccumulator::<D> {
+            StateLayout::NullableSum => Box::new(NullableSumGroupsAccumulator::<M> {
                 rule,
                 sums: vec![],
                 seen: BooleanBufferBuilder::new(0),
             }),
         })
     }
-
-    fn simplify(&self) -> Option<AggregateFunctionSimplification> {
-        Some(Box::new(|mut aggregate, _info| {
-            if let Some(constants) = check_logical_call(D::NAME, &aggregate, D::CONSTANT_ARGS)? {
-                D::rule(&constants)?;
-            }
-            dictionary_encode_string_constants(&mut aggregate, D::CONSTANT_ARGS);
-            Ok(Expr::AggregateFunction(aggregate))
-        }))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(D::documentation())
-    }
-}
-
-/// The rows of one batch that a tally function reads.
-fn selected_rows<D: TallyDefinition>(
-    inputs: &[ArrayRef],
-    filter: Option<&BooleanArray>,
-) -> SelectedRows {
-    // A call may pass fewer arguments than the most a function takes (`ctr(clicked)`).
-    let columns: Vec<&dyn Array> = D::COLUMN_ARGS
-        .iter()
-        .filter_map(|&i| inputs.get(i))
-        .map(|a| a.as_ref())
-        .collect();
-    SelectedRows::new(inputs[0].len(), &columns, filter)
 }
 
 /// Reads a state batch: the counts and the sums.
-fn state_columns<D: TallyDefinition>(states: &[ArrayRef]) -> (&UInt64Array, Vec<&Float64Array>) {
+fn state_columns(states: &[ArrayRef]) -> (&UInt64Array, Vec<&Float64Array>) {
     let counts = states[0].as_primitive::<UInt64Type>();
-    let sums = states[1..=D::SUM_NAMES.len()]
+    let sums = states[1..]
         .iter()
         .map(|a| a.as_primitive::<Float64Type>())
         .collect();
@@ -387,21 +265,21 @@ fn single_sum<S: Sums>(sum: f64) -> S {
 
 /// The single-group accumulator (no GROUP BY, window frames).
 #[derive(Debug)]
-struct TallyAccumulator<D: TallyDefinition> {
-    rule: D::Rule,
-    tally: TallyOf<D>,
+struct TallyAccumulator<M: Metric<Rule: TallyRule>> {
+    rule: M::Rule,
+    tally: TallyOf<M>,
 }
 
-impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
+impl<M: Metric<Rule: TallyRule>> Accumulator for TallyAccumulator<M> {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let rows = selected_rows::<D>(values, None);
+        let rows = M::selected_rows(values, None);
         let tally = &mut self.tally;
         self.rule
             .for_each_contribution(values, &rows, |_, row| tally.add(&row))
     }
 
     fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let rows = selected_rows::<D>(values, None);
+        let rows = M::selected_rows(values, None);
         let tally = &mut self.tally;
         self.rule
             .for_each_contribution(values, &rows, |_, row| tally.subtract(&row))
@@ -412,7 +290,7 @@ impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        if D::STATE == StateLayout::NullableSum {
+        if <M::Rule as TallyRule>::STATE == StateLayout::NullableSum {
             // A partial state counts as one row: all that matters is whether there was one.
             let sums = states[0].as_primitive::<Float64Type>();
             for sum in sums.iter().flatten() {
@@ -420,7 +298,7 @@ impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
             }
             return Ok(());
         }
-        let (counts, sums) = state_columns::<D>(states);
+        let (counts, sums) = state_columns(states);
         for row in 0..counts.len() {
             self.tally.add(&state_tally(counts, &sums, row));
         }
@@ -428,7 +306,7 @@ impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        if D::STATE == StateLayout::NullableSum {
+        if <M::Rule as TallyRule>::STATE == StateLayout::NullableSum {
             let sum = (self.tally.count > 0).then_some(self.tally.sums.values()[0]);
             return Ok(vec![ScalarValue::Float64(sum)]);
         }
@@ -454,12 +332,12 @@ impl<D: TallyDefinition> Accumulator for TallyAccumulator<D> {
 
 /// The native grouped accumulator: one [`Tally`] per group, in a flat vector.
 #[derive(Debug)]
-struct TallyGroupsAccumulator<D: TallyDefinition> {
-    rule: D::Rule,
-    tallies: Vec<TallyOf<D>>,
+struct TallyGroupsAccumulator<M: Metric<Rule: TallyRule>> {
+    rule: M::Rule,
+    tallies: Vec<TallyOf<M>>,
 }
 
-impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
+impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for TallyGroupsAccumulator<M> {
     fn update_batch(
         &mut self,
         values: &[ArrayRef],
@@ -468,8 +346,8 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
         total_num_groups: usize,
     ) -> Result<()> {
         self.tallies
-            .resize(total_num_groups, TallyOf::<D>::default());
-        let rows = selected_rows::<D>(values, opt_filter);
+            .resize(total_num_groups, TallyOf::<M>::default());
+        let rows = M::selected_rows(values, opt_filter);
         let tallies = &mut self.tallies;
         self.rule
             .for_each_contribution(values, &rows, |row, contribution| {
@@ -484,8 +362,8 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
         total_num_groups: usize,
     ) -> Result<()> {
         self.tallies
-            .resize(total_num_groups, TallyOf::<D>::default());
-        let (counts, sums) = state_columns::<D>(values);
+            .resize(total_num_groups, TallyOf::<M>::default());
+        let (counts, sums) = state_columns(values);
         for (row, &group) in group_indices.iter().enumerate() {
             self.tallies[group].add(&state_tally(counts, &sums, row));
         }
@@ -506,8 +384,8 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
         // Each input row becomes its own group: zero where the row does not count.
-        let mut tallies = vec![TallyOf::<D>::default(); values[0].len()];
-        let rows = selected_rows::<D>(values, opt_filter);
+        let mut tallies = vec![TallyOf::<M>::default(); values[0].len()];
+        let rows = M::selected_rows(values, opt_filter);
         self.rule
             .for_each_contribution(values, &rows, |row, contribution| {
                 tallies[row] = contribution
@@ -518,20 +396,20 @@ impl<D: TallyDefinition> GroupsAccumulator for TallyGroupsAccumulator<D> {
     fn size(&self) -> usize {
         size_of::<Self>()
             + self.rule.heap_size()
-            + self.tallies.capacity() * size_of::<TallyOf<D>>()
+            + self.tallies.capacity() * size_of::<TallyOf<M>>()
     }
 }
 
 /// The native grouped accumulator of a [`StateLayout::NullableSum`] function: one sum per group
 /// and a bit for whether any row counted.
 #[derive(Debug)]
-struct NullableSumGroupsAccumulator<D: TallyDefinition> {
-    rule: D::Rule,
+struct NullableSumGroupsAccumulator<M: Metric<Rule: TallyRule>> {
+    rule: M::Rule,
     sums: Vec<f64>,
     seen: BooleanBufferBuilder,
 }
 
-impl<D: TallyDefinition> NullableSumGroupsAccumulator<D> {
+impl<M: Metric<Rule: TallyRule>> NullableSumGroupsAccumulator<M> {
     fn resize(&mut self, total_num_groups: usize) {
         self.sums.resize(total_num_groups, 0.0);
         if let Some(new) = total_num_groups.checked_sub(self.seen.len()) {
@@ -550,7 +428,7 @@ impl<D: TallyDefinition> NullableSumGroupsAccumulator<D> {
     }
 }
 
-impl<D: TallyDefinition> GroupsAccumulator for NullableSumGroupsAccumulator<D> {
+impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumulator<M> {
     fn update_batch(
         &mut self,
         values: &[ArrayRef],
@@ -559,7 +437,7 @@ impl<D: TallyDefinition> GroupsAccumulator for NullableSumGroupsAccumulator<D> {
         total_num_groups: usize,
     ) -> Result<()> {
         self.resize(total_num_groups);
-        let rows = selected_rows::<D>(values, opt_filter);
+        let rows = M::selected_rows(values, opt_filter);
         let (sums, seen) = (&mut self.sums, &mut self.seen);
         self.rule
             .for_each_contribution(values, &rows, |row, contribution| {
@@ -588,7 +466,7 @@ impl<D: TallyDefinition> GroupsAccumulator for NullableSumGroupsAccumulator<D> {
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
         let (sums, seen) = self.take(emit_to);
-        let tallies: Vec<TallyOf<D>> = sums
+        let tallies: Vec<TallyOf<M>> = sums
             .into_iter()
             .zip(&seen)
             .map(|(sum, seen)| Tally {
@@ -615,7 +493,7 @@ impl<D: TallyDefinition> GroupsAccumulator for NullableSumGroupsAccumulator<D> {
         let mut sums = vec![0.0; len];
         let mut seen = BooleanBufferBuilder::new(len);
         seen.append_n(len, false);
-        let rows = selected_rows::<D>(values, opt_filter);
+        let rows = M::selected_rows(values, opt_filter);
         self.rule
             .for_each_contribution(values, &rows, |row, contribution| {
                 sums[row] = contribution.sums.values()[0];

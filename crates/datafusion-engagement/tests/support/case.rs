@@ -67,7 +67,7 @@ impl Case {
             .into_iter()
             .enumerate()
             .map(|(position, arg)| match arg {
-                Arg::Column(i) => columns[i].clone(),
+                Arg::Column(i) => Arc::clone(&columns[i]),
                 Arg::Constant(c) => {
                     Arc::new(Field::new(format!("c{position}"), c.data_type(), true))
                 }

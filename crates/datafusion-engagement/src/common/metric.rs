@@ -1,0 +1,205 @@
+//! The front end every aggregate of this pack shares: the one `AggregateUDFImpl`.
+//!
+//! A function says what is particular to it in a [`Metric`] (name, documentation, argument
+//! types, which arguments are columns and which constants, what `DISTINCT` means for it, and
+//! the rule it computes with); its [`Kernel`] (the tally, the keyed table, stickiness's day
+//! windows) says how the state is kept. Everything else — the signature, coercion with our own
+//! messages, constant arguments read once, `DISTINCT` refused or dropped, the planning-time
+//! checks, the documentation — is [`MetricUdaf`], written once.
+
+use std::fmt::Debug;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray};
+use datafusion::arrow::datatypes::{DataType, FieldRef};
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::function::{
+    AccumulatorArgs, AggregateFunctionSimplification, StateFieldsArgs,
+};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, Expr, GroupsAccumulator, Signature,
+};
+
+use super::args::{
+    check_logical_call, constant_arguments, dictionary_encode_string_constants,
+    documented_signature, lenient_coercion, refuse_distinct,
+};
+use super::rows::SelectedRows;
+
+/// What `f(DISTINCT …)` means for a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Distinct {
+    /// Every row is one observation: `DISTINCT` would change the number, so it is an error.
+    Refused,
+    /// The metric already counts each user or session once: `DISTINCT` cannot change the
+    /// result, so it is accepted and dropped at planning (DataFusion plans no extra GROUP BY).
+    Unchanged,
+}
+
+/// Everything that makes one aggregate function, apart from how its state is kept.
+pub(crate) trait Metric: Debug + Send + Sync + Sized + 'static {
+    /// The SQL name.
+    const NAME: &'static str;
+    /// Positions of the arguments read row by row whose NULL skips the row. A position past
+    /// the end of a shorter call (an optional argument left out) is ignored.
+    const REQUIRED_ARGS: &'static [usize];
+    /// Arguments that must be constants: (position, name).
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
+    /// What `DISTINCT` means.
+    const DISTINCT: Distinct = Distinct::Refused;
+    /// Names of the state fields (before [`format_state_name`](
+    /// datafusion::logical_expr::utils::format_state_name)); each kernel says what it needs.
+    const STATE_NAMES: &'static [&'static str];
+    /// What the accumulators compute with, built from the constant arguments.
+    type Rule: Debug + Send + Sync + 'static;
+    /// How the state is kept.
+    type Kernel: Kernel<Self>;
+
+    fn documentation() -> &'static Documentation;
+    /// Checks argument count and types, naming the function and the offending type, and
+    /// returns the types to coerce to. Must accept its own output.
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>>;
+    /// Typical (coerced) argument types, listed by `SHOW FUNCTIONS`.
+    fn example_arg_types() -> Vec<Vec<DataType>>;
+    /// The SQL type of the result.
+    fn return_type() -> DataType {
+        DataType::Float64
+    }
+    /// Builds the rule from the constant arguments (in [`Self::CONSTANT_ARGS`] order; `None`
+    /// for an optional one left out), validating them.
+    fn rule(constants: &[Option<ScalarValue>]) -> Result<Self::Rule>;
+
+    /// The rows of a batch the metric reads: every [`Self::REQUIRED_ARGS`] non-NULL and the
+    /// FILTER, if any, true.
+    fn selected_rows(inputs: &[ArrayRef], filter: Option<&BooleanArray>) -> SelectedRows {
+        let columns: Vec<&dyn Array> = Self::REQUIRED_ARGS
+            .iter()
+            .filter_map(|&i| inputs.get(i))
+            .map(|a| a.as_ref())
+            .collect();
+        SelectedRows::new(inputs[0].len(), &columns, filter)
+    }
+}
+
+/// How a family of metrics keeps its state: the accumulators and their state fields.
+pub(crate) trait Kernel<M: Metric> {
+    fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>>;
+    /// The single-group accumulator (no GROUP BY, window frames).
+    fn accumulator(rule: M::Rule, args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>>;
+    /// The native grouped accumulator.
+    fn groups_accumulator(
+        rule: M::Rule,
+        args: &AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>>;
+}
+
+/// Defines `pub fn $udaf() -> Arc<AggregateUDF>` returning one shared instance of the
+/// aggregate for a [`Metric`], as DataFusion's own functions do.
+macro_rules! shared_udaf {
+    ($(#[$doc:meta])* $udaf:ident, $metric:ty) => {
+        $(#[$doc])*
+        pub fn $udaf() -> std::sync::Arc<datafusion::logical_expr::AggregateUDF> {
+            static INSTANCE: std::sync::LazyLock<std::sync::Arc<datafusion::logical_expr::AggregateUDF>> =
+                std::sync::LazyLock::new($crate::common::metric::new_udaf::<$metric>);
+            std::sync::Arc::clone(&INSTANCE)
+        }
+    };
+}
+pub(crate) use shared_udaf;
+
+/// A new DataFusion aggregate for a [`Metric`]; see [`shared_udaf`] for the shared instance.
+pub(crate) fn new_udaf<M: Metric>() -> Arc<AggregateUDF> {
+    Arc::new(AggregateUDF::from(MetricUdaf::<M> {
+        signature: documented_signature(M::example_arg_types()),
+        metric: PhantomData,
+    }))
+}
+
+/// The DataFusion aggregate of a [`Metric`].
+#[derive(Debug)]
+pub(crate) struct MetricUdaf<M> {
+    signature: Signature,
+    metric: PhantomData<M>,
+}
+
+// Two instances of the same function are interchangeable: there is no per-instance setting.
+impl<M> PartialEq for MetricUdaf<M> {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+impl<M> Eq for MetricUdaf<M> {}
+impl<M: Metric> Hash for MetricUdaf<M> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        M::NAME.hash(state);
+    }
+}
+
+impl<M: Metric> MetricUdaf<M> {
+    /// The rule of an accumulator about to be created. `DISTINCT` is checked again here for
+    /// plans built without the optimizer, whose `simplify` did not run.
+    fn rule_for(args: &AccumulatorArgs) -> Result<M::Rule> {
+        if M::DISTINCT == Distinct::Refused {
+            refuse_distinct(M::NAME, args.is_distinct)?;
+        }
+        M::rule(&constant_arguments(M::NAME, M::CONSTANT_ARGS, args.exprs)?)
+    }
+}
+
+impl<M: Metric> AggregateUDFImpl for MetricUdaf<M> {
+    fn name(&self) -> &str {
+        M::NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        lenient_coercion(M::check_arg_types(arg_types), arg_types)
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        M::check_arg_types(arg_types)?;
+        Ok(M::return_type())
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        M::Kernel::state_fields(&args)
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        M::Kernel::accumulator(Self::rule_for(&args)?, &args)
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        M::Kernel::groups_accumulator(Self::rule_for(&args)?, &args)
+    }
+
+    fn simplify(&self) -> Option<AggregateFunctionSimplification> {
+        Some(Box::new(|mut aggregate, _info| {
+            if M::DISTINCT == Distinct::Unchanged {
+                aggregate.params.distinct = false;
+            }
+            if let Some(constants) = check_logical_call(M::NAME, &aggregate, M::CONSTANT_ARGS)? {
+                M::rule(&constants)?;
+            }
+            dictionary_encode_string_constants(&mut aggregate, M::CONSTANT_ARGS);
+            Ok(Expr::AggregateFunction(aggregate))
+        }))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        Some(M::documentation())
+    }
+}
