@@ -1,13 +1,15 @@
 //! A script (a `-c` text, a file, standard input or one REPL entry) split into SQL statements
 //! and backslash meta-commands.
 //!
-//! A line starting with `\` outside a string literal is a meta-command (`\d`, `\h nps`, ...);
-//! everything else is SQL. The whole script is parsed before anything runs, so a syntax error
+//! A line starting with `\` outside a string literal, quoted identifier or comment is a
+//! meta-command (`\d`, `\h nps`, ...); everything else is SQL. Whether a line starts inside
+//! one is the SQL tokenizer's answer, not a count of quotes: `-- don't` is a comment. The whole script is parsed before anything runs, so a syntax error
 //! anywhere runs nothing.
 
 use datafusion::common::{Result, plan_datafusion_err};
 use datafusion::sql::parser::{DFParser, Statement};
-use datafusion::sql::sqlparser::dialect::dialect_from_str;
+use datafusion::sql::sqlparser::dialect::{Dialect, dialect_from_str};
+use datafusion::sql::sqlparser::tokenizer::Tokenizer;
 
 #[derive(Debug)]
 pub enum Item {
@@ -29,9 +31,8 @@ pub fn parse(text: &str, dialect: &str) -> Result<Vec<Item>> {
         Ok(())
     };
     for line in text.lines() {
-        let inside_string = sql.matches('\'').count() % 2 == 1;
         match line.trim_start().strip_prefix('\\') {
-            Some(command) if !inside_string => {
+            Some(command) if !continues_a_token(dialect.as_ref(), &sql) => {
                 flush(&mut sql, &mut items)?;
                 items.push(Item::Meta(command.trim().trim_end_matches(';').to_string()));
             }
@@ -43,6 +44,13 @@ pub fn parse(text: &str, dialect: &str) -> Result<Vec<Item>> {
     }
     flush(&mut sql, &mut items)?;
     Ok(items)
+}
+
+/// True when the next line would start inside a string literal, quoted identifier or block
+/// comment of `sql`. Any tokenizer error counts: the line is then SQL, and parsing reports the
+/// error.
+fn continues_a_token(dialect: &dyn Dialect, sql: &str) -> bool {
+    Tokenizer::new(dialect, sql).tokenize().is_err()
 }
 
 #[cfg(test)]
@@ -77,6 +85,27 @@ mod tests {
     #[test]
     fn backslash_inside_a_string_is_sql() {
         assert_eq!(kinds("SELECT 'a\n\\d'"), ["sql: SELECT 'a\n\\d'"]);
+    }
+
+    #[test]
+    fn quotes_in_comments_do_not_open_a_string() {
+        assert_eq!(
+            kinds("-- don't mind me\n\\d\nSELECT 1 -- it's fine\n;\n\\h nps"),
+            ["meta: d", "sql: SELECT 1", "meta: h nps"]
+        );
+        assert_eq!(
+            kinds("/* it's a\nblock comment */\n\\d\nSELECT 'a''b'\n\\q"),
+            ["meta: d", "sql: SELECT 'a''b'", "meta: q"]
+        );
+    }
+
+    #[test]
+    fn backslash_inside_a_comment_or_identifier_is_sql() {
+        assert_eq!(kinds("SELECT 1 /* a\n\\d */;"), ["sql: SELECT 1"]);
+        assert_eq!(
+            kinds("SELECT 1 AS \"a\n\\d\""),
+            ["sql: SELECT 1 AS \"a\n\\d\""]
+        );
     }
 
     #[test]
