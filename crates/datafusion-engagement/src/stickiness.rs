@@ -586,3 +586,69 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
             + self.activity.capacity() * size_of::<GroupActivity>()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The absolute days of a window.
+    fn days(start: i32, bits: DayBits) -> Vec<i32> {
+        let mut all: Vec<i32> = days_of(start, bits).collect();
+        all.sort_unstable();
+        all
+    }
+
+    #[test]
+    fn realign_at_the_edges_of_the_window() {
+        let all = DayBits::MAX;
+        assert_eq!(realign(all, 0), (all, 0));
+        // 63 days earlier: only the first day still fits, as the window's last.
+        assert_eq!(realign(all, 63), (1 << 63, all & !1));
+        assert_eq!(realign(all, -63), (1, all & !(1 << 63)));
+        // 64 days or more apart: nothing fits.
+        assert_eq!(realign(all, 64), (0, all));
+        assert_eq!(realign(all, -64), (0, all));
+        assert_eq!(realign(1, i64::from(i32::MAX)), (0, 1));
+        assert_eq!(realign(1 << 63, -i64::from(i32::MAX)), (0, 1 << 63));
+    }
+
+    #[test]
+    fn realign_keeps_every_day_once() {
+        let patterns = [
+            1,
+            1 << 63,
+            DayBits::MAX,
+            0x8000_0001_0000_0001,
+            0x5555_5555_5555_5555,
+            0xF0F0_0000_0000_000F,
+        ];
+        for bits in patterns {
+            for shift in -130..=130i64 {
+                let start = 1_000;
+                let (inside, outside) = realign(bits, shift);
+                let target_start = (start as i64 - shift) as i32;
+                let mut moved = days(target_start, inside);
+                moved.extend(days(start, outside));
+                moved.sort_unstable();
+                assert_eq!(moved, days(start, bits), "bits {bits:#x} shifted {shift}");
+                assert_eq!(
+                    inside.count_ones() + outside.count_ones(),
+                    bits.count_ones(),
+                    "no day twice"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_window_holds_a_month_either_side_of_the_first_day() {
+        let (start, bit) = day_window(20_000);
+        assert_eq!(start, 20_000 - 32);
+        assert_eq!(days(start, bit), vec![20_000]);
+        // The extremes of the day range do not overflow.
+        let (start, bit) = day_window(i32::MIN);
+        assert_eq!(days(start, bit), vec![i32::MIN]);
+        let (start, bit) = day_window(i32::MAX);
+        assert_eq!(days(start, bit), vec![i32::MAX]);
+    }
+}

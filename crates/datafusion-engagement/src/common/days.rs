@@ -175,3 +175,72 @@ pub(crate) fn microseconds_since_epoch(times: &ArrayRef) -> Result<Cow<'_, [i64]
         other => return internal_err!("expected a TIMESTAMP or DATE column, got {other}"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::TimestampSecondArray;
+
+    use super::*;
+
+    /// 2026-03-08T07:00:00Z: New York moves from UTC−5 to UTC−4.
+    const SPRING_FORWARD: i64 = 1_772_953_200;
+
+    #[test]
+    fn offsets_change_at_the_transition_whatever_the_order_of_rows() {
+        let mut zone = LocalOffsets::new("f", "America/New_York").unwrap();
+        let hour = 3_600;
+        let instants = [
+            SPRING_FORWARD - 1,
+            SPRING_FORWARD,
+            SPRING_FORWARD - 7 * hour,
+            SPRING_FORWARD + 16 * hour,
+            SPRING_FORWARD - 1,
+            SPRING_FORWARD - 40 * 86_400,
+            SPRING_FORWARD + 1,
+        ];
+        let expected = [-5, -4, -5, -4, -5, -5, -4].map(|h| h * hour);
+        for (instant, offset) in instants.into_iter().zip(expected) {
+            assert_eq!(zone.offset(instant), offset, "at {instant}");
+            assert_eq!(zone.offset_at(instant), offset, "uncached at {instant}");
+        }
+    }
+
+    #[test]
+    fn fixed_offsets_utc_and_unknown_zones() {
+        let mut zone = LocalOffsets::new("f", "+05:30").unwrap();
+        assert_eq!(zone.offset(0), 5 * 3_600 + 1_800);
+        let mut zone = LocalOffsets::new("f", "UTC").unwrap();
+        assert_eq!(zone.offset(SPRING_FORWARD), 0);
+        // Beyond chrono's calendar: no offset rather than a panic.
+        assert_eq!(zone.offset(i64::MAX / 2), 0);
+        let error = LocalOffsets::new("stickiness", "Mars/Olympus_Mons")
+            .err()
+            .unwrap();
+        assert!(
+            error
+                .to_string()
+                .contains("stickiness: cannot read the time zone 'Mars/Olympus_Mons'"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn local_days_of_zoned_and_naive_timestamps() {
+        // 04:59Z and 05:00Z on 8 March: 23:59 on the 7th and 00:00 on the 8th in New York.
+        let seconds = vec![SPRING_FORWARD - 7_201 - 3_600, SPRING_FORWARD - 7_200];
+        let naive: ArrayRef = Arc::new(TimestampSecondArray::from(seconds.clone()));
+        let zoned: ArrayRef =
+            Arc::new(TimestampSecondArray::from(seconds).with_timezone("America/New_York"));
+        let march_8 = 20_520;
+        assert_eq!(
+            days_since_epoch("f", &naive).unwrap(),
+            vec![march_8, march_8]
+        );
+        assert_eq!(
+            days_since_epoch("f", &zoned).unwrap(),
+            vec![march_8 - 1, march_8]
+        );
+    }
+}

@@ -217,3 +217,144 @@ impl<E: Entry> GroupedKeys<E> {
         self.ids.size() + self.table.size()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    struct Counted {
+        group: u32,
+        key: u64,
+        rows: u64,
+    }
+
+    impl Entry for Counted {
+        const EMPTY: Self = Self {
+            group: VACANT,
+            key: 0,
+            rows: 0,
+        };
+        fn group(&self) -> u32 {
+            self.group
+        }
+        fn key(&self) -> u64 {
+            self.key
+        }
+        fn set_group(&mut self, group: u32) {
+            self.group = group;
+        }
+    }
+
+    /// Counts rows per (group, key) in the table; returns how many were new.
+    fn count(table: &mut GroupKeyTable<Counted>, keys: &[(u32, u64)]) -> usize {
+        let mut new = 0;
+        table.for_each_slot(
+            keys,
+            |row| Counted {
+                group: keys[row].0,
+                key: keys[row].1,
+                rows: 0,
+            },
+            |_, slot, is_new| {
+                slot.rows += 1;
+                new += usize::from(is_new);
+            },
+        );
+        new
+    }
+
+    fn contents(table: &GroupKeyTable<Counted>) -> Vec<(u32, u64, u64)> {
+        let mut all: Vec<_> = table.iter().map(|e| (e.group, e.key, e.rows)).collect();
+        all.sort_unstable();
+        all
+    }
+
+    #[test]
+    fn equal_keys_of_other_groups_and_colliding_probes_stay_apart() {
+        let mut table = GroupKeyTable::new();
+        // The same keys in many groups, keys that differ in one bit, and the extremes: far more
+        // entries than the first table has slots, so probes collide and the table grows.
+        let mut keys = vec![];
+        for group in 0..50u32 {
+            for key in [0, 1, 2, 1 << 32, 1 << 63, u64::MAX, u64::MAX - 1] {
+                keys.push((group, key));
+            }
+        }
+        assert_eq!(count(&mut table, &keys), keys.len());
+        assert_eq!(table.len, keys.len());
+        // A second pass finds every one and creates none.
+        assert_eq!(count(&mut table, &keys), 0);
+        let found = contents(&table);
+        assert_eq!(found.len(), keys.len());
+        assert!(found.iter().all(|&(_, _, rows)| rows == 2));
+        assert!(table.slots.len().is_power_of_two());
+        assert!(
+            table.len * 4 <= table.slots.len() * 3,
+            "load stays at most 3/4"
+        );
+    }
+
+    #[test]
+    fn growth_keeps_every_entry_and_its_value() {
+        let mut table = GroupKeyTable::new();
+        let mut expected = std::collections::BTreeMap::new();
+        // Batches of growing size; keys repeat across batches.
+        for batch in 0..20u64 {
+            let keys: Vec<(u32, u64)> = (0..batch * 97)
+                .map(|i| ((i % 7) as u32, (i * 2_654_435_761) % 5_000))
+                .collect();
+            count(&mut table, &keys);
+            for &(group, key) in &keys {
+                *expected.entry((group, key)).or_insert(0u64) += 1;
+            }
+        }
+        let expected: Vec<_> = expected.into_iter().map(|((g, k), n)| (g, k, n)).collect();
+        assert_eq!(contents(&table), expected);
+        assert_eq!(table.size(), table.slots.capacity() * size_of::<Counted>());
+    }
+
+    #[test]
+    fn removing_the_first_groups_renumbers_the_rest() {
+        let mut table = GroupKeyTable::new();
+        let keys: Vec<(u32, u64)> = (0..10u32)
+            .flat_map(|group| (0..30u64).map(move |key| (group, key * 1_000 + u64::from(group))))
+            .collect();
+        count(&mut table, &keys);
+        table.remove_first_groups(3);
+        let kept = contents(&table);
+        assert_eq!(kept.len(), 7 * 30);
+        assert!(kept.iter().all(|&(group, key, rows)| {
+            group < 7 && key % 1_000 == u64::from(group) + 3 && rows == 1
+        }));
+        // Renumbered entries are found under their new group numbers, and only there.
+        let renumbered: Vec<(u32, u64)> = kept.iter().map(|&(g, k, _)| (g, k)).collect();
+        assert_eq!(count(&mut table, &renumbered), 0);
+        assert_eq!(count(&mut table, &[(7, 3_000 + 3)]), 1);
+        table.remove_first_groups(100);
+        assert_eq!(table.iter().count(), 0);
+    }
+
+    #[test]
+    fn grouped_keys_emit_and_forget() {
+        let mut grouped = GroupedKeys::<Counted>::new(UserIdKind::Int64);
+        grouped.resize("f", 5).unwrap();
+        grouped.resize("f", 3).unwrap();
+        assert_eq!(grouped.emitted(EmitTo::All), 5);
+        assert_eq!(grouped.emitted(EmitTo::First(2)), 2);
+        assert_eq!(grouped.emitted(EmitTo::First(9)), 5);
+        count(&mut grouped.table, &[(0, 1), (2, 1), (4, 1)]);
+        grouped.take(EmitTo::First(2));
+        assert_eq!(grouped.emitted(EmitTo::All), 3);
+        assert_eq!(
+            contents(&grouped.table),
+            vec![(0, 1, 1), (2, 1, 1)],
+            "groups 2 and 4 are now 0 and 2"
+        );
+        grouped.take(EmitTo::All);
+        assert_eq!(grouped.emitted(EmitTo::All), 0);
+        assert_eq!(grouped.table.iter().count(), 0);
+        let too_many = grouped.resize("f", VACANT as usize).unwrap_err();
+        assert!(too_many.to_string().contains("f: more than"), "{too_many}");
+    }
+}

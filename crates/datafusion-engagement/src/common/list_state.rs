@@ -128,3 +128,60 @@ pub(crate) fn rows_as_groups(
     })?;
     Ok((offsets_of(lengths), ids.values(&keys)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{Int64Array, UInt64Array};
+    use datafusion::arrow::datatypes::{Int64Type, UInt64Type};
+
+    use super::*;
+
+    #[test]
+    fn offsets_of_lengths() {
+        assert_eq!(offsets_of([2, 0, 3]), vec![0, 2, 2, 5]);
+        assert_eq!(offsets_of([]), vec![0]);
+    }
+
+    #[test]
+    fn group_lists_lays_out_by_group_and_leaves_out_later_groups() {
+        let items = [
+            (2u32, 'a'),
+            (0, 'b'),
+            (2, 'c'),
+            (5, 'x'),
+            (1, 'd'),
+            (0, 'e'),
+        ];
+        let (offsets, laid_out) = group_lists(3, ' ', || items.iter().copied());
+        assert_eq!(offsets, vec![0, 2, 3, 5]);
+        assert_eq!(laid_out, vec!['b', 'e', 'd', 'a', 'c']);
+    }
+
+    #[test]
+    fn list_elements_of_sliced_state_arrays() {
+        // Three groups' lists: [1, 2], [], [3, 4, 5]; values and keys in two columns.
+        let keys: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5]));
+        let values: ArrayRef = Arc::new(UInt64Array::from(vec![10, 20, 30, 40, 50]));
+        let lists = list_columns("f", &[0, 2, 2, 5], vec![keys, values]).unwrap();
+        // A slice of the last two groups, as DataFusion passes parts of a state batch.
+        let sliced: Vec<ArrayRef> = lists.iter().map(|l| l.slice(1, 2)).collect();
+        let elements = ListElements::read(&sliced);
+        assert_eq!(elements.state_rows, vec![1, 1, 1]);
+        assert_eq!(
+            elements.columns[0].as_primitive::<Int64Type>().values(),
+            &[3, 4, 5]
+        );
+        assert_eq!(
+            elements.columns[1].as_primitive::<UInt64Type>().values(),
+            &[30, 40, 50]
+        );
+        // And a slice that starts inside the elements: the first group alone.
+        let first: Vec<ArrayRef> = lists.iter().map(|l| l.slice(0, 1)).collect();
+        let elements = ListElements::read(&first);
+        assert_eq!(elements.state_rows, vec![0, 0]);
+        assert_eq!(
+            elements.columns[1].as_primitive::<UInt64Type>().values(),
+            &[10, 20]
+        );
+    }
+}

@@ -90,3 +90,94 @@ fn for_each_view<T: Copy + Default>(
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{BooleanArray, DictionaryArray, StringArray};
+    use datafusion::arrow::datatypes::Int8Type;
+
+    use super::*;
+
+    /// The strings `for_each_string` reports for every selected row.
+    fn read(strings: &ArrayRef, rows: &SelectedRows) -> Vec<(usize, String)> {
+        // The lookup's result stands for the string: its index in a list of those seen.
+        let mut seen: Vec<String> = vec![];
+        let mut found = vec![];
+        for_each_string(
+            strings,
+            rows,
+            |s| match seen.iter().position(|known| known == s) {
+                Some(i) => i,
+                None => {
+                    seen.push(s.to_string());
+                    seen.len() - 1
+                }
+            },
+            |row, i| found.push((row, i)),
+        )
+        .unwrap();
+        found
+            .into_iter()
+            .map(|(row, i)| (row, seen[i].clone()))
+            .collect()
+    }
+
+    #[test]
+    fn utf8_view_cache_never_confuses_strings() {
+        // Short strings (inline in the view), long ones sharing a 4-byte prefix (which only the
+        // buffer offset tells apart), repeated in an order that revisits every cache slot.
+        let distinct: Vec<String> = (0..300)
+            .map(|i| match i % 3 {
+                0 => format!("e{i}"),
+                1 => format!("event_name_{i:05}_with_a_long_tail"),
+                _ => format!("event_name_{i:05}"),
+            })
+            .collect();
+        let rows: Vec<&str> = (0..5_000)
+            .map(|i| distinct[(i * 7 + i / 11) % distinct.len()].as_str())
+            .collect();
+        let view: ArrayRef = Arc::new(StringViewArray::from(rows.clone()));
+        let plain: ArrayRef = Arc::new(StringArray::from(rows.clone()));
+        let expected: Vec<(usize, String)> = rows
+            .iter()
+            .enumerate()
+            .map(|(row, s)| (row, s.to_string()))
+            .collect();
+        assert_eq!(read(&view, &SelectedRows::All(rows.len())), expected);
+        assert_eq!(read(&plain, &SelectedRows::All(rows.len())), expected);
+        // Only the selected rows, on a slice of the array.
+        let filter = BooleanArray::from((0..4_000).map(|i| i % 3 != 0).collect::<Vec<_>>());
+        let sliced = view.slice(1_000, 4_000);
+        let selected = SelectedRows::new(4_000, &[], Some(&filter));
+        let expected: Vec<(usize, String)> = (0..4_000)
+            .filter(|i| i % 3 != 0)
+            .map(|i| (i, rows[1_000 + i].to_string()))
+            .collect();
+        assert_eq!(read(&sliced, &selected), expected);
+    }
+
+    #[test]
+    fn dictionaries_look_up_each_value_once_and_skip_null_keys() {
+        let dictionary: DictionaryArray<Int8Type> = vec![Some("a"), None, Some("b"), Some("a")]
+            .into_iter()
+            .collect();
+        let strings: ArrayRef = Arc::new(dictionary);
+        let rows = SelectedRows::new(4, &[strings.as_ref()], None);
+        let mut lookups = 0;
+        let mut found = vec![];
+        for_each_string(
+            &strings,
+            &rows,
+            |s| {
+                lookups += 1;
+                s.len()
+            },
+            |row, len| found.push((row, len)),
+        )
+        .unwrap();
+        assert_eq!(lookups, 2, "one lookup per dictionary value");
+        assert_eq!(found, vec![(0, 1), (2, 1), (3, 1)]);
+    }
+}
