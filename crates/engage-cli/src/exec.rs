@@ -1,16 +1,15 @@
 //! Running statements and meta-commands: batch sources in order (stopping at the first
 //! failure), with the last result optionally written to `-o FILE`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::datasource::physical_plan::FileScanConfig;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement;
@@ -18,8 +17,8 @@ use futures::StreamExt;
 
 use crate::command::{self, Flow};
 use crate::object_stores;
-use crate::output::OutputFile;
-use crate::print_format::PrintFormat;
+use crate::output::{OutputFile, OutputWriter};
+use crate::print_format::{PrintFormat, ResultWriter};
 use crate::progress::Progress;
 use crate::script::{self, Item};
 
@@ -38,13 +37,6 @@ pub struct Shell {
 pub enum Sink<'a> {
     Stdout,
     File(&'a OutputFile),
-}
-
-/// A statement's result.
-struct Outcome {
-    schema: SchemaRef,
-    batches: Vec<RecordBatch>,
-    started: Instant,
 }
 
 impl Shell {
@@ -88,26 +80,29 @@ impl Shell {
     async fn run_statement(&self, statement: Statement, sink: Sink<'_>) -> Result<(), String> {
         let locations = locations_read(&self.ctx, &statement);
         let mut files = vec![];
-        let outcome = match self.execute(statement, &mut files).await {
-            Ok(outcome) => outcome,
-            Err(error) => {
-                // DataFusion reports a path in FROM that it could not open as "table not found";
-                // asking the store again brings back the real reason.
-                let error = match object_stores::why_unreadable(&self.ctx, &error, &locations).await
-                {
-                    Some(reason) => reason,
-                    None => error,
-                };
-                return Err(describe_failure(
-                    &error,
-                    if files.is_empty() { &locations } else { &files },
-                ));
-            }
+        let Err(error) = self.execute(statement, &mut files, sink).await else {
+            return Ok(());
         };
-        self.show(outcome, sink).map_err(|e| e.strip_backtrace())
+        // DataFusion reports a path in FROM that it could not open as "table not found";
+        // asking the store again brings back the real reason.
+        let error = match object_stores::why_unreadable(&self.ctx, &error, &locations).await {
+            Some(reason) => reason,
+            None => error,
+        };
+        Err(describe_failure(
+            &error,
+            if files.is_empty() { &locations } else { &files },
+        ))
     }
 
-    async fn execute(&self, mut statement: Statement, files: &mut Vec<String>) -> Result<Outcome> {
+    /// Plans and runs a statement, writing its rows to `sink` as they arrive: nothing but the
+    /// table format holds a whole result.
+    async fn execute(
+        &self,
+        mut statement: Statement,
+        files: &mut Vec<String>,
+        sink: Sink<'_>,
+    ) -> Result<()> {
         let started = Instant::now();
         object_stores::prepare(&self.ctx, &mut statement).await?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;
@@ -115,48 +110,16 @@ impl Shell {
         let physical = frame.create_physical_plan().await?;
         *files = files_scanned(physical.as_ref());
         let schema = physical.schema();
-        let progress = Progress::start(Arc::clone(&physical), !self.quiet);
-        let mut stream = execute_stream(physical, self.ctx.task_ctx())?;
-        let mut batches = vec![];
-        while let Some(batch) = stream.next().await {
-            let batch = batch?;
-            progress
-                .result_rows
-                .fetch_add(batch.num_rows(), Ordering::Relaxed);
-            batches.push(batch);
-        }
-        progress.finish();
-        Ok(Outcome {
-            schema,
-            batches,
-            started,
-        })
-    }
-
-    fn show(&self, outcome: Outcome, sink: Sink<'_>) -> Result<()> {
-        let Outcome {
-            schema,
-            mut batches,
-            started,
-        } = outcome;
-        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-        match sink {
-            Sink::Stdout => {
-                if batches.is_empty() {
-                    batches.push(RecordBatch::new_empty(Arc::clone(&schema)));
-                }
-                let mut out = std::io::stdout().lock();
-                self.format.write(&mut out, &batches)?;
-                if self.timing && !self.quiet && !schema.fields().is_empty() {
-                    writeln!(
-                        out,
-                        "{rows} row{} in {:.3} s",
-                        if rows == 1 { "" } else { "s" },
-                        started.elapsed().as_secs_f64()
-                    )?;
-                }
-                out.flush()?;
-            }
+        let memory =
+            MemoryConsumer::new("engage result").register(&self.ctx.runtime_env().memory_pool);
+        let mut writer = match sink {
+            // A statement without columns (DDL) prints nothing.
+            Sink::Stdout if schema.fields().is_empty() => None,
+            Sink::Stdout => Some(ResultSink::Stdout(self.format.writer(
+                Box::new(std::io::stdout()),
+                Arc::clone(&schema),
+                memory,
+            ))),
             Sink::File(file) => {
                 if schema.fields().is_empty() {
                     return Err(DataFusionError::Plan(format!(
@@ -164,18 +127,65 @@ impl Shell {
                         file.path.display()
                     )));
                 }
-                let written = file.write(schema, &batches)?;
-                if !self.quiet {
-                    eprintln!(
-                        "wrote {written} row{} to {}",
-                        if written == 1 { "" } else { "s" },
-                        file.path.display()
-                    );
+                Some(ResultSink::File(file.begin(Arc::clone(&schema), memory)?))
+            }
+        };
+        // Rows streamed to a terminal would be overwritten by the progress line.
+        let streams_to_terminal = matches!(sink, Sink::Stdout)
+            && self.format != PrintFormat::Table
+            && std::io::stdout().is_terminal();
+        let progress = Progress::start(Arc::clone(&physical), !self.quiet && !streams_to_terminal);
+        let mut stream = execute_stream(physical, self.ctx.task_ctx())?;
+        let mut rows = 0;
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            progress
+                .result_rows
+                .fetch_add(batch.num_rows(), Ordering::Relaxed);
+            rows += batch.num_rows();
+            match &mut writer {
+                Some(ResultSink::Stdout(writer)) => writer.write(&batch)?,
+                Some(ResultSink::File(writer)) => writer.write(&batch)?,
+                None => {}
+            }
+        }
+        progress.finish();
+        match writer {
+            Some(ResultSink::Stdout(writer)) => {
+                writer.finish()?;
+                if self.timing && !self.quiet {
+                    let mut out = std::io::stdout().lock();
+                    writeln!(
+                        out,
+                        "{rows} row{} in {:.3} s",
+                        if rows == 1 { "" } else { "s" },
+                        started.elapsed().as_secs_f64()
+                    )?;
+                    out.flush()?;
                 }
             }
+            Some(ResultSink::File(writer)) => {
+                let written = writer.commit()?;
+                if !self.quiet {
+                    if let Sink::File(file) = sink {
+                        eprintln!(
+                            "wrote {written} row{} to {}",
+                            if written == 1 { "" } else { "s" },
+                            file.path.display()
+                        );
+                    }
+                }
+            }
+            None => {}
         }
         Ok(())
     }
+}
+
+/// Where the rows of a running statement go.
+enum ResultSink {
+    Stdout(Box<dyn ResultWriter>),
+    File(OutputWriter),
 }
 
 /// The statement's first 60 characters, on one line, for error messages.

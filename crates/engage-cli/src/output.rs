@@ -1,21 +1,25 @@
 //! `-o FILE`: the last statement's result written atomically.
 //!
-//! The result goes to a temporary file beside the target, is flushed to disk, and is renamed
-//! over the target only when complete. A failing statement, an error while writing, or an
-//! interrupt (Ctrl-C, SIGTERM: the shell handles both and unwinds) drops the temporary file, so
+//! The result streams, batch by batch, into a temporary file beside the target, is flushed to
+//! disk, and is renamed over the target only when complete. A failing statement, an error
+//! while writing or renaming, or an interrupt (Ctrl-C, SIGTERM: the shell handles both and unwinds) drops the temporary file, so
 //! a report is either the new one, whole, or the old one, untouched.
 
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::memory_pool::MemoryReservation;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 
-use crate::print_format::PrintFormat;
+use tempfile::NamedTempFile;
+
+use crate::print_format::{PrintFormat, ResultWriter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
@@ -55,9 +59,10 @@ impl OutputFile {
         Ok(Self { path, format })
     }
 
-    /// Writes `batches` to a temporary file in the target's directory and renames it over the
-    /// target. Returns the number of rows written.
-    pub fn write(&self, schema: SchemaRef, batches: &[RecordBatch]) -> Result<usize> {
+    /// Starts writing a result: a temporary file in the target's directory, which
+    /// [`OutputWriter::commit`] renames over the target once every batch is written. Dropping
+    /// the writer instead (an error, an interrupt) deletes it.
+    pub fn begin(&self, schema: SchemaRef, memory: MemoryReservation) -> Result<OutputWriter> {
         let directory = match self.path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
@@ -67,40 +72,88 @@ impl OutputFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let io_error = |action: &str, e: std::io::Error| {
-            DataFusionError::Execution(format!(
-                "cannot {action} output file {}: {e}",
-                self.path.display()
-            ))
-        };
         let temporary = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".partial")
             .tempfile_in(directory)
-            .map_err(|e| io_error("create a temporary file for", e))?;
-        let mut writer = BufWriter::new(temporary.as_file());
-        match self.format {
-            FileFormat::Text(format) => format.write(&mut writer, batches)?,
+            .map_err(|e| self.io_error("create a temporary file for", e))?;
+        let file = temporary
+            .as_file()
+            .try_clone()
+            .map_err(|e| self.io_error("create a temporary file for", e))?;
+        let out = BufWriter::new(file);
+        let sink = match self.format {
+            FileFormat::Text(format) => Sink::Text(format.writer(Box::new(out), schema, memory)),
             FileFormat::Parquet => {
                 let properties = WriterProperties::builder()
                     .set_compression(Compression::ZSTD(ZstdLevel::default()))
                     .build();
-                let mut parquet = ArrowWriter::try_new(&mut writer, schema, Some(properties))?;
-                for batch in batches {
-                    parquet.write(batch)?;
-                }
-                parquet.close()?;
+                Sink::Parquet(ArrowWriter::try_new(out, schema, Some(properties))?)
+            }
+        };
+        Ok(OutputWriter {
+            target: self.clone(),
+            temporary,
+            sink,
+            rows: 0,
+        })
+    }
+
+    fn io_error(&self, action: &str, e: std::io::Error) -> DataFusionError {
+        DataFusionError::Execution(format!(
+            "cannot {action} output file {}: {e}",
+            self.path.display()
+        ))
+    }
+}
+
+/// How the rows reach the temporary file.
+enum Sink {
+    Text(Box<dyn ResultWriter>),
+    Parquet(ArrowWriter<BufWriter<File>>),
+}
+
+/// A result being written to `-o FILE`; see [`OutputFile::begin`].
+pub struct OutputWriter {
+    target: OutputFile,
+    temporary: NamedTempFile,
+    sink: Sink,
+    rows: usize,
+}
+
+impl OutputWriter {
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        match &mut self.sink {
+            Sink::Text(writer) => writer.write(batch)?,
+            Sink::Parquet(writer) => writer.write(batch)?,
+        }
+        self.rows += batch.num_rows();
+        Ok(())
+    }
+
+    /// Flushes everything to disk and renames the file over the target. Returns the number of
+    /// rows written.
+    pub fn commit(self) -> Result<usize> {
+        let Self {
+            target,
+            temporary,
+            sink,
+            rows,
+        } = self;
+        match sink {
+            Sink::Text(writer) => writer.finish()?,
+            Sink::Parquet(writer) => {
+                let mut out = writer.into_inner()?;
+                out.flush().map_err(|e| target.io_error("write", e))?;
             }
         }
-        writer.flush().map_err(|e| io_error("write", e))?;
-        drop(writer);
         temporary
             .as_file()
             .sync_all()
-            .map_err(|e| io_error("write", e))?;
+            .map_err(|e| target.io_error("write", e))?;
         temporary
-            .persist(&self.path)
-            .map_err(|e| io_error("replace", e.error))?;
-        Ok(batches.iter().map(RecordBatch::num_rows).sum())
+            .persist(&target.path)
+            .map_err(|e| target.io_error("replace", e.error))?;
+        Ok(rows)
     }
 }

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
 use datafusion::arrow::csv::WriterBuilder;
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::json::{ArrayWriter, LineDelimitedWriter};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::util::pretty::pretty_format_batches;
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::memory_pool::MemoryReservation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PrintFormat {
@@ -30,35 +31,126 @@ impl PrintFormat {
             .unwrap_or_default()
     }
 
-    /// Writes one statement's result. Statements that return no columns (DDL) print nothing.
-    pub fn write(self, out: &mut dyn Write, batches: &[RecordBatch]) -> Result<()> {
-        if batches.first().is_none_or(|b| b.num_columns() == 0) {
-            return Ok(());
-        }
+    /// A writer of one statement's result to `out`, batch by batch. CSV, TSV, JSON and NDJSON
+    /// stream; the table needs every row to size its columns, so it holds the result, counted
+    /// against `memory` (the session's pool: `--memory-limit` bounds it).
+    pub fn writer(
+        self,
+        out: Box<dyn Write + Send>,
+        schema: SchemaRef,
+        memory: MemoryReservation,
+    ) -> Box<dyn ResultWriter> {
         match self {
-            Self::Table => writeln!(out, "{}", pretty_format_batches(batches)?)?,
-            Self::Csv | Self::Tsv => {
-                let delimiter = if self == Self::Csv { b',' } else { b'\t' };
-                let mut writer = WriterBuilder::new()
+            Self::Table => Box::new(TableWriter {
+                out,
+                schema,
+                batches: vec![],
+                memory,
+            }),
+            Self::Csv | Self::Tsv => Box::new(CsvWriter {
+                writer: WriterBuilder::new()
                     .with_header(true)
-                    .with_delimiter(delimiter)
-                    .build(&mut *out);
-                for batch in batches {
-                    writer.write(&nested_columns_as_text(batch)?)?;
-                }
-            }
-            Self::Json => {
-                let mut writer = ArrayWriter::new(&mut *out);
-                writer.write_batches(&batches.iter().collect::<Vec<_>>())?;
-                writer.finish()?;
-                writeln!(out)?;
-            }
-            Self::Ndjson => {
-                let mut writer = LineDelimitedWriter::new(&mut *out);
-                writer.write_batches(&batches.iter().collect::<Vec<_>>())?;
-                writer.finish()?;
-            }
+                    .with_delimiter(if self == Self::Csv { b',' } else { b'\t' })
+                    .build(out),
+                schema,
+                started: false,
+            }),
+            Self::Json => Box::new(JsonWriter(ArrayWriter::new(out))),
+            Self::Ndjson => Box::new(NdjsonWriter(LineDelimitedWriter::new(out))),
         }
+    }
+}
+
+/// Writes a statement's result as its batches arrive.
+pub trait ResultWriter: Send {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()>;
+    /// Writes what is left (the whole table, a JSON array's end) and flushes.
+    fn finish(self: Box<Self>) -> Result<()>;
+}
+
+struct TableWriter {
+    out: Box<dyn Write + Send>,
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    memory: MemoryReservation,
+}
+
+impl ResultWriter for TableWriter {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.memory
+            .try_grow(batch.get_array_memory_size())
+            .map_err(|e| {
+                DataFusionError::ResourcesExhausted(format!(
+                    "the result is too large to hold for the table format within the memory \
+                     limit ({}); --format csv, tsv or ndjson and -o FILE write it row by row, \
+                     or add a LIMIT",
+                    e.strip_backtrace()
+                ))
+            })?;
+        self.batches.push(batch.clone());
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        if self.batches.is_empty() {
+            self.batches
+                .push(RecordBatch::new_empty(Arc::clone(&self.schema)));
+        }
+        writeln!(self.out, "{}", pretty_format_batches(&self.batches)?)?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+struct CsvWriter {
+    writer: datafusion::arrow::csv::Writer<Box<dyn Write + Send>>,
+    schema: SchemaRef,
+    started: bool,
+}
+
+impl ResultWriter for CsvWriter {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.started = true;
+        Ok(self.writer.write(&nested_columns_as_text(batch)?)?)
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        if !self.started {
+            // No rows: the header alone.
+            let empty = RecordBatch::new_empty(Arc::clone(&self.schema));
+            self.write(&empty)?;
+        }
+        self.writer.into_inner().flush()?;
+        Ok(())
+    }
+}
+
+struct JsonWriter(ArrayWriter<Box<dyn Write + Send>>);
+
+impl ResultWriter for JsonWriter {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        Ok(self.0.write(batch)?)
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        self.0.finish()?;
+        let mut out = self.0.into_inner();
+        writeln!(out)?;
+        out.flush()?;
+        Ok(())
+    }
+}
+
+struct NdjsonWriter(LineDelimitedWriter<Box<dyn Write + Send>>);
+
+impl ResultWriter for NdjsonWriter {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        Ok(self.0.write(batch)?)
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        self.0.finish()?;
+        self.0.into_inner().flush()?;
         Ok(())
     }
 }

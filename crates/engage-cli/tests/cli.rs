@@ -813,3 +813,100 @@ fn csv_over_http_gives_the_local_numbers() {
     assert!(message.contains("not found"), "{message}");
     assert!(message.contains(&missing), "{message}");
 }
+
+/// 1.5 million rows of about 40 bytes: far more than the memory limit the tests below set.
+const LARGE_RESULT: &str = "SELECT value, 'user ' || value || ' of a large result' AS label \
+                            FROM generate_series(1, 1500000)";
+
+#[test]
+fn results_larger_than_the_memory_limit_stream_to_stdout_and_files() {
+    for format in ["csv", "tsv", "ndjson"] {
+        let output = engage(&[
+            "--memory-limit",
+            "8M",
+            "--format",
+            format,
+            "-c",
+            LARGE_RESULT,
+        ]);
+        assert!(output.status.success(), "{format}: {}", stderr(&output));
+        let text = stdout(&output);
+        let header = usize::from(format != "ndjson");
+        assert_eq!(text.lines().count(), 1_500_000 + header, "{format}");
+        assert!(text.len() > 50_000_000, "{format}: {} bytes", text.len());
+    }
+    let dir = temp_dir("output-streamed");
+    for name in ["large.parquet", "large.csv", "large.jsonl"] {
+        let target = dir.join(name);
+        let output = engage(&[
+            "--memory-limit",
+            "8M",
+            "-c",
+            LARGE_RESULT,
+            "-o",
+            target.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("wrote 1500000 rows"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(
+        entries(&dir),
+        ["large.csv", "large.jsonl", "large.parquet"],
+        "no temporary file is left"
+    );
+    let read_back = engage(&[
+        "--format",
+        "csv",
+        "-c",
+        &format!(
+            "SELECT count(*) AS n, sum(value) AS total FROM '{}'",
+            dir.join("large.parquet").display()
+        ),
+    ]);
+    assert_eq!(
+        stdout(&read_back),
+        "n,total\n1500000,1125000750000\n",
+        "{}",
+        stderr(&read_back)
+    );
+}
+
+#[test]
+fn a_table_larger_than_the_memory_limit_is_a_clear_error() {
+    let output = engage(&["--memory-limit", "8M", "-c", LARGE_RESULT]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("too large to hold for the table format")
+            && message.contains("--format csv"),
+        "{message}"
+    );
+    assert!(stdout(&output).is_empty(), "no partial table is printed");
+}
+
+#[test]
+fn a_rename_that_fails_after_the_data_is_written_leaves_nothing_behind() {
+    let dir = temp_dir("output-rename-fails");
+    // The target is a directory with a file in it: writing the temporary file succeeds, and
+    // only the final rename over the target fails.
+    let target = dir.join("report.csv");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("keep"), "x").unwrap();
+    let output = engage(&["-c", LARGE_RESULT, "-o", target.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("cannot replace output file"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        entries(&dir),
+        ["report.csv"],
+        "the temporary file is removed"
+    );
+    assert_eq!(entries(&target), ["keep"]);
+}
