@@ -23,18 +23,11 @@ fn listener() -> &'static Arc<Notify> {
                     return;
                 };
                 runtime.block_on(async move {
-                    let mut terminate =
-                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                            .ok();
+                    let mut terminate = Terminate::listen();
                     loop {
                         tokio::select! {
                             result = tokio::signal::ctrl_c() => if result.is_err() { return },
-                            Some(()) = async {
-                                match terminate.as_mut() {
-                                    Some(t) => t.recv().await,
-                                    None => std::future::pending().await,
-                                }
-                            } => {}
+                            () = terminate.recv() => {}
                         }
                         wake.notify_waiters();
                     }
@@ -43,6 +36,32 @@ fn listener() -> &'static Arc<Notify> {
             .expect("start the signal thread");
         notify
     })
+}
+
+/// SIGTERM on Unix; elsewhere Ctrl-C is the only signal, and this never fires.
+struct Terminate {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Terminate {
+    fn listen() -> Self {
+        Self {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        }
+    }
+
+    /// Completes at the next SIGTERM.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        if let Some(signal) = self.signal.as_mut()
+            && signal.recv().await.is_some()
+        {
+            return;
+        }
+        std::future::pending().await
+    }
 }
 
 /// Starts listening (call early, so a signal before the first wait is not the default kill).

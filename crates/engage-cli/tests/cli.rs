@@ -480,34 +480,42 @@ fn a_failing_run_leaves_no_output_file_and_an_existing_one_untouched() {
 }
 
 #[test]
-fn an_interrupted_run_leaves_the_output_file_untouched() {
-    let dir = temp_dir("output-interrupted");
-    let target = dir.join("report.parquet");
-    std::fs::write(&target, "the previous report\n").unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_engage"))
-        .args([
-            "-c",
-            "SELECT count(DISTINCT a.value + b.value) FROM generate_series(1, 100000) a, generate_series(1, 100000) b",
-            "-o",
-            target.to_str().unwrap(),
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
-    assert!(stderr(&output).contains("Interrupted"));
-    assert_eq!(
-        std::fs::read_to_string(&target).unwrap(),
-        "the previous report\n"
-    );
-    assert_eq!(entries(&dir), ["report.parquet"]);
+fn an_interrupted_run_exits_130_and_leaves_the_output_file_untouched() {
+    // SIGTERM (a scheduler stopping the job) and SIGINT (Ctrl-C in the terminal running it).
+    for signal in ["TERM", "INT"] {
+        let dir = temp_dir(&format!("output-interrupted-{signal}"));
+        let target = dir.join("report.parquet");
+        std::fs::write(&target, "the previous report\n").unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_engage"))
+            .args([
+                "-c",
+                "SELECT count(DISTINCT a.value + b.value) FROM generate_series(1, 100000) a, generate_series(1, 100000) b",
+                "-o",
+                target.to_str().unwrap(),
+            ])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(130),
+            "SIG{signal}: {}",
+            stderr(&output)
+        );
+        assert!(stderr(&output).contains("Interrupted"));
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "the previous report\n"
+        );
+        assert_eq!(entries(&dir), ["report.parquet"], "SIG{signal}");
+    }
 }
 
 #[test]

@@ -13,9 +13,19 @@ fn repo_root() -> PathBuf {
         .unwrap()
 }
 
-/// Runs `engage ARGS` with its standard streams on a pseudo-terminal, typing `input`, and
-/// returns everything the terminal showed.
+/// Runs `engage ARGS` with its standard streams on a pseudo-terminal, typing `input` a line at
+/// a time, and returns everything the terminal showed.
 fn on_terminal(args: &str, input: &str, env: &[(&str, &str)]) -> String {
+    // One line at a time, as typed; the shell answers each before the next arrives.
+    let steps: Vec<(&str, u64)> = input
+        .split_inclusive('\n')
+        .map(|line| (line, 300))
+        .collect();
+    typed_on_terminal(args, &steps, env)
+}
+
+/// [`on_terminal`] with each piece of input followed by its own pause, in milliseconds.
+fn typed_on_terminal(args: &str, steps: &[(&str, u64)], env: &[(&str, &str)]) -> String {
     let command = format!("{} {args}", env!("CARGO_BIN_EXE_engage"));
     let mut child = Command::new("script")
         .args(["--quiet", "--return", "--command", &command, "/dev/null"])
@@ -28,11 +38,10 @@ fn on_terminal(args: &str, input: &str, env: &[(&str, &str)]) -> String {
         .spawn()
         .expect("util-linux script runs commands on a pseudo-terminal");
     let mut stdin = child.stdin.take().unwrap();
-    for line in input.split_inclusive('\n') {
-        stdin.write_all(line.as_bytes()).unwrap();
+    for (text, pause) in steps {
+        stdin.write_all(text.as_bytes()).unwrap();
         stdin.flush().unwrap();
-        // One line at a time, as typed; the shell answers each before the next arrives.
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        std::thread::sleep(std::time::Duration::from_millis(*pause));
     }
     // Time to answer the last line before standard input closes (which hangs the terminal up).
     std::thread::sleep(std::time::Duration::from_millis(1000));
@@ -82,4 +91,27 @@ fn progress_is_shown_on_a_terminal() {
     );
     assert!(shown.contains("rows read"), "{shown}");
     assert!(shown.contains("1000003"), "{shown}");
+}
+
+#[test]
+fn ctrl_c_cancels_the_running_query_and_the_session_goes_on() {
+    let long_query = "SELECT count(DISTINCT a.value + b.value) FROM generate_series(1, 100000) a, \
+                      generate_series(1, 100000) b;\n";
+    let shown = typed_on_terminal(
+        "",
+        &[
+            (long_query, 2_000),
+            // Ctrl-C: the terminal turns it into SIGINT for the shell.
+            ("\x03", 1_000),
+            ("SELECT 6 * 7 AS answer;\n", 1_500),
+            ("\\q\n", 500),
+        ],
+        &[],
+    );
+    assert!(shown.contains("^C: query cancelled"), "{shown}");
+    assert!(shown.contains("| 42 "), "{shown}");
+    assert!(
+        !shown.contains("10000000000"),
+        "the long query did not finish: {shown}"
+    );
 }
