@@ -530,3 +530,201 @@ fn size_accounts_for_the_state() {
         });
     }
 }
+
+/// A small deterministic generator (SplitMix64): the same seed gives the same cases, so a
+/// failure names a seed that reproduces it.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    /// Cuts `0..len` into consecutive random pieces.
+    fn pieces(&mut self, len: usize) -> Vec<std::ops::Range<usize>> {
+        let mut pieces = vec![];
+        let mut start = 0;
+        while start < len {
+            let end = (start + 1 + self.below(len - start)).min(len);
+            pieces.push(start..end);
+            start = end;
+        }
+        pieces
+    }
+}
+
+/// A case whose rows are `rows` rows drawn (with repeats) from the case's own rows, which are
+/// all valid for the function: random inputs with NULLs and duplicate keys.
+fn resampled(case: &Case, random: &mut Random, rows: usize) -> Case {
+    use datafusion::arrow::array::UInt32Array;
+    let picks = UInt32Array::from_iter_values((0..rows).map(|_| random.below(case.rows()) as u32));
+    Case {
+        function: case.function,
+        columns: case
+            .columns
+            .iter()
+            .map(|(name, column)| {
+                (
+                    *name,
+                    datafusion::arrow::compute::take(column.as_ref(), &picks, None).unwrap(),
+                )
+            })
+            .collect(),
+        constants: case.constants.clone(),
+    }
+}
+
+/// Partial aggregation the way the engine may run it: the rows of one partition in random
+/// batches, into a GroupsAccumulator with the partition's own group numbers, which emits the
+/// state of its first groups early at random. Returns the state batches with the global group
+/// of each state row.
+fn partial_states(
+    case: &Case,
+    random: &mut Random,
+    rows: &[usize],
+    group_of: &[usize],
+) -> Vec<(Vec<ArrayRef>, Vec<usize>)> {
+    use datafusion::arrow::array::UInt32Array;
+    let mut out = vec![];
+    case.with_args(|udaf, args| {
+        let mut partial = udaf.create_groups_accumulator(args).unwrap();
+        // Local group number → global group.
+        let mut locals: Vec<usize> = vec![];
+        for piece in random.pieces(rows.len()) {
+            let picks =
+                UInt32Array::from_iter_values(rows[piece.clone()].iter().map(|&r| r as u32));
+            let values: Vec<ArrayRef> = case
+                .values(0..case.rows())
+                .iter()
+                .map(|v| datafusion::arrow::compute::take(v.as_ref(), &picks, None).unwrap())
+                .collect();
+            if random.chance(20) {
+                // Partial aggregation skipped: every row becomes a state row of its own.
+                let state = partial.convert_to_state(&values, None).unwrap();
+                out.push((state, rows[piece].iter().map(|&r| group_of[r]).collect()));
+            } else {
+                let groups: Vec<usize> = rows[piece]
+                    .iter()
+                    .map(|&r| match locals.iter().position(|&g| g == group_of[r]) {
+                        Some(local) => local,
+                        None => {
+                            locals.push(group_of[r]);
+                            locals.len() - 1
+                        }
+                    })
+                    .collect();
+                partial
+                    .update_batch(&values, &groups, None, locals.len())
+                    .unwrap();
+            }
+            if random.chance(25) && !locals.is_empty() {
+                let first = random.below(locals.len()) + 1;
+                let state = partial.state(EmitTo::First(first)).unwrap();
+                out.push((state, locals.drain(..first).collect()));
+            }
+        }
+        if !locals.is_empty() {
+            let state = partial.state(EmitTo::All).unwrap();
+            out.push((state, locals));
+        }
+    });
+    out
+}
+
+#[test]
+fn results_do_not_depend_on_how_the_work_is_split() {
+    let seed = std::env::var("ENGAGE_PROPERTY_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5EED_u64);
+    let mut random = Random(seed);
+    for case in cases() {
+        for round in 0..40 {
+            // At least one row: without rows the engine has no groups to evaluate.
+            let rows = 1 + random.below(60);
+            let groups = 1 + random.below(6);
+            let sample = resampled(&case, &mut random, rows);
+            let group_of: Vec<usize> = (0..rows).map(|_| random.below(groups)).collect();
+            let context = format!("{} (seed {seed:#x}, round {round})", case.function);
+
+            // The reference: each group's rows, one at a time, into a single-group Accumulator.
+            let expected: Vec<ScalarValue> = (0..groups)
+                .map(|group| {
+                    sample.with_args(|udaf, args| {
+                        let mut accumulator = udaf.accumulator(args).unwrap();
+                        for row in (0..rows).filter(|&r| group_of[r] == group) {
+                            accumulator
+                                .update_batch(&sample.values(row..row + 1))
+                                .unwrap();
+                        }
+                        accumulator.evaluate().unwrap()
+                    })
+                })
+                .collect();
+
+            // Rows dealt to up to three partitions in random order.
+            let partitions = 1 + random.below(3);
+            let mut dealt = vec![vec![]; partitions];
+            for row in 0..rows {
+                dealt[random.below(partitions)].push(row);
+            }
+            let mut states = vec![];
+            for partition_rows in &dealt {
+                states.extend(partial_states(
+                    &sample,
+                    &mut random,
+                    partition_rows,
+                    &group_of,
+                ));
+            }
+            // Final aggregation: the state batches in random order, some cut in two.
+            let got = sample.with_args(|udaf, args| {
+                let mut merged = udaf.create_groups_accumulator(args).unwrap();
+                while !states.is_empty() {
+                    let (state, state_groups) = states.swap_remove(random.below(states.len()));
+                    for piece in random.pieces(state_groups.len()) {
+                        let slice: Vec<ArrayRef> = state
+                            .iter()
+                            .map(|s| s.slice(piece.start, piece.len()))
+                            .collect();
+                        merged
+                            .merge_batch(&slice, &state_groups[piece], groups)
+                            .unwrap();
+                    }
+                }
+                // Emitted in random runs of first groups.
+                let mut results = vec![];
+                let mut left = groups;
+                while left > 0 {
+                    let first = 1 + random.below(left);
+                    let emit = if first == left {
+                        EmitTo::All
+                    } else {
+                        EmitTo::First(first)
+                    };
+                    results.extend(as_values(&merged.evaluate(emit).unwrap()));
+                    left -= first;
+                }
+                results
+            });
+            assert_eq!(got, expected, "{context}");
+        }
+    }
+}
