@@ -224,3 +224,62 @@ shared_udaf!(
     engagement_score_udaf,
     EngagementScore
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every string of up to `length` characters from `alphabet`.
+    fn all_strings(alphabet: &[&str], length: usize) -> Vec<String> {
+        let mut all = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..length {
+            last = last
+                .iter()
+                .flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    #[test]
+    fn the_weights_parser_never_panics_and_names_itself_in_every_error() {
+        // The characters the grammar gives meaning to, and the troublesome rest.
+        let alphabet = [
+            "a", "=", ",", " ", "1", "-", ".", "e", "inf", "NaN", "é", "\u{0}", "+",
+        ];
+        let mut parsed = 0;
+        for text in all_strings(&alphabet, 4) {
+            match EventWeights::parse(&text) {
+                Ok(weights) => {
+                    parsed += 1;
+                    assert!(weights.weights.values().all(|w| w.is_finite()), "{text:?}");
+                    assert!(!weights.weights.contains_key(""), "{text:?}");
+                }
+                Err(error) => {
+                    let message = error.to_string();
+                    assert!(
+                        message.contains("engagement_score: "),
+                        "{text:?}: {message}"
+                    );
+                }
+            }
+        }
+        assert!(parsed > 100, "the alphabet forms valid lists too: {parsed}");
+        // Long and odd inputs.
+        for text in [
+            "a=1,".repeat(10_000),
+            format!("a={}", "9".repeat(400)),
+            "=".repeat(1_000),
+            "x=1e308, y=-1e308".to_string(),
+            "x=1e309".to_string(),
+        ] {
+            let _ = EventWeights::parse(&text);
+        }
+        assert!(
+            EventWeights::parse("x=1e309").is_err(),
+            "an infinite weight"
+        );
+    }
+}

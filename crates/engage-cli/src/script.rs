@@ -113,3 +113,35 @@ mod tests {
         assert!(parse("SELECT 1;\n\\d\nSELEC 2", "generic").is_err());
     }
 }
+
+#[cfg(test)]
+mod exhaustive {
+    use super::*;
+
+    #[test]
+    fn the_splitter_never_panics_on_any_short_script() {
+        // Quotes, comment starts, backslashes, statement ends and line breaks in every order.
+        let alphabet = [
+            "'", "\"", "\\", "-", "/", "*", "\n", ";", "a", " ", "$", "é",
+        ];
+        let mut scripts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}")))
+                .collect();
+            scripts.extend(last.iter().cloned());
+        }
+        for script in scripts {
+            // Ok or a parse error: never a panic, and meta-commands only from whole lines.
+            if let Ok(items) = parse(&script, "generic") {
+                for item in items {
+                    if let Item::Meta(command) = item {
+                        assert!(!command.contains('\n'), "{script:?}");
+                    }
+                }
+            }
+        }
+    }
+}
