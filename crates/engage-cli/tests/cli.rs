@@ -918,3 +918,65 @@ fn a_rename_that_fails_after_the_data_is_written_leaves_nothing_behind() {
     );
     assert_eq!(entries(&target), ["keep"]);
 }
+
+#[test]
+fn distinct_key_metrics_by_user_spill_under_a_memory_limit_with_the_same_answer() {
+    // 200 000 users of 6 events each, every event in a session of its own user's: the states
+    // of 200 000 groups do not fit in 40 MB.
+    let events = "SELECT value % 200000 AS user_id, value % 50000 AS session_id, \
+                  arrow_cast(value * 997 * 1000000, 'Timestamp(Microsecond, None)') AS t, \
+                  arrow_cast((value - value % 7) * 997 * 1000000, 'Timestamp(Microsecond, None)') AS signup, \
+                  value % 3 = 0 AS used, value % 40 AS amount \
+                  FROM generate_series(1, 1200000)";
+    for metric in [
+        "stickiness(session_id, t)",
+        "feature_adoption(session_id, used)",
+        "first_week_active_rate(session_id, t, signup)",
+        "bounce_rate(session_id)",
+        "pages_per_session(session_id)",
+        "avg_session_duration(session_id, t)",
+        "clv(amount, session_id, t, 3)",
+    ] {
+        let query = format!(
+            "WITH e AS ({events}) SELECT count(*) AS users, count(m) AS with_value, \
+             round(sum(m), 3) AS total FROM (SELECT user_id, {metric} AS m FROM e GROUP BY user_id)"
+        );
+        let unlimited = engage(&["--format", "csv", "-c", &query]);
+        assert!(
+            unlimited.status.success(),
+            "{metric}: {}",
+            stderr(&unlimited)
+        );
+        assert!(
+            stdout(&unlimited).starts_with("users,with_value,total\n200000,"),
+            "{metric}: {}",
+            stdout(&unlimited)
+        );
+        let limited = engage(&["--memory-limit", "40M", "--format", "csv", "-c", &query]);
+        assert_eq!(
+            stdout(&limited),
+            stdout(&unlimited),
+            "{metric}: {}",
+            stderr(&limited)
+        );
+        let plan = engage(&[
+            "--memory-limit",
+            "40M",
+            "--format",
+            "csv",
+            "-c",
+            &format!("EXPLAIN ANALYZE {query}"),
+        ]);
+        let spills: u64 = stdout(&plan)
+            .split("spill_count=")
+            .skip(1)
+            .filter_map(|rest| {
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .sum();
+        assert!(spills > 0, "{metric} did not spill: {}", stdout(&plan));
+    }
+}
