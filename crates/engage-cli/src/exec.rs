@@ -127,7 +127,9 @@ impl Shell {
                         file.path.display()
                     )));
                 }
-                Some(ResultSink::File(file.begin(Arc::clone(&schema), memory)?))
+                Some(ResultSink::File(Box::new(
+                    file.begin(Arc::clone(&schema), memory)?,
+                )))
             }
         };
         // Rows streamed to a terminal would be overwritten by the progress line.
@@ -166,14 +168,14 @@ impl Shell {
             }
             Some(ResultSink::File(writer)) => {
                 let written = writer.commit()?;
-                if !self.quiet {
-                    if let Sink::File(file) = sink {
-                        eprintln!(
-                            "wrote {written} row{} to {}",
-                            if written == 1 { "" } else { "s" },
-                            file.path.display()
-                        );
-                    }
+                if !self.quiet
+                    && let Sink::File(file) = sink
+                {
+                    eprintln!(
+                        "wrote {written} row{} to {}",
+                        if written == 1 { "" } else { "s" },
+                        file.path.display()
+                    );
                 }
             }
             None => {}
@@ -185,7 +187,7 @@ impl Shell {
 /// Where the rows of a running statement go.
 enum ResultSink {
     Stdout(Box<dyn ResultWriter>),
-    File(OutputWriter),
+    File(Box<OutputWriter>),
 }
 
 /// The statement's first 60 characters, on one line, for error messages.

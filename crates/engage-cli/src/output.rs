@@ -88,7 +88,11 @@ impl OutputFile {
                 let properties = WriterProperties::builder()
                     .set_compression(Compression::ZSTD(ZstdLevel::default()))
                     .build();
-                Sink::Parquet(ArrowWriter::try_new(out, schema, Some(properties))?)
+                Sink::Parquet(Box::new(ArrowWriter::try_new(
+                    out,
+                    schema,
+                    Some(properties),
+                )?))
             }
         };
         Ok(OutputWriter {
@@ -110,7 +114,7 @@ impl OutputFile {
 /// How the rows reach the temporary file.
 enum Sink {
     Text(Box<dyn ResultWriter>),
-    Parquet(ArrowWriter<BufWriter<File>>),
+    Parquet(Box<ArrowWriter<BufWriter<File>>>),
 }
 
 /// A result being written to `-o FILE`; see [`OutputFile::begin`].

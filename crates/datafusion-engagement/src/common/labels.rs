@@ -28,12 +28,11 @@ pub(crate) trait Labeler: Debug + Send + Sync + 'static {
 /// function for a [`Labeler`].
 macro_rules! shared_label_udf {
     ($(#[$doc:meta])* $udf:ident, $labeler:ty) => {
-        $(#[$doc])*
-        pub fn $udf() -> std::sync::Arc<datafusion::logical_expr::ScalarUDF> {
-            static INSTANCE: std::sync::LazyLock<std::sync::Arc<datafusion::logical_expr::ScalarUDF>> =
-                std::sync::LazyLock::new($crate::common::labels::new_label_udf::<$labeler>);
-            std::sync::Arc::clone(&INSTANCE)
-        }
+        $crate::common::shared_function!(
+            $(#[$doc])* $udf,
+            datafusion::logical_expr::ScalarUDF,
+            $crate::common::labels::new_label_udf::<$labeler>
+        );
     };
 }
 pub(crate) use shared_label_udf;

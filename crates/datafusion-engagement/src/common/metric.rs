@@ -97,15 +97,14 @@ pub(crate) trait Kernel<M: Metric> {
 }
 
 /// Defines `pub fn $udaf() -> Arc<AggregateUDF>` returning one shared instance of the
-/// aggregate for a [`Metric`], as DataFusion's own functions do.
+/// aggregate for a [`Metric`].
 macro_rules! shared_udaf {
     ($(#[$doc:meta])* $udaf:ident, $metric:ty) => {
-        $(#[$doc])*
-        pub fn $udaf() -> std::sync::Arc<datafusion::logical_expr::AggregateUDF> {
-            static INSTANCE: std::sync::LazyLock<std::sync::Arc<datafusion::logical_expr::AggregateUDF>> =
-                std::sync::LazyLock::new($crate::common::metric::new_udaf::<$metric>);
-            std::sync::Arc::clone(&INSTANCE)
-        }
+        $crate::common::shared_function!(
+            $(#[$doc])* $udaf,
+            datafusion::logical_expr::AggregateUDF,
+            $crate::common::metric::new_udaf::<$metric>
+        );
     };
 }
 pub(crate) use shared_udaf;

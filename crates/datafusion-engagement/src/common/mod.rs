@@ -1,5 +1,19 @@
 //! Kernels and helpers shared by the functions of this pack.
 
+/// Defines `pub fn $name() -> Arc<$function>` returning one shared instance, built once by
+/// `$new`, as DataFusion's own functions do.
+macro_rules! shared_function {
+    ($(#[$doc:meta])* $name:ident, $function:ty, $new:expr) => {
+        $(#[$doc])*
+        pub fn $name() -> std::sync::Arc<$function> {
+            static INSTANCE: std::sync::LazyLock<std::sync::Arc<$function>> =
+                std::sync::LazyLock::new($new);
+            std::sync::Arc::clone(&INSTANCE)
+        }
+    };
+}
+pub(crate) use shared_function;
+
 pub(crate) mod args;
 pub(crate) mod days;
 pub(crate) mod group_keys;
