@@ -570,24 +570,388 @@ impl Random {
     }
 }
 
-/// A case whose rows are `rows` rows drawn (with repeats) from the case's own rows, which are
-/// all valid for the function: random inputs with NULLs and duplicate keys.
-fn resampled(case: &Case, random: &mut Random, rows: usize) -> Case {
-    use datafusion::arrow::array::UInt32Array;
-    let picks = UInt32Array::from_iter_values((0..rows).map(|_| random.below(case.rows()) as u32));
+const DAY_MICROS: i64 = 86_400_000_000;
+
+/// A case of the same function and argument types with `rows` random rows: every value valid
+/// for the function, about one in ten NULL, ids from small pools so keys repeat, and times over
+/// 150 days so that day windows overflow.
+fn random_case(case: &Case, random: &mut Random, rows: usize) -> Case {
+    use datafusion::arrow::array::TimestampMicrosecondArray;
+    use datafusion::arrow::datatypes::DataType;
+    let mut opened: Vec<Option<i64>> = vec![];
+    let mut columns = vec![];
+    for (name, column) in &case.columns {
+        let value = |random: &mut Random| -> Option<i64> {
+            // One in ten NULL.
+            (!random.chance(10)).then(|| random.next() as i64)
+        };
+        let array: ArrayRef = match (*name, column.data_type()) {
+            ("score", _) => {
+                let (low, high) = if case.function.starts_with("ces") {
+                    (1, 7)
+                } else {
+                    (0, 10)
+                };
+                Arc::new(Float64Array::from_iter((0..rows).map(|_| {
+                    value(random).map(|_| (low + random.below(high - low + 1)) as f64)
+                })))
+            }
+            ("weight", _) => {
+                Arc::new(Float64Array::from_iter((0..rows).map(|_| {
+                    value(random).map(|_| [0.0, 0.5, 1.0, 2.5, 3.0][random.below(5)])
+                })))
+            }
+            ("value", _) => Arc::new(Float64Array::from_iter(
+                (0..rows).map(|_| value(random).map(|_| random.below(56) as f64 - 5.0)),
+            )),
+            (_, DataType::Float64) => Arc::new(Float64Array::from_iter(
+                (0..rows).map(|_| value(random).map(|_| random.below(11) as f64)),
+            )),
+            (_, DataType::Boolean) => Arc::new(BooleanArray::from_iter(
+                (0..rows).map(|_| value(random).map(|v| v % 2 == 0)),
+            )),
+            ("event", _) => Arc::new(StringArray::from_iter((0..rows).map(|_| {
+                value(random)
+                    .map(|_| ["login", "export", "ticket", "other", "view"][random.below(5)])
+            }))),
+            (_, DataType::Utf8) => {
+                Arc::new(StringArray::from_iter((0..rows).map(|_| {
+                    value(random).map(|_| format!("u{}", random.below(12)))
+                })))
+            }
+            (_, DataType::Int64) => Arc::new(Int64Array::from_iter(
+                (0..rows).map(|_| value(random).map(|_| random.below(12) as i64 - 3)),
+            )),
+            ("resolved", _) => Arc::new(
+                TimestampMicrosecondArray::from_iter((0..rows).map(|row| {
+                    // Never before the ticket was opened: that is an error.
+                    let resolved = opened[row]? + random.below(5 * DAY_MICROS as usize) as i64;
+                    value(random).map(|_| resolved)
+                }))
+                .with_timezone("UTC"),
+            ),
+            (_, DataType::Timestamp(_, _)) => {
+                let times: Vec<Option<i64>> = (0..rows)
+                    .map(|_| value(random).map(|_| random.below(150 * DAY_MICROS as usize) as i64))
+                    .collect();
+                if *name == "opened" {
+                    opened = times.clone();
+                }
+                Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC"))
+            }
+            (name, other) => panic!("no generator for {name}: {other}"),
+        };
+        columns.push((*name, array));
+    }
     Case {
         function: case.function,
-        columns: case
-            .columns
-            .iter()
-            .map(|(name, column)| {
-                (
-                    *name,
-                    datafusion::arrow::compute::take(column.as_ref(), &picks, None).unwrap(),
-                )
-            })
-            .collect(),
+        columns,
         constants: case.constants.clone(),
+    }
+}
+
+/// A result as numbers: a DOUBLE is one field, a STRUCT its fields in order (counts as
+/// numbers); `None` for a NULL STRUCT.
+fn fields_of(value: &ScalarValue) -> Option<Vec<Option<f64>>> {
+    let number = |v: &ScalarValue| match v {
+        ScalarValue::Float64(v) => *v,
+        ScalarValue::Int64(v) => v.map(|v| v as f64),
+        other => panic!("unexpected field {other:?}"),
+    };
+    match value {
+        ScalarValue::Struct(array) if array.is_null(0) => None,
+        ScalarValue::Struct(array) => Some(
+            array
+                .columns()
+                .iter()
+                .map(|column| number(&ScalarValue::try_from_array(column, 0).unwrap()))
+                .collect(),
+        ),
+        other => Some(vec![number(other)]),
+    }
+}
+
+fn assert_close(got: &ScalarValue, expected: &Option<Vec<Option<f64>>>, context: &str) {
+    let got = fields_of(got);
+    let close = match (&got, expected) {
+        (Some(got), Some(expected)) => {
+            got.len() == expected.len()
+                && got.iter().zip(expected).all(|pair| match pair {
+                    (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                    (None, None) => true,
+                    _ => false,
+                })
+        }
+        (None, None) => true,
+        _ => false,
+    };
+    assert!(
+        close,
+        "{context}: got {got:?}, the reference says {expected:?}"
+    );
+}
+
+/// The metric computed the plain way, from the rows of one group: the reference the
+/// accumulators are checked against.
+fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let cell = |name: &str, row: usize| -> ScalarValue {
+        let column = &case.columns.iter().find(|(n, _)| *n == name).unwrap().1;
+        ScalarValue::try_from_array(column, row).unwrap()
+    };
+    let has = |name: &str| case.columns.iter().any(|(n, _)| *n == name);
+    let number = |name: &str, row: usize| -> Option<f64> {
+        match cell(name, row) {
+            ScalarValue::Float64(v) => v,
+            ScalarValue::Int64(v) => v.map(|v| v as f64),
+            ScalarValue::TimestampMicrosecond(v, _) => v.map(|v| v as f64),
+            other => panic!("{name}: {other:?}"),
+        }
+    };
+    let flag = |name: &str, row: usize| match cell(name, row) {
+        ScalarValue::Boolean(v) => v,
+        other => panic!("{name}: {other:?}"),
+    };
+    let micros = |name: &str, row: usize| number(name, row).map(|v| v as i64);
+    let key = |name: &str, row: usize| {
+        let value = cell(name, row);
+        (!value.is_null()).then(|| value.to_string())
+    };
+    let day = |m: i64| m.div_euclid(DAY_MICROS);
+    let percent = |part: f64, whole: f64| (whole > 0.0).then(|| 100.0 * part / whole);
+    let one = |v: Option<f64>| Some(vec![v]);
+    // (score, weight) of the answers: rows with neither NULL; weight 1 without a weight column.
+    let answers = || -> Vec<(f64, f64)> {
+        rows.iter()
+            .filter_map(|&r| {
+                let weight = if has("weight") {
+                    number("weight", r)?
+                } else {
+                    1.0
+                };
+                Some((number("score", r)?, weight))
+            })
+            .collect()
+    };
+    let max_score = |default: f64| {
+        case.constants
+            .iter()
+            .find(|(position, _)| *position == 1)
+            .map_or(default, |(_, v)| match v {
+                ScalarValue::Int64(Some(v)) => *v as f64,
+                other => panic!("max_score {other:?}"),
+            })
+    };
+    let total = |pairs: &[(f64, f64)], pick: &dyn Fn(f64) -> f64| -> f64 {
+        pairs.iter().map(|&(score, w)| w * pick(score)).sum()
+    };
+    const Z: f64 = 1.959_963_984_540_054;
+    let with_interval = |value: Option<f64>, se: Option<f64>| {
+        let bound = |sign: f64| Some(value? + sign * Z * se?);
+        vec![se, bound(-1.0), bound(1.0)]
+    };
+    match case.function {
+        "nps" | "nps_summary" => {
+            let a = answers();
+            let w = total(&a, &|_| 1.0);
+            let p = total(&a, &|s| f64::from(s >= 9.0)) / w;
+            let d = total(&a, &|s| f64::from(s <= 6.0)) / w;
+            let nps = (w > 0.0).then_some(100.0 * (p - d));
+            if case.function == "nps" {
+                return one(nps);
+            }
+            let n = w * w / a.iter().map(|x| x.1 * x.1).sum::<f64>();
+            let promoters = a.iter().filter(|x| x.0 >= 9.0).count() as f64;
+            let detractors = a.iter().filter(|x| x.0 <= 6.0).count() as f64;
+            let se = (w > 0.0).then(|| 100.0 * ((p + d - (p - d).powi(2)) / n).max(0.0).sqrt());
+            let counts = [
+                a.len() as f64,
+                promoters,
+                a.len() as f64 - promoters - detractors,
+                detractors,
+            ];
+            (!a.is_empty())
+                .then(|| [vec![nps], counts.map(Some).to_vec(), with_interval(nps, se)].concat())
+        }
+        "csat" | "csat_summary" => {
+            let a = answers();
+            let top = max_score(5.0) - 1.0;
+            let w = total(&a, &|_| 1.0);
+            let share = total(&a, &|s| f64::from(s >= top)) / w;
+            let csat = (w > 0.0).then_some(100.0 * share);
+            if case.function == "csat" {
+                return one(csat);
+            }
+            let n = w * w / a.iter().map(|x| x.1 * x.1).sum::<f64>();
+            let satisfied = a.iter().filter(|x| x.0 >= top).count() as f64;
+            let se = (w > 0.0).then(|| 100.0 * (share * (1.0 - share) / n).max(0.0).sqrt());
+            (!a.is_empty()).then(|| {
+                [
+                    vec![csat, Some(a.len() as f64), Some(satisfied)],
+                    with_interval(csat, se),
+                ]
+                .concat()
+            })
+        }
+        "ces" | "ces_summary" => {
+            let a = answers();
+            let w = total(&a, &|_| 1.0);
+            let mean = (w > 0.0).then(|| total(&a, &|s| s) / w);
+            if case.function == "ces" {
+                return one(mean);
+            }
+            let n = w * w / a.iter().map(|x| x.1 * x.1).sum::<f64>();
+            let se = mean.filter(|_| n > 1.0).map(|m| {
+                let spread = total(&a, &|s| (s - m) * (s - m)) / w;
+                (spread * n / (n - 1.0) / n).sqrt()
+            });
+            (!a.is_empty())
+                .then(|| [vec![mean, Some(a.len() as f64)], with_interval(mean, se)].concat())
+        }
+        "churn_rate" | "retention_rate" => {
+            let pairs: Vec<(bool, bool)> = rows
+                .iter()
+                .filter_map(|&r| Some((flag("s", r)?, flag("e", r)?)))
+                .collect();
+            let at_start = pairs.iter().filter(|p| p.0).count() as f64;
+            let kept = pairs.iter().filter(|p| p.0 && p.1).count() as f64;
+            let part = if case.function == "churn_rate" {
+                at_start - kept
+            } else {
+                kept
+            };
+            one(percent(part, at_start))
+        }
+        "stickiness" => {
+            let pairs: BTreeSet<(String, i64)> = rows
+                .iter()
+                .filter_map(|&r| Some((key("user", r)?, day(micros("time", r)?))))
+                .collect();
+            let users: BTreeSet<&String> = pairs.iter().map(|p| &p.0).collect();
+            let days = pairs.iter().map(|p| p.1);
+            let span = days
+                .clone()
+                .max()
+                .zip(days.min())
+                .map(|(l, f)| (l - f + 1) as f64);
+            one(span.map(|span| 100.0 * pairs.len() as f64 / (span * users.len() as f64)))
+        }
+        "ctr" if has("clicked") => {
+            let flags: Vec<bool> = rows.iter().filter_map(|&r| flag("clicked", r)).collect();
+            one(percent(
+                flags.iter().filter(|f| **f).count() as f64,
+                flags.len() as f64,
+            ))
+        }
+        "ctr" | "engagement_rate" => {
+            let (part, whole) = if has("clicks") {
+                ("clicks", "impressions")
+            } else {
+                ("interactions", "reach")
+            };
+            let pairs: Vec<(f64, f64)> = rows
+                .iter()
+                .filter_map(|&r| Some((number(part, r)?, number(whole, r)?)))
+                .collect();
+            one(percent(
+                pairs.iter().map(|p| p.0).sum(),
+                pairs.iter().map(|p| p.1).sum(),
+            ))
+        }
+        "engagement_score" => {
+            let weights: Vec<f64> = rows
+                .iter()
+                .filter_map(|&r| key("event", r))
+                .map(|e| match e.as_str() {
+                    "login" => 1.0,
+                    "export" => 2.5,
+                    "ticket" => -3.0,
+                    _ => 0.0,
+                })
+                .collect();
+            one((!weights.is_empty()).then(|| weights.iter().sum()))
+        }
+        "avg_resolution_time" => {
+            let seconds: Vec<f64> = rows
+                .iter()
+                .filter_map(|&r| Some((micros("resolved", r)? - micros("opened", r)?) as f64 / 1e6))
+                .collect();
+            one((!seconds.is_empty()).then(|| seconds.iter().sum::<f64>() / seconds.len() as f64))
+        }
+        "feature_adoption" | "first_week_active_rate" => {
+            let mut users: BTreeMap<String, bool> = BTreeMap::new();
+            for &r in rows {
+                let Some(user) = key("user", r) else { continue };
+                let counts = if case.function == "feature_adoption" {
+                    flag("used", r) == Some(true)
+                } else {
+                    let Some(signup) = micros("signup", r) else {
+                        continue;
+                    };
+                    micros("time", r).is_some_and(|t| signup < t && t <= signup + 7 * DAY_MICROS)
+                };
+                *users.entry(user).or_default() |= counts;
+            }
+            one(percent(
+                users.values().filter(|v| **v).count() as f64,
+                users.len() as f64,
+            ))
+        }
+        "bounce_rate" | "pages_per_session" => {
+            let mut sessions: BTreeMap<String, usize> = BTreeMap::new();
+            for &r in rows {
+                if let Some(session) = key("session", r) {
+                    *sessions.entry(session).or_default() += 1;
+                }
+            }
+            let n = sessions.len() as f64;
+            one(if case.function == "bounce_rate" {
+                percent(sessions.values().filter(|v| **v == 1).count() as f64, n)
+            } else {
+                (n > 0.0).then(|| sessions.values().sum::<usize>() as f64 / n)
+            })
+        }
+        "avg_session_duration" => {
+            let mut sessions: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+            for &r in rows {
+                if let (Some(session), Some(t)) = (key("session", r), micros("time", r)) {
+                    let span = sessions.entry(session).or_insert((t, t));
+                    *span = (span.0.min(t), span.1.max(t));
+                }
+            }
+            let n = sessions.len() as f64;
+            one((n > 0.0).then(|| {
+                sessions
+                    .values()
+                    .map(|s| (s.1 - s.0) as f64 / 1e6)
+                    .sum::<f64>()
+                    / n
+            }))
+        }
+        "clv" => {
+            let orders: Vec<(f64, String, i64)> = rows
+                .iter()
+                .filter_map(|&r| {
+                    Some((
+                        number("value", r)?,
+                        key("customer", r)?,
+                        day(micros("time", r)?),
+                    ))
+                })
+                .collect();
+            let customers: BTreeSet<&String> = orders.iter().map(|o| &o.1).collect();
+            let days = orders.iter().map(|o| o.2);
+            let span = days
+                .clone()
+                .max()
+                .zip(days.min())
+                .map(|(l, f)| (l - f + 1) as f64);
+            one(span.map(|span| {
+                orders.iter().map(|o| o.0).sum::<f64>() / customers.len() as f64 / (span / 365.25)
+                    * 3.0
+            }))
+        }
+        other => panic!("no reference for {other}"),
     }
 }
 
@@ -660,22 +1024,28 @@ fn results_do_not_depend_on_how_the_work_is_split() {
             // At least one row: without rows the engine has no groups to evaluate.
             let rows = 1 + random.below(60);
             let groups = 1 + random.below(6);
-            let sample = resampled(&case, &mut random, rows);
+            let sample = random_case(&case, &mut random, rows);
             let group_of: Vec<usize> = (0..rows).map(|_| random.below(groups)).collect();
             let context = format!("{} (seed {seed:#x}, round {round})", case.function);
 
-            // The reference: each group's rows, one at a time, into a single-group Accumulator.
+            // Each group's rows, one at a time, into a single-group Accumulator, and the plain
+            // computation of the metric: the two must agree.
             let expected: Vec<ScalarValue> = (0..groups)
                 .map(|group| {
-                    sample.with_args(|udaf, args| {
+                    let rows_of_group: Vec<usize> =
+                        (0..rows).filter(|&r| group_of[r] == group).collect();
+                    let single = sample.with_args(|udaf, args| {
                         let mut accumulator = udaf.accumulator(args).unwrap();
-                        for row in (0..rows).filter(|&r| group_of[r] == group) {
+                        for &row in &rows_of_group {
                             accumulator
                                 .update_batch(&sample.values(row..row + 1))
                                 .unwrap();
                         }
                         accumulator.evaluate().unwrap()
-                    })
+                    });
+                    let context = format!("{context}, group {group}");
+                    assert_close(&single, &reference(&sample, &rows_of_group), &context);
+                    single
                 })
                 .collect();
 
