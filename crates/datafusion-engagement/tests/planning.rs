@@ -82,3 +82,71 @@ async fn other_constant_arguments_are_left_as_they_are() -> Result<()> {
     }
     Ok(())
 }
+
+/// A registry that can be read but takes no new functions, as some embedders' (Ballista's
+/// client registry) are.
+#[derive(Debug, Default)]
+struct ReadOnlyRegistry;
+
+impl datafusion::execution::FunctionRegistry for ReadOnlyRegistry {
+    fn udfs(&self) -> std::collections::HashSet<String> {
+        Default::default()
+    }
+    fn higher_order_function_names(&self) -> std::collections::HashSet<String> {
+        Default::default()
+    }
+    fn udafs(&self) -> std::collections::HashSet<String> {
+        Default::default()
+    }
+    fn udwfs(&self) -> std::collections::HashSet<String> {
+        Default::default()
+    }
+    fn udf(&self, name: &str) -> Result<std::sync::Arc<datafusion::logical_expr::ScalarUDF>> {
+        datafusion::common::plan_err!("no function {name}")
+    }
+    fn higher_order_function(
+        &self,
+        name: &str,
+    ) -> Result<std::sync::Arc<datafusion::logical_expr::HigherOrderUDF>> {
+        datafusion::common::plan_err!("no function {name}")
+    }
+    fn udaf(&self, name: &str) -> Result<std::sync::Arc<datafusion::logical_expr::AggregateUDF>> {
+        datafusion::common::plan_err!("no function {name}")
+    }
+    fn udwf(&self, name: &str) -> Result<std::sync::Arc<datafusion::logical_expr::WindowUDF>> {
+        datafusion::common::plan_err!("no function {name}")
+    }
+    fn expr_planners(
+        &self,
+    ) -> Vec<std::sync::Arc<dyn datafusion::logical_expr::planner::ExprPlanner>> {
+        vec![]
+    }
+}
+
+#[test]
+fn register_all_reports_a_registry_that_refuses_functions() {
+    let error = datafusion_engagement::register_all(&mut ReadOnlyRegistry).unwrap_err();
+    assert!(
+        error.to_string().contains("Registering AggregateUDF"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn register_all_works_on_a_session_state_and_replaces_functions() -> Result<()> {
+    let mut state = SessionContext::new().state();
+    datafusion_engagement::register_all(&mut state)?;
+    // Twice is fine: the same shared instances replace themselves.
+    datafusion_engagement::register_all(&mut state)?;
+    let ctx = SessionContext::new_with_state(state);
+    let batches = ctx
+        .sql("SELECT nps(score) FROM (VALUES (10), (0)) AS t(score)")
+        .await?
+        .collect()
+        .await?;
+    assert_eq!(
+        ScalarValue::try_from_array(batches[0].column(0), 0)?,
+        ScalarValue::Float64(Some(0.0))
+    );
+    Ok(())
+}
