@@ -47,7 +47,7 @@
 //!    `GroupedKeys`, `group_lists` and `rows_as_groups` for a list state.
 //! 3. `shared_udaf!(…)` for its `*_udaf()`; a line in [`all_aggregate_functions`]; an
 //!    [`expr_fn`] helper; a `.slt` file under `tests/slt/` next to the same number written in
-//!    plain SQL; a `Case` and a plain computation (`reference`) in `tests/accumulators.rs`, which
+//!    plain SQL; a `Case` and a plain computation (`reference`) in `tests/integration/accumulators.rs`, which
 //!    the property test checks every accumulator against; a bench case.
 //!
 //! The front end (`common::metric::MetricUdaf`) provides the signature, type coercion,

@@ -2,12 +2,9 @@
 //! and their states are interchangeable: partial results from either merge into the other,
 //! and `convert_to_state` produces the same state as updating.
 
-#[path = "support/case.rs"]
-mod case;
-
 use std::sync::Arc;
 
-use case::Case;
+use crate::case::Case;
 use datafusion::arrow::array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
 };

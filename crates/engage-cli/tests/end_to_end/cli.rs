@@ -4,14 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// Read when the test runs, not when it is compiled: a target directory shared between
-/// checkouts may hold a test binary built from another one.
-fn repo_root() -> PathBuf {
-    Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run through cargo"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use super::repo_root;
 
 fn engage(args: &[&str]) -> Output {
     engage_env(args, &[])

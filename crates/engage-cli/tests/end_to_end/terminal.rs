@@ -3,29 +3,39 @@
 //! only a terminal gets.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn repo_root() -> PathBuf {
-    Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run through cargo"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use super::repo_root;
 
 /// Runs `engage ARGS` with its standard streams on a pseudo-terminal, typing `input` a line at
 /// a time, and returns everything the terminal showed.
 fn on_terminal(args: &str, input: &str, env: &[(&str, &str)]) -> String {
     // One line at a time, as typed; the shell answers each before the next arrives.
-    let steps: Vec<(&str, u64)> = input
+    let steps: Vec<Step> = input
         .split_inclusive('\n')
-        .map(|line| (line, 300))
+        .map(|line| Step {
+            wait_for: "",
+            text: line,
+            pause: 300,
+        })
         .collect();
     typed_on_terminal(args, &steps, env)
 }
 
-/// [`on_terminal`] with each piece of input followed by its own pause, in milliseconds.
-fn typed_on_terminal(args: &str, steps: &[(&str, u64)], env: &[(&str, &str)]) -> String {
+/// One piece of typing: once the terminal shows `wait_for` (at most 30 s), type `text`, then
+/// pause `pause` milliseconds.
+struct Step<'a> {
+    wait_for: &'a str,
+    text: &'a str,
+    pause: u64,
+}
+
+/// [`on_terminal`] with each piece of input typed when the terminal is ready for it.
+fn typed_on_terminal(args: &str, steps: &[Step], env: &[(&str, &str)]) -> String {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
     let command = format!("{} {args}", env!("CARGO_BIN_EXE_engage"));
     let mut child = Command::new("script")
         .args(["--quiet", "--return", "--command", &command, "/dev/null"])
@@ -37,22 +47,46 @@ fn typed_on_terminal(args: &str, steps: &[(&str, u64)], env: &[(&str, &str)]) ->
         .stderr(Stdio::piped())
         .spawn()
         .expect("util-linux script runs commands on a pseudo-terminal");
+    // The terminal's output, as it arrives.
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let shown = Arc::clone(&shown);
+        let mut stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = stdout.read(&mut chunk) {
+                shown.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+        })
+    };
+    let text_so_far = || String::from_utf8_lossy(&shown.lock().unwrap()).into_owned();
     let mut stdin = child.stdin.take().unwrap();
-    for (text, pause) in steps {
-        stdin.write_all(text.as_bytes()).unwrap();
+    for step in steps {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !text_so_far().contains(step.wait_for) {
+            assert!(
+                Instant::now() < deadline,
+                "waited 30 s for {:?}; the terminal shows: {}",
+                step.wait_for,
+                text_so_far()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        stdin.write_all(step.text.as_bytes()).unwrap();
         stdin.flush().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(*pause));
+        std::thread::sleep(Duration::from_millis(step.pause));
     }
     // Time to answer the last line before standard input closes (which hangs the terminal up).
-    std::thread::sleep(std::time::Duration::from_millis(1000));
+    std::thread::sleep(Duration::from_millis(1000));
     drop(stdin);
     let output = child.wait_with_output().unwrap();
+    reader.join().unwrap();
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    text_so_far()
 }
 
 #[test]
@@ -100,11 +134,27 @@ fn ctrl_c_cancels_the_running_query_and_the_session_goes_on() {
     let shown = typed_on_terminal(
         "",
         &[
-            (long_query, 2_000),
+            Step {
+                wait_for: "\\q to quit",
+                text: long_query,
+                pause: 1_500,
+            },
             // Ctrl-C: the terminal turns it into SIGINT for the shell.
-            ("\x03", 1_000),
-            ("SELECT 6 * 7 AS answer;\n", 1_500),
-            ("\\q\n", 500),
+            Step {
+                wait_for: "",
+                text: "\x03",
+                pause: 0,
+            },
+            Step {
+                wait_for: "query cancelled",
+                text: "SELECT 6 * 7 AS answer;\n",
+                pause: 0,
+            },
+            Step {
+                wait_for: "| 42 ",
+                text: "\\q\n",
+                pause: 0,
+            },
         ],
         &[],
     );

@@ -10,16 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
 
+use super::repo_root;
+
 /// 5.2 or later: 5.1 rejects the signature of a listing whose prefix holds a `/`.
 const MOTO_VERSION: &str = "5.2.5";
 const BUCKET: &str = "engagement";
-
-fn repo_root() -> PathBuf {
-    Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run through cargo"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 /// An interpreter that can import moto.
 fn python_with_moto() -> PathBuf {

@@ -1,0 +1,18 @@
+//! The `engage` binary end to end, in one test binary (each test binary links all of
+//! DataFusion, and linking is most of a warm test run): flags, formats and exit codes
+//! (`cli`), the pseudo-terminal (`terminal`) and S3 against a real local server (`s3`).
+
+use std::path::{Path, PathBuf};
+
+mod cli;
+mod s3;
+mod terminal;
+
+/// The repository's root. Read when the test runs, not when it is compiled: a target directory
+/// shared between checkouts may hold a test binary built from another one.
+fn repo_root() -> PathBuf {
+    Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run through cargo"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
