@@ -4,8 +4,9 @@
 //! feature_adoption, first_week_active_rate, bounce_rate, pages_per_session,
 //! avg_session_duration and clv differ only in what a row contributes to its key's value and
 //! how a group's values become the result. Keys are user, session or customer ids of any
-//! integer or string type ([`UserIds`]); the (group, key) table is [`GroupKeyTable`]. The state
-//! of a group is the list of its keys with their values, so partial states merge exactly.
+//! integer or string type; the (group, key) table and the ids behind its keys are
+//! [`GroupedKeys`], shared with stickiness. The state of a group is the list of its keys with
+//! their values, so partial states merge exactly.
 
 use std::fmt::Debug;
 use std::mem::size_of;
