@@ -4,6 +4,7 @@
 //! driver late or never; so signals are awaited by a small current-thread runtime on a
 //! dedicated thread, which wakes whoever waits in [`interrupted`].
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use tokio::sync::Notify;
@@ -29,6 +30,7 @@ fn listener() -> &'static Arc<Notify> {
                             result = tokio::signal::ctrl_c() => if result.is_err() { return },
                             () = terminate.recv() => {}
                         }
+                        INTERRUPTS.fetch_add(1, Ordering::SeqCst);
                         wake.notify_waiters();
                     }
                 });
@@ -69,7 +71,27 @@ pub fn install() {
     listener();
 }
 
-/// Completes at the next Ctrl-C or SIGTERM.
-pub async fn interrupted() {
-    listener().notified().await;
+/// Interrupts heard so far.
+static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
+
+/// Completes at the next Ctrl-C or SIGTERM after this call.
+///
+/// The count is read now, not when the future is first polled: a statement racing it in a
+/// `select!` may keep its thread busy for a while before this future is polled, and a signal in
+/// between must not be lost (`Notify::notify_waiters` keeps no permit for later waiters).
+pub fn interrupted() -> impl std::future::Future<Output = ()> {
+    let seen = INTERRUPTS.load(Ordering::SeqCst);
+    async move {
+        let notify = listener();
+        loop {
+            let notified = notify.notified();
+            tokio::pin!(notified);
+            // Registered before the count is checked, so no signal falls in between.
+            notified.as_mut().enable();
+            if INTERRUPTS.load(Ordering::SeqCst) != seen {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
