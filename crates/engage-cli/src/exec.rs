@@ -167,13 +167,13 @@ impl Shell {
                 }
             }
             Some(ResultSink::File(writer)) => {
-                let written = writer.commit()?;
+                writer.commit()?;
                 if !self.quiet
                     && let Sink::File(file) = sink
                 {
                     eprintln!(
-                        "wrote {written} row{} to {}",
-                        if written == 1 { "" } else { "s" },
+                        "wrote {rows} row{} to {}",
+                        if rows == 1 { "" } else { "s" },
                         file.path.display()
                     );
                 }

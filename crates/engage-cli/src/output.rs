@@ -99,7 +99,6 @@ impl OutputFile {
             target: self.clone(),
             temporary,
             sink,
-            rows: 0,
         })
     }
 
@@ -122,7 +121,6 @@ pub struct OutputWriter {
     target: OutputFile,
     temporary: NamedTempFile,
     sink: Sink,
-    rows: usize,
 }
 
 impl OutputWriter {
@@ -131,18 +129,15 @@ impl OutputWriter {
             Sink::Text(writer) => writer.write(batch)?,
             Sink::Parquet(writer) => writer.write(batch)?,
         }
-        self.rows += batch.num_rows();
         Ok(())
     }
 
-    /// Flushes everything to disk and renames the file over the target. Returns the number of
-    /// rows written.
-    pub fn commit(self) -> Result<usize> {
+    /// Flushes everything to disk and renames the file over the target.
+    pub fn commit(self) -> Result<()> {
         let Self {
             target,
             temporary,
             sink,
-            rows,
         } = self;
         match sink {
             Sink::Text(writer) => writer.finish()?,
@@ -158,6 +153,6 @@ impl OutputWriter {
         temporary
             .persist(&target.path)
             .map_err(|e| target.io_error("replace", e.error))?;
-        Ok(rows)
+        Ok(())
     }
 }
