@@ -21,23 +21,35 @@ use exec::{BatchSource, Failure, Shell};
 use output::OutputFile;
 use print_format::PrintFormat;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse_ordered();
     interrupt::install();
-    match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Interrupted) => {
-            eprintln!("{}", Failure::Interrupted);
-            // Workers may still be inside the cancelled query; do not wait for them.
-            std::process::exit(i32::from(Failure::Interrupted.exit_code()));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start the query runtime: {e}");
+            return ExitCode::FAILURE;
         }
+    };
+    let result = runtime.block_on(run(cli));
+    // A cancelled query's tasks stop at their operator's next yield, and some operators
+    // (a cross join feeding an aggregate) go many seconds without one. Give them a moment to
+    // stop and drop their spill files, but never keep the user waiting for them.
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN_GRACE);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("{failure}");
             ExitCode::from(failure.exit_code())
         }
     }
 }
+
+/// How long exiting waits for the tasks of a cancelled query.
+const RUNTIME_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let output = cli
