@@ -25,6 +25,8 @@
 //!
 //! - [`register_all`] registers every function with any [`FunctionRegistry`].
 //! - [`expr_fn`] has one helper per function for the DataFrame API.
+//! - With the `ballista` feature, `ballista` has what a Ballista client, scheduler and executor
+//!   need to run the pack on a cluster.
 //! - Each module (`nps`, `stickiness`, …) exports its function's shared instance
 //!   (`nps::nps_udaf()`); [`all_aggregate_functions`] and [`all_scalar_functions`] list them.
 //!
@@ -67,6 +69,8 @@ mod common;
 
 pub mod avg_resolution_time;
 pub mod avg_session_duration;
+#[cfg(feature = "ballista")]
+pub mod ballista;
 pub mod bounce_rate;
 pub mod ces;
 pub mod ces_summary;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::print_format::PrintFormat;
 
@@ -11,8 +11,9 @@ use crate::print_format::PrintFormat;
 #[command(
     name = "engage",
     version,
+    args_conflicts_with_subcommands = true,
     about = "SQL shell for customer-engagement metrics (nps, csat, ces, churn_rate, retention_rate, stickiness, engagement_score, …) over Parquet and CSV, local or in object stores",
-    after_help = "Examples:\n  engage                                   interactive shell (\\? for help, \\h for our functions)\n  engage -c \"SELECT segment, nps(nps_score) FROM 'examples/data/responses.parquet' GROUP BY segment\"\n  engage sql/overview.sql --format csv\n  engage -f sql/overview.sql -o report.parquet\n\nWith no statements given and standard input not a terminal, statements are read from standard input.\nExit status: 0 on success, 1 when a statement fails (SQL, data or I/O error), 2 on a usage error."
+    after_help = "Examples:\n  engage                                   interactive shell (\\? for help, \\h for our functions)\n  engage -c \"SELECT segment, nps(nps_score) FROM 'examples/data/responses.parquet' GROUP BY segment\"\n  engage sql/overview.sql --format csv\n  engage -f sql/overview.sql -o report.parquet\n  engage --cluster df://localhost:50050 sql/overview.sql   on a Ballista cluster\n\nWith no statements given and standard input not a terminal, statements are read from standard input.\nExit status: 0 on success, 1 when a statement fails (SQL, data or I/O error), 2 on a usage error."
 )]
 pub struct Cli {
     /// Run a SQL statement (or several, separated by ';'). Repeatable.
@@ -54,9 +55,65 @@ pub struct Cli {
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
     pub settings: Vec<(String, String)>,
 
+    /// Run every statement on the Ballista cluster whose scheduler is at this address
+    /// (df://HOST:PORT; the port defaults to 50050). Needs an engage built with the `cluster`
+    /// feature.
+    #[arg(long, env = "ENGAGE_CLUSTER", value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
+
+    /// Run a cluster process instead of the shell.
+    #[command(subcommand)]
+    pub role: Option<Role>,
+
     /// The statement sources, in command-line order.
     #[arg(skip)]
     pub sources: Vec<Source>,
+}
+
+/// The processes of a Ballista cluster that knows the engagement functions (`cluster` feature).
+#[derive(Debug, Clone, Subcommand)]
+pub enum Role {
+    /// Run a Ballista scheduler: it plans the jobs of `engage --cluster` clients.
+    Scheduler {
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "0.0.0.0")]
+        bind: String,
+        /// Port to listen on.
+        #[arg(long, value_name = "N", default_value_t = 50050)]
+        port: u16,
+        /// Host name executors and clients reach this scheduler at (default: --bind, or
+        /// localhost when that is 0.0.0.0).
+        #[arg(long, value_name = "HOST")]
+        external_host: Option<String>,
+    },
+    /// Run a Ballista executor: it runs the tasks the scheduler gives it.
+    Executor {
+        /// The scheduler to register with.
+        #[arg(long, value_name = "df://HOST:PORT")]
+        scheduler: String,
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "0.0.0.0")]
+        bind: String,
+        /// Port other executors and clients fetch results from (Arrow Flight).
+        #[arg(long, value_name = "N", default_value_t = 50051)]
+        port: u16,
+        /// Port of the executor's control service.
+        #[arg(long, value_name = "N", default_value_t = 50052)]
+        grpc_port: u16,
+        /// Host name other executors reach this one at (default: --bind, or localhost when
+        /// that is 0.0.0.0).
+        #[arg(long, value_name = "HOST")]
+        external_host: Option<String>,
+        /// Tasks run at once (default: the number of cores).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        concurrent_tasks: Option<u16>,
+        /// Directory for shuffle files (default: a new temporary directory).
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Cap on the memory this executor's tasks may use together, e.g. 4G.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        memory_limit: Option<usize>,
+    },
 }
 
 /// Where statements come from.

@@ -1,6 +1,8 @@
 //! `engage`: a SQL shell with the customer-engagement metrics of `datafusion-engagement`.
 
 mod args;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod command;
 mod exec;
 mod help;
@@ -52,13 +54,16 @@ fn main() -> ExitCode {
 const RUNTIME_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
 async fn run(cli: Cli) -> Result<(), Failure> {
+    if let Some(role) = cli.role {
+        return run_cluster_process(role).await;
+    }
     let output = cli
         .output
         .clone()
         .map(|path| OutputFile::new(path, cli.format))
         .transpose()
         .map_err(Failure::Usage)?;
-    let ctx = session::build(&cli).map_err(Failure::Usage)?;
+    let ctx = session::build(&cli).await?;
     let mut shell = Shell {
         ctx,
         format: cli.format.unwrap_or(PrintFormat::Table),
@@ -90,4 +95,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         result = exec::run_batch(&mut shell, sources, output.as_ref()) => result,
         () = interrupt::interrupted() => Err(Failure::Interrupted),
     }
+}
+
+#[cfg(feature = "cluster")]
+async fn run_cluster_process(role: args::Role) -> Result<(), Failure> {
+    cluster::run(role).await
+}
+
+#[cfg(not(feature = "cluster"))]
+async fn run_cluster_process(_: args::Role) -> Result<(), Failure> {
+    Err(session::without_cluster_support())
 }

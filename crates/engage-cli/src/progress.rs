@@ -32,11 +32,14 @@ impl Progress {
                 tokio::time::sleep(delay()).await;
                 let mut tick = 0usize;
                 loop {
+                    // A plan run by a cluster has no local scans to count.
+                    let read = rows_read(plan.as_ref())
+                        .map(|rows| format!("{} rows read · ", with_thousands(rows)))
+                        .unwrap_or_default();
                     let line = format!(
-                        "{} {:.1} s · {} rows read · {} result rows",
+                        "{} {:.1} s · {read}{} result rows",
                         ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'][tick % 10],
                         started.elapsed().as_secs_f64(),
-                        with_thousands(rows_read(plan.as_ref())),
                         with_thousands(result_rows.load(Ordering::Relaxed)),
                     );
                     {
@@ -81,18 +84,18 @@ fn delay() -> Duration {
         .unwrap_or(DEFAULT_DELAY)
 }
 
-/// Rows produced so far by the plan's leaves (the scans).
-fn rows_read(plan: &dyn ExecutionPlan) -> usize {
+/// Rows produced so far by the plan's leaves (the scans); `None` when no leaf counts rows here
+/// (a plan a Ballista cluster runs is one leaf without metrics).
+fn rows_read(plan: &dyn ExecutionPlan) -> Option<usize> {
     let children = plan.children();
     if children.is_empty() {
         plan.metrics()
-            .and_then(|metrics| metrics.output_rows())
-            .unwrap_or(0)
+            .map(|metrics| metrics.output_rows().unwrap_or(0))
     } else {
         children
             .into_iter()
-            .map(|child| rows_read(child.as_ref()))
-            .sum()
+            .filter_map(|child| rows_read(child.as_ref()))
+            .reduce(|a, b| a + b)
     }
 }
 

@@ -7,5 +7,7 @@
 mod case;
 
 mod accumulators;
+#[cfg(feature = "ballista")]
+mod cluster;
 mod planning;
 mod worked_examples;

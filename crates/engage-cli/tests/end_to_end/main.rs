@@ -1,10 +1,13 @@
 //! The `engage` binary end to end, in one test binary (each test binary links all of
 //! DataFusion, and linking is most of a warm test run): flags, formats and exit codes
-//! (`cli`), the pseudo-terminal (`terminal`) and S3 against a real local server (`s3`).
+//! (`cli`), the pseudo-terminal (`terminal`), S3 against a real local server (`s3`) and, with
+//! the `cluster` feature, a Ballista cluster of `engage` processes (`cluster`).
 
 use std::path::{Path, PathBuf};
 
 mod cli;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod s3;
 mod terminal;
 

@@ -1,0 +1,189 @@
+//! The shell on an Apache DataFusion Ballista cluster (feature `cluster`): `--cluster` makes
+//! the session a client of a scheduler, and `engage scheduler` / `engage executor` are that
+//! cluster's processes, each with the engagement functions (they travel by name in plans).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ballista_core::extension::SessionConfigExt;
+use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
+use ballista_scheduler::cluster::BallistaCluster;
+use ballista_scheduler::config::SchedulerConfig;
+use ballista_scheduler::scheduler_process::{create_scheduler, start_grpc_service_with_listener};
+use datafusion::execution::SessionState;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_engagement::ballista::{
+    client_state, executor_function_registry, scheduler_grpc_url, scheduler_session_state,
+};
+use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
+
+use crate::args::Role;
+use crate::exec::Failure;
+
+/// How long the shell waits to reach the scheduler before it gives up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long an executor keeps trying to reach its scheduler at start (it may start first).
+const EXECUTOR_CONNECT_TIMEOUT_SECONDS: u16 = 30;
+
+/// The configuration a cluster client starts from: Ballista's options, so `--set ballista.*`
+/// works.
+pub fn client_config() -> SessionConfig {
+    SessionConfig::new_with_ballista()
+}
+
+/// A session whose statements the scheduler at `address` plans and its executors run.
+/// Fails within [`CONNECT_TIMEOUT`] when nothing answers there.
+pub async fn client_session(state: SessionState, address: &str) -> Result<SessionContext, Failure> {
+    let (host, port) = host_and_port(address)?;
+    reachable(address, &host, port).await?;
+    let state = client_state(state, address)
+        .map_err(|e| Failure::Usage(format!("--cluster {address}: {}", e.strip_backtrace())))?;
+    Ok(SessionContext::new_with_state(state))
+}
+
+/// The host and port of a scheduler address (`df://HOST[:PORT]`).
+fn host_and_port(address: &str) -> Result<(String, u16), Failure> {
+    let url = scheduler_grpc_url(address)
+        .map_err(|e| Failure::Usage(format!("--cluster: {}", e.strip_backtrace())))?;
+    let url = url::Url::parse(&url)
+        .map_err(|e| Failure::Usage(format!("scheduler address {address:?}: {e}")))?;
+    let host = url.host_str().unwrap_or_default();
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = url
+        .port_or_known_default()
+        .unwrap_or(datafusion_engagement::ballista::DEFAULT_SCHEDULER_PORT);
+    Ok((host, port))
+}
+
+/// Checks that something listens at the scheduler's address, so a wrong address or a
+/// scheduler that is down is an error now, not at the first query.
+async fn reachable(address: &str, host: &str, port: u16) -> Result<(), Failure> {
+    let unreachable = |why: String| {
+        Failure::Failed(format!(
+            "cannot reach the Ballista scheduler at {address}: {why}"
+        ))
+    };
+    match tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        tokio::net::TcpStream::connect((host, port)),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(unreachable(e.to_string())),
+        Err(_) => Err(unreachable(format!(
+            "no answer within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+/// Runs a scheduler or an executor until Ctrl-C or SIGTERM.
+pub async fn run(role: Role) -> Result<(), Failure> {
+    match role {
+        Role::Scheduler {
+            bind,
+            port,
+            external_host,
+        } => run_scheduler(bind, port, external_host).await,
+        Role::Executor {
+            scheduler,
+            bind,
+            port,
+            grpc_port,
+            external_host,
+            concurrent_tasks,
+            work_dir,
+            memory_limit,
+        } => {
+            let (scheduler_host, scheduler_port) = host_and_port(&scheduler)?;
+            let work_dir = work_dir
+                .map(|dir| {
+                    std::fs::create_dir_all(&dir).map_err(|e| {
+                        Failure::Failed(format!("executor: work dir {}: {e}", dir.display()))
+                    })?;
+                    Ok(dir.display().to_string())
+                })
+                .transpose()?;
+            let config = ExecutorProcessConfig {
+                external_host: Some(external_host.unwrap_or_else(|| advertised(&bind))),
+                bind_host: bind.clone(),
+                port,
+                grpc_port,
+                scheduler_host,
+                scheduler_port,
+                scheduler_connect_timeout_seconds: EXECUTOR_CONNECT_TIMEOUT_SECONDS,
+                vcores: concurrent_tasks.map_or(0, usize::from),
+                work_dir,
+                memory_pool_size: memory_limit.map(|limit| limit as u64),
+                override_function_registry: Some(Arc::new(executor_function_registry())),
+                ..Default::default()
+            };
+            eprintln!(
+                "engage executor {} listening on {bind}:{port}, running tasks for {scheduler}",
+                config.executor_id
+            );
+            // The executor process handles Ctrl-C and SIGTERM itself: it tells the scheduler
+            // it is leaving, then stops.
+            start_executor_process(Arc::new(config))
+                .await
+                .map_err(|e| Failure::Failed(format!("executor: {e}")))
+        }
+    }
+}
+
+/// The host others reach a process at when it listens on `bind`.
+fn advertised(bind: &str) -> String {
+    match bind {
+        "0.0.0.0" | "::" | "[::]" => "localhost".to_string(),
+        host => host.to_string(),
+    }
+}
+
+async fn run_scheduler(
+    bind: String,
+    port: u16,
+    external_host: Option<String>,
+) -> Result<(), Failure> {
+    let listen: SocketAddr = format!("{bind}:{port}")
+        .parse()
+        .or_else(|_| format!("[{bind}]:{port}").parse())
+        .map_err(|e| Failure::Usage(format!("scheduler: --bind {bind}: {e}")))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Failure::Failed(format!("scheduler: cannot listen on {listen}: {e}")))?;
+    let listening = listener
+        .local_addr()
+        .map_err(|e| Failure::Failed(format!("scheduler: {e}")))?;
+    let external_host = external_host.unwrap_or_else(|| advertised(&bind));
+    let mut config = SchedulerConfig::default()
+        .with_hostname(external_host.clone())
+        .with_port(listening.port())
+        .with_override_session_builder(Arc::new(scheduler_session_state));
+    config.bind_host = bind;
+    let config = Arc::new(config);
+    let failed =
+        |e: ballista_core::error::BallistaError| Failure::Failed(format!("scheduler: {e}"));
+    let cluster = BallistaCluster::new_from_config(&config)
+        .await
+        .map_err(failed)?;
+    let scheduler = create_scheduler::<LogicalPlanNode, PhysicalPlanNode>(cluster, config)
+        .await
+        .map_err(failed)?;
+    eprintln!(
+        "engage scheduler listening on {listening}; clients and executors use df://{external_host}:{}",
+        listening.port()
+    );
+    tokio::select! {
+        result = start_grpc_service_with_listener(listener, scheduler) => result.map_err(failed),
+        () = crate::interrupt::interrupted() => {
+            eprintln!("engage scheduler stopped");
+            Ok(())
+        }
+    }
+}
