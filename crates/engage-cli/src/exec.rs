@@ -261,6 +261,14 @@ fn describe_failure(error: &DataFusionError, files: &[String]) -> String {
             | DataFusionError::Configuration(_)
     );
     let message = error.strip_backtrace();
+    // Ballista's client cannot serialize a table that is not a file listing; DataFusion calls
+    // that an internal error and asks for a bug report.
+    if message.contains("LogicalExtensionCodec is not provided") {
+        return "the query reads a table the cluster cannot receive (a table function such as \
+                generate_series, or an in-memory table): on a cluster, tables are files or \
+                object-store paths"
+            .to_string();
+    }
     if !is_data_error || files.is_empty() {
         return message;
     }

@@ -198,6 +198,23 @@ fn the_overview_report_on_a_cluster_gives_the_local_output() {
     let unresolved = plan.find("UnresolvedShuffleExec").expect(&plan);
     assert!(partial < stage_two && stage_two < unresolved, "{plan}");
     assert!(plan.contains("ShuffleWriterExec"), "{plan}");
+    // A table that cannot travel to the executors is a clear error, not "file a bug report".
+    let (output, _) = engage_within(
+        &[
+            "--cluster",
+            &cluster.address,
+            "-c",
+            "SELECT count(*) FROM generate_series(1, 10)",
+        ],
+        limit,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("a table the cluster cannot receive"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("bug report"), "{stderr}");
 }
 
 #[test]
