@@ -44,7 +44,7 @@ async fn main() -> Result<()> {
     tokio::spawn(start_grpc_service_with_listener(listener, server));
 
     // Two executors (`engage executor` in production), each with the pack's functions.
-    let functions = Arc::new(executor_function_registry());
+    let functions = Arc::new(executor_function_registry()?);
     for _ in 0..2 {
         let executor = ExecutorProcessConfig {
             bind_host: "127.0.0.1".to_string(),

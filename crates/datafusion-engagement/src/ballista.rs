@@ -10,8 +10,9 @@
 //! - **Scheduler**: [`scheduler_session_state`] is a session builder for
 //!   `SchedulerConfig::with_override_session_builder`: the session each job is planned in.
 //! - **Executor**: [`executor_function_registry`] for
-//!   `ExecutorProcessConfig::override_function_registry` (Ballista's `BallistaFunctionRegistry`
-//!   has no `register_udaf`, so [`crate::register_all`] cannot fill it).
+//!   `ExecutorProcessConfig::override_function_registry`: the scheduler's functions, taken from
+//!   its session (Ballista's `BallistaFunctionRegistry` has no `register_udaf`, so
+//!   [`crate::register_all`] cannot fill it).
 //!
 //! ```no_run
 //! # fn demo() -> datafusion::error::Result<()> {
@@ -33,7 +34,7 @@
 //! //     .with_override_session_builder(Arc::new(datafusion_engagement::ballista::scheduler_session_state));
 //! // ExecutorProcessConfig {
 //! //     override_function_registry: Some(Arc::new(
-//! //         datafusion_engagement::ballista::executor_function_registry(),
+//! //         datafusion_engagement::ballista::executor_function_registry()?,
 //! //     )),
 //! //     ..Default::default()
 //! // };
@@ -50,7 +51,7 @@ use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::SessionState;
 use datafusion::prelude::SessionConfig;
 
-use crate::{all_aggregate_functions, all_scalar_functions, register_all};
+use crate::register_all;
 
 /// The port a Ballista scheduler listens on when an address names none.
 pub const DEFAULT_SCHEDULER_PORT: u16 = 50050;
@@ -72,73 +73,69 @@ pub fn scheduler_session_state(config: SessionConfig) -> Result<SessionState> {
     Ok(state)
 }
 
-/// Ballista's default functions and every function of this pack, for an executor
-/// (`ExecutorProcessConfig::override_function_registry`).
-pub fn executor_function_registry() -> BallistaFunctionRegistry {
-    let mut registry = BallistaFunctionRegistry::default();
-    for udaf in all_aggregate_functions() {
-        for name in std::iter::once(udaf.name()).chain(udaf.aliases().iter().map(String::as_str)) {
-            registry
-                .aggregate_functions
-                .insert(name.to_string(), std::sync::Arc::clone(&udaf));
-        }
-    }
-    for udf in all_scalar_functions() {
-        for name in std::iter::once(udf.name()).chain(udf.aliases().iter().map(String::as_str)) {
-            registry
-                .scalar_functions
-                .insert(name.to_string(), std::sync::Arc::clone(&udf));
-        }
-    }
-    registry
+/// The functions an executor needs to run the tasks of [`scheduler_session_state`]'s plans:
+/// Ballista's defaults and every function of this pack, under their names and aliases. Pass it
+/// to `ExecutorProcessConfig::override_function_registry`.
+pub fn executor_function_registry() -> Result<BallistaFunctionRegistry> {
+    let state = scheduler_session_state(SessionConfig::new())?;
+    Ok(BallistaFunctionRegistry::from(&state))
 }
 
-/// The gRPC address of the scheduler at `address`: `df://host[:port]`, `http(s)://host[:port]`
-/// or `host[:port]`, the port defaulting to [`DEFAULT_SCHEDULER_PORT`].
+/// The host and port of the scheduler at `address`: `df://host[:port]`, `http(s)://host[:port]`
+/// or `host[:port]`, the port defaulting to [`DEFAULT_SCHEDULER_PORT`]. An IPv6 host is given
+/// in brackets and returned without them.
+pub fn scheduler_host_and_port(address: &str) -> Result<(String, u16)> {
+    parse_scheduler_address(address).map(|(_, host, port)| (host, port))
+}
+
+/// The gRPC address of the scheduler at `address` (written as for
+/// [`scheduler_host_and_port`]).
 pub fn scheduler_grpc_url(address: &str) -> Result<String> {
-    let (scheme, rest) = match address.split_once("://") {
-        Some((scheme, rest)) => (scheme, rest),
-        None => ("df", address),
+    let (scheme, host, port) = parse_scheduler_address(address)?;
+    if host.contains(':') {
+        Ok(format!("{scheme}://[{host}]:{port}"))
+    } else {
+        Ok(format!("{scheme}://{host}:{port}"))
+    }
+}
+
+/// The gRPC scheme (`http` or `https`), host and port of a scheduler address.
+fn parse_scheduler_address(address: &str) -> Result<(&'static str, String, u16)> {
+    let invalid = |why: String| {
+        DataFusionError::Configuration(format!("scheduler address {address:?}: {why}"))
     };
+    let (scheme, authority) = address.split_once("://").unwrap_or(("df", address));
     let scheme = match scheme {
         "df" | "http" => "http",
         "https" => "https",
         other => {
-            return Err(DataFusionError::Configuration(format!(
-                "scheduler address {address:?}: unknown scheme {other:?}; expected df://HOST:PORT"
+            return Err(invalid(format!(
+                "unknown scheme {other:?}; expected df://HOST:PORT"
             )));
         }
     };
-    let authority = rest.trim_end_matches('/');
+    let authority = authority.trim_end_matches('/');
     if authority.is_empty() || authority.contains('/') {
-        return Err(DataFusionError::Configuration(format!(
-            "scheduler address {address:?}: expected df://HOST:PORT"
-        )));
+        return Err(invalid("expected df://HOST:PORT".to_string()));
     }
-    let has_port = match authority.rsplit_once(':') {
+    let (host, port) = match authority.rsplit_once(':') {
         // An IPv6 address in brackets has colons of its own.
-        Some((host, port)) => !host.is_empty() && !port.contains(']'),
-        None => false,
+        Some((host, port)) if !host.is_empty() && !port.contains(']') => {
+            let port = port
+                .parse::<u16>()
+                .map_err(|_| invalid(format!("port {port:?} is not a number from 0 to 65535")))?;
+            (host, port)
+        }
+        _ => (authority, DEFAULT_SCHEDULER_PORT),
     };
-    if has_port {
-        let port = authority
-            .rsplit_once(':')
-            .map(|(_, port)| port)
-            .unwrap_or_default();
-        port.parse::<u16>().map_err(|_| {
-            DataFusionError::Configuration(format!(
-                "scheduler address {address:?}: port {port:?} is not a number from 0 to 65535"
-            ))
-        })?;
-        Ok(format!("{scheme}://{authority}"))
-    } else {
-        Ok(format!("{scheme}://{authority}:{DEFAULT_SCHEDULER_PORT}"))
-    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Ok((scheme, host.to_string(), port))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{all_aggregate_functions, all_scalar_functions};
 
     #[test]
     fn scheduler_addresses() {
@@ -162,6 +159,14 @@ mod tests {
             scheduler_grpc_url("df://[::1]").unwrap(),
             "http://[::1]:50050"
         );
+        assert_eq!(
+            scheduler_host_and_port("df://[::1]:7000").unwrap(),
+            ("::1".to_string(), 7000)
+        );
+        assert_eq!(
+            scheduler_host_and_port("https://scheduler.internal").unwrap(),
+            ("scheduler.internal".to_string(), 50050)
+        );
         let error = scheduler_grpc_url("df://localhost:99999")
             .unwrap_err()
             .to_string();
@@ -172,7 +177,7 @@ mod tests {
 
     #[test]
     fn executors_know_every_function() {
-        let registry = executor_function_registry();
+        let registry = executor_function_registry().unwrap();
         for udaf in all_aggregate_functions() {
             assert!(registry.aggregate_functions.contains_key(udaf.name()));
         }

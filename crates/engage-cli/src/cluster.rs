@@ -1,6 +1,7 @@
 //! The shell on an Apache DataFusion Ballista cluster (feature `cluster`): `--cluster` makes
 //! the session a client of a scheduler, and `engage scheduler` / `engage executor` are that
 //! cluster's processes, each with the engagement functions (they travel by name in plans).
+//! Without the feature, `no_cluster.rs` stands in with the same functions, each a usage error.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use ballista_scheduler::scheduler_process::{create_scheduler, start_grpc_service
 use datafusion::execution::SessionState;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_engagement::ballista::{
-    client_state, executor_function_registry, scheduler_grpc_url, scheduler_session_state,
+    client_state, executor_function_registry, scheduler_host_and_port, scheduler_session_state,
 };
 use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 
@@ -29,35 +30,25 @@ const EXECUTOR_CONNECT_TIMEOUT_SECONDS: u16 = 30;
 
 /// The configuration a cluster client starts from: Ballista's options, so `--set ballista.*`
 /// works.
-pub fn client_config() -> SessionConfig {
-    SessionConfig::new_with_ballista()
+pub fn client_config() -> Result<SessionConfig, Failure> {
+    Ok(SessionConfig::new_with_ballista())
 }
 
-/// A session whose statements the scheduler at `address` plans and its executors run.
-/// Fails within [`CONNECT_TIMEOUT`] when nothing answers there.
+/// A session whose statements the scheduler at `address` plans and its executors run, with
+/// every engagement function. Fails within [`CONNECT_TIMEOUT`] when nothing answers there.
 pub async fn client_session(state: SessionState, address: &str) -> Result<SessionContext, Failure> {
-    let (host, port) = host_and_port(address)?;
+    let (host, port) = host_and_port("--cluster", address)?;
     reachable(address, &host, port).await?;
     let state = client_state(state, address)
         .map_err(|e| Failure::Usage(format!("--cluster {address}: {}", e.strip_backtrace())))?;
     Ok(SessionContext::new_with_state(state))
 }
 
-/// The host and port of a scheduler address (`df://HOST[:PORT]`).
-fn host_and_port(address: &str) -> Result<(String, u16), Failure> {
-    let url = scheduler_grpc_url(address)
-        .map_err(|e| Failure::Usage(format!("--cluster: {}", e.strip_backtrace())))?;
-    let url = url::Url::parse(&url)
-        .map_err(|e| Failure::Usage(format!("scheduler address {address:?}: {e}")))?;
-    let host = url.host_str().unwrap_or_default();
-    let host = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string();
-    let port = url
-        .port_or_known_default()
-        .unwrap_or(datafusion_engagement::ballista::DEFAULT_SCHEDULER_PORT);
-    Ok((host, port))
+/// The host and port of the scheduler address given to `option`; a malformed one is a usage
+/// error.
+fn host_and_port(option: &str, address: &str) -> Result<(String, u16), Failure> {
+    scheduler_host_and_port(address)
+        .map_err(|e| Failure::Usage(format!("{option}: {}", e.strip_backtrace())))
 }
 
 /// Checks that something listens at the scheduler's address, so a wrong address or a
@@ -101,7 +92,7 @@ pub async fn run(role: Role) -> Result<(), Failure> {
             work_dir,
             memory_limit,
         } => {
-            let (scheduler_host, scheduler_port) = host_and_port(&scheduler)?;
+            let (scheduler_host, scheduler_port) = host_and_port("--scheduler", &scheduler)?;
             let work_dir = work_dir
                 .map(|dir| {
                     std::fs::create_dir_all(&dir).map_err(|e| {
@@ -121,7 +112,11 @@ pub async fn run(role: Role) -> Result<(), Failure> {
                 vcores: concurrent_tasks.map_or(0, usize::from),
                 work_dir,
                 memory_pool_size: memory_limit.map(|limit| limit as u64),
-                override_function_registry: Some(Arc::new(executor_function_registry())),
+                override_function_registry: Some(Arc::new(
+                    executor_function_registry().map_err(|e| {
+                        Failure::Failed(format!("executor: {}", e.strip_backtrace()))
+                    })?,
+                )),
                 ..Default::default()
             };
             eprintln!(

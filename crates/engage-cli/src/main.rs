@@ -3,6 +3,9 @@
 mod args;
 #[cfg(feature = "cluster")]
 mod cluster;
+#[cfg(not(feature = "cluster"))]
+#[path = "no_cluster.rs"]
+mod cluster;
 mod command;
 mod exec;
 mod help;
@@ -55,7 +58,7 @@ const RUNTIME_SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_mi
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     if let Some(role) = cli.role {
-        return run_cluster_process(role).await;
+        return cluster::run(role).await;
     }
     let output = cli
         .output
@@ -95,14 +98,4 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         result = exec::run_batch(&mut shell, sources, output.as_ref()) => result,
         () = interrupt::interrupted() => Err(Failure::Interrupted),
     }
-}
-
-#[cfg(feature = "cluster")]
-async fn run_cluster_process(role: args::Role) -> Result<(), Failure> {
-    cluster::run(role).await
-}
-
-#[cfg(not(feature = "cluster"))]
-async fn run_cluster_process(_: args::Role) -> Result<(), Failure> {
-    Err(session::without_cluster_support())
 }

@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
+use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::execution::{SessionState, SessionStateBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::args::Cli;
 use crate::exec::Failure;
-use crate::object_stores;
+use crate::{cluster, object_stores};
 
 /// A session with every engagement function, `information_schema` (for `SHOW FUNCTIONS` and
 /// `\d`), paths and URLs usable as tables in FROM, and the `--memory-limit`,
@@ -17,7 +17,7 @@ use crate::object_stores;
 /// Ballista cluster. A bad option is a usage error (`Err`).
 pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
     let config = match &cli.cluster {
-        Some(_) => cluster_config()?,
+        Some(_) => cluster::client_config()?,
         None => SessionConfig::new(),
     };
     let mut config = config.with_information_schema(true);
@@ -43,43 +43,18 @@ pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
         .with_config(config)
         .with_runtime_env(runtime)
         .build();
-    let mut ctx = match &cli.cluster {
-        Some(address) => cluster_session(state, address).await?,
-        None => SessionContext::new_with_state(state),
+    let ctx = match &cli.cluster {
+        // The client's session gets the functions after Ballista's upgrade, which drops them.
+        Some(address) => cluster::client_session(state, address).await?,
+        None => {
+            let mut ctx = SessionContext::new_with_state(state);
+            datafusion_engagement::register_all(&mut ctx).map_err(|e| {
+                Failure::Usage(format!("cannot register the engagement functions: {e}"))
+            })?;
+            ctx
+        }
     }
     .enable_url_table();
-    datafusion_engagement::register_all(&mut ctx)
-        .map_err(|e| Failure::Usage(format!("cannot register the engagement functions: {e}")))?;
     object_stores::register_option_namespaces(&ctx);
     Ok(ctx)
-}
-
-#[cfg(feature = "cluster")]
-fn cluster_config() -> Result<SessionConfig, Failure> {
-    Ok(crate::cluster::client_config())
-}
-
-#[cfg(feature = "cluster")]
-async fn cluster_session(state: SessionState, address: &str) -> Result<SessionContext, Failure> {
-    crate::cluster::client_session(state, address).await
-}
-
-#[cfg(not(feature = "cluster"))]
-fn cluster_config() -> Result<SessionConfig, Failure> {
-    Err(without_cluster_support())
-}
-
-#[cfg(not(feature = "cluster"))]
-async fn cluster_session(_: SessionState, _: &str) -> Result<SessionContext, Failure> {
-    Err(without_cluster_support())
-}
-
-/// The usage error of a cluster option in an engage built without the `cluster` feature.
-#[cfg(not(feature = "cluster"))]
-pub fn without_cluster_support() -> Failure {
-    Failure::Usage(
-        "this engage was built without cluster support; build it with \
-         `cargo build --release --bin engage --features cluster`"
-            .to_string(),
-    )
 }

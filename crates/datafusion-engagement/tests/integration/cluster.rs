@@ -127,7 +127,7 @@ async fn start_cluster() -> Cluster {
         .unwrap();
     tokio::spawn(start_grpc_service_with_listener(listener, server));
 
-    let registry = Arc::new(executor_function_registry());
+    let registry = Arc::new(executor_function_registry().unwrap());
     let mut work_dirs = vec![];
     for _ in 0..2 {
         let work_dir = tempfile::tempdir().unwrap();
