@@ -66,7 +66,10 @@ async fn main() -> Result<()> {
         .with_config(SessionConfig::new_with_ballista().with_target_partitions(4))
         .build();
     let ctx = SessionContext::new_with_state(client_state(state, &format!("df://{scheduler}"))?);
-    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
+    // cargo sets the variable at run time too; the compile-time value serves a copied binary.
+    let data = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string())
+        + "/data";
     ctx.sql(&format!(
         "CREATE EXTERNAL TABLE responses STORED AS PARQUET LOCATION '{data}/responses.parquet'"
     ))

@@ -14,6 +14,7 @@ fn listener() -> &'static Arc<Notify> {
     NOTIFY.get_or_init(|| {
         let notify = Arc::new(Notify::new());
         let wake = Arc::clone(&notify);
+        let (listening, ready) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("engage-signals".to_string())
             .spawn(move || {
@@ -24,49 +25,74 @@ fn listener() -> &'static Arc<Notify> {
                     return;
                 };
                 runtime.block_on(async move {
-                    let mut terminate = Terminate::listen();
-                    loop {
-                        tokio::select! {
-                            result = tokio::signal::ctrl_c() => if result.is_err() { return },
-                            () = terminate.recv() => {}
-                        }
+                    let mut signals = Signals::listen();
+                    drop(listening);
+                    while signals.recv().await {
                         INTERRUPTS.fetch_add(1, Ordering::SeqCst);
                         wake.notify_waiters();
                     }
                 });
             })
             .expect("start the signal thread");
+        // Wait until the handlers are in place: the line editor saves the SIGINT handler it
+        // finds when a prompt opens and puts it back when the prompt closes, so a handler
+        // installed by this thread during the first prompt would be undone, and the first
+        // Ctrl-C during a query would kill the shell (or do nothing, where SIGINT is ignored).
+        let _ = ready.recv();
         notify
     })
 }
 
-/// SIGTERM on Unix; elsewhere Ctrl-C is the only signal, and this never fires.
-struct Terminate {
+/// Ctrl-C, and SIGTERM on Unix, listened to from creation on (tokio's `ctrl_c()` installs its
+/// handler only when first polled).
+struct Signals {
     #[cfg(unix)]
-    signal: Option<tokio::signal::unix::Signal>,
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
 }
 
-impl Terminate {
+impl Signals {
     fn listen() -> Self {
-        Self {
-            #[cfg(unix)]
-            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
+            }
         }
+        #[cfg(not(unix))]
+        Self {}
     }
 
-    /// Completes at the next SIGTERM.
-    async fn recv(&mut self) {
+    /// Completes at the next signal with `true`, or with `false` when none can be heard.
+    async fn recv(&mut self) -> bool {
         #[cfg(unix)]
-        if let Some(signal) = self.signal.as_mut()
-            && signal.recv().await.is_some()
         {
-            return;
+            async fn next(signal: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+                match signal {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            }
+            if self.interrupt.is_none() && self.terminate.is_none() {
+                return false;
+            }
+            tokio::select! {
+                heard = next(&mut self.interrupt) => heard.is_some(),
+                heard = next(&mut self.terminate) => heard.is_some(),
+            }
         }
-        std::future::pending().await
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.is_ok()
+        }
     }
 }
 
-/// Starts listening (call early, so a signal before the first wait is not the default kill).
+/// Starts listening (call before the first prompt, and early, so a signal before the first
+/// wait is not the default kill).
 pub fn install() {
     listener();
 }

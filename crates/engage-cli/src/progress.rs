@@ -7,16 +7,20 @@
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use datafusion::physical_plan::ExecutionPlan;
-use tokio::task::JoinHandle;
 
 const REFRESH: Duration = Duration::from_millis(200);
 const DEFAULT_DELAY: Duration = Duration::from_millis(1000);
 
 pub struct Progress {
-    task: Option<JoinHandle<()>>,
+    /// The thread drawing the line, and the sender whose drop stops it. A thread of its own,
+    /// not a runtime task: a query that keeps every runtime worker busy (a cross join does not
+    /// yield) would starve a task, and the line would freeze just when it is needed.
+    drawer: Option<(Sender<()>, JoinHandle<()>)>,
     /// Result rows received so far, counted by the caller.
     pub result_rows: Arc<AtomicUsize>,
 }
@@ -25,34 +29,29 @@ impl Progress {
     /// Starts the progress line for `plan` if `enabled` and stderr is a terminal.
     pub fn start(plan: Arc<dyn ExecutionPlan>, enabled: bool) -> Self {
         let result_rows = Arc::new(AtomicUsize::new(0));
-        let task = (enabled && std::io::stderr().is_terminal()).then(|| {
+        let drawer = (enabled && std::io::stderr().is_terminal()).then(|| {
             let result_rows = Arc::clone(&result_rows);
-            tokio::spawn(async move {
-                let started = Instant::now();
-                tokio::time::sleep(delay()).await;
-                let mut tick = 0usize;
-                loop {
-                    // A plan run by a cluster has no local scans to count.
-                    let read = rows_read(plan.as_ref())
-                        .map(|rows| format!("{} rows read · ", with_thousands(rows)))
-                        .unwrap_or_default();
-                    let line = format!(
-                        "{} {:.1} s · {read}{} result rows",
-                        ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'][tick % 10],
-                        started.elapsed().as_secs_f64(),
-                        with_thousands(result_rows.load(Ordering::Relaxed)),
-                    );
-                    {
-                        let mut stderr = std::io::stderr().lock();
-                        let _ = write!(stderr, "\r\x1b[2K{line}");
-                        let _ = stderr.flush();
+            let (stop, stopped) = mpsc::channel::<()>();
+            let thread = std::thread::Builder::new()
+                .name("engage-progress".to_string())
+                .spawn(move || {
+                    let started = Instant::now();
+                    // Nothing is ever sent: the sender's drop (an Err) means stop.
+                    let mut wait = delay();
+                    let mut tick = 0usize;
+                    while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(wait) {
+                        draw(plan.as_ref(), started, tick, &result_rows);
+                        tick += 1;
+                        wait = REFRESH;
                     }
-                    tick += 1;
-                    tokio::time::sleep(REFRESH).await;
-                }
-            })
+                })
+                .expect("start the progress thread");
+            (stop, thread)
         });
-        Self { task, result_rows }
+        Self {
+            drawer,
+            result_rows,
+        }
     }
 
     /// Stops the line and erases it.
@@ -61,8 +60,10 @@ impl Progress {
     }
 
     fn stop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
+        if let Some((stop, thread)) = self.drawer.take() {
+            drop(stop);
+            // Joined before erasing, so no line is drawn after the erase.
+            let _ = thread.join();
             let mut stderr = std::io::stderr().lock();
             let _ = write!(stderr, "\r\x1b[2K");
             let _ = stderr.flush();
@@ -74,6 +75,23 @@ impl Drop for Progress {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Draws the line once over the previous one.
+fn draw(plan: &dyn ExecutionPlan, started: Instant, tick: usize, result_rows: &AtomicUsize) {
+    // A plan run by a cluster has no local scans to count.
+    let read = rows_read(plan)
+        .map(|rows| format!("{} rows read · ", with_thousands(rows)))
+        .unwrap_or_default();
+    let line = format!(
+        "{} {:.1} s · {read}{} result rows",
+        ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'][tick % 10],
+        started.elapsed().as_secs_f64(),
+        with_thousands(result_rows.load(Ordering::Relaxed)),
+    );
+    let mut stderr = std::io::stderr().lock();
+    let _ = write!(stderr, "\r\x1b[2K{line}");
+    let _ = stderr.flush();
 }
 
 fn delay() -> Duration {

@@ -37,7 +37,7 @@ fn typed_on_terminal(args: &str, steps: &[Step], env: &[(&str, &str)]) -> String
     use std::time::{Duration, Instant};
 
     let command = format!("{} {args}", env!("CARGO_BIN_EXE_engage"));
-    let mut child = Command::new("script")
+    let child = Command::new("script")
         .args(["--quiet", "--return", "--command", &command, "/dev/null"])
         .current_dir(repo_root())
         .env("TERM", "xterm")
@@ -47,6 +47,8 @@ fn typed_on_terminal(args: &str, steps: &[Step], env: &[(&str, &str)]) -> String
         .stderr(Stdio::piped())
         .spawn()
         .expect("util-linux script runs commands on a pseudo-terminal");
+    let mut child = KilledOnDrop(Some(child));
+    let child = child.0.as_mut().unwrap();
     // The terminal's output, as it arrives.
     let shown = Arc::new(Mutex::new(Vec::new()));
     let reader = {
@@ -76,17 +78,42 @@ fn typed_on_terminal(args: &str, steps: &[Step], env: &[(&str, &str)]) -> String
         stdin.flush().unwrap();
         std::thread::sleep(Duration::from_millis(step.pause));
     }
-    // Time to answer the last line before standard input closes (which hangs the terminal up).
-    std::thread::sleep(Duration::from_millis(1000));
+    // Standard input stays open until the shell has left by itself: closing it hangs the
+    // terminal up, and a shell still answering the last line would die of the hangup.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     drop(stdin);
-    let output = child.wait_with_output().unwrap();
+    let status = child.wait().unwrap();
     reader.join().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{status}: {stderr}");
     text_so_far()
+}
+
+/// `script` and the shell it runs, killed if a test fails before the shell has left: a shell
+/// left running a long query would slow every test after it.
+struct KilledOnDrop(Option<std::process::Child>);
+
+impl Drop for KilledOnDrop {
+    fn drop(&mut self) {
+        if let Some(mut script) = self.0.take()
+            && script.try_wait().ok().flatten().is_none()
+        {
+            let _ = Command::new("pkill")
+                .args(["-KILL", "-P", &script.id().to_string()])
+                .status();
+            let _ = script.kill();
+            let _ = script.wait();
+        }
+    }
 }
 
 #[test]
@@ -138,11 +165,12 @@ fn ctrl_c_cancels_the_running_query_and_the_session_goes_on() {
             Step {
                 wait_for: "\\q to quit",
                 text: long_query,
-                pause: 1_500,
+                pause: 0,
             },
-            // Ctrl-C: the terminal turns it into SIGINT for the shell.
+            // Ctrl-C once the query runs (its progress line shows): the terminal turns it
+            // into SIGINT for the shell.
             Step {
-                wait_for: "",
+                wait_for: "rows read",
                 text: "\x03",
                 pause: 0,
             },
@@ -157,7 +185,7 @@ fn ctrl_c_cancels_the_running_query_and_the_session_goes_on() {
                 pause: 0,
             },
         ],
-        &[],
+        &[("ENGAGE_PROGRESS_AFTER_MS", "0")],
     );
     assert!(shown.contains("^C: query cancelled"), "{shown}");
     assert!(shown.contains("| 42 "), "{shown}");
