@@ -1,18 +1,21 @@
 //! The shell on an Apache DataFusion Ballista cluster (feature `cluster`): `--cluster` makes
 //! the session a client of a scheduler, and `engage scheduler` / `engage executor` are that
-//! cluster's processes, each with the engagement functions (they travel by name in plans).
+//! cluster's processes, each with the engagement functions (they travel by name in plans) and
+//! the object stores the shell has, opened with the credentials of the process's environment.
 //! Without the feature, `no_cluster.rs` stands in with the same functions, each a usage error.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ballista_core::RuntimeProducer;
 use ballista_core::extension::SessionConfigExt;
 use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::{create_scheduler, start_grpc_service_with_listener};
-use datafusion::execution::SessionState;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::{SessionState, SessionStateBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_engagement::ballista::{
     client_state, executor_function_registry, scheduler_host_and_port, scheduler_session_state,
@@ -20,6 +23,7 @@ use datafusion_engagement::ballista::{
 use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 
 use crate::args::Role;
+use crate::environment_stores::EnvironmentStores;
 use crate::exec::Failure;
 
 /// How long the shell waits to reach the scheduler before it gives up.
@@ -93,14 +97,33 @@ pub async fn run(role: Role) -> Result<(), Failure> {
             memory_limit,
         } => {
             let (scheduler_host, scheduler_port) = host_and_port("--scheduler", &scheduler)?;
-            let work_dir = work_dir
-                .map(|dir| {
+            // Without --work-dir, a directory of its own, removed when the executor stops.
+            let temporary_work_dir;
+            let work_dir = match work_dir {
+                Some(dir) => {
                     std::fs::create_dir_all(&dir).map_err(|e| {
                         Failure::Failed(format!("executor: work dir {}: {e}", dir.display()))
                     })?;
-                    Ok(dir.display().to_string())
-                })
-                .transpose()?;
+                    dir
+                }
+                None => {
+                    temporary_work_dir = tempfile::Builder::new()
+                        .prefix("engage-executor-")
+                        .tempdir()
+                        .map_err(|e| Failure::Failed(format!("executor: work dir: {e}")))?;
+                    temporary_work_dir.path().to_path_buf()
+                }
+            };
+            let stores = Arc::new(EnvironmentStores::new());
+            let spill_dir = work_dir.clone();
+            let runtime: RuntimeProducer = Arc::new(move |_| {
+                Ok(Arc::new(
+                    RuntimeEnvBuilder::new()
+                        .with_temp_file_path(&spill_dir)
+                        .with_object_store_registry(Arc::clone(&stores) as _)
+                        .build()?,
+                ))
+            });
             let config = ExecutorProcessConfig {
                 external_host: Some(external_host.unwrap_or_else(|| advertised(&bind))),
                 bind_host: bind.clone(),
@@ -110,8 +133,9 @@ pub async fn run(role: Role) -> Result<(), Failure> {
                 scheduler_port,
                 scheduler_connect_timeout_seconds: EXECUTOR_CONNECT_TIMEOUT_SECONDS,
                 vcores: concurrent_tasks.map_or(0, usize::from),
-                work_dir,
+                work_dir: Some(work_dir.display().to_string()),
                 memory_pool_size: memory_limit.map(|limit| limit as u64),
+                override_runtime_producer: Some(runtime),
                 override_function_registry: Some(Arc::new(
                     executor_function_registry().map_err(|e| {
                         Failure::Failed(format!("executor: {}", e.strip_backtrace()))
@@ -156,10 +180,22 @@ async fn run_scheduler(
         .local_addr()
         .map_err(|e| Failure::Failed(format!("scheduler: {e}")))?;
     let external_host = external_host.unwrap_or_else(|| advertised(&bind));
+    // Planning lists the files of a table, so the scheduler reads object stores too.
+    let runtime = RuntimeEnvBuilder::new()
+        .with_object_store_registry(Arc::new(EnvironmentStores::new()))
+        .build_arc()
+        .map_err(|e| Failure::Failed(format!("scheduler: {e}")))?;
+    let session_builder = move |config| {
+        Ok(
+            SessionStateBuilder::new_from_existing(scheduler_session_state(config)?)
+                .with_runtime_env(Arc::clone(&runtime))
+                .build(),
+        )
+    };
     let mut config = SchedulerConfig::default()
         .with_hostname(external_host.clone())
         .with_port(listening.port())
-        .with_override_session_builder(Arc::new(scheduler_session_state));
+        .with_override_session_builder(Arc::new(session_builder));
     config.bind_host = bind;
     let config = Arc::new(config);
     let failed =

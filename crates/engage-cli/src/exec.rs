@@ -10,7 +10,9 @@ use datafusion::datasource::physical_plan::FileScanConfig;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::memory_pool::MemoryConsumer;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::{ExecutionPlan, execute_stream};
+use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement;
 use futures::StreamExt;
@@ -30,6 +32,8 @@ pub struct Shell {
     pub timing: bool,
     /// No timing lines, progress or notices.
     pub quiet: bool,
+    /// Statements run on a Ballista cluster (`--cluster`).
+    pub on_cluster: bool,
 }
 
 /// Where a statement's result goes.
@@ -92,6 +96,7 @@ impl Shell {
         Err(describe_failure(
             &error,
             if files.is_empty() { &locations } else { &files },
+            self.on_cluster,
         ))
     }
 
@@ -107,7 +112,16 @@ impl Shell {
         object_stores::prepare(&self.ctx, &mut statement).await?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;
         let frame = self.ctx.execute_logical_plan(plan).await?;
-        let physical = frame.create_physical_plan().await?;
+        let physical =
+            if self.on_cluster && matches!(frame.logical_plan(), LogicalPlan::DescribeTable(_)) {
+                // Ballista would send a DESCRIBE to the cluster, which cannot receive it; the
+                // answer is the schema this session already has.
+                DefaultPhysicalPlanner::default()
+                    .create_physical_plan(frame.logical_plan(), &self.ctx.state())
+                    .await?
+            } else {
+                frame.create_physical_plan().await?
+            };
         *files = files_scanned(physical.as_ref());
         let schema = physical.schema();
         let memory =
@@ -136,7 +150,11 @@ impl Shell {
         let streams_to_terminal = matches!(sink, Sink::Stdout)
             && self.format != PrintFormat::Table
             && std::io::stdout().is_terminal();
-        let progress = Progress::start(Arc::clone(&physical), !self.quiet && !streams_to_terminal);
+        let progress = Progress::start(
+            Arc::clone(&physical),
+            !self.quiet && !streams_to_terminal,
+            !self.on_cluster,
+        );
         let mut stream = execute_stream(physical, self.ctx.task_ctx())?;
         let mut rows = 0;
         while let Some(batch) = stream.next().await {
@@ -251,7 +269,7 @@ fn files_scanned(plan: &dyn ExecutionPlan) -> Vec<String> {
 
 /// Errors raised while reading data name the file(s) being read. Planning errors (unknown
 /// column, bad SQL, bad configuration) do not.
-fn describe_failure(error: &DataFusionError, files: &[String]) -> String {
+fn describe_failure(error: &DataFusionError, files: &[String], on_cluster: bool) -> String {
     let is_data_error = !matches!(
         error.find_root(),
         DataFusionError::Plan(_)
@@ -281,14 +299,15 @@ fn describe_failure(error: &DataFusionError, files: &[String]) -> String {
             several[..5].join(", ")
         ),
     };
-    match credentials_hint(&message, files) {
+    match credentials_hint(&message, files, on_cluster) {
         Some(hint) => format!("{message} ({context}; {hint})"),
         None => format!("{message} ({context})"),
     }
 }
 
-/// A store that refused the request: say where its credentials come from.
-fn credentials_hint(message: &str, files: &[String]) -> Option<&'static str> {
+/// A store that refused the request: say where its credentials come from. On a cluster the
+/// scheduler and executors read too, each with its own environment's credentials.
+fn credentials_hint(message: &str, files: &[String], on_cluster: bool) -> Option<String> {
     const REFUSALS: [&str; 7] = [
         "403 Forbidden",
         "401 Unauthorized",
@@ -302,17 +321,27 @@ fn credentials_hint(message: &str, files: &[String]) -> Option<&'static str> {
         return None;
     }
     let scheme = files.first()?.split_once("://")?.0;
-    Some(match scheme {
-        "s3" => {
-            "the store refused the credentials: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the table's aws.* options"
-        }
-        "gs" | "gcs" => {
-            "the store refused the credentials: check GOOGLE_APPLICATION_CREDENTIALS or the table's gcp.* options"
-        }
+    let (variables, options) = match scheme {
+        "s3" => (
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE",
+            "aws.*",
+        ),
+        "gs" | "gcs" => ("GOOGLE_APPLICATION_CREDENTIALS", "gcp.*"),
         "az" | "azure" | "abfs" | "abfss" => {
-            "the store refused the credentials: check the AZURE_STORAGE_* / AZURE_CLIENT_* variables or the table's azure.* options"
+            ("the AZURE_STORAGE_* / AZURE_CLIENT_* variables", "azure.*")
         }
-        _ => "the server refused the request: check the credentials",
+        _ => return Some("the server refused the request: check the credentials".to_string()),
+    };
+    Some(if on_cluster {
+        format!(
+            "the store refused the credentials: on a cluster the scheduler and every executor \
+             read with the credentials of their own environment ({variables}); the table's \
+             {options} options reach only this shell"
+        )
+    } else {
+        format!(
+            "the store refused the credentials: check {variables}, or the table's {options} options"
+        )
     })
 }
 

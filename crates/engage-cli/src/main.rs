@@ -7,6 +7,8 @@ mod cluster;
 #[path = "no_cluster.rs"]
 mod cluster;
 mod command;
+#[cfg(feature = "cluster")]
+mod environment_stores;
 mod exec;
 mod help;
 mod interrupt;
@@ -72,6 +74,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         format: cli.format.unwrap_or(PrintFormat::Table),
         timing: false,
         quiet: cli.quiet,
+        on_cluster: cli.cluster.is_some(),
     };
     if cli.sources.is_empty() && std::io::stdin().is_terminal() {
         if output.is_some() {

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::common::{DataFusionError, Result, exec_err, plan_datafusion_err};
+use datafusion::config::TableOptions;
 use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement;
@@ -83,7 +84,7 @@ fn is_remote(location: &str) -> bool {
 /// A statement's options: the ones DataFusion knows stay in the statement (and are read back
 /// here), the Azure ones are removed from it.
 #[derive(Default)]
-struct StatementOptions {
+pub struct StatementOptions {
     all: HashMap<String, String>,
     azure: Vec<(String, String)>,
 }
@@ -122,22 +123,22 @@ async fn register(
     if !replace && runtime.object_store(&table_url).is_ok() {
         return Ok(());
     }
-    let store = build_store(ctx, table_url.scheme(), url, options)
+    let store = build_store(ctx.state().default_table_options(), url, options)
         .await
         .map_err(|e| plan_datafusion_err!("cannot open {location}: {e}"))?;
     ctx.register_object_store(url, store);
     Ok(())
 }
 
-async fn build_store(
-    ctx: &SessionContext,
-    scheme: &str,
+/// The store for the bucket (or web server) of `url`: the credentials of the environment,
+/// overridden by the statement's `options` and by the `aws.*` / `gcp.*` options already in
+/// `table_options` (the session's defaults).
+pub async fn build_store(
+    mut table_options: TableOptions,
     url: &url::Url,
     options: &StatementOptions,
 ) -> Result<Arc<dyn ObjectStore>> {
-    // The session's defaults with the statement's options applied: `aws.*` and `gcp.*` land in
-    // datafusion-cli's option extensions.
-    let mut table_options = ctx.state().default_table_options();
+    // The statement's `aws.*` and `gcp.*` options land in datafusion-cli's option extensions.
     let cloud_options: HashMap<String, String> = options
         .all
         .iter()
@@ -148,7 +149,7 @@ async fn build_store(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     table_options.alter_with_string_hash_map(&cloud_options)?;
-    Ok(match scheme {
+    Ok(match url.scheme() {
         "s3" => {
             let aws = table_options
                 .extensions

@@ -26,8 +26,9 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Starts the progress line for `plan` if `enabled` and stderr is a terminal.
-    pub fn start(plan: Arc<dyn ExecutionPlan>, enabled: bool) -> Self {
+    /// Starts the progress line for `plan` if `enabled` and stderr is a terminal. `local` says
+    /// the plan runs here: a plan a cluster runs has no scans here to count rows of.
+    pub fn start(plan: Arc<dyn ExecutionPlan>, enabled: bool, local: bool) -> Self {
         let result_rows = Arc::new(AtomicUsize::new(0));
         let drawer = (enabled && std::io::stderr().is_terminal()).then(|| {
             let result_rows = Arc::clone(&result_rows);
@@ -40,7 +41,7 @@ impl Progress {
                     let mut wait = delay();
                     let mut tick = 0usize;
                     while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(wait) {
-                        draw(plan.as_ref(), started, tick, &result_rows);
+                        draw(local.then_some(plan.as_ref()), started, tick, &result_rows);
                         tick += 1;
                         wait = REFRESH;
                     }
@@ -77,10 +78,15 @@ impl Drop for Progress {
     }
 }
 
-/// Draws the line once over the previous one.
-fn draw(plan: &dyn ExecutionPlan, started: Instant, tick: usize, result_rows: &AtomicUsize) {
-    // A plan run by a cluster has no local scans to count.
-    let read = rows_read(plan)
+/// Draws the line once over the previous one, with the rows `local_plan` has read.
+fn draw(
+    local_plan: Option<&dyn ExecutionPlan>,
+    started: Instant,
+    tick: usize,
+    result_rows: &AtomicUsize,
+) {
+    let read = local_plan
+        .and_then(rows_read)
         .map(|rows| format!("{} rows read · ", with_thousands(rows)))
         .unwrap_or_default();
     let line = format!(
@@ -102,8 +108,7 @@ fn delay() -> Duration {
         .unwrap_or(DEFAULT_DELAY)
 }
 
-/// Rows produced so far by the plan's leaves (the scans); `None` when no leaf counts rows here
-/// (a plan a Ballista cluster runs is one leaf without metrics).
+/// Rows produced so far by the plan's leaves (the scans); `None` when no leaf counts rows.
 fn rows_read(plan: &dyn ExecutionPlan) -> Option<usize> {
     let children = plan.children();
     if children.is_empty() {

@@ -757,10 +757,11 @@ fn timing_format_and_quit_commands() {
 }
 
 /// Python's static file server on a free loopback port, serving `examples/data`; stopped on drop.
-struct HttpServer(std::process::Child, u16);
+/// Python's web server, serving the sample data on a loopback port (`.1`).
+pub(super) struct HttpServer(std::process::Child, pub(super) u16);
 
 impl HttpServer {
-    fn start() -> Self {
+    pub(super) fn start() -> Self {
         use std::io::BufRead;
         let mut child = Command::new("python3")
             .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])

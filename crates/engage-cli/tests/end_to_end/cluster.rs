@@ -26,8 +26,15 @@ struct Process {
 }
 
 impl Process {
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_engage"))
+    /// Starts `engage ARGS`, in the test's environment or, if given, only in `environment`.
+    fn start(args: &[&str], environment: Option<&[(&str, String)]>) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_engage"));
+        if let Some(environment) = environment {
+            command
+                .env_clear()
+                .envs(environment.iter().map(|(k, v)| (k, v)));
+        }
+        let mut child = command
             .args(args)
             .current_dir(repo_root())
             .stdin(Stdio::null())
@@ -79,8 +86,16 @@ struct LocalCluster {
 }
 
 fn start_cluster() -> LocalCluster {
+    start_cluster_in(None)
+}
+
+/// [`start_cluster`] with its processes in `environment` only.
+fn start_cluster_in(environment: Option<&[(&str, String)]>) -> LocalCluster {
     let port = free_port().to_string();
-    let mut scheduler = Process::start(&["scheduler", "--bind", "127.0.0.1", "--port", &port]);
+    let mut scheduler = Process::start(
+        &["scheduler", "--bind", "127.0.0.1", "--port", &port],
+        environment,
+    );
     scheduler.wait_for("engage scheduler listening on");
     let address = format!("df://127.0.0.1:{port}");
     let mut executors = vec![];
@@ -88,21 +103,24 @@ fn start_cluster() -> LocalCluster {
     for _ in 0..2 {
         let work_dir = tempfile::tempdir().unwrap();
         let (flight, grpc) = (free_port().to_string(), free_port().to_string());
-        let mut executor = Process::start(&[
-            "executor",
-            "--scheduler",
-            &address,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            &flight,
-            "--grpc-port",
-            &grpc,
-            "--concurrent-tasks",
-            "1",
-            "--work-dir",
-            work_dir.path().to_str().unwrap(),
-        ]);
+        let mut executor = Process::start(
+            &[
+                "executor",
+                "--scheduler",
+                &address,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &flight,
+                "--grpc-port",
+                &grpc,
+                "--concurrent-tasks",
+                "1",
+                "--work-dir",
+                work_dir.path().to_str().unwrap(),
+            ],
+            environment,
+        );
         executor.wait_for("engage executor");
         executors.push(executor);
         work_dirs.push(work_dir);
@@ -218,6 +236,62 @@ fn the_overview_report_on_a_cluster_gives_the_local_output() {
 }
 
 #[test]
+fn the_shell_on_a_cluster_works_as_it_does_locally() {
+    let cluster = start_cluster();
+    let create = "CREATE EXTERNAL TABLE r STORED AS PARQUET \
+                  LOCATION 'examples/data/responses.parquet'";
+    let query = "SELECT segment, nps(nps_score) AS nps FROM r GROUP BY segment ORDER BY segment";
+    // DESCRIBE (what \d TABLE runs) is answered from the client's catalog, and -o writes the
+    // last statement's rows to a file.
+    let dir = tempfile::tempdir().unwrap();
+    let written = dir.path().join("nps.csv");
+    let (output, _) = engage_within(
+        &[
+            "--cluster",
+            &cluster.address,
+            "-c",
+            create,
+            "-c",
+            "\\d r",
+            "-c",
+            query,
+            "-o",
+            written.to_str().unwrap(),
+        ],
+        Duration::from_secs(180),
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("| nps_score "),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(
+        text(&output.stderr).contains("wrote 4 rows to"),
+        "{}",
+        text(&output.stderr)
+    );
+    let (local, _) = engage_within(
+        &["-q", "--format", "csv", "-c", create, "-c", query],
+        Duration::from_secs(180),
+    );
+    assert_eq!(
+        std::fs::read_to_string(&written).unwrap(),
+        text(&local.stdout)
+    );
+    // The interactive shell, with the progress line (no local scans: no "rows read").
+    let shown = super::terminal::on_terminal(
+        &format!("--cluster {}", cluster.address),
+        &format!("{create};\n{query};\n\\q\n"),
+        &[("ENGAGE_PROGRESS_AFTER_MS", "0")],
+    );
+    assert!(shown.contains("| enterprise "), "{shown}");
+    assert!(shown.contains("4 rows in "), "{shown}");
+    assert!(shown.contains(" result rows"), "{shown}");
+    assert!(!shown.contains("rows read"), "{shown}");
+}
+
+#[test]
 fn stopping_an_executor_during_a_query() {
     let mut cluster = start_cluster();
     // A few seconds of work for two executors with one task slot each.
@@ -279,4 +353,123 @@ fn a_scheduler_that_is_not_there_is_a_clear_error() {
     );
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
     assert!(text(&output.stderr).contains("s3://bucket"));
+}
+
+/// The scheduler lists a table's files and the executors read them, each with the object
+/// stores of its own environment: S3 and HTTP give the numbers of the local files, and the
+/// cluster's credentials refused (the client's being good) are a clear error.
+#[test]
+fn object_store_tables_on_a_cluster() {
+    use super::s3::{engage_s3, s3_environment, server};
+    let secret = server().secret_access_key.clone();
+    let cluster = start_cluster_in(Some(&s3_environment(&secret)));
+    let query = "SELECT e.segment, dau_mau, nps, n FROM \
+                 (SELECT segment, stickiness(user_id, event_time) AS dau_mau, count(*) AS n \
+                  FROM {events} GROUP BY segment) e JOIN \
+                 (SELECT segment, nps(nps_score) FILTER (WHERE channel <> 'email') AS nps \
+                  FROM {responses} GROUP BY segment) r ON e.segment = r.segment \
+                 ORDER BY e.segment";
+    let on_s3 = query
+        .replace("{events}", "'s3://engagement/events/'")
+        .replace("{responses}", "'s3://engagement/responses.parquet'");
+    let local = query
+        .replace("{events}", "'examples/data/events.parquet'")
+        .replace("{responses}", "'examples/data/responses.parquet'");
+    let (expected, _) = engage_within(
+        &["-q", "--format", "csv", "-c", &local],
+        Duration::from_secs(180),
+    );
+    assert!(expected.status.success(), "{}", text(&expected.stderr));
+    let remote = engage_s3(
+        &[
+            "-q",
+            "--format",
+            "csv",
+            "--cluster",
+            &cluster.address,
+            "-c",
+            &on_s3,
+        ],
+        &secret,
+    );
+    assert!(remote.status.success(), "{}", text(&remote.stderr));
+    assert_eq!(text(&remote.stdout), text(&expected.stdout));
+    assert!(text(&expected.stdout).lines().count() > 2);
+    // A CSV external table, created by the client and read by the executors.
+    let remote = engage_s3(
+        &[
+            "-q",
+            "--format",
+            "csv",
+            "--cluster",
+            &cluster.address,
+            "-c",
+            "CREATE EXTERNAL TABLE customers STORED AS CSV \
+             LOCATION 's3://engagement/customers.csv' OPTIONS ('format.has_header' 'true')",
+            "-c",
+            "SELECT plan, churn_rate(active_at_start, active_at_end) AS churn FROM customers \
+             GROUP BY plan ORDER BY plan",
+        ],
+        &secret,
+    );
+    assert!(remote.status.success(), "{}", text(&remote.stderr));
+    assert!(text(&remote.stdout).starts_with("plan,churn\n"));
+    assert_eq!(
+        text(&remote.stdout).lines().count(),
+        5,
+        "{}",
+        text(&remote.stdout)
+    );
+    // A file over HTTP.
+    let web = super::cli::HttpServer::start();
+    let query = "SELECT plan, churn_rate(active_at_start, active_at_end) AS churn FROM '{}' \
+                 GROUP BY plan ORDER BY plan";
+    let over_http = query.replace("{}", &format!("http://127.0.0.1:{}/customers.csv", web.1));
+    let (remote, _) = engage_within(
+        &[
+            "-q",
+            "--format",
+            "csv",
+            "--cluster",
+            &cluster.address,
+            "-c",
+            &over_http,
+        ],
+        Duration::from_secs(180),
+    );
+    assert!(remote.status.success(), "{}", text(&remote.stderr));
+    let (local, _) = engage_within(
+        &[
+            "-q",
+            "--format",
+            "csv",
+            "-c",
+            &query.replace("{}", "examples/data/customers.csv"),
+        ],
+        Duration::from_secs(180),
+    );
+    assert_eq!(text(&remote.stdout), text(&local.stdout));
+    drop(cluster);
+
+    // The client may read the bucket; the cluster's processes may not.
+    let refused = start_cluster_in(Some(&s3_environment("not-the-secret")));
+    let output = engage_s3(
+        &[
+            "--cluster",
+            &refused.address,
+            "-c",
+            "SELECT count(*) FROM 's3://engagement/responses.parquet'",
+        ],
+        &secret,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("engagement"), "{stderr}");
+    assert!(stderr.contains("403"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the scheduler and every executor read with the credentials of their own environment"
+        ),
+        "{stderr}"
+    );
 }

@@ -52,10 +52,10 @@ fn python_with_moto() -> PathBuf {
     python
 }
 
-struct Server {
+pub(super) struct Server {
     endpoint: String,
     access_key_id: String,
-    secret_access_key: String,
+    pub(super) secret_access_key: String,
     region: String,
     _process: Child,
     /// Closing it (when the test process ends) stops the server.
@@ -69,7 +69,7 @@ fn json_field(line: &str, name: &str) -> String {
 }
 
 /// One server for all tests in this file, holding the sample files.
-fn server() -> &'static Server {
+pub(super) fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     static STARTING: Mutex<()> = Mutex::new(());
     let _guard = STARTING.lock().unwrap();
@@ -114,24 +114,32 @@ fn server() -> &'static Server {
     })
 }
 
-/// Runs engage with the server's credentials in the environment, as the AWS tools read them,
-/// and no other AWS configuration.
-fn engage_s3(args: &[&str], secret: &str) -> Output {
+/// The whole environment of an `engage` process in these tests: the server's credentials
+/// (with `secret`), as the AWS tools read them, and no other AWS configuration.
+pub(super) fn s3_environment(secret: &str) -> Vec<(&'static str, String)> {
     let server = server();
     let home = std::env::temp_dir().join("engage-s3-test-home");
     std::fs::create_dir_all(&home).unwrap();
+    let path = std::env::var("PATH").unwrap_or_default();
+    vec![
+        ("PATH", path),
+        ("HOME", home.display().to_string()),
+        ("AWS_ACCESS_KEY_ID", server.access_key_id.clone()),
+        ("AWS_SECRET_ACCESS_KEY", secret.to_string()),
+        ("AWS_REGION", server.region.clone()),
+        ("AWS_ENDPOINT_URL", server.endpoint.clone()),
+        ("AWS_ALLOW_HTTP", "true".to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+    ]
+}
+
+/// Runs engage in [`s3_environment`].
+pub(super) fn engage_s3(args: &[&str], secret: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_engage"))
         .args(args)
         .current_dir(repo_root())
         .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &home)
-        .env("AWS_ACCESS_KEY_ID", &server.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", secret)
-        .env("AWS_REGION", &server.region)
-        .env("AWS_ENDPOINT_URL", &server.endpoint)
-        .env("AWS_ALLOW_HTTP", "true")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(s3_environment(secret))
         .output()
         .unwrap()
 }

@@ -9,7 +9,7 @@ use super::repo_root;
 
 /// Runs `engage ARGS` with its standard streams on a pseudo-terminal, typing `input` a line at
 /// a time, and returns everything the terminal showed.
-fn on_terminal(args: &str, input: &str, env: &[(&str, &str)]) -> String {
+pub(super) fn on_terminal(args: &str, input: &str, env: &[(&str, &str)]) -> String {
     // One line at a time, as typed; the shell answers each before the next arrives.
     let steps: Vec<Step> = input
         .split_inclusive('\n')
