@@ -42,6 +42,13 @@
 //! # }
 //! ```
 //!
+//! Object stores are the runtime's, not the pack's: Ballista's default scheduler session and
+//! executor runtime read local files only. To read `s3://…` on a cluster, give the scheduler a
+//! session with your runtime (`SessionStateBuilder::new_from_existing(scheduler_session_state(
+//! config)?).with_runtime_env(runtime)`) and the executors the same registry through
+//! `ExecutorProcessConfig::override_runtime_producer`, as `engage scheduler` and `engage
+//! executor` do.
+//!
 //! `examples/cluster.rs` runs a scheduler, two executors and a client in one process.
 
 use ballista_core::extension::SessionStateExt;

@@ -12,6 +12,9 @@ DuckDB and chDB from PyPI into its own virtual environment, and times every quer
   * DataFusion  - the hand-written SQL equivalent (CASE, COUNT(DISTINCT)) on the same engine,
   * DuckDB      - the same hand-written SQL,
   * chDB        - ClickHouse's equivalent (countIf, uniqExact),
+  * cluster     - our queries on a local Ballista cluster of `engage` processes (a scheduler and
+                  two executors, each executor on one core with one task slot): what moving to a
+                  cluster costs on one machine,
 
 with the same thread count everywhere, each (engine, query) in a fresh process: one warm-up
 run, then the median of --runs timed runs, and the process's peak memory. Every query ends in
@@ -26,10 +29,13 @@ import json
 import os
 import platform
 import re
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -69,7 +75,7 @@ def arguments():
     add("--event-segments", type=parse_count, default=50)
     add("--threads", type=int, default=2, help="threads (DataFusion partitions) for every engine")
     add("--runs", type=int, default=3, help="timed runs per query (median reported)")
-    add("--engines", default="ours,datafusion,duckdb,chdb")
+    add("--engines", default="ours,datafusion,duckdb,chdb,cluster")
     add("--queries", default="", help="comma-separated query names (default: all)")
     add("--data-dir", type=Path, help="where the Parquet files go (default: under the target dir)")
     add("--engage", type=Path, help="an engage binary to use instead of building one")
@@ -92,11 +98,13 @@ def step(message):
 # Setup: the engage binary, the virtual environment, the data
 
 
-def build_engage(args):
+def build_engage(args, engines):
     if args.engage:
         return args.engage
+    # The cluster column needs the shell's `cluster` feature (engage scheduler / executor).
+    features = ["--features", "cluster"] if "cluster" in engines else []
     step("building engage (release)")
-    subprocess.run(["cargo", "build", "--release", "--locked", "-p", "engage-cli"],
+    subprocess.run(["cargo", "build", "--release", "--locked", "-p", "engage-cli", *features],
                    cwd=ROOT, check=True)
     return target_dir() / "release" / "engage"
 
@@ -326,6 +334,76 @@ class Measurement:
         return statistics.median(self.times)
 
 
+class LocalCluster:
+    """`engage scheduler` and two `engage executor`s on loopback. Each executor runs one task
+    at a time on one core of its own (pinned, one runtime thread), so the two together have
+    the cores the embedded engine gets; the scheduler and the client are not pinned."""
+
+    def __init__(self, engage):
+        self.processes = []
+        self.work_dir = tempfile.TemporaryDirectory(prefix="engage-bench-cluster-")
+        try:
+            port = free_port()
+            self.address = f"df://127.0.0.1:{port}"
+            self.start([engage, "scheduler", "--bind", "127.0.0.1", "--port", str(port)],
+                       "listening on", cpu=None)
+            for index in range(2):
+                work_dir = Path(self.work_dir.name) / f"executor-{index}"
+                self.start([engage, "executor", "--scheduler", self.address,
+                            "--bind", "127.0.0.1", "--port", str(free_port()),
+                            "--grpc-port", str(free_port()), "--concurrent-tasks", "1",
+                            "--work-dir", str(work_dir)],
+                           "engage executor", cpu=index % os.cpu_count())
+            # Executors register with their first heartbeat, just after they print.
+            time.sleep(2)
+        except BaseException:
+            self.stop()
+            raise
+
+    def start(self, command, ready, cpu):
+        env = dict(os.environ, TOKIO_WORKER_THREADS="1") if cpu is not None else None
+        pin = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   text=True, env=env, preexec_fn=pin)
+        self.processes.append(process)
+        line = process.stderr.readline()
+        if ready not in line:
+            sys.exit(f"{' '.join(map(str, command[:2]))} did not start: {line.strip()} "
+                     f"{process.stderr.read().strip()} (is engage built with --features "
+                     f"cluster?)")
+        # Drain its log so it never blocks on a full pipe.
+        threading.Thread(target=process.stderr.read, daemon=True).start()
+
+    def reset_peaks(self):
+        """Restarts each process's peak-memory count at its current size (Linux clear_refs)."""
+        for process in self.processes:
+            Path(f"/proc/{process.pid}/clear_refs").write_text("5")
+
+    def peak_kib(self):
+        """The sum of the cluster processes' peak memory since reset_peaks."""
+        total = 0
+        for process in self.processes:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            total += int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1))
+        return total
+
+    def stop(self):
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.work_dir.cleanup()
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def run_process(command, env=None):
     """Runs a command; returns (exit status, stdout, stderr, peak RSS in KiB)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -337,10 +415,22 @@ def run_process(command, env=None):
         return (process.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss)
 
 
-def run_engage(engage, threads, runs, sql):
+def run_engage(engage, threads, runs, sql, cluster=None):
+    """Times `sql` in one engage process; on `cluster` (a LocalCluster) if given, adding the
+    cluster's processes' peak memory to the client's."""
     env = dict(os.environ, TOKIO_WORKER_THREADS=str(threads))
     command = [engage, "--target-partitions", str(threads), "--format", "csv",
                "-c", "\\timing on"] + ["-c", sql] * (1 + runs)
+    if cluster:
+        command[1:1] = ["--cluster", cluster.address]
+        cluster.reset_peaks()
+        measured = run_engage_command(command, env)
+        measured.peak_rss_kib += cluster.peak_kib()
+        return measured
+    return run_engage_command(command, env)
+
+
+def run_engage_command(command, env):
     status, out, err, rss = run_process(command, env)
     if status != 0:
         return Measurement([], rss, None, err.strip() or out.strip())
@@ -366,10 +456,11 @@ def run_python_engine(python, engine, threads, runs, sql):
     return Measurement(report["times"], rss, report["rows"][0])
 
 
-def idle_rss(engage, python, engine, threads):
+def idle_rss(engage, python, engine, threads, cluster):
     """Peak memory of the engine doing nothing, to tell the query's own memory apart."""
-    if engine in ("ours", "datafusion"):
-        return run_engage(engage, threads, 1, "SELECT 1 AS grp").peak_rss_kib
+    if engine in ("ours", "datafusion", "cluster"):
+        return run_engage(engage, threads, 1, "SELECT 1 AS grp",
+                          cluster if engine == "cluster" else None).peak_rss_kib
     return run_python_engine(python, engine.split(":")[0], threads, 1, "SELECT 1").peak_rss_kib
 
 
@@ -420,7 +511,7 @@ def ratio(numerator, denominator):
 
 
 def targets(results):
-    """The speed goals of issue 4, each as (goal, measured, holds)."""
+    """The speed goals of issues 4 and 15, each as (goal, measured, holds)."""
     def get(query, engine):
         return results.get(query, {}).get(engine)
 
@@ -458,14 +549,20 @@ def targets(results):
          ratio(ours, get("count_by_user", "datafusion")), lambda r: r <= 1.15)
     goal("engagement_score by user faster than DuckDB's CASE-sum",
          ratio(get("engagement_score", "duckdb"), ours), lambda r: r > 1, "{:.2f}× faster")
+    for name, text in (("stickiness", "stickiness by segment and month"),
+                       ("engagement_score", "engagement_score by user")):
+        goal(f"{text} on a cluster ≤ 2 × embedded",
+             ratio(get(name, "cluster"), get(name, "ours")), lambda r: r <= 2)
     return goals
 
 
 def report(args, results, engines):
-    columns = [e for e in ["ours", "datafusion", "duckdb", "duckdb:distinct pairs", "chdb"]
+    columns = [e for e in ["ours", "datafusion", "duckdb", "duckdb:distinct pairs", "chdb",
+                           "cluster"]
                if e.split(":")[0] in engines]
     title = {"ours": "ours", "datafusion": "DataFusion SQL", "duckdb": "DuckDB",
-             "duckdb:distinct pairs": "DuckDB (distinct pairs)", "chdb": "chDB"}
+             "duckdb:distinct pairs": "DuckDB (distinct pairs)", "chdb": "chDB",
+             "cluster": "ours on a cluster"}
     lines = ["| query | " + " | ".join(title[c] for c in columns) + " |",
              "|---|" + "---|" * len(columns)]
     memory_lines = list(lines)
@@ -526,6 +623,13 @@ fresh process, one warm-up run, then the median of {args.runs} timed runs of the
 sum(value)` so no engine pays for printing results; the sums are compared across engines (≠ marks
 a mismatch). In parentheses: the time relative to ours (above 1 = ours is faster).
 
+**Cluster**: "ours on a cluster" runs our queries through `engage --cluster` on a Ballista
+cluster on this machine: `engage scheduler` and two `engage executor --concurrent-tasks 1`, each
+executor pinned to one core with one runtime thread (so the cluster has the {args.threads} cores the
+embedded engine has), shuffling through its work directory and Arrow Flight on loopback. Its
+memory is the client's peak plus each cluster process's peak during the query (reset before
+each query; the executors keep what earlier queries allocated).
+
 ## Time
 
 {chr(10).join(lines)}
@@ -560,25 +664,14 @@ def kept_analysis(path):
     return "" if start < 0 else previous[start:]
 
 
-def main():
-    args = arguments()
-    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    unknown = set(engines) - {"ours", "datafusion", "duckdb", "chdb"}
-    if unknown:
-        sys.exit(f"unknown engines: {', '.join(sorted(unknown))}")
-    names = [q.strip() for q in args.queries.split(",") if q.strip()] or list(QUERIES)
-    unknown = set(names) - set(QUERIES)
-    if unknown:
-        sys.exit(f"unknown queries: {', '.join(sorted(unknown))}; known: {', '.join(QUERIES)}")
-
-    engage = build_engage(args)
-    python = virtual_env() if {"duckdb", "chdb"} & set(engines) else None
-    data = generate_data(args, engage)
-    warm_up(engage, args.threads, data)
+def run_all(args, names, engines, engage, python, data, cluster):
+    """{query name: {variant: Measurement}}; the cluster runs the "ours" queries."""
     idle = {}
     results = {}
     for name in names:
         description, variants = QUERIES[name]
+        if "ours" in variants:
+            variants = dict(variants, cluster=variants["ours"])
         results[name] = {}
         for variant, sql in variants.items():
             engine = variant.split(":")[0]
@@ -588,14 +681,40 @@ def main():
             sql = sql.format(**table_sql(engine, data))
             if engine in ("ours", "datafusion"):
                 m = run_engage(engage, args.threads, args.runs, sql)
+            elif engine == "cluster":
+                m = run_engage(engage, args.threads, args.runs, sql, cluster)
             else:
                 m = run_python_engine(python, engine, args.threads, args.runs, sql)
             if engine not in idle:
-                idle[engine] = idle_rss(engage, python, engine, args.threads)
+                idle[engine] = idle_rss(engage, python, engine, args.threads, cluster)
             m.query_kib = max(m.peak_rss_kib - idle[engine], 0)
             results[name][variant] = m
             print(f"    {seconds(m)}, peak {megabytes(m.peak_rss_kib)}"
                   + (f": {m.error}" if m.error else ""), file=sys.stderr, flush=True)
+    return results
+
+
+def main():
+    args = arguments()
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = set(engines) - {"ours", "datafusion", "duckdb", "chdb", "cluster"}
+    if unknown:
+        sys.exit(f"unknown engines: {', '.join(sorted(unknown))}")
+    names = [q.strip() for q in args.queries.split(",") if q.strip()] or list(QUERIES)
+    unknown = set(names) - set(QUERIES)
+    if unknown:
+        sys.exit(f"unknown queries: {', '.join(sorted(unknown))}; known: {', '.join(QUERIES)}")
+
+    engage = build_engage(args, engines)
+    python = virtual_env() if {"duckdb", "chdb"} & set(engines) else None
+    data = generate_data(args, engage)
+    warm_up(engage, args.threads, data)
+    cluster = LocalCluster(engage) if "cluster" in engines else None
+    try:
+        results = run_all(args, names, engines, engage, python, data, cluster)
+    finally:
+        if cluster:
+            cluster.stop()
     text = report(args, results, engines)
     print(text)
     args.output.write_text(text + kept_analysis(args.output))
