@@ -241,8 +241,8 @@ fn the_shell_on_a_cluster_works_as_it_does_locally() {
     let create = "CREATE EXTERNAL TABLE r STORED AS PARQUET \
                   LOCATION 'examples/data/responses.parquet'";
     let query = "SELECT segment, nps(nps_score) AS nps FROM r GROUP BY segment ORDER BY segment";
-    // DESCRIBE (what \d TABLE runs) is answered from the client's catalog, and -o writes the
-    // last statement's rows to a file.
+    // \d and DESCRIBE (what \d TABLE runs) are answered from the client's catalog, and -o
+    // writes the last statement's rows to a file.
     let dir = tempfile::tempdir().unwrap();
     let written = dir.path().join("nps.csv");
     let (output, _) = engage_within(
@@ -251,6 +251,8 @@ fn the_shell_on_a_cluster_works_as_it_does_locally() {
             &cluster.address,
             "-c",
             create,
+            "-c",
+            "\\d",
             "-c",
             "\\d r",
             "-c",
@@ -261,6 +263,11 @@ fn the_shell_on_a_cluster_works_as_it_does_locally() {
         Duration::from_secs(180),
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("| r    | BASE TABLE |"),
+        "{}",
+        text(&output.stdout)
+    );
     assert!(
         text(&output.stdout).contains("| nps_score "),
         "{}",
