@@ -370,6 +370,14 @@ fn object_store_tables_on_a_cluster() {
     use super::s3::{engage_s3, s3_environment, server};
     let secret = server().secret_access_key.clone();
     let cluster = start_cluster_in(Some(&s3_environment(&secret)));
+    // The statements as -c arguments, run through the cluster as CSV with S3 credentials.
+    let csv_on_cluster = |statements: &[&str]| {
+        let mut args = vec!["-q", "--format", "csv", "--cluster", &cluster.address];
+        for statement in statements {
+            args.extend(["-c", statement]);
+        }
+        engage_s3(&args, &secret)
+    };
     let query = "SELECT e.segment, dau_mau, nps, n FROM \
                  (SELECT segment, stickiness(user_id, event_time) AS dau_mau, count(*) AS n \
                   FROM {events} GROUP BY segment) e JOIN \
@@ -387,38 +395,17 @@ fn object_store_tables_on_a_cluster() {
         Duration::from_secs(180),
     );
     assert!(expected.status.success(), "{}", text(&expected.stderr));
-    let remote = engage_s3(
-        &[
-            "-q",
-            "--format",
-            "csv",
-            "--cluster",
-            &cluster.address,
-            "-c",
-            &on_s3,
-        ],
-        &secret,
-    );
+    let remote = csv_on_cluster(&[&on_s3]);
     assert!(remote.status.success(), "{}", text(&remote.stderr));
     assert_eq!(text(&remote.stdout), text(&expected.stdout));
     assert!(text(&expected.stdout).lines().count() > 2);
     // A CSV external table, created by the client and read by the executors.
-    let remote = engage_s3(
-        &[
-            "-q",
-            "--format",
-            "csv",
-            "--cluster",
-            &cluster.address,
-            "-c",
-            "CREATE EXTERNAL TABLE customers STORED AS CSV \
-             LOCATION 's3://engagement/customers.csv' OPTIONS ('format.has_header' 'true')",
-            "-c",
-            "SELECT plan, churn_rate(active_at_start, active_at_end) AS churn FROM customers \
-             GROUP BY plan ORDER BY plan",
-        ],
-        &secret,
-    );
+    let remote = csv_on_cluster(&[
+        "CREATE EXTERNAL TABLE customers STORED AS CSV \
+         LOCATION 's3://engagement/customers.csv' OPTIONS ('format.has_header' 'true')",
+        "SELECT plan, churn_rate(active_at_start, active_at_end) AS churn FROM customers \
+         GROUP BY plan ORDER BY plan",
+    ]);
     assert!(remote.status.success(), "{}", text(&remote.stderr));
     assert!(text(&remote.stdout).starts_with("plan,churn\n"));
     assert_eq!(
