@@ -86,8 +86,7 @@ fn draw(
     result_rows: &AtomicUsize,
 ) {
     let read = local_plan
-        .and_then(rows_read)
-        .map(|rows| format!("{} rows read · ", with_thousands(rows)))
+        .map(|plan| format!("{} rows read · ", with_thousands(rows_read(plan))))
         .unwrap_or_default();
     let line = format!(
         "{} {:.1} s · {read}{} result rows",
@@ -108,17 +107,18 @@ fn delay() -> Duration {
         .unwrap_or(DEFAULT_DELAY)
 }
 
-/// Rows produced so far by the plan's leaves (the scans); `None` when no leaf counts rows.
-fn rows_read(plan: &dyn ExecutionPlan) -> Option<usize> {
+/// Rows produced so far by the plan's leaves (the scans).
+fn rows_read(plan: &dyn ExecutionPlan) -> usize {
     let children = plan.children();
     if children.is_empty() {
         plan.metrics()
-            .map(|metrics| metrics.output_rows().unwrap_or(0))
+            .and_then(|metrics| metrics.output_rows())
+            .unwrap_or(0)
     } else {
         children
             .into_iter()
-            .filter_map(|child| rows_read(child.as_ref()))
-            .reduce(|a, b| a + b)
+            .map(|child| rows_read(child.as_ref()))
+            .sum()
     }
 }
 

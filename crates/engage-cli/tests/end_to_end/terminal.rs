@@ -47,8 +47,8 @@ fn typed_on_terminal(args: &str, steps: &[Step], env: &[(&str, &str)]) -> String
         .stderr(Stdio::piped())
         .spawn()
         .expect("util-linux script runs commands on a pseudo-terminal");
-    let mut child = KilledOnDrop(Some(child));
-    let child = child.0.as_mut().unwrap();
+    let mut child = KilledOnDrop(child);
+    let child = &mut child.0;
     // The terminal's output, as it arrives.
     let shown = Arc::new(Mutex::new(Vec::new()));
     let reader = {
@@ -100,13 +100,12 @@ fn typed_on_terminal(args: &str, steps: &[Step], env: &[(&str, &str)]) -> String
 
 /// `script` and the shell it runs, killed if a test fails before the shell has left: a shell
 /// left running a long query would slow every test after it.
-struct KilledOnDrop(Option<std::process::Child>);
+struct KilledOnDrop(std::process::Child);
 
 impl Drop for KilledOnDrop {
     fn drop(&mut self) {
-        if let Some(mut script) = self.0.take()
-            && script.try_wait().ok().flatten().is_none()
-        {
+        let script = &mut self.0;
+        if script.try_wait().ok().flatten().is_none() {
             let _ = Command::new("pkill")
                 .args(["-KILL", "-P", &script.id().to_string()])
                 .status();
