@@ -36,7 +36,10 @@ fn typed_on_terminal(args: &str, steps: &[Step], env: &[(&str, &str)]) -> String
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
-    let command = format!("{} {args}", env!("CARGO_BIN_EXE_engage"));
+    // `exec`: the shell `script` starts replaces itself with engage. A dash left waiting for
+    // engage would be in the terminal's foreground group, die of the Ctrl-C meant for engage,
+    // and make `script` report status 130 while engage goes on.
+    let command = format!("exec {} {args}", env!("CARGO_BIN_EXE_engage"));
     let child = Command::new("script")
         .args(["--quiet", "--return", "--command", &command, "/dev/null"])
         .current_dir(repo_root())
@@ -94,7 +97,11 @@ fn typed_on_terminal(args: &str, steps: &[Step], env: &[(&str, &str)]) -> String
         .unwrap()
         .read_to_string(&mut stderr)
         .unwrap();
-    assert!(status.success(), "{status}: {stderr}");
+    assert!(
+        status.success(),
+        "{status}: {stderr}\nthe terminal shows: {}",
+        text_so_far()
+    );
     text_so_far()
 }
 
