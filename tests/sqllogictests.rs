@@ -7,9 +7,12 @@
 //! the diff by hand before committing it).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_engagement::key_set_aggregation::OneStageKeySetAggregation;
 use datafusion_sqllogictest::{DataFusion, df_value_validator, value_normalizer};
 use indicatif::ProgressBar;
 use sqllogictest::{Record, default_column_validator, parse_file, strict_column_validator};
@@ -20,40 +23,61 @@ struct EngineConfig {
     target_partitions: usize,
     batch_size: usize,
     skip_partial_aggregation: bool,
+    /// With the `OneStageKeySetAggregation` rule the shell uses.
+    key_sets_in_one_stage: bool,
 }
 
 // Partial aggregation decides to skip after its first batch, so the skipping configurations
 // use small batches: every later batch then goes through `convert_to_state`.
-const CONFIGS: [EngineConfig; 5] = [
+const CONFIGS: [EngineConfig; 7] = [
     EngineConfig {
         name: "1 partition, batches of 8192",
         target_partitions: 1,
         batch_size: 8192,
         skip_partial_aggregation: false,
+        key_sets_in_one_stage: false,
     },
     EngineConfig {
         name: "8 partitions, batches of 8192",
         target_partitions: 8,
         batch_size: 8192,
         skip_partial_aggregation: false,
+        key_sets_in_one_stage: false,
     },
     EngineConfig {
         name: "8 partitions, batches of 7",
         target_partitions: 8,
         batch_size: 7,
         skip_partial_aggregation: false,
+        key_sets_in_one_stage: false,
     },
     EngineConfig {
         name: "8 partitions, batches of 7, partial aggregation skipped",
         target_partitions: 8,
         batch_size: 7,
         skip_partial_aggregation: true,
+        key_sets_in_one_stage: false,
     },
     EngineConfig {
         name: "8 partitions, batches of 1, partial aggregation skipped",
         target_partitions: 8,
         batch_size: 1,
         skip_partial_aggregation: true,
+        key_sets_in_one_stage: false,
+    },
+    EngineConfig {
+        name: "8 partitions, batches of 8192, key sets in one stage",
+        target_partitions: 8,
+        batch_size: 8192,
+        skip_partial_aggregation: false,
+        key_sets_in_one_stage: true,
+    },
+    EngineConfig {
+        name: "3 partitions, batches of 7, key sets in one stage",
+        target_partitions: 3,
+        batch_size: 7,
+        skip_partial_aggregation: false,
+        key_sets_in_one_stage: true,
     },
 ];
 
@@ -71,7 +95,13 @@ fn session(config: &EngineConfig) -> Result<SessionContext> {
             .execution
             .skip_partial_aggregation_probe_ratio_threshold = 0.0;
     }
-    let mut ctx = SessionContext::new_with_config(session_config).enable_url_table();
+    let mut state = SessionStateBuilder::new()
+        .with_default_features()
+        .with_config(session_config);
+    if config.key_sets_in_one_stage {
+        state = state.with_physical_optimizer_rule(Arc::new(OneStageKeySetAggregation));
+    }
+    let mut ctx = SessionContext::new_with_state(state.build()).enable_url_table();
     datafusion_engagement::register_all(&mut ctx)?;
     Ok(ctx)
 }

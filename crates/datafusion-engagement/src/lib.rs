@@ -25,6 +25,8 @@
 //!
 //! - [`register_all`] registers every function with any [`FunctionRegistry`].
 //! - [`expr_fn`] has one helper per function for the DataFrame API.
+//! - [`key_set_aggregation::OneStageKeySetAggregation`] is a physical optimizer rule for
+//!   sessions with a memory limit: it keeps stickiness and the distinct-user metrics within it.
 //! - With the `ballista` feature, `ballista` has what a Ballista client, scheduler and executor
 //!   need to run the pack on a cluster.
 //! - Each module (`nps`, `stickiness`, …) exports its function's shared instance
@@ -85,6 +87,7 @@ pub mod engagement_tier;
 pub mod expr_fn;
 pub mod feature_adoption;
 pub mod first_week_active_rate;
+pub mod key_set_aggregation;
 pub mod nps;
 pub mod nps_group;
 pub mod nps_summary;

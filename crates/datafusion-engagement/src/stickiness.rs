@@ -195,7 +195,7 @@ fn days_of(start: i32, mut bits: DayBits) -> impl Iterator<Item = i32> {
     })
 }
 
-/// The (user, window) elements of a state batch, flattened, with the state row each came from.
+/// A chunk of the (user, window) elements of a state batch, with the state row each came from.
 ///
 /// The state of a group is a list of users, each with a window start and the bits of its
 /// active days in that window; a user may appear more than once (days outside its window).
@@ -207,17 +207,17 @@ struct StateWindows {
 }
 
 impl StateWindows {
-    fn read(states: &[ArrayRef]) -> Self {
-        let ListElements {
-            columns,
-            state_rows,
-        } = ListElements::read(states);
-        Self {
-            starts: columns[1].as_primitive::<Date32Type>().values().to_vec(),
-            bits: columns[2].as_primitive::<UInt64Type>().values().to_vec(),
-            users: Arc::clone(&columns[0]),
-            state_rows,
-        }
+    /// Calls `f` with the windows of a state batch, a chunk at a time.
+    fn for_each_chunk(states: &[ArrayRef], mut f: impl FnMut(Self) -> Result<()>) -> Result<()> {
+        ListElements::for_each_chunk(states, |chunk| {
+            let columns = chunk.columns;
+            f(Self {
+                starts: columns[1].as_primitive::<Date32Type>().values().to_vec(),
+                bits: columns[2].as_primitive::<UInt64Type>().values().to_vec(),
+                users: Arc::clone(&columns[0]),
+                state_rows: chunk.state_rows,
+            })
+        })
     }
 }
 
@@ -315,20 +315,21 @@ impl Accumulator for StickinessAccumulator {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let windows = StateWindows::read(states);
-        let mut pairs = vec![];
-        self.users.for_each_key(
-            NAME,
-            &windows.users,
-            &SelectedRows::All(windows.starts.len()),
-            |i, user| {
-                pairs.extend(days_of(windows.starts[i], windows.bits[i]).map(|day| (user, day)))
-            },
-        )?;
-        pairs
-            .into_iter()
-            .for_each(|(user, day)| self.add(user, day));
-        Ok(())
+        StateWindows::for_each_chunk(states, |windows| {
+            let mut pairs = vec![];
+            self.users.for_each_key(
+                NAME,
+                &windows.users,
+                &SelectedRows::All(windows.starts.len()),
+                |i, user| {
+                    pairs.extend(days_of(windows.starts[i], windows.bits[i]).map(|day| (user, day)))
+                },
+            )?;
+            pairs
+                .into_iter()
+                .for_each(|(user, day)| self.add(user, day));
+            Ok(())
+        })
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
@@ -535,16 +536,17 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
         total_num_groups: usize,
     ) -> Result<()> {
         self.resize(total_num_groups)?;
-        let windows = StateWindows::read(values);
-        let mut keys = Vec::with_capacity(windows.starts.len());
-        self.keys.ids.for_each_key(
-            NAME,
-            &windows.users,
-            &SelectedRows::All(windows.starts.len()),
-            |i, user| keys.push((group_indices[windows.state_rows[i]] as u32, user)),
-        )?;
-        self.add_windows(&keys, &windows.starts, &windows.bits);
-        Ok(())
+        StateWindows::for_each_chunk(values, |windows| {
+            let mut keys = Vec::with_capacity(windows.starts.len());
+            self.keys.ids.for_each_key(
+                NAME,
+                &windows.users,
+                &SelectedRows::All(windows.starts.len()),
+                |i, user| keys.push((group_indices[windows.state_rows[i]] as u32, user)),
+            )?;
+            self.add_windows(&keys, &windows.starts, &windows.bits);
+            Ok(())
+        })
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {

@@ -28,6 +28,11 @@ use exec::{BatchSource, Failure, Shell};
 use output::OutputFile;
 use print_format::PrintFormat;
 
+/// mimalloc, as datafusion-cli: with glibc's allocator a query that spills kept hundreds of
+/// megabytes of freed memory resident (692 MB peak against 512 MB under a 300 MB limit).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse_ordered();
     interrupt::install();

@@ -6,6 +6,7 @@ use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_engagement::key_set_aggregation::OneStageKeySetAggregation;
 
 use crate::args::Cli;
 use crate::exec::Failure;
@@ -42,6 +43,9 @@ pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
         .with_default_features()
         .with_config(config)
         .with_runtime_env(runtime)
+        // Key-set states (stickiness, the distinct-user metrics) in one stage: faster, and
+        // their partial states are the part of a two-stage plan no memory pool can bound.
+        .with_physical_optimizer_rule(Arc::new(OneStageKeySetAggregation))
         .build();
     let ctx = match &cli.cluster {
         // The client's session gets the functions after Ballista's upgrade, which drops them.

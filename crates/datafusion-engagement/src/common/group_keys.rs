@@ -30,6 +30,8 @@ pub(crate) trait Entry: Copy {
 pub(crate) const VACANT: u32 = u32::MAX;
 /// Rows ahead whose slots are prefetched.
 const PREFETCH_DISTANCE: usize = 16;
+/// Keys probed per reservation of room in the table.
+const RESERVE_CHUNK: usize = 4096;
 
 #[derive(Debug)]
 pub(crate) struct GroupKeyTable<E> {
@@ -102,34 +104,44 @@ impl<E: Entry> GroupKeyTable<E> {
 
     /// Calls `visit(row, slot, is_new)` for the slot of each (group, key) of `keys`, in
     /// order, creating it as `new_entry(row)` (which must have that group and key) when absent.
+    ///
+    /// Room is made a chunk at a time: reserving for all of `keys` at once would size the
+    /// table as if every key were new, and a merged state batch (millions of keys, mostly
+    /// known) would inflate it several-fold past what it holds.
     pub(crate) fn for_each_slot(
         &mut self,
         keys: &[(u32, u64)],
         mut new_entry: impl FnMut(usize) -> E,
         mut visit: impl FnMut(usize, &mut E, bool),
     ) {
-        self.reserve(keys.len());
-        let hashes: Vec<u64> = keys.iter().map(|&(g, u)| self.hash(g, u)).collect();
-        let mask = self.slots.len() - 1;
-        for (row, (&(group, key), &hash)) in keys.iter().zip(&hashes).enumerate() {
-            if let Some(&ahead) = hashes.get(row + PREFETCH_DISTANCE) {
-                self.prefetch(ahead);
-            }
-            let mut i = hash as usize & mask;
-            loop {
-                let slot = &mut self.slots[i];
-                if slot.group() == group && slot.key() == key {
-                    visit(row, slot, false);
-                    break;
+        let mut hashes = Vec::with_capacity(keys.len().min(RESERVE_CHUNK));
+        for (chunk_index, chunk) in keys.chunks(RESERVE_CHUNK).enumerate() {
+            let first_row = chunk_index * RESERVE_CHUNK;
+            self.reserve(chunk.len());
+            hashes.clear();
+            hashes.extend(chunk.iter().map(|&(g, u)| self.hash(g, u)));
+            let mask = self.slots.len() - 1;
+            for (offset, (&(group, key), &hash)) in chunk.iter().zip(&hashes).enumerate() {
+                let row = first_row + offset;
+                if let Some(&ahead) = hashes.get(offset + PREFETCH_DISTANCE) {
+                    self.prefetch(ahead);
                 }
-                if slot.group() == VACANT {
-                    *slot = new_entry(row);
-                    debug_assert!(slot.group() == group && slot.key() == key);
-                    self.len += 1;
-                    visit(row, slot, true);
-                    break;
+                let mut i = hash as usize & mask;
+                loop {
+                    let slot = &mut self.slots[i];
+                    if slot.group() == group && slot.key() == key {
+                        visit(row, slot, false);
+                        break;
+                    }
+                    if slot.group() == VACANT {
+                        *slot = new_entry(row);
+                        debug_assert!(slot.group() == group && slot.key() == key);
+                        self.len += 1;
+                        visit(row, slot, true);
+                        break;
+                    }
+                    i = (i + 1) & mask;
                 }
-                i = (i + 1) & mask;
             }
         }
     }
@@ -312,6 +324,29 @@ mod tests {
         let expected: Vec<_> = expected.into_iter().map(|((g, k), n)| (g, k, n)).collect();
         assert_eq!(contents(&table), expected);
         assert_eq!(table.size(), table.slots.capacity() * size_of::<Counted>());
+    }
+
+    #[test]
+    fn known_keys_do_not_grow_the_table() {
+        // A merged state batch: a million keys, all already in the table. Room is made for a
+        // chunk of new keys at most, not for a million.
+        let mut table = GroupKeyTable::new();
+        let distinct: Vec<(u32, u64)> = (0..10_000u64).map(|k| ((k % 3) as u32, k)).collect();
+        count(&mut table, &distinct);
+        let slots = table.slots.len();
+        let repeated: Vec<(u32, u64)> = distinct.iter().copied().cycle().take(1_000_000).collect();
+        assert_eq!(count(&mut table, &repeated), 0);
+        let room_for_a_chunk = ((10_000 + RESERVE_CHUNK) * 4 / 3 + 1).next_power_of_two();
+        assert!(table.slots.len() <= room_for_a_chunk.max(slots));
+        // Rows keep their numbers across chunks.
+        let mut seen = vec![];
+        table.for_each_slot(
+            &repeated[..10_000],
+            |_| unreachable!(),
+            |row, slot, _| seen.push((row, slot.key)),
+        );
+        assert!(seen.iter().all(|&(row, key)| key == row as u64));
+        assert_eq!(seen.len(), 10_000);
     }
 
     #[test]

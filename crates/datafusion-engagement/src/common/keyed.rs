@@ -204,20 +204,19 @@ impl<M: Metric<Rule: KeyedRule>> KeyedGroups<M> {
         total_num_groups: usize,
     ) -> Result<()> {
         self.keys.resize(M::NAME, total_num_groups)?;
-        let ListElements {
-            columns,
-            state_rows,
-        } = ListElements::read(states);
-        let n = state_rows.len();
-        let (mut keys, mut values) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        self.keys
-            .ids
-            .for_each_key(M::NAME, &columns[0], &SelectedRows::All(n), |i, key| {
-                keys.push((group_indices[state_rows[i]] as u32, key));
-                values.push(ValueOf::<M>::read(&columns[1..], i));
-            })?;
-        self.add(&keys, &values);
-        Ok(())
+        ListElements::for_each_chunk(states, |chunk| {
+            let n = chunk.state_rows.len();
+            let (mut keys, mut values) = (Vec::with_capacity(n), Vec::with_capacity(n));
+            let columns = &chunk.columns;
+            self.keys
+                .ids
+                .for_each_key(M::NAME, &columns[0], &SelectedRows::All(n), |i, key| {
+                    keys.push((group_indices[chunk.state_rows[i]] as u32, key));
+                    values.push(ValueOf::<M>::read(&columns[1..], i));
+                })?;
+            self.add(&keys, &values);
+            Ok(())
+        })
     }
 
     /// The results of the first `n` groups.

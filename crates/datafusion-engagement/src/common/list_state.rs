@@ -12,32 +12,56 @@ use datafusion::error::Result;
 use super::rows::SelectedRows;
 use super::user_ids::{UserIdKind, UserIds};
 
-/// The elements of a batch of list states, flattened column by column, with the state row
+/// Elements of a batch of list states, flattened column by column, with the state row
 /// (group) each element came from.
 pub(crate) struct ListElements {
     pub columns: Vec<ArrayRef>,
     pub state_rows: Vec<usize>,
 }
 
+/// Elements per chunk when a batch of list states is read: a few groups can hold millions of
+/// keys, and a merge's scratch space (row numbers, keys, values) must not grow with them.
+const MERGE_CHUNK: usize = 65_536;
+
 impl ListElements {
-    /// Reads state columns that are lists with the same offsets.
-    pub(crate) fn read(states: &[ArrayRef]) -> Self {
+    /// Calls `f` with the elements of state columns that are lists with the same offsets, a
+    /// chunk of at most 65 536 elements at a time. The columns are slices, not copies.
+    pub(crate) fn for_each_chunk(
+        states: &[ArrayRef],
+        f: impl FnMut(ListElements) -> Result<()>,
+    ) -> Result<()> {
+        Self::for_each_chunk_of(states, MERGE_CHUNK, f)
+    }
+
+    fn for_each_chunk_of(
+        states: &[ArrayRef],
+        chunk: usize,
+        mut f: impl FnMut(ListElements) -> Result<()>,
+    ) -> Result<()> {
         let lists: Vec<&ListArray> = states.iter().map(|s| s.as_list::<i32>()).collect();
         let offsets = lists[0].value_offsets();
         let (first, last) = (offsets[0] as usize, offsets[lists[0].len()] as usize);
-        let state_rows = offsets
-            .windows(2)
-            .enumerate()
-            .flat_map(|(row, w)| std::iter::repeat_n(row, (w[1] - w[0]) as usize))
-            .collect();
-        let columns = lists
-            .iter()
-            .map(|list| list.values().slice(first, last - first))
-            .collect();
-        Self {
-            columns,
-            state_rows,
+        // The state row of the next element: the row whose list holds it.
+        let mut row = 0;
+        for start in (first..last).step_by(chunk) {
+            let end = (start + chunk).min(last);
+            let mut state_rows = Vec::with_capacity(end - start);
+            for element in start..end {
+                while offsets[row + 1] as usize <= element {
+                    row += 1;
+                }
+                state_rows.push(row);
+            }
+            let columns = lists
+                .iter()
+                .map(|list| list.values().slice(start, end - start))
+                .collect();
+            f(ListElements {
+                columns,
+                state_rows,
+            })?;
         }
+        Ok(())
     }
 }
 
@@ -157,6 +181,20 @@ mod tests {
         assert_eq!(laid_out, vec!['b', 'e', 'd', 'a', 'c']);
     }
 
+    /// The elements of `states` read in chunks of `chunk`: (state rows, first column as
+    /// i64) per chunk.
+    fn chunks(states: &[ArrayRef], chunk: usize) -> Vec<(Vec<usize>, Vec<i64>)> {
+        let mut read = vec![];
+        ListElements::for_each_chunk_of(states, chunk, |elements| {
+            let keys = elements.columns[0].as_primitive::<Int64Type>().values();
+            assert!(elements.columns.iter().all(|c| c.len() == keys.len()));
+            read.push((elements.state_rows, keys.to_vec()));
+            Ok(())
+        })
+        .unwrap();
+        read
+    }
+
     #[test]
     fn list_elements_of_sliced_state_arrays() {
         // Three groups' lists: [1, 2], [], [3, 4, 5]; values and keys in two columns.
@@ -165,23 +203,42 @@ mod tests {
         let lists = list_columns("f", &[0, 2, 2, 5], vec![keys, values]).unwrap();
         // A slice of the last two groups, as DataFusion passes parts of a state batch.
         let sliced: Vec<ArrayRef> = lists.iter().map(|l| l.slice(1, 2)).collect();
-        let elements = ListElements::read(&sliced);
-        assert_eq!(elements.state_rows, vec![1, 1, 1]);
-        assert_eq!(
-            elements.columns[0].as_primitive::<Int64Type>().values(),
-            &[3, 4, 5]
-        );
-        assert_eq!(
-            elements.columns[1].as_primitive::<UInt64Type>().values(),
-            &[30, 40, 50]
-        );
+        ListElements::for_each_chunk(&sliced, |elements| {
+            assert_eq!(elements.state_rows, vec![1, 1, 1]);
+            assert_eq!(
+                elements.columns[1].as_primitive::<UInt64Type>().values(),
+                &[30, 40, 50]
+            );
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(chunks(&sliced, 100), vec![(vec![1, 1, 1], vec![3, 4, 5])]);
         // And a slice that starts inside the elements: the first group alone.
         let first: Vec<ArrayRef> = lists.iter().map(|l| l.slice(0, 1)).collect();
-        let elements = ListElements::read(&first);
-        assert_eq!(elements.state_rows, vec![0, 0]);
+        assert_eq!(chunks(&first, 100), vec![(vec![0, 0], vec![1, 2])]);
+    }
+
+    #[test]
+    fn list_elements_in_chunks_keep_their_state_rows() {
+        let keys: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5, 6, 7]));
+        // Lists [1, 2, 3], [], [4], [], [5, 6, 7]: chunks cut across and between lists.
+        let lists = list_columns("f", &[0, 3, 3, 4, 4, 7], vec![keys]).unwrap();
         assert_eq!(
-            elements.columns[1].as_primitive::<UInt64Type>().values(),
-            &[10, 20]
+            chunks(&lists, 2),
+            vec![
+                (vec![0, 0], vec![1, 2]),
+                (vec![0, 2], vec![3, 4]),
+                (vec![4, 4], vec![5, 6]),
+                (vec![4], vec![7]),
+            ]
         );
+        let sliced: Vec<ArrayRef> = lists.iter().map(|l| l.slice(2, 3)).collect();
+        assert_eq!(
+            chunks(&sliced, 3),
+            vec![(vec![0, 2, 2], vec![4, 5, 6]), (vec![2], vec![7])]
+        );
+        // Empty lists only: nothing to read.
+        let empty: Vec<ArrayRef> = lists.iter().map(|l| l.slice(1, 1)).collect();
+        assert!(chunks(&empty, 2).is_empty());
     }
 }

@@ -150,3 +150,71 @@ async fn register_all_works_on_a_session_state_and_replaces_functions() -> Resul
     );
     Ok(())
 }
+
+/// A session with the pack, on 4 partitions, with or without the one-stage rule.
+fn partitioned_session(one_stage: bool) -> Result<SessionContext> {
+    use datafusion::execution::SessionStateBuilder;
+    use datafusion_engagement::key_set_aggregation::OneStageKeySetAggregation;
+    let mut state = SessionStateBuilder::new()
+        .with_default_features()
+        .with_config(SessionConfig::new().with_target_partitions(4));
+    if one_stage {
+        state = state.with_physical_optimizer_rule(std::sync::Arc::new(OneStageKeySetAggregation));
+    }
+    let mut ctx = SessionContext::new_with_state(state.build());
+    datafusion_engagement::register_all(&mut ctx)?;
+    Ok(ctx)
+}
+
+/// The physical plan of `sql`, one operator per line, and its result as text.
+async fn plan_and_rows(ctx: &SessionContext, sql: &str) -> Result<(String, String)> {
+    use datafusion::arrow::util::pretty::pretty_format_batches;
+    use datafusion::physical_plan::displayable;
+    let frame = ctx.sql(sql).await?;
+    let plan = frame.clone().create_physical_plan().await?;
+    let plan = displayable(plan.as_ref()).indent(false).to_string();
+    let rows = pretty_format_batches(&frame.collect().await?)?.to_string();
+    Ok((plan, rows))
+}
+
+#[tokio::test]
+async fn key_set_aggregates_run_in_one_stage_with_the_rule() -> Result<()> {
+    // 40 users in 3 segments over 10 days, with a FILTER and an ordinary aggregate beside.
+    let events = "SELECT value % 3 AS segment, value % 40 AS user_id, \
+                  to_timestamp_seconds(1767225600 + (value * 7919 % 10) * 86400) AS event_time \
+                  FROM generate_series(1, 2000)";
+    let key_sets = format!(
+        "SELECT segment, stickiness(user_id, event_time) AS dau_mau, \
+         feature_adoption(user_id, user_id % 2 = 0) FILTER (WHERE user_id > 3) AS adoption, \
+         count(*) AS events \
+         FROM ({events}) GROUP BY segment ORDER BY segment"
+    );
+    let (two_stages, expected) = plan_and_rows(&partitioned_session(false)?, &key_sets).await?;
+    assert!(two_stages.contains("mode=Partial"), "{two_stages}");
+    let ctx = partitioned_session(true)?;
+    let (one_stage, rows) = plan_and_rows(&ctx, &key_sets).await?;
+    assert_eq!(rows, expected);
+    assert!(
+        one_stage.contains("AggregateExec: mode=SinglePartitioned")
+            && !one_stage.contains("mode=Partial")
+            && one_stage.contains("RepartitionExec: partitioning=Hash([segment@0], 4)"),
+        "{one_stage}"
+    );
+    // Aggregates without key sets, ungrouped ones and grouping sets keep their two stages.
+    for untouched in [
+        format!(
+            "SELECT segment, nps(CAST(user_id % 11 AS INT)) FROM ({events}) GROUP BY segment ORDER BY 1"
+        ),
+        format!("SELECT stickiness(user_id, event_time) FROM ({events})"),
+        format!(
+            "SELECT segment, user_id % 2, stickiness(user_id, event_time) FROM ({events}) \
+             GROUP BY GROUPING SETS ((segment), (segment, user_id % 2)) ORDER BY 1, 2"
+        ),
+    ] {
+        let (with_rule, rows) = plan_and_rows(&ctx, &untouched).await?;
+        let (without, expected) = plan_and_rows(&partitioned_session(false)?, &untouched).await?;
+        assert_eq!(with_rule, without, "{untouched}");
+        assert_eq!(rows, expected);
+    }
+    Ok(())
+}
