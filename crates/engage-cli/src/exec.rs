@@ -278,7 +278,17 @@ fn describe_failure(error: &DataFusionError, files: &[String], on_cluster: bool)
             | DataFusionError::NotImplemented(_)
             | DataFusionError::Configuration(_)
     );
-    let message = error.strip_backtrace();
+    let mut message = error.strip_backtrace();
+    // DataFusion names the operator and the pool, not what to do. (The table format's own
+    // out-of-memory error says it already.)
+    if matches!(error.find_root(), DataFusionError::ResourcesExhausted(_))
+        && !message.contains("--format")
+    {
+        message.push_str(
+            "; the query needs more memory than the memory limit gives it: raise \
+             --memory-limit, or leave it out to use the machine's memory",
+        );
+    }
     // Ballista's client cannot serialize a table that is not a file listing; DataFusion calls
     // that an internal error and asks for a bug report.
     if message.contains("LogicalExtensionCodec is not provided") {
