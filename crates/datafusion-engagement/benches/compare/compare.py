@@ -80,6 +80,10 @@ def arguments():
     add("--data-dir", type=Path, help="where the Parquet files go (default: under the target dir)")
     add("--engage", type=Path, help="an engage binary to use instead of building one")
     add("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    add("--shapes", action="store_true",
+        help="time the survey metrics on other data shapes (key and score types, NULLs, group "
+             "counts) instead of the main table, and replace the shapes section of --output")
+    add("--shape-rows", type=parse_count, default=20_000_000, help="rows of the shapes table")
     args = parser.parse_args()
     if args.runs < 1 or args.threads < 1:
         parser.error("--runs and --threads must be at least 1")
@@ -183,6 +187,14 @@ def warm_up(engage, threads, data):
         warmed = run_engage(engage, threads, 2, query)
         if warmed.error:
             sys.exit(f"reading {table}.parquet failed: {warmed.error}")
+
+
+def warm_up_file(engage, threads, path):
+    """Reads a file once before it is timed (see warm_up)."""
+    step(f"warming up: reading {path.name}")
+    warmed = run_engage(engage, threads, 1, f"SELECT count(*) FROM '{path}'")
+    if warmed.error:
+        sys.exit(f"reading {path} failed: {warmed.error}")
 
 
 # Every column of each table: the warm-up reads them all.
@@ -321,6 +333,140 @@ def table_sql(engine, data):
 
 
 # ---------------------------------------------------------------------------------------------
+# Data shapes: the survey metrics against DataFusion's avg with the same keys and score type
+
+# Score column types as users store them; every column holds whole numbers from 1 to 10, valid
+# for nps (0-10) and for csat and ces on a 10-point scale.
+SHAPE_SCORE_TYPES = {"tinyint": "TINYINT", "smallint": "SMALLINT", "int": "INT",
+                     "bigint": "BIGINT", "double": "DOUBLE", "decimal": "DECIMAL(4,1)"}
+
+
+def shapes_statement(rows, path):
+    v = "value"
+    h1, h2, h3 = hashed(v, 2654435761, 4294967291), hashed(v, 40503, 1000003), \
+        hashed(v, 69069, 2147483629)
+    score = f"(1 + {h1} % 10)"
+    columns = [f"CAST({h2} % 10 AS INT) AS k10", f"CAST({h2} % 1000 AS INT) AS k1k",
+               f"CAST({h3} % 1000000 AS INT) AS k1m",
+               f"concat('segment-', {h2} % 1000) AS s1k",
+               f"arrow_cast(concat('segment-', {h2} % 1000), 'Dictionary(Int32, Utf8)') AS d1k"]
+    columns += [f"CAST({score} AS {sql}) AS score_{name}" for name, sql in SHAPE_SCORE_TYPES.items()]
+    columns += [f"CASE WHEN {h3} % 10 = 0 THEN NULL ELSE CAST({score} AS {sql}) END "
+                f"AS score_{name}_nulls" for name, sql in SHAPE_SCORE_TYPES.items()
+                if name in ("tinyint", "int", "double")]
+    return (f"COPY (SELECT {', '.join(columns)} FROM generate_series(1, {rows})) "
+            f"TO '{path}' STORED AS PARQUET")
+
+
+# (shape, key column, score column, --set options): one thing at a time changes from the first.
+VIEW_TYPES_OFF = ["--set", "datafusion.execution.parquet.schema_force_view_types=false"]
+SHAPES = [
+    ("1 000 INT keys, INT scores", "k1k", "score_int", []),
+    ("1 000 INT keys, TINYINT scores", "k1k", "score_tinyint", []),
+    ("1 000 INT keys, SMALLINT scores", "k1k", "score_smallint", []),
+    ("1 000 INT keys, BIGINT scores", "k1k", "score_bigint", []),
+    ("1 000 INT keys, DOUBLE scores", "k1k", "score_double", []),
+    ("1 000 INT keys, DECIMAL(4,1) scores", "k1k", "score_decimal", []),
+    ("1 000 INT keys, INT scores, 10 % NULL", "k1k", "score_int_nulls", []),
+    ("1 000 INT keys, TINYINT scores, 10 % NULL", "k1k", "score_tinyint_nulls", []),
+    ("1 000 INT keys, DOUBLE scores, 10 % NULL", "k1k", "score_double_nulls", []),
+    ("1 000 Utf8View keys, TINYINT scores", "s1k", "score_tinyint", []),
+    ("1 000 Utf8 keys, TINYINT scores", "s1k", "score_tinyint", VIEW_TYPES_OFF),
+    ("1 000 dictionary keys, TINYINT scores", "d1k", "score_tinyint", []),
+    ("1 000 Utf8View keys, INT scores", "s1k", "score_int", []),
+    ("10 INT keys, INT scores", "k10", "score_int", []),
+    ("1 000 000 INT keys, INT scores", "k1m", "score_int", []),
+]
+SHAPE_QUERIES = {
+    "avg": "avg({s})",
+    "nps": "nps({s})",
+    "csat": "csat({s}, 10)",
+    "ces": "ces({s}, 10)",
+    "case": ("100.0 * (sum(CASE WHEN {s} >= 9 THEN 1 ELSE 0 END) "
+             "- sum(CASE WHEN {s} <= 6 THEN 1 ELSE 0 END)) / count({s})"),
+}
+
+
+def run_shapes(args, engage):
+    """{shape: {query: Measurement}} on the shapes table, each query in a fresh process."""
+    data = (args.data_dir or target_dir() / "compare-data") / f"shapes-{args.shape_rows}"
+    data.mkdir(parents=True, exist_ok=True)
+    path = data / "shapes.parquet"
+    if not path.exists():
+        step(f"generating {path}")
+        subprocess.run([engage, "-q", "-c", shapes_statement(args.shape_rows, path)],
+                       check=True, stdout=subprocess.DEVNULL)
+    warm_up_file(engage, args.threads, path)
+    results = {}
+    for shape, key, score, options in SHAPES:
+        results[shape] = {}
+        for name, expr in SHAPE_QUERIES.items():
+            sql = grouped(expr.format(s=score), key, "t").format(t=f"'{path}'")
+            step(f"{shape}: {name}")
+            m = run_engage(args.engage_path, args.threads, args.runs, sql, options=options)
+            results[shape][name] = m
+            print(f"    {seconds(m)}" + (f": {m.error}" if m.error else ""), file=sys.stderr,
+                  flush=True)
+    return results
+
+
+def shapes_report(args, results):
+    lines = ["| shape | avg | nps | csat | ces | CASE nps |", "|---|---|---|---|---|---|"]
+    misses = []
+    for shape, m in results.items():
+        floor, case = m.get("avg"), m.get("case")
+        row = [shape, seconds(floor)]
+        for name in ("nps", "csat", "ces"):
+            r = ratio(m.get(name), floor)
+            row.append(seconds(m.get(name)) + (f" ({r:.2f}×)" if r else ""))
+            if r and r > 1.10:
+                misses.append(f"{name} on {shape}: {r:.2f}× avg")
+        faster = ratio(case, m.get("nps"))
+        row.append(seconds(case) + (f" (nps {faster:.2f}× faster)" if faster else ""))
+        if faster and faster < 2:
+            misses.append(f"nps on {shape}: {faster:.2f}× faster than the CASE query")
+        lines.append("| " + " | ".join(row) + " |")
+    errors = [f"{shape}, {name}: {m.error}" for shape, ms in results.items()
+              for name, m in ms.items() if m and m.error]
+    command = "python3 crates/datafusion-engagement/benches/compare/compare.py " + \
+        " ".join(sys.argv[1:])
+    text = f"""{SHAPES_HEADING}
+
+Measured {datetime.date.today().isoformat()} with `{command.strip()}`: {args.shape_rows:,}
+rows, one Parquet file, {args.threads} threads, each query in a fresh `engage` process, the
+median of {args.runs} runs after a warm-up, grouped by the shape's key and wrapped in
+`SELECT count(*), sum(value)`. Every score column holds whole numbers from 1 to 10; csat and
+ces use `max_score` 10. In parentheses: the time relative to DataFusion's `avg(score)` with the
+same key and score column (goal ≤ 1.10×), and how many times faster nps is than the CASE query
+(goal ≥ 2×). Utf8 keys are read with `schema_force_view_types` off (DataFusion reads Parquet
+strings as Utf8View by default); dictionary keys are stored with their Arrow type.
+
+{chr(10).join(lines)}
+
+Goals missed in this run: {"; ".join(misses) if misses else "none"}.
+"""
+    if errors:
+        text += "\nErrors: " + "; ".join(errors) + "\n"
+    return text
+
+
+SHAPES_HEADING = "## Data shapes"
+
+
+def with_shapes_section(previous, section):
+    """`previous` with its data-shapes section (up to the next level-2 heading) replaced by
+    `section`, or `section` added before the analysis."""
+    start = previous.find(SHAPES_HEADING)
+    if start >= 0:
+        end = previous.find("\n## ", start + len(SHAPES_HEADING))
+        return previous[:start] + section + (previous[end:] if end >= 0 else "")
+    at = previous.find("\n" + ANALYSIS_HEADING)
+    if at < 0:
+        return previous + "\n" + section
+    return previous[:at + 1] + section + "\n" + previous[at + 1:]
+
+
+# ---------------------------------------------------------------------------------------------
 # Running
 
 
@@ -415,11 +561,11 @@ def run_process(command, env=None):
         return (process.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss)
 
 
-def run_engage(engage, threads, runs, sql, cluster=None):
-    """Times `sql` in one engage process; on `cluster` (a LocalCluster) if given, adding the
-    cluster's processes' peak memory to the client's."""
+def run_engage(engage, threads, runs, sql, cluster=None, options=()):
+    """Times `sql` in one engage process (with extra command-line `options`); on `cluster` (a
+    LocalCluster) if given, adding the cluster's processes' peak memory to the client's."""
     env = dict(os.environ, TOKIO_WORKER_THREADS=str(threads))
-    command = [engage, "--target-partitions", str(threads), "--format", "csv",
+    command = [engage, "--target-partitions", str(threads), "--format", "csv", *options,
                "-c", "\\timing on"] + ["-c", sql] * (1 + runs)
     if cluster:
         command[1:1] = ["--cluster", cluster.address]
@@ -664,6 +810,20 @@ def kept_analysis(path):
     return "" if start < 0 else previous[start:]
 
 
+def kept_shapes(path):
+    """The data-shapes section of an existing report (a --shapes run writes it), kept when the
+    main tables are measured again."""
+    try:
+        previous = path.read_text()
+    except OSError:
+        return ""
+    start = previous.find(SHAPES_HEADING)
+    if start < 0:
+        return ""
+    end = previous.find("\n## ", start + len(SHAPES_HEADING))
+    return previous[start:end + 1] if end >= 0 else previous[start:]
+
+
 def run_all(args, names, engines, engage, python, data, cluster):
     """{query name: {variant: Measurement}}; the cluster runs the "ours" queries."""
     idle = {}
@@ -706,6 +866,14 @@ def main():
         sys.exit(f"unknown queries: {', '.join(sorted(unknown))}; known: {', '.join(QUERIES)}")
 
     engage = build_engage(args, engines)
+    if args.shapes:
+        args.engage_path = engage
+        section = shapes_report(args, run_shapes(args, engage))
+        print(section)
+        previous = args.output.read_text() if args.output.exists() else "# Benchmarks\n"
+        args.output.write_text(with_shapes_section(previous, section))
+        step(f"wrote the data-shapes section of {args.output}")
+        return
     python = virtual_env() if {"duckdb", "chdb"} & set(engines) else None
     data = generate_data(args, engage)
     warm_up(engage, args.threads, data)
@@ -717,7 +885,9 @@ def main():
             cluster.stop()
     text = report(args, results, engines)
     print(text)
-    args.output.write_text(text + kept_analysis(args.output))
+    text += kept_analysis(args.output)
+    shapes = kept_shapes(args.output)
+    args.output.write_text(with_shapes_section(text, shapes) if shapes else text)
     step(f"wrote {args.output}")
 
 
