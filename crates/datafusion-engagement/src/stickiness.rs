@@ -8,7 +8,7 @@ use datafusion::arrow::array::{
     ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, UInt64Array,
 };
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, FieldRef, TimeUnit, UInt64Type};
-use datafusion::common::{HashMap, HashSet, ScalarValue};
+use datafusion::common::{HashMap, ScalarValue};
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
@@ -17,7 +17,7 @@ use datafusion::logical_expr::{Accumulator, Documentation, EmitTo, GroupsAccumul
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::check_arg_count;
 use crate::common::days::{coerce_event_time, days_since_epoch};
-use crate::common::group_keys::{Entry, GroupedKeys, VACANT};
+use crate::common::group_keys::{Entry, GroupKeyTable, GroupedKeys, VACANT};
 use crate::common::list_state::{ListElements, group_lists, list_columns, rows_as_groups};
 use crate::common::metric::{Distinct, Kernel, Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
@@ -120,7 +120,7 @@ impl Kernel<Stickiness> for Stickiness {
     fn groups_accumulator(_rule: (), args: &AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(StickinessGroupsAccumulator {
             keys: GroupedKeys::new(UserIdKind::of(args.expr_fields[0].data_type())),
-            outside_window: HashSet::new(),
+            later_windows: BTreeMap::new(),
             activity: vec![],
         }))
     }
@@ -402,14 +402,24 @@ type RowWindows = (Vec<(u32, u64)>, Vec<i32>, Vec<DayBits>);
 /// counts per group.
 ///
 /// One table entry per (group, user) holds the user's days as bits, so a row costs one probe
-/// and a bit test, and a month of a user's activity is 24 bytes. Days outside the user's
-/// window (groups spanning more than a month) go to a set of their own.
+/// and a bit test, and a month of a user's activity is 24 bytes. Days outside the user's first
+/// window (groups spanning more than a month) go to further windows of 64 days, laid end to end
+/// from the first, one table per window offset: 24 bytes per (group, user, window) rather than
+/// a set entry per day.
 #[derive(Debug)]
 struct StickinessGroupsAccumulator {
     keys: GroupedKeys<UserDays>,
-    /// (group, user, day) triples outside the user's window.
-    outside_window: HashSet<(u32, u64, i32)>,
+    /// Windows after (1, 2, …) or before (−1, …) each (group, user)'s first, by offset.
+    later_windows: BTreeMap<i64, GroupKeyTable<UserDays>>,
     activity: Vec<GroupActivity>,
+}
+
+/// Days of one (group, user) for the window `offset` windows away from its first.
+struct OutsideDays {
+    offset: i64,
+    key: (u32, u64),
+    start: i32,
+    days: DayBits,
 }
 
 impl StickinessGroupsAccumulator {
@@ -422,7 +432,8 @@ impl StickinessGroupsAccumulator {
 
     /// Adds, for each (group, user) of `keys`, the days `days` of the window at `starts`.
     fn add_windows(&mut self, keys: &[(u32, u64)], starts: &[i32], days: &[DayBits]) {
-        let (groups, outside_window) = (&mut self.activity, &mut self.outside_window);
+        let groups = &mut self.activity;
+        let mut outside_days = vec![];
         self.keys.table.for_each_slot(
             keys,
             |row| UserDays {
@@ -432,8 +443,7 @@ impl StickinessGroupsAccumulator {
                 days: 0,
             },
             |row, known, is_new| {
-                let (group, user) = keys[row];
-                let activity = &mut groups[group as usize];
+                let activity = &mut groups[keys[row].0 as usize];
                 activity.users += u64::from(is_new);
                 let (inside, outside) = realign(days[row], starts[row] as i64 - known.start as i64);
                 let new_days = inside & !known.days;
@@ -442,27 +452,59 @@ impl StickinessGroupsAccumulator {
                     activity.add_days(known.start, new_days);
                 }
                 for day in days_of(starts[row], outside) {
-                    if outside_window.insert((group, user, day)) {
-                        activity.add_days(day, 1);
-                    }
+                    let offset = (day as i64 - known.start as i64).div_euclid(WINDOW_DAYS);
+                    let start = known.start as i64 + offset * WINDOW_DAYS;
+                    outside_days.push(OutsideDays {
+                        offset,
+                        key: keys[row],
+                        // Within i32: `day` is, and the window holds it.
+                        start: start as i32,
+                        days: 1 << (day as i64 - start),
+                    });
                 }
             },
         );
+        if !outside_days.is_empty() {
+            self.add_outside_days(outside_days);
+        }
+    }
+
+    /// Adds days outside the first windows to the tables of their window offsets.
+    fn add_outside_days(&mut self, mut outside_days: Vec<OutsideDays>) {
+        outside_days.sort_by_key(|d| d.offset);
+        for same_offset in outside_days.chunk_by(|a, b| a.offset == b.offset) {
+            let table = self
+                .later_windows
+                .entry(same_offset[0].offset)
+                .or_insert_with(GroupKeyTable::new);
+            let keys: Vec<(u32, u64)> = same_offset.iter().map(|d| d.key).collect();
+            let groups = &mut self.activity;
+            table.for_each_slot(
+                &keys,
+                |i| UserDays {
+                    group: keys[i].0,
+                    start: same_offset[i].start,
+                    user: keys[i].1,
+                    days: 0,
+                },
+                |i, known, _| {
+                    let new_days = same_offset[i].days & !known.days;
+                    if new_days != 0 {
+                        known.days |= new_days;
+                        groups[keys[i].0 as usize].add_days(known.start, new_days);
+                    }
+                },
+            );
+        }
     }
 
     /// The windows of the first `emitted` groups as list state columns.
     fn state_of_first(&self, emitted: usize) -> Result<Vec<ArrayRef>> {
         let (offsets, windows) = group_lists(emitted, (0, 0, 0), || {
-            let in_table = self
-                .keys
-                .table
-                .iter()
-                .map(|e| (e.group, (e.user, e.start, e.days)));
-            let outside = self
-                .outside_window
-                .iter()
-                .map(|&(group, user, day)| (group, (user, day, 1)));
-            in_table.chain(outside)
+            std::iter::once(&self.keys.table)
+                .chain(self.later_windows.values())
+                .flat_map(|table| table.iter())
+                .map(|e| (e.group, (e.user, e.start, e.days)))
         });
         let mut users = Vec::with_capacity(windows.len());
         let mut starts = Vec::with_capacity(windows.len());
@@ -479,16 +521,14 @@ impl StickinessGroupsAccumulator {
     fn take(&mut self, emit_to: EmitTo) -> Vec<GroupActivity> {
         let emitted = emit_to.take_needed(&mut self.activity);
         self.keys.take(emit_to);
-        let n = emitted.len() as u32;
-        self.outside_window = match emit_to {
-            EmitTo::All => HashSet::new(),
-            EmitTo::First(_) => self
-                .outside_window
-                .drain()
-                .filter(|t| t.0 >= n)
-                .map(|(g, u, d)| (g - n, u, d))
-                .collect(),
-        };
+        match emit_to {
+            EmitTo::All => self.later_windows.clear(),
+            EmitTo::First(_) => {
+                for table in self.later_windows.values_mut() {
+                    table.remove_first_groups(emitted.len() as u32);
+                }
+            }
+        }
         emitted
     }
 
@@ -584,7 +624,11 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
     fn size(&self) -> usize {
         size_of::<Self>()
             + self.keys.size()
-            + self.outside_window.allocation_size()
+            + self
+                .later_windows
+                .values()
+                .map(|table| table.size() + size_of::<(i64, GroupKeyTable<UserDays>)>())
+                .sum::<usize>()
             + self.activity.capacity() * size_of::<GroupActivity>()
     }
 }
