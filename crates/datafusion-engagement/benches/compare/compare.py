@@ -453,13 +453,20 @@ Goals missed in this run: {"; ".join(misses) if misses else "none"}.
 SHAPES_HEADING = "## Data shapes"
 
 
+def shapes_section_start(text):
+    """Where the data-shapes section starts: its heading on a line of its own (not a
+    "### Data shapes …" subsection of the analysis), or -1."""
+    match = re.search(r"^## Data shapes$", text, re.M)
+    return match.start() if match else -1
+
+
 def with_shapes_section(previous, section):
     """`previous` with its data-shapes section (up to the next level-2 heading) replaced by
     `section`, or `section` added before the analysis."""
-    start = previous.find(SHAPES_HEADING)
+    start = shapes_section_start(previous)
     if start >= 0:
         end = previous.find("\n## ", start + len(SHAPES_HEADING))
-        return previous[:start] + section + (previous[end:] if end >= 0 else "")
+        return previous[:start] + section + ("\n" + previous[end + 1:] if end >= 0 else "")
     at = previous.find("\n" + ANALYSIS_HEADING)
     if at < 0:
         return previous + "\n" + section
@@ -817,7 +824,7 @@ def kept_shapes(path):
         previous = path.read_text()
     except OSError:
         return ""
-    start = previous.find(SHAPES_HEADING)
+    start = shapes_section_start(previous)
     if start < 0:
         return ""
     end = previous.find("\n## ", start + len(SHAPES_HEADING))
