@@ -1,5 +1,5 @@
-//! A physical optimizer rule for running under a memory limit: grouped aggregates whose state
-//! is a set of keys per group run in one stage.
+//! A physical optimizer rule: grouped aggregates whose state is a set of keys per group run
+//! in one stage.
 //!
 //! stickiness and the metrics over distinct users or sessions (feature_adoption, bounce_rate,
 //! clv, …) keep, per group, the set of keys seen with a value each. DataFusion aggregates in
@@ -12,10 +12,11 @@
 //! state crosses the repartition, each group's set exists once, and a state larger than the
 //! pool is spilled or refused with DataFusion's "Resources exhausted" error.
 //!
-//! Stickiness by segment and month over 20M events (1M users) with a 300 MB limit: 1.1 GB
-//! peak resident memory in two stages, 0.7 GB in one, both in about 3 s. Without a limit the
-//! two stages are faster (about 10 %: the partial stage shrinks what is repartitioned), so the
-//! rule is for sessions with a memory limit; `engage --memory-limit` adds it.
+//! Stickiness by segment and month over 20M events (1M users), 2 partitions: with a 300 MB
+//! limit, 1.1 GB peak resident memory in two stages and 0.5–0.6 GB in one; without a limit, one
+//! stage is also faster (1.35 s against 1.7–1.9 s, 0.39 GB against 0.59 GB): repartitioning
+//! narrow rows costs less than building, shipping and merging the partial sets. `engage` adds
+//! the rule to every session.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -37,7 +38,7 @@ use crate::all_aggregate_functions;
 /// for grouped aggregates that include a function of this pack whose state is a set of keys
 /// per group (see the [module documentation](self)). Other aggregates are left as planned.
 ///
-/// Add it to a session that runs under a memory limit:
+/// Add it to a session:
 ///
 /// ```
 /// use std::sync::Arc;

@@ -25,8 +25,9 @@
 //!
 //! - [`register_all`] registers every function with any [`FunctionRegistry`].
 //! - [`expr_fn`] has one helper per function for the DataFrame API.
-//! - [`key_set_aggregation::OneStageKeySetAggregation`] is a physical optimizer rule for
-//!   sessions with a memory limit: it keeps stickiness and the distinct-user metrics within it.
+//! - [`key_set_aggregation::OneStageKeySetAggregation`] is a physical optimizer rule that runs
+//!   grouped stickiness and the distinct-user metrics in one stage: faster, and within a
+//!   session's memory limit where two stages are not.
 //! - With the `ballista` feature, `ballista` has what a Ballista client, scheduler and executor
 //!   need to run the pack on a cluster.
 //! - Each module (`nps`, `stickiness`, …) exports its function's shared instance

@@ -120,7 +120,7 @@ impl Kernel<Stickiness> for Stickiness {
     fn groups_accumulator(_rule: (), args: &AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(StickinessGroupsAccumulator {
             keys: GroupedKeys::new(UserIdKind::of(args.expr_fields[0].data_type())),
-            later_windows: BTreeMap::new(),
+            other_windows: BTreeMap::new(),
             activity: vec![],
         }))
     }
@@ -156,6 +156,16 @@ impl Entry for UserDays {
 
     fn set_group(&mut self, group: u32) {
         self.group = group;
+    }
+}
+
+impl UserDays {
+    /// Marks `days` (bits of this entry's window) active; returns those that were not yet.
+    #[inline]
+    fn mark(&mut self, days: DayBits) -> DayBits {
+        let new_days = days & !self.days;
+        self.days |= new_days;
+        new_days
     }
 }
 
@@ -410,7 +420,7 @@ type RowWindows = (Vec<(u32, u64)>, Vec<i32>, Vec<DayBits>);
 struct StickinessGroupsAccumulator {
     keys: GroupedKeys<UserDays>,
     /// Windows after (1, 2, …) or before (−1, …) each (group, user)'s first, by offset.
-    later_windows: BTreeMap<i64, GroupKeyTable<UserDays>>,
+    other_windows: BTreeMap<i64, GroupKeyTable<UserDays>>,
     activity: Vec<GroupActivity>,
 }
 
@@ -446,9 +456,8 @@ impl StickinessGroupsAccumulator {
                 let activity = &mut groups[keys[row].0 as usize];
                 activity.users += u64::from(is_new);
                 let (inside, outside) = realign(days[row], starts[row] as i64 - known.start as i64);
-                let new_days = inside & !known.days;
+                let new_days = known.mark(inside);
                 if new_days != 0 {
-                    known.days |= new_days;
                     activity.add_days(known.start, new_days);
                 }
                 for day in days_of(starts[row], outside) {
@@ -474,7 +483,7 @@ impl StickinessGroupsAccumulator {
         outside_days.sort_by_key(|d| d.offset);
         for same_offset in outside_days.chunk_by(|a, b| a.offset == b.offset) {
             let table = self
-                .later_windows
+                .other_windows
                 .entry(same_offset[0].offset)
                 .or_insert_with(GroupKeyTable::new);
             let keys: Vec<(u32, u64)> = same_offset.iter().map(|d| d.key).collect();
@@ -488,9 +497,8 @@ impl StickinessGroupsAccumulator {
                     days: 0,
                 },
                 |i, known, _| {
-                    let new_days = same_offset[i].days & !known.days;
+                    let new_days = known.mark(same_offset[i].days);
                     if new_days != 0 {
-                        known.days |= new_days;
                         groups[keys[i].0 as usize].add_days(known.start, new_days);
                     }
                 },
@@ -502,7 +510,7 @@ impl StickinessGroupsAccumulator {
     fn state_of_first(&self, emitted: usize) -> Result<Vec<ArrayRef>> {
         let (offsets, windows) = group_lists(emitted, (0, 0, 0), || {
             std::iter::once(&self.keys.table)
-                .chain(self.later_windows.values())
+                .chain(self.other_windows.values())
                 .flat_map(|table| table.iter())
                 .map(|e| (e.group, (e.user, e.start, e.days)))
         });
@@ -522,9 +530,9 @@ impl StickinessGroupsAccumulator {
         let emitted = emit_to.take_needed(&mut self.activity);
         self.keys.take(emit_to);
         match emit_to {
-            EmitTo::All => self.later_windows.clear(),
+            EmitTo::All => self.other_windows.clear(),
             EmitTo::First(_) => {
-                for table in self.later_windows.values_mut() {
+                for table in self.other_windows.values_mut() {
                     table.remove_first_groups(emitted.len() as u32);
                 }
             }
@@ -625,7 +633,7 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
         size_of::<Self>()
             + self.keys.size()
             + self
-                .later_windows
+                .other_windows
                 .values()
                 .map(|table| table.size() + size_of::<(i64, GroupKeyTable<UserDays>)>())
                 .sum::<usize>()
