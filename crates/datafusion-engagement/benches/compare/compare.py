@@ -453,20 +453,26 @@ Goals missed in this run: {"; ".join(misses) if misses else "none"}.
 SHAPES_HEADING = "## Data shapes"
 
 
-def shapes_section_start(text):
-    """Where the data-shapes section starts: its heading on a line of its own (not a
-    "### Data shapes …" subsection of the analysis), or -1."""
-    match = re.search(r"^## Data shapes$", text, re.M)
-    return match.start() if match else -1
+def shapes_section(text):
+    """(start, end) of the data-shapes section of a report: from its heading on a line of its
+    own (not a "### Data shapes …" subsection of the analysis) to the next level-2 heading or
+    the end; None without one."""
+    match = re.search(f"^{re.escape(SHAPES_HEADING)}$", text, re.M)
+    if not match:
+        return None
+    end = text.find("\n## ", match.end())
+    return match.start(), end + 1 if end >= 0 else len(text)
 
 
 def with_shapes_section(previous, section):
-    """`previous` with its data-shapes section (up to the next level-2 heading) replaced by
-    `section`, or `section` added before the analysis."""
-    start = shapes_section_start(previous)
-    if start >= 0:
-        end = previous.find("\n## ", start + len(SHAPES_HEADING))
-        return previous[:start] + section + ("\n" + previous[end + 1:] if end >= 0 else "")
+    """`previous` with its data-shapes section replaced by `section`, or `section` added before
+    the analysis."""
+    section = section.rstrip("\n") + "\n"
+    span = shapes_section(previous)
+    if span:
+        start, end = span
+        rest = previous[end:]
+        return previous[:start] + section + ("\n" + rest if rest else "")
     at = previous.find("\n" + ANALYSIS_HEADING)
     if at < 0:
         return previous + "\n" + section
@@ -807,29 +813,26 @@ the query's own memory).
 ANALYSIS_HEADING = "## Analysis"
 
 
-def kept_analysis(path):
-    """The hand-written analysis (profiles, what a goal would take) at the end of an existing
-    report, from its heading on: a new run replaces the tables, not the explanation of them."""
+def report_text(path):
+    """An existing report's text, or "" where there is none."""
     try:
-        previous = path.read_text()
+        return path.read_text()
     except OSError:
         return ""
+
+
+def kept_analysis(previous):
+    """The hand-written analysis (profiles, what a goal would take) at the end of a previous
+    report, from its heading on: a new run replaces the tables, not the explanation of them."""
     start = previous.find("\n" + ANALYSIS_HEADING)
     return "" if start < 0 else previous[start:]
 
 
-def kept_shapes(path):
-    """The data-shapes section of an existing report (a --shapes run writes it), kept when the
+def kept_shapes(previous):
+    """The data-shapes section of a previous report (a --shapes run writes it), kept when the
     main tables are measured again."""
-    try:
-        previous = path.read_text()
-    except OSError:
-        return ""
-    start = shapes_section_start(previous)
-    if start < 0:
-        return ""
-    end = previous.find("\n## ", start + len(SHAPES_HEADING))
-    return previous[start:end + 1] if end >= 0 else previous[start:]
+    span = shapes_section(previous)
+    return previous[span[0]:span[1]] if span else ""
 
 
 def run_all(args, names, engines, engage, python, data, cluster):
@@ -878,7 +881,7 @@ def main():
         args.engage_path = engage
         section = shapes_report(args, run_shapes(args, engage))
         print(section)
-        previous = args.output.read_text() if args.output.exists() else "# Benchmarks\n"
+        previous = report_text(args.output) or "# Benchmarks\n"
         args.output.write_text(with_shapes_section(previous, section))
         step(f"wrote the data-shapes section of {args.output}")
         return
@@ -893,8 +896,9 @@ def main():
             cluster.stop()
     text = report(args, results, engines)
     print(text)
-    text += kept_analysis(args.output)
-    shapes = kept_shapes(args.output)
+    previous = report_text(args.output)
+    text += kept_analysis(previous)
+    shapes = kept_shapes(previous)
     args.output.write_text(with_shapes_section(text, shapes) if shapes else text)
     step(f"wrote {args.output}")
 
