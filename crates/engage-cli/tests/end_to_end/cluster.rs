@@ -7,7 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::repo_root;
+use super::{repo_root, text};
 
 /// A free loopback port.
 fn free_port() -> u16 {
@@ -157,10 +157,6 @@ fn engage_within(args: &[&str], limit: Duration) -> (Output, Duration) {
         std::thread::sleep(Duration::from_millis(50));
     }
     (child.wait_with_output().unwrap(), started.elapsed())
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

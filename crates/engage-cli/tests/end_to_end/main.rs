@@ -20,3 +20,8 @@ fn repo_root() -> PathBuf {
         .canonicalize()
         .unwrap()
 }
+
+/// A process's output as text (lossy: a test reports what it got, whatever the bytes).
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

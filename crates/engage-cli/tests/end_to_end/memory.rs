@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use super::text;
+
 /// 3M events of 300 000 users in 10 segments over 60 days, with a column for every function.
 fn events() -> &'static Path {
     static EVENTS: OnceLock<PathBuf> = OnceLock::new();
@@ -49,13 +51,9 @@ fn events() -> &'static Path {
     })
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// Runs `engage ARGS` and returns its output and peak resident memory in MiB.
 fn engage_peak_memory(args: &[&str]) -> (Output, f64) {
-    let report = tempfile_path("peak");
+    let report = tempfile::NamedTempFile::new().unwrap();
     let output = Command::new("python3")
         .args([
             "-c",
@@ -64,21 +62,17 @@ fn engage_peak_memory(args: &[&str]) -> (Output, f64) {
              _, status, usage = os.wait4(child.pid, 0)\n\
              open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n\
              sys.exit(os.waitstatus_to_exitcode(status))",
-            report.to_str().unwrap(),
+            report.path().to_str().unwrap(),
             env!("CARGO_BIN_EXE_engage"),
         ])
         .args(args)
         .output()
         .expect("python3 runs");
-    let kib: f64 = std::fs::read_to_string(&report).unwrap().parse().unwrap();
-    let _ = std::fs::remove_file(&report);
+    let kib: f64 = std::fs::read_to_string(report.path())
+        .unwrap()
+        .parse()
+        .unwrap();
     (output, kib / 1024.0)
-}
-
-fn tempfile_path(name: &str) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    std::env::temp_dir().join(format!("engage-{name}-{}-{n}", std::process::id()))
 }
 
 /// Equal CSV results, numbers within a relative 1e-9 (sums of doubles differ in their last

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
 
-use super::repo_root;
+use super::{repo_root, text};
 
 /// 5.2 or later: 5.1 rejects the signature of a listing whose prefix holds a `/`.
 const MOTO_VERSION: &str = "5.2.5";
@@ -150,10 +150,6 @@ fn engage_local(args: &[&str]) -> Output {
         .current_dir(repo_root())
         .output()
         .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The same query over S3 and over the local file gives the same bytes.
