@@ -15,7 +15,7 @@ use crate::common::scores::ScoreScale;
 use crate::common::survey::{
     MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SurveyArgs, ces_scale, for_each_weighted_score,
 };
-use crate::common::tally::{Tally, TallyKernel, TallyRule};
+use crate::common::tally::{StateLayout, Tally, TallyKernel, TallyRule};
 
 /// The mean answer to "how easy was it to …" on a 1…max_score scale.
 #[derive(Debug)]
@@ -29,6 +29,7 @@ pub(crate) struct CesRule {
 
 impl TallyRule for CesRule {
     type Sums = [f64; 2];
+    const STATE: StateLayout = StateLayout::Sums;
 
     fn for_each_contribution(
         &self,
@@ -43,7 +44,7 @@ impl TallyRule for CesRule {
             inputs,
             weight_arg,
             rows,
-            |row, score, w| add(row, Tally::row([w, w * score])),
+            |row, score, w| add(row, Tally::uncounted([w, w * score])),
         )
     }
 
@@ -55,7 +56,7 @@ impl TallyRule for CesRule {
 
 impl Metric for Ces {
     const NAME: &'static str = "ces";
-    const STATE_NAMES: &'static [&'static str] = &["responses", "weight", "score_sum"];
+    const STATE_NAMES: &'static [&'static str] = &["weight", "score_sum"];
     const REQUIRED_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = MAX_SCORE_ARG;
     type Rule = CesRule;

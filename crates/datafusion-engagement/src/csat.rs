@@ -15,7 +15,7 @@ use crate::common::scores::{CSAT_DEFAULT_MAX_SCORE, ScoreScale, max_score};
 use crate::common::survey::{
     MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SurveyArgs, for_each_weighted_score,
 };
-use crate::common::tally::{Tally, TallyKernel, TallyRule};
+use crate::common::tally::{StateLayout, Tally, TallyKernel, TallyRule};
 
 /// Share of satisfied answers: 100 × answers in the top two boxes / answers.
 #[derive(Debug)]
@@ -67,6 +67,7 @@ pub(crate) struct CsatRule(CsatScale);
 
 impl TallyRule for CsatRule {
     type Sums = [f64; 2];
+    const STATE: StateLayout = StateLayout::Sums;
 
     fn for_each_contribution(
         &self,
@@ -75,7 +76,7 @@ impl TallyRule for CsatRule {
         mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
         self.0.for_each_answer(inputs, rows, |row, w, satisfied| {
-            add(row, Tally::row([w, w * satisfied]))
+            add(row, Tally::uncounted([w, w * satisfied]))
         })
     }
 
@@ -87,7 +88,7 @@ impl TallyRule for CsatRule {
 
 impl Metric for Csat {
     const NAME: &'static str = "csat";
-    const STATE_NAMES: &'static [&'static str] = &["responses", "weight", "satisfied"];
+    const STATE_NAMES: &'static [&'static str] = &["weight", "satisfied"];
     const REQUIRED_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = MAX_SCORE_ARG;
     type Rule = CsatRule;

@@ -13,7 +13,7 @@ use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::scores::{NPS_DETRACTOR_UP_TO, NPS_PROMOTER_FROM, NPS_SCALE};
 use crate::common::survey::{SCORE_COLUMNS, SurveyArgs, for_each_weighted_score};
-use crate::common::tally::{Tally, TallyKernel, TallyRule};
+use crate::common::tally::{StateLayout, Tally, TallyKernel, TallyRule};
 
 /// The Net Promoter Score: 100 × (promoters − detractors) / responses, from −100 to 100.
 #[derive(Debug)]
@@ -43,13 +43,14 @@ pub(crate) fn for_each_nps_answer(
     )
 }
 
-/// Tallies the weight of all answers, of promoters (9–10) and of detractors (0–6); every
-/// weight is 1 without a weight column.
+/// Tallies the weight of all answers and the net weight of promoters (9–10) over detractors
+/// (0–6); every weight is 1 without a weight column.
 #[derive(Debug)]
 pub(crate) struct NpsRule;
 
 impl TallyRule for NpsRule {
-    type Sums = [f64; 3];
+    type Sums = [f64; 2];
+    const STATE: StateLayout = StateLayout::Sums;
 
     fn for_each_contribution(
         &self,
@@ -58,20 +59,19 @@ impl TallyRule for NpsRule {
         mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
         for_each_nps_answer(Nps::NAME, inputs, rows, |row, w, promoter, detractor| {
-            add(row, Tally::row([w, w * promoter, w * detractor]))
+            add(row, Tally::uncounted([w, w * (promoter - detractor)]))
         })
     }
 
     fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64> {
-        let [weight, promoters, detractors] = tally.sums;
-        (weight > 0.0).then(|| 100.0 * (promoters - detractors) / weight)
+        let [weight, net] = tally.sums;
+        (weight > 0.0).then(|| 100.0 * net / weight)
     }
 }
 
 impl Metric for Nps {
     const NAME: &'static str = "nps";
-    const STATE_NAMES: &'static [&'static str] =
-        &["responses", "weight", "promoters", "detractors"];
+    const STATE_NAMES: &'static [&'static str] = &["weight", "net_promoters"];
     const REQUIRED_ARGS: &'static [usize] = SCORE_COLUMNS;
     type Rule = NpsRule;
     type Kernel = TallyKernel;

@@ -90,6 +90,13 @@ impl<S: Sums> Tally<S> {
         Self { count: 1, sums }
     }
 
+    /// The contribution of one row to a [`StateLayout::Sums`] tally, whose count stays 0: the
+    /// per-row loop then adds the sums alone.
+    #[inline]
+    pub(crate) fn uncounted(sums: S) -> Self {
+        Self { count: 0, sums }
+    }
+
     #[inline]
     fn add(&mut self, other: &Self) {
         self.count += other.count;
@@ -145,11 +152,16 @@ pub(crate) enum StateLayout {
     /// row passed from partial to final aggregation, which with a million groups is what the
     /// time goes to.
     NullableSum,
+    /// The sums alone (Float64), for a metric whose first sum already counts (the survey
+    /// metrics' total weight, which is the number of answers when unweighted): contributions
+    /// are [`Tally::uncounted`], so the per-row loop adds the sums and nothing more, as
+    /// DataFusion's `avg` does; a group without rows has a first sum of 0.
+    Sums,
 }
 
 /// The kernel of the metrics whose [`Metric::Rule`] is a [`TallyRule`]. Their
-/// [`Metric::STATE_NAMES`] name the count and then each sum (the one sum alone for
-/// [`StateLayout::NullableSum`]).
+/// [`Metric::STATE_NAMES`] name the count and then each sum (the sums alone for
+/// [`StateLayout::NullableSum`] and [`StateLayout::Sums`]).
 #[derive(Debug)]
 pub(crate) struct TallyKernel;
 
@@ -174,15 +186,18 @@ where
                 assert_eq!(M::STATE_NAMES.len(), 1, "{}: one sum", M::NAME);
                 vec![field(M::STATE_NAMES[0], DataType::Float64, true)]
             }
-            StateLayout::CountAndSums => {
+            layout => {
+                let counted = layout == StateLayout::CountAndSums;
                 assert_eq!(
                     M::STATE_NAMES.len(),
-                    1 + sums,
-                    "{}: a count and the sums",
+                    usize::from(counted) + sums,
+                    "{}: a name for the count (unless the layout has none) and for each sum",
                     M::NAME
                 );
-                let (count, sums) = M::STATE_NAMES.split_first().expect("checked above");
-                std::iter::once(field(count, DataType::UInt64, false))
+                let (count, sums) = M::STATE_NAMES.split_at(usize::from(counted));
+                count
+                    .iter()
+                    .map(|name| field(name, DataType::UInt64, false))
                     .chain(
                         sums.iter()
                             .map(|name| field(name, DataType::Float64, false)),
@@ -204,10 +219,12 @@ where
         _args: &AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(match <M::Rule as TallyRule>::STATE {
-            StateLayout::CountAndSums => Box::new(TallyGroupsAccumulator::<M> {
-                rule,
-                tallies: vec![],
-            }),
+            StateLayout::CountAndSums | StateLayout::Sums => {
+                Box::new(TallyGroupsAccumulator::<M> {
+                    rule,
+                    tallies: vec![],
+                })
+            }
             StateLayout::NullableSum => Box::new(NullableSumGroupsAccumulator::<M> {
                 rule,
                 sums: vec![],
@@ -217,10 +234,19 @@ where
     }
 }
 
-/// Reads a state batch: the counts and the sums.
-fn state_columns(states: &[ArrayRef]) -> (&UInt64Array, Vec<&Float64Array>) {
-    let counts = states[0].as_primitive::<UInt64Type>();
-    let sums = states[1..]
+/// Whether a metric's state has a count column.
+fn counted<M: Metric<Rule: TallyRule>>() -> bool {
+    <M::Rule as TallyRule>::STATE == StateLayout::CountAndSums
+}
+
+/// Reads a state batch of a [`StateLayout::CountAndSums`] or [`StateLayout::Sums`] metric:
+/// the counts, if the state has them, and the sums.
+fn state_columns<M: Metric<Rule: TallyRule>>(
+    states: &[ArrayRef],
+) -> (Option<&UInt64Array>, Vec<&Float64Array>) {
+    let (counts, sums) = states.split_at(usize::from(counted::<M>()));
+    let counts = counts.first().map(|a| a.as_primitive::<UInt64Type>());
+    let sums = sums
         .iter()
         .map(|a| a.as_primitive::<Float64Type>())
         .collect();
@@ -229,9 +255,13 @@ fn state_columns(states: &[ArrayRef]) -> (&UInt64Array, Vec<&Float64Array>) {
 
 /// The state tally of row `row` of a state batch.
 #[inline]
-fn state_tally<S: Sums>(counts: &UInt64Array, sums: &[&Float64Array], row: usize) -> Tally<S> {
+fn state_tally<S: Sums>(
+    counts: Option<&UInt64Array>,
+    sums: &[&Float64Array],
+    row: usize,
+) -> Tally<S> {
     let mut tally = Tally {
-        count: counts.value(row),
+        count: counts.map_or(0, |counts| counts.value(row)),
         sums: S::zero(),
     };
     for (slot, column) in tally.sums.values_mut().iter_mut().zip(sums) {
@@ -240,11 +270,14 @@ fn state_tally<S: Sums>(counts: &UInt64Array, sums: &[&Float64Array], row: usize
     tally
 }
 
-/// Builds the state arrays for a list of tallies.
-fn state_arrays<S: Sums>(tallies: &[Tally<S>]) -> Vec<ArrayRef> {
-    let counts: UInt64Array = tallies.iter().map(|t| t.count).collect::<Vec<_>>().into();
-    let mut arrays: Vec<ArrayRef> = vec![Arc::new(counts)];
-    for i in 0..S::LEN {
+/// Builds the state arrays for a list of tallies of metric `M`.
+fn state_arrays<M: Metric<Rule: TallyRule>>(tallies: &[TallyOf<M>]) -> Vec<ArrayRef> {
+    let mut arrays: Vec<ArrayRef> = vec![];
+    if counted::<M>() {
+        let counts: UInt64Array = tallies.iter().map(|t| t.count).collect::<Vec<_>>().into();
+        arrays.push(Arc::new(counts));
+    }
+    for i in 0..<<M::Rule as TallyRule>::Sums as Sums>::LEN {
         let sums: Float64Array = tallies
             .iter()
             .map(|t| t.sums.values()[i])
@@ -298,8 +331,8 @@ impl<M: Metric<Rule: TallyRule>> Accumulator for TallyAccumulator<M> {
             }
             return Ok(());
         }
-        let (counts, sums) = state_columns(states);
-        for row in 0..counts.len() {
+        let (counts, sums) = state_columns::<M>(states);
+        for row in 0..states[0].len() {
             self.tally.add(&state_tally(counts, &sums, row));
         }
         Ok(())
@@ -316,9 +349,8 @@ impl<M: Metric<Rule: TallyRule>> Accumulator for TallyAccumulator<M> {
             .values()
             .iter()
             .map(|s| ScalarValue::Float64(Some(*s)));
-        Ok(std::iter::once(ScalarValue::UInt64(Some(self.tally.count)))
-            .chain(sums)
-            .collect())
+        let count = counted::<M>().then_some(ScalarValue::UInt64(Some(self.tally.count)));
+        Ok(count.into_iter().chain(sums).collect())
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
@@ -348,9 +380,11 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for TallyGroupsAccumulator<M>
         self.tallies
             .resize(total_num_groups, TallyOf::<M>::default());
         let rows = M::selected_rows(values, opt_filter);
-        let tallies = &mut self.tallies;
+        // A slice moved into the closure: borrowed through the Vec, the loop reloaded the
+        // Vec's pointer after every store.
+        let tallies = self.tallies.as_mut_slice();
         self.rule
-            .for_each_contribution(values, &rows, |row, contribution| {
+            .for_each_contribution(values, &rows, move |row, contribution| {
                 tallies[group_indices[row]].add(&contribution)
             })
     }
@@ -363,7 +397,7 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for TallyGroupsAccumulator<M>
     ) -> Result<()> {
         self.tallies
             .resize(total_num_groups, TallyOf::<M>::default());
-        let (counts, sums) = state_columns(values);
+        let (counts, sums) = state_columns::<M>(values);
         for (row, &group) in group_indices.iter().enumerate() {
             self.tallies[group].add(&state_tally(counts, &sums, row));
         }
@@ -375,7 +409,7 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for TallyGroupsAccumulator<M>
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        Ok(state_arrays(&emit_to.take_needed(&mut self.tallies)))
+        Ok(state_arrays::<M>(&emit_to.take_needed(&mut self.tallies)))
     }
 
     fn convert_to_state(
@@ -390,7 +424,7 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for TallyGroupsAccumulator<M>
             .for_each_contribution(values, &rows, |row, contribution| {
                 tallies[row] = contribution
             })?;
-        Ok(state_arrays(&tallies))
+        Ok(state_arrays::<M>(&tallies))
     }
 
     fn size(&self) -> usize {
