@@ -27,6 +27,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use crate::object_stores::{StatementOptions, build_store};
+use crate::visible_files::VisibleFiles;
 
 /// Local files, and a [`LazyStore`] for each remote bucket or server, kept for the process's
 /// life. Stores registered explicitly take precedence.
@@ -39,7 +40,7 @@ pub struct EnvironmentStores {
 impl EnvironmentStores {
     pub fn new() -> Self {
         Self {
-            local: Arc::new(LocalFileSystem::new()),
+            local: Arc::new(VisibleFiles(Arc::new(LocalFileSystem::new()))),
             remote: RwLock::default(),
         }
     }
@@ -103,11 +104,11 @@ impl ObjectStoreRegistry for EnvironmentStores {
         }
         let mut remote = self.remote.write().unwrap_or_else(PoisonError::into_inner);
         let store = remote.entry(key.clone()).or_insert_with(|| {
-            Arc::new(LazyStore(Arc::new(LazyInner {
+            Arc::new(VisibleFiles(Arc::new(LazyStore(Arc::new(LazyInner {
                 // Parsed back from its own serialization: cannot fail.
                 root: Url::parse(&key).expect("a store key is a URL"),
                 store: OnceCell::new(),
-            })))
+            })))))
         });
         Ok(Arc::clone(store))
     }

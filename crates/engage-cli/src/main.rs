@@ -19,6 +19,8 @@ mod progress;
 mod repl;
 mod script;
 mod session;
+mod tables;
+mod visible_files;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

@@ -29,6 +29,9 @@ use object_store::client::ClientOptions;
 use object_store::http::HttpBuilder;
 use object_store::{ObjectStore, ObjectStoreExt};
 
+use crate::tables;
+use crate::visible_files::VisibleFiles;
+
 /// Lets `CREATE EXTERNAL TABLE` and `COPY` accept `aws.*` and `gcp.*` options.
 pub fn register_option_namespaces(ctx: &SessionContext) {
     ctx.register_table_options_extension(AwsOptions::default());
@@ -126,7 +129,7 @@ async fn register(
     let store = build_store(ctx.state().default_table_options(), url, options)
         .await
         .map_err(|e| plan_datafusion_err!("cannot open {location}: {e}"))?;
-    ctx.register_object_store(url, store);
+    ctx.register_object_store(url, Arc::new(VisibleFiles(store)));
     Ok(())
 }
 
@@ -217,16 +220,14 @@ pub async fn why_unreadable(
         };
         let prefix = url.prefix();
         let probe = if url.is_collection() || location.contains('*') {
-            store
-                .list(Some(prefix))
-                .next()
-                .await
-                .transpose()
-                .map(|found| {
-                    found
-                        .is_none()
-                        .then(|| DataFusionError::Plan(format!("no files found at {location}")))
-                })
+            match store.list(Some(prefix)).next().await.transpose() {
+                Ok(None) => Ok(Some(DataFusionError::Plan(format!(
+                    "no files found at {location}"
+                )))),
+                // Files are there: the reason is in reading them as one table.
+                Ok(Some(_)) => Ok(tables::why_unreadable_as_table(&ctx.state(), url).await),
+                Err(e) => Err(e),
+            }
         } else {
             match store.head(prefix).await {
                 // A HEAD answer has no body: list the bucket to tell a missing bucket (its

@@ -5,12 +5,14 @@ use std::sync::Arc;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::object_store::local::LocalFileSystem;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_engagement::key_set_aggregation::OneStageKeySetAggregation;
 
 use crate::args::Cli;
 use crate::exec::Failure;
-use crate::{cluster, object_stores};
+use crate::visible_files::VisibleFiles;
+use crate::{cluster, object_stores, tables};
 
 /// A session with every engagement function, `information_schema` (for `SHOW FUNCTIONS` and
 /// `\d`), paths and URLs usable as tables in FROM, and the `--memory-limit`,
@@ -22,6 +24,7 @@ pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
         None => SessionConfig::new(),
     };
     let mut config = config.with_information_schema(true);
+    tables::configure(config.options_mut());
     if let Some(partitions) = cli.target_partitions {
         config = config.with_target_partitions(usize::from(partitions));
     }
@@ -39,7 +42,7 @@ pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
     let runtime = runtime
         .build_arc()
         .map_err(|e| Failure::Usage(format!("cannot set up the runtime: {e}")))?;
-    let state = SessionStateBuilder::new()
+    let mut state = SessionStateBuilder::new()
         .with_default_features()
         .with_config(config)
         .with_runtime_env(runtime)
@@ -47,6 +50,7 @@ pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
         // their partial states are the part of a two-stage plan no memory pool can bound.
         .with_physical_optimizer_rule(Arc::new(OneStageKeySetAggregation))
         .build();
+    tables::type_partition_columns(&mut state);
     let ctx = match &cli.cluster {
         // The client's session gets the functions after Ballista's upgrade, which drops them.
         Some(address) => cluster::client_session(state, address).await?,
@@ -59,6 +63,12 @@ pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
         }
     }
     .enable_url_table();
+    // Local files through the store that leaves hidden files out of directory listings.
+    let local = url::Url::parse("file://").expect("a constant URL");
+    ctx.register_object_store(
+        &local,
+        Arc::new(VisibleFiles(Arc::new(LocalFileSystem::new()))),
+    );
     object_stores::register_option_namespaces(&ctx);
     Ok(ctx)
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 mod cli;
 #[cfg(feature = "cluster")]
 mod cluster;
+mod directories;
 mod memory;
 mod s3;
 mod terminal;

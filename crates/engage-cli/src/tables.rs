@@ -1,0 +1,90 @@
+//! Tables over directories of files: what `CREATE EXTERNAL TABLE` and a directory in FROM
+//! read, beyond DataFusion's defaults.
+//!
+//! - Files in sub-directories belong to the table (`events/2026/11/01/part-0.parquet`), as
+//!   DuckDB's `events/**` and Spark read them; DataFusion reads them only from Hive-style
+//!   `key=value` directories unless `datafusion.execution.listing_table_ignore_subdirectory` is
+//!   false, which the shell makes its default ([`configure`]).
+//! - `PARTITIONED BY (day DATE, country VARCHAR)` without a column list types the partition
+//!   columns and reads the files' own columns ([`TypedPartitions`]); DataFusion 55 takes the
+//!   declared partition columns for the whole schema and reads no file column at all.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider, TableProviderFactory};
+use datafusion::common::{DFSchema, DataFusionError, Result};
+use datafusion::config::ConfigOptions;
+use datafusion::datasource::listing::{ListingTableConfig, ListingTableConfigExt, ListingTableUrl};
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::CreateExternalTable;
+
+/// The shell's defaults for tables over directories (a `--set` given after can change them).
+pub fn configure(options: &mut ConfigOptions) {
+    options.execution.listing_table_ignore_subdirectory = false;
+}
+
+/// Wraps every table factory of `state` (Parquet, CSV, JSON, …) in [`TypedPartitions`].
+pub fn type_partition_columns(state: &mut SessionState) {
+    for factory in state.table_factories_mut().values_mut() {
+        *factory = Arc::new(TypedPartitions(Arc::clone(factory)));
+    }
+}
+
+/// A table factory that, given only typed partition columns, infers the file columns first
+/// and then declares them all, so the table has both.
+#[derive(Debug)]
+pub struct TypedPartitions(Arc<dyn TableProviderFactory>);
+
+#[async_trait]
+impl TableProviderFactory for TypedPartitions {
+    async fn create(
+        &self,
+        state: &dyn Session,
+        cmd: &CreateExternalTable,
+    ) -> Result<Arc<dyn TableProvider>> {
+        let declared = cmd.schema.fields();
+        let is_partition = |name: &String| cmd.table_partition_cols.contains(name);
+        if declared.is_empty() || !declared.iter().all(|f| is_partition(f.name())) {
+            return self.0.create(state, cmd).await;
+        }
+        let untyped = CreateExternalTable {
+            schema: Arc::new(DFSchema::empty()),
+            ..cmd.clone()
+        };
+        let inferred = self.0.create(state, &untyped).await?.schema();
+        let fields = inferred
+            .fields()
+            .iter()
+            .filter(|f| !is_partition(f.name()))
+            .chain(declared.iter())
+            .cloned()
+            .collect::<Vec<_>>();
+        let typed = CreateExternalTable {
+            schema: Arc::new(DFSchema::from_unqualified_fields(
+                fields.into(),
+                HashMap::new(),
+            )?),
+            ..cmd.clone()
+        };
+        self.0.create(state, &typed).await
+    }
+}
+
+/// Why a directory (or a file) in FROM that holds files could not be read as a table: the
+/// error DataFusion's URL tables drop, reporting the path as "not found".
+pub async fn why_unreadable_as_table(
+    state: &SessionState,
+    url: ListingTableUrl,
+) -> Option<DataFusionError> {
+    let config = match ListingTableConfig::new(url).infer_options(state).await {
+        Ok(config) => config,
+        Err(e) => return Some(e),
+    };
+    let config = match config.infer_partitions_from_path(state).await {
+        Ok(config) => config,
+        Err(e) => return Some(e),
+    };
+    config.infer_schema(state).await.err()
+}
