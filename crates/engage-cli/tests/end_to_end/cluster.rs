@@ -363,16 +363,15 @@ fn a_scheduler_that_is_not_there_is_a_clear_error() {
 /// cluster's credentials refused (the client's being good) are a clear error.
 #[test]
 fn object_store_tables_on_a_cluster() {
-    use super::s3::{engage_s3, s3_environment, server};
-    let secret = server().secret_access_key.clone();
-    let cluster = start_cluster_in(Some(&s3_environment(&secret)));
+    use super::stores::{Credentials, Store, engage_on, environment};
+    let cluster = start_cluster_in(Some(&environment(Store::S3, Credentials::Valid)));
     // The statements as -c arguments, run through the cluster as CSV with S3 credentials.
     let csv_on_cluster = |statements: &[&str]| {
         let mut args = vec!["-q", "--format", "csv", "--cluster", &cluster.address];
         for statement in statements {
             args.extend(["-c", statement]);
         }
-        engage_s3(&args, &secret)
+        engage_on(Store::S3, &args, Credentials::Valid)
     };
     let query = "SELECT e.segment, dau_mau, nps, n FROM \
                  (SELECT segment, stickiness(user_id, event_time) AS dau_mau, count(*) AS n \
@@ -442,15 +441,16 @@ fn object_store_tables_on_a_cluster() {
     drop(cluster);
 
     // The client may read the bucket; the cluster's processes may not.
-    let refused = start_cluster_in(Some(&s3_environment("not-the-secret")));
-    let output = engage_s3(
+    let refused = start_cluster_in(Some(&environment(Store::S3, Credentials::Refused)));
+    let output = engage_on(
+        Store::S3,
         &[
             "--cluster",
             &refused.address,
             "-c",
             "SELECT count(*) FROM 's3://engagement/responses.parquet'",
         ],
-        &secret,
+        Credentials::Valid,
     );
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let stderr = text(&output.stderr);

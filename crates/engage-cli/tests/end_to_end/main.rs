@@ -1,6 +1,7 @@
 //! The `engage` binary end to end, in one test binary (each test binary links all of
 //! DataFusion, and linking is most of a warm test run): flags, formats and exit codes
-//! (`cli`), the pseudo-terminal (`terminal`), S3 against a real local server (`s3`) and, with
+//! (`cli`), the pseudo-terminal (`terminal`), tables over directories (`directories`), S3, GCS
+//! and Azure against real local servers (`stores`), memory under a limit (`memory`) and, with
 //! the `cluster` feature, a Ballista cluster of `engage` processes (`cluster`).
 
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ mod cli;
 mod cluster;
 mod directories;
 mod memory;
-mod s3;
+mod stores;
 mod terminal;
 
 /// The repository's root. Read when the test runs, not when it is compiled: a target directory
