@@ -109,7 +109,7 @@ impl Shell {
         sink: Sink<'_>,
     ) -> Result<()> {
         let started = Instant::now();
-        object_stores::prepare(&self.ctx, &mut statement).await?;
+        object_stores::prepare(&self.ctx, &mut statement, self.on_cluster).await?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;
         let frame = self.ctx.execute_logical_plan(plan).await?;
         let physical =

@@ -7,6 +7,8 @@ mod cluster;
 #[path = "no_cluster.rs"]
 mod cluster;
 mod command;
+#[cfg(feature = "delta")]
+mod delta;
 #[cfg(feature = "cluster")]
 mod environment_stores;
 mod exec;

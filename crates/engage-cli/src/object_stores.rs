@@ -43,8 +43,14 @@ pub fn register_option_namespaces(ctx: &SessionContext) {
 const AZURE_PREFIX: &str = "azure.";
 
 /// Registers a store for every remote location `statement` names, taking `azure.*` options out
-/// of it. Local paths need nothing.
-pub async fn prepare(ctx: &SessionContext, statement: &mut Statement) -> Result<()> {
+/// of it (local paths need nothing), and a Delta table for every directory in FROM that is one
+/// (refused `on_cluster`).
+#[cfg_attr(not(feature = "delta"), allow(unused_variables))]
+pub async fn prepare(
+    ctx: &SessionContext,
+    statement: &mut Statement,
+    on_cluster: bool,
+) -> Result<()> {
     let (locations, options) = match statement {
         Statement::CreateExternalTable(create) => {
             (create.locations.clone(), take_options(&mut create.options))
@@ -58,11 +64,14 @@ pub async fn prepare(ctx: &SessionContext, statement: &mut Statement) -> Result<
         }
     }
     // Paths in FROM: only what is not registered yet (a table name is never a URL).
-    for name in table_names(ctx, statement)? {
-        if is_remote(&name) {
-            register(ctx, &name, &StatementOptions::default(), false).await?;
+    let names = table_names(ctx, statement)?;
+    for name in &names {
+        if is_remote(name) {
+            register(ctx, name, &StatementOptions::default(), false).await?;
         }
     }
+    #[cfg(feature = "delta")]
+    crate::delta::register_in_from(ctx, &names, on_cluster).await?;
     Ok(())
 }
 

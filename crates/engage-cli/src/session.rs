@@ -51,6 +51,13 @@ pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
         .with_physical_optimizer_rule(Arc::new(OneStageKeySetAggregation))
         .build();
     tables::type_partition_columns(&mut state);
+    #[cfg(feature = "delta")]
+    state.table_factories_mut().insert(
+        crate::delta::FORMAT.to_string(),
+        Arc::new(crate::delta::DeltaTableFactory {
+            on_cluster: cli.cluster.is_some(),
+        }),
+    );
     let ctx = match &cli.cluster {
         // The client's session gets the functions after Ballista's upgrade, which drops them.
         Some(address) => cluster::client_session(state, address).await?,

@@ -463,3 +463,29 @@ fn object_store_tables_on_a_cluster() {
         "{stderr}"
     );
 }
+
+/// A Delta table cannot be read on a cluster yet: named as such or as a directory in FROM (whose
+/// files include those its log removed), it is a clear error, never its raw files.
+#[cfg(feature = "delta")]
+#[test]
+fn a_delta_table_on_a_cluster_is_a_clear_error() {
+    let location = super::delta::tables().path("events_delta/");
+    let cluster = start_cluster();
+    for statement in [
+        format!("CREATE EXTERNAL TABLE events STORED AS DELTATABLE LOCATION '{location}'"),
+        format!("SELECT count(*) FROM '{location}'"),
+    ] {
+        let (output, _) = engage_within(
+            &["--cluster", &cluster.address, "-c", &statement],
+            Duration::from_secs(60),
+        );
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let message = text(&output.stderr);
+        assert!(
+            message.contains(&format!(
+                "{location} is a Delta table, which engage reads without --cluster only"
+            )),
+            "{message}"
+        );
+    }
+}

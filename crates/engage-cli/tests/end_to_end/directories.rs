@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use super::{repo_root, text};
+use super::{engage_csv, files_below, files_opened, repo_root, text};
 
 fn engage(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_engage"))
@@ -18,13 +18,7 @@ fn engage(args: &[&str]) -> Output {
 
 /// Runs the statements in CSV format and returns the output of the last one.
 fn csv(statements: &[&str]) -> String {
-    let mut args = vec!["--format", "csv", "-q"];
-    for statement in statements {
-        args.extend(["-c", statement]);
-    }
-    let output = engage(&args);
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    text(&output.stdout)
+    engage_csv(statements).unwrap_or_else(|error| panic!("{error}"))
 }
 
 /// A directory of its own for this test process.
@@ -108,16 +102,9 @@ fn typed_partition_columns_keep_the_file_columns() {
     assert_eq!(in_september, expected);
 }
 
-/// The files a query opened: the `files_opened` metric of EXPLAIN ANALYZE's DataSourceExec (its
-/// `file_groups` list is shortened with "..." past a few files).
+/// The files a query opened.
 fn files_scanned(query: &str) -> usize {
-    let plan = csv(&[&format!("EXPLAIN ANALYZE {query}")]);
-    let opened = plan
-        .split("files_opened=")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no files_opened in {plan}"));
-    let digits: String = opened.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().unwrap()
+    files_opened(&csv(&[&format!("EXPLAIN ANALYZE {query}")]))
 }
 
 /// How many (segment, month) directories the sample events fill, optionally of one segment.
@@ -150,20 +137,7 @@ fn a_filter_on_partition_columns_reads_only_the_matching_directories() {
 
 /// Copies the files of the partitioned directory into `target` under new relative paths.
 fn copy_parts(target: &Path, place: impl Fn(usize, &Path) -> PathBuf) {
-    let mut parts = vec![];
-    let mut pending = vec![partitioned_events().to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                parts.push(path);
-            }
-        }
-    }
-    parts.sort();
-    for (i, part) in parts.iter().enumerate() {
+    for (i, part) in files_below(partitioned_events()).iter().enumerate() {
         let to = target.join(place(i, part));
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(part, to).unwrap();

@@ -1,6 +1,7 @@
 //! The `engage` binary end to end, in one test binary (each test binary links all of
 //! DataFusion, and linking is most of a warm test run): flags, formats and exit codes
-//! (`cli`), the pseudo-terminal (`terminal`), tables over directories (`directories`), S3, GCS
+//! (`cli`), the pseudo-terminal (`terminal`), tables over directories (`directories`), Delta Lake
+//! tables (`delta`), S3, GCS
 //! and Azure against real local servers (`stores`), memory under a limit (`memory`) and, with
 //! the `cluster` feature, a Ballista cluster of `engage` processes (`cluster`).
 
@@ -9,6 +10,8 @@ use std::path::{Path, PathBuf};
 mod cli;
 #[cfg(feature = "cluster")]
 mod cluster;
+#[cfg(feature = "delta")]
+mod delta;
 mod directories;
 mod memory;
 mod stores;
@@ -26,4 +29,51 @@ fn repo_root() -> PathBuf {
 /// A process's output as text (lossy: a test reports what it got, whatever the bytes).
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `engage` on the statements in CSV format from the repository's root: the output of the
+/// last one, or the error.
+fn engage_csv(statements: &[&str]) -> Result<String, String> {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_engage"));
+    command
+        .args(["--format", "csv", "-q"])
+        .current_dir(repo_root());
+    for statement in statements {
+        command.args(["-c", statement]);
+    }
+    let output = command.output().unwrap();
+    if output.status.success() {
+        Ok(text(&output.stdout))
+    } else {
+        Err(text(&output.stderr))
+    }
+}
+
+/// The files a query opened, from EXPLAIN ANALYZE's output: the `files_opened` metric of its
+/// scan (the plan's `file_groups` list is shortened with "..." past a few files).
+fn files_opened(plan: &str) -> usize {
+    let opened = plan
+        .split("files_opened=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no files_opened in {plan}"));
+    let digits: String = opened.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap()
+}
+
+/// Every file under `dir`, at any depth, sorted.
+fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut files = vec![];
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
 }

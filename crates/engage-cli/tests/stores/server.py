@@ -1,6 +1,6 @@
 """An object store server on loopback for engage's tests, holding the given files.
 
-Usage: python server.py s3|gcs|azure BUCKET LOCAL_FILE=KEY ...
+Usage: python server.py s3|gcs|azure BUCKET LOCAL_FILE::KEY ...
 
 - s3: moto, with IAM authentication on: an IAM user allowed s3:* is created, and its key is
   part of the answer.
@@ -159,7 +159,7 @@ def serve_azure(container, files):
 
 def main() -> None:
     store, bucket = sys.argv[1], sys.argv[2]
-    files = [pair.split("=", 1) for pair in sys.argv[3:]]
+    files = [pair.split("::", 1) for pair in sys.argv[3:]]
     serve = {"s3": serve_s3, "gcs": serve_gcs, "azure": serve_azure}[store]
     answer, stop = serve(bucket, files)
     print(json.dumps(answer), flush=True)
