@@ -261,15 +261,42 @@ fn copy_with_reader_feature(table: &Path) -> PathBuf {
     copy
 }
 
-#[test]
-fn a_delta_table_on_s3_reads_as_it_does_locally() {
+/// The latest version, version 1 and the directory in FROM, on `store`'s server.
+fn reads_on(store: Store) {
     let tables = tables();
     let local = csv(&[&create(&tables.path("events_delta/"), ""), BY_SEGMENT]).unwrap();
-    let location = Store::S3.url("events_delta/");
-    let server = super::stores::server(Store::S3);
+    let location = store.url("events_delta/");
+    for (statements, expected) in [
+        (vec![create(&location, ""), BY_SEGMENT.to_string()], &local),
+        (
+            vec![
+                create(&location, "OPTIONS ('version' '1')"),
+                BY_SEGMENT.to_string(),
+            ],
+            &tables.expected(1),
+        ),
+        (
+            vec![BY_SEGMENT.replace("FROM events", &format!("FROM '{location}'"))],
+            &local,
+        ),
+    ] {
+        let mut args = vec!["--format", "csv", "-q"];
+        for statement in &statements {
+            args.extend(["-c", statement]);
+        }
+        let output = engage_on(store, &args, Credentials::Valid);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        assert_eq!(&text(&output.stdout), expected, "{statements:?}");
+    }
+}
+
+#[test]
+fn a_delta_table_on_s3_reads_as_it_does_locally() {
+    reads_on(Store::S3);
     // Credentials as table options, the environment's being refused.
+    let server = super::stores::server(Store::S3);
     let with_options = create(
-        &location,
+        &Store::S3.url("events_delta/"),
         &format!(
             "OPTIONS ('version' '1', 'aws.access_key_id' '{}', 'aws.secret_access_key' '{}', \
              'aws.region' '{}', 'aws.endpoint' '{}', 'aws.allow_http' 'true')",
@@ -293,26 +320,15 @@ fn a_delta_table_on_s3_reads_as_it_does_locally() {
         Credentials::Refused,
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert_eq!(text(&output.stdout), tables.expected(1));
-    for statements in [
-        vec![create(&location, ""), BY_SEGMENT.to_string()],
-        vec![
-            create(&location, "OPTIONS ('version' '1')"),
-            BY_SEGMENT.to_string(),
-        ],
-        vec![BY_SEGMENT.replace("FROM events", &format!("FROM '{location}'"))],
-    ] {
-        let mut args = vec!["--format", "csv", "-q"];
-        for statement in &statements {
-            args.extend(["-c", statement]);
-        }
-        let output = engage_on(Store::S3, &args, Credentials::Valid);
-        assert!(output.status.success(), "{}", text(&output.stderr));
-        let expected = if statements[0].contains("'version' '1'") {
-            tables.expected(1)
-        } else {
-            local.clone()
-        };
-        assert_eq!(text(&output.stdout), expected, "{statements:?}");
-    }
+    assert_eq!(text(&output.stdout), tables().expected(1));
+}
+
+#[test]
+fn a_delta_table_on_gcs_reads_as_it_does_locally() {
+    reads_on(Store::Gcs);
+}
+
+#[test]
+fn a_delta_table_on_azure_reads_as_it_does_locally() {
+    reads_on(Store::Azure);
 }

@@ -155,9 +155,7 @@ pub(super) fn server(store: Store) -> &'static Server {
         .map(|(file, key)| (data.join(file), key.to_string()))
         .collect();
         #[cfg(feature = "delta")]
-        if store == Store::S3 {
-            files.extend(super::delta::tables().files());
-        }
+        files.extend(super::delta::tables().files());
         for (file, key) in files {
             command.arg(format!("{}::{key}", file.display()));
         }
