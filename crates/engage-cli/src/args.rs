@@ -12,8 +12,8 @@ use crate::print_format::PrintFormat;
     name = "engage",
     version,
     args_conflicts_with_subcommands = true,
-    about = "SQL shell for customer-engagement metrics (nps, csat, ces, churn_rate, retention_rate, stickiness, engagement_score, …) over Parquet and CSV, local or in object stores",
-    after_help = "Examples:\n  engage                                   interactive shell (\\? for help, \\h for our functions)\n  engage -c \"SELECT segment, nps(nps_score) FROM 'examples/data/responses.parquet' GROUP BY segment\"\n  engage sql/overview.sql --format csv\n  engage -f sql/overview.sql -o report.parquet\n  engage --cluster df://localhost:50050 sql/overview.sql   on a Ballista cluster\n\nWith no statements given and standard input not a terminal, statements are read from standard input.\nExit status: 0 on success, 1 when a statement fails (SQL, data or I/O error), 2 on a usage error."
+    about = "SQL shell for customer-engagement metrics (nps, csat, ces, churn_rate, retention_rate, stickiness, engagement_score, …) over Parquet, CSV and Delta Lake tables, local or in object stores",
+    after_help = "Examples:\n  engage                                   interactive shell (\\? for help, \\h for our functions)\n  engage -c \"SELECT segment, nps(nps_score) FROM 'examples/data/responses.parquet' GROUP BY segment\"\n  engage sql/overview.sql --format csv\n  engage -f sql/overview.sql -o report.parquet\n  engage -c \"SELECT segment, stickiness(user_id, event_time) FROM 's3://lake/events_delta/' GROUP BY segment\"   a Delta table\n  engage --cluster df://localhost:50050 sql/overview.sql   on a Ballista cluster\n\nWith no statements given and standard input not a terminal, statements are read from standard input.\nExit status: 0 on success, 1 when a statement fails (SQL, data or I/O error), 2 on a usage error."
 )]
 pub struct Cli {
     /// Run a SQL statement (or several, separated by ';'). Repeatable.
