@@ -294,16 +294,11 @@ fn reads_on(store: Store) {
 fn a_delta_table_on_s3_reads_as_it_does_locally() {
     reads_on(Store::S3);
     // Credentials as table options, the environment's being refused.
-    let server = super::stores::server(Store::S3);
     let with_options = create(
         &Store::S3.url("events_delta/"),
         &format!(
-            "OPTIONS ('version' '1', 'aws.access_key_id' '{}', 'aws.secret_access_key' '{}', \
-             'aws.region' '{}', 'aws.endpoint' '{}', 'aws.allow_http' 'true')",
-            server.field("access_key_id"),
-            server.field("secret_access_key"),
-            server.field("region"),
-            server.field("endpoint")
+            "OPTIONS ('version' '1', {})",
+            super::stores::s3_credential_options()
         ),
     );
     let output = engage_on(

@@ -238,6 +238,18 @@ pub(super) fn environment(store: Store, credentials: Credentials) -> Vec<(&'stat
     environment
 }
 
+/// Table options giving the S3 server's credentials (for a statement's `OPTIONS (…)`).
+pub(super) fn s3_credential_options() -> String {
+    let server = server(Store::S3);
+    format!(
+        "'aws.access_key_id' '{}', 'aws.secret_access_key' '{}', 'aws.region' '{}', 'aws.endpoint' '{}', 'aws.allow_http' 'true'",
+        server.field("access_key_id"),
+        server.field("secret_access_key"),
+        server.field("region"),
+        server.field("endpoint")
+    )
+}
+
 /// Runs engage in [`environment`].
 pub(super) fn engage_on(store: Store, args: &[&str], credentials: Credentials) -> Output {
     Command::new(env!("CARGO_BIN_EXE_engage"))
@@ -408,13 +420,9 @@ mod s3 {
 
     #[test]
     fn credentials_given_as_table_options() {
-        let server = server(Store::S3);
         let create = format!(
-            "CREATE EXTERNAL TABLE r STORED AS PARQUET LOCATION 's3://engagement/responses.parquet' OPTIONS ('aws.access_key_id' '{}', 'aws.secret_access_key' '{}', 'aws.region' '{}', 'aws.endpoint' '{}', 'aws.allow_http' 'true')",
-            server.field("access_key_id"),
-            server.field("secret_access_key"),
-            server.field("region"),
-            server.field("endpoint")
+            "CREATE EXTERNAL TABLE r STORED AS PARQUET LOCATION 's3://engagement/responses.parquet' OPTIONS ({})",
+            s3_credential_options()
         );
         // The environment's secret is wrong: only the options can make this work.
         let output = engage_on(
