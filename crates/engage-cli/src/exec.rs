@@ -309,7 +309,7 @@ fn describe_failure(error: &DataFusionError, files: &[String], on_cluster: bool)
             several[..5].join(", ")
         ),
     };
-    match credentials_hint(&message, files, on_cluster) {
+    match credentials_hint(&message, files, on_cluster).or_else(|| missing_bucket_hint(&message)) {
         Some(hint) => format!("{message} ({context}; {hint})"),
         None => format!("{message} ({context})"),
     }
@@ -353,6 +353,25 @@ fn credentials_hint(message: &str, files: &[String], on_cluster: bool) -> Option
             "the store refused the credentials: check {variables}, or the table's {options} options"
         )
     })
+}
+
+/// A store that has no such bucket (S3, GCS) or container (Azure) says so in its own words,
+/// among the XML of its answer.
+fn missing_bucket_hint(message: &str) -> Option<String> {
+    const MISSING: [&str; 4] = [
+        "NoSuchBucket",
+        "ContainerNotFound",
+        "no bucket named",
+        "The specified bucket does not exist",
+    ];
+    MISSING
+        .iter()
+        .any(|missing| message.contains(missing))
+        .then(|| {
+            "the bucket (on Azure, the container) does not exist, or these credentials cannot \
+             see it: check the name in the location"
+                .to_string()
+        })
 }
 
 /// Why a run stopped early. Each maps to an exit status.

@@ -383,6 +383,10 @@ fn a_missing_bucket_is_a_clear_error(store: Store, server_says: &str) {
     let message = text(&output.stderr);
     assert!(message.contains(&location), "{message}");
     assert!(message.contains(server_says), "{message}");
+    assert!(
+        message.contains("the bucket (on Azure, the container) does not exist"),
+        "{message}"
+    );
 }
 
 mod s3 {
