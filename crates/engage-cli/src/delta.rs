@@ -138,12 +138,8 @@ async fn open(
 ) -> Result<Arc<dyn TableProvider>> {
     register_remote_schemes();
     let url = ListingTableUrl::parse(location)?;
-    let table_url = table_url_of(&url);
-    let describe = |e: DeltaTableError| describe_error(location, e);
-    let store_for_check = Arc::clone(&store);
-    let mut builder = DeltaTableBuilder::from_url(table_url.clone())
-        .map_err(describe)?
-        .with_storage_backend(store, table_url.clone());
+    let mut builder =
+        builder_for(&url, Arc::clone(&store)).map_err(|e| describe_error(location, e))?;
     builder = match snapshot {
         Snapshot::Current => builder,
         Snapshot::Version(version) => builder.with_version(*version),
@@ -156,11 +152,11 @@ async fn open(
     let table = match builder.load().await {
         Ok(table) => table,
         Err(error) => {
-            return Err(missing_version(location, store_for_check, &url, snapshot, error).await);
+            return Err(missing_version(location, store, &url, snapshot, error).await);
         }
     };
     if let Snapshot::AsOf(time) = snapshot {
-        check_committed_by(location, store_for_check.as_ref(), &url, &table, time).await?;
+        check_committed_by(location, store.as_ref(), &url, &table, time).await?;
     }
     table.table_provider().await.map_err(|e| {
         plan_datafusion_err!(
@@ -170,9 +166,19 @@ async fn open(
     })
 }
 
-fn table_url_of(url: &ListingTableUrl) -> url::Url {
+/// A builder for the table at `url`, reading through `store`.
+fn builder_for(
+    url: &ListingTableUrl,
+    store: Arc<dyn ObjectStore>,
+) -> DeltaResult<DeltaTableBuilder> {
     let table_url: &url::Url = url.as_ref();
-    table_url.clone()
+    Ok(DeltaTableBuilder::from_url(table_url.clone())?
+        .with_storage_backend(store, table_url.clone()))
+}
+
+/// The table's log directory.
+fn delta_log(url: &ListingTableUrl) -> Path {
+    url.prefix().clone().join("_delta_log")
 }
 
 /// The error for a failed load: for a version past the latest, which versions there are.
@@ -183,10 +189,9 @@ async fn missing_version(
     snapshot: &Snapshot,
     error: DeltaTableError,
 ) -> DataFusionError {
-    let table_url = table_url_of(url);
     if let Snapshot::Version(asked) = snapshot
-        && let Ok(builder) = DeltaTableBuilder::from_url(table_url.clone())
-        && let Ok(current) = builder.with_storage_backend(store, table_url).load().await
+        && let Ok(builder) = builder_for(url, store)
+        && let Ok(current) = builder.load().await
         && let Some(latest) = current.version()
         && *asked > latest
     {
@@ -211,11 +216,7 @@ async fn check_committed_by(
     else {
         return Ok(());
     };
-    let commit = Path::from_iter(
-        url.prefix()
-            .parts()
-            .chain(["_delta_log".into(), format!("{version:020}.json").into()]),
-    );
+    let commit = delta_log(url).join(format!("{version:020}.json"));
     let committed = store
         .head(&commit)
         .await
@@ -286,8 +287,7 @@ impl TableProviderFactory for DeltaTableFactory {
 
 /// True when `location` is a directory holding a Delta log.
 async fn is_delta_table(store: &dyn ObjectStore, url: &ListingTableUrl) -> bool {
-    let log = Path::from_iter(url.prefix().parts().chain(["_delta_log".into()]));
-    matches!(store.list(Some(&log)).next().await, Some(Ok(_)))
+    matches!(store.list(Some(&delta_log(url))).next().await, Some(Ok(_)))
 }
 
 /// Registers each directory of `locations` (paths in FROM) that is a Delta table as a table of

@@ -104,11 +104,11 @@ impl ObjectStoreRegistry for EnvironmentStores {
         }
         let mut remote = self.remote.write().unwrap_or_else(PoisonError::into_inner);
         let store = remote.entry(key.clone()).or_insert_with(|| {
-            Arc::new(VisibleFiles(Arc::new(LazyStore(Arc::new(LazyInner {
+            Arc::new(LazyStore(Arc::new(LazyInner {
                 // Parsed back from its own serialization: cannot fail.
                 root: Url::parse(&key).expect("a store key is a URL"),
                 store: OnceCell::new(),
-            })))))
+            })))
         });
         Ok(Arc::clone(store))
     }

@@ -138,13 +138,14 @@ async fn register(
     let store = build_store(ctx.state().default_table_options(), url, options)
         .await
         .map_err(|e| plan_datafusion_err!("cannot open {location}: {e}"))?;
-    ctx.register_object_store(url, Arc::new(VisibleFiles(store)));
+    ctx.register_object_store(url, store);
     Ok(())
 }
 
 /// The store for the bucket (or web server) of `url`: the credentials of the environment,
 /// overridden by the statement's `options` and by the `aws.*` / `gcp.*` options already in
-/// `table_options` (the session's defaults).
+/// `table_options` (the session's defaults). Its listings leave hidden files out
+/// ([`VisibleFiles`]), in the shell and in the cluster's processes alike.
 pub async fn build_store(
     mut table_options: TableOptions,
     url: &url::Url,
@@ -161,7 +162,7 @@ pub async fn build_store(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     table_options.alter_with_string_hash_map(&cloud_options)?;
-    Ok(match url.scheme() {
+    let store: Arc<dyn ObjectStore> = match url.scheme() {
         "s3" => {
             let aws = table_options
                 .extensions
@@ -205,7 +206,8 @@ pub async fn build_store(
                 "unsupported location scheme '{other}://': expected s3://, gs://, az://, abfss://, http(s):// or a local path"
             );
         }
-    })
+    };
+    Ok(Arc::new(VisibleFiles(store)))
 }
 
 /// When planning failed with "table ... not found" for a path or URL in FROM, the store's own

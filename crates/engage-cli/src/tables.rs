@@ -78,13 +78,14 @@ pub async fn why_unreadable_as_table(
     state: &SessionState,
     url: ListingTableUrl,
 ) -> Option<DataFusionError> {
-    let config = match ListingTableConfig::new(url).infer_options(state).await {
-        Ok(config) => config,
-        Err(e) => return Some(e),
+    let inferred = async {
+        ListingTableConfig::new(url)
+            .infer_options(state)
+            .await?
+            .infer_partitions_from_path(state)
+            .await?
+            .infer_schema(state)
+            .await
     };
-    let config = match config.infer_partitions_from_path(state).await {
-        Ok(config) => config,
-        Err(e) => return Some(e),
-    };
-    config.infer_schema(state).await.err()
+    inferred.await.err()
 }
