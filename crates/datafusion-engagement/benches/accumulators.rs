@@ -21,6 +21,7 @@ use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, 
 use datafusion::arrow::array::{
     ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
 };
+use datafusion::arrow::datatypes::IntervalMonthDayNano;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 use datafusion_engagement::all_aggregate_functions;
@@ -142,6 +143,27 @@ fn cases(nulls: bool) -> Vec<Case> {
             "login=0.2, view=0.1, export=1, invite=3, ticket=-2".into(),
         )),
     ));
+    let week = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 7, 0)));
+    let mut retention = column(
+        "retention",
+        vec![
+            ("user_id", &users),
+            ("event_time", &event_times),
+            ("start_time", &shifted(22, 14 * 24, -1)),
+        ],
+    );
+    retention.constants = vec![(2, week), (3, ScalarValue::Int64(Some(12)))];
+    // Without a start: each user's periods from their first event.
+    let unbounded_retention = Case {
+        function: "unbounded_retention",
+        columns: retention.columns[..2].to_vec(),
+        constants: retention.constants.clone(),
+    };
+    let mut lifecycle = column(
+        "lifecycle",
+        vec![("user_id", &users), ("event_time", &event_times)],
+    );
+    lifecycle.constants = vec![(2, ScalarValue::from("week"))];
     vec![
         column("nps", vec![("score", &nps_scores)]),
         column("nps", vec![("score", &nps_scores), ("weight", &weights)]),
@@ -203,6 +225,9 @@ fn cases(nulls: bool) -> Vec<Case> {
             vec![("session_id", &sessions), ("event_time", &event_times)],
         ),
         clv,
+        retention,
+        unbounded_retention,
+        lifecycle,
     ]
 }
 

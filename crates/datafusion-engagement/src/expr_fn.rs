@@ -26,9 +26,11 @@ use crate::{
     churn_rate::churn_rate_udaf, clv::clv_udaf, csat::csat_udaf, csat_summary::csat_summary_udaf,
     ctr::ctr_udaf, engagement_rate::engagement_rate_udaf, engagement_score::engagement_score_udaf,
     engagement_tier::engagement_tier_udf, feature_adoption::feature_adoption_udaf,
-    first_week_active_rate::first_week_active_rate_udaf, nps::nps_udaf, nps_group::nps_group_udf,
-    nps_summary::nps_summary_udaf, pages_per_session::pages_per_session_udaf,
+    first_week_active_rate::first_week_active_rate_udaf, lifecycle::lifecycle_udaf, nps::nps_udaf,
+    nps_group::nps_group_udf, nps_summary::nps_summary_udaf,
+    pages_per_session::pages_per_session_udaf, retention::retention_udaf,
     retention_rate::retention_rate_udaf, stickiness::stickiness_udaf,
+    unbounded_retention::unbounded_retention_udaf,
 };
 
 /// `f(score [, weight])`.
@@ -155,6 +157,57 @@ pub fn avg_resolution_time(opened_at: Expr, resolved_at: Expr) -> Expr {
 /// `lifespan_years` is a positive constant such as `lit(3)`.
 pub fn clv(order_value: Expr, customer_id: Expr, order_time: Expr, lifespan_years: Expr) -> Expr {
     clv_udaf().call(vec![order_value, customer_id, order_time, lifespan_years])
+}
+
+/// `retention(user_id, event_time, period, periods [, start_time])`: the retention curve,
+/// a list of `{period, users, retained, rate}`; `period` is a constant INTERVAL and
+/// `periods` a constant count, such as `lit(ScalarValue::new_interval_mdn(0, 7, 0))` and
+/// `lit(12)`.
+pub fn retention(
+    user_id: Expr,
+    event_time: Expr,
+    period: Expr,
+    periods: Expr,
+    start_time: Option<Expr>,
+) -> Expr {
+    retention_udaf().call(retention_args(
+        user_id, event_time, period, periods, start_time,
+    ))
+}
+
+/// `unbounded_retention(user_id, event_time, period, periods [, start_time])`: as
+/// [`retention`], retained in period k by an event in period k or later.
+pub fn unbounded_retention(
+    user_id: Expr,
+    event_time: Expr,
+    period: Expr,
+    periods: Expr,
+    start_time: Option<Expr>,
+) -> Expr {
+    unbounded_retention_udaf().call(retention_args(
+        user_id, event_time, period, periods, start_time,
+    ))
+}
+
+fn retention_args(
+    user_id: Expr,
+    event_time: Expr,
+    period: Expr,
+    periods: Expr,
+    start_time: Option<Expr>,
+) -> Vec<Expr> {
+    let mut args = vec![user_id, event_time, period, periods];
+    args.extend(start_time);
+    args
+}
+
+/// `lifecycle(user_id, event_time, period [, signup_time])`: new, returning, resurrecting
+/// and dormant users per calendar period; `period` is `lit("day")`, `lit("week")` or
+/// `lit("month")`.
+pub fn lifecycle(user_id: Expr, event_time: Expr, period: Expr, signup_time: Option<Expr>) -> Expr {
+    let mut args = vec![user_id, event_time, period];
+    args.extend(signup_time);
+    lifecycle_udaf().call(args)
 }
 
 /// `engagement_tier(score)`: 'at_risk', 'very_disengaged', 'somewhat_engaged',

@@ -5,7 +5,9 @@
 //! [`retention_rate`](expr_fn::retention_rate)), activity ([`stickiness`](expr_fn::stickiness)
 //! = DAU/MAU), a weighted [`engagement_score`](expr_fn::engagement_score), marketing and web
 //! metrics ([`ctr`](expr_fn::ctr), [`bounce_rate`](expr_fn::bounce_rate),
-//! [`clv`](expr_fn::clv), …), each a native DataFusion aggregate with a `GroupsAccumulator`,
+//! [`clv`](expr_fn::clv), …), cohort retention curves and lifecycle from event logs
+//! ([`retention`](expr_fn::retention), [`unbounded_retention`](expr_fn::unbounded_retention),
+//! [`lifecycle`](expr_fn::lifecycle)), each a native DataFusion aggregate with a `GroupsAccumulator`,
 //! plus the scalar helpers [`engagement_tier`](expr_fn::engagement_tier) and
 //! [`nps_group`](expr_fn::nps_group). Every function carries its DataFusion `Documentation`.
 //!
@@ -47,7 +49,10 @@
 //! 2. The rule, for one of the kernels: a `TallyRule` (a count and a few sums per group —
 //!    nps, csat, ctr, …: how a row contributes and how the totals become the result) or a
 //!    `KeyedRule` (one value per distinct user, session or customer — bounce_rate, clv, …:
-//!    what a row contributes to its key and how a group's keys fold into the result). A metric
+//!    what a row contributes to its key and how a group's keys fold into the result), or a
+//!    `Timeline` (each user's values over time with an optional start — retention,
+//!    lifecycle: how a time becomes a value, which values cannot change the result, and how a
+//!    group's users fold into result rows; a cohort or funnel function is one such file). A metric
 //!    that needs a state of its own implements `Kernel` itself, as `stickiness` does, reusing
 //!    `GroupedKeys`, `group_lists` and `rows_as_groups` for a list state.
 //! 3. `shared_udaf!(…)` for its `*_udaf()`; a line in [`all_aggregate_functions`]; an
@@ -89,12 +94,15 @@ pub mod expr_fn;
 pub mod feature_adoption;
 pub mod first_week_active_rate;
 pub mod key_set_aggregation;
+pub mod lifecycle;
 pub mod nps;
 pub mod nps_group;
 pub mod nps_summary;
 pub mod pages_per_session;
+pub mod retention;
 pub mod retention_rate;
 pub mod stickiness;
+pub mod unbounded_retention;
 
 /// Every aggregate function of this pack.
 pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
@@ -118,6 +126,9 @@ pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
         pages_per_session::pages_per_session_udaf(),
         avg_session_duration::avg_session_duration_udaf(),
         clv::clv_udaf(),
+        retention::retention_udaf(),
+        unbounded_retention::unbounded_retention_udaf(),
+        lifecycle::lifecycle_udaf(),
     ]
 }
 

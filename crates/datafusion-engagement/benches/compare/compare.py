@@ -84,6 +84,9 @@ def arguments():
         help="time the survey metrics on other data shapes (key and score types, NULLs, group "
              "counts) instead of the main table, and replace the shapes section of --output")
     add("--shape-rows", type=parse_count, default=20_000_000, help="rows of the shapes table")
+    add("--event-logs", action="store_true",
+        help="time retention and lifecycle against hand-written SQL on the events and users "
+             "tables instead of the main table, and replace the event-logs section of --output")
     args = parser.parse_args()
     if args.runs < 1 or args.threads < 1:
         parser.error("--runs and --threads must be at least 1")
@@ -160,7 +163,13 @@ def generation_statements(args, data):
                    'Timestamp(Microsecond, None)') AS event_time,
         CASE {h2} % 12 {names} END AS event_name
       FROM generate_series(1, {args.events})) TO '{data}/events.parquet' STORED AS PARQUET"""
-    return {"survey": survey, "customers": customers, "events": events}
+    # Each user's signup within the same days as the events: the users table of the cohort
+    # retention queries (events before a user's signup are ignored there).
+    users = f"""COPY (SELECT {v} - 1 AS user_id,
+        arrow_cast(to_timestamp_seconds({DAY_ZERO} + {hashed(v, 2246822519, 4294967291)} % {args.days * 86400}),
+                   'Timestamp(Microsecond, None)') AS signup_time
+      FROM generate_series(1, {args.users})) TO '{data}/users.parquet' STORED AS PARQUET"""
+    return {"survey": survey, "customers": customers, "events": events, "users": users}
 
 
 def generate_data(args, engage):
@@ -182,7 +191,7 @@ def warm_up(engage, threads, data):
     ran up to 1.6 × slower than when it came later in the same run (files not yet in the page
     cache, CPUs not yet at speed), which skewed whichever engine and query happened to be first."""
     step("warming up: reading every file once")
-    for table in ("survey", "customers", "events"):
+    for table in TABLE_COLUMNS:
         query = f"SELECT count(*) FROM '{data}/{table}.parquet' WHERE {TABLE_COLUMNS[table]} IS NOT NULL"
         warmed = run_engage(engage, threads, 2, query)
         if warmed.error:
@@ -202,6 +211,7 @@ TABLE_COLUMNS = {
     "survey": "segment + nps_score + csat_score + ces_score",
     "customers": "concat(customer_id, plan, active_at_start, active_at_end)",
     "events": "concat(user_id, segment, event_time, event_name)",
+    "users": "concat(user_id, signup_time)",
 }
 
 
@@ -279,6 +289,96 @@ def metric(table, by, ours, sql, chdb=None):
     return engines
 
 
+WEEK_US = 7 * 86_400_000_000
+# Microseconds since the epoch of a naive TIMESTAMP, and integer division, per engine.
+MICROS = {"datafusion": "arrow_cast({0}, 'Int64')", "duckdb": "epoch_us({0})"}
+DIVIDE = {"datafusion": "({0}) / ({1})", "duckdb": "({0}) // ({1})"}
+PERIODS_0_TO_12 = "(VALUES " + ", ".join(f"({k})" for k in range(13)) + ") AS ks(k)"
+
+
+def retention_by_hand(engine):
+    """Weekly signup cohorts × weeks 0–12 from the signup, exactly as retention() defines them
+    (a user counts in week k once week k has ended by the cohort's last event): the fastest
+    exact form found — integer microseconds instead of interval arithmetic, one pass over the
+    joined events for the distinct (user, week) pairs."""
+    us = lambda column: MICROS[engine].format(column)  # noqa: E731
+    week_of_event = DIVIDE[engine].format(f"{us('e.event_time')} - {us('u.signup_time')}", WEEK_US)
+    return checksum(f"""WITH joined AS (
+        SELECT date_trunc('week', u.signup_time) AS cohort, u.user_id, {us('u.signup_time')} AS s,
+               {us('e.event_time')} AS t, {week_of_event} AS k
+        FROM {{users}} AS u JOIN {{events}} AS e ON e.user_id = u.user_id),
+      cohort_last AS (SELECT cohort, max(t) AS last_t FROM joined GROUP BY cohort),
+      user_weeks AS (SELECT DISTINCT cohort, user_id, s, k FROM joined WHERE t >= s AND k <= 12),
+      counted AS (
+        SELECT date_trunc('week', u.signup_time) AS cohort, ks.k, count(*) AS users
+        FROM {{users}} AS u
+        JOIN cohort_last AS l ON l.cohort = date_trunc('week', u.signup_time)
+        CROSS JOIN {PERIODS_0_TO_12}
+        WHERE {us('u.signup_time')} + (ks.k + 1) * {WEEK_US} <= l.last_t
+        GROUP BY 1, 2),
+      retained AS (
+        SELECT w.cohort, w.k, count(*) AS retained
+        FROM user_weeks AS w JOIN cohort_last AS l ON l.cohort = w.cohort
+        WHERE w.s + (w.k + 1) * {WEEK_US} <= l.last_t
+        GROUP BY 1, 2)
+      SELECT c.cohort, c.k, c.users * 1000000 + coalesce(r.retained, 0) AS value
+      FROM counted AS c LEFT JOIN retained AS r ON r.cohort = c.cohort AND r.k = c.k""")
+
+
+RETENTION_OURS = checksum("""SELECT cohort, p['period'] AS k, p['users'] * 1000000 + p['retained'] AS value
+    FROM (SELECT date_trunc('week', u.signup_time) AS cohort,
+                 unnest(retention(u.user_id, e.event_time, INTERVAL '7 days', 12, u.signup_time)) AS p
+          FROM {users} AS u LEFT JOIN {events} AS e ON e.user_id = u.user_id
+          GROUP BY cohort) AS curves
+    WHERE p['users'] > 0""")
+
+# Weeks from Monday as integers: 1970-01-01 was a Thursday.
+WEEK_NUMBER = {"datafusion": "(to_unixtime(event_time) / 86400 + 3) / 7",
+               "duckdb": "(CAST(event_time AS DATE) - DATE '1970-01-01' + 3) // 7"}
+
+
+def lifecycle_by_hand(engine):
+    """New, returning, resurrecting and dormant users per week, exactly as lifecycle() counts
+    them: window functions over each user's distinct active weeks, as integers."""
+    return checksum(f"""WITH active_weeks AS (
+        SELECT DISTINCT user_id, {WEEK_NUMBER[engine]} AS week FROM {{events}}),
+      runs AS (
+        SELECT week, lag(week) OVER (PARTITION BY user_id ORDER BY week) AS previous_week,
+               lead(week) OVER (PARTITION BY user_id ORDER BY week) AS next_week
+        FROM active_weeks),
+      bounds AS (SELECT max(week) AS last_week FROM active_weeks),
+      counts AS (
+        SELECT week, count(*) AS active,
+               count(*) FILTER (WHERE previous_week IS NULL) AS new,
+               count(*) FILTER (WHERE previous_week = week - 1) AS back,
+               count(*) FILTER (WHERE previous_week < week - 1) AS resurrected
+        FROM runs GROUP BY week),
+      dormant AS (
+        SELECT week + 1 AS week, count(*) AS dormant FROM runs CROSS JOIN bounds
+        WHERE (next_week IS NULL OR next_week > week + 1) AND week + 1 <= last_week
+        GROUP BY 1)
+      SELECT c.week, c.active + 3 * c.new + 5 * c.back + 7 * c.resurrected
+                     + 11 * coalesce(d.dormant, 0) AS value
+      FROM counts AS c LEFT JOIN dormant AS d ON d.week = c.week""")
+
+
+LIFECYCLE_OURS = checksum("""SELECT w['period_start'] AS week,
+        w['active'] + 3 * w['new'] + 5 * w['returning'] + 7 * w['resurrecting'] + 11 * w['dormant'] AS value
+    FROM (SELECT unnest(lifecycle(user_id, event_time, 'week')) AS w FROM {events}) AS weeks""")
+
+# Event-log functions (issue 18), timed with --event-logs into a section of their own.
+EVENT_LOG_QUERIES = {
+    "retention_cohorts": ("weekly signup cohorts × 12 weeks (retention)", {
+        "ours": RETENTION_OURS,
+        "datafusion": retention_by_hand("datafusion"),
+        "duckdb": retention_by_hand("duckdb")}),
+    "lifecycle_weeks": ("lifecycle by week", {
+        "ours": LIFECYCLE_OURS,
+        "datafusion": lifecycle_by_hand("datafusion"),
+        "duckdb": lifecycle_by_hand("duckdb")}),
+}
+
+
 # name -> (description, {engine: sql}); "floor" entries are the engine's own baselines.
 QUERIES = {
     "nps_by_segment": ("NPS by segment",
@@ -324,7 +424,7 @@ QUERIES = {
 
 
 def table_sql(engine, data):
-    tables = ("survey", "customers", "events")
+    tables = TABLE_COLUMNS
     if engine == "duckdb":
         return {t: f"read_parquet('{data}/{t}.parquet')" for t in tables}
     if engine == "chdb":
@@ -453,22 +553,22 @@ Goals missed in this run: {"; ".join(misses) if misses else "none"}.
 SHAPES_HEADING = "## Data shapes"
 
 
-def shapes_section(text):
-    """(start, end) of the data-shapes section of a report: from its heading on a line of its
-    own (not a "### Data shapes …" subsection of the analysis) to the next level-2 heading or
-    the end; None without one."""
-    match = re.search(f"^{re.escape(SHAPES_HEADING)}$", text, re.M)
+def shapes_section(text, heading=SHAPES_HEADING):
+    """(start, end) of a measured section of a report (data shapes, event logs): from its
+    heading on a line of its own (not a "### Data shapes …" subsection of the analysis) to the
+    next level-2 heading or the end; None without one."""
+    match = re.search(f"^{re.escape(heading)}$", text, re.M)
     if not match:
         return None
     end = text.find("\n## ", match.end())
     return match.start(), end + 1 if end >= 0 else len(text)
 
 
-def with_shapes_section(previous, section):
-    """`previous` with its data-shapes section replaced by `section`, or `section` added before
-    the analysis."""
+def with_shapes_section(previous, section, heading=SHAPES_HEADING):
+    """`previous` with its section under `heading` replaced by `section`, or `section` added
+    before the analysis."""
     section = section.rstrip("\n") + "\n"
-    span = shapes_section(previous)
+    span = shapes_section(previous, heading)
     if span:
         start, end = span
         rest = previous[end:]
@@ -811,6 +911,80 @@ the query's own memory).
 
 
 ANALYSIS_HEADING = "## Analysis"
+EVENT_LOGS_HEADING = "## Event logs"
+
+
+def event_logs_report(args, results):
+    """The event-log section: retention and lifecycle against the fastest exact hand-written
+    SQL on DataFusion and DuckDB (issue 18's goals: ≥ 2 × faster than the fastest, peak memory
+    not above DuckDB's)."""
+    engines = ["ours", "datafusion", "duckdb"]
+    title = {"ours": "ours", "datafusion": "DataFusion SQL", "duckdb": "DuckDB"}
+    header = "| query | " + " | ".join(title[e] for e in engines) + " |"
+    lines = [header, "|---|" + "---|" * len(engines)]
+    memory_lines = [header, "|---|" + "---|" * len(engines)]
+    goals, notes = [], []
+    for name, (description, _) in EVENT_LOG_QUERIES.items():
+        measured = results.get(name)
+        if not measured:
+            continue
+        ours = measured.get("ours")
+        row, memory_row = [description], [description]
+        for engine in engines:
+            m = measured.get(engine)
+            cell = seconds(m)
+            if m and not m.error and ours and not ours.error and engine != "ours":
+                cell += f" ({m.median / ours.median:.2f}×)"
+                if not same_result(ours.rows, m.rows):
+                    cell += " ≠"
+                    notes.append(f"{description}, {title[engine]}: result {m.rows} differs "
+                                 f"from ours {ours.rows}")
+            if m and m.error:
+                notes.append(f"{description}, {title[engine]}: {m.error}")
+            row.append(cell)
+            memory_row.append("—" if not m or m.error else
+                              f"{megabytes(m.peak_rss_kib)} ({megabytes(m.query_kib)})")
+        lines.append("| " + " | ".join(row) + " |")
+        memory_lines.append("| " + " | ".join(memory_row) + " |")
+        others = [m for e, m in measured.items() if e != "ours" and m and not m.error]
+        if ours and not ours.error and others:
+            fastest = min(others, key=lambda m: m.median)
+            speedup = fastest.median / ours.median
+            goals.append((f"{description} ≥ 2 × faster than the fastest hand-written SQL",
+                          f"{speedup:.2f}×", speedup >= 2))
+            duck = measured.get("duckdb")
+            if duck and not duck.error:
+                goals.append((f"{description}: peak memory not above DuckDB's (above each idle "
+                              f"process)", f"{megabytes(ours.query_kib)} vs "
+                              f"{megabytes(duck.query_kib)}", ours.query_kib <= duck.query_kib))
+    goal_lines = ["| goal | measured | holds |", "|---|---|---|"]
+    goal_lines += [f"| {t} | {v} | {'yes' if h else '**no**'} |" for t, v, h in goals]
+    command = "python3 crates/datafusion-engagement/benches/compare/compare.py " + \
+        " ".join(sys.argv[1:])
+    text = f"""{EVENT_LOGS_HEADING}
+
+Measured {datetime.date.today().isoformat()} with `{command.strip()}`: {args.events:,} events
+of {args.users:,} users over {args.days} days, and a users table with each user's signup time;
+{args.threads} threads, each query in a fresh process, the median of {args.runs} runs after a
+warm-up. Ours: `retention(user_id, event_time, INTERVAL '7 days', 12, signup_time)` over
+`users LEFT JOIN events` grouped by signup week, and `lifecycle(user_id, event_time, 'week')`
+over all events. The hand-written SQL computes the same numbers (the checksums agree; ≠ marks
+a mismatch): for retention, the join, each cohort's last event, the distinct (user, week since
+signup) pairs in integer microseconds and the weeks each user has completed; for lifecycle,
+`lag`/`lead` over each user's distinct active weeks (integer week numbers). In parentheses: the
+time relative to ours.
+
+{chr(10).join(lines)}
+
+Peak resident memory (in parentheses: above the engine's idle process):
+
+{chr(10).join(memory_lines)}
+
+{chr(10).join(goal_lines)}
+"""
+    if notes:
+        text += "\n" + "\n".join(f"- {n}" for n in notes) + "\n"
+    return text
 
 
 def report_text(path):
@@ -828,19 +1002,19 @@ def kept_analysis(previous):
     return "" if start < 0 else previous[start:]
 
 
-def kept_shapes(previous):
-    """The data-shapes section of a previous report (a --shapes run writes it), kept when the
-    main tables are measured again."""
-    span = shapes_section(previous)
+def kept_shapes(previous, heading=SHAPES_HEADING):
+    """A measured section of a previous report (--shapes and --event-logs runs write them),
+    kept when the main tables are measured again."""
+    span = shapes_section(previous, heading)
     return previous[span[0]:span[1]] if span else ""
 
 
-def run_all(args, names, engines, engage, python, data, cluster):
+def run_all(args, names, engines, engage, python, data, cluster, queries=QUERIES):
     """{query name: {variant: Measurement}}; the cluster runs the "ours" queries."""
     idle = {}
     results = {}
     for name in names:
-        description, variants = QUERIES[name]
+        description, variants = queries[name]
         if "ours" in variants:
             variants = dict(variants, cluster=variants["ours"])
         results[name] = {}
@@ -888,6 +1062,15 @@ def main():
     python = virtual_env() if {"duckdb", "chdb"} & set(engines) else None
     data = generate_data(args, engage)
     warm_up(engage, args.threads, data)
+    if args.event_logs:
+        results = run_all(args, list(EVENT_LOG_QUERIES), [e for e in engines if e != "cluster"],
+                          engage, python, data, None, EVENT_LOG_QUERIES)
+        section = event_logs_report(args, results)
+        print(section)
+        previous = report_text(args.output) or "# Benchmarks\n"
+        args.output.write_text(with_shapes_section(previous, section, EVENT_LOGS_HEADING))
+        step(f"wrote the event-logs section of {args.output}")
+        return
     cluster = LocalCluster(engage) if "cluster" in engines else None
     try:
         results = run_all(args, names, engines, engage, python, data, cluster)
@@ -898,8 +1081,11 @@ def main():
     print(text)
     previous = report_text(args.output)
     text += kept_analysis(previous)
-    shapes = kept_shapes(previous)
-    args.output.write_text(with_shapes_section(text, shapes) if shapes else text)
+    for heading in (SHAPES_HEADING, EVENT_LOGS_HEADING):
+        section = kept_shapes(previous, heading)
+        if section:
+            text = with_shapes_section(text, section, heading)
+    args.output.write_text(text)
     step(f"wrote {args.output}")
 
 

@@ -150,6 +150,11 @@ impl<E: Entry> GroupKeyTable<E> {
         self.slots.iter().filter(|e| e.group() != VACANT)
     }
 
+    /// The entries, to change their values (not their group or key).
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut E> {
+        self.slots.iter_mut().filter(|e| e.group() != VACANT)
+    }
+
     /// Keeps only the entries of groups from `n` on, renumbered from 0.
     pub(crate) fn remove_first_groups(&mut self, n: u32) {
         let kept: Vec<E> = self

@@ -29,6 +29,7 @@ pub(crate) mod scores;
 pub(crate) mod strings;
 pub(crate) mod survey;
 pub(crate) mod tally;
+pub(crate) mod timelines;
 pub(crate) mod user_ids;
 
 use datafusion::logical_expr::DocSection;

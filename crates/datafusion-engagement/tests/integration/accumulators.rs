@@ -8,6 +8,7 @@ use crate::case::Case;
 use datafusion::arrow::array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, TimestampMicrosecondArray,
 };
+use datafusion::arrow::datatypes::IntervalMonthDayNano;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::EmitTo;
 
@@ -122,6 +123,48 @@ fn cases() -> Vec<Case> {
         ])
         .with_timezone("UTC"),
     );
+    let week = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 7, 0)));
+    let day = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 1, 0)));
+    let periods = |n| ScalarValue::Int64(Some(n));
+    let timeline_cases = [
+        Case {
+            function: "retention",
+            columns: vec![("user", Arc::clone(&names)), ("time", Arc::clone(&times))],
+            constants: vec![(2, day.clone()), (3, periods(3))],
+        },
+        Case {
+            function: "retention",
+            columns: vec![
+                ("user", Arc::clone(&numbers)),
+                ("time", Arc::clone(&times)),
+                ("start", Arc::clone(&signups)),
+            ],
+            constants: vec![(2, week.clone()), (3, periods(5))],
+        },
+        Case {
+            function: "unbounded_retention",
+            columns: vec![
+                ("user", Arc::clone(&names)),
+                ("time", Arc::clone(&times)),
+                ("start", Arc::clone(&signups)),
+            ],
+            constants: vec![(2, day), (3, periods(2))],
+        },
+        Case {
+            function: "lifecycle",
+            columns: vec![("user", Arc::clone(&names)), ("time", Arc::clone(&times))],
+            constants: vec![(2, ScalarValue::from("day"))],
+        },
+        Case {
+            function: "lifecycle",
+            columns: vec![
+                ("user", Arc::clone(&numbers)),
+                ("time", Arc::clone(&times)),
+                ("start", Arc::clone(&signups)),
+            ],
+            constants: vec![(2, ScalarValue::from("week"))],
+        },
+    ];
     let max_10 = || vec![(1, ScalarValue::Int64(Some(10)))];
     let weighted = |function, score: &ArrayRef, constants| Case {
         function,
@@ -264,6 +307,7 @@ fn cases() -> Vec<Case> {
         },
     ];
     cases.extend(keyed_and_weighted);
+    cases.extend(timeline_cases);
     cases
 }
 
@@ -463,6 +507,9 @@ const KEYED: &[&str] = &[
     "pages_per_session",
     "avg_session_duration",
     "clv",
+    "retention",
+    "unbounded_retention",
+    "lifecycle",
 ];
 
 #[test]
@@ -583,6 +630,14 @@ fn random_case(case: &Case, random: &mut Random, rows: usize) -> Case {
             (!random.chance(10)).then(|| random.next() as i64)
         };
         let array: ArrayRef = match (*name, column.data_type()) {
+            ("start", _) => Arc::new(
+                TimestampMicrosecondArray::from_iter((0..rows).map(|_| {
+                    // Signups from 20 days before to 60 days into the events, some NULL.
+                    value(random)
+                        .map(|_| random.below(80 * DAY_MICROS as usize) as i64 - 20 * DAY_MICROS)
+                }))
+                .with_timezone("UTC"),
+            ),
             ("score", _) => {
                 let (low, high) = if case.function.starts_with("ces") {
                     (1, 7)
@@ -653,9 +708,31 @@ fn fields_of(value: &ScalarValue) -> Option<Vec<Option<f64>>> {
     let number = |v: &ScalarValue| match v {
         ScalarValue::Float64(v) => *v,
         ScalarValue::Int64(v) => v.map(|v| v as f64),
+        ScalarValue::Date32(v) => v.map(f64::from),
         other => panic!("unexpected field {other:?}"),
     };
     match value {
+        // A list of structs (retention, lifecycle): every row's fields in turn.
+        ScalarValue::List(list) if list.is_null(0) => None,
+        ScalarValue::List(list) => {
+            let rows = list.value(0);
+            let rows = rows
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::StructArray>()
+                .unwrap();
+            Some(
+                (0..rows.len())
+                    .flat_map(|row| {
+                        rows.columns()
+                            .iter()
+                            .map(move |column| {
+                                number(&ScalarValue::try_from_array(column, row).unwrap())
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .collect(),
+            )
+        }
         ScalarValue::Struct(array) if array.is_null(0) => None,
         ScalarValue::Struct(array) => Some(
             array
@@ -947,6 +1024,144 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                 orders.iter().map(|o| o.0).sum::<f64>() / customers.len() as f64 / (span / 365.25)
                     * 3.0
             }))
+        }
+        "retention" | "unbounded_retention" => {
+            let constant = |position| &case.constants.iter().find(|c| c.0 == position).unwrap().1;
+            let ScalarValue::IntervalMonthDayNano(Some(period)) = constant(2) else {
+                panic!("period")
+            };
+            let period = i64::from(period.days) * DAY_MICROS;
+            let ScalarValue::Int64(Some(periods)) = constant(3) else {
+                panic!("periods")
+            };
+            // Each user's events and earliest start.
+            let mut users: BTreeMap<String, (Vec<i64>, Option<i64>)> = BTreeMap::new();
+            for &r in rows {
+                let Some(user) = key("user", r) else { continue };
+                let event = micros("time", r);
+                let start = if has("start") {
+                    micros("start", r)
+                } else {
+                    None
+                };
+                if event.is_none() && start.is_none() {
+                    continue;
+                }
+                let entry = users.entry(user).or_default();
+                entry.0.extend(event);
+                entry.1 = match (entry.1, start) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            if users.is_empty() {
+                return None;
+            }
+            let last = users.values().flat_map(|u| u.0.iter().copied()).max();
+            let mut out = vec![];
+            for k in 0..=*periods {
+                let (mut counted, mut retained) = (0, 0);
+                for (events, start) in users.values() {
+                    let Some(start) = start.or(events.iter().copied().min()) else {
+                        continue;
+                    };
+                    let window = |t: i64| (t - start).div_euclid(period);
+                    if last.is_none_or(|last| start + (k + 1) * period > last) {
+                        continue;
+                    }
+                    counted += 1;
+                    let retained_here = events.iter().any(|&t| {
+                        t >= start
+                            && if case.function == "retention" {
+                                window(t) == k
+                            } else {
+                                window(t) >= k
+                            }
+                    });
+                    retained += i64::from(retained_here);
+                }
+                out.extend([
+                    Some(k as f64),
+                    Some(counted as f64),
+                    Some(retained as f64),
+                    percent(retained as f64, counted as f64),
+                ]);
+            }
+            Some(out)
+        }
+        "lifecycle" => {
+            let weeks = matches!(&case.constants[0].1, ScalarValue::Utf8(Some(p)) if p == "week");
+            let period_of = |t: i64| {
+                let d = day(t);
+                if weeks { (d + 3).div_euclid(7) } else { d }
+            };
+            let first_day = |p: i64| if weeks { p * 7 - 3 } else { p };
+            let mut users: BTreeMap<String, (BTreeSet<i64>, Option<i64>)> = BTreeMap::new();
+            for &r in rows {
+                let Some(user) = key("user", r) else { continue };
+                let event = micros("time", r).map(period_of);
+                let signup = if has("start") {
+                    micros("start", r).map(period_of)
+                } else {
+                    None
+                };
+                if event.is_none() && signup.is_none() {
+                    continue;
+                }
+                let entry = users.entry(user).or_default();
+                entry.0.extend(event);
+                entry.1 = match (entry.1, signup) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            // Active periods from the signup's on.
+            let active: Vec<(BTreeSet<i64>, Option<i64>)> = users
+                .into_values()
+                .map(|(periods, signup)| {
+                    (
+                        periods
+                            .into_iter()
+                            .filter(|&p| signup.is_none_or(|s| p >= s))
+                            .collect(),
+                        signup,
+                    )
+                })
+                .collect();
+            let first = active.iter().filter_map(|u| u.0.first()).min().copied()?;
+            let last = active.iter().filter_map(|u| u.0.last()).max().copied()?;
+            let mut out = vec![];
+            let mut previous_active = 0;
+            for p in first..=last {
+                let is_active = |u: &(BTreeSet<i64>, Option<i64>), p: i64| u.0.contains(&p);
+                let now: Vec<_> = active.iter().filter(|u| is_active(u, p)).collect();
+                let new = now
+                    .iter()
+                    .filter(|u| match u.1 {
+                        Some(signup) => signup == p,
+                        None => u.0.first() == Some(&p),
+                    })
+                    .count();
+                let returning = now.iter().filter(|u| is_active(u, p - 1)).count();
+                let dormant = active
+                    .iter()
+                    .filter(|u| is_active(u, p - 1) && !is_active(u, p))
+                    .count();
+                let resurrecting = now.len() - new - returning;
+                let rate = |part: usize| percent(part as f64, previous_active as f64);
+                out.extend([
+                    Some(first_day(p) as f64),
+                    Some(now.len() as f64),
+                    Some(new as f64),
+                    Some(returning as f64),
+                    Some(resurrecting as f64),
+                    Some(dormant as f64),
+                    rate(dormant),
+                    rate(returning),
+                ]);
+                previous_active = now.len();
+            }
+            Some(out)
         }
         other => panic!("no reference for {other}"),
     }

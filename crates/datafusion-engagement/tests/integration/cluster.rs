@@ -93,6 +93,17 @@ const QUERIES: &[&str] = &[
             clv(amount, customer_id, ordered_at, 3) AS clv_3_years,
             clv(amount, customer_id, ordered_at, 1.5) FILTER (WHERE amount > 20) AS clv_big
      FROM orders GROUP BY date_part('year', ordered_at) ORDER BY year",
+    "SELECT date_trunc('week', u.signup_time) AS cohort,
+            retention(u.user_id, v.viewed_at, INTERVAL '7 days', 12, u.signup_time) AS weeks,
+            unbounded_retention(DISTINCT u.user_id, v.viewed_at, INTERVAL '1 month', 2, u.signup_time)
+                FILTER (WHERE v.device <> 'desktop') AS months
+     FROM users u LEFT JOIN page_views v ON v.user_id = u.user_id
+     GROUP BY date_trunc('week', u.signup_time) ORDER BY cohort",
+    "SELECT segment,
+            retention(user_id, event_time, '1 day', 30) AS days,
+            lifecycle(user_id, event_time, 'week') AS weeks,
+            lifecycle(user_id, event_time, 'month') FILTER (WHERE event_name <> 'login') AS months
+     FROM events GROUP BY segment ORDER BY segment",
     "SELECT campaign, channel,
             ctr(clicks, impressions) AS ctr,
             engagement_rate(coalesce(likes, 0) + coalesce(shares, 0) + coalesce(comments, 0),

@@ -1,0 +1,692 @@
+//! The kernel of the event-log functions (retention, lifecycle): per (group, user), the
+//! user's values over time — event times, or the calendar periods the user was active in —
+//! and an optional start (a signup time), from which the metric folds each group's users.
+//!
+//! A user's values are kept sorted and distinct, and each metric may drop values that cannot
+//! change its result ([`Timeline::compact`]): retention keeps at most two events per shortest
+//! period, lifecycle one value per active period. Compaction runs when a user's list fills
+//! its allocation, so a user costs what the metric needs, not one entry per event.
+//!
+//! The state is three lists per group, one element per (user, value): the user, the value,
+//! and whether the value is the user's start rather than an event. Merging adds elements as
+//! update adds rows, so partial states combine exactly in any order.
+
+use std::fmt::Debug;
+use std::marker::PhantomData;
+use std::mem::size_of;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int64Array, ListArray,
+    StructArray,
+};
+use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
+use datafusion::common::{ScalarValue, internal_err};
+use datafusion::error::Result;
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::utils::format_state_name;
+use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
+
+use super::group_keys::{Entry, GroupedKeys, VACANT};
+use super::list_state::{ListElements, list_columns, offsets_of};
+use super::metric::{Kernel, Metric};
+use super::rows::SelectedRows;
+use super::user_ids::{UserIdKind, UserIds};
+
+/// Position of the event time among the arguments of every timeline metric.
+const EVENT_TIME_ARG: usize = 1;
+
+/// What a metric over users' timelines says about itself; the kernel does the rest.
+pub(crate) trait Timeline: Metric {
+    /// Position of the optional start column (signup time), when the call has it.
+    const START_ARG: usize;
+    /// Values are small integers close together for a user (calendar period numbers): kept
+    /// as a 64-bit set around the first one seen, which costs a bit per value instead of an
+    /// entry, the few outside it in the list.
+    const SMALL_INTEGERS: bool = false;
+    /// What the metric computes with at run time: its rule and what it needs of the input
+    /// types (the time zone of event times).
+    type Context: Debug + Clone + Send + Sync + 'static;
+
+    /// `has_start`: whether the call passes the start column.
+    fn context(rule: Self::Rule, event_time: &DataType, has_start: bool) -> Result<Self::Context>;
+    /// The value of every row of a time column (event times, or starts); meaningless for NULL
+    /// rows, which the kernel skips.
+    fn values(cx: &Self::Context, times: &ArrayRef) -> Result<Vec<i64>>;
+    /// Drops values that cannot change the result, given the user's start if known. `values`
+    /// arrives sorted and distinct, and must stay so.
+    fn compact(cx: &Self::Context, start: Option<i64>, values: &mut Vec<i64>);
+    /// The fields of the result list's structs: Int64 or Date32 whole numbers and Float64
+    /// rates.
+    fn result_fields() -> Fields;
+    /// A group's result rows, from its users' timelines (values sorted and distinct; at
+    /// least one user); none for a NULL result.
+    fn evaluate_group(
+        cx: &Self::Context,
+        users: &[UserTimeline<'_>],
+        rows: &mut ResultRows,
+    ) -> Result<()>;
+}
+
+/// One user's timeline within a group.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UserTimeline<'a> {
+    pub start: Option<i64>,
+    pub values: &'a [i64],
+}
+
+/// The result type of a timeline metric: a list of structs.
+pub(crate) fn result_type<M: Timeline>() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(
+        DataType::Struct(M::result_fields()),
+        true,
+    )))
+}
+
+/// The result rows of a batch of groups, built column by column: a group appends its rows
+/// with [`ResultRows::push`]; the kernel closes each group.
+pub(crate) struct ResultRows {
+    /// Whole-number fields (counts, period numbers, dates as days), in field order.
+    wholes: Vec<Vec<i64>>,
+    /// Rate fields (DOUBLE), in field order.
+    rates: Vec<Vec<Option<f64>>>,
+    rows: usize,
+    lengths: Vec<usize>,
+    valid: Vec<bool>,
+}
+
+impl ResultRows {
+    fn new(fields: &Fields) -> Self {
+        let rates = fields
+            .iter()
+            .filter(|f| f.data_type() == &DataType::Float64)
+            .count();
+        Self {
+            wholes: vec![vec![]; fields.len() - rates],
+            rates: vec![vec![]; rates],
+            rows: 0,
+            lengths: vec![],
+            valid: vec![],
+        }
+    }
+
+    /// Appends one result row of the current group: its whole-number fields and its rates,
+    /// each kind in field order.
+    pub(crate) fn push(&mut self, wholes: &[i64], rates: &[Option<f64>]) {
+        debug_assert_eq!(
+            (wholes.len(), rates.len()),
+            (self.wholes.len(), self.rates.len())
+        );
+        for (column, &value) in self.wholes.iter_mut().zip(wholes) {
+            column.push(value);
+        }
+        for (column, &value) in self.rates.iter_mut().zip(rates) {
+            column.push(value);
+        }
+        self.rows += 1;
+    }
+
+    /// Ends a group's rows; a group that pushed none is NULL.
+    fn close_group(&mut self, rows_before: usize) {
+        self.lengths.push(self.rows - rows_before);
+        self.valid.push(self.rows > rows_before);
+    }
+
+    fn finish(self, function: &str, fields: &Fields) -> Result<ArrayRef> {
+        let mut wholes = self.wholes.into_iter();
+        let mut rates = self.rates.into_iter();
+        let arrays = fields
+            .iter()
+            .map(|field| -> Result<ArrayRef> {
+                Ok(match field.data_type() {
+                    DataType::Float64 => {
+                        Arc::new(Float64Array::from(rates.next().unwrap_or_default()))
+                    }
+                    DataType::Int64 => {
+                        Arc::new(Int64Array::from(wholes.next().unwrap_or_default()))
+                    }
+                    DataType::Date32 => Arc::new(
+                        wholes
+                            .next()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|day| i32::try_from(day).ok())
+                            .collect::<Date32Array>(),
+                    ),
+                    other => return internal_err!("{function}: no result column of type {other}"),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let elements = StructArray::try_new(fields.clone(), arrays, None)?;
+        let nulls = self
+            .valid
+            .iter()
+            .any(|v| !v)
+            .then(|| NullBuffer::from(self.valid));
+        let [list] = list_columns(
+            function,
+            &offsets_of(self.lengths),
+            vec![Arc::new(elements) as ArrayRef],
+        )?
+        .try_into()
+        .expect("one list column");
+        let list = list.as_list::<i32>().clone();
+        let (field, offsets, values, _) = list.into_parts();
+        Ok(Arc::new(ListArray::try_new(
+            Arc::new(field.as_ref().clone().with_nullable(true)),
+            offsets,
+            values,
+            nulls,
+        )?))
+    }
+}
+
+/// The kernel of the timeline metrics.
+#[derive(Debug)]
+pub(crate) struct TimelineKernel;
+
+impl<M: Timeline> Kernel<M> for TimelineKernel {
+    fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        let user_type = UserIdKind::of(args.input_fields[0].data_type()).state_type();
+        let element_types = [user_type, DataType::Int64, DataType::Boolean];
+        Ok(M::STATE_NAMES
+            .iter()
+            .zip(element_types)
+            .map(|(name, element)| {
+                Arc::new(Field::new_list(
+                    format_state_name(args.name, name),
+                    Field::new_list_field(element, false),
+                    false,
+                ))
+            })
+            .collect())
+    }
+
+    fn accumulator(rule: M::Rule, args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(TimelineAccumulator(Timelines::<M>::new(
+            rule, args,
+        )?)))
+    }
+
+    fn groups_accumulator(
+        rule: M::Rule,
+        args: &AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(Timelines::<M>::new(rule, args)?))
+    }
+}
+
+/// A (group, user) slot: the index of the user's timeline.
+#[derive(Debug, Clone, Copy)]
+struct TimelineSlot {
+    group: u32,
+    timeline: u32,
+    user: u64,
+}
+
+impl Entry for TimelineSlot {
+    const EMPTY: Self = Self {
+        group: VACANT,
+        timeline: 0,
+        user: 0,
+    };
+
+    fn group(&self) -> u32 {
+        self.group
+    }
+
+    fn key(&self) -> u64 {
+        self.user
+    }
+
+    fn set_group(&mut self, group: u32) {
+        self.group = group;
+    }
+}
+
+/// No start seen yet.
+const NO_START: i64 = i64::MAX;
+
+/// One (group, user)'s start and values.
+#[derive(Debug, Default)]
+struct UserValues {
+    start: i64,
+    values: Vec<i64>,
+    /// The leading values known sorted and distinct.
+    sorted: usize,
+    /// For [`Timeline::SMALL_INTEGERS`]: values `window_start + i` for each set bit `i`, not
+    /// yet in `values`.
+    window: u64,
+    window_start: i64,
+}
+
+impl UserValues {
+    fn start(&self) -> Option<i64> {
+        (self.start != NO_START).then_some(self.start)
+    }
+
+    /// Marks `value` in the window of bits, opening one 32 below it if none is; false when
+    /// the value lies outside.
+    #[inline]
+    fn mark(&mut self, value: i64) -> bool {
+        if self.window == 0 {
+            self.window_start = value.saturating_sub(32);
+        }
+        match value.checked_sub(self.window_start) {
+            Some(offset @ 0..64) => {
+                self.window |= 1 << offset;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Moves the window's values into the list.
+    fn flush_window(&mut self) {
+        let mut bits = std::mem::take(&mut self.window);
+        while bits != 0 {
+            self.values
+                .push(self.window_start + i64::from(bits.trailing_zeros()));
+            bits &= bits - 1;
+        }
+    }
+}
+
+/// The (group, user) keys of a batch's observations, and the observations.
+type KeyedObservations = (Vec<(u32, u64)>, Vec<Observation>);
+
+/// One observation of a user: a value, or a start.
+#[derive(Debug, Clone, Copy)]
+struct Observation {
+    value: i64,
+    is_start: bool,
+}
+
+/// The observations of the selected rows of an input batch: an event time and a start each,
+/// where not NULL, with their (group, user) keys.
+fn observations_of_rows<M: Timeline>(
+    cx: &M::Context,
+    ids: &mut UserIds,
+    values: &[ArrayRef],
+    rows: &SelectedRows,
+    group_of: impl Fn(usize) -> u32,
+) -> Result<KeyedObservations> {
+    let times = &values[EVENT_TIME_ARG];
+    let events = M::values(cx, times)?;
+    let event_nulls = times.logical_nulls();
+    let starts = match values.get(M::START_ARG) {
+        Some(column) => Some((M::values(cx, column)?, column.logical_nulls())),
+        None => None,
+    };
+    let is_valid =
+        |nulls: &Option<NullBuffer>, row: usize| nulls.as_ref().is_none_or(|n| n.is_valid(row));
+    let (mut keys, mut observations) = (vec![], vec![]);
+    ids.for_each_key(M::NAME, &values[0], rows, |row, user| {
+        let key = (group_of(row), user);
+        if is_valid(&event_nulls, row) {
+            keys.push(key);
+            observations.push(Observation {
+                value: events[row],
+                is_start: false,
+            });
+        }
+        if let Some((starts, nulls)) = &starts
+            && is_valid(nulls, row)
+        {
+            keys.push(key);
+            observations.push(Observation {
+                value: starts[row],
+                is_start: true,
+            });
+        }
+    })?;
+    Ok((keys, observations))
+}
+
+/// Values per list before the first compaction: small lists are cheaper to keep than to
+/// sort.
+const FIRST_COMPACTION: usize = 8;
+
+/// The grouped accumulator (and, with one group, the state of the single-group one).
+#[derive(Debug)]
+struct Timelines<M: Timeline> {
+    cx: M::Context,
+    keys: GroupedKeys<TimelineSlot>,
+    timelines: Vec<UserValues>,
+    /// Heap bytes of all the value lists.
+    value_bytes: usize,
+    metric: PhantomData<M>,
+}
+
+impl<M: Timeline> Timelines<M> {
+    fn new(rule: M::Rule, args: &AccumulatorArgs) -> Result<Self> {
+        let event_time = args.expr_fields[EVENT_TIME_ARG].data_type();
+        Ok(Self {
+            cx: M::context(rule, event_time, args.exprs.len() > M::START_ARG)?,
+            keys: GroupedKeys::new(UserIdKind::of(args.expr_fields[0].data_type())),
+            timelines: vec![],
+            value_bytes: 0,
+            metric: PhantomData,
+        })
+    }
+
+    /// Sorts a user's values and lets the metric drop those it does not need.
+    fn compact(cx: &M::Context, user: &mut UserValues, value_bytes: &mut usize) {
+        if user.sorted == user.values.len() && user.window == 0 {
+            return;
+        }
+        let before = user.values.capacity();
+        user.flush_window();
+        user.values.sort_unstable();
+        user.values.dedup();
+        M::compact(cx, user.start(), &mut user.values);
+        // Half full after compaction: give the list room to grow before the next one.
+        if user.values.len() * 2 > user.values.capacity() {
+            user.values.reserve(user.values.len());
+        } else if user.values.capacity() > 4 * user.values.len().max(FIRST_COMPACTION) {
+            user.values
+                .shrink_to(2 * user.values.len().max(FIRST_COMPACTION));
+        }
+        user.sorted = user.values.len();
+        *value_bytes =
+            *value_bytes + user.values.capacity() * size_of::<i64>() - before * size_of::<i64>();
+    }
+
+    /// Adds observations of (group, user) keys.
+    fn observe(&mut self, keys: &[(u32, u64)], observations: &[Observation]) {
+        let (cx, timelines, value_bytes) = (&self.cx, &mut self.timelines, &mut self.value_bytes);
+        // New slots take the next timeline numbers; their timelines are created on first visit.
+        let mut next_timeline = timelines.len() as u32;
+        self.keys.table.for_each_slot(
+            keys,
+            |row| {
+                next_timeline += 1;
+                TimelineSlot {
+                    group: keys[row].0,
+                    timeline: next_timeline - 1,
+                    user: keys[row].1,
+                }
+            },
+            |row, slot, is_new| {
+                if is_new {
+                    timelines.push(UserValues {
+                        start: NO_START,
+                        ..UserValues::default()
+                    });
+                }
+                let user = &mut timelines[slot.timeline as usize];
+                let observation = observations[row];
+                if observation.is_start {
+                    user.start = user.start.min(observation.value);
+                    return;
+                }
+                if M::SMALL_INTEGERS && user.mark(observation.value) {
+                    return;
+                }
+                if user.values.len() == user.values.capacity() {
+                    if user.values.len() >= FIRST_COMPACTION {
+                        Self::compact(cx, user, value_bytes);
+                    }
+                    if user.values.len() == user.values.capacity() {
+                        let before = user.values.capacity();
+                        user.values.reserve(FIRST_COMPACTION.max(before));
+                        *value_bytes += (user.values.capacity() - before) * size_of::<i64>();
+                    }
+                }
+                user.values.push(observation.value);
+            },
+        );
+    }
+
+    fn resize(&mut self, total_num_groups: usize) -> Result<()> {
+        if self.timelines.len() >= u32::MAX as usize {
+            return internal_err!("{}: more than {} users in one aggregate", M::NAME, u32::MAX);
+        }
+        self.keys.resize(M::NAME, total_num_groups)
+    }
+
+    /// The rows the metric reads: the user and the FILTER; event and start NULLs are
+    /// checked per row (a start without events still counts the user).
+    fn selected_rows(values: &[ArrayRef], filter: Option<&BooleanArray>) -> SelectedRows {
+        SelectedRows::new(values[0].len(), &[values[0].as_ref()], filter)
+    }
+
+    /// Merges a batch of states, `group_of(state_row)` giving each state row's group.
+    fn merge_states(&mut self, states: &[ArrayRef], group_of: impl Fn(usize) -> u32) -> Result<()> {
+        ListElements::for_each_chunk(states, |chunk| {
+            let values = chunk.columns[1].as_primitive::<Int64Type>().values();
+            let is_start = chunk.columns[2].as_boolean();
+            let mut keys = Vec::with_capacity(values.len());
+            self.keys.ids.for_each_key(
+                M::NAME,
+                &chunk.columns[0],
+                &SelectedRows::All(values.len()),
+                |i, user| keys.push((group_of(chunk.state_rows[i]), user)),
+            )?;
+            let observations: Vec<Observation> = values
+                .iter()
+                .zip(is_start.values())
+                .map(|(&value, is_start)| Observation { value, is_start })
+                .collect();
+            self.observe(&keys, &observations);
+            Ok(())
+        })
+    }
+
+    fn compact_all(&mut self) {
+        for user in &mut self.timelines {
+            Self::compact(&self.cx, user, &mut self.value_bytes);
+        }
+    }
+
+    /// The state of the first `groups` groups, without forgetting them. The three columns
+    /// are laid out group by group directly: a state can hold tens of millions of elements.
+    fn state_of_first(&mut self, groups: usize) -> Result<Vec<ArrayRef>> {
+        self.compact_all();
+        let timelines = &self.timelines;
+        let emitted = || {
+            self.keys
+                .table
+                .iter()
+                .filter(move |slot| (slot.group as usize) < groups)
+                .map(|slot| (slot, &timelines[slot.timeline as usize]))
+        };
+        let mut lengths = vec![0usize; groups];
+        for (slot, user) in emitted() {
+            lengths[slot.group as usize] += user.values.len() + usize::from(user.start().is_some());
+        }
+        let offsets = offsets_of(lengths);
+        let total = offsets[groups];
+        let mut cursor = offsets[..groups].to_vec();
+        let (mut users, mut values, mut is_start) =
+            (vec![0u64; total], vec![0i64; total], vec![false; total]);
+        for (slot, user) in emitted() {
+            let at = &mut cursor[slot.group as usize];
+            let start = user.start().map(|start| (start, true));
+            for (value, starts) in start
+                .into_iter()
+                .chain(user.values.iter().map(|&v| (v, false)))
+            {
+                (users[*at], values[*at], is_start[*at]) = (slot.user, value, starts);
+                *at += 1;
+            }
+        }
+        let users = self.keys.ids.values(&users)?;
+        list_columns(
+            M::NAME,
+            &offsets,
+            vec![
+                users,
+                Arc::new(Int64Array::from(values)),
+                Arc::new(BooleanArray::from(is_start)),
+            ],
+        )
+    }
+
+    /// The results of the first `groups` groups, without forgetting them.
+    fn evaluate_first(&mut self, groups: usize) -> Result<ArrayRef> {
+        self.compact_all();
+        let mut users_of: Vec<Vec<UserTimeline<'_>>> = vec![vec![]; groups];
+        for slot in self.keys.table.iter() {
+            if let Some(users) = users_of.get_mut(slot.group as usize) {
+                let user = &self.timelines[slot.timeline as usize];
+                users.push(UserTimeline {
+                    start: user.start(),
+                    values: &user.values,
+                });
+            }
+        }
+        let fields = M::result_fields();
+        let mut rows = ResultRows::new(&fields);
+        for users in &users_of {
+            let before = rows.rows;
+            if !users.is_empty() {
+                M::evaluate_group(&self.cx, users, &mut rows)?;
+            }
+            rows.close_group(before);
+        }
+        rows.finish(M::NAME, &fields)
+    }
+
+    /// Forgets the emitted groups; the timelines of the rest are renumbered with them.
+    fn take(&mut self, emit_to: EmitTo) {
+        self.keys.take(emit_to);
+        let mut kept = Vec::with_capacity(self.keys.table.iter().count());
+        for slot in self.keys.table.iter_mut() {
+            kept.push(std::mem::take(&mut self.timelines[slot.timeline as usize]));
+            slot.timeline = (kept.len() - 1) as u32;
+        }
+        self.value_bytes = kept
+            .iter()
+            .map(|u| u.values.capacity() * size_of::<i64>())
+            .sum();
+        self.timelines = kept;
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>()
+            + self.keys.size()
+            + self.timelines.capacity() * size_of::<UserValues>()
+            + self.value_bytes
+    }
+}
+
+impl<M: Timeline> GroupsAccumulator for Timelines<M> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.resize(total_num_groups)?;
+        let rows = Self::selected_rows(values, opt_filter);
+        let (keys, observations) =
+            observations_of_rows::<M>(&self.cx, &mut self.keys.ids, values, &rows, |row| {
+                group_indices[row] as u32
+            })?;
+        self.observe(&keys, &observations);
+        Ok(())
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.resize(total_num_groups)?;
+        self.merge_states(values, |row| group_indices[row] as u32)
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let result = self.evaluate_first(self.keys.emitted(emit_to))?;
+        self.take(emit_to);
+        Ok(result)
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        let state = self.state_of_first(self.keys.emitted(emit_to))?;
+        self.take(emit_to);
+        Ok(state)
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        // Every row a group of its own: its event and its start, each where not NULL.
+        let mut ids = UserIds::new(self.keys.ids.kind());
+        let rows = Self::selected_rows(values, opt_filter);
+        let (keys, observations) =
+            observations_of_rows::<M>(&self.cx, &mut ids, values, &rows, |row| row as u32)?;
+        let mut lengths = vec![0usize; values[0].len()];
+        for &(row, _) in &keys {
+            lengths[row as usize] += 1;
+        }
+        let users: Vec<u64> = keys.iter().map(|k| k.1).collect();
+        let times: ArrayRef =
+            Arc::new(observations.iter().map(|o| o.value).collect::<Int64Array>());
+        let is_start: ArrayRef = Arc::new(
+            observations
+                .iter()
+                .map(|o| Some(o.is_start))
+                .collect::<BooleanArray>(),
+        );
+        list_columns(
+            M::NAME,
+            &offsets_of(lengths),
+            vec![ids.values(&users)?, times, is_start],
+        )
+    }
+
+    fn size(&self) -> usize {
+        Timelines::size(self)
+    }
+}
+
+/// The single-group accumulator: the grouped state with one group.
+#[derive(Debug)]
+struct TimelineAccumulator<M: Timeline>(Timelines<M>);
+
+impl<M: Timeline> Accumulator for TimelineAccumulator<M> {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let timelines = &mut self.0;
+        timelines.resize(1)?;
+        let rows = Timelines::<M>::selected_rows(values, None);
+        let (keys, observations) = observations_of_rows::<M>(
+            &timelines.cx,
+            &mut timelines.keys.ids,
+            values,
+            &rows,
+            |_| 0,
+        )?;
+        timelines.observe(&keys, &observations);
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        self.0.resize(1)?;
+        self.0.merge_states(states, |_| 0)
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        self.0.resize(1)?;
+        self.0
+            .state_of_first(1)?
+            .iter()
+            .map(|list| ScalarValue::try_from_array(list, 0))
+            .collect()
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        self.0.resize(1)?;
+        ScalarValue::try_from_array(&self.0.evaluate_first(1)?, 0)
+    }
+
+    fn size(&self) -> usize {
+        self.0.size()
+    }
+}

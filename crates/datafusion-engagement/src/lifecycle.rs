@@ -1,0 +1,358 @@
+//! `lifecycle(user_id, event_time, period [, signup_time])`: per calendar period, the active
+//! users split into new, returning and resurrecting, the dormant ones, and the churn and
+//! retention rates they give — computed from an event log.
+
+use std::sync::LazyLock;
+
+use chrono::{Datelike, NaiveDate};
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::datatypes::{DataType, Field, Fields, TimeUnit};
+use datafusion::common::{ScalarValue, exec_err, plan_err};
+use datafusion::error::Result;
+use datafusion::logical_expr::Documentation;
+
+use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::args::{check_arg_count, coerce_string};
+use crate::common::days::{coerce_event_time, days_since_epoch};
+use crate::common::metric::{Distinct, Metric, shared_udaf};
+use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, UserTimeline, result_type};
+use crate::common::user_ids::UserIdKind;
+
+const NAME: &str = "lifecycle";
+
+/// The most periods one group may span: the result has a row for each.
+const MAX_SPAN: i64 = 1_000_000;
+
+/// New, returning, resurrecting and dormant users per calendar period.
+#[derive(Debug)]
+pub(crate) struct Lifecycle;
+
+shared_udaf!(
+    /// The `lifecycle` aggregate function.
+    lifecycle_udaf,
+    Lifecycle
+);
+
+/// A calendar period, numbered from the one holding 1970-01-01.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CalendarPeriod {
+    Day,
+    /// Weeks start on Monday, as `date_trunc('week', …)`.
+    Week,
+    Month,
+}
+
+/// 1970-01-01 was a Thursday: the Monday of its week is 3 days earlier.
+const DAYS_BEFORE_FIRST_MONDAY: i64 = 3;
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date")
+}
+
+impl CalendarPeriod {
+    fn parse(value: &ScalarValue) -> Result<Self> {
+        let text = match value {
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::LargeUtf8(Some(s))
+            | ScalarValue::Utf8View(Some(s)) => s.clone(),
+            ScalarValue::Dictionary(_, inner) => return Self::parse(inner),
+            other if other.is_null() => return plan_err!("{NAME}: period must not be NULL"),
+            other => {
+                return plan_err!("{NAME}: period must be 'day', 'week' or 'month', got {other}");
+            }
+        };
+        match text.trim().to_ascii_lowercase().as_str() {
+            "day" => Ok(Self::Day),
+            "week" => Ok(Self::Week),
+            "month" => Ok(Self::Month),
+            _ => plan_err!("{NAME}: period must be 'day', 'week' or 'month', got '{text}'"),
+        }
+    }
+
+    /// The period holding a calendar day (days since 1970-01-01).
+    fn of_day(self, day: i32, month_cache: &mut (i32, i64)) -> i64 {
+        let day64 = i64::from(day);
+        match self {
+            Self::Day => day64,
+            Self::Week => (day64 + DAYS_BEFORE_FIRST_MONDAY).div_euclid(7),
+            Self::Month => {
+                if month_cache.0 != day {
+                    let month = epoch()
+                        .checked_add_signed(chrono::Duration::days(day64))
+                        .map_or(day64.signum() * (i64::MAX / 4), |date| {
+                            (i64::from(date.year()) - 1970) * 12 + i64::from(date.month0())
+                        });
+                    *month_cache = (day, month);
+                }
+                month_cache.1
+            }
+        }
+    }
+
+    /// The first day of a period (days since 1970-01-01).
+    fn first_day(self, period: i64) -> Option<i64> {
+        match self {
+            Self::Day => Some(period),
+            Self::Week => Some(period * 7 - DAYS_BEFORE_FIRST_MONDAY),
+            Self::Month => {
+                let year = i32::try_from(1970 + period.div_euclid(12)).ok()?;
+                let first = NaiveDate::from_ymd_opt(year, period.rem_euclid(12) as u32 + 1, 1)?;
+                Some((first - epoch()).num_days())
+            }
+        }
+    }
+}
+
+/// Counts of one period.
+#[derive(Debug, Clone, Copy, Default)]
+struct PeriodCounts {
+    active: i64,
+    new: i64,
+    returning: i64,
+    resurrecting: i64,
+    dormant: i64,
+}
+
+impl Metric for Lifecycle {
+    const NAME: &'static str = NAME;
+    const REQUIRED_ARGS: &'static [usize] = &[0];
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(2, "period")];
+    // Users count once per period whatever their repeats.
+    const DISTINCT: Distinct = Distinct::Unchanged;
+    const STATE_NAMES: &'static [&'static str] = &["users", "periods", "is_signup"];
+    type Rule = CalendarPeriod;
+    type Kernel = TimelineKernel;
+
+    fn documentation() -> &'static Documentation {
+        static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+            Documentation::builder(
+                DOC_SECTION_ENGAGEMENT,
+                "The group's users per calendar period ('day', 'week' starting Monday, or \
+                 'month', in the event times' own zone as date_trunc gives them), from the \
+                 group's first to its last active period. Returns one row per period: \
+                 {period_start, active, new, returning, resurrecting, dormant, churn_rate, \
+                 retention_rate}. A user is new in their first active period (with \
+                 signup_time: in the period of their signup, and activity before it is \
+                 ignored), returning when also active in the previous period, resurrecting \
+                 when not active in the previous period but known before, and dormant in the \
+                 period after their last active one of a run. churn_rate = 100 × dormant / \
+                 active in the previous period; retention_rate = 100 × returning / active in \
+                 the previous period (NULL for the first period). Rows with a NULL user_id \
+                 or event_time are skipped; a group without activity gives NULL.",
+                "lifecycle(user_id, event_time, period [, signup_time])",
+            )
+            .with_sql_example("```sql\n-- weekly lifecycle, long: one row per week\nSELECT w['period_start'] AS week, w['new'] AS new, w['returning'] AS returning,\n       w['resurrecting'] AS resurrecting, w['dormant'] AS dormant, w['churn_rate'] AS churn\nFROM (SELECT unnest(lifecycle(user_id, event_time, 'week')) AS w FROM events);\n\n-- monthly churn by segment, new users from their signup\nSELECT segment, lifecycle(e.user_id, e.event_time, 'month', u.signup_time) AS months\nFROM events e JOIN users u USING (user_id)\nGROUP BY segment;\n```")
+            .with_argument("user_id", "User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
+            .with_argument("event_time", "When the user was active: a TIMESTAMP of any unit and zone, or a DATE.")
+            .with_argument("period", "The calendar period: the constant 'day', 'week' or 'month'.")
+            .with_argument("signup_time", "Optional: when each user signed up; decides \"new\" instead of the first event seen.")
+            .build()
+        });
+        &DOCUMENTATION
+    }
+
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        check_arg_count(
+            NAME,
+            arg_types,
+            3,
+            4,
+            "lifecycle(user_id, event_time, period [, signup_time])",
+        )?;
+        let event_time = coerce_event_time(NAME, "event_time", &arg_types[1])?;
+        let mut types = vec![
+            UserIdKind::coerce(NAME, "user_id", &arg_types[0])?,
+            event_time.clone(),
+            coerce_string(NAME, "period", &arg_types[2])?,
+        ];
+        if let Some(signup) = arg_types.get(3) {
+            let signup = coerce_event_time(NAME, "signup_time", signup)?;
+            // Both in one type, so that periods are read in one zone.
+            let time = match (&event_time, signup) {
+                (DataType::Timestamp(_, _), _) => event_time,
+                (_, signup @ DataType::Timestamp(_, _)) => {
+                    types[1] = signup.clone();
+                    signup
+                }
+                _ => event_time,
+            };
+            types.push(time);
+        }
+        Ok(types)
+    }
+
+    fn example_arg_types() -> Vec<Vec<DataType>> {
+        let time = DataType::Timestamp(TimeUnit::Microsecond, None);
+        UserIdKind::example_types()
+            .into_iter()
+            .flat_map(|user| {
+                let three = vec![user, time.clone(), DataType::Utf8];
+                let mut four = three.clone();
+                four.push(time.clone());
+                [three, four]
+            })
+            .collect()
+    }
+
+    fn return_type() -> DataType {
+        result_type::<Self>()
+    }
+
+    fn rule(constants: &[Option<ScalarValue>]) -> Result<CalendarPeriod> {
+        match &constants[0] {
+            Some(period) => CalendarPeriod::parse(period),
+            None => plan_err!("{NAME}: period is required"),
+        }
+    }
+}
+
+impl Timeline for Lifecycle {
+    const START_ARG: usize = 3;
+    // Period numbers: a user's active weeks or months fit one 64-bit set.
+    const SMALL_INTEGERS: bool = true;
+    type Context = CalendarPeriod;
+
+    fn context(period: CalendarPeriod, _: &DataType, _: bool) -> Result<CalendarPeriod> {
+        Ok(period)
+    }
+
+    fn values(period: &CalendarPeriod, times: &ArrayRef) -> Result<Vec<i64>> {
+        let mut month_cache = (i32::MIN, 0);
+        Ok(days_since_epoch(NAME, times)?
+            .into_iter()
+            .map(|day| period.of_day(day, &mut month_cache))
+            .collect())
+    }
+
+    fn compact(_: &CalendarPeriod, _: Option<i64>, _: &mut Vec<i64>) {
+        // Sorted and distinct is all: each active period counts.
+    }
+
+    fn result_fields() -> Fields {
+        let count = |name| Field::new(name, DataType::Int64, false);
+        Fields::from(vec![
+            Field::new("period_start", DataType::Date32, false),
+            count("active"),
+            count("new"),
+            count("returning"),
+            count("resurrecting"),
+            count("dormant"),
+            Field::new("churn_rate", DataType::Float64, true),
+            Field::new("retention_rate", DataType::Float64, true),
+        ])
+    }
+
+    fn evaluate_group(
+        period: &CalendarPeriod,
+        users: &[UserTimeline<'_>],
+        rows: &mut ResultRows,
+    ) -> Result<()> {
+        // A user's active periods; with a signup, from the signup's period on.
+        fn active<'a>(user: &UserTimeline<'a>) -> &'a [i64] {
+            match user.start {
+                Some(signup) => &user.values[user.values.partition_point(|&p| p < signup)..],
+                None => user.values,
+            }
+        }
+        let first = users.iter().filter_map(|u| active(u).first()).min();
+        let last = users.iter().filter_map(|u| active(u).last()).max();
+        let (Some(&first), Some(&last)) = (first, last) else {
+            return Ok(());
+        };
+        let span = last - first + 1;
+        if span > MAX_SPAN {
+            return exec_err!(
+                "{NAME}: a group spans {span} {period:?} periods, more than {MAX_SPAN}; group \
+                 by a coarser period or filter the events"
+            );
+        }
+        let mut counts = vec![PeriodCounts::default(); span as usize];
+        for user in users {
+            let periods = active(user);
+            for (i, &p) in periods.iter().enumerate() {
+                let at = &mut counts[(p - first) as usize];
+                at.active += 1;
+                let previous = i.checked_sub(1).map(|i| periods[i]);
+                match (previous, user.start) {
+                    (Some(previous), _) if previous == p - 1 => at.returning += 1,
+                    (None, None) => at.new += 1,
+                    (None, Some(signup)) if signup == p => at.new += 1,
+                    _ => at.resurrecting += 1,
+                }
+                let next = periods.get(i + 1);
+                if next != Some(&(p + 1)) && p < last {
+                    counts[(p + 1 - first) as usize].dormant += 1;
+                }
+            }
+        }
+        let mut previous_active = 0;
+        for (offset, c) in counts.iter().enumerate() {
+            let Some(start) = period.first_day(first + offset as i64) else {
+                return exec_err!("{NAME}: a period beyond the calendar's range");
+            };
+            let rate = |part: i64| {
+                (previous_active > 0).then(|| 100.0 * part as f64 / previous_active as f64)
+            };
+            rows.push(
+                &[
+                    start,
+                    c.active,
+                    c.new,
+                    c.returning,
+                    c.resurrecting,
+                    c.dormant,
+                ],
+                &[rate(c.dormant), rate(c.returning)],
+            );
+            previous_active = c.active;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_of_days_and_their_first_days() {
+        let mut cache = (i32::MIN, 0);
+        // 2026-11-23 was a Monday: day 20 780.
+        let monday = 20_780;
+        let week = CalendarPeriod::Week.of_day(monday, &mut cache);
+        assert_eq!(CalendarPeriod::Week.of_day(monday + 6, &mut cache), week);
+        assert_eq!(
+            CalendarPeriod::Week.of_day(monday - 1, &mut cache),
+            week - 1
+        );
+        assert_eq!(
+            CalendarPeriod::Week.first_day(week),
+            Some(i64::from(monday))
+        );
+        let month = CalendarPeriod::Month.of_day(monday, &mut cache);
+        assert_eq!(month, (2026 - 1970) * 12 + 10);
+        assert_eq!(
+            CalendarPeriod::Month.first_day(month),
+            Some(i64::from(monday) - 22)
+        );
+        // Before 1970 too.
+        assert_eq!(CalendarPeriod::Month.of_day(-1, &mut cache), -1);
+        assert_eq!(CalendarPeriod::Month.first_day(-1), Some(-31));
+        assert_eq!(CalendarPeriod::Week.first_day(0), Some(-3));
+    }
+
+    #[test]
+    fn unknown_period_names_are_refused_with_the_name() {
+        let error = CalendarPeriod::parse(&ScalarValue::from("fortnight")).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("lifecycle: period must be 'day', 'week' or 'month', got 'fortnight'"),
+            "{error}"
+        );
+        assert_eq!(
+            CalendarPeriod::parse(&ScalarValue::from(" Week ")).unwrap(),
+            CalendarPeriod::Week
+        );
+    }
+}

@@ -1,0 +1,621 @@
+//! `retention(user_id, event_time, period, periods [, start_time])`: the cohort retention
+//! curve from an event log, exact. `unbounded_retention` shares everything here but the rule
+//! for "retained".
+
+use std::str::FromStr;
+use std::sync::LazyLock;
+
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::array::timezone::Tz;
+use datafusion::arrow::datatypes::{
+    DataType, Field, Fields, IntervalMonthDayNano, IntervalUnit, TimeUnit, TimestampMicrosecondType,
+};
+use datafusion::common::{ScalarValue, exec_datafusion_err, plan_err};
+use datafusion::error::Result;
+use datafusion::logical_expr::Documentation;
+
+use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::args::{check_arg_count, integer_constant};
+use crate::common::days::{coerce_event_time, microseconds_since_epoch};
+use crate::common::metric::{Distinct, Metric, shared_udaf};
+use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, UserTimeline, result_type};
+use crate::common::user_ids::UserIdKind;
+
+/// The most periods a call may ask for: the result has a row per period for every group.
+pub(crate) const MAX_PERIODS: i64 = 1_000;
+
+/// Retention; `UNBOUNDED`: retained in period k by an event in period k or later, else by
+/// one in period k.
+#[derive(Debug)]
+pub(crate) struct RetentionOf<const UNBOUNDED: bool>;
+
+/// `retention`: retained in period k = active in period k.
+pub(crate) type Retention = RetentionOf<false>;
+/// `unbounded_retention`: retained in period k = active in period k or later.
+pub(crate) type UnboundedRetention = RetentionOf<true>;
+
+shared_udaf!(
+    /// The `retention` aggregate function.
+    retention_udaf,
+    Retention
+);
+
+/// The constant arguments: the length of a period and how many periods follow period 0.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RetentionRule {
+    period: IntervalMonthDayNano,
+    periods: u32,
+}
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// Reads `period` and `periods`, naming `function` in errors.
+fn rule_of(function: &str, constants: &[Option<ScalarValue>]) -> Result<RetentionRule> {
+    let (Some(period), Some(periods)) = (&constants[0], &constants[1]) else {
+        return plan_err!("{function}: period and periods are required");
+    };
+    let interval = match period {
+        ScalarValue::IntervalMonthDayNano(Some(v)) => *v,
+        ScalarValue::IntervalYearMonth(Some(months)) => IntervalMonthDayNano::new(*months, 0, 0),
+        ScalarValue::IntervalDayTime(Some(v)) => {
+            IntervalMonthDayNano::new(0, v.days, i64::from(v.milliseconds) * 1_000_000)
+        }
+        other if other.is_null() => {
+            return plan_err!("{function}: period must not be NULL");
+        }
+        other => {
+            return plan_err!(
+                "{function}: period must be an INTERVAL such as INTERVAL '7 days', got {other}"
+            );
+        }
+    };
+    let IntervalMonthDayNano {
+        months,
+        days,
+        nanoseconds,
+    } = interval;
+    let at_least_a_microsecond = months > 0 || days > 0 || nanoseconds >= 1_000;
+    if months < 0 || days < 0 || nanoseconds < 0 || !at_least_a_microsecond {
+        return plan_err!(
+            "{function}: period must be a positive INTERVAL of at least a microsecond (such as \
+             INTERVAL '7 days' or INTERVAL '1 month'), got {}",
+            describe(interval)
+        );
+    }
+    let periods = integer_constant(function, "periods", periods)?;
+    if !(1..=MAX_PERIODS).contains(&periods) {
+        return plan_err!(
+            "{function}: periods must be between 1 and {MAX_PERIODS} (the number of periods \
+             after period 0), got {periods}"
+        );
+    }
+    Ok(RetentionRule {
+        period: interval,
+        periods: periods as u32,
+    })
+}
+
+/// An interval as SQL writes it: "1 months -3 days", "0 seconds".
+fn describe(interval: IntervalMonthDayNano) -> String {
+    let IntervalMonthDayNano {
+        months,
+        days,
+        nanoseconds,
+    } = interval;
+    let parts: Vec<String> = [
+        (months != 0).then(|| format!("{months} months")),
+        (days != 0).then(|| format!("{days} days")),
+        (nanoseconds != 0).then(|| format!("{} seconds", nanoseconds as f64 / 1e9)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        "0 seconds".to_string()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// The rule with what the event times' type says: their zone, for calendar arithmetic.
+#[derive(Debug, Clone)]
+pub(crate) struct RetentionContext {
+    rule: RetentionRule,
+    zone: Tz,
+    /// The period in microseconds when every period has the same length (no months, and a
+    /// zone without daylight saving time).
+    fixed_step: Option<i64>,
+    /// A lower bound of any period's length, in microseconds: two events closer than this
+    /// are never more than one period boundary apart.
+    shortest: i64,
+    /// Whether users' starts come from a start_time column (else from their first event).
+    has_start: bool,
+}
+
+impl RetentionContext {
+    pub(crate) fn new(rule: RetentionRule, event_time: &DataType, has_start: bool) -> Result<Self> {
+        let zone_name = match event_time {
+            DataType::Timestamp(_, Some(zone)) => Some(zone.as_ref()),
+            _ => None,
+        };
+        let zone = Tz::from_str(zone_name.unwrap_or("+00:00"))
+            .map_err(|e| exec_datafusion_err!("cannot read the time zone of event times: {e}"))?;
+        // An offset or UTC: every day has 24 hours. Other zones take the general path.
+        let fixed_zone = zone_name
+            .is_none_or(|name| name.starts_with(['+', '-']) || name.eq_ignore_ascii_case("UTC"));
+        let IntervalMonthDayNano {
+            months,
+            days,
+            nanoseconds,
+        } = rule.period;
+        let micros = nanoseconds / 1_000;
+        let fixed_step = (months == 0 && fixed_zone)
+            .then(|| {
+                i64::from(days)
+                    .checked_mul(MICROS_PER_DAY)?
+                    .checked_add(micros)
+            })
+            .flatten();
+        // A month has at least 28 days; in a zone with daylight saving time a run of local
+        // days may be up to a day and more shorter (Samoa skipped 30 Dec 2011), so two days
+        // are taken off.
+        let calendar_days = i64::from(months) * 28 + i64::from(days);
+        let calendar = if fixed_zone {
+            calendar_days
+        } else {
+            (calendar_days - 2).max(0)
+        };
+        Ok(Self {
+            rule,
+            zone,
+            fixed_step,
+            shortest: calendar
+                .saturating_mul(MICROS_PER_DAY)
+                .saturating_add(micros),
+            has_start,
+        })
+    }
+
+    fn periods(&self) -> usize {
+        self.rule.periods as usize
+    }
+
+    /// `start + k × period`, as DataFusion's `start + k * period` gives it (calendar months
+    /// and days in the event times' zone); `i64::MAX` past the calendar's end.
+    fn boundary(&self, start: i64, k: i64) -> i64 {
+        if let Some(step) = self.fixed_step {
+            return step.saturating_mul(k).saturating_add(start);
+        }
+        let IntervalMonthDayNano {
+            months,
+            days,
+            nanoseconds,
+        } = self.rule.period;
+        let times = |part: i32| i32::try_from(i64::from(part) * k).ok();
+        let shifted = times(months)
+            .zip(times(days))
+            .zip(nanoseconds.checked_mul(k))
+            .and_then(|((months, days), nanos)| {
+                TimestampMicrosecondType::add_month_day_nano(
+                    start,
+                    IntervalMonthDayNano::new(months, days, nanos),
+                    self.zone,
+                )
+            });
+        shifted.unwrap_or(i64::MAX)
+    }
+
+    /// The starts of periods 0 to `periods + 1` (the end of the last) from `start`.
+    fn boundaries(&self, start: i64, out: &mut Vec<i64>) {
+        out.clear();
+        out.extend((0..=self.periods() as i64 + 1).map(|k| self.boundary(start, k)));
+    }
+
+    /// Drops events that cannot change the result: of those past the last period only the
+    /// latest (the group's last event time, and "later" for unbounded retention), and of
+    /// three events closer together than the shortest period the middle one, which lies in
+    /// the period of one of the others whatever the start turns out to be.
+    pub(crate) fn compact(&self, start: Option<i64>, events: &mut Vec<i64>) {
+        let Some(&first) = events.first() else {
+            return;
+        };
+        // A start can only move earlier as more rows arrive, and the end with it; but a
+        // start_time not seen yet may lie after the first event, so without one the end is
+        // not known.
+        let start = if self.has_start { start } else { Some(first) };
+        let end = start.map_or(i64::MAX, |start| {
+            self.boundary(start, self.periods() as i64 + 1)
+        });
+        let within = events.partition_point(|&t| t < end);
+        if within + 1 < events.len() {
+            let latest = events[events.len() - 1];
+            events.truncate(within);
+            events.push(latest);
+        }
+        if self.shortest > 0 {
+            let mut kept = 0;
+            for i in 0..events.len() {
+                let t = events[i];
+                while kept >= 2 && t - events[kept - 2] < self.shortest {
+                    kept -= 1;
+                }
+                events[kept] = t;
+                kept += 1;
+            }
+            events.truncate(kept);
+        }
+    }
+
+    /// The retention rows of one group: per period, the users counted, those retained, and
+    /// the rate. `unbounded`: retained in period k by an event in period k or later.
+    pub(crate) fn evaluate_group(
+        &self,
+        users: &[UserTimeline<'_>],
+        unbounded: bool,
+        rows: &mut ResultRows,
+    ) {
+        let periods = self.periods();
+        let last_event = users.iter().filter_map(|u| u.values.last()).max().copied();
+        let mut counted = vec![0i64; periods + 1];
+        let mut retained = vec![0i64; periods + 1];
+        let mut bounds = Vec::with_capacity(periods + 2);
+        for user in users {
+            let (Some(start), Some(last_event)) =
+                (user.start.or(user.values.first().copied()), last_event)
+            else {
+                continue;
+            };
+            self.boundaries(start, &mut bounds);
+            // Periods over by the group's last event: younger ones are not counted yet.
+            let over = bounds[1..].partition_point(|&end| end <= last_event);
+            counted[..over].iter_mut().for_each(|c| *c += 1);
+            let events = &user.values[user.values.partition_point(|&t| t < start)..];
+            let period_of = |t: i64| bounds[1..].partition_point(|&end| end <= t);
+            if unbounded {
+                if let Some(&latest) = events.last() {
+                    let through = (period_of(latest) + 1).min(over);
+                    retained[..through].iter_mut().for_each(|r| *r += 1);
+                }
+            } else {
+                let mut previous = usize::MAX;
+                for &t in events {
+                    let k = period_of(t);
+                    if k >= over {
+                        break;
+                    }
+                    if k != previous {
+                        retained[k] += 1;
+                        previous = k;
+                    }
+                }
+            }
+        }
+        for (k, (&users, &retained)) in counted.iter().zip(&retained).enumerate() {
+            let rate = (users > 0).then(|| 100.0 * retained as f64 / users as f64);
+            rows.push(&[k as i64, users, retained], &[rate]);
+        }
+    }
+}
+
+/// `user_id, event_time, period, periods [, start_time]`: the types to coerce to.
+fn arg_types_of(function: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    check_arg_count(
+        function,
+        arg_types,
+        4,
+        5,
+        &format!("{function}(user_id, event_time, period, periods [, start_time])"),
+    )?;
+    let event_time = coerce_event_time(function, "event_time", &arg_types[1])?;
+    let start_time = match arg_types.get(4) {
+        Some(start) => Some(coerce_event_time(function, "start_time", start)?),
+        None => None,
+    };
+    // Both times in one type, so that they compare as instants in one zone.
+    let time = match (&event_time, &start_time) {
+        (DataType::Timestamp(_, _), _) | (_, None) => event_time.clone(),
+        (_, Some(start @ DataType::Timestamp(_, _))) => start.clone(),
+        _ => event_time.clone(),
+    };
+    let period = match &arg_types[2] {
+        DataType::Interval(_) | DataType::Null => DataType::Interval(IntervalUnit::MonthDayNano),
+        t if crate::common::args::is_string_type(t) => {
+            DataType::Interval(IntervalUnit::MonthDayNano)
+        }
+        other => {
+            return plan_err!(
+                "{function}: period must be an INTERVAL such as INTERVAL '7 days', got {other}"
+            );
+        }
+    };
+    let periods = match &arg_types[3] {
+        t if t.is_integer() || t.is_null() => DataType::Int64,
+        t if t.is_numeric() => DataType::Float64,
+        other => return plan_err!("{function}: periods must be a whole number, got {other}"),
+    };
+    let mut types = vec![
+        UserIdKind::coerce(function, "user_id", &arg_types[0])?,
+        time.clone(),
+        period,
+        periods,
+    ];
+    if start_time.is_some() {
+        types.push(time);
+    }
+    Ok(types)
+}
+
+/// Typical argument types, listed by `SHOW FUNCTIONS`.
+fn example_types() -> Vec<Vec<DataType>> {
+    let time = DataType::Timestamp(TimeUnit::Microsecond, None);
+    let period = DataType::Interval(IntervalUnit::MonthDayNano);
+    UserIdKind::example_types()
+        .into_iter()
+        .flat_map(|user| {
+            let four = vec![user, time.clone(), period.clone(), DataType::Int64];
+            let mut five = four.clone();
+            five.push(time.clone());
+            [four, five]
+        })
+        .collect()
+}
+
+/// The documentation of `retention` or `unbounded_retention`.
+fn documentation(function: &str, retained: &str) -> Documentation {
+    Documentation::builder(
+        DOC_SECTION_ENGAGEMENT,
+        format!(
+            "The retention curve of the group's users, exact, from an event log. Each user's \
+             period k (0 to periods) is the window [start + k × period, start + (k + 1) × period), \
+             where start is start_time (a signup time, say) or, without it, the user's first \
+             event in the group; months step by calendar month and days by local day in the \
+             event times' zone, as `start + k * period` does. {retained} \
+             Returns one row per period: {{period, users, retained, rate}}, rate = 100 × \
+             retained / users. A user whose period k has not ended by the group's last event \
+             time is not counted in period k (a young cohort does not read as churn); a user \
+             with a start but no events (a NULL event_time from a LEFT JOIN) counts as not \
+             retained; events before the start are ignored. Rows with a NULL user_id are \
+             skipped; the earliest start_time of a user counts. A group without users gives \
+             NULL. Read it wide with r[k + 1]['rate'], or long with UNNEST."
+        ),
+        format!("{function}(user_id, event_time, period, periods [, start_time])"),
+    )
+    .with_sql_example(format!(
+        "```sql\n-- weekly signup cohorts over 12 weeks, wide: one column per week\n\
+         SELECT date_trunc('week', u.signup_time) AS cohort,\n       \
+         {function}(e.user_id, e.event_time, INTERVAL '7 days', 12, u.signup_time) AS r\n\
+         FROM users u LEFT JOIN events e ON e.user_id = u.user_id\n\
+         GROUP BY cohort ORDER BY cohort;\n\
+         -- then r[2]['rate'] is week 1's rate\n\n\
+         -- long: a row per (cohort, period)\n\
+         SELECT cohort, p['period'] AS period, p['users'] AS users, p['rate'] AS rate\n\
+         FROM (SELECT cohort, unnest(r) AS p FROM cohorts);\n```"
+    ))
+    .with_argument("user_id", "User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
+    .with_argument("event_time", "When the user was active: a TIMESTAMP of any unit and zone, or a DATE.")
+    .with_argument("period", "The length of a period: a constant positive INTERVAL, such as INTERVAL '1 day', '7 days' or '1 month'.")
+    .with_argument("periods", format!("How many periods follow period 0: a constant from 1 to {MAX_PERIODS}."))
+    .with_argument("start_time", "Optional: when each user's period 0 starts (signup time); a column of the same kind as event_time.")
+    .build()
+}
+
+impl<const UNBOUNDED: bool> Metric for RetentionOf<UNBOUNDED> {
+    const NAME: &'static str = if UNBOUNDED {
+        "unbounded_retention"
+    } else {
+        "retention"
+    };
+    const REQUIRED_ARGS: &'static [usize] = &[0];
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(2, "period"), (3, "periods")];
+    // A user's events count once whatever their repeats.
+    const DISTINCT: Distinct = Distinct::Unchanged;
+    const STATE_NAMES: &'static [&'static str] = &["users", "times", "is_start"];
+    type Rule = RetentionRule;
+    type Kernel = TimelineKernel;
+
+    fn documentation() -> &'static Documentation {
+        static BOUNDED: LazyLock<Documentation> = LazyLock::new(|| {
+            documentation(
+                "retention",
+                "A user is retained in period k when they have an event in that period.",
+            )
+        });
+        static UNBOUNDED_DOC: LazyLock<Documentation> = LazyLock::new(|| {
+            documentation(
+                "unbounded_retention",
+                "A user is retained in period k when they have an event in period k or any \
+                 later one, even past the last period reported (Amplitude's \"unbounded\", \
+                 PostHog's \"on or after\"): each user's retained periods run from 0 without a \
+                 gap.",
+            )
+        });
+        if UNBOUNDED { &UNBOUNDED_DOC } else { &BOUNDED }
+    }
+
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        arg_types_of(Self::NAME, arg_types)
+    }
+
+    fn example_arg_types() -> Vec<Vec<DataType>> {
+        example_types()
+    }
+
+    fn return_type() -> DataType {
+        result_type::<Self>()
+    }
+
+    fn rule(constants: &[Option<ScalarValue>]) -> Result<RetentionRule> {
+        rule_of(Self::NAME, constants)
+    }
+}
+
+impl<const UNBOUNDED: bool> Timeline for RetentionOf<UNBOUNDED> {
+    const START_ARG: usize = 4;
+    type Context = RetentionContext;
+
+    fn context(
+        rule: RetentionRule,
+        event_time: &DataType,
+        has_start: bool,
+    ) -> Result<RetentionContext> {
+        RetentionContext::new(rule, event_time, has_start)
+    }
+
+    fn values(_cx: &RetentionContext, times: &ArrayRef) -> Result<Vec<i64>> {
+        Ok(microseconds_since_epoch(times)?.into_owned())
+    }
+
+    fn compact(cx: &RetentionContext, start: Option<i64>, values: &mut Vec<i64>) {
+        cx.compact(start, values)
+    }
+
+    fn result_fields() -> Fields {
+        Fields::from(vec![
+            Field::new("period", DataType::Int64, false),
+            Field::new("users", DataType::Int64, false),
+            Field::new("retained", DataType::Int64, false),
+            Field::new("rate", DataType::Float64, true),
+        ])
+    }
+
+    fn evaluate_group(
+        cx: &RetentionContext,
+        users: &[UserTimeline<'_>],
+        rows: &mut ResultRows,
+    ) -> Result<()> {
+        cx.evaluate_group(users, UNBOUNDED, rows);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn context(period: IntervalMonthDayNano, zone: Option<&str>) -> RetentionContext {
+        let rule = RetentionRule { period, periods: 3 };
+        let time = DataType::Timestamp(TimeUnit::Microsecond, zone.map(Arc::from));
+        RetentionContext::new(rule, &time, false).unwrap()
+    }
+
+    const WEEK: IntervalMonthDayNano = IntervalMonthDayNano::new(0, 7, 0);
+
+    #[test]
+    fn months_step_from_the_start_by_calendar_month() {
+        let cx = context(IntervalMonthDayNano::new(1, 0, 0), None);
+        // 2024-01-31 00:00 UTC: + 1 month is 29 Feb, + 2 months 31 Mar (not 29 Mar).
+        let jan_31 = 19_753 * MICROS_PER_DAY;
+        assert_eq!(cx.boundary(jan_31, 1), (19_753 + 29) * MICROS_PER_DAY);
+        assert_eq!(cx.boundary(jan_31, 2), (19_753 + 60) * MICROS_PER_DAY);
+    }
+
+    #[test]
+    fn days_are_local_days_in_a_zone_with_daylight_saving_time() {
+        // 2026-03-07 12:00 in New York (17:00Z); a week later is 16:00Z, after the switch.
+        let cx = context(WEEK, Some("America/New_York"));
+        let start = 1_772_902_800 * 1_000_000;
+        assert_eq!(cx.fixed_step, None);
+        assert_eq!(
+            cx.boundary(start, 1),
+            start + 7 * MICROS_PER_DAY - 3_600_000_000
+        );
+        let utc = context(WEEK, Some("UTC"));
+        assert_eq!(utc.boundary(start, 1), start + 7 * MICROS_PER_DAY);
+    }
+
+    #[test]
+    fn compaction_keeps_every_period_with_an_event_whatever_the_start() {
+        let cx = context(WEEK, None);
+        let hour = 3_600_000_000;
+        // Events every 5 hours over 30 days.
+        let all: Vec<i64> = (0..150).map(|i| i * 5 * hour).collect();
+        let mut kept = all.clone();
+        cx.compact(None, &mut kept);
+        assert!(kept.len() < 20, "{}", kept.len());
+        assert_eq!(kept.first(), all.first());
+        assert_eq!(kept.last(), all.last());
+        // For any start at or before the first event, the same periods have events.
+        let periods_of = |events: &[i64], start: i64| -> Vec<i64> {
+            let mut periods: Vec<i64> = events
+                .iter()
+                .map(|&t| (t - start).div_euclid(7 * MICROS_PER_DAY))
+                .filter(|&k| k <= 3)
+                .collect();
+            periods.dedup();
+            periods
+        };
+        for start in (0..40).map(|h| -h * 7 * hour) {
+            assert_eq!(
+                periods_of(&kept, start),
+                periods_of(&all, start),
+                "start {start}"
+            );
+        }
+    }
+
+    #[test]
+    fn compaction_is_exact_for_calendar_months_in_a_zone() {
+        let cx = context(IntervalMonthDayNano::new(1, 0, 0), Some("America/New_York"));
+        assert!(cx.shortest > 20 * MICROS_PER_DAY);
+        // A pseudo-random walk of events over a year, a few hours to days apart.
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut t = 1_767_225_600_000_000; // 2026-01-01Z
+        let mut all = vec![];
+        for _ in 0..400 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            t += (seed % (3 * MICROS_PER_DAY as u64)) as i64;
+            all.push(t);
+        }
+        let mut kept = all.clone();
+        cx.compact(None, &mut kept);
+        assert!(
+            kept.len() < all.len() / 4,
+            "{} of {}",
+            kept.len(),
+            all.len()
+        );
+        let periods_with_events = |events: &[i64], start: i64| -> Vec<usize> {
+            let mut bounds = vec![];
+            cx.boundaries(start, &mut bounds);
+            let mut periods: Vec<usize> = events
+                .iter()
+                .filter(|&&e| e >= start)
+                .map(|&e| bounds[1..].partition_point(|&end| end <= e))
+                .collect();
+            periods.dedup();
+            periods
+        };
+        // Any start at or before the first event: month ends, DST switches and all.
+        for hours_before in (0..24 * 60).step_by(7) {
+            let start = all[0] - hours_before * 3_600_000_000;
+            assert_eq!(
+                periods_with_events(&kept, start),
+                periods_with_events(&all, start),
+                "start {hours_before} hours before the first event"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_periods_are_refused_with_the_value() {
+        let rule = |period: ScalarValue, periods: i64| {
+            rule_of(
+                "retention",
+                &[Some(period), Some(ScalarValue::Int64(Some(periods)))],
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let zero = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 0, 0)));
+        assert!(rule(zero, 3).contains("retention: period must be a positive INTERVAL"));
+        let negative = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(1, -3, 0)));
+        assert!(rule(negative, 3).contains("got 1 months -3 days"));
+        let week = ScalarValue::IntervalMonthDayNano(Some(WEEK));
+        assert!(rule(week.clone(), 0).contains("periods must be between 1 and 1000"));
+        assert!(rule(week, 5000).contains("got 5000"));
+    }
+}
