@@ -13,7 +13,7 @@ use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, coerce_string};
-use crate::common::days::{coerce_event_time, days_since_epoch};
+use crate::common::days::{days_since_epoch, event_and_start_time};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, UserTimeline, result_type};
 use crate::common::user_ids::UserIdKind;
@@ -119,7 +119,8 @@ impl Metric for Lifecycle {
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(2, "period")];
     // Users count once per period whatever their repeats.
     const DISTINCT: Distinct = Distinct::Unchanged;
-    const STATE_NAMES: &'static [&'static str] = &["users", "periods", "is_signup"];
+    // Per user: the signup's period (set 0), 64-period sets (first period, bits), periods.
+    const STATE_NAMES: &'static [&'static str] = &["users", "periods", "period_sets"];
     type Rule = CalendarPeriod;
     type Kernel = TimelineKernel;
 
@@ -159,23 +160,14 @@ impl Metric for Lifecycle {
             4,
             "lifecycle(user_id, event_time, period [, signup_time])",
         )?;
-        let event_time = coerce_event_time(NAME, "event_time", &arg_types[1])?;
+        let signup = arg_types.get(3).map(|signup| ("signup_time", signup));
+        let time = event_and_start_time(NAME, &arg_types[1], signup)?;
         let mut types = vec![
             UserIdKind::coerce(NAME, "user_id", &arg_types[0])?,
-            event_time.clone(),
+            time.clone(),
             coerce_string(NAME, "period", &arg_types[2])?,
         ];
-        if let Some(signup) = arg_types.get(3) {
-            let signup = coerce_event_time(NAME, "signup_time", signup)?;
-            // Both in one type, so that periods are read in one zone.
-            let time = match (&event_time, signup) {
-                (DataType::Timestamp(_, _), _) => event_time,
-                (_, signup @ DataType::Timestamp(_, _)) => {
-                    types[1] = signup.clone();
-                    signup
-                }
-                _ => event_time,
-            };
+        if signup.is_some() {
             types.push(time);
         }
         Ok(types)

@@ -15,8 +15,8 @@ use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::args::{check_arg_count, integer_constant};
-use crate::common::days::{coerce_event_time, microseconds_since_epoch};
+use crate::common::args::{check_arg_count, integer_constant, is_string_type};
+use crate::common::days::{event_and_start_time, microseconds_since_epoch};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, UserTimeline, result_type};
 use crate::common::user_ids::UserIdKind;
@@ -180,8 +180,9 @@ impl RetentionContext {
         self.rule.periods as usize
     }
 
-    /// `start + k × period`, as DataFusion's `start + k * period` gives it (calendar months
-    /// and days in the event times' zone); `i64::MAX` past the calendar's end.
+    /// `start + k × period` as DataFusion adds an interval (calendar months and days in the
+    /// event times' zone): period 2 of a month ends at `start + INTERVAL '3 months'`, not at
+    /// the start plus one month three times. `i64::MAX` past the calendar's end.
     fn boundary(&self, start: i64, k: i64) -> i64 {
         if let Some(step) = self.fixed_step {
             return step.saturating_mul(k).saturating_add(start);
@@ -306,22 +307,11 @@ fn arg_types_of(function: &str, arg_types: &[DataType]) -> Result<Vec<DataType>>
         5,
         &format!("{function}(user_id, event_time, period, periods [, start_time])"),
     )?;
-    let event_time = coerce_event_time(function, "event_time", &arg_types[1])?;
-    let start_time = match arg_types.get(4) {
-        Some(start) => Some(coerce_event_time(function, "start_time", start)?),
-        None => None,
-    };
-    // Both times in one type, so that they compare as instants in one zone.
-    let time = match (&event_time, &start_time) {
-        (DataType::Timestamp(_, _), _) | (_, None) => event_time.clone(),
-        (_, Some(start @ DataType::Timestamp(_, _))) => start.clone(),
-        _ => event_time.clone(),
-    };
+    let start = arg_types.get(4).map(|start| ("start_time", start));
+    let time = event_and_start_time(function, &arg_types[1], start)?;
     let period = match &arg_types[2] {
         DataType::Interval(_) | DataType::Null => DataType::Interval(IntervalUnit::MonthDayNano),
-        t if crate::common::args::is_string_type(t) => {
-            DataType::Interval(IntervalUnit::MonthDayNano)
-        }
+        t if is_string_type(t) => DataType::Interval(IntervalUnit::MonthDayNano),
         other => {
             return plan_err!(
                 "{function}: period must be an INTERVAL such as INTERVAL '7 days', got {other}"
@@ -339,7 +329,7 @@ fn arg_types_of(function: &str, arg_types: &[DataType]) -> Result<Vec<DataType>>
         period,
         periods,
     ];
-    if start_time.is_some() {
+    if start.is_some() {
         types.push(time);
     }
     Ok(types)
@@ -369,13 +359,15 @@ fn documentation(function: &str, retained: &str) -> Documentation {
              period k (0 to periods) is the window [start + k × period, start + (k + 1) × period), \
              where start is start_time (a signup time, say) or, without it, the user's first \
              event in the group; months step by calendar month and days by local day in the \
-             event times' zone, as `start + k * period` does. {retained} \
+             event times' zone, as DataFusion adds intervals (start + INTERVAL '2 months' for \
+             period 2 of a month). {retained} \
              Returns one row per period: {{period, users, retained, rate}}, rate = 100 × \
              retained / users. A user whose period k has not ended by the group's last event \
              time is not counted in period k (a young cohort does not read as churn); a user \
              with a start but no events (a NULL event_time from a LEFT JOIN) counts as not \
              retained; events before the start are ignored. Rows with a NULL user_id are \
-             skipped; the earliest start_time of a user counts. A group without users gives \
+             skipped; the earliest start_time of a user counts, and a user without one (NULL in \
+             every row) starts at their first event. A group without users gives \
              NULL. Read it wide with r[k + 1]['rate'], or long with UNNEST."
         ),
         format!("{function}(user_id, event_time, period, periods [, start_time])"),

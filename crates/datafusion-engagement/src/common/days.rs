@@ -26,6 +26,25 @@ pub(crate) fn coerce_event_time(
     }
 }
 
+/// The one type an event time and an optional start time (a signup) are both coerced to, so
+/// that they compare as instants in one zone: the event time's TIMESTAMP type, else the start
+/// time's, else the event time's DATE type. `start` is (argument name, type).
+pub(crate) fn event_and_start_time(
+    function: &str,
+    event_time: &DataType,
+    start: Option<(&str, &DataType)>,
+) -> Result<DataType> {
+    let event_time = coerce_event_time(function, "event_time", event_time)?;
+    let start = match start {
+        Some((argument, start)) => Some(coerce_event_time(function, argument, start)?),
+        None => None,
+    };
+    Ok(match (event_time, start) {
+        (DataType::Date32 | DataType::Date64, Some(start @ DataType::Timestamp(_, _))) => start,
+        (event_time, _) => event_time,
+    })
+}
+
 /// The calendar day (days since 1970-01-01) of every row, in the timestamp's own time zone —
 /// the date `date_trunc('day', t)` gives — and for naive timestamps and dates the day they
 /// show. Meaningless for NULL rows, which callers skip.

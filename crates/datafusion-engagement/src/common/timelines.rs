@@ -8,8 +8,10 @@
 //! its allocation, so a user costs what the metric needs, not one entry per event.
 //!
 //! The state is three lists per group, one element per (user, value): the user, the value,
-//! and whether the value is the user's start rather than an event. Merging adds elements as
-//! update adds rows, so partial states combine exactly in any order.
+//! and whether the value is the user's start rather than an event — or, for metrics over
+//! small integers, a 64-bit set of values from it (0 for the start), so that a user's
+//! active weeks travel as one element. Merging adds elements as update adds rows, so partial
+//! states combine exactly in any order.
 
 use std::fmt::Debug;
 use std::marker::PhantomData;
@@ -18,10 +20,10 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int64Array, ListArray,
-    StructArray,
+    StructArray, UInt64Array,
 };
 use datafusion::arrow::buffer::NullBuffer;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type, UInt64Type};
 use datafusion::common::{ScalarValue, internal_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -41,9 +43,9 @@ const EVENT_TIME_ARG: usize = 1;
 pub(crate) trait Timeline: Metric {
     /// Position of the optional start column (signup time), when the call has it.
     const START_ARG: usize;
-    /// Values are small integers close together for a user (calendar period numbers): kept
-    /// as a 64-bit set around the first one seen, which costs a bit per value instead of an
-    /// entry, the few outside it in the list.
+    /// Values are small integers close together for a user (calendar period numbers): kept,
+    /// and passed on in the state, as a 64-bit set around the first one seen, a bit per value
+    /// instead of an entry; the few outside it go to the list.
     const SMALL_INTEGERS: bool = false;
     /// What the metric computes with at run time: its rule and what it needs of the input
     /// types (the time zone of event times).
@@ -189,7 +191,7 @@ pub(crate) struct TimelineKernel;
 impl<M: Timeline> Kernel<M> for TimelineKernel {
     fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
         let user_type = UserIdKind::of(args.input_fields[0].data_type()).state_type();
-        let element_types = [user_type, DataType::Int64, DataType::Boolean];
+        let element_types = [user_type, DataType::Int64, StateBits::<M>::data_type()];
         Ok(M::STATE_NAMES
             .iter()
             .zip(element_types)
@@ -282,6 +284,35 @@ impl UserValues {
         }
     }
 
+    /// Marks the values `value + i` of the set bits `i`; returns the bits of those outside the
+    /// window. A user without a window takes this one as it is.
+    fn mark_all(&mut self, value: i64, bits: u64) -> u64 {
+        if self.window == 0 || value == self.window_start {
+            self.window_start = value;
+            self.window |= bits;
+            return 0;
+        }
+        let (mut rest, mut outside) = (bits, 0);
+        while rest != 0 {
+            let i = rest.trailing_zeros();
+            if !self.mark(value.saturating_add(i64::from(i))) {
+                outside |= 1 << i;
+            }
+            rest &= rest - 1;
+        }
+        outside
+    }
+
+    /// The user's state elements as (value, bits): the start, the window, the listed values.
+    fn state_elements(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
+        let start = self.start().map(|start| (start, Observation::START));
+        let window = (self.window != 0).then_some((self.window_start, self.window));
+        start
+            .into_iter()
+            .chain(window)
+            .chain(self.values.iter().map(|&v| (v, Observation::ONE)))
+    }
+
     /// Moves the window's values into the list.
     fn flush_window(&mut self) {
         let mut bits = std::mem::take(&mut self.window);
@@ -296,11 +327,18 @@ impl UserValues {
 /// The (group, user) keys of a batch's observations, and the observations.
 type KeyedObservations = (Vec<(u32, u64)>, Vec<Observation>);
 
-/// One observation of a user: a value, or a start.
+/// One observation of a user: a start, or values.
 #[derive(Debug, Clone, Copy)]
 struct Observation {
     value: i64,
-    is_start: bool,
+    /// 0: `value` is a start. Otherwise the values `value + i` for each set bit `i`: 1 for
+    /// `value` alone, more from the 64-bit sets of [`Timeline::SMALL_INTEGERS`] states.
+    bits: u64,
+}
+
+impl Observation {
+    const START: u64 = 0;
+    const ONE: u64 = 1;
 }
 
 /// The observations of the selected rows of an input batch: an event time and a start each,
@@ -328,7 +366,7 @@ fn observations_of_rows<M: Timeline>(
             keys.push(key);
             observations.push(Observation {
                 value: events[row],
-                is_start: false,
+                bits: Observation::ONE,
             });
         }
         if let Some((starts, nulls)) = &starts
@@ -337,11 +375,61 @@ fn observations_of_rows<M: Timeline>(
             keys.push(key);
             observations.push(Observation {
                 value: starts[row],
-                is_start: true,
+                bits: Observation::START,
             });
         }
     })?;
     Ok((keys, observations))
+}
+
+/// The third state column: for [`Timeline::SMALL_INTEGERS`] metrics the bits of each
+/// element (0 for a start, else the values `value + i` of the set bits), for the others a
+/// BOOLEAN "is a start" (each element one value).
+struct StateBits<M>(PhantomData<M>);
+
+impl<M: Timeline> StateBits<M> {
+    fn data_type() -> DataType {
+        if M::SMALL_INTEGERS {
+            DataType::UInt64
+        } else {
+            DataType::Boolean
+        }
+    }
+
+    fn column(bits: Vec<u64>) -> ArrayRef {
+        if M::SMALL_INTEGERS {
+            Arc::new(UInt64Array::from(bits))
+        } else {
+            let is_start: Vec<bool> = bits.iter().map(|&b| b == Observation::START).collect();
+            Arc::new(BooleanArray::from(is_start))
+        }
+    }
+}
+
+/// The third state column of a chunk, read back as bits.
+enum ReadBits<'a> {
+    Sets(&'a [u64]),
+    IsStart(&'a BooleanArray),
+}
+
+impl StateBits<()> {
+    fn read(column: &ArrayRef) -> ReadBits<'_> {
+        match column.data_type() {
+            DataType::UInt64 => ReadBits::Sets(column.as_primitive::<UInt64Type>().values()),
+            _ => ReadBits::IsStart(column.as_boolean()),
+        }
+    }
+}
+
+impl ReadBits<'_> {
+    #[inline]
+    fn at(&self, i: usize) -> u64 {
+        match self {
+            Self::Sets(bits) => bits[i],
+            Self::IsStart(is_start) if is_start.value(i) => Observation::START,
+            Self::IsStart(_) => Observation::ONE,
+        }
+    }
 }
 
 /// Values per list before the first compaction: small lists are cheaper to keep than to
@@ -373,11 +461,10 @@ impl<M: Timeline> Timelines<M> {
 
     /// Sorts a user's values and lets the metric drop those it does not need.
     fn compact(cx: &M::Context, user: &mut UserValues, value_bytes: &mut usize) {
-        if user.sorted == user.values.len() && user.window == 0 {
+        if user.sorted == user.values.len() {
             return;
         }
         let before = user.values.capacity();
-        user.flush_window();
         user.values.sort_unstable();
         user.values.dedup();
         M::compact(cx, user.start(), &mut user.values);
@@ -416,27 +503,42 @@ impl<M: Timeline> Timelines<M> {
                     });
                 }
                 let user = &mut timelines[slot.timeline as usize];
-                let observation = observations[row];
-                if observation.is_start {
-                    user.start = user.start.min(observation.value);
+                let Observation { value, bits } = observations[row];
+                if bits == Observation::START {
+                    user.start = user.start.min(value);
                     return;
                 }
-                if M::SMALL_INTEGERS && user.mark(observation.value) {
-                    return;
+                let mut listed = bits;
+                if M::SMALL_INTEGERS {
+                    listed = if bits == Observation::ONE {
+                        u64::from(!user.mark(value))
+                    } else {
+                        user.mark_all(value, bits)
+                    };
                 }
-                if user.values.len() == user.values.capacity() {
-                    if user.values.len() >= FIRST_COMPACTION {
-                        Self::compact(cx, user, value_bytes);
-                    }
-                    if user.values.len() == user.values.capacity() {
-                        let before = user.values.capacity();
-                        user.values.reserve(FIRST_COMPACTION.max(before));
-                        *value_bytes += (user.values.capacity() - before) * size_of::<i64>();
-                    }
+                while listed != 0 {
+                    let offset = i64::from(listed.trailing_zeros());
+                    Self::push(cx, user, value_bytes, value.saturating_add(offset));
+                    listed &= listed - 1;
                 }
-                user.values.push(observation.value);
             },
         );
+    }
+
+    /// Adds a value to a user's list, compacting the list first when it is full.
+    #[inline]
+    fn push(cx: &M::Context, user: &mut UserValues, value_bytes: &mut usize, value: i64) {
+        if user.values.len() == user.values.capacity() {
+            if user.values.len() >= FIRST_COMPACTION {
+                Self::compact(cx, user, value_bytes);
+            }
+            if user.values.len() == user.values.capacity() {
+                let before = user.values.capacity();
+                user.values.reserve(FIRST_COMPACTION.max(before));
+                *value_bytes += (user.values.capacity() - before) * size_of::<i64>();
+            }
+        }
+        user.values.push(value);
     }
 
     fn resize(&mut self, total_num_groups: usize) -> Result<()> {
@@ -456,7 +558,7 @@ impl<M: Timeline> Timelines<M> {
     fn merge_states(&mut self, states: &[ArrayRef], group_of: impl Fn(usize) -> u32) -> Result<()> {
         ListElements::for_each_chunk(states, |chunk| {
             let values = chunk.columns[1].as_primitive::<Int64Type>().values();
-            let is_start = chunk.columns[2].as_boolean();
+            let bits = StateBits::read(&chunk.columns[2]);
             let mut keys = Vec::with_capacity(values.len());
             self.keys.ids.for_each_key(
                 M::NAME,
@@ -466,16 +568,25 @@ impl<M: Timeline> Timelines<M> {
             )?;
             let observations: Vec<Observation> = values
                 .iter()
-                .zip(is_start.values())
-                .map(|(&value, is_start)| Observation { value, is_start })
+                .enumerate()
+                .map(|(i, &value)| Observation {
+                    value,
+                    bits: bits.at(i),
+                })
                 .collect();
             self.observe(&keys, &observations);
             Ok(())
         })
     }
 
-    fn compact_all(&mut self) {
+    /// Compacts every user's list; `flush`: with the windows' values moved into it first.
+    fn compact_all(&mut self, flush: bool) {
         for user in &mut self.timelines {
+            if flush && user.window != 0 {
+                let before = user.values.capacity();
+                user.flush_window();
+                self.value_bytes += (user.values.capacity() - before) * size_of::<i64>();
+            }
             Self::compact(&self.cx, user, &mut self.value_bytes);
         }
     }
@@ -483,7 +594,7 @@ impl<M: Timeline> Timelines<M> {
     /// The state of the first `groups` groups, without forgetting them. The three columns
     /// are laid out group by group directly: a state can hold tens of millions of elements.
     fn state_of_first(&mut self, groups: usize) -> Result<Vec<ArrayRef>> {
-        self.compact_all();
+        self.compact_all(false);
         let timelines = &self.timelines;
         let emitted = || {
             self.keys
@@ -494,21 +605,17 @@ impl<M: Timeline> Timelines<M> {
         };
         let mut lengths = vec![0usize; groups];
         for (slot, user) in emitted() {
-            lengths[slot.group as usize] += user.values.len() + usize::from(user.start().is_some());
+            lengths[slot.group as usize] += user.state_elements().count();
         }
         let offsets = offsets_of(lengths);
         let total = offsets[groups];
         let mut cursor = offsets[..groups].to_vec();
-        let (mut users, mut values, mut is_start) =
-            (vec![0u64; total], vec![0i64; total], vec![false; total]);
+        let (mut users, mut values, mut bits) =
+            (vec![0u64; total], vec![0i64; total], vec![0u64; total]);
         for (slot, user) in emitted() {
             let at = &mut cursor[slot.group as usize];
-            let start = user.start().map(|start| (start, true));
-            for (value, starts) in start
-                .into_iter()
-                .chain(user.values.iter().map(|&v| (v, false)))
-            {
-                (users[*at], values[*at], is_start[*at]) = (slot.user, value, starts);
+            for (value, value_bits) in user.state_elements() {
+                (users[*at], values[*at], bits[*at]) = (slot.user, value, value_bits);
                 *at += 1;
             }
         }
@@ -519,14 +626,14 @@ impl<M: Timeline> Timelines<M> {
             vec![
                 users,
                 Arc::new(Int64Array::from(values)),
-                Arc::new(BooleanArray::from(is_start)),
+                StateBits::<M>::column(bits),
             ],
         )
     }
 
     /// The results of the first `groups` groups, without forgetting them.
     fn evaluate_first(&mut self, groups: usize) -> Result<ArrayRef> {
-        self.compact_all();
+        self.compact_all(true);
         let mut users_of: Vec<Vec<UserTimeline<'_>>> = vec![vec![]; groups];
         for slot in self.keys.table.iter() {
             if let Some(users) = users_of.get_mut(slot.group as usize) {
@@ -629,16 +736,11 @@ impl<M: Timeline> GroupsAccumulator for Timelines<M> {
         let users: Vec<u64> = keys.iter().map(|k| k.1).collect();
         let times: ArrayRef =
             Arc::new(observations.iter().map(|o| o.value).collect::<Int64Array>());
-        let is_start: ArrayRef = Arc::new(
-            observations
-                .iter()
-                .map(|o| Some(o.is_start))
-                .collect::<BooleanArray>(),
-        );
+        let bits = StateBits::<M>::column(observations.iter().map(|o| o.bits).collect());
         list_columns(
             M::NAME,
             &offsets_of(lengths),
-            vec![ids.values(&users)?, times, is_start],
+            vec![ids.values(&users)?, times, bits],
         )
     }
 
