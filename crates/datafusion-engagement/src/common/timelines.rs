@@ -396,6 +396,25 @@ impl<M: Timeline> StateBits<M> {
         }
     }
 
+    /// The three list state columns from elements laid out group by group by `offsets`.
+    fn state_lists(
+        ids: &UserIds,
+        offsets: &[usize],
+        users: &[u64],
+        values: Vec<i64>,
+        bits: Vec<u64>,
+    ) -> Result<Vec<ArrayRef>> {
+        list_columns(
+            M::NAME,
+            offsets,
+            vec![
+                ids.values(users)?,
+                Arc::new(Int64Array::from(values)),
+                Self::column(bits),
+            ],
+        )
+    }
+
     fn column(bits: Vec<u64>) -> ArrayRef {
         if M::SMALL_INTEGERS {
             Arc::new(UInt64Array::from(bits))
@@ -412,16 +431,14 @@ enum ReadBits<'a> {
     IsStart(&'a BooleanArray),
 }
 
-impl StateBits<()> {
-    fn read(column: &ArrayRef) -> ReadBits<'_> {
+impl<'a> ReadBits<'a> {
+    fn of(column: &'a ArrayRef) -> Self {
         match column.data_type() {
-            DataType::UInt64 => ReadBits::Sets(column.as_primitive::<UInt64Type>().values()),
-            _ => ReadBits::IsStart(column.as_boolean()),
+            DataType::UInt64 => Self::Sets(column.as_primitive::<UInt64Type>().values()),
+            _ => Self::IsStart(column.as_boolean()),
         }
     }
-}
 
-impl ReadBits<'_> {
     #[inline]
     fn at(&self, i: usize) -> u64 {
         match self {
@@ -558,7 +575,7 @@ impl<M: Timeline> Timelines<M> {
     fn merge_states(&mut self, states: &[ArrayRef], group_of: impl Fn(usize) -> u32) -> Result<()> {
         ListElements::for_each_chunk(states, |chunk| {
             let values = chunk.columns[1].as_primitive::<Int64Type>().values();
-            let bits = StateBits::read(&chunk.columns[2]);
+            let bits = ReadBits::of(&chunk.columns[2]);
             let mut keys = Vec::with_capacity(values.len());
             self.keys.ids.for_each_key(
                 M::NAME,
@@ -619,16 +636,7 @@ impl<M: Timeline> Timelines<M> {
                 *at += 1;
             }
         }
-        let users = self.keys.ids.values(&users)?;
-        list_columns(
-            M::NAME,
-            &offsets,
-            vec![
-                users,
-                Arc::new(Int64Array::from(values)),
-                StateBits::<M>::column(bits),
-            ],
-        )
+        StateBits::<M>::state_lists(&self.keys.ids, &offsets, &users, values, bits)
     }
 
     /// The results of the first `groups` groups, without forgetting them.
@@ -734,13 +742,12 @@ impl<M: Timeline> GroupsAccumulator for Timelines<M> {
             lengths[row as usize] += 1;
         }
         let users: Vec<u64> = keys.iter().map(|k| k.1).collect();
-        let times: ArrayRef =
-            Arc::new(observations.iter().map(|o| o.value).collect::<Int64Array>());
-        let bits = StateBits::<M>::column(observations.iter().map(|o| o.bits).collect());
-        list_columns(
-            M::NAME,
+        StateBits::<M>::state_lists(
+            &ids,
             &offsets_of(lengths),
-            vec![ids.values(&users)?, times, bits],
+            &users,
+            observations.iter().map(|o| o.value).collect(),
+            observations.iter().map(|o| o.bits).collect(),
         )
     }
 
