@@ -2,6 +2,7 @@
 //! users split into new, returning and resurrecting, the dormant ones, and the churn and
 //! retention rates they give — computed from an event log.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chrono::{Datelike, NaiveDate};
@@ -208,12 +209,14 @@ impl Timeline for Lifecycle {
         Ok(period)
     }
 
-    fn values(period: &CalendarPeriod, times: &ArrayRef) -> Result<Vec<i64>> {
+    fn values<'a>(period: &CalendarPeriod, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
         let mut month_cache = (i32::MIN, 0);
-        Ok(days_since_epoch(NAME, times)?
-            .into_iter()
-            .map(|day| period.of_day(day, &mut month_cache))
-            .collect())
+        Ok(Cow::Owned(
+            days_since_epoch(NAME, times)?
+                .into_iter()
+                .map(|day| period.of_day(day, &mut month_cache))
+                .collect(),
+        ))
     }
 
     fn compact(_: &CalendarPeriod, _: Option<i64>, _: &mut Vec<i64>) {

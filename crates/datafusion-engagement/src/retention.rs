@@ -2,6 +2,7 @@
 //! curve from an event log, exact. `unbounded_retention` shares everything here but the rule
 //! for "retained".
 
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
@@ -266,12 +267,26 @@ impl RetentionContext {
             else {
                 continue;
             };
-            self.boundaries(start, &mut bounds);
-            // Periods over by the group's last event: younger ones are not counted yet.
-            let over = bounds[1..].partition_point(|&end| end <= last_event);
-            counted[..over].iter_mut().for_each(|c| *c += 1);
             let events = &user.values[user.values.partition_point(|&t| t < start)..];
-            let period_of = |t: i64| bounds[1..].partition_point(|&end| end <= t);
+            // The period of a time from the start on (periods + 1 past the last period), by
+            // division when periods have one length, else among the boundaries.
+            let period_of: &dyn Fn(i64) -> usize = match self.fixed_step {
+                Some(step) => &move |t: i64| {
+                    usize::try_from(t.saturating_sub(start) / step)
+                        .map_or(periods + 1, |k| k.min(periods + 1))
+                },
+                None => {
+                    self.boundaries(start, &mut bounds);
+                    &|t: i64| bounds[1..].partition_point(|&end| end <= t)
+                }
+            };
+            // Periods over by the group's last event: younger ones are not counted yet.
+            let over = if last_event < start {
+                0
+            } else {
+                period_of(last_event)
+            };
+            counted[..over].iter_mut().for_each(|c| *c += 1);
             if unbounded {
                 if let Some(&latest) = events.last() {
                     let through = (period_of(latest) + 1).min(over);
@@ -453,8 +468,8 @@ impl<const UNBOUNDED: bool> Timeline for RetentionOf<UNBOUNDED> {
         RetentionContext::new(rule, event_time, has_start)
     }
 
-    fn values(_cx: &RetentionContext, times: &ArrayRef) -> Result<Vec<i64>> {
-        Ok(microseconds_since_epoch(times)?.into_owned())
+    fn values<'a>(_cx: &RetentionContext, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
+        microseconds_since_epoch(times)
     }
 
     fn compact(cx: &RetentionContext, start: Option<i64>, values: &mut Vec<i64>) {

@@ -88,18 +88,7 @@ impl<E: Entry> GroupKeyTable<E> {
 
     #[inline(always)]
     fn prefetch(&self, hash: u64) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let slot: *const E = &self.slots[self.home(hash)];
-            // SAFETY: prefetching reads nothing and cannot fault; SSE is part of x86_64.
-            #[allow(
-                unused_unsafe,
-                reason = "_mm_prefetch is safe to call on newer toolchains"
-            )]
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(slot.cast())
-            };
-        }
+        prefetch(&self.slots[self.home(hash)]);
     }
 
     /// Calls `visit(row, slot, is_new)` for the slot of each (group, key) of `keys`, in
@@ -175,6 +164,23 @@ impl<E: Entry> GroupKeyTable<E> {
     pub(crate) fn size(&self) -> usize {
         self.slots.capacity() * size_of::<E>()
     }
+}
+
+/// Asks the CPU to bring the cache line at `address` in, without waiting for it: a hint
+/// that reads nothing, so any address is safe, even a dangling one.
+#[inline(always)]
+pub(crate) fn prefetch<T>(address: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching reads nothing and cannot fault; SSE is part of x86_64.
+    #[allow(
+        unused_unsafe,
+        reason = "_mm_prefetch is safe to call on newer toolchains"
+    )]
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(address.cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = address;
 }
 
 /// The grouped state of the distinct-key metrics (the keyed kernel and stickiness): the

@@ -13,6 +13,7 @@
 //! active weeks travel as one element. Merging adds elements as update adds rows, so partial
 //! states combine exactly in any order.
 
+use std::borrow::Cow;
 use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::mem::size_of;
@@ -30,7 +31,7 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
-use super::group_keys::{Entry, GroupedKeys, VACANT};
+use super::group_keys::{Entry, GroupedKeys, VACANT, prefetch};
 use super::list_state::{ListElements, list_columns, offsets_of};
 use super::metric::{Kernel, Metric};
 use super::rows::SelectedRows;
@@ -55,7 +56,7 @@ pub(crate) trait Timeline: Metric {
     fn context(rule: Self::Rule, event_time: &DataType, has_start: bool) -> Result<Self::Context>;
     /// The value of every row of a time column (event times, or starts); meaningless for NULL
     /// rows, which the kernel skips.
-    fn values(cx: &Self::Context, times: &ArrayRef) -> Result<Vec<i64>>;
+    fn values<'a>(cx: &Self::Context, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>>;
     /// Drops values that cannot change the result, given the user's start if known. `values`
     /// arrives sorted and distinct, and must stay so.
     fn compact(cx: &Self::Context, start: Option<i64>, values: &mut Vec<i64>);
@@ -324,32 +325,90 @@ impl UserValues {
     }
 }
 
-/// The (group, user) keys of a batch's observations, and the observations.
-type KeyedObservations = (Vec<(u32, u64)>, Vec<Observation>);
+/// A batch of observations with their (group, user) keys, and the timeline each goes to.
+/// An accumulator keeps one and refills it batch after batch: allocating these anew for each
+/// batch costs more than using them (fresh pages, zeroed by the kernel).
+#[derive(Debug, Default)]
+struct ObservedBatch {
+    keys: Vec<(u32, u64)>,
+    observations: Vec<Observation>,
+    timelines: Vec<usize>,
+}
 
-/// One observation of a user: a start, or values.
+impl ObservedBatch {
+    fn clear(&mut self, capacity: usize) {
+        self.keys.clear();
+        self.observations.clear();
+        self.timelines.clear();
+        self.keys.reserve(capacity);
+        self.observations.reserve(capacity);
+        self.timelines.reserve(capacity);
+    }
+
+    fn push(&mut self, key: (u32, u64), observation: Observation) {
+        self.keys.push(key);
+        self.observations.push(observation);
+    }
+
+    fn size(&self) -> usize {
+        self.keys.capacity() * size_of::<(u32, u64)>()
+            + self.observations.capacity() * size_of::<Observation>()
+            + self.timelines.capacity() * size_of::<usize>()
+    }
+}
+
+/// One observation of a user: values, a start, or both (a row's event and start time, so
+/// that the row probes the user's slot once).
 #[derive(Debug, Clone, Copy)]
 struct Observation {
+    /// The values `value + i` for each set bit `i` of `bits`: 1 for `value` alone, more from
+    /// the 64-bit sets of [`Timeline::SMALL_INTEGERS`] states; none when `bits` is 0.
     value: i64,
-    /// 0: `value` is a start. Otherwise the values `value + i` for each set bit `i`: 1 for
-    /// `value` alone, more from the 64-bit sets of [`Timeline::SMALL_INTEGERS`] states.
     bits: u64,
+    /// A start, or [`NO_START`].
+    start: i64,
 }
 
 impl Observation {
+    /// The bits of a state element that is a start.
     const START: u64 = 0;
     const ONE: u64 = 1;
+
+    /// A state element: a start when `bits` is [`Self::START`], else values.
+    fn of_element(value: i64, bits: u64) -> Self {
+        if bits == Self::START {
+            Self {
+                value: 0,
+                bits,
+                start: value,
+            }
+        } else {
+            Self {
+                value,
+                bits,
+                start: NO_START,
+            }
+        }
+    }
+
+    /// The observation as state elements (value, bits): the start, then the values.
+    fn elements(&self) -> impl Iterator<Item = (i64, u64)> {
+        let start = (self.start != NO_START).then_some((self.start, Self::START));
+        let values = (self.bits != Self::START).then_some((self.value, self.bits));
+        start.into_iter().chain(values)
+    }
 }
 
-/// The observations of the selected rows of an input batch: an event time and a start each,
-/// where not NULL, with their (group, user) keys.
+/// Fills `batch` with the observations of the selected rows of an input batch and their
+/// (group, user) keys: one per row with a non-NULL event time or start.
 fn observations_of_rows<M: Timeline>(
     cx: &M::Context,
     ids: &mut UserIds,
     values: &[ArrayRef],
     rows: &SelectedRows,
     group_of: impl Fn(usize) -> u32,
-) -> Result<KeyedObservations> {
+    batch: &mut ObservedBatch,
+) -> Result<()> {
     let times = &values[EVENT_TIME_ARG];
     let events = M::values(cx, times)?;
     let event_nulls = times.logical_nulls();
@@ -359,27 +418,23 @@ fn observations_of_rows<M: Timeline>(
     };
     let is_valid =
         |nulls: &Option<NullBuffer>, row: usize| nulls.as_ref().is_none_or(|n| n.is_valid(row));
-    let (mut keys, mut observations) = (vec![], vec![]);
+    batch.clear(values[0].len());
     ids.for_each_key(M::NAME, &values[0], rows, |row, user| {
-        let key = (group_of(row), user);
-        if is_valid(&event_nulls, row) {
-            keys.push(key);
-            observations.push(Observation {
-                value: events[row],
-                bits: Observation::ONE,
-            });
-        }
-        if let Some((starts, nulls)) = &starts
-            && is_valid(nulls, row)
-        {
-            keys.push(key);
-            observations.push(Observation {
-                value: starts[row],
-                bits: Observation::START,
-            });
+        let bits = if is_valid(&event_nulls, row) {
+            Observation::ONE
+        } else {
+            0
+        };
+        let start = match &starts {
+            Some((starts, nulls)) if is_valid(nulls, row) => starts[row],
+            _ => NO_START,
+        };
+        if bits != 0 || start != NO_START {
+            let value = events[row];
+            batch.push((group_of(row), user), Observation { value, bits, start });
         }
     })?;
-    Ok((keys, observations))
+    Ok(())
 }
 
 /// The third state column: for [`Timeline::SMALL_INTEGERS`] metrics the bits of each
@@ -449,6 +504,10 @@ impl<'a> ReadBits<'a> {
     }
 }
 
+/// Observations ahead whose timelines are prefetched (and half as far ahead, the ends of
+/// their value lists).
+const TIMELINE_PREFETCH: usize = 16;
+
 /// Values per list before the first compaction: small lists are cheaper to keep than to
 /// sort.
 const FIRST_COMPACTION: usize = 8;
@@ -461,6 +520,7 @@ struct Timelines<M: Timeline> {
     timelines: Vec<UserValues>,
     /// Heap bytes of all the value lists.
     value_bytes: usize,
+    batch: ObservedBatch,
     metric: PhantomData<M>,
 }
 
@@ -472,6 +532,7 @@ impl<M: Timeline> Timelines<M> {
             keys: GroupedKeys::new(UserIdKind::of(args.expr_fields[0].data_type())),
             timelines: vec![],
             value_bytes: 0,
+            batch: ObservedBatch::default(),
             metric: PhantomData,
         })
     }
@@ -497,11 +558,43 @@ impl<M: Timeline> Timelines<M> {
             *value_bytes + user.values.capacity() * size_of::<i64>() - before * size_of::<i64>();
     }
 
-    /// Adds observations of (group, user) keys.
-    fn observe(&mut self, keys: &[(u32, u64)], observations: &[Observation]) {
-        let (cx, timelines, value_bytes) = (&self.cx, &mut self.timelines, &mut self.value_bytes);
-        // New slots take the next timeline numbers; their timelines are created on first visit.
+    /// Adds the observations of the selected rows of an input batch, `group_of(row)` giving
+    /// each row's group.
+    fn update(
+        &mut self,
+        values: &[ArrayRef],
+        rows: &SelectedRows,
+        group_of: impl Fn(usize) -> u32,
+    ) -> Result<()> {
+        let mut batch = std::mem::take(&mut self.batch);
+        observations_of_rows::<M>(
+            &self.cx,
+            &mut self.keys.ids,
+            values,
+            rows,
+            group_of,
+            &mut batch,
+        )?;
+        self.observe(&mut batch);
+        self.batch = batch;
+        Ok(())
+    }
+
+    /// Adds a batch of observations.
+    ///
+    /// In two passes, so that memory latency overlaps: the table finds (or makes) each key's
+    /// timeline, prefetching slots ahead; then each observation goes to its timeline, with the
+    /// timelines, and the ends of their value lists, prefetched a few observations ahead.
+    fn observe(&mut self, batch: &mut ObservedBatch) {
+        let ObservedBatch {
+            keys,
+            observations,
+            timelines: indices,
+        } = batch;
+        let timelines = &mut self.timelines;
+        // New slots take the next timeline numbers.
         let mut next_timeline = timelines.len() as u32;
+        indices.clear();
         self.keys.table.for_each_slot(
             keys,
             |row| {
@@ -512,34 +605,50 @@ impl<M: Timeline> Timelines<M> {
                     user: keys[row].1,
                 }
             },
-            |row, slot, is_new| {
+            |_, slot, is_new| {
                 if is_new {
                     timelines.push(UserValues {
                         start: NO_START,
                         ..UserValues::default()
                     });
                 }
-                let user = &mut timelines[slot.timeline as usize];
-                let Observation { value, bits } = observations[row];
-                if bits == Observation::START {
-                    user.start = user.start.min(value);
-                    return;
-                }
-                let mut listed = bits;
-                if M::SMALL_INTEGERS {
-                    listed = if bits == Observation::ONE {
-                        u64::from(!user.mark(value))
-                    } else {
-                        user.mark_all(value, bits)
-                    };
-                }
-                while listed != 0 {
-                    let offset = i64::from(listed.trailing_zeros());
-                    Self::push(cx, user, value_bytes, value.saturating_add(offset));
-                    listed &= listed - 1;
-                }
+                indices.push(slot.timeline as usize);
             },
         );
+        for (i, (&timeline, observation)) in indices.iter().zip(observations.iter()).enumerate() {
+            if let Some(&ahead) = indices.get(i + TIMELINE_PREFETCH) {
+                prefetch(&timelines[ahead]);
+            }
+            if let Some(&near) = indices.get(i + TIMELINE_PREFETCH / 2) {
+                let values = &timelines[near].values;
+                prefetch(values.as_ptr().wrapping_add(values.len()));
+            }
+            Self::add(
+                &self.cx,
+                &mut timelines[timeline],
+                &mut self.value_bytes,
+                observation,
+            );
+        }
+    }
+
+    /// Adds one observation to a user's timeline.
+    #[inline]
+    fn add(cx: &M::Context, user: &mut UserValues, value_bytes: &mut usize, o: &Observation) {
+        user.start = user.start.min(o.start);
+        let mut listed = o.bits;
+        if M::SMALL_INTEGERS && listed != 0 {
+            listed = if listed == Observation::ONE {
+                u64::from(!user.mark(o.value))
+            } else {
+                user.mark_all(o.value, listed)
+            };
+        }
+        while listed != 0 {
+            let offset = i64::from(listed.trailing_zeros());
+            Self::push(cx, user, value_bytes, o.value.saturating_add(offset));
+            listed &= listed - 1;
+        }
     }
 
     /// Adds a value to a user's list, compacting the list first when it is full.
@@ -573,27 +682,25 @@ impl<M: Timeline> Timelines<M> {
 
     /// Merges a batch of states, `group_of(state_row)` giving each state row's group.
     fn merge_states(&mut self, states: &[ArrayRef], group_of: impl Fn(usize) -> u32) -> Result<()> {
-        ListElements::for_each_chunk(states, |chunk| {
+        let mut batch = std::mem::take(&mut self.batch);
+        let merged = ListElements::for_each_chunk(states, |chunk| {
             let values = chunk.columns[1].as_primitive::<Int64Type>().values();
             let bits = ReadBits::of(&chunk.columns[2]);
-            let mut keys = Vec::with_capacity(values.len());
+            batch.clear(values.len());
             self.keys.ids.for_each_key(
                 M::NAME,
                 &chunk.columns[0],
                 &SelectedRows::All(values.len()),
-                |i, user| keys.push((group_of(chunk.state_rows[i]), user)),
+                |i, user| {
+                    let observation = Observation::of_element(values[i], bits.at(i));
+                    batch.push((group_of(chunk.state_rows[i]), user), observation);
+                },
             )?;
-            let observations: Vec<Observation> = values
-                .iter()
-                .enumerate()
-                .map(|(i, &value)| Observation {
-                    value,
-                    bits: bits.at(i),
-                })
-                .collect();
-            self.observe(&keys, &observations);
+            self.observe(&mut batch);
             Ok(())
-        })
+        });
+        self.batch = batch;
+        merged
     }
 
     /// Compacts every user's list; `flush`: with the windows' values moved into it first.
@@ -684,6 +791,7 @@ impl<M: Timeline> Timelines<M> {
             + self.keys.size()
             + self.timelines.capacity() * size_of::<UserValues>()
             + self.value_bytes
+            + self.batch.size()
     }
 }
 
@@ -697,12 +805,7 @@ impl<M: Timeline> GroupsAccumulator for Timelines<M> {
     ) -> Result<()> {
         self.resize(total_num_groups)?;
         let rows = Self::selected_rows(values, opt_filter);
-        let (keys, observations) =
-            observations_of_rows::<M>(&self.cx, &mut self.keys.ids, values, &rows, |row| {
-                group_indices[row] as u32
-            })?;
-        self.observe(&keys, &observations);
-        Ok(())
+        self.update(values, &rows, |row| group_indices[row] as u32)
     }
 
     fn merge_batch(
@@ -735,19 +838,31 @@ impl<M: Timeline> GroupsAccumulator for Timelines<M> {
         // Every row a group of its own: its event and its start, each where not NULL.
         let mut ids = UserIds::new(self.keys.ids.kind());
         let rows = Self::selected_rows(values, opt_filter);
-        let (keys, observations) =
-            observations_of_rows::<M>(&self.cx, &mut ids, values, &rows, |row| row as u32)?;
-        let mut lengths = vec![0usize; values[0].len()];
-        for &(row, _) in &keys {
-            lengths[row as usize] += 1;
+        let mut batch = ObservedBatch::default();
+        observations_of_rows::<M>(
+            &self.cx,
+            &mut ids,
+            values,
+            &rows,
+            |row| row as u32,
+            &mut batch,
+        )?;
+        let (mut lengths, mut users, mut element_values, mut element_bits) =
+            (vec![0usize; values[0].len()], vec![], vec![], vec![]);
+        for (&(row, user), observation) in batch.keys.iter().zip(&batch.observations) {
+            for (value, bits) in observation.elements() {
+                lengths[row as usize] += 1;
+                users.push(user);
+                element_values.push(value);
+                element_bits.push(bits);
+            }
         }
-        let users: Vec<u64> = keys.iter().map(|k| k.1).collect();
         StateBits::<M>::state_lists(
             &ids,
             &offsets_of(lengths),
             &users,
-            observations.iter().map(|o| o.value).collect(),
-            observations.iter().map(|o| o.bits).collect(),
+            element_values,
+            element_bits,
         )
     }
 
@@ -765,15 +880,7 @@ impl<M: Timeline> Accumulator for TimelineAccumulator<M> {
         let timelines = &mut self.0;
         timelines.resize(1)?;
         let rows = Timelines::<M>::selected_rows(values, None);
-        let (keys, observations) = observations_of_rows::<M>(
-            &timelines.cx,
-            &mut timelines.keys.ids,
-            values,
-            &rows,
-            |_| 0,
-        )?;
-        timelines.observe(&keys, &observations);
-        Ok(())
+        timelines.update(values, &rows, |_| 0)
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
