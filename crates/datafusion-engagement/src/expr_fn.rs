@@ -26,11 +26,11 @@ use crate::{
     churn_rate::churn_rate_udaf, clv::clv_udaf, csat::csat_udaf, csat_summary::csat_summary_udaf,
     ctr::ctr_udaf, engagement_rate::engagement_rate_udaf, engagement_score::engagement_score_udaf,
     engagement_tier::engagement_tier_udf, feature_adoption::feature_adoption_udaf,
-    first_week_active_rate::first_week_active_rate_udaf, lifecycle::lifecycle_udaf, nps::nps_udaf,
-    nps_group::nps_group_udf, nps_summary::nps_summary_udaf,
-    pages_per_session::pages_per_session_udaf, retention::retention_udaf,
-    retention_rate::retention_rate_udaf, stickiness::stickiness_udaf,
-    unbounded_retention::unbounded_retention_udaf,
+    first_week_active_rate::first_week_active_rate_udaf, funnel::funnel_udaf,
+    lifecycle::lifecycle_udaf, nps::nps_udaf, nps_group::nps_group_udf,
+    nps_summary::nps_summary_udaf, pages_per_session::pages_per_session_udaf,
+    retention::retention_udaf, retention_rate::retention_rate_udaf, stickiness::stickiness_udaf,
+    unbounded_retention::unbounded_retention_udaf, window_funnel::window_funnel_udaf,
 };
 
 /// `f(score [, weight])`.
@@ -208,6 +208,25 @@ pub fn lifecycle(user_id: Expr, event_time: Expr, period: Expr, signup_time: Opt
     let mut args = vec![user_id, event_time, period];
     args.extend(signup_time);
     lifecycle_udaf().call(args)
+}
+
+/// `window_funnel(window, event_time, step_1, …, step_n)`: the funnel level (0 to n) of the
+/// group; `window` is a constant INTERVAL such as
+/// `lit(ScalarValue::new_interval_mdn(0, 1, 0))` and each step a BOOLEAN condition such as
+/// `col("event_name").eq(lit("cart"))`.
+pub fn window_funnel(window: Expr, event_time: Expr, steps: Vec<Expr>) -> Expr {
+    let mut args = vec![window, event_time];
+    args.extend(steps);
+    window_funnel_udaf().call(args)
+}
+
+/// `funnel(user_id, event_time, window, step_1, …, step_n)`: the users reaching each step
+/// and the conversions, a list of `{step, users, conversion_from_previous,
+/// conversion_from_first}`; arguments as for [`window_funnel`].
+pub fn funnel(user_id: Expr, event_time: Expr, window: Expr, steps: Vec<Expr>) -> Expr {
+    let mut args = vec![user_id, event_time, window];
+    args.extend(steps);
+    funnel_udaf().call(args)
 }
 
 /// `engagement_tier(score)`: 'at_risk', 'very_disengaged', 'somewhat_engaged',

@@ -93,6 +93,7 @@ pub mod engagement_tier;
 pub mod expr_fn;
 pub mod feature_adoption;
 pub mod first_week_active_rate;
+pub mod funnel;
 pub mod key_set_aggregation;
 pub mod lifecycle;
 pub mod nps;
@@ -103,6 +104,7 @@ pub mod retention;
 pub mod retention_rate;
 pub mod stickiness;
 pub mod unbounded_retention;
+pub mod window_funnel;
 
 /// Every aggregate function of this pack.
 pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
@@ -128,6 +130,8 @@ pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
         clv::clv_udaf(),
         retention::retention_udaf(),
         unbounded_retention::unbounded_retention_udaf(),
+        window_funnel::window_funnel_udaf(),
+        funnel::funnel_udaf(),
         lifecycle::lifecycle_udaf(),
     ]
 }

@@ -200,12 +200,12 @@ impl Metric for Lifecycle {
 }
 
 impl Timeline for Lifecycle {
-    const START_ARG: usize = 3;
+    const START_ARG: Option<usize> = Some(3);
     // Period numbers: a user's active weeks or months fit one 64-bit set.
     const SMALL_INTEGERS: bool = true;
     type Context = CalendarPeriod;
 
-    fn context(period: CalendarPeriod, _: &DataType, _: bool) -> Result<CalendarPeriod> {
+    fn context(period: CalendarPeriod, _: &DataType, _: usize) -> Result<CalendarPeriod> {
         Ok(period)
     }
 

@@ -3,24 +3,26 @@
 //! for "retained".
 
 use std::borrow::Cow;
-use std::str::FromStr;
 use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
-use datafusion::arrow::array::timezone::Tz;
 use datafusion::arrow::datatypes::{
-    DataType, Field, Fields, IntervalMonthDayNano, IntervalUnit, TimeUnit, TimestampMicrosecondType,
+    DataType, Field, Fields, IntervalMonthDayNano, IntervalUnit, TimeUnit,
 };
-use datafusion::common::{ScalarValue, exec_datafusion_err, plan_err};
+use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, integer_constant, is_string_type};
 use crate::common::days::{event_and_start_time, microseconds_since_epoch};
+use crate::common::intervals::{IntervalArithmetic, positive_interval};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, UserTimeline, result_type};
 use crate::common::user_ids::UserIdKind;
+
+/// Position of the optional start_time argument.
+const START_ARG: usize = 4;
 
 /// The most periods a call may ask for: the result has a row per period for every group.
 pub(crate) const MAX_PERIODS: i64 = 1_000;
@@ -48,41 +50,12 @@ pub(crate) struct RetentionRule {
     periods: u32,
 }
 
-const MICROS_PER_DAY: i64 = 86_400_000_000;
-
 /// Reads `period` and `periods`, naming `function` in errors.
 fn rule_of(function: &str, constants: &[Option<ScalarValue>]) -> Result<RetentionRule> {
     let (Some(period), Some(periods)) = (&constants[0], &constants[1]) else {
         return plan_err!("{function}: period and periods are required");
     };
-    let interval = match period {
-        ScalarValue::IntervalMonthDayNano(Some(v)) => *v,
-        ScalarValue::IntervalYearMonth(Some(months)) => IntervalMonthDayNano::new(*months, 0, 0),
-        ScalarValue::IntervalDayTime(Some(v)) => {
-            IntervalMonthDayNano::new(0, v.days, i64::from(v.milliseconds) * 1_000_000)
-        }
-        other if other.is_null() => {
-            return plan_err!("{function}: period must not be NULL");
-        }
-        other => {
-            return plan_err!(
-                "{function}: period must be an INTERVAL such as INTERVAL '7 days', got {other}"
-            );
-        }
-    };
-    let IntervalMonthDayNano {
-        months,
-        days,
-        nanoseconds,
-    } = interval;
-    let at_least_a_microsecond = months > 0 || days > 0 || nanoseconds >= 1_000;
-    if months < 0 || days < 0 || nanoseconds < 0 || !at_least_a_microsecond {
-        return plan_err!(
-            "{function}: period must be a positive INTERVAL of at least a microsecond (such as \
-             INTERVAL '7 days' or INTERVAL '1 month'), got {}",
-            describe(interval)
-        );
-    }
+    let interval = positive_interval(function, "period", period)?;
     let periods = integer_constant(function, "periods", periods)?;
     if !(1..=MAX_PERIODS).contains(&periods) {
         return plan_err!(
@@ -96,83 +69,20 @@ fn rule_of(function: &str, constants: &[Option<ScalarValue>]) -> Result<Retentio
     })
 }
 
-/// An interval as SQL writes it: "1 months -3 days", "0 seconds".
-fn describe(interval: IntervalMonthDayNano) -> String {
-    let IntervalMonthDayNano {
-        months,
-        days,
-        nanoseconds,
-    } = interval;
-    let parts: Vec<String> = [
-        (months != 0).then(|| format!("{months} months")),
-        (days != 0).then(|| format!("{days} days")),
-        (nanoseconds != 0).then(|| format!("{} seconds", nanoseconds as f64 / 1e9)),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if parts.is_empty() {
-        "0 seconds".to_string()
-    } else {
-        parts.join(" ")
-    }
-}
-
 /// The rule with what the event times' type says: their zone, for calendar arithmetic.
 #[derive(Debug, Clone)]
 pub(crate) struct RetentionContext {
     rule: RetentionRule,
-    zone: Tz,
-    /// The period in microseconds when every period has the same length (no months, and a
-    /// zone without daylight saving time).
-    fixed_step: Option<i64>,
-    /// A lower bound of any period's length, in microseconds: two events closer than this
-    /// are never more than one period boundary apart.
-    shortest: i64,
+    step: IntervalArithmetic,
     /// Whether users' starts come from a start_time column (else from their first event).
     has_start: bool,
 }
 
 impl RetentionContext {
     pub(crate) fn new(rule: RetentionRule, event_time: &DataType, has_start: bool) -> Result<Self> {
-        let zone_name = match event_time {
-            DataType::Timestamp(_, Some(zone)) => Some(zone.as_ref()),
-            _ => None,
-        };
-        let zone = Tz::from_str(zone_name.unwrap_or("+00:00"))
-            .map_err(|e| exec_datafusion_err!("cannot read the time zone of event times: {e}"))?;
-        // An offset or UTC: every day has 24 hours. Other zones take the general path.
-        let fixed_zone = zone_name
-            .is_none_or(|name| name.starts_with(['+', '-']) || name.eq_ignore_ascii_case("UTC"));
-        let IntervalMonthDayNano {
-            months,
-            days,
-            nanoseconds,
-        } = rule.period;
-        let micros = nanoseconds / 1_000;
-        let fixed_step = (months == 0 && fixed_zone)
-            .then(|| {
-                i64::from(days)
-                    .checked_mul(MICROS_PER_DAY)?
-                    .checked_add(micros)
-            })
-            .flatten();
-        // A month has at least 28 days; in a zone with daylight saving time a run of local
-        // days may be up to a day and more shorter (Samoa skipped 30 Dec 2011), so two days
-        // are taken off.
-        let calendar_days = i64::from(months) * 28 + i64::from(days);
-        let calendar = if fixed_zone {
-            calendar_days
-        } else {
-            (calendar_days - 2).max(0)
-        };
         Ok(Self {
             rule,
-            zone,
-            fixed_step,
-            shortest: calendar
-                .saturating_mul(MICROS_PER_DAY)
-                .saturating_add(micros),
+            step: IntervalArithmetic::new(rule.period, event_time)?,
             has_start,
         })
     }
@@ -181,30 +91,9 @@ impl RetentionContext {
         self.rule.periods as usize
     }
 
-    /// `start + k × period` as DataFusion adds an interval (calendar months and days in the
-    /// event times' zone): period 2 of a month ends at `start + INTERVAL '3 months'`, not at
-    /// the start plus one month three times. `i64::MAX` past the calendar's end.
+    /// `start + k × period`, see [`IntervalArithmetic::add`].
     fn boundary(&self, start: i64, k: i64) -> i64 {
-        if let Some(step) = self.fixed_step {
-            return step.saturating_mul(k).saturating_add(start);
-        }
-        let IntervalMonthDayNano {
-            months,
-            days,
-            nanoseconds,
-        } = self.rule.period;
-        let times = |part: i32| i32::try_from(i64::from(part) * k).ok();
-        let shifted = times(months)
-            .zip(times(days))
-            .zip(nanoseconds.checked_mul(k))
-            .and_then(|((months, days), nanos)| {
-                TimestampMicrosecondType::add_month_day_nano(
-                    start,
-                    IntervalMonthDayNano::new(months, days, nanos),
-                    self.zone,
-                )
-            });
-        shifted.unwrap_or(i64::MAX)
+        self.step.add(start, k)
     }
 
     /// The starts of periods 0 to `periods + 1` (the end of the last) from `start`.
@@ -234,11 +123,12 @@ impl RetentionContext {
             events.truncate(within);
             events.push(latest);
         }
-        if self.shortest > 0 {
+        let shortest = self.step.shortest();
+        if shortest > 0 {
             let mut kept = 0;
             for i in 0..events.len() {
                 let t = events[i];
-                while kept >= 2 && t - events[kept - 2] < self.shortest {
+                while kept >= 2 && t - events[kept - 2] < shortest {
                     kept -= 1;
                 }
                 events[kept] = t;
@@ -270,7 +160,7 @@ impl RetentionContext {
             let events = &user.values[user.values.partition_point(|&t| t < start)..];
             // The period of a time from the start on (periods + 1 past the last period), by
             // division when periods have one length, else among the boundaries.
-            let period_of: &dyn Fn(i64) -> usize = match self.fixed_step {
+            let period_of: &dyn Fn(i64) -> usize = match self.step.fixed() {
                 Some(step) => &move |t: i64| {
                     usize::try_from(t.saturating_sub(start) / step)
                         .map_or(periods + 1, |k| k.min(periods + 1))
@@ -457,15 +347,15 @@ impl<const UNBOUNDED: bool> Metric for RetentionOf<UNBOUNDED> {
 }
 
 impl<const UNBOUNDED: bool> Timeline for RetentionOf<UNBOUNDED> {
-    const START_ARG: usize = 4;
+    const START_ARG: Option<usize> = Some(START_ARG);
     type Context = RetentionContext;
 
     fn context(
         rule: RetentionRule,
         event_time: &DataType,
-        has_start: bool,
+        arguments: usize,
     ) -> Result<RetentionContext> {
-        RetentionContext::new(rule, event_time, has_start)
+        RetentionContext::new(rule, event_time, arguments > START_ARG)
     }
 
     fn values<'a>(_cx: &RetentionContext, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
@@ -500,6 +390,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::common::intervals::MICROS_PER_DAY;
 
     fn context(period: IntervalMonthDayNano, zone: Option<&str>) -> RetentionContext {
         let rule = RetentionRule { period, periods: 3 };
@@ -523,7 +414,7 @@ mod tests {
         // 2026-03-07 12:00 in New York (17:00Z); a week later is 16:00Z, after the switch.
         let cx = context(WEEK, Some("America/New_York"));
         let start = 1_772_902_800 * 1_000_000;
-        assert_eq!(cx.fixed_step, None);
+        assert_eq!(cx.step.fixed(), None);
         assert_eq!(
             cx.boundary(start, 1),
             start + 7 * MICROS_PER_DAY - 3_600_000_000
@@ -565,7 +456,7 @@ mod tests {
     #[test]
     fn compaction_is_exact_for_calendar_months_in_a_zone() {
         let cx = context(IntervalMonthDayNano::new(1, 0, 0), Some("America/New_York"));
-        assert!(cx.shortest > 20 * MICROS_PER_DAY);
+        assert!(cx.step.shortest() > 20 * MICROS_PER_DAY);
         // A pseudo-random walk of events over a year, a few hours to days apart.
         let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
         let mut t = 1_767_225_600_000_000; // 2026-01-01Z

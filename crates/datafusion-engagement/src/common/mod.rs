@@ -16,7 +16,9 @@ pub(crate) use shared_function;
 
 pub(crate) mod args;
 pub(crate) mod days;
+pub(crate) mod funnel_steps;
 pub(crate) mod group_keys;
+pub(crate) mod intervals;
 pub(crate) mod key_values;
 pub(crate) mod keyed;
 pub(crate) mod labels;

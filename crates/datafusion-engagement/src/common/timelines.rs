@@ -42,21 +42,32 @@ const EVENT_TIME_ARG: usize = 1;
 
 /// What a metric over users' timelines says about itself; the kernel does the rest.
 pub(crate) trait Timeline: Metric {
-    /// Position of the optional start column (signup time), when the call has it.
-    const START_ARG: usize;
+    /// Position of the optional start column (signup time), for a metric that takes one.
+    const START_ARG: Option<usize>;
     /// Values are small integers close together for a user (calendar period numbers): kept,
     /// and passed on in the state, as a 64-bit set around the first one seen, a bit per value
     /// instead of an entry; the few outside it go to the list.
     const SMALL_INTEGERS: bool = false;
+    /// Whether the first argument is a user id, each group's users kept apart; without one
+    /// (window_funnel, grouped by user in SQL) a group is one timeline.
+    const PER_USER: bool = true;
+    /// Whether the result is the one field's value (each group pushes at most one row)
+    /// rather than a list of rows.
+    const SCALAR_RESULT: bool = false;
     /// What the metric computes with at run time: its rule and what it needs of the input
     /// types (the time zone of event times).
     type Context: Debug + Clone + Send + Sync + 'static;
 
-    /// `has_start`: whether the call passes the start column.
-    fn context(rule: Self::Rule, event_time: &DataType, has_start: bool) -> Result<Self::Context>;
+    /// `arguments`: how many arguments the call passes.
+    fn context(rule: Self::Rule, event_time: &DataType, arguments: usize) -> Result<Self::Context>;
     /// The value of every row of a time column (event times, or starts); meaningless for NULL
     /// rows, which the kernel skips.
     fn values<'a>(cx: &Self::Context, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>>;
+    /// Per row, the values an event stands for, as offsets from its value: `value + i` for
+    /// each set bit `i` (the funnel steps the event meets). `None`: the value alone.
+    fn row_bits(_cx: &Self::Context, _arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
+        Ok(None)
+    }
     /// Drops values that cannot change the result, given the user's start if known. `values`
     /// arrives sorted and distinct, and must stay so.
     fn compact(cx: &Self::Context, start: Option<i64>, values: &mut Vec<i64>);
@@ -79,10 +90,14 @@ pub(crate) struct UserTimeline<'a> {
     pub values: &'a [i64],
 }
 
-/// The result type of a timeline metric: a list of structs.
+/// The result type of a timeline metric: a list of structs, or the one field's type.
 pub(crate) fn result_type<M: Timeline>() -> DataType {
+    let fields = M::result_fields();
+    if M::SCALAR_RESULT {
+        return fields[0].data_type().clone();
+    }
     DataType::List(Arc::new(Field::new_list_field(
-        DataType::Struct(M::result_fields()),
+        DataType::Struct(fields),
         true,
     )))
 }
@@ -130,13 +145,19 @@ impl ResultRows {
         self.rows += 1;
     }
 
-    /// Ends a group's rows; a group that pushed none is NULL.
-    fn close_group(&mut self, rows_before: usize) {
+    /// Ends a group's rows; a group that pushed none is NULL. A scalar result keeps a row
+    /// for it, under the NULL.
+    fn close_group(&mut self, rows_before: usize, scalar: bool) {
+        let valid = self.rows > rows_before;
+        if scalar && !valid {
+            let (wholes, rates) = (vec![0; self.wholes.len()], vec![None; self.rates.len()]);
+            self.push(&wholes, &rates);
+        }
         self.lengths.push(self.rows - rows_before);
-        self.valid.push(self.rows > rows_before);
+        self.valid.push(valid);
     }
 
-    fn finish(self, function: &str, fields: &Fields) -> Result<ArrayRef> {
+    fn finish(self, function: &str, fields: &Fields, scalar: bool) -> Result<ArrayRef> {
         let mut wholes = self.wholes.into_iter();
         let mut rates = self.rates.into_iter();
         let arrays = fields
@@ -161,12 +182,19 @@ impl ResultRows {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let elements = StructArray::try_new(fields.clone(), arrays, None)?;
         let nulls = self
             .valid
             .iter()
             .any(|v| !v)
             .then(|| NullBuffer::from(self.valid));
+        if scalar {
+            let [value] = arrays.try_into().map_err(|_| {
+                datafusion::common::internal_datafusion_err!("{function}: one result field")
+            })?;
+            let data = value.into_data().into_builder().nulls(nulls).build()?;
+            return Ok(datafusion::arrow::array::make_array(data));
+        }
+        let elements = StructArray::try_new(fields.clone(), arrays, None)?;
         let [list] = list_columns(
             function,
             &offsets_of(self.lengths),
@@ -304,9 +332,15 @@ impl UserValues {
         outside
     }
 
-    /// The user's state elements as (value, bits): the start, the window, the listed values.
+    /// The user's state elements as (value, bits): the start, the window, the listed values;
+    /// a user seen without any of them (events that meet no funnel step) is one start
+    /// element with no start, [`Observation::PRESENT`].
     fn state_elements(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
-        let start = self.start().map(|start| (start, Observation::START));
+        let seen_alone = self.start().is_none() && self.window == 0 && self.values.is_empty();
+        let start = match self.start() {
+            Some(start) => Some((start, Observation::START)),
+            None => seen_alone.then_some(Observation::PRESENT),
+        };
         let window = (self.window != 0).then_some((self.window_start, self.window));
         start
             .into_iter()
@@ -373,6 +407,9 @@ impl Observation {
     /// The bits of a state element that is a start.
     const START: u64 = 0;
     const ONE: u64 = 1;
+    /// The state element of a user seen with no values and no start: a start element whose
+    /// start is [`NO_START`].
+    const PRESENT: (i64, u64) = (NO_START, Self::START);
 
     /// A state element: a start when `bits` is [`Self::START`], else values.
     fn of_element(value: i64, bits: u64) -> Self {
@@ -391,10 +428,22 @@ impl Observation {
         }
     }
 
-    /// The observation as state elements (value, bits): the start, then the values.
+    /// The observation as state elements (value, bits): the start, then each value (one
+    /// element each, as the BOOLEAN third column of most metrics holds them).
     fn elements(&self) -> impl Iterator<Item = (i64, u64)> {
-        let start = (self.start != NO_START).then_some((self.start, Self::START));
-        let values = (self.bits != Self::START).then_some((self.value, self.bits));
+        let start = if self.start != NO_START || self.bits == 0 {
+            Some((self.start, Self::START))
+        } else {
+            None
+        };
+        let mut bits = self.bits;
+        let values = std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let offset = bits.trailing_zeros();
+                bits &= bits - 1;
+                (self.value.saturating_add(i64::from(offset)), Self::ONE)
+            })
+        });
         start.into_iter().chain(values)
     }
 }
@@ -411,30 +460,37 @@ fn observations_of_rows<M: Timeline>(
 ) -> Result<()> {
     let times = &values[EVENT_TIME_ARG];
     let events = M::values(cx, times)?;
+    let row_bits = M::row_bits(cx, values)?;
     let event_nulls = times.logical_nulls();
-    let starts = match values.get(M::START_ARG) {
+    let starts = match M::START_ARG.and_then(|i| values.get(i)) {
         Some(column) => Some((M::values(cx, column)?, column.logical_nulls())),
         None => None,
     };
     let is_valid =
         |nulls: &Option<NullBuffer>, row: usize| nulls.as_ref().is_none_or(|n| n.is_valid(row));
     batch.clear(values[0].len());
-    ids.for_each_key(M::NAME, &values[0], rows, |row, user| {
-        let bits = if is_valid(&event_nulls, row) {
-            Observation::ONE
-        } else {
-            0
-        };
+    let mut observe = |row: usize, user: u64| {
+        let event = is_valid(&event_nulls, row);
         let start = match &starts {
             Some((starts, nulls)) if is_valid(nulls, row) => starts[row],
             _ => NO_START,
         };
-        if bits != 0 || start != NO_START {
+        if event || start != NO_START {
+            let bits = match &row_bits {
+                _ if !event => 0,
+                Some(row_bits) => row_bits[row],
+                None => Observation::ONE,
+            };
             let value = events[row];
             batch.push((group_of(row), user), Observation { value, bits, start });
         }
-    })?;
-    Ok(())
+    };
+    if M::PER_USER {
+        ids.for_each_key(M::NAME, &values[0], rows, observe)
+    } else {
+        rows.for_each(|row| observe(row, 0));
+        Ok(())
+    }
 }
 
 /// The third state column: for [`Timeline::SMALL_INTEGERS`] metrics the bits of each
@@ -528,7 +584,7 @@ impl<M: Timeline> Timelines<M> {
     fn new(rule: M::Rule, args: &AccumulatorArgs) -> Result<Self> {
         let event_time = args.expr_fields[EVENT_TIME_ARG].data_type();
         Ok(Self {
-            cx: M::context(rule, event_time, args.exprs.len() > M::START_ARG)?,
+            cx: M::context(rule, event_time, args.exprs.len())?,
             keys: GroupedKeys::new(UserIdKind::of(args.expr_fields[0].data_type())),
             timelines: vec![],
             value_bytes: 0,
@@ -674,10 +730,15 @@ impl<M: Timeline> Timelines<M> {
         self.keys.resize(M::NAME, total_num_groups)
     }
 
-    /// The rows the metric reads: the user and the FILTER; event and start NULLs are
-    /// checked per row (a start without events still counts the user).
+    /// The rows the metric reads: the user (if any) and the FILTER; event and start NULLs
+    /// are checked per row (a start without events still counts the user).
     fn selected_rows(values: &[ArrayRef], filter: Option<&BooleanArray>) -> SelectedRows {
-        SelectedRows::new(values[0].len(), &[values[0].as_ref()], filter)
+        let user: &[&dyn Array] = if M::PER_USER {
+            &[values[0].as_ref()]
+        } else {
+            &[]
+        };
+        SelectedRows::new(values[0].len(), user, filter)
     }
 
     /// Merges a batch of states, `group_of(state_row)` giving each state row's group.
@@ -766,9 +827,9 @@ impl<M: Timeline> Timelines<M> {
             if !users.is_empty() {
                 M::evaluate_group(&self.cx, users, &mut rows)?;
             }
-            rows.close_group(before);
+            rows.close_group(before, M::SCALAR_RESULT);
         }
-        rows.finish(M::NAME, &fields)
+        rows.finish(M::NAME, &fields, M::SCALAR_RESULT)
     }
 
     /// Forgets the emitted groups; the timelines of the rest are renumbered with them.

@@ -125,6 +125,7 @@ fn cases() -> Vec<Case> {
     );
     let week = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 7, 0)));
     let day = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 1, 0)));
+    let two_days = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 2, 0)));
     let periods = |n| ScalarValue::Int64(Some(n));
     let timeline_cases = [
         Case {
@@ -163,6 +164,25 @@ fn cases() -> Vec<Case> {
                 ("start", Arc::clone(&signups)),
             ],
             constants: vec![(2, ScalarValue::from("week"))],
+        },
+        Case {
+            function: "window_funnel",
+            columns: vec![
+                ("time", Arc::clone(&times)),
+                ("step_1", Arc::clone(&at_start)),
+                ("step_2", Arc::clone(&at_end)),
+            ],
+            constants: vec![(0, two_days.clone())],
+        },
+        Case {
+            function: "funnel",
+            columns: vec![
+                ("user", Arc::clone(&names)),
+                ("time", Arc::clone(&times)),
+                ("step_1", Arc::clone(&at_start)),
+                ("step_2", Arc::clone(&at_end)),
+            ],
+            constants: vec![(2, two_days)],
         },
     ];
     let max_10 = || vec![(1, ScalarValue::Int64(Some(10)))];
@@ -510,6 +530,8 @@ const KEYED: &[&str] = &[
     "retention",
     "unbounded_retention",
     "lifecycle",
+    "window_funnel",
+    "funnel",
 ];
 
 #[test]
@@ -1085,6 +1107,66 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                     Some(counted as f64),
                     Some(retained as f64),
                     percent(retained as f64, counted as f64),
+                ]);
+            }
+            Some(out)
+        }
+        "window_funnel" | "funnel" => {
+            let steps: Vec<&str> = ["step_1", "step_2"]
+                .into_iter()
+                .filter(|s| has(s))
+                .collect();
+            // (time, steps met) of each timeline's events: one timeline per user, or the group.
+            let mut timelines: BTreeMap<String, Vec<(i64, Vec<bool>)>> = BTreeMap::new();
+            for &r in rows {
+                let timeline = if case.function == "funnel" {
+                    let Some(user) = key("user", r) else { continue };
+                    user
+                } else {
+                    String::new()
+                };
+                let Some(t) = micros("time", r) else { continue };
+                let met = steps.iter().map(|s| flag(s, r) == Some(true)).collect();
+                timelines.entry(timeline).or_default().push((t, met));
+            }
+            // The longest chain, by trying every one.
+            fn deepest(events: &[(i64, Vec<bool>)], step: usize, first: i64, last: i64) -> usize {
+                let steps = events.first().map_or(0, |e| e.1.len());
+                if step == steps {
+                    return step;
+                }
+                events
+                    .iter()
+                    .filter(|(t, met)| met[step] && *t > last && *t <= first + 2 * DAY_MICROS)
+                    .map(|(t, _)| deepest(events, step + 1, first, *t))
+                    .max()
+                    .unwrap_or(step)
+            }
+            let level = |events: &[(i64, Vec<bool>)]| {
+                events
+                    .iter()
+                    .filter(|(_, met)| met[0])
+                    .map(|&(t, _)| deepest(events, 1, t, t))
+                    .max()
+                    .unwrap_or(0)
+            };
+            if case.function == "window_funnel" {
+                return one(timelines.values().next().map(|e| level(e) as f64));
+            }
+            if timelines.is_empty() {
+                return None;
+            }
+            let reached: Vec<f64> = (1..=steps.len())
+                .map(|k| timelines.values().filter(|e| level(e) >= k).count() as f64)
+                .collect();
+            let mut out = vec![];
+            for (k, &users) in reached.iter().enumerate() {
+                let previous = if k == 0 { reached[0] } else { reached[k - 1] };
+                out.extend([
+                    Some(k as f64 + 1.0),
+                    Some(users),
+                    percent(users, previous),
+                    percent(users, reached[0]),
                 ]);
             }
             Some(out)

@@ -1,0 +1,168 @@
+//! `funnel(user_id, event_time, window, step_1, …, step_n)`: a group's whole conversion
+//! funnel — the users reaching each step and the conversion between steps — in one
+//! aggregate.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::datatypes::{DataType, Field, Fields, IntervalUnit, TimeUnit};
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::Documentation;
+
+use crate::common::DOC_SECTION_ENGAGEMENT;
+use crate::common::funnel_steps::{FunnelSteps, FunnelWindow, MAX_STEPS, funnel_arg_types};
+use crate::common::metric::{Distinct, Metric, shared_udaf};
+use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, UserTimeline, result_type};
+use crate::common::user_ids::UserIdKind;
+
+const NAME: &str = "funnel";
+const USAGE: &str = "funnel(user_id, event_time, window, step_1, …, step_n)";
+/// Position of step 1 among the arguments.
+const FIRST_STEP: usize = 3;
+
+/// The users reaching each step of a funnel.
+#[derive(Debug)]
+pub(crate) struct Funnel;
+
+shared_udaf!(
+    /// The `funnel` aggregate function.
+    funnel_udaf,
+    Funnel
+);
+
+impl Metric for Funnel {
+    const NAME: &'static str = NAME;
+    const REQUIRED_ARGS: &'static [usize] = &[0];
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(2, "window")];
+    // A user's repeated events are the same step events.
+    const DISTINCT: Distinct = Distinct::Unchanged;
+    const STATE_NAMES: &'static [&'static str] = &["users", "step_events", "is_start"];
+    type Rule = FunnelWindow;
+    type Kernel = TimelineKernel;
+
+    fn documentation() -> &'static Documentation {
+        static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+            Documentation::builder(
+                DOC_SECTION_ENGAGEMENT,
+                format!(
+                    "The conversion funnel of the group's users, exact. A user reaches step k \
+                     when they have events meeting step_1, …, step_k in that order, each \
+                     strictly later than the one before, all at most window after the first \
+                     (inclusive) — window_funnel's level per user. Returns one row per step \
+                     (up to {MAX_STEPS}): {{step, users, conversion_from_previous, \
+                     conversion_from_first}}: the users reaching the step, and 100 × users / \
+                     the previous step's users and / step 1's users (100 for step 1, NULL \
+                     when the step before has no users). A user's events may be split over \
+                     any partitions and batches. A NULL condition is false; rows with a NULL \
+                     user_id or event_time are skipped; a group without any row gives NULL."
+                ),
+                USAGE,
+            )
+            .with_sql_example(
+                "```sql\n-- a 4-step funnel by segment, within a day of the view\n\
+                 SELECT segment, funnel(user_id, event_time, INTERVAL '1 day',\n       \
+                 event_name = 'view', event_name = 'cart', event_name = 'checkout',\n       \
+                 event_name = 'pay') AS f\n\
+                 FROM events GROUP BY segment;\n\
+                 -- long: a row per (segment, step)\n\
+                 SELECT segment, s['step'] AS step, s['users'] AS users,\n       \
+                 s['conversion_from_first'] AS conversion\n\
+                 FROM (SELECT segment, unnest(f) AS s FROM funnels);\n```",
+            )
+            .with_argument("user_id", "User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
+            .with_argument("event_time", "When the event happened: a TIMESTAMP of any unit and zone, or a DATE.")
+            .with_argument("window", "How long a user's chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.")
+            .with_argument("step_1, …, step_n", "The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.")
+            .build()
+        });
+        &DOCUMENTATION
+    }
+
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        let mut types = funnel_arg_types(NAME, arg_types, 2, FIRST_STEP, USAGE)?;
+        types[0] = UserIdKind::coerce(NAME, "user_id", &arg_types[0])?;
+        Ok(types)
+    }
+
+    fn example_arg_types() -> Vec<Vec<DataType>> {
+        let window = DataType::Interval(IntervalUnit::MonthDayNano);
+        let time = DataType::Timestamp(TimeUnit::Microsecond, None);
+        UserIdKind::example_types()
+            .into_iter()
+            .map(|user| {
+                let mut types = vec![user, time.clone(), window.clone()];
+                types.extend(std::iter::repeat_n(DataType::Boolean, 4));
+                types
+            })
+            .collect()
+    }
+
+    fn return_type() -> DataType {
+        result_type::<Self>()
+    }
+
+    fn rule(constants: &[Option<ScalarValue>]) -> Result<FunnelWindow> {
+        FunnelWindow::of(NAME, &constants[0])
+    }
+}
+
+impl Timeline for Funnel {
+    const START_ARG: Option<usize> = None;
+    type Context = FunnelSteps;
+
+    fn context(
+        window: FunnelWindow,
+        event_time: &DataType,
+        arguments: usize,
+    ) -> Result<FunnelSteps> {
+        FunnelSteps::new(window, event_time, FIRST_STEP, arguments)
+    }
+
+    fn values<'a>(_: &FunnelSteps, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
+        FunnelSteps::values(NAME, times)
+    }
+
+    fn row_bits(funnel: &FunnelSteps, arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
+        funnel.row_bits(arguments).map(Some)
+    }
+
+    fn compact(_: &FunnelSteps, _: Option<i64>, _: &mut Vec<i64>) {
+        // Sorted and distinct is all: which events a chain needs depends on all of them.
+    }
+
+    fn result_fields() -> Fields {
+        Fields::from(vec![
+            Field::new("step", DataType::Int64, false),
+            Field::new("users", DataType::Int64, false),
+            Field::new("conversion_from_previous", DataType::Float64, true),
+            Field::new("conversion_from_first", DataType::Float64, true),
+        ])
+    }
+
+    fn evaluate_group(
+        funnel: &FunnelSteps,
+        users: &[UserTimeline<'_>],
+        rows: &mut ResultRows,
+    ) -> Result<()> {
+        // reached[k]: the users whose level is k + 1 or more.
+        let mut reached = vec![0i64; funnel.steps];
+        for user in users {
+            let level = funnel.level(user.values);
+            reached[..level].iter_mut().for_each(|r| *r += 1);
+        }
+        let percent =
+            |part: i64, whole: i64| (whole > 0).then(|| 100.0 * part as f64 / whole as f64);
+        let first = reached.first().copied().unwrap_or(0);
+        let mut previous = first;
+        for (k, &users) in reached.iter().enumerate() {
+            rows.push(
+                &[k as i64 + 1, users],
+                &[percent(users, previous), percent(users, first)],
+            );
+            previous = users;
+        }
+        Ok(())
+    }
+}
