@@ -164,6 +164,39 @@ fn cases(nulls: bool) -> Vec<Case> {
         vec![("user_id", &users), ("event_time", &event_times)],
     );
     lifecycle.constants = vec![(2, ScalarValue::from("week"))];
+    // A 3-step funnel over the event names, within a day.
+    let step = |name: &str| -> ArrayRef {
+        let events = events.as_any().downcast_ref::<StringArray>().unwrap();
+        Arc::new(
+            events
+                .iter()
+                .map(|e| e.map(|e| e == name))
+                .collect::<BooleanArray>(),
+        )
+    };
+    let (login, view, export) = (step("login"), step("view"), step("export"));
+    let day = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 1, 0)));
+    let mut funnel = column(
+        "funnel",
+        vec![
+            ("user_id", &users),
+            ("event_time", &event_times),
+            ("login", &login),
+            ("view", &view),
+            ("export", &export),
+        ],
+    );
+    funnel.constants = vec![(2, day.clone())];
+    let mut window_funnel = column(
+        "window_funnel",
+        vec![
+            ("event_time", &event_times),
+            ("login", &login),
+            ("view", &view),
+            ("export", &export),
+        ],
+    );
+    window_funnel.constants = vec![(0, day)];
     vec![
         column("nps", vec![("score", &nps_scores)]),
         column("nps", vec![("score", &nps_scores), ("weight", &weights)]),
@@ -228,6 +261,8 @@ fn cases(nulls: bool) -> Vec<Case> {
         retention,
         unbounded_retention,
         lifecycle,
+        funnel,
+        window_funnel,
     ]
 }
 
