@@ -103,6 +103,7 @@ fn session(config: &EngineConfig) -> Result<SessionContext> {
     }
     let mut ctx = SessionContext::new_with_state(state.build()).enable_url_table();
     datafusion_engagement::register_all(&mut ctx)?;
+    datafusion_engagement::keep_sort_keys_after_unnest(&ctx);
     Ok(ctx)
 }
 

@@ -77,7 +77,7 @@ pub fn client_state(state: SessionState, scheduler: &str) -> Result<SessionState
 pub fn scheduler_session_state(config: SessionConfig) -> Result<SessionState> {
     let mut state = default_session_builder(config)?;
     register_all(&mut state)?;
-    Ok(state)
+    Ok(crate::state_keeping_sort_keys_after_unnest(state))
 }
 
 /// The functions an executor needs to run the tasks of [`scheduler_session_state`]'s plans:

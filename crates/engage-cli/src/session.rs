@@ -70,6 +70,8 @@ pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
         }
     }
     .enable_url_table();
+    // ORDER BY after UNNEST of a list result (retention, lifecycle, funnel) kept whole.
+    datafusion_engagement::keep_sort_keys_after_unnest(&ctx);
     // Local files through the store that leaves hidden files out of directory listings.
     let local = url::Url::parse("file://").expect("a constant URL");
     ctx.register_object_store(
