@@ -9,7 +9,9 @@
 //! * `campaigns.csv`: daily impressions, clicks and social interactions per campaign;
 //! * `orders.parquet`: orders of the customers in `customers.csv` over two years;
 //! * `tickets.parquet`: support tickets with opening and resolution times and the customer's
-//!   CSAT and CES answers after resolution.
+//!   CSAT and CES answers after resolution;
+//! * `shop_events.parquet`: the shop visits of the website users — product views, adds to the
+//!   cart, delivery choices and payments — for conversion funnels.
 //!
 //! `responses.parquet` also carries a post-stratification `survey_weight`: the segment's share
 //! of the customer base over its share of the answers, so weighted metrics speak for the base.
@@ -451,8 +453,111 @@ fn tickets(random: &mut Random) -> Result<RecordBatch> {
     Ok(RecordBatch::try_from_iter(columns)?)
 }
 
+/// A shop visit of a website user: product views, then perhaps the cart, the delivery choice
+/// and the payment, in that order but not always the same day; some carts are abandoned, some
+/// users pay from an earlier cart without viewing again, and a few events repeat.
+fn shop_events(random: &mut Random, users: &RecordBatch) -> Result<RecordBatch> {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
+    let ids = users.column(0).as_primitive::<Int64Type>();
+    let signups = users.column(1).as_primitive::<TimestampMicrosecondType>();
+    let (mut user_ids, mut times, mut names, mut products, mut devices) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let mut add =
+        |user: i64, time: i64, name: &'static str, product: String, device: &'static str| {
+            user_ids.push(user);
+            times.push(time);
+            names.push(name);
+            products.push(product);
+            devices.push(device);
+        };
+    let last = micros(FIRST_DAY + DAYS, 0);
+    for (user, signup) in ids.values().iter().zip(signups.values()) {
+        let device = if random.chance(0.6) {
+            "mobile"
+        } else {
+            "desktop"
+        };
+        // Desktop shoppers convert better; some users never shop.
+        let eager = if device == "desktop" { 1.3 } else { 1.0 } * random.unit();
+        let visits = random.below(4);
+        let mut time = *signup;
+        for _ in 0..visits {
+            time += (1 + random.below(20 * 24 * 3600)) as i64 * 1_000_000;
+            if time >= last {
+                break;
+            }
+            let product = format!("p{:03}", random.below(120));
+            let mut at = time;
+            for _ in 0..1 + random.below(3) {
+                add(
+                    *user,
+                    later(random, &mut at, 10),
+                    "view_product",
+                    product.clone(),
+                    device,
+                );
+            }
+            if !random.chance(0.35 + 0.3 * eager) {
+                continue;
+            }
+            add(
+                *user,
+                later(random, &mut at, 30),
+                "add_to_cart",
+                product.clone(),
+                device,
+            );
+            if random.chance(0.1) {
+                // Back the next day or later: outside a one-day window.
+                at += (20 + random.below(40)) as i64 * 3_600_000_000;
+            }
+            if !random.chance(0.45 + 0.3 * eager) {
+                continue;
+            }
+            add(
+                *user,
+                later(random, &mut at, 20),
+                "choose_delivery",
+                product.clone(),
+                device,
+            );
+            if random.chance(0.05) {
+                add(*user, at, "choose_delivery", product.clone(), device);
+            }
+            if random.chance(0.55 + 0.3 * eager) {
+                add(*user, later(random, &mut at, 15), "pay", product, device);
+            }
+        }
+        // A payment from an old cart, without a view first.
+        if random.chance(0.03) {
+            add(
+                *user,
+                time + 3_600_000_000,
+                "pay",
+                "p000".to_string(),
+                device,
+            );
+        }
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("user_id", Arc::new(Int64Array::from(user_ids))),
+        ("event_time", utc(times)),
+        ("event_name", Arc::new(StringArray::from(names))),
+        ("product", Arc::new(StringArray::from(products))),
+        ("device", Arc::new(StringArray::from(devices))),
+    ];
+    Ok(RecordBatch::try_from_iter(columns)?)
+}
+
+/// Moves `at` on by 30 seconds to `most_minutes` minutes, and returns it.
+fn later(random: &mut Random, at: &mut i64, most_minutes: u64) -> i64 {
+    *at += (30 + random.below(most_minutes * 60)) as i64 * 1_000_000;
+    *at
+}
+
 /// The files [`generate`] writes.
-pub const FILES: [&str; 8] = [
+pub const FILES: [&str; 9] = [
     "responses.parquet",
     "customers.csv",
     "events.parquet",
@@ -461,6 +566,7 @@ pub const FILES: [&str; 8] = [
     "campaigns.csv",
     "orders.parquet",
     "tickets.parquet",
+    "shop_events.parquet",
 ];
 
 fn write_csv(path: &Path, batch: &RecordBatch) -> Result<()> {
@@ -490,6 +596,12 @@ pub fn generate(folder: &Path) -> Result<()> {
         &orders(&mut random, &customers)?,
     )?;
     write_parquet(&folder.join("tickets.parquet"), &tickets(&mut random)?)?;
+    // Its own sequence too, so that the files before stay as they were.
+    let mut random = Random(0x5EED_2028);
+    write_parquet(
+        &folder.join("shop_events.parquet"),
+        &shop_events(&mut random, &users)?,
+    )?;
     Ok(())
 }
 

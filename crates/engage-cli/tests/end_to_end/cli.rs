@@ -264,6 +264,29 @@ fn the_retention_report_runs() {
 }
 
 #[test]
+fn the_funnels_report_runs() {
+    let output = engage(&["--format", "csv", "-f", "sql/funnels.sql"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for expected in [
+        // The whole funnel (tests/slt/funnels.slt checks the functions against self-joins).
+        "step,users,from_previous_pct,from_view_pct",
+        "1,1659,100.0,100.0",
+        "4,561,74.5,33.8",
+        "device,viewed,carted,delivery,paid,paid_pct",
+        "desktop,671,478,325,258,38.5",
+        "mobile,988,665,428,303,30.7",
+        // Users per level: as many reach level 4 as the funnel's last step.
+        "level,users",
+        "4,561",
+        "channel,paid_within_hour_pct,paid_within_day_pct,paid_within_week_pct",
+        "2026-08-01,4,230,28.4",
+    ] {
+        assert!(text.contains(expected), "missing {expected} in\n{text}");
+    }
+}
+
+#[test]
 fn the_marketing_and_support_reports_run() {
     for (report, expected) in [
         (

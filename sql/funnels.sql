@@ -1,0 +1,63 @@
+-- Conversion funnels from the shop events of the bundled sample data: product view, cart,
+-- delivery choice, payment — in that order, each step strictly later, within a day of the view.
+-- Run from the repository root:  cargo run --bin engage -- -f sql/funnels.sql
+
+CREATE EXTERNAL TABLE shop_events STORED AS PARQUET LOCATION 'examples/data/shop_events.parquet';
+CREATE EXTERNAL TABLE users STORED AS PARQUET LOCATION 'examples/data/users.parquet';
+
+-- The whole funnel, long: one row per step, with the conversion from the step before and
+-- from the first (%).
+SELECT s['step'] AS step, s['users'] AS users,
+       round(s['conversion_from_previous'], 1) AS from_previous_pct,
+       round(s['conversion_from_first'], 1) AS from_view_pct
+FROM (SELECT unnest(funnel(user_id, event_time, INTERVAL '1 day',
+        event_name = 'view_product', event_name = 'add_to_cart',
+        event_name = 'choose_delivery', event_name = 'pay')) AS s
+      FROM shop_events)
+ORDER BY step;
+
+-- Wide, by device: a column per step.
+CREATE VIEW by_device AS
+SELECT device, funnel(user_id, event_time, INTERVAL '1 day',
+         event_name = 'view_product', event_name = 'add_to_cart',
+         event_name = 'choose_delivery', event_name = 'pay') AS f
+FROM shop_events GROUP BY device;
+
+SELECT device, f[1]['users'] AS viewed, f[2]['users'] AS carted, f[3]['users'] AS delivery,
+       f[4]['users'] AS paid, round(f[4]['conversion_from_first'], 1) AS paid_pct
+FROM by_device
+ORDER BY device;
+
+-- Where each user stopped: users per funnel level (0: shop events but no product view).
+SELECT level, count(*) AS users
+FROM (SELECT user_id, window_funnel(INTERVAL '1 day', event_time,
+        event_name = 'view_product', event_name = 'add_to_cart',
+        event_name = 'choose_delivery', event_name = 'pay') AS level
+      FROM shop_events GROUP BY user_id)
+GROUP BY level
+ORDER BY level;
+
+-- The window matters: the same funnel within an hour, a day and a week, by acquisition channel.
+SELECT u.acquisition_channel AS channel,
+       round(funnel(e.user_id, e.event_time, INTERVAL '1 hour', e.event_name = 'view_product',
+               e.event_name = 'add_to_cart', e.event_name = 'choose_delivery',
+               e.event_name = 'pay')[4]['conversion_from_first'], 1) AS paid_within_hour_pct,
+       round(funnel(e.user_id, e.event_time, INTERVAL '1 day', e.event_name = 'view_product',
+               e.event_name = 'add_to_cart', e.event_name = 'choose_delivery',
+               e.event_name = 'pay')[4]['conversion_from_first'], 1) AS paid_within_day_pct,
+       round(funnel(e.user_id, e.event_time, INTERVAL '7 days', e.event_name = 'view_product',
+               e.event_name = 'add_to_cart', e.event_name = 'choose_delivery',
+               e.event_name = 'pay')[4]['conversion_from_first'], 1) AS paid_within_week_pct
+FROM shop_events e JOIN users u ON u.user_id = e.user_id
+GROUP BY channel
+ORDER BY channel;
+
+-- Month by month (chains counted in the month of their events).
+SELECT CAST(month AS DATE) AS month, s['step'] AS step, s['users'] AS users,
+       round(s['conversion_from_first'], 1) AS from_view_pct
+FROM (SELECT date_trunc('month', event_time) AS month,
+             unnest(funnel(user_id, event_time, INTERVAL '1 day',
+               event_name = 'view_product', event_name = 'add_to_cart',
+               event_name = 'choose_delivery', event_name = 'pay')) AS s
+      FROM shop_events GROUP BY month)
+ORDER BY month, step;
