@@ -7,7 +7,8 @@
 //! metrics ([`ctr`](expr_fn::ctr), [`bounce_rate`](expr_fn::bounce_rate),
 //! [`clv`](expr_fn::clv), …), cohort retention curves and lifecycle from event logs
 //! ([`retention`](expr_fn::retention), [`unbounded_retention`](expr_fn::unbounded_retention),
-//! [`lifecycle`](expr_fn::lifecycle)), each a native DataFusion aggregate with a `GroupsAccumulator`,
+//! [`lifecycle`](expr_fn::lifecycle)), conversion funnels ([`window_funnel`](expr_fn::window_funnel),
+//! [`funnel`](expr_fn::funnel)), each a native DataFusion aggregate with a `GroupsAccumulator`,
 //! plus the scalar helpers [`engagement_tier`](expr_fn::engagement_tier) and
 //! [`nps_group`](expr_fn::nps_group). Every function carries its DataFusion `Documentation`.
 //!
@@ -51,8 +52,9 @@
 //!    `KeyedRule` (one value per distinct user, session or customer — bounce_rate, clv, …:
 //!    what a row contributes to its key and how a group's keys fold into the result), or a
 //!    `Timeline` (each user's values over time with an optional start — retention,
-//!    lifecycle: how a time becomes a value, which values cannot change the result, and how a
-//!    group's users fold into result rows; a cohort or funnel function is one such file). A metric
+//!    lifecycle, funnels: how a time becomes a value, which values cannot change the result,
+//!    and how a group's users fold into result rows; a cohort or funnel function is one such
+//!    file, `window_funnel` and `funnel` share `common::funnel_steps`). A metric
 //!    that needs a state of its own implements `Kernel` itself, as `stickiness` does, reusing
 //!    `GroupedKeys`, `group_lists` and `rows_as_groups` for a list state.
 //! 3. `shared_udaf!(…)` for its `*_udaf()`; a line in [`all_aggregate_functions`]; an

@@ -366,7 +366,56 @@ LIFECYCLE_OURS = checksum("""SELECT w['period_start'] AS week,
         w['active'] + 3 * w['new'] + 5 * w['returning'] + 7 * w['resurrecting'] + 11 * w['dormant'] AS value
     FROM (SELECT unnest(lifecycle(user_id, event_time, 'week')) AS w FROM {events}) AS weeks""")
 
-# Event-log functions (issue 18), timed with --event-logs into a section of their own.
+FUNNEL_STEPS = ["login", "view_dashboard", "create_report", "export"]
+DAY_US = 86_400_000_000
+
+
+def funnel_by_hand(engine):
+    """Users per (segment, step) of the 4-step funnel within a day, exactly as funnel() counts
+    them: for each step-1 event, the earliest next step after it within the window, then the
+    earliest one after that (the earliest choice leaves the most room, so the deepest chain
+    from a start is found this way), over integer microseconds."""
+    us = lambda column: MICROS[engine].format(column)  # noqa: E731
+    names = ", ".join(f"'{n}'" for n in FUNNEL_STEPS)
+
+    def step(k):
+        return f"""s{k} AS (
+        SELECT p.segment, p.user_id, p.t1, min(e.t) AS t{k}
+        FROM s{k - 1} AS p JOIN e ON e.segment = p.segment AND e.user_id = p.user_id
+          AND e.event_name = '{FUNNEL_STEPS[k - 1]}' AND e.t > p.t{k - 1} AND e.t <= p.t1 + {DAY_US}
+        GROUP BY 1, 2, 3)"""
+    return checksum(f"""WITH e AS (
+        SELECT segment, user_id, {us('event_time')} AS t, event_name FROM {{events}}
+        WHERE event_name IN ({names}) AND event_time IS NOT NULL),
+      s1 AS (SELECT segment, user_id, t AS t1 FROM e WHERE event_name = '{FUNNEL_STEPS[0]}'),
+      {step(2)}, {step(3)}, {step(4)},
+      reached AS (
+        SELECT DISTINCT segment, user_id, 1 AS k FROM s1
+        UNION ALL SELECT DISTINCT segment, user_id, 2 FROM s2
+        UNION ALL SELECT DISTINCT segment, user_id, 3 FROM s3
+        UNION ALL SELECT DISTINCT segment, user_id, 4 FROM s4)
+      SELECT segment, k, count(*) AS value FROM reached GROUP BY segment, k""")
+
+
+FUNNEL_CONDITIONS = ", ".join(f"event_name = '{n}'" for n in FUNNEL_STEPS)
+
+FUNNEL_OURS = checksum(f"""SELECT segment, s['step'] AS k, s['users'] AS value
+    FROM (SELECT segment, unnest(funnel(user_id, event_time, INTERVAL '1 day', {FUNNEL_CONDITIONS})) AS s
+          FROM {{events}} GROUP BY segment) AS steps
+    WHERE s['users'] > 0""")
+
+# ClickHouse's windowFunnel per (segment, user) over integer microseconds (it takes no
+# DateTime64), then the users reaching each level.
+FUNNEL_CHDB = checksum(f"""SELECT segment, k, countIf(level >= k) AS value
+    FROM (SELECT segment, user_id,
+                 windowFunnel({DAY_US}, 'strict_increase')(
+                   toUInt64(toUnixTimestamp64Micro(event_time)), {FUNNEL_CONDITIONS}) AS level
+          FROM {{events}} WHERE event_time IS NOT NULL GROUP BY segment, user_id)
+    ARRAY JOIN [1, 2, 3, 4] AS k
+    GROUP BY segment, k HAVING value > 0""")
+
+
+# Event-log functions (issues 18 and 19), timed with --event-logs into a section of their own.
 EVENT_LOG_QUERIES = {
     "retention_cohorts": ("weekly signup cohorts × 12 weeks (retention)", {
         "ours": RETENTION_OURS,
@@ -376,6 +425,11 @@ EVENT_LOG_QUERIES = {
         "ours": LIFECYCLE_OURS,
         "datafusion": lifecycle_by_hand("datafusion"),
         "duckdb": lifecycle_by_hand("duckdb")}),
+    "funnel_by_segment": ("4-step funnel by segment, 1-day window (funnel)", {
+        "ours": FUNNEL_OURS,
+        "datafusion": funnel_by_hand("datafusion"),
+        "duckdb": funnel_by_hand("duckdb"),
+        "chdb": FUNNEL_CHDB}),
 }
 
 
@@ -915,11 +969,13 @@ EVENT_LOGS_HEADING = "## Event logs"
 
 
 def event_logs_report(args, results):
-    """The event-log section: retention and lifecycle against the fastest exact hand-written
-    SQL on DataFusion and DuckDB (issue 18's goals: ≥ 2 × faster than the fastest, peak memory
-    not above DuckDB's)."""
-    engines = ["ours", "datafusion", "duckdb"]
-    title = {"ours": "ours", "datafusion": "DataFusion SQL", "duckdb": "DuckDB"}
+    """The event-log section: retention, lifecycle and the funnel against the fastest exact
+    hand-written SQL on DataFusion and DuckDB, and the funnel against chDB's windowFunnel
+    (issue 18's goals: ≥ 2 × faster than the fastest SQL, peak memory not above DuckDB's;
+    issue 19's: ≥ 2 × faster than DuckDB's SQL and faster than chDB)."""
+    engines = ["ours", "datafusion", "duckdb", "chdb"]
+    title = {"ours": "ours", "datafusion": "DataFusion SQL", "duckdb": "DuckDB",
+             "chdb": "chDB"}
     header = "| query | " + " | ".join(title[e] for e in engines) + " |"
     lines = [header, "|---|" + "---|" * len(engines)]
     memory_lines = [header, "|---|" + "---|" * len(engines)]
@@ -932,7 +988,7 @@ def event_logs_report(args, results):
         row, memory_row = [description], [description]
         for engine in engines:
             m = measured.get(engine)
-            cell = seconds(m)
+            cell = seconds(m) if m else "—"
             if m and not m.error and ours and not ours.error and engine != "ours":
                 cell += f" ({m.median / ours.median:.2f}×)"
                 if not same_result(ours.rows, m.rows):
@@ -946,12 +1002,18 @@ def event_logs_report(args, results):
                               f"{megabytes(m.peak_rss_kib)} ({megabytes(m.query_kib)})")
         lines.append("| " + " | ".join(row) + " |")
         memory_lines.append("| " + " | ".join(memory_row) + " |")
-        others = [m for e, m in measured.items() if e != "ours" and m and not m.error]
+        others = [m for e, m in measured.items()
+                  if e in ("datafusion", "duckdb") and m and not m.error]
         if ours and not ours.error and others:
             fastest = min(others, key=lambda m: m.median)
             speedup = fastest.median / ours.median
             goals.append((f"{description} ≥ 2 × faster than the fastest hand-written SQL",
                           f"{speedup:.2f}×", speedup >= 2))
+            chdb = measured.get("chdb")
+            if chdb and not chdb.error:
+                speedup = chdb.median / ours.median
+                goals.append((f"{description} faster than chDB", f"{speedup:.2f}×",
+                              speedup > 1))
             duck = measured.get("duckdb")
             if duck and not duck.error:
                 goals.append((f"{description}: peak memory not above DuckDB's (above each idle "
@@ -971,8 +1033,12 @@ warm-up. Ours: `retention(user_id, event_time, INTERVAL '7 days', 12, signup_tim
 over all events. The hand-written SQL computes the same numbers (the checksums agree; ≠ marks
 a mismatch): for retention, the join, each cohort's last event, the distinct (user, week since
 signup) pairs in integer microseconds and the weeks each user has completed; for lifecycle,
-`lag`/`lead` over each user's distinct active weeks (integer week numbers). In parentheses: the
-time relative to ours.
+`lag`/`lead` over each user's distinct active weeks (integer week numbers). The funnel:
+`funnel(user_id, event_time, INTERVAL '1 day', …)` by segment over login → view_dashboard →
+create_report → export; by hand, for each login the earliest next step within the day after
+it, step by step (self-joins with `min`, in integer microseconds), then the users reaching each
+step; chDB: `windowFunnel(window, 'strict_increase')` per (segment, user), then the users per
+level. In parentheses: the time relative to ours; — where an engine has no such query.
 
 {chr(10).join(lines)}
 
@@ -1045,10 +1111,11 @@ def main():
     unknown = set(engines) - {"ours", "datafusion", "duckdb", "chdb", "cluster"}
     if unknown:
         sys.exit(f"unknown engines: {', '.join(sorted(unknown))}")
-    names = [q.strip() for q in args.queries.split(",") if q.strip()] or list(QUERIES)
-    unknown = set(names) - set(QUERIES)
+    known = EVENT_LOG_QUERIES if args.event_logs else QUERIES
+    names = [q.strip() for q in args.queries.split(",") if q.strip()] or list(known)
+    unknown = set(names) - set(known)
     if unknown:
-        sys.exit(f"unknown queries: {', '.join(sorted(unknown))}; known: {', '.join(QUERIES)}")
+        sys.exit(f"unknown queries: {', '.join(sorted(unknown))}; known: {', '.join(known)}")
 
     engage = build_engage(args, engines)
     if args.shapes:
@@ -1063,7 +1130,7 @@ def main():
     data = generate_data(args, engage)
     warm_up(engage, args.threads, data)
     if args.event_logs:
-        results = run_all(args, list(EVENT_LOG_QUERIES), [e for e in engines if e != "cluster"],
+        results = run_all(args, names, [e for e in engines if e != "cluster"],
                           engage, python, data, None, EVENT_LOG_QUERIES)
         section = event_logs_report(args, results)
         print(section)
