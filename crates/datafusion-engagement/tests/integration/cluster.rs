@@ -104,6 +104,17 @@ const QUERIES: &[&str] = &[
             lifecycle(user_id, event_time, 'week') AS weeks,
             lifecycle(user_id, event_time, 'month') FILTER (WHERE event_name <> 'login') AS months
      FROM events GROUP BY segment ORDER BY segment",
+    "SELECT segment,
+            funnel(user_id, event_time, INTERVAL '1 day', event_name = 'login',
+                   event_name = 'view_dashboard', event_name = 'create_report') AS steps,
+            funnel(user_id, event_time, INTERVAL '2 hours', event_name = 'login',
+                   event_name = 'export') FILTER (WHERE event_name <> 'support_ticket') AS quick
+     FROM events GROUP BY segment ORDER BY segment",
+    "SELECT level, count(*) AS users
+     FROM (SELECT user_id, window_funnel(INTERVAL '1 day', event_time, event_name = 'login',
+                    event_name = 'view_dashboard', event_name = 'export') AS level
+           FROM events GROUP BY user_id)
+     GROUP BY level ORDER BY level",
     "SELECT campaign, channel,
             ctr(clicks, impressions) AS ctr,
             engagement_rate(coalesce(likes, 0) + coalesce(shares, 0) + coalesce(comments, 0),
