@@ -593,8 +593,10 @@ impl<M: Timeline> Timelines<M> {
         })
     }
 
-    /// Sorts a user's values and lets the metric drop those it does not need.
-    fn compact(cx: &M::Context, user: &mut UserValues, value_bytes: &mut usize) {
+    /// Sorts a user's values and lets the metric drop those it does not need. `growing`: the
+    /// list filled up and more values are coming, so it gets room; else (state, evaluate) it
+    /// is left as small as it is.
+    fn compact(cx: &M::Context, user: &mut UserValues, value_bytes: &mut usize, growing: bool) {
         if user.sorted == user.values.len() {
             return;
         }
@@ -603,7 +605,7 @@ impl<M: Timeline> Timelines<M> {
         user.values.dedup();
         M::compact(cx, user.start(), &mut user.values);
         // Half full after compaction: give the list room to grow before the next one.
-        if user.values.len() * 2 > user.values.capacity() {
+        if growing && user.values.len() * 2 > user.values.capacity() {
             user.values.reserve(user.values.len());
         } else if user.values.capacity() > 4 * user.values.len().max(FIRST_COMPACTION) {
             user.values
@@ -712,7 +714,7 @@ impl<M: Timeline> Timelines<M> {
     fn push(cx: &M::Context, user: &mut UserValues, value_bytes: &mut usize, value: i64) {
         if user.values.len() == user.values.capacity() {
             if user.values.len() >= FIRST_COMPACTION {
-                Self::compact(cx, user, value_bytes);
+                Self::compact(cx, user, value_bytes, true);
             }
             if user.values.len() == user.values.capacity() {
                 let before = user.values.capacity();
@@ -772,7 +774,7 @@ impl<M: Timeline> Timelines<M> {
                 user.flush_window();
                 self.value_bytes += (user.values.capacity() - before) * size_of::<i64>();
             }
-            Self::compact(&self.cx, user, &mut self.value_bytes);
+            Self::compact(&self.cx, user, &mut self.value_bytes, false);
         }
     }
 
