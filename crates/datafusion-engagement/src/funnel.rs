@@ -128,10 +128,6 @@ impl Timeline for Funnel {
         funnel.row_bits(arguments).map(Some)
     }
 
-    fn compact(_: &FunnelSteps, _: Option<i64>, _: &mut Vec<i64>) {
-        // Sorted and distinct is all: which events a chain needs depends on all of them.
-    }
-
     fn result_fields() -> Fields {
         Fields::from(vec![
             Field::new("step", DataType::Int64, false),

@@ -219,10 +219,6 @@ impl Timeline for Lifecycle {
         ))
     }
 
-    fn compact(_: &CalendarPeriod, _: Option<i64>, _: &mut Vec<i64>) {
-        // Sorted and distinct is all: each active period counts.
-    }
-
     fn result_fields() -> Fields {
         let count = |name| Field::new(name, DataType::Int64, false);
         Fields::from(vec![

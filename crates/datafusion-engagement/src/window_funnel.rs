@@ -124,10 +124,6 @@ impl Timeline for WindowFunnel {
         funnel.row_bits(arguments).map(Some)
     }
 
-    fn compact(_: &FunnelSteps, _: Option<i64>, _: &mut Vec<i64>) {
-        // Sorted and distinct is all: which events a chain needs depends on all of them.
-    }
-
     fn result_fields() -> Fields {
         Fields::from(vec![Field::new("level", DataType::Int64, false)])
     }

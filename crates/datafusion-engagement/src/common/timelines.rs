@@ -69,8 +69,9 @@ pub(crate) trait Timeline: Metric {
         Ok(None)
     }
     /// Drops values that cannot change the result, given the user's start if known. `values`
-    /// arrives sorted and distinct, and must stay so.
-    fn compact(cx: &Self::Context, start: Option<i64>, values: &mut Vec<i64>);
+    /// arrives sorted and distinct, and must stay so. By default every value counts (each
+    /// active period of lifecycle, each step event of a funnel): sorted and distinct is all.
+    fn compact(_cx: &Self::Context, _start: Option<i64>, _values: &mut Vec<i64>) {}
     /// The fields of the result list's structs: Int64 or Date32 whole numbers and Float64
     /// rates.
     fn result_fields() -> Fields;
