@@ -87,6 +87,12 @@ def arguments():
     add("--event-logs", action="store_true",
         help="time retention and lifecycle against hand-written SQL on the events and users "
              "tables instead of the main table, and replace the event-logs section of --output")
+    add("--python", action="store_true",
+        help="time our queries from Python DataFusion (the datafusion-engagement wheel) against "
+             "the shell and DuckDB's Python API instead of the main table, and replace the "
+             "Python section of --output")
+    add("--python-wheel", type=Path,
+        help="the datafusion-engagement wheel to install (default: build it in release mode)")
     args = parser.parse_args()
     if args.runs < 1 or args.threads < 1:
         parser.error("--runs and --threads must be at least 1")
@@ -130,6 +136,22 @@ def virtual_env():
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                     *(f"{p}=={v}" for p, v in wanted.items())], check=True)
     return python
+
+
+def install_python_package(args, python):
+    """Installs the datafusion-engagement wheel (built in release mode unless --python-wheel)
+    and the `datafusion` wheel it needs into the harness's virtual environment."""
+    wheel = args.python_wheel
+    if wheel is None:
+        step("building the datafusion-engagement wheel (release)")
+        out = target_dir() / "wheels"
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "maturin>=1.9,<2"], check=True)
+        subprocess.run([Path(python).parent / "maturin", "build", "--release", "-o", out,
+                        "-m", ROOT / "crates/datafusion-engagement-python/Cargo.toml"], check=True)
+        wheel = max(out.glob("datafusion_engagement-*.whl"), key=lambda w: w.stat().st_mtime)
+    step(f"installing {wheel.name}")
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--force-reinstall",
+                    "--disable-pip-version-check", "datafusion>=55,<56", str(wheel)], check=True)
 
 
 def hashed(column, multiplier, modulus):
@@ -475,6 +497,90 @@ QUERIES = {
     "count_events_by_user": ("floor: count(event_name) by user",
                              metric("events", "user_id", None, "count(event_name)")),
 }
+
+
+# The FFI overhead: our queries from Python DataFusion against the same in the shell, and
+# DuckDB's Python API with the hand-written SQL (issue 20).
+PYTHON_QUERIES = {
+    name: (QUERIES[name][0], {"ours": QUERIES[name][1]["ours"],
+                              "python": QUERIES[name][1]["ours"],
+                              "duckdb": QUERIES[name][1]["duckdb"]})
+    for name in ["nps_by_segment", "stickiness", "engagement_score"]
+}
+PYTHON_HEADING = "## Python"
+
+
+def relative_tables(results, queries, title):
+    """The time and memory tables of a section comparing engines with ours (the "ours"
+    measurement): one row per measured query, each time with its ratio to ours and ≠ where the
+    result differs. Returns (time lines, memory lines, notes)."""
+    header = "| query | " + " | ".join(title.values()) + " |"
+    lines = [header, "|---|" + "---|" * len(title)]
+    memory_lines = list(lines)
+    notes = []
+    for name, (description, _) in queries.items():
+        measured = results.get(name)
+        if not measured:
+            continue
+        ours = measured.get("ours")
+        row, memory_row = [description], [description]
+        for engine in title:
+            m = measured.get(engine)
+            cell = seconds(m) if m else "—"
+            if m and not m.error and ours and not ours.error and engine != "ours":
+                cell += f" ({m.median / ours.median:.2f}×)"
+                if not same_result(ours.rows, m.rows):
+                    cell += " ≠"
+                    notes.append(f"{description}, {title[engine]}: result {m.rows} differs "
+                                 f"from ours {ours.rows}")
+            if m and m.error:
+                notes.append(f"{description}, {title[engine]}: {m.error}")
+            row.append(cell)
+            memory_row.append("—" if not m or m.error else
+                              f"{megabytes(m.peak_rss_kib)} ({megabytes(m.query_kib)})")
+        lines.append("| " + " | ".join(row) + " |")
+        memory_lines.append("| " + " | ".join(memory_row) + " |")
+    return lines, memory_lines, notes
+
+
+def python_report(args, results):
+    """The Python section: ours from Python DataFusion against the shell (goal: within 1.2 ×)
+    and against DuckDB's Python API."""
+    title = {"ours": "shell (`engage`)", "python": "Python DataFusion + pack",
+             "duckdb": "DuckDB Python, hand-written SQL"}
+    lines, memory_lines, notes = relative_tables(results, PYTHON_QUERIES, title)
+    goals = []
+    for name, (description, _) in PYTHON_QUERIES.items():
+        ours, python = (results.get(name, {}).get(e) for e in ("ours", "python"))
+        if ours and python and not ours.error and not python.error:
+            overhead = python.median / ours.median
+            goals.append((f"{description} from Python ≤ 1.2 × the shell", f"{overhead:.2f}×",
+                          overhead <= 1.2))
+    goal_lines = ["| goal | measured | holds |", "|---|---|---|"]
+    goal_lines += [f"| {t} | {v} | {'yes' if h else '**no**'} |" for t, v, h in goals]
+    command = "python3 crates/datafusion-engagement/benches/compare/compare.py " + \
+        " ".join(sys.argv[1:])
+    text = f"""{PYTHON_HEADING}
+
+Measured {datetime.date.today().isoformat()} with `{command.strip()}`: our functions from
+Python DataFusion (the `datafusion` 55 wheel from PyPI with the `datafusion_engagement` wheel,
+release build, registered with `datafusion_engagement.register(ctx)`), the same SQL in the
+`engage` shell, and DuckDB's Python API with the hand-written SQL of the main table. Same data
+as the main table, {args.threads} threads each, each query in a fresh process, the median of
+{args.runs} runs after a warm-up; results are checked against the shell's (≠ marks a
+mismatch). In parentheses: the time relative to the shell.
+
+{chr(10).join(lines)}
+
+Peak resident memory (in parentheses: above the engine's idle process):
+
+{chr(10).join(memory_lines)}
+
+{chr(10).join(goal_lines)}
+"""
+    if notes:
+        text += "\n" + "\n".join(f"- {n}" for n in notes) + "\n"
+    return text
 
 
 def table_sql(engine, data):
@@ -973,35 +1079,15 @@ def event_logs_report(args, results):
     hand-written SQL on DataFusion and DuckDB, and the funnel against chDB's windowFunnel
     (issue 18's goals: ≥ 2 × faster than the fastest SQL, peak memory not above DuckDB's;
     issue 19's: ≥ 2 × faster than DuckDB's SQL and faster than chDB)."""
-    engines = ["ours", "datafusion", "duckdb", "chdb"]
     title = {"ours": "ours", "datafusion": "DataFusion SQL", "duckdb": "DuckDB",
              "chdb": "chDB"}
-    header = "| query | " + " | ".join(title[e] for e in engines) + " |"
-    lines = [header, "|---|" + "---|" * len(engines)]
-    memory_lines = [header, "|---|" + "---|" * len(engines)]
-    goals, notes = [], []
+    lines, memory_lines, notes = relative_tables(results, EVENT_LOG_QUERIES, title)
+    goals = []
     for name, (description, _) in EVENT_LOG_QUERIES.items():
         measured = results.get(name)
         if not measured:
             continue
         ours = measured.get("ours")
-        row, memory_row = [description], [description]
-        for engine in engines:
-            m = measured.get(engine)
-            cell = seconds(m) if m else "—"
-            if m and not m.error and ours and not ours.error and engine != "ours":
-                cell += f" ({m.median / ours.median:.2f}×)"
-                if not same_result(ours.rows, m.rows):
-                    cell += " ≠"
-                    notes.append(f"{description}, {title[engine]}: result {m.rows} differs "
-                                 f"from ours {ours.rows}")
-            if m and m.error:
-                notes.append(f"{description}, {title[engine]}: {m.error}")
-            row.append(cell)
-            memory_row.append("—" if not m or m.error else
-                              f"{megabytes(m.peak_rss_kib)} ({megabytes(m.query_kib)})")
-        lines.append("| " + " | ".join(row) + " |")
-        memory_lines.append("| " + " | ".join(memory_row) + " |")
         others = [m for e, m in measured.items()
                   if e in ("datafusion", "duckdb") and m and not m.error]
         if ours and not ours.error and others:
@@ -1108,10 +1194,14 @@ def run_all(args, names, engines, engage, python, data, cluster, queries=QUERIES
 def main():
     args = arguments()
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    unknown = set(engines) - {"ours", "datafusion", "duckdb", "chdb", "cluster"}
+    unknown = set(engines) - {"ours", "datafusion", "duckdb", "chdb", "cluster", "python"}
     if unknown:
         sys.exit(f"unknown engines: {', '.join(sorted(unknown))}")
-    known = EVENT_LOG_QUERIES if args.event_logs else QUERIES
+    if args.python:
+        engines = [e for e in engines if e in ("ours", "python", "duckdb")] + \
+            (["python"] if "python" not in engines else [])
+    known = (EVENT_LOG_QUERIES if args.event_logs else
+             PYTHON_QUERIES if args.python else QUERIES)
     names = [q.strip() for q in args.queries.split(",") if q.strip()] or list(known)
     unknown = set(names) - set(known)
     if unknown:
@@ -1126,9 +1216,19 @@ def main():
         args.output.write_text(with_shapes_section(previous, section))
         step(f"wrote the data-shapes section of {args.output}")
         return
-    python = virtual_env() if {"duckdb", "chdb"} & set(engines) else None
+    python = virtual_env() if {"duckdb", "chdb", "python"} & set(engines) else None
+    if "python" in engines:
+        install_python_package(args, python)
     data = generate_data(args, engage)
     warm_up(engage, args.threads, data)
+    if args.python:
+        results = run_all(args, names, engines, engage, python, data, None, PYTHON_QUERIES)
+        section = python_report(args, results)
+        print(section)
+        previous = report_text(args.output) or "# Benchmarks\n"
+        args.output.write_text(with_shapes_section(previous, section, PYTHON_HEADING))
+        step(f"wrote the Python section of {args.output}")
+        return
     if args.event_logs:
         results = run_all(args, names, [e for e in engines if e != "cluster"],
                           engage, python, data, None, EVENT_LOG_QUERIES)
@@ -1148,7 +1248,7 @@ def main():
     print(text)
     previous = report_text(args.output)
     text += kept_analysis(previous)
-    for heading in (SHAPES_HEADING, EVENT_LOGS_HEADING):
+    for heading in (SHAPES_HEADING, EVENT_LOGS_HEADING, PYTHON_HEADING):
         section = kept_shapes(previous, heading)
         if section:
             text = with_shapes_section(text, section, heading)

@@ -1,4 +1,5 @@
-"""Runs one query on DuckDB or chDB in this process and reports its timings as JSON.
+"""Runs one query on DuckDB, chDB or Python DataFusion with our functions (`python`) in this
+process and reports its timings as JSON.
 
 Started by compare.py with the Python of the harness's own virtual environment, one process
 per (engine, query), so that the process's peak memory belongs to that query alone.
@@ -32,10 +33,24 @@ def chdb_runner(threads):
     return run
 
 
+def python_runner(threads):
+    """Our functions from Python DataFusion: the `datafusion` wheel with the
+    `datafusion_engagement` package registered, paths as tables as in the shell."""
+    import datafusion
+    import datafusion_engagement
+
+    ctx = datafusion.SessionContext(
+        datafusion.SessionConfig().with_target_partitions(threads)
+    ).enable_url_table()
+    datafusion_engagement.register(ctx)
+    return lambda sql: [tuple(row.values()) for row in ctx.sql(sql).to_pylist()]
+
+
 def main():
     engine, threads, warmup, runs, sql = sys.argv[1:]
     threads, warmup, runs = int(threads), int(warmup), int(runs)
-    run = {"duckdb": duckdb_runner, "chdb": chdb_runner}[engine](threads)
+    runners = {"duckdb": duckdb_runner, "chdb": chdb_runner, "python": python_runner}
+    run = runners[engine](threads)
     for _ in range(warmup):
         run(sql)
     times = []

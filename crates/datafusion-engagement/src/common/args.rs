@@ -7,7 +7,7 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::arrow::record_batch::RecordBatchOptions;
 use datafusion::common::tree_node::TreeNode;
-use datafusion::common::{ScalarValue, plan_err};
+use datafusion::common::{ScalarValue, plan_datafusion_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{ColumnarValue, Signature, TypeSignature, Volatility};
@@ -149,7 +149,15 @@ fn constant_argument(
         vec![],
         &RecordBatchOptions::new().with_row_count(Some(1)),
     )?;
-    match expr.evaluate(&one_row)? {
+    // A column of another DataFusion (a call from Python DataFusion, through the FFI) is not a
+    // `Column` here, so `collect_columns` misses it; evaluating it without columns fails.
+    let value = expr.evaluate(&one_row).map_err(|error| {
+        plan_datafusion_err!(
+            "{function}: {argument} must be a constant, got {expr}, which cannot be evaluated \
+             without input columns: {error}"
+        )
+    })?;
+    match value {
         ColumnarValue::Scalar(value) => Ok(Some(value)),
         ColumnarValue::Array(array) => Ok(Some(ScalarValue::try_from_array(&array, 0)?)),
     }

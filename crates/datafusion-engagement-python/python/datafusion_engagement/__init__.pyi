@@ -1,0 +1,538 @@
+"""Customer-engagement metrics for Python DataFusion (type stubs, written by
+`python -m datafusion_engagement.stubs` from the functions' documentation)."""
+
+from datafusion import AggregateUDF, ScalarUDF, SessionContext
+
+__version__: str
+
+class IncompatibleDataFusion(ImportError): ...
+
+def register(ctx: SessionContext, *, keep_sort_keys_after_unnest: bool = True) -> None:
+    """Registers every aggregate and scalar function of the pack on ``ctx`` (and, by default,
+    removes the optimizer rule that drops ORDER BY keys after ``unnest``)."""
+
+def aggregate_functions() -> list[str]:
+    """The names of the pack's aggregate functions."""
+
+def scalar_functions() -> list[str]:
+    """The names of the pack's scalar functions."""
+
+def nps() -> AggregateUDF:
+    """Returns the ``nps`` function as a ``datafusion.AggregateUDF``.
+
+    Net Promoter Score of 0–10 "how likely are you to recommend us" answers: 100 × (promoters (9–10) − detractors (0–6)) / responses, a DOUBLE from −100 to 100. With a weight column, shares are of the total weight instead of the count. Rows with a NULL score or weight are skipped; a group without scores (or with total weight 0) gives NULL. A score that is not a whole number from 0 to 10, or a negative, NaN or infinite weight, is an error.
+
+    SQL: nps(score [, weight])
+
+    Args:
+        score: Answer on the 0–10 scale: any integer, floating point or DECIMAL column.
+        weight: Optional survey weight of the answer: a number of at least 0.
+
+    Example:
+        SELECT segment, nps(nps_score) AS nps
+        FROM responses
+        GROUP BY segment;
+
+        -- weighted to the customer base
+        SELECT nps(nps_score, survey_weight) FROM responses;
+    """
+
+def csat() -> AggregateUDF:
+    """Returns the ``csat`` function as a ``datafusion.AggregateUDF``.
+
+    Customer Satisfaction score: the percentage of answers in the top two boxes (score ≥ max_score − 1) of a 0…max_score scale, a DOUBLE from 0 to 100. With a weight column, the share of the total weight. Rows with a NULL score or weight are skipped; a group without scores (or with total weight 0) gives NULL. A score that is not a whole number from 0 to max_score, or a negative, NaN or infinite weight, is an error.
+
+    SQL: csat(score [, max_score [, weight]])
+
+    Args:
+        score: Answer from 0 to max_score: any integer, floating point or DECIMAL column.
+        max_score: Top of the scale, a whole-number constant of at least 2. Default 5.
+        weight: Optional survey weight of the answer: a number of at least 0.
+
+    Example:
+        SELECT channel, csat(csat_score) AS csat
+        FROM responses
+        GROUP BY channel;
+
+        -- a 1–10 scale: 9 and 10 are satisfied
+        SELECT csat(score, 10) FROM ratings;
+
+        -- weighted answers on the default 0–5 scale
+        SELECT csat(csat_score, 5, survey_weight) FROM responses;
+    """
+
+def ces() -> AggregateUDF:
+    """Returns the ``ces`` function as a ``datafusion.AggregateUDF``.
+
+    Customer Effort Score: the mean answer on a 1…max_score scale (default 1–7), a DOUBLE; with a weight column, the weighted mean. Rows with a NULL score or weight are skipped; a group without scores (or with total weight 0) gives NULL. A score that is not a whole number from 1 to max_score, or a negative, NaN or infinite weight, is an error.
+
+    SQL: ces(score [, max_score [, weight]])
+
+    Args:
+        score: Answer from 1 to max_score: any integer, floating point or DECIMAL column.
+        max_score: Top of the scale, a whole-number constant of at least 2. Default 7.
+        weight: Optional survey weight of the answer: a number of at least 0.
+
+    Example:
+        SELECT channel, round(ces(ces_score), 2) AS ces
+        FROM responses
+        GROUP BY channel;
+
+        -- a 1–5 scale
+        SELECT ces(score, 5) FROM effort_survey;
+
+        -- weighted answers on the default 1–7 scale
+        SELECT ces(ces_score, 7, survey_weight) FROM responses;
+    """
+
+def churn_rate() -> AggregateUDF:
+    """Returns the ``churn_rate`` function as a ``datafusion.AggregateUDF``.
+
+    Churn rate: the percentage of customers active at the start of the period who are not active at its end, 100 × count(start AND NOT end) / count(start), a DOUBLE from 0 to 100. Rows with either input NULL are skipped; a group with no customer active at start gives NULL.
+
+    SQL: churn_rate(active_at_start, active_at_end)
+
+    Args:
+        active_at_start: BOOLEAN: the customer was active when the period began.
+        active_at_end: BOOLEAN: the customer was active when the period ended.
+
+    Example:
+        SELECT plan, churn_rate(active_at_start, active_at_end) AS churn
+        FROM customers
+        GROUP BY plan;
+    """
+
+def retention_rate() -> AggregateUDF:
+    """Returns the ``retention_rate`` function as a ``datafusion.AggregateUDF``.
+
+    Customer retention rate: the percentage of customers active at the start of the period who are still active at its end, 100 × count(start AND end) / count(start), a DOUBLE from 0 to 100 — the same number as (customers at end − new customers) / customers at start. Rows with either input NULL are skipped; a group with no customer active at start gives NULL.
+
+    SQL: retention_rate(active_at_start, active_at_end)
+
+    Args:
+        active_at_start: BOOLEAN: the customer was active when the period began.
+        active_at_end: BOOLEAN: the customer was active when the period ended.
+
+    Example:
+        SELECT plan, retention_rate(active_at_start, active_at_end) AS retention
+        FROM customers
+        GROUP BY plan;
+    """
+
+def stickiness() -> AggregateUDF:
+    """Returns the ``stickiness`` function as a ``datafusion.AggregateUDF``.
+
+    Stickiness (DAU/MAU) as a percentage: 100 × distinct (user, day) pairs / (days × distinct users), where day is the calendar date of event_time in its own time zone (the day date_trunc('day', event_time) gives; naive timestamps as they show) and days runs from the group's first to its last active day, so a day without activity counts as DAU 0. Exact: no sampling. Rows with a NULL input are skipped; a group without activity gives NULL. Group by month for the classic monthly DAU/MAU.
+
+    SQL: stickiness(user_id, event_time)
+
+    Args:
+        user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: When the user was active: a TIMESTAMP of any unit and zone, or a DATE.
+
+    Example:
+        SELECT segment, date_trunc('month', event_time) AS month,
+               stickiness(user_id, event_time) AS dau_mau
+        FROM events
+        GROUP BY segment, month;
+
+        -- days and months in New York time
+        SELECT date_trunc('month', event_time AT TIME ZONE 'America/New_York') AS month,
+               stickiness(user_id, event_time AT TIME ZONE 'America/New_York') AS dau_mau
+        FROM events
+        GROUP BY month;
+    """
+
+def engagement_score() -> AggregateUDF:
+    """Returns the ``engagement_score`` function as a ``datafusion.AggregateUDF``.
+
+    Weighted engagement score: the sum over the group's rows of the weight of each row's event, a DOUBLE. Events not listed in weights count 0; NULL events are skipped; a group without events gives NULL. Weights may be negative or fractional. Pair with engagement_tier to label the result.
+
+    SQL: engagement_score(event, weights)
+
+    Args:
+        event: Event name: a string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        weights: Constant event weights: a string 'event=weight, …' or a MAP literal from event to number. Each event may be listed once; weights must be finite numbers.
+
+    Example:
+        SELECT user_id,
+               engagement_score(event_name, 'login=1, invite_colleague=5, support_ticket=-3') AS score
+        FROM events
+        GROUP BY user_id;
+
+        SELECT engagement_score(event_name, MAP {'login': 1, 'export': 2.5}) FROM events;
+    """
+
+def ctr() -> AggregateUDF:
+    """Returns the ``ctr`` function as a ``datafusion.AggregateUDF``.
+
+    Click-through rate: 100 × Σclicks / Σimpressions over numeric count columns, a DOUBLE. With one BOOLEAN argument each row is one impression and the result is the percentage of true rows. Rows with a NULL input are skipped; a group with no impressions gives NULL; a negative, NaN or infinite count is an error.
+
+    SQL: ctr(clicks, impressions)
+
+    Args:
+        clicks: Number of clicks in the row (any numeric type).
+        impressions: Number of impressions in the row (any numeric type).
+        clicked: BOOLEAN: this impression was clicked (one-argument form).
+
+    Example:
+        SELECT campaign, ctr(clicks, impressions) AS ctr_pct
+        FROM ad_stats
+        GROUP BY campaign;
+
+        SELECT placement, ctr(clicked) FROM impressions GROUP BY placement;
+    """
+
+def engagement_rate() -> AggregateUDF:
+    """Returns the ``engagement_rate`` function as a ``datafusion.AggregateUDF``.
+
+    Engagement rate of social posts: 100 × Σinteractions / Σreach, a DOUBLE, where interactions are likes + shares + comments and reach is impressions or followers. Rows with a NULL input are skipped; a group with no reach gives NULL; a negative, NaN or infinite count is an error.
+
+    SQL: engagement_rate(interactions, reach)
+
+    Args:
+        interactions: Interactions with the post (any numeric type).
+        reach: Impressions or followers the post reached (any numeric type).
+
+    Example:
+        SELECT channel, engagement_rate(likes + shares + comments, impressions) AS rate_pct
+        FROM posts
+        GROUP BY channel;
+    """
+
+def nps_summary() -> AggregateUDF:
+    """Returns the ``nps_summary`` function as a ``datafusion.AggregateUDF``.
+
+    Net Promoter Score with the numbers to judge it by: a STRUCT {nps, responses, promoters, passives, detractors, std_error, ci_low, ci_high}. nps is as for `nps`; the counts are respondents (not weighted); std_error is 100 × √((p + d − (p − d)²) / n) for the (weighted) shares p of promoters and d of detractors, where n is the number of answers or, with weights, Kish's effective sample size (Σw)² / Σw²; ci_low and ci_high are the normal-approximation 95 % interval nps ± 1.96 × std_error (not clipped to ±100). A group without scores gives NULL; total weight 0 gives NULL nps and interval. NULLs and errors as for `nps`.
+
+    SQL: nps_summary(score [, weight])
+
+    Args:
+        score: Answer on the 0–10 scale: any integer, floating point or DECIMAL column.
+        weight: Optional survey weight of the answer: a number of at least 0.
+
+    Example:
+        SELECT segment, s.nps, s.responses, s.ci_low, s.ci_high
+        FROM (SELECT segment, nps_summary(nps_score) AS s FROM responses GROUP BY segment);
+
+        -- one field
+        SELECT nps_summary(nps_score, survey_weight)['std_error'] FROM responses;
+    """
+
+def csat_summary() -> AggregateUDF:
+    """Returns the ``csat_summary`` function as a ``datafusion.AggregateUDF``.
+
+    CSAT with the numbers to judge it by: a STRUCT {csat, responses, satisfied, std_error, ci_low, ci_high}. csat is as for `csat`; the counts are respondents (not weighted); std_error is 100 × √(p (1 − p) / n) for the (weighted) satisfied share p, where n is the number of answers or, with weights, Kish's effective sample size (Σw)² / Σw²; ci_low and ci_high are the normal-approximation 95 % interval csat ± 1.96 × std_error (not clipped to 0–100). A group without scores gives NULL; total weight 0 gives NULL csat and interval. NULLs and errors as for `csat`.
+
+    SQL: csat_summary(score [, max_score [, weight]])
+
+    Args:
+        score: Answer from 0 to max_score: any integer, floating point or DECIMAL column.
+        max_score: Top of the scale, a whole-number constant of at least 2. Default 5.
+        weight: Optional survey weight of the answer: a number of at least 0.
+
+    Example:
+        SELECT channel, csat_summary(csat_score) AS s
+        FROM responses
+        GROUP BY channel;
+
+        -- weighted, on the default 0–5 scale
+        SELECT csat_summary(csat_score, 5, survey_weight)['ci_low'] FROM responses;
+    """
+
+def ces_summary() -> AggregateUDF:
+    """Returns the ``ces_summary`` function as a ``datafusion.AggregateUDF``.
+
+    CES with the numbers to judge it by: a STRUCT {ces, responses, std_error, ci_low, ci_high}. ces is the (weighted) mean as for `ces`; responses counts respondents (not weighted); std_error is s / √n, with s the sample standard deviation of the answers and n the number of answers or, with weights, Kish's effective sample size (Σw)² / Σw² (s then uses the weighted spread times n / (n − 1)); ci_low and ci_high are the normal-approximation 95 % interval ces ± 1.96 × std_error. std_error and the interval are NULL for fewer than two answers. A group without scores gives NULL. NULLs and errors as for `ces`.
+
+    SQL: ces_summary(score [, max_score [, weight]])
+
+    Args:
+        score: Answer from 1 to max_score: any integer, floating point or DECIMAL column.
+        max_score: Top of the scale, a whole-number constant of at least 2. Default 7.
+        weight: Optional survey weight of the answer: a number of at least 0.
+
+    Example:
+        SELECT channel, ces_summary(ces_score) AS s
+        FROM responses
+        GROUP BY channel;
+    """
+
+def avg_resolution_time() -> AggregateUDF:
+    """Returns the ``avg_resolution_time`` function as a ``datafusion.AggregateUDF``.
+
+    Average resolution time: the mean number of seconds from opened_at to resolved_at over resolved tickets, a DOUBLE. Unresolved tickets (NULL resolved_at) and rows with a NULL opened_at are skipped; a group without resolved tickets gives NULL. A ticket resolved before it was opened is an error. Naive timestamps are read as UTC, dates as midnight; precision is one microsecond.
+
+    SQL: avg_resolution_time(opened_at, resolved_at)
+
+    Args:
+        opened_at: When the ticket was opened: a TIMESTAMP of any unit and zone, or a DATE.
+        resolved_at: When it was resolved, NULL while open: a TIMESTAMP or DATE.
+
+    Example:
+        SELECT priority, avg_resolution_time(opened_at, resolved_at) / 3600 AS hours
+        FROM tickets
+        GROUP BY priority;
+    """
+
+def feature_adoption() -> AggregateUDF:
+    """Returns the ``feature_adoption`` function as a ``datafusion.AggregateUDF``.
+
+    Feature adoption: 100 × distinct users with at least one row where used_feature is true / distinct users, a DOUBLE from 0 to 100. Exact. Rows with a NULL user_id are skipped; a NULL used_feature counts the user as not adopting. A group without users gives NULL.
+
+    SQL: feature_adoption(user_id, used_feature)
+
+    Args:
+        user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        used_feature: BOOLEAN: this row is a use of the feature.
+
+    Example:
+        SELECT plan, feature_adoption(user_id, event_name = 'export') AS export_adoption
+        FROM events
+        GROUP BY plan;
+    """
+
+def first_week_active_rate() -> AggregateUDF:
+    """Returns the ``first_week_active_rate`` function as a ``datafusion.AggregateUDF``.
+
+    First-week activation: 100 × distinct users with an event in (signup_time, signup_time + 7 days] / distinct users, a DOUBLE from 0 to 100. Exact. Each row is judged by its own signup_time. Rows with a NULL user_id or signup_time are skipped; a row with a NULL event_time (a user without events, from an outer join) counts the user as not active. A group without users gives NULL.
+
+    SQL: first_week_active_rate(user_id, event_time, signup_time)
+
+    Args:
+        user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: When the user was active: a TIMESTAMP of any unit and zone, or a DATE.
+        signup_time: When the user signed up: a TIMESTAMP or DATE.
+
+    Example:
+        SELECT date_trunc('month', u.signup_time) AS cohort,
+               first_week_active_rate(u.user_id, e.event_time, u.signup_time) AS activated
+        FROM users u LEFT JOIN events e ON e.user_id = u.user_id
+        GROUP BY cohort;
+    """
+
+def bounce_rate() -> AggregateUDF:
+    """Returns the ``bounce_rate`` function as a ``datafusion.AggregateUDF``.
+
+    Bounce rate: 100 × sessions with exactly one row / sessions, where each row is a page view, a DOUBLE from 0 to 100. Exact. Rows with a NULL session_id are skipped; a group without sessions gives NULL. A session split across groups counts in each group with its rows there.
+
+    SQL: bounce_rate(session_id)
+
+    Args:
+        session_id: Session identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+
+    Example:
+        SELECT landing_page, bounce_rate(session_id) AS bounce
+        FROM page_views
+        GROUP BY landing_page;
+    """
+
+def pages_per_session() -> AggregateUDF:
+    """Returns the ``pages_per_session`` function as a ``datafusion.AggregateUDF``.
+
+    Pages per session: rows / distinct sessions, where each row is a page view, a DOUBLE of at least 1. Exact. Rows with a NULL session_id are skipped; a group without sessions gives NULL.
+
+    SQL: pages_per_session(session_id)
+
+    Args:
+        session_id: Session identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+
+    Example:
+        SELECT device, pages_per_session(session_id) AS pages
+        FROM page_views
+        GROUP BY device;
+    """
+
+def avg_session_duration() -> AggregateUDF:
+    """Returns the ``avg_session_duration`` function as a ``datafusion.AggregateUDF``.
+
+    Average session duration: the mean over sessions of (last − first event_time) in seconds, a DOUBLE; a single-event session lasts 0 seconds. Exact, to the microsecond. Rows with a NULL input are skipped; a group without sessions gives NULL. Naive timestamps are read as UTC, dates as midnight.
+
+    SQL: avg_session_duration(session_id, event_time)
+
+    Args:
+        session_id: Session identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
+
+    Example:
+        SELECT device, avg_session_duration(session_id, viewed_at) / 60 AS minutes
+        FROM page_views
+        GROUP BY device;
+    """
+
+def clv() -> AggregateUDF:
+    """Returns the ``clv`` function as a ``datafusion.AggregateUDF``.
+
+    Customer lifetime value: average order value × purchases per customer per year × lifespan_years, where purchases per year = orders / distinct customers / (observed days / 365.25) and observed days = last − first order date + 1 in the group; so Σorder_value / customers / observed years × lifespan_years, a DOUBLE. Order dates are calendar dates of order_time in its own time zone (as date_trunc('day', order_time) gives them). Rows with a NULL order_value, customer_id or order_time are skipped; a group without orders gives NULL. A NaN or infinite order_value is an error; negative values (refunds) count.
+
+    SQL: clv(order_value, customer_id, order_time, lifespan_years)
+
+    Args:
+        order_value: Value of the order: any integer, floating point or DECIMAL column.
+        customer_id: Customer identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        order_time: When the order was placed: a TIMESTAMP of any unit and zone, or a DATE.
+        lifespan_years: Expected customer lifespan in years: a positive numeric constant.
+
+    Example:
+        SELECT region, clv(amount, customer_id, ordered_at, 3) AS clv_3y
+        FROM orders
+        GROUP BY region;
+    """
+
+def retention() -> AggregateUDF:
+    """Returns the ``retention`` function as a ``datafusion.AggregateUDF``.
+
+    The retention curve of the group's users, exact, from an event log. Each user's period k (0 to periods) is the window [start + k × period, start + (k + 1) × period), where start is start_time (a signup time, say) or, without it, the user's first event in the group; months step by calendar month and days by local day in the event times' zone, as DataFusion adds intervals (start + INTERVAL '2 months' for period 2 of a month). A user is retained in period k when they have an event in that period. Returns one row per period: {period, users, retained, rate}, rate = 100 × retained / users. A user whose period k has not ended by the group's last event time is not counted in period k (a young cohort does not read as churn); a user with a start but no events (a NULL event_time from a LEFT JOIN) counts as not retained; events before the start are ignored. Rows with a NULL user_id are skipped; the earliest start_time of a user counts, and a user without one (NULL in every row) starts at their first event. A group without users gives NULL. Read it wide with r[k + 1]['rate'], or long with UNNEST.
+
+    SQL: retention(user_id, event_time, period, periods [, start_time])
+
+    Args:
+        user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: When the user was active: a TIMESTAMP of any unit and zone, or a DATE.
+        period: The length of a period: a constant positive INTERVAL, such as INTERVAL '1 day', '7 days' or '1 month'.
+        periods: How many periods follow period 0: a constant from 1 to 1000.
+        start_time: Optional: when each user's period 0 starts (signup time); a column of the same kind as event_time.
+
+    Example:
+        -- weekly signup cohorts over 12 weeks, wide: one column per week
+        SELECT date_trunc('week', u.signup_time) AS cohort,
+               retention(e.user_id, e.event_time, INTERVAL '7 days', 12, u.signup_time) AS r
+        FROM users u LEFT JOIN events e ON e.user_id = u.user_id
+        GROUP BY cohort ORDER BY cohort;
+        -- then r[2]['rate'] is week 1's rate
+
+        -- long: a row per (cohort, period)
+        SELECT cohort, p['period'] AS period, p['users'] AS users, p['rate'] AS rate
+        FROM (SELECT cohort, unnest(r) AS p FROM cohorts);
+    """
+
+def unbounded_retention() -> AggregateUDF:
+    """Returns the ``unbounded_retention`` function as a ``datafusion.AggregateUDF``.
+
+    The retention curve of the group's users, exact, from an event log. Each user's period k (0 to periods) is the window [start + k × period, start + (k + 1) × period), where start is start_time (a signup time, say) or, without it, the user's first event in the group; months step by calendar month and days by local day in the event times' zone, as DataFusion adds intervals (start + INTERVAL '2 months' for period 2 of a month). A user is retained in period k when they have an event in period k or any later one, even past the last period reported (Amplitude's "unbounded", PostHog's "on or after"): each user's retained periods run from 0 without a gap. Returns one row per period: {period, users, retained, rate}, rate = 100 × retained / users. A user whose period k has not ended by the group's last event time is not counted in period k (a young cohort does not read as churn); a user with a start but no events (a NULL event_time from a LEFT JOIN) counts as not retained; events before the start are ignored. Rows with a NULL user_id are skipped; the earliest start_time of a user counts, and a user without one (NULL in every row) starts at their first event. A group without users gives NULL. Read it wide with r[k + 1]['rate'], or long with UNNEST.
+
+    SQL: unbounded_retention(user_id, event_time, period, periods [, start_time])
+
+    Args:
+        user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: When the user was active: a TIMESTAMP of any unit and zone, or a DATE.
+        period: The length of a period: a constant positive INTERVAL, such as INTERVAL '1 day', '7 days' or '1 month'.
+        periods: How many periods follow period 0: a constant from 1 to 1000.
+        start_time: Optional: when each user's period 0 starts (signup time); a column of the same kind as event_time.
+
+    Example:
+        -- weekly signup cohorts over 12 weeks, wide: one column per week
+        SELECT date_trunc('week', u.signup_time) AS cohort,
+               unbounded_retention(e.user_id, e.event_time, INTERVAL '7 days', 12, u.signup_time) AS r
+        FROM users u LEFT JOIN events e ON e.user_id = u.user_id
+        GROUP BY cohort ORDER BY cohort;
+        -- then r[2]['rate'] is week 1's rate
+
+        -- long: a row per (cohort, period)
+        SELECT cohort, p['period'] AS period, p['users'] AS users, p['rate'] AS rate
+        FROM (SELECT cohort, unnest(r) AS p FROM cohorts);
+    """
+
+def window_funnel() -> AggregateUDF:
+    """Returns the ``window_funnel`` function as a ``datafusion.AggregateUDF``.
+
+    How far through a funnel the group got, typically grouped by user: the largest k such that the group has events meeting step_1, step_2, …, step_k in that order, each strictly later than the one before, all at most window after the first (inclusive). Returns 0 to n (up to 32 steps). A NULL condition is false; an event meeting several steps may serve as any one of them; rows with a NULL event_time are skipped, and a group without any row gives NULL. This is ClickHouse's windowFunnel(window, 'strict_increase'), computed exactly: where ClickHouse keeps one chain per step, every chain is considered here, so with events at equal times the level may be higher than ClickHouse's. Other ClickHouse modes ('strict_order', 'strict_deduplication') are not supported. Times are compared to the microsecond.
+
+    SQL: window_funnel(window, event_time, step_1, …, step_n)
+
+    Args:
+        window: How long a chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.
+        event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
+        step_1, …, step_n: The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.
+
+    Example:
+        -- users per funnel level: view, then cart, then payment within a day
+        SELECT level, count(*) AS users
+        FROM (SELECT user_id,
+                     window_funnel(INTERVAL '1 day', event_time,
+                                   event_name = 'view', event_name = 'cart', event_name = 'pay') AS level
+              FROM events GROUP BY user_id)
+        GROUP BY level ORDER BY level;
+    """
+
+def funnel() -> AggregateUDF:
+    """Returns the ``funnel`` function as a ``datafusion.AggregateUDF``.
+
+    The conversion funnel of the group's users, exact. A user reaches step k when they have events meeting step_1, …, step_k in that order, each strictly later than the one before, all at most window after the first (inclusive) — window_funnel's level per user. Returns one row per step (up to 32): {step, users, conversion_from_previous, conversion_from_first}: the users reaching the step, and 100 × users / the previous step's users and / step 1's users (100 for step 1, NULL when the step before has no users). A user's events may be split over any partitions and batches. A NULL condition is false; rows with a NULL user_id or event_time are skipped; a group without any row gives NULL.
+
+    SQL: funnel(user_id, event_time, window, step_1, …, step_n)
+
+    Args:
+        user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
+        window: How long a user's chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.
+        step_1, …, step_n: The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.
+
+    Example:
+        -- a 4-step funnel by segment, within a day of the view
+        SELECT segment, funnel(user_id, event_time, INTERVAL '1 day',
+               event_name = 'view', event_name = 'cart', event_name = 'checkout',
+               event_name = 'pay') AS f
+        FROM events GROUP BY segment;
+        -- long: a row per (segment, step)
+        SELECT segment, s['step'] AS step, s['users'] AS users,
+               s['conversion_from_first'] AS conversion
+        FROM (SELECT segment, unnest(f) AS s FROM funnels);
+    """
+
+def lifecycle() -> AggregateUDF:
+    """Returns the ``lifecycle`` function as a ``datafusion.AggregateUDF``.
+
+    The group's users per calendar period ('day', 'week' starting Monday, or 'month', in the event times' own zone as date_trunc gives them), from the group's first to its last active period. Returns one row per period: {period_start, active, new, returning, resurrecting, dormant, churn_rate, retention_rate}. A user is new in their first active period (with signup_time: in the period of their signup, and activity before it is ignored), returning when also active in the previous period, resurrecting when not active in the previous period but known before, and dormant in the period after their last active one of a run. churn_rate = 100 × dormant / active in the previous period; retention_rate = 100 × returning / active in the previous period (NULL for the first period). Rows with a NULL user_id or event_time are skipped; a group without activity gives NULL.
+
+    SQL: lifecycle(user_id, event_time, period [, signup_time])
+
+    Args:
+        user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: When the user was active: a TIMESTAMP of any unit and zone, or a DATE.
+        period: The calendar period: the constant 'day', 'week' or 'month'.
+        signup_time: Optional: when each user signed up; decides "new" instead of the first event seen.
+
+    Example:
+        -- weekly lifecycle, long: one row per week
+        SELECT w['period_start'] AS week, w['new'] AS new, w['returning'] AS returning,
+               w['resurrecting'] AS resurrecting, w['dormant'] AS dormant, w['churn_rate'] AS churn
+        FROM (SELECT unnest(lifecycle(user_id, event_time, 'week')) AS w FROM events);
+
+        -- monthly churn by segment, new users from their signup
+        SELECT segment, lifecycle(e.user_id, e.event_time, 'month', u.signup_time) AS months
+        FROM events e JOIN users u USING (user_id)
+        GROUP BY segment;
+    """
+
+def engagement_tier() -> ScalarUDF:
+    """Returns the ``engagement_tier`` function as a ``datafusion.ScalarUDF``.
+
+    Labels an engagement score: 'at_risk' (below 0), 'very_disengaged' (0 to 40), 'somewhat_engaged' (over 40 to 70), 'highly_engaged' (over 70 to 100), 'power_user' (over 100). NULL gives NULL; NaN or infinity is an error.
+
+    SQL: engagement_tier(score)
+
+    Args:
+        score: An engagement score: any numeric expression.
+
+    Example:
+        SELECT user_id, engagement_tier(engagement_score(event_name, 'login=1, export=3')) AS tier
+        FROM events
+        GROUP BY user_id;
+    """
+
+def nps_group() -> ScalarUDF:
+    """Returns the ``nps_group`` function as a ``datafusion.ScalarUDF``.
+
+    The Net Promoter group of a 0–10 answer: 'promoter' (9–10), 'passive' (7–8) or 'detractor' (0–6). NULL gives NULL; a score that is not a whole number from 0 to 10 is an error.
+
+    SQL: nps_group(score)
+
+    Args:
+        score: Answer on the 0–10 scale: any integer, floating point or DECIMAL expression.
+
+    Example:
+        SELECT nps_group(nps_score) AS nps_group, count(*) AS answers
+        FROM responses
+        GROUP BY 1;
+    """

@@ -1,0 +1,194 @@
+"""Every function of the pack from Python DataFusion equals the `engage` shell's result on the
+sample data: SQL with constants, FILTER and window frames, and the report files of `sql/`."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+import datafusion_engagement
+
+from conftest import REPOSITORY, new_context
+
+# One or more queries per function, over the sample tables (see conftest.TABLES). Each names
+# the functions it calls in `uses`, so that a function without a query here fails the suite.
+QUERIES = {
+    "survey": """
+        SELECT segment,
+               nps(nps_score) AS nps, nps(nps_score, survey_weight) AS nps_weighted,
+               nps(nps_score) FILTER (WHERE channel = 'email') AS nps_email,
+               csat(csat_score) AS csat, csat(csat_score, 5, survey_weight) AS csat_weighted,
+               ces(ces_score) AS ces, ces(ces_score, 7) FILTER (WHERE channel <> 'email') AS ces_7
+        FROM responses GROUP BY segment ORDER BY segment""",
+    "survey summaries": """
+        SELECT channel, nps_summary(nps_score) AS nps, csat_summary(csat_score, 5) AS csat,
+               ces_summary(ces_score, 7, survey_weight) AS ces
+        FROM responses GROUP BY channel ORDER BY channel""",
+    "survey over everything": """
+        SELECT nps(nps_score) AS nps, csat(csat_score) AS csat, ces(ces_score) AS ces,
+               nps_summary(nps_score)['ci_low'] AS ci_low FROM responses""",
+    "survey in a sliding window frame": """
+        SELECT response_date,
+               nps(nps_score) OVER (ORDER BY response_date, respondent_id
+                                    ROWS BETWEEN 49 PRECEDING AND CURRENT ROW) AS rolling_nps,
+               csat(csat_score) OVER (PARTITION BY segment ORDER BY response_date, respondent_id) AS running_csat
+        FROM responses ORDER BY response_date, respondent_id LIMIT 500""",
+    "scalars": """
+        SELECT nps_group(nps_score) AS answer, count(*) AS answers,
+               engagement_tier(avg(csat_score) * 20.0) AS tier
+        FROM responses GROUP BY answer ORDER BY answer""",
+    "churn and retention flags": """
+        SELECT plan, churn_rate(active_at_start, active_at_end) AS churn,
+               retention_rate(active_at_start, active_at_end) AS retention,
+               churn_rate(active_at_start, active_at_end) FILTER (WHERE segment = 'startup') AS startup_churn
+        FROM customers GROUP BY plan ORDER BY plan""",
+    "stickiness": """
+        SELECT segment, to_char(event_time, '%Y-%m') AS month, stickiness(user_id, event_time) AS dau_mau,
+               stickiness(DISTINCT user_id, event_time) AS same
+        FROM events GROUP BY segment, month ORDER BY segment, month""",
+    "engagement score": """
+        SELECT user_id,
+               engagement_score(event_name, 'login=1, view_dashboard=2, create_report=5, export=3') AS score,
+               engagement_score(event_name, MAP {'login': 1.5, 'export': -2}) AS mapped,
+               engagement_tier(engagement_score(event_name, 'login=1, create_report=5, export=3')) AS tier
+        FROM events GROUP BY user_id ORDER BY user_id""",
+    "campaigns": """
+        SELECT campaign, ctr(clicks, impressions) AS ctr, ctr(clicks > 100) AS busy_days,
+               engagement_rate(coalesce(likes, 0) + coalesce(shares, 0) + coalesce(comments, 0), impressions) AS engagement
+        FROM campaigns GROUP BY campaign ORDER BY campaign""",
+    "adoption": """
+        SELECT segment, feature_adoption(user_id, event_name = 'export') AS exporting
+        FROM events GROUP BY segment ORDER BY segment""",
+    "first week": """
+        SELECT u.acquisition_channel, first_week_active_rate(u.user_id, e.event_time, u.signup_time) AS rate
+        FROM users u LEFT JOIN events e USING (user_id)
+        GROUP BY u.acquisition_channel ORDER BY u.acquisition_channel""",
+    "sessions": """
+        SELECT device, bounce_rate(session_id) AS bounce, pages_per_session(session_id) AS pages,
+               avg_session_duration(session_id, viewed_at) AS seconds,
+               bounce_rate(session_id) FILTER (WHERE channel = 'organic') AS organic_bounce
+        FROM page_views GROUP BY device ORDER BY device""",
+    "tickets": """
+        SELECT priority, avg_resolution_time(opened_at, resolved_at) AS seconds,
+               csat(csat_score) AS csat, ces(ces_score) AS ces
+        FROM tickets GROUP BY priority ORDER BY priority""",
+    "lifetime value": """
+        SELECT clv(amount, customer_id, ordered_at, 3) AS clv,
+               clv(amount, customer_id, ordered_at, 1.5) FILTER (WHERE amount > 50) AS large_orders
+        FROM orders""",
+    "retention": """
+        SELECT date_trunc('week', u.signup_time) AS cohort,
+               retention(u.user_id, v.viewed_at, INTERVAL '7 days', 8, u.signup_time) AS bounded,
+               unbounded_retention(u.user_id, v.viewed_at, INTERVAL '7 days', 8, u.signup_time) AS unbounded,
+               retention(u.user_id, v.viewed_at, INTERVAL '1 month', 2) AS monthly
+        FROM users u LEFT JOIN page_views v USING (user_id)
+        GROUP BY cohort ORDER BY cohort""",
+    "lifecycle": """
+        SELECT CAST(w['period_start'] AS VARCHAR) AS week, w['active'] AS active, w['new'] AS new,
+               w['returning'] AS returning_users, w['resurrecting'] AS resurrecting,
+               w['dormant'] AS dormant, w['churn_rate'] AS churn
+        FROM (SELECT unnest(lifecycle(user_id, event_time, 'week')) AS w FROM events)
+        ORDER BY week""",
+    "funnels": """
+        SELECT device,
+               funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',
+                      event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay') AS steps
+        FROM shop_events GROUP BY device ORDER BY device""",
+    "funnel levels": """
+        SELECT level, count(*) AS users
+        FROM (SELECT user_id,
+                     window_funnel(INTERVAL '1 hour', event_time, event_name = 'view_product',
+                                   event_name = 'add_to_cart', event_name = 'pay') AS level
+              FROM shop_events GROUP BY user_id)
+        GROUP BY level ORDER BY level""",
+}
+
+
+def called_functions(sql: str) -> set[str]:
+    names = set(datafusion_engagement.aggregate_functions()) | set(datafusion_engagement.scalar_functions())
+    return {name for name in names if re.search(rf"\b{name}\s*\(", sql)}
+
+
+def test_every_function_has_a_query():
+    covered = set().union(*(called_functions(sql) for sql in QUERIES.values()))
+    every = set(datafusion_engagement.aggregate_functions()) | set(datafusion_engagement.scalar_functions())
+    assert every - covered == set(), "functions without a query in QUERIES"
+
+
+def assert_same(ours: list, theirs: list, where: str = "result"):
+    """Equal values; floats to 1e-9 (partial sums may be added in another order)."""
+    assert type(ours) is type(theirs) or {type(ours), type(theirs)} <= {int, float}, (
+        f"{where}: {ours!r} vs {theirs!r}"
+    )
+    if isinstance(ours, float):
+        assert math.isclose(ours, theirs, rel_tol=1e-9, abs_tol=1e-9), f"{where}: {ours} vs {theirs}"
+    elif isinstance(ours, dict):
+        assert ours.keys() == theirs.keys(), where
+        for key in ours:
+            assert_same(ours[key], theirs[key], f"{where}.{key}")
+    elif isinstance(ours, list):
+        assert len(ours) == len(theirs), f"{where}: {len(ours)} vs {len(theirs)} entries"
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            assert_same(a, b, f"{where}[{i}]")
+    else:
+        assert ours == theirs, f"{where}: {ours!r} vs {theirs!r}"
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_sql_equals_the_shell(ctx, engage, name):
+    sql = QUERIES[name]
+    python = ctx.sql(sql).to_arrow_table()
+    shell = engage(sql)
+    assert python.column_names == shell.column_names
+    assert python.num_rows > 0
+    assert_same(python.to_pylist(), shell.to_pylist(), name)
+
+
+def report_statements(path):
+    """The statements of a report file: split at `;` outside quotes and comments."""
+    statements, current, quote = [], [], None
+    text = path.read_text()
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif text.startswith("--", i):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        elif char == ";":
+            statements.append("".join(current).strip())
+            current = []
+            i += 1
+            continue
+        current.append(char)
+        i += 1
+    statements.append("".join(current).strip())
+    return [s for s in statements if s]
+
+
+REPORTS = sorted((REPOSITORY / "sql").glob("*.sql"))
+
+
+@pytest.mark.parametrize("report", REPORTS, ids=[r.name for r in REPORTS])
+def test_reports_equal_the_shell(engage, report):
+    """Each report of `sql/` runs from Python as from `engage`, query by query (the reports'
+    tables are relative to the repository root, as `engage -f` runs them)."""
+    statements = report_statements(report)
+    ctx = new_context()
+    compared = 0
+    for index, statement in enumerate(statements):
+        result = ctx.sql(statement.replace("'examples/", f"'{REPOSITORY}/examples/"))
+        if not re.match(r"(?is)^\s*(SELECT|WITH)\b", statement):
+            continue
+        python = result.to_arrow_table()
+        shell = engage(*statements[: index + 1], tables=False)
+        assert_same(python.to_pylist(), shell.to_pylist(), f"{report.name} statement {index + 1}")
+        compared += 1
+    assert compared > 0

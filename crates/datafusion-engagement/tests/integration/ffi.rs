@@ -1,0 +1,174 @@
+//! The pack through DataFusion's FFI, the way Python DataFusion receives it (the
+//! `datafusion-engagement-python` crate): every function exported as an FFI struct and imported
+//! back as a foreign function. The aggregation must still get each function's grouped
+//! accumulator — DataFusion falls back to its slow per-group adapter when
+//! `groups_accumulator_supported` says no, which the FFI does when it cannot carry the
+//! arguments — and the results must equal the native ones. (The accumulators' own calls cross
+//! the FFI only between two libraries; the Python tests run those, against the real wheel.)
+
+use std::sync::Arc;
+
+use datafusion::arrow::util::pretty::pretty_format_batches;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::error::Result;
+use datafusion::logical_expr::{AggregateUDF, AggregateUDFImpl, ScalarUDF, ScalarUDFImpl};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::aggregates::AggregateExec;
+use datafusion::prelude::*;
+use datafusion_ffi::udaf::FFI_AggregateUDF;
+use datafusion_ffi::udf::FFI_ScalarUDF;
+
+/// A library marker that is not this library's, so that the import takes the foreign path
+/// (this library's marker is the address of one of its statics, never 1).
+extern "C" fn another_library() -> usize {
+    1
+}
+
+/// A context with the pack's functions imported through the FFI.
+fn context_with_imported_functions() -> SessionContext {
+    let ctx = one_partition();
+    for udaf in datafusion_engagement::all_aggregate_functions() {
+        let mut exported = FFI_AggregateUDF::from(udaf);
+        exported.library_marker_id = another_library;
+        let imported: Arc<dyn AggregateUDFImpl> = (&exported).into();
+        ctx.register_udaf(AggregateUDF::new_from_shared_impl(imported));
+    }
+    for udf in datafusion_engagement::all_scalar_functions() {
+        let mut exported = FFI_ScalarUDF::from(udf);
+        exported.library_marker_id = another_library;
+        let imported: Arc<dyn ScalarUDFImpl> = (&exported).into();
+        ctx.register_udf(ScalarUDF::new_from_shared_impl(imported));
+    }
+    ctx
+}
+
+fn one_partition() -> SessionContext {
+    SessionContext::new_with_config(SessionConfig::new().with_target_partitions(1))
+}
+
+/// Two printed tables are the same, numbers to 1e-12 relative (clv adds per-customer sums in
+/// hash-map order, which differs between any two runs).
+fn assert_same_table(ours: &str, theirs: &str, sql: &str) {
+    let tokens = |table: &str| -> Vec<String> {
+        table
+            .split(|c: char| c.is_whitespace() || c == '|' || c == ',' || c == '{' || c == '}')
+            .filter(|token| !token.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (ours, theirs) = (tokens(ours), tokens(theirs));
+    assert_eq!(ours.len(), theirs.len(), "{sql}");
+    for (a, b) in ours.iter().zip(&theirs) {
+        match (a.parse::<f64>(), b.parse::<f64>()) {
+            (Ok(x), Ok(y)) => assert!(
+                (x - y).abs() <= 1e-12 * x.abs().max(1.0),
+                "{sql}: {a} vs {b}"
+            ),
+            _ => assert_eq!(a, b, "{sql}"),
+        }
+    }
+}
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data");
+
+/// One grouped query per function, with its constant arguments and a FILTER.
+const QUERIES: &[&str] = &[
+    "SELECT segment, nps(nps_score), nps(nps_score, survey_weight), csat(csat_score, 5) FILTER (WHERE channel = 'email'), \
+     ces(ces_score, 7), nps_summary(nps_score), csat_summary(csat_score), ces_summary(ces_score, 7, survey_weight), \
+     nps_group(min(nps_score)), engagement_tier(avg(csat_score) * 20.0) \
+     FROM responses GROUP BY segment ORDER BY segment",
+    "SELECT plan, churn_rate(active_at_start, active_at_end), retention_rate(active_at_start, active_at_end) \
+     FROM customers GROUP BY plan ORDER BY plan",
+    "SELECT segment, stickiness(user_id, event_time), feature_adoption(user_id, event_name = 'export'), \
+     engagement_score(event_name, 'login=1, export=3'), \
+     window_funnel(INTERVAL '1 day', event_time, event_name = 'login', event_name = 'export'), \
+     funnel(user_id, event_time, INTERVAL '1 day', event_name = 'login', event_name = 'export'), \
+     lifecycle(user_id, event_time, 'month') \
+     FROM events GROUP BY segment ORDER BY segment",
+    "SELECT campaign, ctr(clicks, impressions), engagement_rate(coalesce(likes, 0), impressions) \
+     FROM campaigns GROUP BY campaign ORDER BY campaign",
+    "SELECT u.acquisition_channel, first_week_active_rate(u.user_id, v.viewed_at, u.signup_time), \
+     retention(u.user_id, v.viewed_at, INTERVAL '7 days', 4, u.signup_time), \
+     unbounded_retention(u.user_id, v.viewed_at, INTERVAL '7 days', 4) \
+     FROM users u LEFT JOIN page_views v USING (user_id) GROUP BY u.acquisition_channel ORDER BY 1",
+    "SELECT device, bounce_rate(session_id), pages_per_session(session_id), avg_session_duration(session_id, viewed_at) \
+     FROM page_views GROUP BY device ORDER BY device",
+    "SELECT priority, avg_resolution_time(opened_at, resolved_at) FROM tickets GROUP BY priority ORDER BY priority",
+    "SELECT customer_id % 3 AS k, clv(amount, customer_id, ordered_at, 3) FROM orders GROUP BY k ORDER BY k",
+];
+
+async fn register_tables(ctx: &SessionContext) -> Result<()> {
+    for table in [
+        "responses",
+        "events",
+        "users",
+        "page_views",
+        "orders",
+        "tickets",
+    ] {
+        ctx.register_parquet(table, format!("{DATA}/{table}.parquet"), Default::default())
+            .await?;
+    }
+    for table in ["customers", "campaigns"] {
+        ctx.register_csv(table, format!("{DATA}/{table}.csv"), Default::default())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every aggregate of every `AggregateExec` in the plan, and whether it has a grouped
+/// accumulator.
+fn grouped_accumulators(plan: &Arc<dyn ExecutionPlan>) -> Vec<(String, bool)> {
+    let mut found = vec![];
+    plan.apply(|node| {
+        if let Some(aggregate) = node.downcast_ref::<AggregateExec>() {
+            for expr in aggregate.aggr_expr() {
+                found.push((
+                    expr.fun().name().to_string(),
+                    expr.groups_accumulator_supported(),
+                ));
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })
+    .expect("the visit does not fail");
+    found
+}
+
+#[tokio::test]
+async fn imported_functions_use_their_grouped_accumulators_and_equal_the_native_ones() -> Result<()>
+{
+    let imported = context_with_imported_functions();
+    let mut native = one_partition();
+    datafusion_engagement::register_all(&mut native)?;
+    register_tables(&imported).await?;
+    register_tables(&native).await?;
+
+    let mut covered = std::collections::BTreeSet::new();
+    for sql in QUERIES {
+        let frame = imported.sql(sql).await?;
+        let plan = frame.clone().create_physical_plan().await?;
+        let aggregates = grouped_accumulators(&plan);
+        assert!(!aggregates.is_empty(), "{sql}");
+        for (name, grouped) in aggregates {
+            assert!(
+                grouped,
+                "{name} has no grouped accumulator through the FFI: {sql}"
+            );
+            covered.insert(name);
+        }
+        let through_ffi = pretty_format_batches(&frame.collect().await?)?.to_string();
+        let direct = pretty_format_batches(&native.sql(sql).await?.collect().await?)?.to_string();
+        assert_same_table(&through_ffi, &direct, sql);
+    }
+    let every: std::collections::BTreeSet<_> = datafusion_engagement::all_aggregate_functions()
+        .iter()
+        .map(|udaf| udaf.name().to_string())
+        .collect();
+    let missing: Vec<_> = every.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "aggregates without an FFI query: {missing:?}"
+    );
+    Ok(())
+}
