@@ -14,6 +14,11 @@ use datafusion_ffi::udf::FFI_ScalarUDF;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
+// Memory the pack allocates is freed here too: arrays crossing the FFI carry their own release
+// callbacks, so each side frees with the allocator that allocated.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// One aggregate function of the pack, exportable to Python DataFusion.
 #[pyclass(frozen, module = "datafusion_engagement._internal")]
 #[derive(Debug)]
