@@ -39,13 +39,13 @@ class IncompatibleDataFusion(ImportError):
 
 def _check_datafusion_version() -> None:
     built_with = _internal.datafusion_version()
+    major = built_with.split(".")[0]
     installed = getattr(datafusion, "__version__", "unknown")
-    if installed.split(".")[0] != built_with.split(".")[0]:
+    if installed.split(".")[0] != major:
         raise IncompatibleDataFusion(
             f"datafusion_engagement {__version__} was built with DataFusion {built_with} and "
-            f"works with the `datafusion` Python package {built_with.split('.')[0]}.x only, "
-            f"but datafusion {installed} is installed; install "
-            f"'datafusion>={built_with.split('.')[0]},<{int(built_with.split('.')[0]) + 1}'"
+            f"works with the `datafusion` Python package {major}.x only, but datafusion "
+            f"{installed} is installed; install 'datafusion>={major},<{int(major) + 1}'"
         )
 
 
