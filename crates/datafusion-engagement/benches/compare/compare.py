@@ -510,6 +510,34 @@ PYTHON_QUERIES = {
 PYTHON_HEADING = "## Python"
 
 
+def rerun_command():
+    """The command line that reproduces this run, for the report."""
+    return "python3 crates/datafusion-engagement/benches/compare/compare.py " + \
+        " ".join(sys.argv[1:])
+
+
+def goal_table(goals):
+    """Markdown lines for (goal, measured, holds) triples."""
+    return ["| goal | measured | holds |", "|---|---|---|"] + \
+        [f"| {text} | {value} | {'yes' if holds else '**no**'} |" for text, value, holds in goals]
+
+
+def relative_tables_text(lines, memory_lines, goal_lines, notes):
+    """The tables of a section made by relative_tables, its goals and its notes."""
+    text = f"""
+{chr(10).join(lines)}
+
+Peak resident memory (in parentheses: above the engine's idle process):
+
+{chr(10).join(memory_lines)}
+
+{chr(10).join(goal_lines)}
+"""
+    if notes:
+        text += "\n" + "\n".join(f"- {n}" for n in notes) + "\n"
+    return text
+
+
 def relative_tables(results, queries, title):
     """The time and memory tables of a section comparing engines with ours (the "ours"
     measurement): one row per measured query, each time with its ratio to ours and ≠ where the
@@ -556,10 +584,8 @@ def python_report(args, results):
             overhead = python.median / ours.median
             goals.append((f"{description} from Python ≤ 1.2 × the shell", f"{overhead:.2f}×",
                           overhead <= 1.2))
-    goal_lines = ["| goal | measured | holds |", "|---|---|---|"]
-    goal_lines += [f"| {t} | {v} | {'yes' if h else '**no**'} |" for t, v, h in goals]
-    command = "python3 crates/datafusion-engagement/benches/compare/compare.py " + \
-        " ".join(sys.argv[1:])
+    goal_lines = goal_table(goals)
+    command = rerun_command()
     text = f"""{PYTHON_HEADING}
 
 Measured {datetime.date.today().isoformat()} with `{command.strip()}`: our functions from
@@ -569,18 +595,8 @@ release build, registered with `datafusion_engagement.register(ctx)`), the same 
 as the main table, {args.threads} threads each, each query in a fresh process, the median of
 {args.runs} runs after a warm-up; results are checked against the shell's (≠ marks a
 mismatch). In parentheses: the time relative to the shell.
-
-{chr(10).join(lines)}
-
-Peak resident memory (in parentheses: above the engine's idle process):
-
-{chr(10).join(memory_lines)}
-
-{chr(10).join(goal_lines)}
 """
-    if notes:
-        text += "\n" + "\n".join(f"- {n}" for n in notes) + "\n"
-    return text
+    return text + relative_tables_text(lines, memory_lines, goal_lines, notes)
 
 
 def table_sql(engine, data):
@@ -688,8 +704,7 @@ def shapes_report(args, results):
         lines.append("| " + " | ".join(row) + " |")
     errors = [f"{shape}, {name}: {m.error}" for shape, ms in results.items()
               for name, m in ms.items() if m and m.error]
-    command = "python3 crates/datafusion-engagement/benches/compare/compare.py " + \
-        " ".join(sys.argv[1:])
+    command = rerun_command()
     text = f"""{SHAPES_HEADING}
 
 Measured {datetime.date.today().isoformat()} with `{command.strip()}`: {args.shape_rows:,}
@@ -1018,14 +1033,11 @@ def report(args, results, engines):
         lines.append("| " + " | ".join(row) + " |")
         memory_lines.append("| " + " | ".join(memory_row) + " |")
 
-    goal_lines = ["| goal | measured | holds |", "|---|---|---|"]
-    goal_lines += [f"| {text} | {value} | {'yes' if holds else '**no**'} |"
-                   for text, value, holds in targets(results)]
+    goal_lines = goal_table(targets(results))
     sizes = (f"{args.survey_rows:,} survey rows / {args.segments:,} segments; "
              f"{args.customers:,} customers; {args.events:,} events / {args.users:,} users / "
              f"{args.days} days / {args.event_segments} segments")
-    command = "python3 crates/datafusion-engagement/benches/compare/compare.py " + \
-        " ".join(sys.argv[1:])
+    command = rerun_command()
     text = f"""# Benchmarks
 
 Measured {datetime.date.today().isoformat()} with
@@ -1105,10 +1117,8 @@ def event_logs_report(args, results):
                 goals.append((f"{description}: peak memory not above DuckDB's (above each idle "
                               f"process)", f"{megabytes(ours.query_kib)} vs "
                               f"{megabytes(duck.query_kib)}", ours.query_kib <= duck.query_kib))
-    goal_lines = ["| goal | measured | holds |", "|---|---|---|"]
-    goal_lines += [f"| {t} | {v} | {'yes' if h else '**no**'} |" for t, v, h in goals]
-    command = "python3 crates/datafusion-engagement/benches/compare/compare.py " + \
-        " ".join(sys.argv[1:])
+    goal_lines = goal_table(goals)
+    command = rerun_command()
     text = f"""{EVENT_LOGS_HEADING}
 
 Measured {datetime.date.today().isoformat()} with `{command.strip()}`: {args.events:,} events
@@ -1125,18 +1135,8 @@ create_report → export; by hand, for each login the earliest next step within 
 it, step by step (self-joins with `min`, in integer microseconds), then the users reaching each
 step; chDB: `windowFunnel(window, 'strict_increase')` per (segment, user), then the users per
 level. In parentheses: the time relative to ours; — where an engine has no such query.
-
-{chr(10).join(lines)}
-
-Peak resident memory (in parentheses: above the engine's idle process):
-
-{chr(10).join(memory_lines)}
-
-{chr(10).join(goal_lines)}
 """
-    if notes:
-        text += "\n" + "\n".join(f"- {n}" for n in notes) + "\n"
-    return text
+    return text + relative_tables_text(lines, memory_lines, goal_lines, notes)
 
 
 def report_text(path):
