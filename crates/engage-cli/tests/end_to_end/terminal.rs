@@ -10,20 +10,32 @@ use super::repo_root;
 /// Runs `engage ARGS` with its standard streams on a pseudo-terminal, typing `input` a line at
 /// a time, and returns everything the terminal showed.
 pub(super) fn on_terminal(args: &str, input: &str, env: &[(&str, &str)]) -> String {
-    // One line at a time, as typed; the shell answers each before the next arrives.
+    // One line at a time, as typed. A line that starts a statement waits for an empty prompt
+    // (its hint names `\q`): typed while the previous statement still runs, it would be lost
+    // when the line editor takes the terminal back. A continuation line follows at once.
+    let mut statement_done = true;
     let steps: Vec<Step> = input
         .split_inclusive('\n')
-        .map(|line| Step {
-            wait_for: "",
-            text: line,
-            pause: 300,
+        .map(|line| {
+            let wait_for = if statement_done { EMPTY_PROMPT } else { "" };
+            let trimmed = line.trim();
+            statement_done = trimmed.ends_with(';') || trimmed.starts_with('\\');
+            Step {
+                wait_for,
+                text: line,
+                pause: 0,
+            }
         })
         .collect();
     typed_on_terminal(args, &steps, env)
 }
 
-/// One piece of typing: once the terminal shows `wait_for` (at most 30 s), type `text`, then
-/// pause `pause` milliseconds.
+/// What the terminal shows once the shell waits for a new statement: the banner, or the hint
+/// on an empty prompt.
+const EMPTY_PROMPT: &str = "\\q to quit";
+
+/// One piece of typing: once the terminal shows `wait_for` (at most 30 s) after the previous
+/// piece was typed, type `text`, then pause `pause` milliseconds.
 struct Step<'a> {
     wait_for: &'a str,
     text: &'a str,
@@ -64,11 +76,16 @@ fn typed_on_terminal(args: &str, steps: &[Step], env: &[(&str, &str)]) -> String
             }
         })
     };
-    let text_so_far = || String::from_utf8_lossy(&shown.lock().unwrap()).into_owned();
+    let text_since =
+        |from: usize| String::from_utf8_lossy(&shown.lock().unwrap()[from..]).into_owned();
+    let text_so_far = || text_since(0);
     let mut stdin = child.stdin.take().unwrap();
+    // Where the output stood when the previous piece was typed: what a step waits for must
+    // come after it.
+    let mut typed_at = 0;
     for step in steps {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while !text_so_far().contains(step.wait_for) {
+        while !text_since(typed_at).contains(step.wait_for) {
             assert!(
                 Instant::now() < deadline,
                 "waited 30 s for {:?}; the terminal shows: {}",
@@ -77,6 +94,7 @@ fn typed_on_terminal(args: &str, steps: &[Step], env: &[(&str, &str)]) -> String
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+        typed_at = shown.lock().unwrap().len();
         stdin.write_all(step.text.as_bytes()).unwrap();
         stdin.flush().unwrap();
         std::thread::sleep(Duration::from_millis(step.pause));
