@@ -213,15 +213,21 @@ pub(super) fn environment(store: Store, credentials: Credentials) -> Vec<(&'stat
         Store::Gcs => {
             assert!(!refused, "the GCS emulator authenticates nobody");
             // A service account file pointing at the emulator, as object_store's own tests do.
-            let account = home.join(format!("gcs-{}.json", std::process::id()));
-            std::fs::write(
-                &account,
-                format!(
-                    r#"{{"gcs_base_url": "{}", "disable_oauth": true, "client_email": "", "private_key": "", "private_key_id": ""}}"#,
-                    server.field("endpoint")
-                ),
-            )
-            .unwrap();
+            // Written once per test process: tests run on parallel threads, and one rewriting
+            // the file while another's engage reads it gave that one an empty file.
+            static ACCOUNT: OnceLock<PathBuf> = OnceLock::new();
+            let account = ACCOUNT.get_or_init(|| {
+                let account = home.join(format!("gcs-{}.json", std::process::id()));
+                std::fs::write(
+                    &account,
+                    format!(
+                        r#"{{"gcs_base_url": "{}", "disable_oauth": true, "client_email": "", "private_key": "", "private_key_id": ""}}"#,
+                        server.field("endpoint")
+                    ),
+                )
+                .unwrap();
+                account
+            });
             environment.push(("GOOGLE_SERVICE_ACCOUNT", account.display().to_string()));
         }
         Store::Azure => {
