@@ -5,8 +5,9 @@
 CREATE EXTERNAL TABLE shop_events STORED AS PARQUET LOCATION 'examples/data/shop_events.parquet';
 CREATE EXTERNAL TABLE users STORED AS PARQUET LOCATION 'examples/data/users.parquet';
 
--- The whole funnel, long: one row per step, with the conversion from the step before and
--- from the first (%).
+-- The whole funnel: one row per step, with the conversion from the step before and from the
+-- first (%).
+-- chart: bar x=step y=from_view_pct,from_previous_pct
 SELECT s['step'] AS step, s['users'] AS users,
        round(s['conversion_from_previous'], 1) AS from_previous_pct,
        round(s['conversion_from_first'], 1) AS from_view_pct
@@ -23,12 +24,15 @@ SELECT device, funnel(user_id, event_time, INTERVAL '1 day',
          event_name = 'choose_delivery', event_name = 'pay') AS f
 FROM shop_events GROUP BY device;
 
+-- The funnel by device: users reaching each step, and the share of viewers who paid (%).
+-- chart: bar x=device y=viewed,carted,delivery,paid
 SELECT device, f[1]['users'] AS viewed, f[2]['users'] AS carted, f[3]['users'] AS delivery,
        f[4]['users'] AS paid, round(f[4]['conversion_from_first'], 1) AS paid_pct
 FROM by_device
 ORDER BY device;
 
 -- Where each user stopped: users per funnel level (0: shop events but no product view).
+-- chart: bar x=level y=users
 SELECT level, count(*) AS users
 FROM (SELECT user_id, window_funnel(INTERVAL '1 day', event_time,
         event_name = 'view_product', event_name = 'add_to_cart',
@@ -52,7 +56,9 @@ FROM shop_events e JOIN users u ON u.user_id = e.user_id
 GROUP BY channel
 ORDER BY channel;
 
--- Month by month (chains counted in the month of their events).
+-- Month by month: the share of viewers reaching each step (chains counted in the month of
+-- their events).
+-- chart: line x=month y=from_view_pct series=step
 SELECT CAST(month AS DATE) AS month, s['step'] AS step, s['users'] AS users,
        round(s['conversion_from_first'], 1) AS from_view_pct
 FROM (SELECT date_trunc('month', event_time) AS month,

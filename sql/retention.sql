@@ -16,7 +16,8 @@ SELECT date_trunc('week', u.signup_time) AS cohort,
 FROM users u LEFT JOIN page_views v ON v.user_id = u.user_id
 GROUP BY cohort;
 
--- Wide: one row per cohort, the share of its users who came back in week 1, 2, … 12 (%).
+-- Weekly cohort retention: one row per cohort, the share of its users who came back in
+-- week 1, 2, … 12 (%).
 SELECT CAST(cohort AS DATE) AS cohort,
        weeks[1]['users'] AS users,
        round(weeks[2]['rate'], 1) AS w1,  round(weeks[3]['rate'], 1) AS w2,
@@ -28,7 +29,9 @@ SELECT CAST(cohort AS DATE) AS cohort,
 FROM cohorts
 ORDER BY cohort;
 
--- Long: one row per (cohort, week) counted so far, for charts and further SQL.
+-- The first cohorts' curves: one row per (cohort, week) counted so far, for charts and
+-- further SQL.
+-- chart: line x=week y=retained_pct series=cohort
 SELECT CAST(cohort AS DATE) AS cohort, w['period'] AS week, w['users'] AS users,
        w['retained'] AS retained, round(w['rate'], 1) AS retained_pct
 FROM (SELECT cohort, unnest(weeks) AS w FROM cohorts)
@@ -62,6 +65,7 @@ SELECT c.plan, unnest(lifecycle(o.customer_id, o.ordered_at, 'month', CAST(c.sig
 FROM orders o JOIN customers c ON c.customer_id = o.customer_id
 GROUP BY c.plan;
 
+-- Monthly churn from orders against the quarter's churn from the flags, by plan.
 SELECT f.plan, f.jul_churn_pct, f.aug_churn_pct, f.sep_churn_pct,
        round(s.churn, 1) AS flags_quarterly_churn_pct
 FROM (SELECT plan,

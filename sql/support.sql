@@ -46,9 +46,9 @@ SELECT round(raw['nps'], 1)                                      AS nps_unweight
 FROM (SELECT nps_summary(nps_score) AS raw, nps_summary(nps_score, survey_weight) AS weighted
       FROM responses);
 
--- NPS by segment with the counts behind it.
+-- NPS by segment with the counts behind it and its 95 % interval.
 SELECT segment, s['responses'] AS responses, s['promoters'] AS promoters, s['passives'] AS passives,
        s['detractors'] AS detractors, round(s['nps'], 1) AS nps,
-       round(s['ci_low'], 1) || ' – ' || round(s['ci_high'], 1) AS nps_95
+       round(s['ci_low'], 1) AS nps_ci_low, round(s['ci_high'], 1) AS nps_ci_high
 FROM (SELECT segment, nps_summary(nps_score) AS s FROM responses GROUP BY segment)
 ORDER BY segment;

@@ -13,7 +13,7 @@ use crate::print_format::PrintFormat;
     version,
     args_conflicts_with_subcommands = true,
     about = "SQL shell for customer-engagement metrics (nps, csat, ces, churn_rate, retention_rate, stickiness, engagement_score, …) over Parquet, CSV and Delta Lake tables, local or in object stores",
-    after_help = "Examples:\n  engage                                   interactive shell (\\? for help, \\h for our functions)\n  engage -c \"SELECT segment, nps(nps_score) FROM 'examples/data/responses.parquet' GROUP BY segment\"\n  engage sql/overview.sql --format csv\n  engage -f sql/overview.sql -o report.parquet\n  engage -c \"SELECT segment, stickiness(user_id, event_time) FROM 's3://lake/events_delta/' GROUP BY segment\"   a Delta table\n  engage --cluster df://localhost:50050 sql/overview.sql   on a Ballista cluster\n\nWith no statements given and standard input not a terminal, statements are read from standard input.\nExit status: 0 on success, 1 when a statement fails (SQL, data or I/O error), 2 on a usage error."
+    after_help = "Examples:\n  engage                                   interactive shell (\\? for help, \\h for our functions)\n  engage -c \"SELECT segment, nps(nps_score) FROM 'examples/data/responses.parquet' GROUP BY segment\"\n  engage sql/overview.sql --format csv\n  engage -f sql/overview.sql -o report.parquet\n  engage -f sql/overview.sql -o overview.html   an HTML report with charts\n  engage -c \"SELECT segment, stickiness(user_id, event_time) FROM 's3://lake/events_delta/' GROUP BY segment\"   a Delta table\n  engage --cluster df://localhost:50050 sql/overview.sql   on a Ballista cluster\n\nWith no statements given and standard input not a terminal, statements are read from standard input.\nExit status: 0 on success, 1 when a statement fails (SQL, data or I/O error), 2 on a usage error."
 )]
 pub struct Cli {
     /// Run a SQL statement (or several, separated by ';'). Repeatable.
@@ -28,13 +28,15 @@ pub struct Cli {
     #[arg(value_name = "QUERY_FILE")]
     query_files: Vec<PathBuf>,
 
-    /// Output format of query results (default: table, or the -o file's extension).
+    /// Output format of query results (default: table, or the -o file's extension); html is a
+    /// report of the whole run, with charts.
     #[arg(long, value_enum)]
     pub format: Option<PrintFormat>,
 
     /// Write the result of the last statement to FILE instead of standard output (format from
-    /// --format or the extension: .csv .tsv .json .ndjson .jsonl .txt .parquet). The file is
-    /// replaced only when every statement succeeds.
+    /// --format or the extension: .csv .tsv .json .ndjson .jsonl .txt .parquet), or with .html
+    /// a report of every statement's result with charts. The file is replaced only when every
+    /// statement succeeds.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 

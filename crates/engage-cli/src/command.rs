@@ -2,6 +2,7 @@
 
 use crate::exec::Shell;
 use crate::help;
+use crate::print_format::PrintFormat;
 
 /// Whether the session goes on after a command.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,9 +58,13 @@ pub async fn run(shell: &mut Shell, command: &str) -> Result<Flow, String> {
             if format.is_empty() {
                 println!("Format is {}.", shell.format.name());
             } else {
-                shell.format = clap::ValueEnum::from_str(format, true).map_err(|_| {
+                let chosen = clap::ValueEnum::from_str(format, true).map_err(|_| {
                     format!("unknown format '{format}': expected table, csv, tsv, json or ndjson")
                 })?;
+                if chosen == PrintFormat::Html {
+                    return Err(crate::report::HTML_IS_A_BATCH_REPORT.to_string());
+                }
+                shell.format = chosen;
             }
         }
         _ => return Err(format!("unknown command '\\{command}': \\? lists the commands")),

@@ -2,8 +2,8 @@
 //! failure), with the last result optionally written to `-o FILE`.
 
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use datafusion::datasource::physical_plan::FileScanConfig;
@@ -19,9 +19,10 @@ use futures::StreamExt;
 
 use crate::command::{self, Flow};
 use crate::object_stores;
-use crate::output::{OutputFile, OutputWriter};
+use crate::output::{FileFormat, OutputFile, OutputWriter};
 use crate::print_format::{PrintFormat, ResultWriter};
 use crate::progress::Progress;
+use crate::report::{Report, SectionWriter};
 use crate::script::{self, Item};
 
 /// A session and how its results are shown.
@@ -34,6 +35,9 @@ pub struct Shell {
     pub quiet: bool,
     /// Statements run on a Ballista cluster (`--cluster`).
     pub on_cluster: bool,
+    /// The HTML report of a batch run (`--format html`, `-o FILE.html`): every statement's
+    /// result goes there instead of standard output.
+    pub report: Option<Mutex<Report>>,
 }
 
 /// Where a statement's result goes.
@@ -63,8 +67,8 @@ impl Shell {
     pub async fn run_item(&mut self, item: Item, sink: Sink<'_>) -> Result<Flow, String> {
         match item {
             Item::Meta(command) => command::run(self, &command).await,
-            Item::Statement(statement) => self
-                .run_statement(*statement, sink)
+            Item::Statement(statement, comment) => self
+                .run_statement(*statement, &comment, sink)
                 .await
                 .map(|()| Flow::Continue),
         }
@@ -73,18 +77,23 @@ impl Shell {
     /// Runs SQL text made by a meta-command and prints its result.
     pub async fn run_internal_sql(&mut self, sql: &str) -> Result<(), String> {
         for item in self.parse(sql).map_err(|e| e.strip_backtrace())? {
-            if let Item::Statement(statement) = item {
-                self.run_statement(*statement, Sink::Stdout).await?;
+            if let Item::Statement(statement, _) = item {
+                self.run_statement(*statement, &[], Sink::Stdout).await?;
             }
         }
         Ok(())
     }
 
     /// Runs a statement; a failure is described for a person (see [`describe_failure`]).
-    async fn run_statement(&self, statement: Statement, sink: Sink<'_>) -> Result<(), String> {
+    async fn run_statement(
+        &self,
+        statement: Statement,
+        comment: &[String],
+        sink: Sink<'_>,
+    ) -> Result<(), String> {
         let locations = locations_read(&self.ctx, &statement);
         let mut files = vec![];
-        let Err(error) = self.execute(statement, &mut files, sink).await else {
+        let Err(error) = self.execute(statement, comment, &mut files, sink).await else {
             return Ok(());
         };
         // DataFusion reports a path in FROM that it could not open as "table not found";
@@ -101,14 +110,17 @@ impl Shell {
     }
 
     /// Plans and runs a statement, writing its rows to `sink` as they arrive: nothing but the
-    /// table format holds a whole result.
+    /// table format (and a report's first rows) holds a whole result. `comment` heads its
+    /// section of a report.
     async fn execute(
         &self,
         mut statement: Statement,
+        comment: &[String],
         files: &mut Vec<String>,
         sink: Sink<'_>,
     ) -> Result<()> {
         let started = Instant::now();
+        let sql = self.report.as_ref().map(|_| statement.to_string());
         object_stores::prepare(&self.ctx, &mut statement, self.on_cluster).await?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;
         let frame = self.ctx.execute_logical_plan(plan).await?;
@@ -129,6 +141,15 @@ impl Shell {
         let mut writer = match sink {
             // A statement without columns (DDL) prints nothing.
             Sink::Stdout if schema.fields().is_empty() => None,
+            Sink::Stdout if self.report.is_some() => {
+                Some(ResultSink::Report(Box::new(SectionWriter::new(
+                    comment,
+                    sql.unwrap_or_default(),
+                    frame.logical_plan(),
+                    Arc::clone(&schema),
+                    memory,
+                )?)))
+            }
             Sink::Stdout => Some(ResultSink::Stdout(self.format.writer(
                 Box::new(std::io::stdout()),
                 Arc::clone(&schema),
@@ -166,6 +187,7 @@ impl Shell {
             match &mut writer {
                 Some(ResultSink::Stdout(writer)) => writer.write(&batch)?,
                 Some(ResultSink::File(writer)) => writer.write(&batch)?,
+                Some(ResultSink::Report(writer)) => writer.write(&batch)?,
                 None => {}
             }
         }
@@ -182,6 +204,15 @@ impl Shell {
                         started.elapsed().as_secs_f64()
                     )?;
                     out.flush()?;
+                }
+            }
+            Some(ResultSink::Report(writer)) => {
+                let section = writer.finish()?;
+                if let Some(report) = &self.report {
+                    report
+                        .lock()
+                        .map_err(|_| DataFusionError::Internal("the report was poisoned".into()))?
+                        .push(section);
                 }
             }
             Some(ResultSink::File(writer)) => {
@@ -206,6 +237,7 @@ impl Shell {
 enum ResultSink {
     Stdout(Box<dyn ResultWriter>),
     File(Box<OutputWriter>),
+    Report(Box<SectionWriter>),
 }
 
 /// The statement's first 60 characters, on one line, for error messages.
@@ -414,8 +446,54 @@ pub enum BatchSource {
 
 /// Runs every source in order and stops at the first failure. All sources are read and parsed
 /// first, so a missing file or a syntax error runs nothing. With `output`, the last statement's
-/// result goes to that file instead of standard output.
+/// result goes to that file instead of standard output; with HTML (`--format html` or an
+/// `.html` output file), every statement's result goes into one report, written once all
+/// have run.
 pub async fn run_batch(
+    shell: &mut Shell,
+    sources: Vec<BatchSource>,
+    output: Option<&OutputFile>,
+) -> Result<(), Failure> {
+    let html = match output {
+        Some(file) => file.format == FileFormat::Html,
+        None => shell.format == PrintFormat::Html,
+    };
+    if html {
+        shell.report = Some(Mutex::new(Report::default()));
+    }
+    let result = run_scripts(shell, sources, output.filter(|_| !html)).await;
+    let Some(report) = shell.report.take() else {
+        return result;
+    };
+    result?;
+    let report = report
+        .into_inner()
+        .map_err(|_| Failure::Failed("the report was poisoned".to_string()))?;
+    let page = report.render();
+    match output {
+        Some(file) => {
+            file.write_whole(page.as_bytes())
+                .map_err(|e| Failure::Failed(e.strip_backtrace()))?;
+            if !shell.quiet {
+                let sections = report.sections();
+                eprintln!(
+                    "wrote a report of {sections} result{} to {}",
+                    if sections == 1 { "" } else { "s" },
+                    file.path.display()
+                );
+            }
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(page.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| Failure::Failed(format!("cannot write the report: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+async fn run_scripts(
     shell: &mut Shell,
     sources: Vec<BatchSource>,
     output: Option<&OutputFile>,
@@ -440,6 +518,11 @@ pub async fn run_batch(
         let items = shell
             .parse(&text)
             .map_err(|e| Failure::Failed(format!("{origin}: {}", e.strip_backtrace())))?;
+        if let Some(report) = &shell.report
+            && let Ok(mut report) = report.lock()
+        {
+            report.add_source(&origin, &text);
+        }
         scripts.push((origin, items));
     }
     let last_statement = scripts
@@ -449,7 +532,7 @@ pub async fn run_batch(
             items
                 .iter()
                 .enumerate()
-                .filter(|(_, item)| matches!(item, Item::Statement(_)))
+                .filter(|(_, item)| matches!(item, Item::Statement(..)))
                 .map(move |(i, _)| (s, i))
         })
         .next_back();
@@ -468,7 +551,7 @@ pub async fn run_batch(
                 _ => Sink::Stdout,
             };
             let label = match &item {
-                Item::Statement(statement) => {
+                Item::Statement(statement, _) => {
                     statement_number += 1;
                     format!(
                         "{origin}, statement {statement_number} ({}):",

@@ -19,6 +19,7 @@ mod output;
 mod print_format;
 mod progress;
 mod repl;
+mod report;
 mod script;
 mod session;
 mod tables;
@@ -102,12 +103,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         timing: false,
         quiet: cli.quiet,
         on_cluster: cli.cluster.is_some(),
+        report: None,
     };
     if cli.sources.is_empty() && std::io::stdin().is_terminal() {
         if output.is_some() {
             return Err(Failure::Usage(
                 "-o needs statements from -c, -f, a query file or standard input".to_string(),
             ));
+        }
+        if shell.format == PrintFormat::Html {
+            return Err(Failure::Usage(report::HTML_IS_A_BATCH_REPORT.to_string()));
         }
         shell.timing = true;
         return repl::run(&mut shell).await;

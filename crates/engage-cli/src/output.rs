@@ -25,6 +25,8 @@ use crate::print_format::{PrintFormat, ResultWriter};
 pub enum FileFormat {
     Text(PrintFormat),
     Parquet,
+    /// The HTML report of every statement: written whole by [`OutputFile::write_whole`].
+    Html,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +44,7 @@ impl OutputFile {
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
         let format = match (format, extension.as_deref()) {
+            (Some(PrintFormat::Html), _) | (None, Some("html" | "htm")) => FileFormat::Html,
             (Some(format), _) => FileFormat::Text(format),
             (None, Some("parquet")) => FileFormat::Parquet,
             (None, Some("csv")) => FileFormat::Text(PrintFormat::Csv),
@@ -51,7 +54,7 @@ impl OutputFile {
             (None, Some("txt")) => FileFormat::Text(PrintFormat::Table),
             (None, _) => {
                 return Err(format!(
-                    "cannot tell the format of output file '{}' from its extension: use .csv, .tsv, .json, .ndjson, .jsonl, .txt or .parquet, or give --format",
+                    "cannot tell the format of output file '{}' from its extension: use .csv, .tsv, .json, .ndjson, .jsonl, .txt, .parquet or .html, or give --format",
                     path.display()
                 ));
             }
@@ -63,25 +66,7 @@ impl OutputFile {
     /// [`OutputWriter::commit`] renames over the target once every batch is written. Dropping
     /// the writer instead (an error, an interrupt) deletes it.
     pub fn begin(&self, schema: SchemaRef, memory: MemoryReservation) -> Result<OutputWriter> {
-        let directory = match self.path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        let name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temporary = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".partial")
-            .tempfile_in(directory)
-            .map_err(|e| self.io_error("create a temporary file for", e))?;
-        let file = temporary
-            .as_file()
-            .try_clone()
-            .map_err(|e| self.io_error("create a temporary file for", e))?;
-        let out = BufWriter::new(file);
+        let (temporary, out) = self.temporary()?;
         let sink = match self.format {
             FileFormat::Text(format) => Sink::Text(format.writer(Box::new(out), schema, memory)),
             FileFormat::Parquet => {
@@ -94,12 +79,55 @@ impl OutputFile {
                     Some(properties),
                 )?))
             }
+            FileFormat::Html => {
+                return Err(DataFusionError::Internal(
+                    "an HTML report is written whole, not row by row".to_string(),
+                ));
+            }
         };
         Ok(OutputWriter {
             target: self.clone(),
             temporary,
             sink,
         })
+    }
+
+    /// Writes `contents` as the whole file, atomically as [`OutputFile::begin`] does.
+    pub fn write_whole(&self, contents: &[u8]) -> Result<()> {
+        let (temporary, mut out) = self.temporary()?;
+        out.write_all(contents)
+            .and_then(|()| out.flush())
+            .map_err(|e| self.io_error("write", e))?;
+        drop(out);
+        commit(self, temporary)
+    }
+
+    /// A new temporary file beside the target, and a buffered writer to it.
+    fn temporary(&self) -> Result<(NamedTempFile, BufWriter<File>)> {
+        let directory = match self.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".partial");
+        // A report is for others to read: the permissions a new file gets (the umask's), not a
+        // temporary file's owner-only ones.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let temporary = builder
+            .tempfile_in(directory)
+            .map_err(|e| self.io_error("create a temporary file for", e))?;
+        let file = temporary
+            .as_file()
+            .try_clone()
+            .map_err(|e| self.io_error("create a temporary file for", e))?;
+        Ok((temporary, BufWriter::new(file)))
     }
 
     fn io_error(&self, action: &str, e: std::io::Error) -> DataFusionError {
@@ -146,13 +174,18 @@ impl OutputWriter {
                 out.flush().map_err(|e| target.io_error("write", e))?;
             }
         }
-        temporary
-            .as_file()
-            .sync_all()
-            .map_err(|e| target.io_error("write", e))?;
-        temporary
-            .persist(&target.path)
-            .map_err(|e| target.io_error("replace", e.error))?;
-        Ok(())
+        commit(&target, temporary)
     }
+}
+
+/// Flushes the temporary file to disk and renames it over the target.
+fn commit(target: &OutputFile, temporary: NamedTempFile) -> Result<()> {
+    temporary
+        .as_file()
+        .sync_all()
+        .map_err(|e| target.io_error("write", e))?;
+    temporary
+        .persist(&target.path)
+        .map_err(|e| target.io_error("replace", e.error))?;
+    Ok(())
 }

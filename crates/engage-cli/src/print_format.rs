@@ -1,5 +1,5 @@
 //! How query results are written: an aligned table, CSV, TSV, a JSON array or newline-delimited
-//! JSON.
+//! JSON. (HTML is a whole report of a batch run: `crate::report`.)
 
 use std::io::Write;
 
@@ -21,6 +21,8 @@ pub enum PrintFormat {
     Tsv,
     Json,
     Ndjson,
+    /// A self-contained HTML report of every statement's result, with charts (batch runs).
+    Html,
 }
 
 impl PrintFormat {
@@ -57,6 +59,9 @@ impl PrintFormat {
             }),
             Self::Json => Box::new(JsonWriter(ArrayWriter::new(out))),
             Self::Ndjson => Box::new(NdjsonWriter(LineDelimitedWriter::new(out))),
+            // A batch run collects the results into its report instead (see `exec`); a single
+            // result written on its own is its table.
+            Self::Html => Self::Table.writer(out, schema, memory),
         }
     }
 }

@@ -9,11 +9,13 @@
 use datafusion::common::{Result, plan_datafusion_err};
 use datafusion::sql::parser::{DFParser, Statement};
 use datafusion::sql::sqlparser::dialect::{Dialect, dialect_from_str};
-use datafusion::sql::sqlparser::tokenizer::Tokenizer;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
 
 #[derive(Debug)]
 pub enum Item {
-    Statement(Box<Statement>),
+    /// A statement and the lines of the `--` comment block directly above it (no blank line
+    /// between), without the `--`: a report's title, description and chart directive.
+    Statement(Box<Statement>, Vec<String>),
     Meta(String),
 }
 
@@ -25,7 +27,18 @@ pub fn parse(text: &str, dialect: &str) -> Result<Vec<Item>> {
     let flush = |sql: &mut String, items: &mut Vec<Item>| -> Result<()> {
         if !sql.trim().is_empty() {
             let statements = DFParser::parse_sql_with_dialect(sql, dialect.as_ref())?;
-            items.extend(statements.into_iter().map(|s| Item::Statement(Box::new(s))));
+            let mut comments = comments_above_statements(dialect.as_ref(), sql);
+            // Both split at the same semicolons; should they ever disagree, no statement gets
+            // another's comment.
+            if comments.len() != statements.len() {
+                comments = vec![vec![]; statements.len()];
+            }
+            items.extend(
+                statements
+                    .into_iter()
+                    .zip(comments)
+                    .map(|(s, comment)| Item::Statement(Box::new(s), comment)),
+            );
         }
         sql.clear();
         Ok(())
@@ -46,6 +59,58 @@ pub fn parse(text: &str, dialect: &str) -> Result<Vec<Item>> {
     Ok(items)
 }
 
+/// For each statement of `sql` (text between semicolons holding more than whitespace and
+/// comments), the `--` comment lines directly above its first token: consecutive lines, the
+/// last one just above it.
+fn comments_above_statements(dialect: &dyn Dialect, sql: &str) -> Vec<Vec<String>> {
+    let Ok(tokens) = Tokenizer::new(dialect, sql).tokenize_with_location() else {
+        return vec![];
+    };
+    let mut comments = vec![];
+    // The `--` comments since the last statement ended, with their line numbers.
+    let mut pending: Vec<(u64, String)> = vec![];
+    let mut in_statement = false;
+    // The line of the last token that is not whitespace: a comment after code on its line is
+    // not part of a block above the next statement.
+    let mut last_code_line = 0;
+    for token in tokens {
+        let line = token.span.start.line;
+        if !matches!(token.token, Token::Whitespace(_)) {
+            last_code_line = line;
+        }
+        match token.token {
+            Token::Whitespace(Whitespace::SingleLineComment { comment, prefix })
+                if prefix == "--" && !in_statement && line != last_code_line =>
+            {
+                pending.push((line, comment));
+            }
+            Token::Whitespace(_) => {}
+            Token::SemiColon => {
+                in_statement = false;
+                pending.clear();
+            }
+            _ if !in_statement => {
+                in_statement = true;
+                let mut line = line;
+                let mut block = vec![];
+                while let Some((comment_line, text)) = pending.pop() {
+                    if comment_line + 1 != line {
+                        break;
+                    }
+                    line = comment_line;
+                    let text = text.trim_end_matches(['\n', '\r']);
+                    block.push(text.strip_prefix(' ').unwrap_or(text).to_string());
+                }
+                block.reverse();
+                comments.push(block);
+                pending.clear();
+            }
+            _ => {}
+        }
+    }
+    comments
+}
+
 /// True when the next line would start inside a string literal, quoted identifier or block
 /// comment of `sql`. Any tokenizer error counts: the line is then SQL, and parsing reports the
 /// error.
@@ -62,7 +127,7 @@ mod tests {
             .unwrap()
             .into_iter()
             .map(|item| match item {
-                Item::Statement(s) => format!("sql: {s}"),
+                Item::Statement(s, _) => format!("sql: {s}"),
                 Item::Meta(m) => format!("meta: {m}"),
             })
             .collect()
@@ -105,6 +170,39 @@ mod tests {
         assert_eq!(
             kinds("SELECT 1 AS \"a\n\\d\""),
             ["sql: SELECT 1 AS \"a\n\\d\""]
+        );
+    }
+
+    fn comments(text: &str) -> Vec<Vec<String>> {
+        parse(text, "generic")
+            .unwrap()
+            .into_iter()
+            .filter_map(|item| match item {
+                Item::Statement(_, comment) => Some(comment),
+                Item::Meta(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_statement_has_the_comment_block_directly_above_it() {
+        let script = "-- The file's header.\n\n-- Not directly above: a blank line follows.\n\n\
+                      -- First: NPS.\n-- Second line.\nSELECT 1;\n\
+                      SELECT 2; -- trailing, not a title\n\
+                      -- Third's title\n/* a block comment is not a title */ SELECT 3;\n\
+                      SELECT ';\n-- not a comment';\n\
+                      -- chart: bar\n  SELECT 5 -- inside\n  -- inside too\n  ;;\n\
+                      \\d\n-- after a meta-command\nSELECT 6";
+        assert_eq!(
+            comments(script),
+            [
+                vec!["First: NPS.", "Second line."],
+                vec![],
+                vec!["Third's title"],
+                vec![],
+                vec!["chart: bar"],
+                vec!["after a meta-command"],
+            ]
         );
     }
 

@@ -2,7 +2,7 @@
 //! every shuffle read over the network, give exactly the embedded engine's rows.
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use ballista_core::extension::SessionConfigExt;
@@ -21,13 +21,7 @@ use datafusion_engagement::ballista::{
 };
 use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 
-/// The sample data the queries read: Parquet and CSV.
-/// Read when the test runs: a target directory shared between checkouts may hold a test
-/// binary compiled in another one.
-fn sample_data() -> PathBuf {
-    Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run through cargo"))
-        .join("../../examples/data")
-}
+use super::sample_data;
 
 const TABLES: &[(&str, &str)] = &[
     ("responses", "responses.parquet"),

@@ -69,8 +69,6 @@ fn assert_same_table(ours: &str, theirs: &str, sql: &str) {
     }
 }
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data");
-
 /// One grouped query per function, with its constant arguments and a FILTER.
 const QUERIES: &[&str] = &[
     "SELECT segment, nps(nps_score), nps(nps_score, survey_weight), csat(csat_score, 5) FILTER (WHERE channel = 'email'), \
@@ -98,6 +96,7 @@ const QUERIES: &[&str] = &[
 ];
 
 async fn register_tables(ctx: &SessionContext) -> Result<()> {
+    let data = super::sample_data().display().to_string();
     for table in [
         "responses",
         "events",
@@ -106,11 +105,11 @@ async fn register_tables(ctx: &SessionContext) -> Result<()> {
         "orders",
         "tickets",
     ] {
-        ctx.register_parquet(table, format!("{DATA}/{table}.parquet"), Default::default())
+        ctx.register_parquet(table, format!("{data}/{table}.parquet"), Default::default())
             .await?;
     }
     for table in ["customers", "campaigns"] {
-        ctx.register_csv(table, format!("{DATA}/{table}.csv"), Default::default())
+        ctx.register_csv(table, format!("{data}/{table}.csv"), Default::default())
             .await?;
     }
     Ok(())

@@ -12,3 +12,10 @@ mod cluster;
 mod ffi;
 mod planning;
 mod worked_examples;
+
+/// The sample data (Parquet and CSV) the cluster and FFI tests read. Read when the test runs: a
+/// target directory shared between checkouts may hold a test binary compiled in another one.
+fn sample_data() -> std::path::PathBuf {
+    std::path::Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run through cargo"))
+        .join("../../examples/data")
+}

@@ -2,7 +2,8 @@
 //! DataFusion, and linking is most of a warm test run): flags, formats and exit codes
 //! (`cli`), the pseudo-terminal (`terminal`), tables over directories (`directories`), Delta Lake
 //! tables (`delta`), S3, GCS
-//! and Azure against real local servers (`stores`), memory under a limit (`memory`) and, with
+//! and Azure against real local servers (`stores`), memory under a limit (`memory`), HTML
+//! reports in a real browser (`reports`) and, with
 //! the `cluster` feature, a Ballista cluster of `engage` processes (`cluster`).
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ mod cluster;
 mod delta;
 mod directories;
 mod memory;
+mod reports;
 mod stores;
 mod terminal;
 
@@ -76,4 +78,24 @@ fn files_below(dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+/// Installs npm `packages` once under the target directory, in a directory named `name`, and
+/// returns it (its `node_modules` holds them).
+fn npm_install(name: &str, packages: &[&str]) -> PathBuf {
+    let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let stamp = prefix.join("installed.txt");
+    let wanted = packages.join(" ");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+        std::fs::create_dir_all(&prefix).unwrap();
+        let installed = std::process::Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&prefix)
+            .args(packages)
+            .status()
+            .expect("npm is needed to install the tests' Node.js packages");
+        assert!(installed.success(), "npm install {wanted} failed");
+        std::fs::write(&stamp, wanted).unwrap();
+    }
+    prefix
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
 
-use super::{repo_root, text};
+use super::{npm_install, repo_root, text};
 
 /// The packages the servers need (moto 5.2 or later: 5.1 rejects the signature of a listing
 /// whose prefix holds a `/`).
@@ -101,21 +101,7 @@ pub(super) fn python_with_servers() -> PathBuf {
 
 /// Azurite's `azurite-blob` script, installed with npm once.
 fn azurite() -> PathBuf {
-    let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("azurite");
-    let script = prefix.join("node_modules/.bin/azurite-blob");
-    let stamp = prefix.join("installed.txt");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(AZURITE_PACKAGE) {
-        std::fs::create_dir_all(&prefix).unwrap();
-        let installed = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&prefix)
-            .arg(AZURITE_PACKAGE)
-            .status()
-            .expect("npm is needed for the Azure tests");
-        assert!(installed.success(), "npm install {AZURITE_PACKAGE} failed");
-        std::fs::write(&stamp, AZURITE_PACKAGE).unwrap();
-    }
-    script
+    npm_install("azurite", &[AZURITE_PACKAGE]).join("node_modules/.bin/azurite-blob")
 }
 
 pub(super) struct Server {

@@ -1,0 +1,452 @@
+//! Charts drawn as SVG with plotters. No font library: plotters estimates text widths for
+//! the layout, and the browser draws the text with its own sans-serif font.
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::prelude::*;
+use plotters::style::colors::colormaps::ViridisRGB;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::chart::{Bars, Chart, Heatmap, Lines};
+use super::table::date_of_day;
+
+/// The Okabe–Ito palette, told apart with any colour vision; yellow last, as it is faint on
+/// white.
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(213, 94, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(204, 121, 167),
+    RGBColor(0, 0, 0),
+    RGBColor(240, 228, 66),
+];
+
+pub fn colour(index: usize) -> RGBColor {
+    PALETTE[index % PALETTE.len()]
+}
+
+/// `#0072b2`, for the HTML legend.
+pub fn css_colour(index: usize) -> String {
+    let RGBColor(r, g, b) = colour(index);
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+const WIDTH: u32 = 760;
+const FONT: &str = "sans-serif";
+/// Characters of a category label shown on an axis (the table has it whole).
+const LABEL_CHARS: usize = 28;
+
+type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// The chart as an SVG document.
+pub fn svg(chart: &Chart) -> Result<String, String> {
+    let mut svg = String::new();
+    let size = size(chart);
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let drawn = root
+            .fill(&WHITE)
+            .map_err(Into::into)
+            .and_then(|()| match chart {
+                Chart::Bars(bars) => draw_bars(&root, bars),
+                Chart::Lines(lines) => draw_lines(&root, lines),
+                Chart::Heatmap(heatmap) => draw_heatmap(&root, heatmap),
+            })
+            .and_then(|()| root.present().map_err(Into::into));
+        drawn.map_err(|e| format!("cannot draw the chart: {e}"))?;
+    }
+    Ok(svg)
+}
+
+fn size(chart: &Chart) -> (u32, u32) {
+    let rows = |n: usize, per_row: u32| 70 + n as u32 * per_row;
+    match chart {
+        Chart::Bars(bars) => {
+            let band = (8 + 14 * bars.series.len() as u32).max(22);
+            (WIDTH, rows(bars.categories.len(), band))
+        }
+        Chart::Lines(_) => (WIDTH, 340),
+        Chart::Heatmap(heatmap) => (WIDTH, rows(heatmap.rows.len(), 24) + 20),
+    }
+}
+
+/// `label` cut to [`LABEL_CHARS`] characters with an ellipsis.
+pub fn shorten(label: &str) -> String {
+    match label.char_indices().nth(LABEL_CHARS) {
+        Some((cut, _)) => format!("{}…", &label[..cut]),
+        None => label.to_string(),
+    }
+}
+
+/// Pixels for a column of labels in 12 px text.
+fn label_width(labels: &[String]) -> u32 {
+    let longest = labels
+        .iter()
+        .map(|l| shorten(l).chars().count())
+        .max()
+        .unwrap_or(0);
+    (longest as u32 * 7 + 12).clamp(30, 230)
+}
+
+/// An axis number: grouped thousands, no needless decimals, the unit when it is `%`.
+pub fn axis_number(value: f64, unit: Option<&str>) -> String {
+    let text = if value.abs() >= 1e6 {
+        format!("{:.1}M", value / 1e6)
+    } else if value.abs() >= 1e4 {
+        format!("{:.0}k", value / 1e3)
+    } else if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        let text = format!("{value:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    let text = if text == "-0" { "0".to_string() } else { text };
+    match unit {
+        Some("%") => format!("{text}%"),
+        _ => text,
+    }
+}
+
+/// The range `values` span, with 0 and a margin.
+fn value_range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
+    let (mut low, mut high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+        (l.min(v), h.max(v))
+    });
+    if !low.is_finite() {
+        (low, high) = (0.0, 1.0);
+    }
+    if include_zero {
+        low = low.min(0.0);
+        high = high.max(0.0);
+    }
+    let margin = ((high - low) * 0.06).max(if high == low { 1.0 } else { 0.0 });
+    (
+        if include_zero && low == 0.0 {
+            0.0
+        } else {
+            low - margin
+        },
+        if include_zero && high == 0.0 {
+            0.0
+        } else {
+            high + margin
+        },
+    )
+}
+
+/// A numeric axis with the ticks given: each category's position, or a line chart's x values
+/// (plotters' own f64 axis picks round numbers).
+struct TickedAxis {
+    range: std::ops::Range<f64>,
+    ticks: Vec<f64>,
+}
+
+impl TickedAxis {
+    /// `n` categories at 0, 1, … n − 1.
+    fn categories(n: usize) -> Self {
+        Self {
+            range: -0.5..(n as f64 - 0.5),
+            ticks: (0..n).map(|i| i as f64).collect(),
+        }
+    }
+}
+
+impl Ranged for TickedAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let fraction = (value - self.range.start) / (self.range.end - self.range.start);
+        limit.0 + (fraction * f64::from(limit.1 - limit.0)).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        // Bold lines and labels at the ticks; no light lines between them.
+        if hint.weight().allow_light_points() {
+            vec![]
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.range.clone()
+    }
+}
+
+/// Ticks of a line chart's x axis: at the data's own x values (the months, the weeks), at most
+/// ten of them, evenly picked.
+fn x_ticks(xs: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut xs: Vec<f64> = xs.collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let step = xs.len().div_ceil(10).max(1);
+    xs.into_iter().step_by(step).collect()
+}
+
+/// The label of category axis position `value` (categories drawn top to bottom).
+fn category_at(labels: &[String], value: f64) -> String {
+    let index = labels.len() as f64 - 1.0 - value;
+    if (index - index.round()).abs() > 1e-6 || index < -0.5 {
+        return String::new();
+    }
+    labels
+        .get(index.round() as usize)
+        .map(|l| shorten(l))
+        .unwrap_or_default()
+}
+
+fn text_style(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&RGBColor(60, 60, 60))
+}
+
+fn draw_bars(root: &DrawingArea<SVGBackend, Shift>, bars: &Bars) -> DrawResult<()> {
+    let categories = bars.categories.len();
+    let values = bars.series.iter().flat_map(|s| {
+        let intervals = s
+            .intervals
+            .iter()
+            .flatten()
+            .flatten()
+            .flat_map(|(l, h)| [*l, *h]);
+        s.values.iter().flatten().copied().chain(intervals)
+    });
+    let (low, high) = value_range(values, true);
+    let unit = bars.axis.unit.as_deref();
+    let label = bars.axis.label();
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(if label.is_empty() { 24 } else { 44 })
+        .y_label_area_size(label_width(&bars.categories))
+        .build_cartesian_2d(low..high, TickedAxis::categories(categories))?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(categories)
+        .y_label_formatter(&|v| category_at(&bars.categories, *v))
+        .x_labels(7)
+        .x_label_formatter(&|v| axis_number(*v, unit))
+        .x_desc(label)
+        .label_style(text_style(14))
+        .axis_desc_style(text_style(15))
+        .max_light_lines(1)
+        .light_line_style(RGBColor(244, 244, 244))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .draw()?;
+    let groups = bars.series.len().max(1) as f64;
+    // Each category's band is 0.8 of its row, shared by its series.
+    let bar = 0.8 / groups;
+    for (s, series) in bars.series.iter().enumerate() {
+        let colour = colour(s);
+        let top = |i: usize| (categories - 1 - i) as f64 + 0.4 - s as f64 * bar;
+        chart.draw_series(series.values.iter().enumerate().filter_map(|(i, v)| {
+            let v = (*v)?;
+            Some(Rectangle::new(
+                [(0.0, top(i)), (v, top(i) - bar * 0.92)],
+                colour.filled(),
+            ))
+        }))?;
+        if let Some(intervals) = &series.intervals {
+            chart.draw_series(intervals.iter().enumerate().filter_map(|(i, interval)| {
+                let (l, h) = (*interval)?;
+                let middle = series.values[i].unwrap_or((l + h) / 2.0);
+                Some(ErrorBar::new_horizontal(
+                    top(i) - bar * 0.46,
+                    l,
+                    middle,
+                    h,
+                    RGBColor(40, 40, 40).stroke_width(1),
+                    (bar * 12.0).clamp(4.0, 10.0) as u32,
+                ))
+            }))?;
+        }
+    }
+    if low < 0.0 {
+        // The zero line, which negative bars (an NPS below 0) grow from.
+        chart.draw_series(std::iter::once(PathElement::new(
+            [(0.0, -0.5), (0.0, categories as f64 - 0.5)],
+            RGBColor(90, 90, 90).stroke_width(1),
+        )))?;
+    }
+    Ok(())
+}
+
+/// A day as a label: the month, the date, or the date and hour.
+fn day_label(day: f64, months: bool) -> String {
+    match date_of_day(day) {
+        Some(date) if months => date.format("%Y-%m").to_string(),
+        Some(date) if day.fract().abs() < 1e-9 => date.to_string(),
+        Some(date) => format!("{date} {:02}:00", (day.fract() * 24.0).floor() as u32),
+        None => String::new(),
+    }
+}
+
+fn draw_lines(root: &DrawingArea<SVGBackend, Shift>, lines: &Lines) -> DrawResult<()> {
+    let points = || lines.series.iter().flat_map(|s| s.points.iter().flatten());
+    let (mut x_low, mut x_high) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| {
+        (l.min(p.0), h.max(p.0))
+    });
+    if !x_low.is_finite() {
+        (x_low, x_high) = (0.0, 1.0);
+    }
+    if x_low == x_high {
+        (x_low, x_high) = (x_low - 1.0, x_high + 1.0);
+    }
+    let pad = (x_high - x_low) * 0.03;
+    let (y_low, y_high) = value_range(points().map(|p| p.1), false);
+    let unit = lines.y.unit.as_deref();
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(
+            TickedAxis {
+                range: (x_low - pad)..(x_high + pad),
+                ticks: x_ticks(points().map(|p| p.0)),
+            },
+            y_low..y_high,
+        )?;
+    let x_label = |v: &f64| {
+        if lines.x_is_time {
+            day_label(*v, lines.x_in_months)
+        } else {
+            axis_number(*v, lines.x.unit.as_deref())
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_label_formatter(&x_label)
+        .y_labels(7)
+        .y_label_formatter(&|v| axis_number(*v, unit))
+        .x_desc(lines.x.label())
+        .y_desc(lines.y.label())
+        .label_style(text_style(14))
+        .axis_desc_style(text_style(15))
+        .max_light_lines(1)
+        .light_line_style(RGBColor(244, 244, 244))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .draw()?;
+    for (s, series) in lines.series.iter().enumerate() {
+        let colour = colour(s);
+        // A NULL breaks the line into pieces.
+        for piece in series.points.split(Option::is_none) {
+            let piece: Vec<(f64, f64)> = piece.iter().flatten().copied().collect();
+            chart.draw_series(LineSeries::new(piece.clone(), colour.stroke_width(2)))?;
+            chart.draw_series(
+                piece
+                    .into_iter()
+                    .map(|p| Circle::new(p, 3, colour.filled())),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn draw_heatmap(root: &DrawingArea<SVGBackend, Shift>, heatmap: &Heatmap) -> DrawResult<()> {
+    let (rows, columns) = (heatmap.rows.len(), heatmap.columns.len());
+    let values = || heatmap.values.iter().flatten().flatten().copied();
+    let low = values().fold(f64::INFINITY, f64::min);
+    let high = values().fold(f64::NEG_INFINITY, f64::max);
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(label_width(&heatmap.rows))
+        .build_cartesian_2d(
+            TickedAxis::categories(columns),
+            TickedAxis::categories(rows),
+        )?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(columns)
+        .x_label_formatter(&|v| {
+            let index = v.round();
+            if (v - index).abs() > 1e-6 || index < 0.0 {
+                return String::new();
+            }
+            heatmap
+                .columns
+                .get(index as usize)
+                .map(|c| shorten(c))
+                .unwrap_or_default()
+        })
+        .y_labels(rows)
+        .y_label_formatter(&|v| category_at(&heatmap.rows, *v))
+        .x_desc(&heatmap.column_axis)
+        .y_desc(&heatmap.row_axis)
+        .label_style(text_style(14))
+        .axis_desc_style(text_style(15))
+        .draw()?;
+    let unit = heatmap.value.unit.as_deref();
+    for (r, row) in heatmap.values.iter().enumerate() {
+        let y = (rows - 1 - r) as f64;
+        for (c, value) in row.iter().enumerate() {
+            let Some(value) = *value else { continue };
+            let x = c as f64;
+            let fill = if high > low {
+                ViridisRGB.get_color_normalized(value, low, high)
+            } else {
+                ViridisRGB.get_color_normalized(0.5, 0.0, 1.0)
+            };
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x - 0.48, y - 0.46), (x + 0.48, y + 0.46)],
+                fill.filled(),
+            )))?;
+            // Dark text on the light (yellow, green) end of viridis, white on the dark end.
+            let RGBColor(red, green, blue) = fill;
+            let light =
+                0.299 * f64::from(red) + 0.587 * f64::from(green) + 0.114 * f64::from(blue) > 140.0;
+            let style = (FONT, 11)
+                .into_font()
+                .color(if light { &BLACK } else { &WHITE })
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            chart.draw_series(std::iter::once(Text::new(
+                axis_number(value, unit),
+                (x, y),
+                style,
+            )))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::chart::{Axis, BarSeries};
+
+    #[test]
+    fn numbers_on_axes() {
+        assert_eq!(axis_number(12_500.0, None), "12k");
+        assert_eq!(axis_number(2_500_000.0, None), "2.5M");
+        assert_eq!(axis_number(-12.5, Some("%")), "-12.5%");
+        assert_eq!(axis_number(3.0, Some("s")), "3");
+        assert_eq!(axis_number(-0.0001, None), "0");
+    }
+
+    #[test]
+    fn labels_are_escaped_and_shortened() {
+        let chart = Chart::Bars(Bars {
+            categories: vec![
+                "<script>alert('x')</script> & \"friends\"".to_string(),
+                "b".repeat(40),
+            ],
+            series: vec![BarSeries {
+                name: "nps".to_string(),
+                values: vec![Some(-20.0), Some(35.0)],
+                intervals: Some(vec![Some((-25.0, -15.0)), None]),
+            }],
+            axis: Axis {
+                title: "nps".to_string(),
+                unit: Some("NPS".to_string()),
+            },
+        });
+        let svg = svg(&chart).unwrap();
+        assert!(!svg.contains("<script"), "{svg}");
+        assert!(svg.contains("&lt;script&gt;"), "{svg}");
+        assert!(svg.contains(&format!("{}…", "b".repeat(28))), "{svg}");
+        assert!(svg.contains("nps (NPS)"));
+    }
+}
