@@ -421,7 +421,7 @@ struct Interval<'a> {
 
 /// The numeric columns to chart, and the intervals among them: `X_ci_low`/`X_ci_high` belong
 /// to `X`; `ci_low`/`ci_high` (or a STRUCT's `s.ci_low`/`s.ci_high`) to the nearest
-/// non-integer measure before them (in the same STRUCT). Interval bounds and standard errors
+/// non-integer measure before them (in the same STRUCT, of the same unit). Interval bounds and standard errors
 /// are not charted as measures of their own. When some measures have a known unit, only those
 /// are charted.
 fn measures_and_intervals(table: &ResultTable) -> (Vec<&Column>, Vec<Interval<'_>>) {
@@ -440,11 +440,18 @@ fn measures_and_intervals(table: &ResultTable) -> (Vec<&Column>, Vec<Interval<'_
         let measure = if let Some(measure) = prefix.strip_suffix('_').filter(|m| !m.is_empty()) {
             table.column(measure).map(|c| c.name.clone())
         } else {
+            // Not a count, not the standard error, and in the bounds' unit when they have one
+            // (a `_summary` STRUCT: `s.nps` for `s.ci_low`).
             table.columns[..index]
                 .iter()
                 .rev()
                 .take_while(|c| c.name.starts_with(prefix))
-                .find(|c| c.role == Role::Measure && !c.data_type.is_integer())
+                .find(|c| {
+                    c.role == Role::Measure
+                        && !c.data_type.is_integer()
+                        && !c.name.ends_with("std_error")
+                        && (low.unit.is_none() || c.unit == low.unit)
+                })
                 .map(|c| c.name.clone())
         };
         if let Some(measure) = measure {

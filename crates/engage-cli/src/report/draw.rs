@@ -37,6 +37,8 @@ const WIDTH: u32 = 760;
 const FONT: &str = "sans-serif";
 /// Characters of a category label shown on an axis (the table has it whole).
 const LABEL_CHARS: usize = 28;
+/// A line's points are dotted up to this many.
+const MAX_DOTTED_POINTS: usize = 60;
 
 type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -72,12 +74,18 @@ fn size(chart: &Chart) -> (u32, u32) {
     }
 }
 
-/// `label` cut to [`LABEL_CHARS`] characters with an ellipsis.
+/// `label` cut to [`LABEL_CHARS`] characters by an ellipsis in the middle: labels that differ
+/// only at their end (`… 2026 Q3`, `… 101`) stay told apart.
 pub fn shorten(label: &str) -> String {
-    match label.char_indices().nth(LABEL_CHARS) {
-        Some((cut, _)) => format!("{}…", &label[..cut]),
-        None => label.to_string(),
+    let chars: Vec<char> = label.chars().collect();
+    if chars.len() <= LABEL_CHARS {
+        return label.to_string();
     }
+    let head = LABEL_CHARS / 2;
+    let tail = LABEL_CHARS - head - 1;
+    let start: String = chars[..head].iter().collect();
+    let end: String = chars[chars.len() - tail..].iter().collect();
+    format!("{}…{}", start.trim_end(), end.trim_start())
 }
 
 /// Pixels for a column of labels in 12 px text.
@@ -334,11 +342,14 @@ fn draw_lines(root: &DrawingArea<SVGBackend, Shift>, lines: &Lines) -> DrawResul
         for piece in series.points.split(Option::is_none) {
             let piece: Vec<(f64, f64)> = piece.iter().flatten().copied().collect();
             chart.draw_series(LineSeries::new(piece.clone(), colour.stroke_width(2)))?;
-            chart.draw_series(
-                piece
-                    .into_iter()
-                    .map(|p| Circle::new(p, 3, colour.filled())),
-            )?;
+            // Dots mark the points while they are few enough to tell apart.
+            if series.points.len() <= MAX_DOTTED_POINTS {
+                chart.draw_series(
+                    piece
+                        .into_iter()
+                        .map(|p| Circle::new(p, 3, colour.filled())),
+                )?;
+            }
         }
     }
     Ok(())
@@ -446,7 +457,15 @@ mod tests {
         let svg = svg(&chart).unwrap();
         assert!(!svg.contains("<script"), "{svg}");
         assert!(svg.contains("&lt;script&gt;"), "{svg}");
-        assert!(svg.contains(&format!("{}…", "b".repeat(28))), "{svg}");
+        assert!(
+            svg.contains(&format!("{}…{}", "b".repeat(14), "b".repeat(13))),
+            "{svg}"
+        );
+        assert_eq!(
+            shorten("a very long segment label, the 101st one"),
+            "a very long se…the 101st one"
+        );
+        assert_eq!(shorten("short"), "short");
         assert!(svg.contains("nps (NPS)"));
     }
 }

@@ -264,7 +264,9 @@ fn awkward_shapes_render() {
          -- No rows.\n\
          SELECT 1 AS n WHERE false;\n\
          -- Only text.\n\
-         SELECT 'a' AS x;\n",
+         SELECT 'a' AS x;\n\
+         -- A summary STRUCT: NPS with whiskers.\n\
+         SELECT segment, nps_summary(nps_score) AS s FROM 'examples/data/responses.parquet' GROUP BY segment ORDER BY segment;\n",
     )
     .unwrap();
     let report = dir.join("shapes.html");
@@ -292,7 +294,14 @@ fn awkward_shapes_render() {
         .collect();
     assert_eq!(
         kinds,
-        [vec!["bar"], vec!["line"], vec!["bar"], vec![], vec![]],
+        [
+            vec!["bar"],
+            vec!["line"],
+            vec!["bar"],
+            vec![],
+            vec![],
+            vec!["bar"]
+        ],
         "{sections:?}"
     );
     for section in &sections[..3] {
@@ -311,6 +320,12 @@ fn awkward_shapes_render() {
         sections[2]["notes"]
     );
     assert!(strings(&sections[3]["notes"]).contains(&"No rows.".to_string()));
+    // The STRUCT's fields are columns, its NPS charted in NPS points with its interval.
+    let summary = &sections[5];
+    assert_eq!(summary["headers"][1], "s.nps");
+    assert_eq!(summary["headers"][7], "s.ci_low");
+    let legend = summary["charts"][0]["legend"].as_str().unwrap();
+    assert!(legend.contains("Whiskers: the 95 % interval"), "{summary}");
 }
 
 #[test]
