@@ -115,6 +115,10 @@ impl Report {
         self.sources.push(origin.to_string());
     }
 
+    pub fn push(&mut self, section: Section) {
+        self.sections.push(section);
+    }
+
     pub fn sections(&self) -> usize {
         self.sections.len()
     }
@@ -192,12 +196,6 @@ impl SectionWriter {
             table,
             charts,
         })
-    }
-}
-
-impl Report {
-    pub fn push(&mut self, section: Section) {
-        self.sections.push(section);
     }
 }
 
