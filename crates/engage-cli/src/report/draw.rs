@@ -33,6 +33,17 @@ pub fn css_colour(index: usize) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
+/// The heat maps' colour scale as a CSS gradient, for the legend.
+pub fn viridis_gradient() -> String {
+    let stops: Vec<String> = (0..=8)
+        .map(|i| {
+            let RGBColor(r, g, b) = ViridisRGB.get_color_normalized(f64::from(i), 0.0, 8.0);
+            format!("#{r:02x}{g:02x}{b:02x}")
+        })
+        .collect();
+    format!("linear-gradient(to right, {})", stops.join(", "))
+}
+
 const WIDTH: u32 = 760;
 const FONT: &str = "sans-serif";
 /// Characters of a category label shown on an axis (the table has it whole).

@@ -23,6 +23,7 @@ section.result { margin: 0 0 48px; }
 figure.chart { margin: 12px 0; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
 figcaption { font-size: .85rem; color: #444; margin-top: 4px; }
+.legend span.scale { display: inline-block; width: 160px; height: 12px; border-radius: 2px; vertical-align: -1px; margin: 0 6px; }
 .legend span.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -1px; margin: 0 4px 0 12px; }
 .note { font-size: .85rem; color: #666; margin: 4px 0; }
 .table-wrap { overflow-x: auto; max-height: 480px; overflow-y: auto; border: 1px solid #e3e3e3; border-radius: 4px; }
@@ -136,11 +137,25 @@ fn legend(chart: &Chart) -> Markup {
         Chart::Bars(bars) => bars.series.iter().map(|s| s.name.as_str()).collect(),
         Chart::Lines(lines) => lines.series.iter().map(|s| s.name.as_str()).collect(),
         Chart::Heatmap(heatmap) => {
-            let value = heatmap.value.label();
+            // The unit is on the numbers.
+            let value = &heatmap.value.title;
+            let unit = heatmap.value.unit.as_deref();
+            let (low, high) = heatmap
+                .values
+                .iter()
+                .flatten()
+                .flatten()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                    (l.min(*v), h.max(*v))
+                });
             return html! {
-                figcaption {
-                    "Colour: " @if value.is_empty() { "the value" } @else { (value) }
-                    ", dark (purple) for the lowest, light (yellow) for the highest."
+                figcaption class="legend" {
+                    "Colour: " @if value.is_empty() { "the value" } @else { (value) } ", from "
+                    @if low.is_finite() {
+                        (draw::axis_number(low, unit))
+                        span class="scale" style=(format!("background:{}", draw::viridis_gradient())) {}
+                        " to " (draw::axis_number(high, unit))
+                    }
                 }
             };
         }

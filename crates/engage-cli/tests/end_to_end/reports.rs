@@ -390,6 +390,12 @@ fn a_chart_directive_overrides_the_choice_and_a_wrong_one_is_an_error() {
         .map(|s| s["charts"][0]["kind"].as_str().map(str::to_string))
         .collect();
     assert_eq!(kinds, [Some("line".into()), Some("heatmap".into()), None]);
+    // The heat map's legend gives its colour scale's ends.
+    let legend = page["sections"][1]["charts"][0]["legend"].as_str().unwrap();
+    assert!(
+        legend.contains("from 40") && legend.ends_with("60"),
+        "{legend}"
+    );
 
     for (directive, expected) in [
         (
