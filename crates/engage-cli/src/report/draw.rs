@@ -1,6 +1,7 @@
 //! Charts drawn as SVG with plotters. No font library: plotters estimates text widths for
 //! the layout, and the browser draws the text with its own sans-serif font.
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
@@ -217,6 +218,17 @@ fn category_at(labels: &[String], value: f64) -> String {
         .unwrap_or_default()
 }
 
+/// The axis text and grid lines of the bar and line charts.
+fn grid_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(text_style(14))
+        .axis_desc_style(text_style(15))
+        .max_light_lines(1)
+        .light_line_style(RGBColor(244, 244, 244))
+        .bold_line_style(RGBColor(225, 225, 225))
+}
+
 fn text_style(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().color(&RGBColor(60, 60, 60))
 }
@@ -240,20 +252,17 @@ fn draw_bars(root: &DrawingArea<SVGBackend, Shift>, bars: &Bars) -> DrawResult<(
         .x_label_area_size(if label.is_empty() { 24 } else { 44 })
         .y_label_area_size(label_width(&bars.categories))
         .build_cartesian_2d(low..high, TickedAxis::categories(categories))?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(categories)
-        .y_label_formatter(&|v| category_at(&bars.categories, *v))
-        .x_labels(7)
-        .x_label_formatter(&|v| axis_number(*v, unit))
-        .x_desc(label)
-        .label_style(text_style(14))
-        .axis_desc_style(text_style(15))
-        .max_light_lines(1)
-        .light_line_style(RGBColor(244, 244, 244))
-        .bold_line_style(RGBColor(225, 225, 225))
-        .draw()?;
+    grid_style(
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(categories)
+            .y_label_formatter(&|v| category_at(&bars.categories, *v))
+            .x_labels(7)
+            .x_label_formatter(&|v| axis_number(*v, unit))
+            .x_desc(label),
+    )
+    .draw()?;
     let groups = bars.series.len().max(1) as f64;
     // Each category's band is 0.8 of its row, shared by its series.
     let bar = 0.8 / groups;
@@ -334,19 +343,16 @@ fn draw_lines(root: &DrawingArea<SVGBackend, Shift>, lines: &Lines) -> DrawResul
             axis_number(*v, lines.x.unit.as_deref())
         }
     };
-    chart
-        .configure_mesh()
-        .x_label_formatter(&x_label)
-        .y_labels(7)
-        .y_label_formatter(&|v| axis_number(*v, unit))
-        .x_desc(lines.x.label())
-        .y_desc(lines.y.label())
-        .label_style(text_style(14))
-        .axis_desc_style(text_style(15))
-        .max_light_lines(1)
-        .light_line_style(RGBColor(244, 244, 244))
-        .bold_line_style(RGBColor(225, 225, 225))
-        .draw()?;
+    grid_style(
+        chart
+            .configure_mesh()
+            .x_label_formatter(&x_label)
+            .y_labels(7)
+            .y_label_formatter(&|v| axis_number(*v, unit))
+            .x_desc(lines.x.label())
+            .y_desc(lines.y.label()),
+    )
+    .draw()?;
     for (s, series) in lines.series.iter().enumerate() {
         let colour = colour(s);
         // A NULL breaks the line into pieces.

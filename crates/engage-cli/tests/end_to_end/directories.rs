@@ -3,18 +3,9 @@
 //! the same rows as the sample file they were made from.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use super::{engage_csv, files_below, files_opened, repo_root, text};
-
-fn engage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_engage"))
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .unwrap()
-}
+use super::{engage, engage_csv, files_below, files_opened, repo_root, text};
 
 /// Runs the statements in CSV format and returns the output of the last one.
 fn csv(statements: &[&str]) -> String {

@@ -33,6 +33,15 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Runs `engage` with `args` from the repository's root.
+fn engage(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_engage"))
+        .args(args)
+        .current_dir(repo_root())
+        .output()
+        .unwrap()
+}
+
 /// Runs `engage` on the statements in CSV format from the repository's root: the output of the
 /// last one, or the error.
 fn engage_csv(statements: &[&str]) -> Result<String, String> {

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::{npm_install, repo_root, text};
+use super::{engage, npm_install, repo_root, text};
 
 const NODE_PACKAGES: &[&str] = &["playwright-core@1.65.1", "parse5@8.1.1"];
 
@@ -65,12 +65,27 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn engage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_engage"))
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .unwrap()
+/// Writes `sql` to a file in `dir` and runs it with `-o dir/report.html`.
+fn run_to_report(dir: &Path, sql: &str) -> Output {
+    let script = dir.join("report.sql");
+    std::fs::write(&script, sql).unwrap();
+    engage(&[
+        "-q",
+        "-f",
+        script.to_str().unwrap(),
+        "-o",
+        dir.join("report.html").to_str().unwrap(),
+    ])
+}
+
+/// Runs `sql` to `dir/report.html` and returns what the checker saw of the page, which must
+/// be clean.
+fn report_of(dir: &Path, sql: &str) -> Value {
+    let output = run_to_report(dir, sql);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let page = check(&dir.join("report.html"), &dir.join("report.png"));
+    assert_clean(&page);
+    page
 }
 
 fn strings(value: &Value) -> Vec<String> {
@@ -250,9 +265,8 @@ fn hostile_strings_come_out_escaped() {
 #[test]
 fn awkward_shapes_render() {
     let dir = scratch("shapes");
-    let script = dir.join("shapes.sql");
-    std::fs::write(
-        &script,
+    let page = report_of(
+        &dir,
         "-- One row: a bar per measure.\n\
          SELECT csat(c) AS csat, bounce_rate(s) AS bounce FROM (VALUES (9, 5), (3, 2)) AS t(s, c);\n\
          -- Five hundred days.\n\
@@ -267,19 +281,7 @@ fn awkward_shapes_render() {
          SELECT 'a' AS x;\n\
          -- A summary STRUCT: NPS with whiskers.\n\
          SELECT segment, nps_summary(nps_score) AS s FROM 'examples/data/responses.parquet' GROUP BY segment ORDER BY segment;\n",
-    )
-    .unwrap();
-    let report = dir.join("shapes.html");
-    let output = engage(&[
-        "-q",
-        "-f",
-        script.to_str().unwrap(),
-        "-o",
-        report.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let page = check(&report, &dir.join("shapes.png"));
-    assert_clean(&page);
+    );
     let sections = page["sections"].as_array().unwrap();
     let kinds: Vec<Vec<String>> = sections
         .iter()
@@ -365,24 +367,12 @@ fn a_failing_statement_leaves_no_report() {
 #[test]
 fn a_chart_directive_overrides_the_choice_and_a_wrong_one_is_an_error() {
     let dir = scratch("directives");
-    let report = dir.join("report.html");
     let sql = "-- Curves by cohort.\n-- chart: line x=week y=rate series=cohort\n\
                SELECT cohort, week, rate FROM (VALUES ('a', 1, 50.0), ('a', 2, 40.0), ('b', 1, 60.0), ('b', 2, 45.0)) AS t(cohort, week, rate);\n\
                -- The same as a heat map.\n-- chart: heatmap rows=cohort columns=week value=rate\n\
                SELECT cohort, week, rate FROM (VALUES ('a', 1, 50.0), ('a', 2, 40.0), ('b', 1, 60.0)) AS t(cohort, week, rate);\n\
                -- No chart.\n-- chart: table\nSELECT 1 AS n";
-    let script = dir.join("directives.sql");
-    std::fs::write(&script, sql).unwrap();
-    let output = engage(&[
-        "-q",
-        "-f",
-        script.to_str().unwrap(),
-        "-o",
-        report.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let page = check(&report, &dir.join("chart.png"));
-    assert_clean(&page);
+    let page = report_of(&dir, sql);
     let kinds: Vec<Option<String>> = page["sections"]
         .as_array()
         .unwrap()
@@ -392,10 +382,11 @@ fn a_chart_directive_overrides_the_choice_and_a_wrong_one_is_an_error() {
     assert_eq!(kinds, [Some("line".into()), Some("heatmap".into()), None]);
     // The heat map's legend gives its colour scale's ends.
     let legend = page["sections"][1]["charts"][0]["legend"].as_str().unwrap();
-    assert!(
-        legend.contains("from 40") && legend.ends_with("60"),
-        "{legend}"
-    );
+    assert_eq!(legend, "Colour: rate, from 40 to 60");
+
+    // A wrong directive fails the run; the report written above stays as it was.
+    let report = dir.join("report.html");
+    let previous = std::fs::read_to_string(&report).unwrap();
 
     for (directive, expected) in [
         (
@@ -411,24 +402,14 @@ fn a_chart_directive_overrides_the_choice_and_a_wrong_one_is_an_error() {
             "y=segment: the column is Utf8, not a number",
         ),
     ] {
-        std::fs::write(
-            &script,
-            format!("{directive}\nSELECT 'a' AS segment, 1 AS n"),
-        )
-        .unwrap();
-        let output = engage(&[
-            "-q",
-            "-f",
-            script.to_str().unwrap(),
-            "-o",
-            report.to_str().unwrap(),
-        ]);
+        let output = run_to_report(&dir, &format!("{directive}\nSELECT 'a' AS segment, 1 AS n"));
         assert_eq!(output.status.code(), Some(1), "{directive}");
         assert!(
             text(&output.stderr).contains(expected),
             "{directive}: {}",
             text(&output.stderr)
         );
+        assert_eq!(std::fs::read_to_string(&report).unwrap(), previous);
     }
 }
 
