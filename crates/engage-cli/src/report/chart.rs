@@ -376,7 +376,6 @@ fn directed(table: &ResultTable, directive: &Directive) -> Result<Charts> {
                     directive.error("the result has no numeric column to chart; name one with y=")
                 );
             }
-            let y: Vec<&Column> = y.into_iter().filter(|c| c.name != x.name).collect();
             let series: Vec<&Column> = match series {
                 Some(series) => vec![series],
                 None => labels_other_than(&[x.name.as_str()]),

@@ -208,7 +208,12 @@ fn x_ticks(xs: impl Iterator<Item = f64>) -> Vec<f64> {
 
 /// The label of category axis position `value` (categories drawn top to bottom).
 fn category_at(labels: &[String], value: f64) -> String {
-    let index = labels.len() as f64 - 1.0 - value;
+    label_at(labels, labels.len() as f64 - 1.0 - value)
+}
+
+/// The label at axis position `index` (0, 1, … for the labels in order), shortened; none
+/// between positions.
+fn label_at(labels: &[String], index: f64) -> String {
     if (index - index.round()).abs() > 1e-6 || index < -0.5 {
         return String::new();
     }
@@ -389,17 +394,7 @@ fn draw_heatmap(root: &DrawingArea<SVGBackend, Shift>, heatmap: &Heatmap) -> Dra
         .configure_mesh()
         .disable_mesh()
         .x_labels(columns)
-        .x_label_formatter(&|v| {
-            let index = v.round();
-            if (v - index).abs() > 1e-6 || index < 0.0 {
-                return String::new();
-            }
-            heatmap
-                .columns
-                .get(index as usize)
-                .map(|c| shorten(c))
-                .unwrap_or_default()
-        })
+        .x_label_formatter(&|v| label_at(&heatmap.columns, *v))
         .y_labels(rows)
         .y_label_formatter(&|v| category_at(&heatmap.rows, *v))
         .x_desc(&heatmap.column_axis)
