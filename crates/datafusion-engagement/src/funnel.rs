@@ -110,6 +110,7 @@ impl Metric for Funnel {
 
 impl Timeline for Funnel {
     const START_ARG: Option<usize> = None;
+    const KEEPS_EVERY_VALUE: bool = true;
     type Context = FunnelSteps;
 
     fn context(

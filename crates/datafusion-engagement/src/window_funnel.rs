@@ -106,6 +106,7 @@ impl Timeline for WindowFunnel {
     const START_ARG: Option<usize> = None;
     const PER_USER: bool = false;
     const SCALAR_RESULT: bool = true;
+    const KEEPS_EVERY_VALUE: bool = true;
     type Context = FunnelSteps;
 
     fn context(

@@ -37,6 +37,9 @@ use super::metric::{Kernel, Metric};
 use super::rows::SelectedRows;
 use super::user_ids::{UserIdKind, UserIds};
 
+mod logged;
+use logged::{SettledValues, ValueLog};
+
 /// Position of the event time among the arguments of every timeline metric.
 const EVENT_TIME_ARG: usize = 1;
 
@@ -54,6 +57,11 @@ pub(crate) trait Timeline: Metric {
     /// Whether the result is the one field's value (each group pushes at most one row)
     /// rather than a list of rows.
     const SCALAR_RESULT: bool = false;
+    /// Whether the metric keeps every value (no [`Timeline::compact`], no small-integer
+    /// sets). Its values then go to one log per accumulator, in arrival order, and reach the
+    /// users' lists only when a state or a result is asked for: an event costs a sequential
+    /// write instead of a visit to its user's list (two cache misses on a large table).
+    const KEEPS_EVERY_VALUE: bool = false;
     /// What the metric computes with at run time: its rule and what it needs of the input
     /// types (the time zone of event times).
     type Context: Debug + Clone + Send + Sync + 'static;
@@ -336,8 +344,8 @@ impl UserValues {
     /// The user's state elements as (value, bits): the start, the window, the listed values;
     /// a user seen without any of them (events that meet no funnel step) is one start
     /// element with no start, [`Observation::PRESENT`].
-    fn state_elements(&self) -> impl Iterator<Item = (i64, u64)> + '_ {
-        let seen_alone = self.start().is_none() && self.window == 0 && self.values.is_empty();
+    fn state_elements<'a>(&'a self, values: &'a [i64]) -> impl Iterator<Item = (i64, u64)> + 'a {
+        let seen_alone = self.start().is_none() && self.window == 0 && values.is_empty();
         let start = match self.start() {
             Some(start) => Some((start, Observation::START)),
             None => seen_alone.then_some(Observation::PRESENT),
@@ -346,7 +354,7 @@ impl UserValues {
         start
             .into_iter()
             .chain(window)
-            .chain(self.values.iter().map(|&v| (v, Observation::ONE)))
+            .chain(values.iter().map(|&v| (v, Observation::ONE)))
     }
 
     /// Moves the window's values into the list.
@@ -577,6 +585,14 @@ struct Timelines<M: Timeline> {
     timelines: Vec<UserValues>,
     /// Heap bytes of all the value lists.
     value_bytes: usize,
+    /// For [`Timeline::KEEPS_EVERY_VALUE`], the values not yet settled, and those settled
+    /// (the users' own lists stay empty).
+    log: ValueLog,
+    settled: SettledValues,
+    /// For [`Timeline::KEEPS_EVERY_VALUE`], by group: a user of the group seen without
+    /// values (an event meeting no funnel step). Such users get no timeline, but their group
+    /// has a result (no step reached) rather than NULL.
+    seen: Vec<Option<u64>>,
     batch: ObservedBatch,
     metric: PhantomData<M>,
 }
@@ -589,6 +605,9 @@ impl<M: Timeline> Timelines<M> {
             keys: GroupedKeys::new(UserIdKind::of(args.expr_fields[0].data_type())),
             timelines: vec![],
             value_bytes: 0,
+            log: ValueLog::default(),
+            settled: SettledValues::default(),
+            seen: vec![],
             batch: ObservedBatch::default(),
             metric: PhantomData,
         })
@@ -650,6 +669,10 @@ impl<M: Timeline> Timelines<M> {
             observations,
             timelines: indices,
         } = batch;
+        if M::KEEPS_EVERY_VALUE {
+            self.log_observations(keys, observations);
+            return;
+        }
         let timelines = &mut self.timelines;
         // New slots take the next timeline numbers.
         let mut next_timeline = timelines.len() as u32;
@@ -689,6 +712,54 @@ impl<M: Timeline> Timelines<M> {
                 observation,
             );
         }
+    }
+
+    /// [`Timeline::KEEPS_EVERY_VALUE`]: logs the values of a batch of observations. An
+    /// observation without values only marks its group as seen, without a table lookup.
+    fn log_observations(
+        &mut self,
+        keys: &mut Vec<(u32, u64)>,
+        observations: &mut Vec<Observation>,
+    ) {
+        let mut kept = 0;
+        for i in 0..keys.len() {
+            let ((group, user), observation) = (keys[i], observations[i]);
+            debug_assert_eq!(observation.start, NO_START, "{}: a start", M::NAME);
+            if observation.bits != 0 {
+                (keys[kept], observations[kept]) = (keys[i], observation);
+                kept += 1;
+                continue;
+            }
+            let group = group as usize;
+            if self.seen.len() <= group {
+                self.seen.resize(group + 1, None);
+            }
+            self.seen[group].get_or_insert(user);
+        }
+        keys.truncate(kept);
+        observations.truncate(kept);
+        let (timelines, log) = (&mut self.timelines, &mut self.log);
+        let mut next_timeline = timelines.len() as u32;
+        self.keys.table.for_each_slot(
+            keys,
+            |row| {
+                next_timeline += 1;
+                TimelineSlot {
+                    group: keys[row].0,
+                    timeline: next_timeline - 1,
+                    user: keys[row].1,
+                }
+            },
+            |row, slot, is_new| {
+                if is_new {
+                    timelines.push(UserValues {
+                        start: NO_START,
+                        ..UserValues::default()
+                    });
+                }
+                log.push_all(slot.timeline, &observations[row]);
+            },
+        );
     }
 
     /// Adds one observation to a user's timeline.
@@ -767,8 +838,23 @@ impl<M: Timeline> Timelines<M> {
         merged
     }
 
-    /// Compacts every user's list; `flush`: with the windows' values moved into it first.
+    /// Timeline `t`'s values (its user's list, or its settled values).
+    fn values_of(&self, t: usize) -> &[i64] {
+        if M::KEEPS_EVERY_VALUE {
+            self.settled.of(t)
+        } else {
+            &self.timelines[t].values
+        }
+    }
+
+    /// Compacts every user's values (the logged ones settled first); `flush`: with the
+    /// windows' values moved into the list first.
     fn compact_all(&mut self, flush: bool) {
+        if M::KEEPS_EVERY_VALUE {
+            self.settled.settle(&mut self.log, self.timelines.len());
+            self.settled.compact();
+            return;
+        }
         for user in &mut self.timelines {
             if flush && user.window != 0 {
                 let before = user.values.capacity();
@@ -783,51 +869,79 @@ impl<M: Timeline> Timelines<M> {
     /// are laid out group by group directly: a state can hold tens of millions of elements.
     fn state_of_first(&mut self, groups: usize) -> Result<Vec<ArrayRef>> {
         self.compact_all(false);
-        let timelines = &self.timelines;
+        let keys = self.keys_by_timeline();
         let emitted = || {
-            self.keys
-                .table
-                .iter()
-                .filter(move |slot| (slot.group as usize) < groups)
-                .map(|slot| (slot, &timelines[slot.timeline as usize]))
+            keys.iter()
+                .zip(&self.timelines)
+                .enumerate()
+                .filter(move |(_, (slot, _))| (slot.group as usize) < groups)
+                .map(|(t, (slot, user))| (slot, user.state_elements(self.values_of(t))))
         };
         let mut lengths = vec![0usize; groups];
-        for (slot, user) in emitted() {
-            lengths[slot.group as usize] += user.state_elements().count();
+        for (slot, elements) in emitted() {
+            lengths[slot.group as usize] += elements.count();
+        }
+        // A group seen with no values: one element saying one of its users was seen.
+        let seen_alone: Vec<(usize, u64)> = (0..groups)
+            .filter(|&group| lengths[group] == 0)
+            .filter_map(|group| Some((group, self.seen.get(group).copied().flatten()?)))
+            .collect();
+        for &(group, _) in &seen_alone {
+            lengths[group] = 1;
         }
         let offsets = offsets_of(lengths);
         let total = offsets[groups];
         let mut cursor = offsets[..groups].to_vec();
         let (mut users, mut values, mut bits) =
             (vec![0u64; total], vec![0i64; total], vec![0u64; total]);
-        for (slot, user) in emitted() {
+        for (slot, elements) in emitted() {
             let at = &mut cursor[slot.group as usize];
-            for (value, value_bits) in user.state_elements() {
+            for (value, value_bits) in elements {
                 (users[*at], values[*at], bits[*at]) = (slot.user, value, value_bits);
                 *at += 1;
             }
         }
+        for (group, user) in seen_alone {
+            let (start, start_bits) = Observation::PRESENT;
+            (
+                users[cursor[group]],
+                values[cursor[group]],
+                bits[cursor[group]],
+            ) = (user, start, start_bits);
+        }
         StateBits::<M>::state_lists(&self.keys.ids, &offsets, &users, values, bits)
+    }
+
+    /// Each timeline's slot (its group and user), in timeline order: the timelines, and the
+    /// value lists settled in that order, are then read front to back rather than in the
+    /// table's hash order.
+    fn keys_by_timeline(&self) -> Vec<TimelineSlot> {
+        let mut keys = vec![TimelineSlot::EMPTY; self.timelines.len()];
+        for slot in self.keys.table.iter() {
+            keys[slot.timeline as usize] = *slot;
+        }
+        keys
     }
 
     /// The results of the first `groups` groups, without forgetting them.
     fn evaluate_first(&mut self, groups: usize) -> Result<ArrayRef> {
         self.compact_all(true);
         let mut users_of: Vec<Vec<UserTimeline<'_>>> = vec![vec![]; groups];
-        for slot in self.keys.table.iter() {
+        let keys = self.keys_by_timeline();
+        for (t, (slot, user)) in keys.iter().zip(&self.timelines).enumerate() {
             if let Some(users) = users_of.get_mut(slot.group as usize) {
-                let user = &self.timelines[slot.timeline as usize];
                 users.push(UserTimeline {
                     start: user.start(),
-                    values: &user.values,
+                    values: self.values_of(t),
                 });
             }
         }
         let fields = M::result_fields();
         let mut rows = ResultRows::new(&fields);
-        for users in &users_of {
+        for (group, users) in users_of.iter().enumerate() {
             let before = rows.rows;
-            if !users.is_empty() {
+            let seen = self.seen.get(group).is_some_and(Option::is_some);
+            if !users.is_empty() || seen {
                 M::evaluate_group(&self.cx, users, &mut rows)?;
             }
             rows.close_group(before, M::SCALAR_RESULT);
@@ -837,12 +951,21 @@ impl<M: Timeline> Timelines<M> {
 
     /// Forgets the emitted groups; the timelines of the rest are renumbered with them.
     fn take(&mut self, emit_to: EmitTo) {
+        // The state or result just taken settled the log.
+        debug_assert!(self.log.is_empty());
+        match emit_to {
+            EmitTo::First(n) if n < self.seen.len() => drop(self.seen.drain(..n)),
+            _ => self.seen.clear(),
+        }
         self.keys.take(emit_to);
         let mut kept = Vec::with_capacity(self.keys.table.iter().count());
+        let mut kept_numbers = Vec::with_capacity(kept.capacity());
         for slot in self.keys.table.iter_mut() {
             kept.push(std::mem::take(&mut self.timelines[slot.timeline as usize]));
+            kept_numbers.push(slot.timeline as usize);
             slot.timeline = (kept.len() - 1) as u32;
         }
+        self.settled.keep(&kept_numbers);
         self.value_bytes = kept
             .iter()
             .map(|u| u.values.capacity() * size_of::<i64>())
@@ -855,6 +978,9 @@ impl<M: Timeline> Timelines<M> {
             + self.keys.size()
             + self.timelines.capacity() * size_of::<UserValues>()
             + self.value_bytes
+            + self.log.size()
+            + self.settled.size()
+            + self.seen.capacity() * size_of::<Option<u64>>()
             + self.batch.size()
     }
 }
