@@ -7,6 +7,10 @@
 //! period, lifecycle one value per active period. Compaction runs when a user's list fills
 //! its allocation, so a user costs what the metric needs, not one entry per event.
 //!
+//! Metrics that keep every value (the funnels) skip the users' lists: their values go to
+//! one log per accumulator and are sorted to their users only when a state or a result is
+//! asked for ([`logged`]).
+//!
 //! The state is three lists per group, one element per (user, value): the user, the value,
 //! and whether the value is the user's start rather than an event — or, for metrics over
 //! small integers, a 64-bit set of values from it (0 for the start), so that a user's
@@ -61,6 +65,7 @@ pub(crate) trait Timeline: Metric {
     /// sets). Its values then go to one log per accumulator, in arrival order, and reach the
     /// users' lists only when a state or a result is asked for: an event costs a sequential
     /// write instead of a visit to its user's list (two cache misses on a large table).
+    /// Such a metric takes no start.
     const KEEPS_EVERY_VALUE: bool = false;
     /// What the metric computes with at run time: its rule and what it needs of the input
     /// types (the time zone of event times).
@@ -585,8 +590,10 @@ struct Timelines<M: Timeline> {
     timelines: Vec<UserValues>,
     /// Heap bytes of all the value lists.
     value_bytes: usize,
-    /// For [`Timeline::KEEPS_EVERY_VALUE`], the values not yet settled, and those settled
-    /// (the users' own lists stay empty).
+    /// For [`Timeline::KEEPS_EVERY_VALUE`], the number of timelines (with no start and no
+    /// list of their own, they are not in `timelines`), the values not yet settled, and
+    /// those settled.
+    logged_timelines: usize,
     log: ValueLog,
     settled: SettledValues,
     /// For [`Timeline::KEEPS_EVERY_VALUE`], by group: a user of the group seen without
@@ -599,12 +606,19 @@ struct Timelines<M: Timeline> {
 
 impl<M: Timeline> Timelines<M> {
     fn new(rule: M::Rule, args: &AccumulatorArgs) -> Result<Self> {
+        const {
+            assert!(
+                !M::KEEPS_EVERY_VALUE || M::START_ARG.is_none(),
+                "a metric that keeps every value takes no start"
+            )
+        };
         let event_time = args.expr_fields[EVENT_TIME_ARG].data_type();
         Ok(Self {
             cx: M::context(rule, event_time, args.exprs.len())?,
             keys: GroupedKeys::new(UserIdKind::of(args.expr_fields[0].data_type())),
             timelines: vec![],
             value_bytes: 0,
+            logged_timelines: 0,
             log: ValueLog::default(),
             settled: SettledValues::default(),
             seen: vec![],
@@ -738,8 +752,8 @@ impl<M: Timeline> Timelines<M> {
         }
         keys.truncate(kept);
         observations.truncate(kept);
-        let (timelines, log) = (&mut self.timelines, &mut self.log);
-        let mut next_timeline = timelines.len() as u32;
+        let log = &mut self.log;
+        let mut next_timeline = self.logged_timelines as u32;
         self.keys.table.for_each_slot(
             keys,
             |row| {
@@ -750,16 +764,9 @@ impl<M: Timeline> Timelines<M> {
                     user: keys[row].1,
                 }
             },
-            |row, slot, is_new| {
-                if is_new {
-                    timelines.push(UserValues {
-                        start: NO_START,
-                        ..UserValues::default()
-                    });
-                }
-                log.push_all(slot.timeline, &observations[row]);
-            },
+            |row, slot, _| log.push_all(slot.timeline, &observations[row]),
         );
+        self.logged_timelines = next_timeline as usize;
     }
 
     /// Adds one observation to a user's timeline.
@@ -798,7 +805,7 @@ impl<M: Timeline> Timelines<M> {
     }
 
     fn resize(&mut self, total_num_groups: usize) -> Result<()> {
-        if self.timelines.len() >= u32::MAX as usize {
+        if self.timeline_count() >= u32::MAX as usize {
             return internal_err!("{}: more than {} users in one aggregate", M::NAME, u32::MAX);
         }
         self.keys.resize(M::NAME, total_num_groups)
@@ -838,6 +845,29 @@ impl<M: Timeline> Timelines<M> {
         merged
     }
 
+    fn timeline_count(&self) -> usize {
+        if M::KEEPS_EVERY_VALUE {
+            self.logged_timelines
+        } else {
+            self.timelines.len()
+        }
+    }
+
+    /// Each timeline's start and window (for [`Timeline::KEEPS_EVERY_VALUE`], none), in
+    /// timeline order.
+    fn users(&self) -> impl Iterator<Item = &UserValues> {
+        /// A timeline with no start and no window.
+        static LOGGED: UserValues = UserValues {
+            start: NO_START,
+            values: Vec::new(),
+            sorted: 0,
+            window: 0,
+            window_start: 0,
+        };
+        let logged = std::iter::repeat_n(&LOGGED, self.logged_timelines);
+        self.timelines.iter().chain(logged)
+    }
+
     /// Timeline `t`'s values (its user's list, or its settled values).
     fn values_of(&self, t: usize) -> &[i64] {
         if M::KEEPS_EVERY_VALUE {
@@ -851,7 +881,7 @@ impl<M: Timeline> Timelines<M> {
     /// windows' values moved into the list first.
     fn compact_all(&mut self, flush: bool) {
         if M::KEEPS_EVERY_VALUE {
-            self.settled.settle(&mut self.log, self.timelines.len());
+            self.settled.settle(&mut self.log, self.logged_timelines);
             self.settled.compact();
             return;
         }
@@ -872,7 +902,7 @@ impl<M: Timeline> Timelines<M> {
         let keys = self.keys_by_timeline();
         let emitted = || {
             keys.iter()
-                .zip(&self.timelines)
+                .zip(self.users())
                 .enumerate()
                 .filter(move |(_, (slot, _))| (slot.group as usize) < groups)
                 .map(|(t, (slot, user))| (slot, user.state_elements(self.values_of(t))))
@@ -916,7 +946,7 @@ impl<M: Timeline> Timelines<M> {
     /// value lists settled in that order, are then read front to back rather than in the
     /// table's hash order.
     fn keys_by_timeline(&self) -> Vec<TimelineSlot> {
-        let mut keys = vec![TimelineSlot::EMPTY; self.timelines.len()];
+        let mut keys = vec![TimelineSlot::EMPTY; self.timeline_count()];
         for slot in self.keys.table.iter() {
             keys[slot.timeline as usize] = *slot;
         }
@@ -928,7 +958,7 @@ impl<M: Timeline> Timelines<M> {
         self.compact_all(true);
         let mut users_of: Vec<Vec<UserTimeline<'_>>> = vec![vec![]; groups];
         let keys = self.keys_by_timeline();
-        for (t, (slot, user)) in keys.iter().zip(&self.timelines).enumerate() {
+        for (t, (slot, user)) in keys.iter().zip(self.users()).enumerate() {
             if let Some(users) = users_of.get_mut(slot.group as usize) {
                 users.push(UserTimeline {
                     start: user.start(),
@@ -958,14 +988,20 @@ impl<M: Timeline> Timelines<M> {
             _ => self.seen.clear(),
         }
         self.keys.take(emit_to);
-        let mut kept = Vec::with_capacity(self.keys.table.iter().count());
-        let mut kept_numbers = Vec::with_capacity(kept.capacity());
+        let count = self.keys.table.iter().count();
+        let mut kept = Vec::with_capacity(if M::KEEPS_EVERY_VALUE { 0 } else { count });
+        let mut kept_numbers = Vec::with_capacity(count);
         for slot in self.keys.table.iter_mut() {
-            kept.push(std::mem::take(&mut self.timelines[slot.timeline as usize]));
+            if let Some(user) = self.timelines.get_mut(slot.timeline as usize) {
+                kept.push(std::mem::take(user));
+            }
             kept_numbers.push(slot.timeline as usize);
-            slot.timeline = (kept.len() - 1) as u32;
+            slot.timeline = (kept_numbers.len() - 1) as u32;
         }
-        self.settled.keep(&kept_numbers);
+        if M::KEEPS_EVERY_VALUE {
+            self.settled.keep(&kept_numbers);
+            self.logged_timelines = kept_numbers.len();
+        }
         self.value_bytes = kept
             .iter()
             .map(|u| u.values.capacity() * size_of::<i64>())

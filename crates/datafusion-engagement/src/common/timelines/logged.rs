@@ -12,8 +12,10 @@ use std::mem::size_of;
 
 use super::Observation;
 
-/// Entries per chunk of the log: it grows by chunks, never copying what it holds.
+/// Entries of the log's largest chunks. It grows by chunks, never copying what it holds,
+/// whose sizes double from [`FIRST_CHUNK`] up to this: a small accumulator stays small.
 const CHUNK: usize = 1 << 16;
+const FIRST_CHUNK: usize = 64;
 
 #[derive(Debug)]
 struct LogChunk {
@@ -25,6 +27,8 @@ struct LogChunk {
 #[derive(Debug, Default)]
 pub(super) struct ValueLog {
     chunks: Vec<LogChunk>,
+    /// Heap bytes of the chunks.
+    bytes: usize,
 }
 
 impl ValueLog {
@@ -34,12 +38,14 @@ impl ValueLog {
         let mut bits = observation.bits;
         while bits != 0 {
             let chunk = match self.chunks.last_mut() {
-                Some(chunk) if chunk.values.len() < CHUNK => chunk,
-                _ => {
+                Some(chunk) if chunk.values.len() < chunk.values.capacity() => chunk,
+                last => {
+                    let size = last.map_or(FIRST_CHUNK, |full| (full.values.len() * 2).min(CHUNK));
                     self.chunks.push(LogChunk {
-                        timelines: Vec::with_capacity(CHUNK),
-                        values: Vec::with_capacity(CHUNK),
+                        timelines: Vec::with_capacity(size),
+                        values: Vec::with_capacity(size),
                     });
+                    self.bytes += size * (size_of::<u32>() + size_of::<i64>());
                     self.chunks.last_mut().expect("a chunk was just pushed")
                 }
             };
@@ -55,8 +61,7 @@ impl ValueLog {
     }
 
     pub(super) fn size(&self) -> usize {
-        self.chunks.capacity() * size_of::<LogChunk>()
-            + self.chunks.len() * CHUNK * (size_of::<u32>() + size_of::<i64>())
+        self.chunks.capacity() * size_of::<LogChunk>() + self.bytes
     }
 }
 
@@ -125,6 +130,7 @@ impl SettledValues {
             let before = self.of(timeline);
             values[span.start..span.start + before.len()].copy_from_slice(before);
         }
+        log.bytes = 0;
         *self = Self {
             values,
             spans,
@@ -165,5 +171,71 @@ impl SettledValues {
             values.extend_from_slice(kept);
         }
         (self.values, self.spans) = (values, spans);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::timelines::NO_START;
+
+    fn log(entries: &[(u32, i64)]) -> ValueLog {
+        let mut log = ValueLog::default();
+        for &(timeline, value) in entries {
+            let one = Observation {
+                value,
+                bits: Observation::ONE,
+                start: NO_START,
+            };
+            log.push_all(timeline, &one);
+        }
+        log
+    }
+
+    #[test]
+    fn settling_groups_values_by_timeline_after_those_settled_before() {
+        let mut settled = SettledValues::default();
+        let mut first = log(&[(1, 30), (0, 20), (1, 10), (1, 30)]);
+        settled.settle(&mut first, 3);
+        assert!(first.is_empty() && first.size() == 0);
+        settled.compact();
+        assert_eq!(settled.of(0), [20]);
+        assert_eq!(settled.of(1), [10, 30]);
+        assert_eq!(settled.of(2), [] as [i64; 0]);
+
+        // More values, for old timelines and a new one: appended after the settled ones.
+        let mut second = log(&[(3, 5), (0, 1), (2, 7), (0, 20)]);
+        settled.settle(&mut second, 4);
+        settled.compact();
+        assert_eq!(settled.of(0), [1, 20]);
+        assert_eq!(settled.of(1), [10, 30]);
+        assert_eq!(settled.of(2), [7]);
+        assert_eq!(settled.of(3), [5]);
+
+        // Keeping timelines 3 and 1 renumbers them 0 and 1.
+        settled.keep(&[3, 1]);
+        assert_eq!(settled.of(0), [5]);
+        assert_eq!(settled.of(1), [10, 30]);
+        assert_eq!(settled.of(2), [] as [i64; 0]);
+    }
+
+    #[test]
+    fn an_observation_of_several_steps_logs_a_value_each_and_chunks_grow() {
+        let mut log = ValueLog::default();
+        let steps = Observation {
+            value: 100,
+            bits: 0b1011,
+            start: NO_START,
+        };
+        for _ in 0..1_000 {
+            log.push_all(0, &steps);
+        }
+        // Chunks of 64, 128, … entries: room for the 3 000 values, not a full chunk each.
+        assert!(log.size() >= 3_000 * 12 && log.size() < 2 * 4_096 * 12 + 1_000);
+        let mut settled = SettledValues::default();
+        settled.settle(&mut log, 1);
+        assert_eq!(settled.of(0).len(), 3_000);
+        settled.compact();
+        assert_eq!(settled.of(0), [100, 101, 103]);
     }
 }
