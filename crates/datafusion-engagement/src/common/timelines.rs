@@ -62,10 +62,10 @@ pub(crate) trait Timeline: Metric {
     /// rather than a list of rows.
     const SCALAR_RESULT: bool = false;
     /// Whether the metric keeps every value (no [`Timeline::compact`], no small-integer
-    /// sets). Its values then go to one log per accumulator, in arrival order, and reach the
-    /// users' lists only when a state or a result is asked for: an event costs a sequential
-    /// write instead of a visit to its user's list (two cache misses on a large table).
-    /// Such a metric takes no start.
+    /// sets). Its values then go to one log per accumulator, in arrival order, and are sorted
+    /// to their users only when a state or a result is asked for: an event costs a
+    /// sequential write instead of a visit to its user's own list (two cache misses on a
+    /// large table). Such a metric takes no start.
     const KEEPS_EVERY_VALUE: bool = false;
     /// What the metric computes with at run time: its rule and what it needs of the input
     /// types (the time zone of event times).
@@ -268,6 +268,20 @@ struct TimelineSlot {
     group: u32,
     timeline: u32,
     user: u64,
+}
+
+impl TimelineSlot {
+    /// The new slot of `keys[row]`, taking the timeline number `next` (which it advances).
+    fn numbered<'a>(keys: &'a [(u32, u64)], next: &'a mut u32) -> impl FnMut(usize) -> Self + 'a {
+        move |row| {
+            *next += 1;
+            Self {
+                group: keys[row].0,
+                timeline: *next - 1,
+                user: keys[row].1,
+            }
+        }
+    }
 }
 
 impl Entry for TimelineSlot {
@@ -693,14 +707,7 @@ impl<M: Timeline> Timelines<M> {
         indices.clear();
         self.keys.table.for_each_slot(
             keys,
-            |row| {
-                next_timeline += 1;
-                TimelineSlot {
-                    group: keys[row].0,
-                    timeline: next_timeline - 1,
-                    user: keys[row].1,
-                }
-            },
+            TimelineSlot::numbered(keys, &mut next_timeline),
             |_, slot, is_new| {
                 if is_new {
                     timelines.push(UserValues {
@@ -756,14 +763,7 @@ impl<M: Timeline> Timelines<M> {
         let mut next_timeline = self.logged_timelines as u32;
         self.keys.table.for_each_slot(
             keys,
-            |row| {
-                next_timeline += 1;
-                TimelineSlot {
-                    group: keys[row].0,
-                    timeline: next_timeline - 1,
-                    user: keys[row].1,
-                }
-            },
+            TimelineSlot::numbered(keys, &mut next_timeline),
             |row, slot, _| log.push_all(slot.timeline, &observations[row]),
         );
         self.logged_timelines = next_timeline as usize;
