@@ -282,10 +282,16 @@ fn the_shell_on_a_cluster_works_as_it_does_locally() {
         std::fs::read_to_string(&written).unwrap(),
         text(&local.stdout)
     );
-    // The interactive shell, with the progress line (no local scans: no "rows read").
+    // The interactive shell, with the progress line (no local scans: no "rows read"). The
+    // line is drawn by a thread of its own: the NPS query can end before a busy machine runs
+    // it, so a query of a couple of seconds shows it.
+    let slow = "SELECT count(DISTINCT a.user_id * 1000000 + b.user_id) AS pairs \
+                FROM 'examples/data/events.parquet' a JOIN 'examples/data/events.parquet' b \
+                ON a.segment = b.segment AND a.event_name = b.event_name \
+                WHERE a.user_id % 10 = 0";
     let shown = super::terminal::on_terminal(
         &format!("--cluster {}", cluster.address),
-        &format!("{create};\n{query};\n\\q\n"),
+        &format!("{create};\n{query};\n{slow};\n\\q\n"),
         &[("ENGAGE_PROGRESS_AFTER_MS", "0")],
     );
     assert!(shown.contains("| enterprise "), "{shown}");
