@@ -464,16 +464,21 @@ impl Observation {
         } else {
             None
         };
-        let mut bits = self.bits;
-        let values = std::iter::from_fn(move || {
-            (bits != 0).then(|| {
-                let offset = bits.trailing_zeros();
-                bits &= bits - 1;
-                (self.value.saturating_add(i64::from(offset)), Self::ONE)
-            })
-        });
+        let values = values_of_bits(self.value, self.bits).map(|value| (value, Self::ONE));
         start.into_iter().chain(values)
     }
+}
+
+/// The values `value + i` for each set bit `i` of `bits`, in increasing order.
+#[inline]
+fn values_of_bits(value: i64, mut bits: u64) -> impl Iterator<Item = i64> {
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let offset = bits.trailing_zeros();
+            bits &= bits - 1;
+            value.saturating_add(i64::from(offset))
+        })
+    })
 }
 
 /// Fills `batch` with the observations of the selected rows of an input batch and their
@@ -781,10 +786,8 @@ impl<M: Timeline> Timelines<M> {
                 user.mark_all(o.value, listed)
             };
         }
-        while listed != 0 {
-            let offset = i64::from(listed.trailing_zeros());
-            Self::push(cx, user, value_bytes, o.value.saturating_add(offset));
-            listed &= listed - 1;
+        for value in values_of_bits(o.value, listed) {
+            Self::push(cx, user, value_bytes, value);
         }
     }
 

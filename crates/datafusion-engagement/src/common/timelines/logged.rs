@@ -10,7 +10,7 @@
 
 use std::mem::size_of;
 
-use super::Observation;
+use super::{Observation, values_of_bits};
 
 /// Entries of the log's largest chunks. It grows by chunks, never copying what it holds,
 /// whose sizes double from [`FIRST_CHUNK`] up to this: a small accumulator stays small.
@@ -35,8 +35,7 @@ impl ValueLog {
     /// Logs the values of an observation, `value + i` for each set bit `i`.
     #[inline]
     pub(super) fn push_all(&mut self, timeline: u32, observation: &Observation) {
-        let mut bits = observation.bits;
-        while bits != 0 {
+        for value in values_of_bits(observation.value, observation.bits) {
             let chunk = match self.chunks.last_mut() {
                 Some(chunk) if chunk.values.len() < chunk.values.capacity() => chunk,
                 last => {
@@ -49,10 +48,8 @@ impl ValueLog {
                     self.chunks.last_mut().expect("a chunk was just pushed")
                 }
             };
-            let offset = i64::from(bits.trailing_zeros());
             chunk.timelines.push(timeline);
-            chunk.values.push(observation.value.saturating_add(offset));
-            bits &= bits - 1;
+            chunk.values.push(value);
         }
     }
 
