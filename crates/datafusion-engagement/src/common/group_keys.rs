@@ -110,8 +110,17 @@ impl<E: Entry> GroupKeyTable<E> {
             hashes.clear();
             hashes.extend(chunk.iter().map(|&(g, u)| self.hash(g, u)));
             let mask = self.slots.len() - 1;
+            // The slot of the row before: a run of one key (a user's state elements, a log
+            // sorted by user) finds it without hashing or probing.
+            let mut previous: Option<((u32, u64), usize)> = None;
             for (offset, (&(group, key), &hash)) in chunk.iter().zip(&hashes).enumerate() {
                 let row = first_row + offset;
+                if let Some((previous_key, i)) = previous
+                    && previous_key == (group, key)
+                {
+                    visit(row, &mut self.slots[i], false);
+                    continue;
+                }
                 if let Some(&ahead) = hashes.get(offset + PREFETCH_DISTANCE) {
                     self.prefetch(ahead);
                 }
@@ -131,6 +140,7 @@ impl<E: Entry> GroupKeyTable<E> {
                     }
                     i = (i + 1) & mask;
                 }
+                previous = Some(((group, key), i));
             }
         }
     }
@@ -335,6 +345,43 @@ mod tests {
         let expected: Vec<_> = expected.into_iter().map(|((g, k), n)| (g, k, n)).collect();
         assert_eq!(contents(&table), expected);
         assert_eq!(table.size(), table.slots.capacity() * size_of::<Counted>());
+    }
+
+    #[test]
+    fn runs_of_one_key_find_its_slot_across_chunks_and_growth() {
+        // Keys in runs (sorted input, a user's state elements), runs crossing the reservation
+        // chunks while the table grows, the same key in the next group, and a key coming back
+        // after a run of another.
+        let mut table = GroupKeyTable::new();
+        let mut keys = vec![];
+        let mut expected = std::collections::BTreeMap::new();
+        for key in 0..3_000u64 {
+            let group = (key % 2) as u32;
+            let run = 1 + key % 5;
+            keys.extend(std::iter::repeat_n((group, key), run as usize));
+            keys.push((group, key / 2));
+            keys.extend([(group + 1, key); 2]);
+            *expected.entry((group, key)).or_insert(0u64) += run;
+            *expected.entry((group, key / 2)).or_insert(0u64) += 1;
+            *expected.entry((group + 1, key)).or_insert(0u64) += 2;
+        }
+        let news = count(&mut table, &keys);
+        let expected: Vec<_> = expected.into_iter().map(|((g, k), n)| (g, k, n)).collect();
+        assert_eq!(news, expected.len());
+        assert_eq!(contents(&table), expected);
+        // Every row is visited with its own row number and its own key.
+        let mut visited = vec![];
+        table.for_each_slot(
+            &keys,
+            |_| unreachable!(),
+            |row, slot, _| visited.push((row, (slot.group, slot.key))),
+        );
+        assert!(
+            visited
+                .iter()
+                .enumerate()
+                .all(|(i, &(row, key))| row == i && key == keys[i])
+        );
     }
 
     #[test]
