@@ -111,7 +111,7 @@ impl<E: Entry> GroupKeyTable<E> {
             hashes.extend(chunk.iter().map(|&(g, u)| self.hash(g, u)));
             let mask = self.slots.len() - 1;
             // The slot of the row before: a run of one key (a user's state elements, a log
-            // sorted by user) finds it without hashing or probing.
+            // sorted by user) finds it without probing the table again.
             let mut previous: Option<((u32, u64), usize)> = None;
             for (offset, (&(group, key), &hash)) in chunk.iter().zip(&hashes).enumerate() {
                 let row = first_row + offset;
