@@ -13,7 +13,6 @@ use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::funnel_steps::{FunnelSteps, FunnelWindow, MAX_STEPS, funnel_arg_types};
-use crate::common::group_keys::prefetch;
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, UserTimeline, result_type};
 use crate::common::user_ids::UserIdKind;
@@ -22,8 +21,6 @@ const NAME: &str = "funnel";
 const USAGE: &str = "funnel(user_id, event_time, window, step_1, …, step_n)";
 /// Position of step 1 among the arguments.
 const FIRST_STEP: usize = 3;
-/// Users ahead whose values are prefetched while evaluating a group.
-const USERS_PREFETCHED: usize = 8;
 
 /// The users reaching each step of a funnel.
 #[derive(Debug)]
@@ -148,12 +145,7 @@ impl Timeline for Funnel {
     ) -> Result<()> {
         // reached[k]: the users whose level is k + 1 or more.
         let mut reached = vec![0i64; funnel.steps];
-        for (i, user) in users.iter().enumerate() {
-            // A group's users lie far apart in the accumulator's values (users of other
-            // groups in between): without this, each read waited on memory.
-            if let Some(ahead) = users.get(i + USERS_PREFETCHED) {
-                prefetch(ahead.values.as_ptr());
-            }
+        for user in UserTimeline::prefetching(users) {
             let level = funnel.level(user.values);
             reached[..level].iter_mut().for_each(|r| *r += 1);
         }

@@ -26,9 +26,12 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::error::Result;
 use datafusion::logical_expr::AggregateUDF;
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::aggregate::AggregateFunctionExpr;
+use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
-use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
+use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode, PhysicalGroupBy};
+use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::{ExecutionPlan, Partitioning};
 
@@ -103,22 +106,62 @@ fn in_one_stage(plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn Executio
     {
         return Ok(None);
     }
+    let (input, group_by) = with_group_keys_as_columns(partial.input(), group_by)?;
     // The same partitioning by the group keys, computed from the rows instead of the states.
     let rows_by_group = Partitioning::Hash(group_by.input_exprs(), *partitions);
-    let mut rows = RepartitionExec::try_new(Arc::clone(partial.input()), rows_by_group)?;
+    let mut rows = RepartitionExec::try_new(Arc::clone(&input), rows_by_group)?;
     if repartition.preserve_order() {
         rows = rows.with_preserve_order();
     }
     let one_stage = AggregateExec::try_new(
         AggregateMode::SinglePartitioned,
-        group_by.clone(),
+        group_by,
         partial.aggr_expr().to_vec(),
         partial.filter_expr().to_vec(),
         Arc::new(rows),
-        partial.input_schema(),
+        input.schema(),
     )?
     .with_limit_options(final_stage.limit_options());
     Ok(Some(Arc::new(one_stage)))
+}
+
+/// `input` with each group key that is not a column (`date_trunc('month', event_time)`)
+/// computed once into a column of its own after the input's columns, and the grouping by
+/// those columns. The repartition hashes the keys and the aggregate groups by them: as
+/// expressions, both would compute them, twice per row (a quarter of the time of stickiness
+/// by segment and month was `date_trunc`). Aggregate arguments and filters keep their
+/// column positions.
+fn with_group_keys_as_columns(
+    input: &Arc<dyn ExecutionPlan>,
+    group_by: &PhysicalGroupBy,
+) -> Result<(Arc<dyn ExecutionPlan>, PhysicalGroupBy)> {
+    let is_column = |e: &Arc<dyn PhysicalExpr>| e.downcast_ref::<Column>().is_some();
+    if group_by.expr().iter().all(|(e, _)| is_column(e)) {
+        return Ok((Arc::clone(input), group_by.clone()));
+    }
+    let schema = input.schema();
+    let mut columns: Vec<(Arc<dyn PhysicalExpr>, String)> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (Arc::new(Column::new(f.name(), i)) as _, f.name().clone()))
+        .collect();
+    let mut keys = Vec::with_capacity(group_by.expr().len());
+    for (expr, alias) in group_by.expr() {
+        if is_column(expr) {
+            keys.push((Arc::clone(expr), alias.clone()));
+            continue;
+        }
+        let mut name = format!("__group_key_{}", keys.len());
+        while schema.field_with_name(&name).is_ok() {
+            name.insert(0, '_');
+        }
+        let key = Arc::new(Column::new(&name, columns.len()));
+        columns.push((Arc::clone(expr), name));
+        keys.push((key, alias.clone()));
+    }
+    let projected = ProjectionExec::try_new(columns, Arc::clone(input))?;
+    Ok((Arc::new(projected), PhysicalGroupBy::new_single(keys)))
 }
 
 /// True for a function of this pack whose state holds a list (a set of keys) per group.

@@ -245,11 +245,15 @@ impl Timeline for Lifecycle {
                 None => user.values,
             }
         }
-        let first = users.iter().filter_map(|u| active(u).first()).min();
-        let last = users.iter().filter_map(|u| active(u).last()).max();
-        let (Some(&first), Some(&last)) = (first, last) else {
+        let (mut first, mut last) = (i64::MAX, i64::MIN);
+        for periods in UserTimeline::prefetching(users).map(active) {
+            if let (Some(&earliest), Some(&latest)) = (periods.first(), periods.last()) {
+                (first, last) = (first.min(earliest), last.max(latest));
+            }
+        }
+        if first > last {
             return Ok(());
-        };
+        }
         let span = last - first + 1;
         if span > MAX_SPAN {
             return exec_err!(
@@ -258,7 +262,7 @@ impl Timeline for Lifecycle {
             );
         }
         let mut counts = vec![PeriodCounts::default(); span as usize];
-        for user in users {
+        for user in UserTimeline::prefetching(users) {
             let periods = active(user);
             for (i, &p) in periods.iter().enumerate() {
                 let at = &mut counts[(p - first) as usize];

@@ -147,11 +147,14 @@ impl RetentionContext {
         rows: &mut ResultRows,
     ) {
         let periods = self.periods();
-        let last_event = users.iter().filter_map(|u| u.values.last()).max().copied();
+        let last_event = UserTimeline::prefetching(users)
+            .filter_map(|u| u.values.last())
+            .max()
+            .copied();
         let mut counted = vec![0i64; periods + 1];
         let mut retained = vec![0i64; periods + 1];
         let mut bounds = Vec::with_capacity(periods + 2);
-        for user in users {
+        for user in UserTimeline::prefetching(users) {
             let (Some(start), Some(last_event)) =
                 (user.start.or(user.values.first().copied()), last_event)
             else {

@@ -218,3 +218,36 @@ async fn key_set_aggregates_run_in_one_stage_with_the_rule() -> Result<()> {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn expression_group_keys_of_a_one_stage_aggregate_are_computed_once() -> Result<()> {
+    // 50 users over 70 days in 2 segments, grouped by segment and week, with a FILTER whose
+    // column comes after the key's in the input; one input column is named like the key.
+    let events = "SELECT value % 2 AS segment, value % 50 AS user_id, \
+                  to_timestamp_seconds(1767225600 + (value * 7919 % 70) * 86400) AS event_time, \
+                  value % 5 AS __group_key_1 \
+                  FROM generate_series(1, 3000)";
+    let by_week = format!(
+        "SELECT segment, date_trunc('week', event_time) AS week, \
+         stickiness(user_id, event_time) FILTER (WHERE __group_key_1 > 0) AS dau_mau, \
+         count(*) AS events \
+         FROM ({events}) GROUP BY segment, date_trunc('week', event_time) ORDER BY 1, 2"
+    );
+    let (_, expected) = plan_and_rows(&partitioned_session(false)?, &by_week).await?;
+    let (one_stage, rows) = plan_and_rows(&partitioned_session(true)?, &by_week).await?;
+    assert_eq!(rows, expected);
+    assert!(rows.lines().count() > 20, "{rows}");
+    // One projection computes the week; the repartition and the aggregate read its column.
+    assert_eq!(
+        one_stage.matches("date_trunc(week, event_time").count(),
+        1,
+        "{one_stage}"
+    );
+    assert!(
+        one_stage.contains("date_trunc(week, event_time@2) as ___group_key_1]")
+            && one_stage
+                .contains("RepartitionExec: partitioning=Hash([segment@0, ___group_key_1@4], 4)"),
+        "{one_stage}"
+    );
+    Ok(())
+}

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use super::repo_root;
+use super::{engage_csv, repo_root};
 
 fn engage(args: &[&str]) -> Output {
     engage_env(args, &[])
@@ -629,6 +629,60 @@ fn engine_options_from_the_command_line() {
             .code(),
         Some(2)
     );
+}
+
+/// A users table of a few MB joined to a larger events table: the shell builds one hash
+/// table of the users that every partition probes, instead of hash-partitioning both sides
+/// (DataFusion's default above 1 MB); `--set` still decides.
+#[test]
+fn a_users_table_of_a_few_megabytes_is_joined_without_repartitioning_the_events() {
+    let dir = temp_dir("collected-join");
+    let users = dir.join("users.parquet");
+    let events = dir.join("events.parquet");
+    let (users, events) = (users.to_str().unwrap(), events.to_str().unwrap());
+    let written = engage_csv(&[
+        &format!(
+            "COPY (SELECT value AS user_id, to_timestamp(value * 60) AS signup_time \
+             FROM generate_series(1, 400000)) TO '{users}'"
+        ),
+        &format!(
+            "COPY (SELECT value % 400000 AS user_id, to_timestamp(value * 7) AS event_time \
+             FROM generate_series(1, 2000000)) TO '{events}'"
+        ),
+    ]);
+    assert!(written.is_ok(), "{written:?}");
+    let join = format!(
+        "EXPLAIN SELECT count(e.event_time) FROM '{users}' AS u \
+         LEFT JOIN '{events}' AS e ON e.user_id = u.user_id"
+    );
+    let plan = |settings: &[&str]| {
+        let mut args = vec!["--target-partitions", "2"];
+        for setting in settings {
+            args.extend(["--set", setting]);
+        }
+        args.extend(["-c", join.as_str()]);
+        let output = engage(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let collected = plan(&[]);
+    assert!(
+        collected.contains("HashJoinExec: mode=CollectLeft"),
+        "{collected}"
+    );
+    assert!(
+        !collected.contains("RepartitionExec: partitioning=Hash"),
+        "{collected}"
+    );
+    let partitioned = plan(&[
+        "datafusion.optimizer.hash_join_single_partition_threshold=1048576",
+        "datafusion.optimizer.hash_join_single_partition_threshold_rows=131072",
+    ]);
+    assert!(
+        partitioned.contains("HashJoinExec: mode=Partitioned"),
+        "{partitioned}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
