@@ -111,7 +111,7 @@ impl<'a> UserTimeline<'a> {
     /// The users in order, the first and last values of the user 8 ahead prefetched: a
     /// group's users lie far apart in the accumulator's memory (users of other groups in
     /// between), and without this each user's read waits on memory.
-    pub(crate) fn prefetching<'u>(users: &'u [Self]) -> impl Iterator<Item = &'u Self> {
+    pub(crate) fn prefetching(users: &[Self]) -> impl Iterator<Item = &Self> {
         users.iter().enumerate().map(move |(i, user)| {
             if let Some(ahead) = users.get(i + USERS_PREFETCHED) {
                 let values = ahead.values.as_ptr_range();
