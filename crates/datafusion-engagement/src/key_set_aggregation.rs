@@ -39,7 +39,9 @@ use crate::all_aggregate_functions;
 
 /// Rewrites `final ← repartition by group ← partial` into `one stage ← repartition by group`
 /// for grouped aggregates that include a function of this pack whose state is a set of keys
-/// per group (see the [module documentation](self)). Other aggregates are left as planned.
+/// per group (see the [module documentation](self)). A group key that is an expression
+/// (`date_trunc('month', event_time)`) is computed once, in a projection below the
+/// repartition. Other aggregates are left as planned.
 ///
 /// Add it to a session:
 ///
@@ -128,9 +130,9 @@ fn in_one_stage(plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn Executio
 /// `input` with each group key that is not a column (`date_trunc('month', event_time)`)
 /// computed once into a column of its own after the input's columns, and the grouping by
 /// those columns. The repartition hashes the keys and the aggregate groups by them: as
-/// expressions, both would compute them, twice per row (a quarter of the time of stickiness
-/// by segment and month was `date_trunc`). Aggregate arguments and filters keep their
-/// column positions.
+/// expressions, both would compute them, twice per row (stickiness by segment and month
+/// spent a fifth of its CPU in `date_trunc`, half of it the repeat). Aggregate arguments and
+/// filters keep their column positions.
 fn with_group_keys_as_columns(
     input: &Arc<dyn ExecutionPlan>,
     group_by: &PhysicalGroupBy,
