@@ -23,8 +23,9 @@ struct EngineConfig {
     target_partitions: usize,
     batch_size: usize,
     skip_partial_aggregation: bool,
-    /// With the `OneStageKeySetAggregation` rule the shell uses.
-    key_sets_in_one_stage: bool,
+    /// With the `OneStageKeySetAggregation` rule the shell uses, and its hash partitions per
+    /// target partition.
+    key_sets_in_one_stage: Option<usize>,
 }
 
 // Partial aggregation decides to skip after its first batch, so the skipping configurations
@@ -35,49 +36,49 @@ const CONFIGS: [EngineConfig; 7] = [
         target_partitions: 1,
         batch_size: 8192,
         skip_partial_aggregation: false,
-        key_sets_in_one_stage: false,
+        key_sets_in_one_stage: None,
     },
     EngineConfig {
         name: "8 partitions, batches of 8192",
         target_partitions: 8,
         batch_size: 8192,
         skip_partial_aggregation: false,
-        key_sets_in_one_stage: false,
+        key_sets_in_one_stage: None,
     },
     EngineConfig {
         name: "8 partitions, batches of 7",
         target_partitions: 8,
         batch_size: 7,
         skip_partial_aggregation: false,
-        key_sets_in_one_stage: false,
+        key_sets_in_one_stage: None,
     },
     EngineConfig {
         name: "8 partitions, batches of 7, partial aggregation skipped",
         target_partitions: 8,
         batch_size: 7,
         skip_partial_aggregation: true,
-        key_sets_in_one_stage: false,
+        key_sets_in_one_stage: None,
     },
     EngineConfig {
         name: "8 partitions, batches of 1, partial aggregation skipped",
         target_partitions: 8,
         batch_size: 1,
         skip_partial_aggregation: true,
-        key_sets_in_one_stage: false,
+        key_sets_in_one_stage: None,
     },
     EngineConfig {
         name: "8 partitions, batches of 8192, key sets in one stage",
         target_partitions: 8,
         batch_size: 8192,
         skip_partial_aggregation: false,
-        key_sets_in_one_stage: true,
+        key_sets_in_one_stage: Some(1),
     },
     EngineConfig {
-        name: "3 partitions, batches of 7, key sets in one stage",
+        name: "3 partitions, batches of 7, key sets in one stage over 9 partitions",
         target_partitions: 3,
         batch_size: 7,
         skip_partial_aggregation: false,
-        key_sets_in_one_stage: true,
+        key_sets_in_one_stage: Some(3),
     },
 ];
 
@@ -98,8 +99,10 @@ fn session(config: &EngineConfig) -> Result<SessionContext> {
     let mut state = SessionStateBuilder::new()
         .with_default_features()
         .with_config(session_config);
-    if config.key_sets_in_one_stage {
-        state = state.with_physical_optimizer_rule(Arc::new(OneStageKeySetAggregation));
+    if let Some(partitions_per_target) = config.key_sets_in_one_stage {
+        let rule =
+            OneStageKeySetAggregation::new().with_partitions_per_target(partitions_per_target);
+        state = state.with_physical_optimizer_rule(Arc::new(rule));
     }
     let mut ctx = SessionContext::new_with_state(state.build()).enable_url_table();
     datafusion_engagement::register_all(&mut ctx)?;

@@ -51,7 +51,7 @@ pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
         .with_runtime_env(runtime)
         // Key-set states (stickiness, the distinct-user metrics) in one stage: faster, and
         // their partial states are the part of a two-stage plan no memory pool can bound.
-        .with_physical_optimizer_rule(Arc::new(OneStageKeySetAggregation))
+        .with_physical_optimizer_rule(Arc::new(one_stage_key_sets(cli)))
         .build();
     tables::type_partition_columns(&mut state);
     #[cfg(feature = "delta")]
@@ -99,4 +99,20 @@ fn collect_small_join_sides(config: &mut SessionConfig) {
     let optimizer = &mut config.options_mut().optimizer;
     optimizer.hash_join_single_partition_threshold = COLLECTED_JOIN_SIDE_BYTES;
     optimizer.hash_join_single_partition_threshold_rows = COLLECTED_JOIN_SIDE_ROWS;
+}
+
+/// Hash partitions per target partition for one-stage key-set aggregates when no memory limit
+/// is set. Retention by 14 weekly cohorts on 2 cores: 1.78 cores busy on average with 1, 1.94
+/// with 4 to 16 (the cohorts fell 2 and 12 on 2 partitions).
+const KEY_SET_PARTITIONS_PER_TARGET: usize = 4;
+
+/// The one-stage rule, spreading groups over more partitions than cores unless a memory limit
+/// is set: the pool gives each partition's aggregate an equal share, and smaller shares spill
+/// sooner.
+fn one_stage_key_sets(cli: &Cli) -> OneStageKeySetAggregation {
+    let rule = OneStageKeySetAggregation::new();
+    match cli.memory_limit {
+        Some(_) => rule,
+        None => rule.with_partitions_per_target(KEY_SET_PARTITIONS_PER_TARGET),
+    }
 }

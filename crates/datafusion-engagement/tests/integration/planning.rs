@@ -153,13 +153,24 @@ async fn register_all_works_on_a_session_state_and_replaces_functions() -> Resul
 
 /// A session with the pack, on 4 partitions, with or without the one-stage rule.
 fn partitioned_session(one_stage: bool) -> Result<SessionContext> {
-    use datafusion::execution::SessionStateBuilder;
     use datafusion_engagement::key_set_aggregation::OneStageKeySetAggregation;
+    session_with_rule(
+        one_stage.then(OneStageKeySetAggregation::new),
+        SessionConfig::new(),
+    )
+}
+
+/// A session with the pack and `rule`, on 4 partitions and otherwise as `config` says.
+fn session_with_rule(
+    rule: Option<datafusion_engagement::key_set_aggregation::OneStageKeySetAggregation>,
+    config: SessionConfig,
+) -> Result<SessionContext> {
+    use datafusion::execution::SessionStateBuilder;
     let mut state = SessionStateBuilder::new()
         .with_default_features()
-        .with_config(SessionConfig::new().with_target_partitions(4));
-    if one_stage {
-        state = state.with_physical_optimizer_rule(std::sync::Arc::new(OneStageKeySetAggregation));
+        .with_config(config.with_target_partitions(4));
+    if let Some(rule) = rule {
+        state = state.with_physical_optimizer_rule(std::sync::Arc::new(rule));
     }
     let mut ctx = SessionContext::new_with_state(state.build());
     datafusion_engagement::register_all(&mut ctx)?;
@@ -248,6 +259,47 @@ async fn expression_group_keys_of_a_one_stage_aggregate_are_computed_once() -> R
             && one_stage
                 .contains("RepartitionExec: partitioning=Hash([segment@0, ___group_key_1@4], 4)"),
         "{one_stage}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn groups_spread_over_more_partitions_come_back_in_the_planned_ones() -> Result<()> {
+    use datafusion_engagement::key_set_aggregation::OneStageKeySetAggregation;
+    // A key-set aggregate by segment joined by segment to an ordinary one (two stages, 4
+    // partitions), the join partitioned: both sides must come out hash-partitioned by segment
+    // into the 4 partitions the join was planned with.
+    let events = "SELECT value % 7 AS segment, value % 60 AS user_id, \
+                  to_timestamp_seconds(1767225600 + (value * 7919 % 20) * 86400) AS event_time \
+                  FROM generate_series(1, 3000)";
+    let joined = format!(
+        "SELECT a.segment, a.dau_mau, b.users FROM \
+         (SELECT segment, stickiness(user_id, event_time) AS dau_mau FROM ({events}) GROUP BY segment) a \
+         JOIN (SELECT segment, count(DISTINCT user_id) AS users \
+               FROM ({events}) WHERE user_id > 5 GROUP BY segment) b \
+         ON a.segment = b.segment ORDER BY a.segment"
+    );
+    let mut config = SessionConfig::new();
+    let optimizer = &mut config.options_mut().optimizer;
+    optimizer.hash_join_single_partition_threshold = 0;
+    optimizer.hash_join_single_partition_threshold_rows = 0;
+    let (_, expected) = plan_and_rows(&session_with_rule(None, config.clone())?, &joined).await?;
+    assert_eq!(expected.lines().count(), 7 + 4, "{expected}");
+    let spread = OneStageKeySetAggregation::new().with_partitions_per_target(3);
+    let (plan, rows) = plan_and_rows(&session_with_rule(Some(spread), config)?, &joined).await?;
+    assert_eq!(rows, expected);
+    assert!(plan.contains("HashJoinExec: mode=Partitioned"), "{plan}");
+    // Rows by segment into 12 partitions, the aggregate's results back into 4.
+    assert_eq!(
+        plan.matches("AggregateExec: mode=SinglePartitioned")
+            .count(),
+        1,
+        "{plan}"
+    );
+    assert!(
+        plan.contains("partitioning=Hash([segment@0], 12)")
+            && plan.contains("partitioning=Hash([segment@0], 4), input_partitions=12"),
+        "{plan}"
     );
     Ok(())
 }
