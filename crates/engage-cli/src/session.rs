@@ -5,11 +5,13 @@ use std::sync::Arc;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::ScalarUDF;
 use datafusion::object_store::local::LocalFileSystem;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_engagement::key_set_aggregation::OneStageKeySetAggregation;
 
 use crate::args::Cli;
+use crate::date_trunc::DateTrunc;
 use crate::exec::Failure;
 use crate::visible_files::VisibleFiles;
 use crate::{cluster, object_stores, tables};
@@ -69,6 +71,8 @@ pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
             datafusion_engagement::register_all(&mut ctx).map_err(|e| {
                 Failure::Usage(format!("cannot register the engagement functions: {e}"))
             })?;
+            // DataFusion's date_trunc, with calendar units (month, week) computed faster.
+            ctx.register_udf(ScalarUDF::new_from_impl(DateTrunc::new()));
             ctx
         }
     }
