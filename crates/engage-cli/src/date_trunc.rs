@@ -83,9 +83,10 @@ impl CalendarUnit {
 }
 
 /// Days since 1970-01-01 of the timestamps DataFusion's `date_trunc` handles: it truncates in
-/// nanoseconds, whose i64 spans 1677-09-21 to 2262-04-11. A year of margin at the start keeps
-/// every truncated day in that span too; beyond these bounds, DataFusion's function decides.
-const DAYS_IN_RANGE: std::ops::RangeInclusive<i64> = -106_751 + 366..=106_751;
+/// nanoseconds, whose i64 spans 1677-09-21 00:12:43 to 2262-04-11 23:47:16. Whole days only,
+/// and a year of margin at the start so that every truncated day is in that span too; beyond
+/// these bounds, DataFusion's function decides (an "out of range" error).
+const DAYS_IN_RANGE: std::ops::RangeInclusive<i64> = -106_751 + 366..=106_750;
 
 /// A date as the proleptic Gregorian calendar counts it from 1 March of year 0, so that the
 /// leap day ends the year (Howard Hinnant's `civil_from_days`). Within [`DAYS_IN_RANGE`] every
@@ -493,6 +494,21 @@ mod tests {
             TimestampMicrosecondArray::new(vec![i64::MIN].into(), Some(NullBuffer::new_null(1)));
         let truncated = truncate(&only_nulls, CalendarUnit::Year).expect("the fast path");
         assert_eq!(truncated.null_count(), 1);
+    }
+
+    #[test]
+    fn the_last_minutes_of_the_nanosecond_range_are_left_to_datafusion() {
+        use datafusion::arrow::array::TimestampSecondArray;
+        // 2262-04-11 23:50:00 fits seconds but not nanoseconds.
+        let last_day = ColumnarValue::Array(Arc::new(TimestampSecondArray::from(vec![
+            106_751 * 86_400 + 85_800,
+        ])));
+        let month = ColumnarValue::Scalar(ScalarValue::from("month"));
+        assert!(fast_path(&[month.clone(), last_day]).is_none());
+        let day_before = ColumnarValue::Array(Arc::new(TimestampSecondArray::from(vec![
+            106_750 * 86_400 + 85_800,
+        ])));
+        assert!(fast_path(&[month, day_before]).is_some());
     }
 
     #[tokio::test]
