@@ -188,12 +188,20 @@ async fn plan_and_rows(ctx: &SessionContext, sql: &str) -> Result<(String, Strin
     Ok((plan, rows))
 }
 
+/// `rows` events (segment, user_id, event_time) of `users` users in `segments` segments, on
+/// `days` days from 2026-01-01.
+fn generated_events(segments: u32, users: u32, days: u32, rows: u32) -> String {
+    format!(
+        "SELECT value % {segments} AS segment, value % {users} AS user_id, \
+         to_timestamp_seconds(1767225600 + (value * 7919 % {days}) * 86400) AS event_time \
+         FROM generate_series(1, {rows})"
+    )
+}
+
 #[tokio::test]
 async fn key_set_aggregates_run_in_one_stage_with_the_rule() -> Result<()> {
     // 40 users in 3 segments over 10 days, with a FILTER and an ordinary aggregate beside.
-    let events = "SELECT value % 3 AS segment, value % 40 AS user_id, \
-                  to_timestamp_seconds(1767225600 + (value * 7919 % 10) * 86400) AS event_time \
-                  FROM generate_series(1, 2000)";
+    let events = generated_events(3, 40, 10, 2000);
     let key_sets = format!(
         "SELECT segment, stickiness(user_id, event_time) AS dau_mau, \
          feature_adoption(user_id, user_id % 2 = 0) FILTER (WHERE user_id > 3) AS adoption, \
@@ -269,9 +277,7 @@ async fn groups_spread_over_more_partitions_come_back_in_the_planned_ones() -> R
     // A key-set aggregate by segment joined by segment to an ordinary one (two stages, 4
     // partitions), the join partitioned: both sides must come out hash-partitioned by segment
     // into the 4 partitions the join was planned with.
-    let events = "SELECT value % 7 AS segment, value % 60 AS user_id, \
-                  to_timestamp_seconds(1767225600 + (value * 7919 % 20) * 86400) AS event_time \
-                  FROM generate_series(1, 3000)";
+    let events = generated_events(7, 60, 20, 3000);
     let joined = format!(
         "SELECT a.segment, a.dau_mau, b.users FROM \
          (SELECT segment, stickiness(user_id, event_time) AS dau_mau FROM ({events}) GROUP BY segment) a \
