@@ -22,14 +22,16 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::error::Result;
 use datafusion::logical_expr::AggregateUDF;
 use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_expr::aggregate::AggregateFunctionExpr;
+use datafusion::physical_expr::PhysicalSortExpr;
+use datafusion::physical_expr::aggregate::{AggregateExprBuilder, AggregateFunctionExpr};
 use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode, PhysicalGroupBy};
 use datafusion::physical_plan::projection::ProjectionExec;
@@ -148,7 +150,17 @@ fn in_one_stage(
     {
         return Ok(None);
     }
-    let (input, group_by) = with_group_keys_as_columns(partial.input(), group_by)?;
+    let inputs = match repartition.preserve_order() {
+        // The input's sort order may be on columns no aggregate reads: keep them all.
+        true => with_group_keys_as_columns(partial.input(), partial)?,
+        false => with_inputs_as_columns(partial)?,
+    };
+    let AggregateInputs {
+        input,
+        group_by,
+        aggregates,
+        filters,
+    } = inputs;
     let final_partitioning = final_stage.properties().output_partitioning();
     // More partitions than planned only where the results can be put back in the planned
     // ones: by hash, and not in a sorted order the repartition would have to keep.
@@ -169,8 +181,8 @@ fn in_one_stage(
         AggregateExec::try_new(
             AggregateMode::SinglePartitioned,
             group_by,
-            partial.aggr_expr().to_vec(),
-            partial.filter_expr().to_vec(),
+            aggregates,
+            filters,
             Arc::new(rows),
             input.schema(),
         )?
@@ -185,43 +197,184 @@ fn in_one_stage(
     Ok(Some(Arc::new(results)))
 }
 
-/// `input` with each group key that is not a column (`date_trunc('month', event_time)`)
-/// computed once into a column of its own after the input's columns, and the grouping by
-/// those columns. The repartition hashes the keys and the aggregate groups by them: as
-/// expressions, both would compute them, twice per row (stickiness by segment and month
-/// spent a fifth of its CPU in `date_trunc`, half of it the repeat). Aggregate arguments and
-/// filters keep their column positions.
+/// What the one-stage aggregate reads: its input, and its expressions over that input.
+struct AggregateInputs {
+    input: Arc<dyn ExecutionPlan>,
+    group_by: PhysicalGroupBy,
+    aggregates: Vec<Arc<AggregateFunctionExpr>>,
+    filters: Vec<Option<Arc<dyn PhysicalExpr>>>,
+}
+
+/// The partial aggregate's input with each group key that is not a column
+/// (`date_trunc('month', event_time)`) computed once into a column of its own after the
+/// input's columns, and the grouping by those columns. The repartition hashes the keys and the
+/// aggregate groups by them: as expressions, both would compute them, twice per row
+/// (stickiness by segment and month spent a fifth of its CPU in `date_trunc`, half of it the
+/// repeat). Aggregate arguments and filters keep their column positions.
 fn with_group_keys_as_columns(
     input: &Arc<dyn ExecutionPlan>,
-    group_by: &PhysicalGroupBy,
-) -> Result<(Arc<dyn ExecutionPlan>, PhysicalGroupBy)> {
-    let is_column = |e: &Arc<dyn PhysicalExpr>| e.downcast_ref::<Column>().is_some();
+    partial: &AggregateExec,
+) -> Result<AggregateInputs> {
+    let unchanged = |input: Arc<dyn ExecutionPlan>, group_by: PhysicalGroupBy| AggregateInputs {
+        input,
+        group_by,
+        aggregates: partial.aggr_expr().to_vec(),
+        filters: partial.filter_expr().to_vec(),
+    };
+    let group_by = partial.group_expr();
     if group_by.expr().iter().all(|(e, _)| is_column(e)) {
-        return Ok((Arc::clone(input), group_by.clone()));
+        return Ok(unchanged(Arc::clone(input), group_by.clone()));
     }
     let schema = input.schema();
-    let mut columns: Vec<(Arc<dyn PhysicalExpr>, String)> = schema
-        .fields()
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (Arc::new(Column::new(f.name(), i)) as _, f.name().clone()))
-        .collect();
-    let mut keys = Vec::with_capacity(group_by.expr().len());
-    for (expr, alias) in group_by.expr() {
-        if is_column(expr) {
-            keys.push((Arc::clone(expr), alias.clone()));
-            continue;
-        }
-        let mut name = format!("__group_key_{}", keys.len());
-        while schema.field_with_name(&name).is_ok() {
-            name.insert(0, '_');
-        }
-        let key = Arc::new(Column::new(&name, columns.len()));
-        columns.push((Arc::clone(expr), name));
-        keys.push((key, alias.clone()));
+    let mut columns = ProjectedColumns::default();
+    for (i, field) in schema.fields().iter().enumerate() {
+        columns.add(Arc::new(Column::new(field.name(), i)), field.name());
     }
-    let projected = ProjectionExec::try_new(columns, Arc::clone(input))?;
-    Ok((Arc::new(projected), PhysicalGroupBy::new_single(keys)))
+    let group_by = columns.group_by(group_by);
+    Ok(unchanged(columns.projection(input)?, group_by))
+}
+
+/// The partial aggregate's input reduced to what the aggregate reads, each expression
+/// computed once into a column: the group keys, the arguments and the `FILTER` conditions.
+/// They are then computed before the repartition, which ships their values instead of the
+/// columns they are computed from: a funnel's steps (`event_name = 'login'`, …) cross it as
+/// booleans rather than as the event names. Arguments without columns (the constants our
+/// functions read when they are planned) stay where they are.
+///
+/// Falls back to [`with_group_keys_as_columns`] if an aggregate does not come out the same
+/// over the new columns (its output field, say).
+fn with_inputs_as_columns(partial: &AggregateExec) -> Result<AggregateInputs> {
+    let input = partial.input();
+    let mut columns = ProjectedColumns::default();
+    let group_by = columns.group_by(partial.group_expr());
+    let mut column_of = |expr: &Arc<dyn PhysicalExpr>| match collect_columns(expr).is_empty() {
+        true => Arc::clone(expr),
+        false => {
+            let name = format!("__argument_{}", columns.len());
+            columns.add(Arc::clone(expr), &name)
+        }
+    };
+    let mut rewritten = Vec::with_capacity(partial.aggr_expr().len());
+    for aggregate in partial.aggr_expr() {
+        let args = aggregate.expressions().iter().map(&mut column_of).collect();
+        let order_by = aggregate
+            .order_bys()
+            .iter()
+            .map(|sort| PhysicalSortExpr::new(column_of(&sort.expr), sort.options))
+            .collect::<Vec<_>>();
+        rewritten.push((aggregate, args, order_by));
+    }
+    let filters: Vec<_> = partial
+        .filter_expr()
+        .iter()
+        .map(|filter| filter.as_ref().map(&mut column_of))
+        .collect();
+    if columns.all_columns_of(&input.schema()) {
+        // Nothing to compute and nothing to leave out.
+        return with_group_keys_as_columns(input, partial);
+    }
+    let projected = columns.projection(input)?;
+    let schema = projected.schema();
+    let mut aggregates = Vec::with_capacity(rewritten.len());
+    for (original, args, order_by) in rewritten {
+        let mut builder = AggregateExprBuilder::new(Arc::new(original.fun().clone()), args)
+            .schema(Arc::clone(&schema))
+            .alias(original.name())
+            .order_by(order_by)
+            .with_ignore_nulls(original.ignore_nulls())
+            .with_distinct(original.is_distinct())
+            .with_reversed(original.is_reversed());
+        if let Some(display) = original.human_display() {
+            builder = builder.human_display(display);
+        }
+        if let Some(alias) = original.human_display_alias() {
+            builder = builder.human_display_alias(alias);
+        }
+        match builder.build() {
+            Ok(aggregate) if aggregate.field() == original.field() => {
+                aggregates.push(Arc::new(aggregate))
+            }
+            _ => return with_group_keys_as_columns(input, partial),
+        }
+    }
+    Ok(AggregateInputs {
+        input: projected,
+        group_by,
+        aggregates,
+        filters,
+    })
+}
+
+/// The columns of a projection being planned: each expression once, under a unique name.
+#[derive(Default)]
+struct ProjectedColumns {
+    columns: Vec<(Arc<dyn PhysicalExpr>, String)>,
+}
+
+impl ProjectedColumns {
+    /// The column that holds `expr`: added, named after the column it is or `name` (made
+    /// unique), unless already there.
+    fn add(&mut self, expr: Arc<dyn PhysicalExpr>, name: &str) -> Arc<dyn PhysicalExpr> {
+        let index = match self
+            .columns
+            .iter()
+            .position(|(e, _)| e.as_ref() == expr.as_ref())
+        {
+            Some(index) => index,
+            None => {
+                let mut name = match expr.downcast_ref::<Column>() {
+                    Some(column) => column.name().to_string(),
+                    None => name.to_string(),
+                };
+                while self.columns.iter().any(|(_, taken)| *taken == name) {
+                    name.insert(0, '_');
+                }
+                self.columns.push((expr, name));
+                self.columns.len() - 1
+            }
+        };
+        Arc::new(Column::new(&self.columns[index].1, index))
+    }
+
+    fn len(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// `group_by` over columns of the projection; each key keeps its alias.
+    fn group_by(&mut self, group_by: &PhysicalGroupBy) -> PhysicalGroupBy {
+        let keys = group_by
+            .expr()
+            .iter()
+            .enumerate()
+            .map(|(i, (expr, alias))| {
+                (
+                    self.add(Arc::clone(expr), &format!("__group_key_{i}")),
+                    alias.clone(),
+                )
+            })
+            .collect();
+        PhysicalGroupBy::new_single(keys)
+    }
+
+    /// True if the projection would be `schema`'s columns, in their order.
+    fn all_columns_of(&self, schema: &Schema) -> bool {
+        self.columns.len() == schema.fields().len()
+            && self.columns.iter().enumerate().all(|(i, (expr, _))| {
+                expr.downcast_ref::<Column>()
+                    .is_some_and(|c| c.index() == i)
+            })
+    }
+
+    fn projection(self, input: &Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+        Ok(Arc::new(ProjectionExec::try_new(
+            self.columns,
+            Arc::clone(input),
+        )?))
+    }
+}
+
+fn is_column(expr: &Arc<dyn PhysicalExpr>) -> bool {
+    expr.downcast_ref::<Column>().is_some()
 }
 
 /// True for a function of this pack whose state holds a list (a set of keys) per group.

@@ -14,6 +14,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
+use datafusion::arrow::util::bit_util;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -472,12 +473,12 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumula
     ) -> Result<()> {
         self.resize(total_num_groups);
         let rows = M::selected_rows(values, opt_filter);
-        let (sums, seen) = (&mut self.sums, &mut self.seen);
+        let (sums, seen) = (self.sums.as_mut_slice(), self.seen.as_slice_mut());
         self.rule
             .for_each_contribution(values, &rows, |row, contribution| {
                 let group = group_indices[row];
                 sums[group] += contribution.sums.values()[0];
-                seen.set_bit(group, true);
+                bit_util::set_bit(seen, group);
             })
     }
 
@@ -490,10 +491,13 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumula
         self.resize(total_num_groups);
         let states = values[0].as_primitive::<Float64Type>();
         let partial_sums = states.values();
+        // Slices, not the Vec and the builder, in the loop: each store through them reloaded
+        // their pointers (merging is most of the final stage when the partial one is skipped).
+        let (sums, seen) = (self.sums.as_mut_slice(), self.seen.as_slice_mut());
         SelectedRows::new(states.len(), &[states as &dyn Array], None).for_each(|row| {
             let group = group_indices[row];
-            self.sums[group] += partial_sums[row];
-            self.seen.set_bit(group, true);
+            sums[group] += partial_sums[row];
+            bit_util::set_bit(seen, group);
         });
         Ok(())
     }
@@ -528,13 +532,18 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumula
         let mut seen = BooleanBufferBuilder::new(len);
         seen.append_n(len, false);
         let rows = M::selected_rows(values, opt_filter);
+        let mut contributions = 0;
+        let seen_bits = seen.as_slice_mut();
         self.rule
             .for_each_contribution(values, &rows, |row, contribution| {
                 sums[row] = contribution.sums.values()[0];
-                seen.set_bit(row, true);
+                bit_util::set_bit(seen_bits, row);
+                contributions += 1;
             })?;
-        let sums = Float64Array::new(sums.into(), Some(NullBuffer::new(seen.finish())));
-        Ok(vec![Arc::new(sums)])
+        // Every row counted (events without a weight count 0): no NULLs, and the final
+        // stage merges without a bitmap.
+        let seen = (contributions < len).then(|| NullBuffer::new(seen.finish()));
+        Ok(vec![Arc::new(Float64Array::new(sums.into(), seen))])
     }
 
     fn size(&self) -> usize {

@@ -249,7 +249,7 @@ async fn expression_group_keys_of_a_one_stage_aggregate_are_computed_once() -> R
     let by_week = format!(
         "SELECT segment, date_trunc('week', event_time) AS week, \
          stickiness(user_id, event_time) FILTER (WHERE __group_key_1 > 0) AS dau_mau, \
-         count(*) AS events \
+         count(__group_key_1) AS events \
          FROM ({events}) GROUP BY segment, date_trunc('week', event_time) ORDER BY 1, 2"
     );
     let (_, expected) = plan_and_rows(&partitioned_session(false)?, &by_week).await?;
@@ -262,10 +262,57 @@ async fn expression_group_keys_of_a_one_stage_aggregate_are_computed_once() -> R
         1,
         "{one_stage}"
     );
+    // The input column named like the key is renamed; the filter is computed beside.
     assert!(
-        one_stage.contains("date_trunc(week, event_time@2) as ___group_key_1]")
-            && one_stage
-                .contains("RepartitionExec: partitioning=Hash([segment@0, ___group_key_1@4], 4)"),
+        one_stage.contains(
+            "ProjectionExec: expr=[segment@0 as segment, \
+             date_trunc(week, event_time@2) as __group_key_1, user_id@1 as user_id, \
+             event_time@2 as event_time, __group_key_1@3 as ___group_key_1, \
+             __group_key_1@3 > 0 as __argument_5]"
+        ) && one_stage
+            .contains("RepartitionExec: partitioning=Hash([segment@0, __group_key_1@1], 4)"),
+        "{one_stage}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn aggregate_arguments_cross_the_repartition_computed() -> Result<()> {
+    // A funnel's steps over event names (its window stays a constant), an ordered aggregate,
+    // a DISTINCT one and a FILTER (DataFusion computes its condition, common with a step,
+    // once): computed below the repartition, which ships booleans and no event names.
+    let events = format!(
+        "SELECT *, CASE WHEN user_id * 13 % 5 < 2 THEN 'view' ELSE 'buy' END AS event_name \
+         FROM ({})",
+        generated_events(3, 40, 10, 2000)
+    );
+    let query = format!(
+        "SELECT segment, \
+         funnel(user_id, event_time, INTERVAL '2 days', event_name = 'view', event_name = 'buy') AS steps, \
+         first_value(user_id ORDER BY event_time DESC, user_id + 1 DESC) AS last_user, \
+         count(DISTINCT user_id % 7) AS distinct_residues, \
+         count(*) FILTER (WHERE event_name = 'view') AS views \
+         FROM ({events}) GROUP BY segment ORDER BY segment"
+    );
+    let (_, expected) = plan_and_rows(&partitioned_session(false)?, &query).await?;
+    let (one_stage, rows) = plan_and_rows(&partitioned_session(true)?, &query).await?;
+    assert_eq!(rows, expected);
+    assert_eq!(rows.lines().count(), 3 + 4, "{rows}");
+    let below_repartition = one_stage
+        .lines()
+        .skip_while(|line| !line.contains("RepartitionExec: partitioning=Hash([segment@0]"))
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        below_repartition.starts_with("          ProjectionExec:")
+            && below_repartition.contains(" = buy as __argument_")
+            && below_repartition.contains(" + 1 as __argument_")
+            && below_repartition.contains(" % 7 as __argument_")
+            && !below_repartition.contains("as event_name"),
+        "{one_stage}"
+    );
+    assert!(
+        one_stage.contains("AggregateExec: mode=SinglePartitioned"),
         "{one_stage}"
     );
     Ok(())
