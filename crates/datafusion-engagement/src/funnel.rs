@@ -14,7 +14,7 @@ use datafusion::logical_expr::Documentation;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::funnel_steps::{FunnelSteps, FunnelWindow, MAX_STEPS, funnel_arg_types};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
-use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, UserTimeline, result_type};
+use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, result_type};
 use crate::common::user_ids::UserIdKind;
 
 const NAME: &str = "funnel";
@@ -121,8 +121,8 @@ impl Timeline for Funnel {
         FunnelSteps::new(window, event_time, FIRST_STEP, arguments)
     }
 
-    fn values<'a>(_: &FunnelSteps, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
-        FunnelSteps::values(NAME, times)
+    fn values<'a>(funnel: &FunnelSteps, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
+        funnel.values(NAME, times)
     }
 
     fn row_bits(funnel: &FunnelSteps, arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
@@ -138,16 +138,15 @@ impl Timeline for Funnel {
         ])
     }
 
-    fn evaluate_group(
-        funnel: &FunnelSteps,
-        users: &[UserTimeline<'_>],
-        rows: &mut ResultRows,
-    ) -> Result<()> {
+    fn reduce(funnel: &FunnelSteps, values: &[i64]) -> Result<u32> {
+        Ok(funnel.level(values) as u32)
+    }
+
+    fn evaluate_reduced(funnel: &FunnelSteps, levels: &[u32], rows: &mut ResultRows) -> Result<()> {
         // reached[k]: the users whose level is k + 1 or more.
         let mut reached = vec![0i64; funnel.steps];
-        for user in UserTimeline::prefetching(users) {
-            let level = funnel.level(user.values);
-            reached[..level].iter_mut().for_each(|r| *r += 1);
+        for &level in levels {
+            reached[..level as usize].iter_mut().for_each(|r| *r += 1);
         }
         let percent =
             |part: i64, whole: i64| (whole > 0).then(|| 100.0 * part as f64 / whole as f64);

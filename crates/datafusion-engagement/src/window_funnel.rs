@@ -13,7 +13,7 @@ use datafusion::logical_expr::Documentation;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::funnel_steps::{FunnelSteps, FunnelWindow, MAX_STEPS, funnel_arg_types};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
-use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, UserTimeline, result_type};
+use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, result_type};
 
 const NAME: &str = "window_funnel";
 const USAGE: &str = "window_funnel(window, event_time, step_1, …, step_n)";
@@ -117,8 +117,8 @@ impl Timeline for WindowFunnel {
         FunnelSteps::new(window, event_time, FIRST_STEP, arguments)
     }
 
-    fn values<'a>(_: &FunnelSteps, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
-        FunnelSteps::values(NAME, times)
+    fn values<'a>(funnel: &FunnelSteps, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
+        funnel.values(NAME, times)
     }
 
     fn row_bits(funnel: &FunnelSteps, arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
@@ -129,17 +129,13 @@ impl Timeline for WindowFunnel {
         Fields::from(vec![Field::new("level", DataType::Int64, false)])
     }
 
-    fn evaluate_group(
-        funnel: &FunnelSteps,
-        timelines: &[UserTimeline<'_>],
-        rows: &mut ResultRows,
-    ) -> Result<()> {
+    fn reduce(funnel: &FunnelSteps, values: &[i64]) -> Result<u32> {
+        Ok(funnel.level(values) as u32)
+    }
+
+    fn evaluate_reduced(_: &FunnelSteps, levels: &[u32], rows: &mut ResultRows) -> Result<()> {
         // One timeline per group: the kernel keeps no users apart here.
-        let level = timelines
-            .iter()
-            .map(|t| funnel.level(t.values))
-            .max()
-            .unwrap_or(0);
+        let level = levels.iter().copied().max().unwrap_or(0);
         rows.push(&[level as i64], &[]);
         Ok(())
     }

@@ -2,8 +2,10 @@
 //! timeline of step events reaches.
 //!
 //! A funnel's timeline (on the [timeline kernel](super::timelines)) holds one value per (event
-//! time, step met): `time × 32 + step`, so that sorting orders by time and then by step, and
-//! an event meeting several steps stands for several values (the kernel's row bits).
+//! time, step met): `time × 2^b + step`, `b` the bits the funnel's step numbers need, so that
+//! sorting orders by time and then by step, and an event meeting several steps stands for
+//! several values (the kernel's row bits). Few bits keep values of months of events close
+//! together, which the kernel's log packs in less room.
 
 use std::borrow::Cow;
 
@@ -16,9 +18,9 @@ use super::args::{check_arg_count, is_string_type};
 use super::days::{event_and_start_time, microseconds_since_epoch};
 use super::intervals::{IntervalArithmetic, positive_interval};
 
-/// The most steps a funnel may have: a step is 5 bits of a value.
+/// The most steps a funnel may have: a step is at most 5 bits of a value.
 pub(crate) const MAX_STEPS: usize = 32;
-const STEP_BITS: u32 = 5;
+const MAX_STEP_BITS: u32 = 5;
 
 /// A funnel's window, from its constant argument.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +42,8 @@ pub(crate) struct FunnelSteps {
     /// Position of step 1 among the arguments.
     first_step_arg: usize,
     pub steps: usize,
+    /// The low bits of a value that hold its step number.
+    step_bits: u32,
 }
 
 impl FunnelSteps {
@@ -49,18 +53,21 @@ impl FunnelSteps {
         first_step_arg: usize,
         arguments: usize,
     ) -> Result<Self> {
+        let steps = arguments.saturating_sub(first_step_arg);
         Ok(Self {
             window: IntervalArithmetic::new(window.0, event_time)?,
             first_step_arg,
-            steps: arguments.saturating_sub(first_step_arg),
+            steps,
+            step_bits: (usize::BITS - (steps.max(2) - 1).leading_zeros()).min(MAX_STEP_BITS),
         })
     }
 
-    /// Each event's first value, `time × 32` (its steps add to it), with the time in
-    /// microseconds; an error names the first time too far from 1970 for that.
-    pub(crate) fn values<'a>(function: &str, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
+    /// Each event's first value, `time × 2^b` (its steps add to it), with the time in
+    /// microseconds; an error names the first time too far from 1970 for that with any
+    /// number of steps.
+    pub(crate) fn values<'a>(&self, function: &str, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
         let micros = microseconds_since_epoch(times)?;
-        let limit = i64::MAX >> STEP_BITS;
+        let limit = i64::MAX >> MAX_STEP_BITS;
         let nulls = times.logical_nulls();
         let mut values = Vec::with_capacity(micros.len());
         for (row, &t) in micros.iter().enumerate() {
@@ -70,7 +77,7 @@ impl FunnelSteps {
                      times within 9,000 years of 1970"
                 );
             }
-            values.push(t.clamp(-limit, limit) << STEP_BITS);
+            values.push(t.clamp(-limit, limit) << self.step_bits);
         }
         Ok(Cow::Owned(values))
     }
@@ -107,12 +114,12 @@ impl FunnelSteps {
         let mut latest_first = [i64::MIN; MAX_STEPS];
         let mut reached = 0;
         let mut made: Vec<(usize, i64)> = Vec::with_capacity(MAX_STEPS);
-        let mut at = 0;
+        let (bits, mut at) = (self.step_bits, 0);
         while at < values.len() && reached < self.steps {
-            let time = values[at] >> STEP_BITS;
+            let time = values[at] >> bits;
             made.clear();
-            while let Some(&value) = values.get(at).filter(|&&v| v >> STEP_BITS == time) {
-                let step = (value & ((1 << STEP_BITS) - 1)) as usize;
+            while let Some(&value) = values.get(at).filter(|&&v| v >> bits == time) {
+                let step = (value & ((1 << bits) - 1)) as usize;
                 if step == 0 {
                     made.push((0, time));
                 } else if step < self.steps && step <= reached {
@@ -198,15 +205,26 @@ mod tests {
         FunnelSteps::new(window, &time, 0, steps).unwrap()
     }
 
-    /// (seconds, step from 1) events as sorted timeline values.
+    /// (seconds, step from 1) events of a 3-step funnel as sorted timeline values.
     fn timeline(events: &[(i64, usize)]) -> Vec<i64> {
+        let bits = funnel(3, 1).step_bits;
         let mut values: Vec<i64> = events
             .iter()
-            .map(|&(t, step)| ((t * SECOND) << STEP_BITS) + step as i64 - 1)
+            .map(|&(t, step)| ((t * SECOND) << bits) + step as i64 - 1)
             .collect();
         values.sort_unstable();
         values.dedup();
         values
+    }
+
+    #[test]
+    fn step_numbers_take_the_bits_they_need() {
+        let bits = |steps| funnel(steps, 1).step_bits;
+        assert_eq!(
+            [bits(1), bits(2), bits(3), bits(4), bits(5)],
+            [1, 1, 2, 2, 3]
+        );
+        assert_eq!([bits(16), bits(17), bits(32)], [4, 5, 5]);
     }
 
     #[test]

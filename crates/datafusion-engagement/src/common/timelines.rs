@@ -9,7 +9,8 @@
 //!
 //! Metrics that keep every value (the funnels) skip the users' lists: their values go to
 //! one log per accumulator and are sorted to their users only when a state or a result is
-//! asked for ([`logged`]).
+//! asked for ([`logged`]); their results are folded from one number per user
+//! ([`Timeline::reduce`]).
 //!
 //! The state is three lists per group, one element per (user, value): the user, the value,
 //! and whether the value is the user's start rather than an event — or, for metrics over
@@ -36,7 +37,7 @@ use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
 use super::group_keys::{Entry, GroupedKeys, VACANT, prefetch};
-use super::list_state::{ListElements, list_columns, offsets_of};
+use super::list_state::{ListElements, group_lists, list_columns, offsets_of};
 use super::metric::{Kernel, Metric};
 use super::rows::SelectedRows;
 use super::user_ids::{UserIdKind, UserIds};
@@ -89,12 +90,30 @@ pub(crate) trait Timeline: Metric {
     /// rates.
     fn result_fields() -> Fields;
     /// A group's result rows, from its users' timelines (values sorted and distinct; at
-    /// least one user); none for a NULL result.
+    /// least one user); none for a NULL result. A metric that keeps every value implements
+    /// [`Timeline::reduce`] and [`Timeline::evaluate_reduced`] instead.
     fn evaluate_group(
-        cx: &Self::Context,
-        users: &[UserTimeline<'_>],
-        rows: &mut ResultRows,
-    ) -> Result<()>;
+        _cx: &Self::Context,
+        _users: &[UserTimeline<'_>],
+        _rows: &mut ResultRows,
+    ) -> Result<()> {
+        internal_err!("{}: evaluated from reduced timelines", Self::NAME)
+    }
+    /// For a metric that keeps every value: what its result needs of a timeline (values
+    /// sorted and distinct) as one number, a funnel's level. The kernel then settles,
+    /// reduces and drops the values a bucket of timelines at a time, never holding them all.
+    fn reduce(_cx: &Self::Context, _values: &[i64]) -> Result<u32> {
+        internal_err!("{}: evaluated from whole timelines", Self::NAME)
+    }
+    /// For a metric that keeps every value: a group's result rows from its timelines'
+    /// [`Timeline::reduce`]d numbers (at least one timeline, or a user seen without values).
+    fn evaluate_reduced(
+        _cx: &Self::Context,
+        _reduced: &[u32],
+        _rows: &mut ResultRows,
+    ) -> Result<()> {
+        internal_err!("{}: evaluated from whole timelines", Self::NAME)
+    }
 }
 
 /// One user's timeline within a group.
@@ -977,6 +996,9 @@ impl<M: Timeline> Timelines<M> {
 
     /// The results of the first `groups` groups, without forgetting them.
     fn evaluate_first(&mut self, groups: usize) -> Result<ArrayRef> {
+        if M::KEEPS_EVERY_VALUE {
+            return self.evaluate_reduced_first(groups);
+        }
         self.compact_all(true);
         let mut users_of: Vec<Vec<UserTimeline<'_>>> = vec![vec![]; groups];
         let keys = self.keys_by_timeline();
@@ -988,17 +1010,68 @@ impl<M: Timeline> Timelines<M> {
                 });
             }
         }
+        self.results(
+            groups,
+            |group| !users_of[group].is_empty(),
+            |group, rows| M::evaluate_group(&self.cx, &users_of[group], rows),
+        )
+    }
+
+    /// The results of the first `groups` groups: `evaluate(group, rows)` pushes the rows of
+    /// each group with timelines (`has_timelines(group)`) or a user seen without values; the
+    /// others are NULL.
+    fn results(
+        &self,
+        groups: usize,
+        has_timelines: impl Fn(usize) -> bool,
+        mut evaluate: impl FnMut(usize, &mut ResultRows) -> Result<()>,
+    ) -> Result<ArrayRef> {
         let fields = M::result_fields();
         let mut rows = ResultRows::new(&fields);
-        for (group, users) in users_of.iter().enumerate() {
+        for group in 0..groups {
             let before = rows.rows;
             let seen = self.seen.get(group).is_some_and(Option::is_some);
-            if !users.is_empty() || seen {
-                M::evaluate_group(&self.cx, users, &mut rows)?;
+            if has_timelines(group) || seen {
+                evaluate(group, &mut rows)?;
             }
             rows.close_group(before, M::SCALAR_RESULT);
         }
         rows.finish(M::NAME, &fields, M::SCALAR_RESULT)
+    }
+
+    /// [`Timeline::KEEPS_EVERY_VALUE`]: the results of the first `groups` groups, folded from
+    /// their timelines' reduced numbers. When every timeline is emitted, its values are
+    /// settled and reduced a bucket at a time and dropped (their groups are forgotten next);
+    /// else they are all settled, for the groups kept.
+    fn evaluate_reduced_first(&mut self, groups: usize) -> Result<ArrayRef> {
+        let keys = self.keys_by_timeline();
+        let mut reduced = vec![0u32; keys.len()];
+        if keys.iter().all(|slot| (slot.group as usize) < groups) {
+            let cx = &self.cx;
+            self.settled
+                .drain(&mut self.log, keys.len(), |timeline, values| {
+                    reduced[timeline] = M::reduce(cx, values)?;
+                    Ok(())
+                })?;
+        } else {
+            self.compact_all(true);
+            for (timeline, slot) in keys.iter().enumerate() {
+                if (slot.group as usize) < groups {
+                    reduced[timeline] = M::reduce(&self.cx, self.settled.of(timeline))?;
+                }
+            }
+        }
+        let (offsets, by_group) = group_lists(groups, 0, || {
+            keys.iter()
+                .map(|slot| slot.group)
+                .zip(reduced.iter().copied())
+        });
+        let numbers = |group: usize| &by_group[offsets[group]..offsets[group + 1]];
+        self.results(
+            groups,
+            |group| !numbers(group).is_empty(),
+            |group, rows| M::evaluate_reduced(&self.cx, numbers(group), rows),
+        )
     }
 
     /// Forgets the emitted groups; the timelines of the rest are renumbered with them.

@@ -4,12 +4,17 @@
 //!
 //! With a million users, appending a row's value to its user's own list costs a cache miss
 //! or two (the list's header, then its end) and an allocation whenever the list grows. The
-//! log appends (timeline, value) instead, a sequential write to the log of the timeline's
-//! bucket (a range of timeline numbers); settling sorts the log by timeline in one counting
-//! pass, bucket after bucket, after which the values of all timelines lie in one array,
-//! timeline after timeline, read front to back by the evaluation.
+//! log appends (timeline, value) instead, packed in 8 bytes, a sequential write to the log of
+//! the timeline's bucket (a range of timeline numbers). For a state, settling sorts the log
+//! by timeline in one counting pass, bucket after bucket, after which the values of all
+//! timelines lie in one array, timeline after timeline. For a result, draining settles one
+//! bucket at a time into a small array and hands each timeline's values to the metric, which
+//! reduces them to a number (a funnel's level): the values are never all held twice, and
+//! a bucket's are sorted and read while in cache.
 
 use std::mem::size_of;
+
+use datafusion::error::Result;
 
 use super::{Observation, values_of_bits};
 
@@ -23,11 +28,41 @@ const FIRST_CHUNK: usize = 64;
 /// cache while the bucket is settled. Fewer timelines per bucket settle faster, but more
 /// buckets are written at once: at 8,192, the writes cost what settling saved.
 const BUCKET_BITS: u32 = 15;
+/// The low bits of a packed log entry: its value's offset from the log's base. The high
+/// bits hold the timeline's place in its bucket.
+const OFFSET_BITS: u32 = u64::BITS - BUCKET_BITS;
+const OFFSET_MASK: u64 = (1 << OFFSET_BITS) - 1;
 
-#[derive(Debug)]
-struct LogChunk {
-    timelines: Vec<u32>,
-    values: Vec<i64>,
+/// The log of a range of consecutive timelines.
+#[derive(Debug, Default)]
+struct Bucket {
+    /// Entries `place << OFFSET_BITS | value - base`, `place` the timeline's place in the
+    /// bucket: 8 bytes a value where a (timeline, value) pair takes 12, the memory a log of
+    /// tens of millions of values is written to, fresh, each time.
+    chunks: Vec<Vec<u64>>,
+    /// (place, value) of the values too far from the base to pack.
+    far: Vec<(u16, i64)>,
+}
+
+impl Bucket {
+    /// Each entry's place in the bucket.
+    fn places(&self) -> impl Iterator<Item = usize> + '_ {
+        let packed = self.chunks.iter().flatten();
+        let far = self.far.iter().map(|&(place, _)| place as usize);
+        packed.map(|&e| (e >> OFFSET_BITS) as usize).chain(far)
+    }
+
+    /// Each entry as (place in the bucket, value).
+    fn entries(&self, base: i64) -> impl Iterator<Item = (usize, i64)> + '_ {
+        let packed = self.chunks.iter().flatten();
+        let far = self
+            .far
+            .iter()
+            .map(|&(place, value)| (place as usize, value));
+        packed
+            .map(move |&e| ((e >> OFFSET_BITS) as usize, base + (e & OFFSET_MASK) as i64))
+            .chain(far)
+    }
 }
 
 /// Values in arrival order with their timelines, in buckets of consecutive timelines.
@@ -37,9 +72,13 @@ struct LogChunk {
 /// together.
 #[derive(Debug, Default)]
 pub(super) struct ValueLog {
-    /// By bucket (`timeline >> BUCKET_BITS`), its chunks.
-    buckets: Vec<Vec<LogChunk>>,
-    /// Heap bytes of the chunks.
+    /// By bucket (`timeline >> BUCKET_BITS`).
+    buckets: Vec<Bucket>,
+    /// What packed values are offsets from: half the offsets' range below the first value
+    /// logged, so that values within 2^48 of it either way pack (years of event times in
+    /// microseconds, at the few step bits of a funnel).
+    base: Option<i64>,
+    /// Heap bytes of the packed chunks.
     bytes: usize,
 }
 
@@ -49,43 +88,58 @@ impl ValueLog {
     pub(super) fn push_all(&mut self, timeline: u32, observation: &Observation) {
         let bucket = (timeline >> BUCKET_BITS) as usize;
         if bucket >= self.buckets.len() {
-            self.buckets.resize_with(bucket + 1, Vec::new);
+            self.buckets.resize_with(bucket + 1, Bucket::default);
         }
-        let chunks = &mut self.buckets[bucket];
+        let base = *self
+            .base
+            .get_or_insert_with(|| observation.value.saturating_sub(1 << (OFFSET_BITS - 1)));
+        let place = timeline & ((1 << BUCKET_BITS) - 1);
+        let Bucket { chunks, far } = &mut self.buckets[bucket];
         for value in values_of_bits(observation.value, observation.bits) {
+            let offset = match value.checked_sub(base) {
+                Some(offset) if (offset as u64) <= OFFSET_MASK => offset as u64,
+                _ => {
+                    far.push((place as u16, value));
+                    continue;
+                }
+            };
             let chunk = match chunks.last_mut() {
-                Some(chunk) if chunk.values.len() < chunk.values.capacity() => chunk,
+                Some(chunk) if chunk.len() < chunk.capacity() => chunk,
                 last => {
-                    let size = last.map_or(FIRST_CHUNK, |full| (full.values.len() * 2).min(CHUNK));
-                    chunks.push(LogChunk {
-                        timelines: Vec::with_capacity(size),
-                        values: Vec::with_capacity(size),
-                    });
-                    self.bytes += size * (size_of::<u32>() + size_of::<i64>());
+                    let size = last.map_or(FIRST_CHUNK, |full| (full.len() * 2).min(CHUNK));
+                    chunks.push(Vec::with_capacity(size));
+                    self.bytes += size * size_of::<u64>();
                     chunks.last_mut().expect("a chunk was just pushed")
                 }
             };
-            chunk.timelines.push(timeline);
-            chunk.values.push(value);
+            chunk.push(u64::from(place) << OFFSET_BITS | offset);
         }
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.buckets.iter().all(Vec::is_empty)
+        self.buckets
+            .iter()
+            .all(|b| b.chunks.is_empty() && b.far.is_empty())
     }
 
     pub(super) fn size(&self) -> usize {
-        self.buckets.capacity() * size_of::<Vec<LogChunk>>()
+        self.buckets.capacity() * size_of::<Bucket>()
             + self
                 .buckets
                 .iter()
-                .map(|chunks| chunks.capacity() * size_of::<LogChunk>())
+                .map(|b| {
+                    b.chunks.capacity() * size_of::<Vec<u64>>()
+                        + b.far.capacity() * size_of::<(u16, i64)>()
+                })
                 .sum::<usize>()
             + self.bytes
     }
 
-    fn chunks(&self) -> impl Iterator<Item = &LogChunk> {
-        self.buckets.iter().flatten()
+    /// Empties the log, returning its buckets in order and the base of their values.
+    fn take(&mut self) -> (Vec<Bucket>, i64) {
+        let base = self.base.take().unwrap_or_default();
+        self.bytes = 0;
+        (std::mem::take(&mut self.buckets), base)
     }
 }
 
@@ -129,9 +183,10 @@ impl SettledValues {
         for (timeline, span) in spans.iter_mut().enumerate() {
             span.len = self.of(timeline).len();
         }
-        for chunk in log.chunks() {
-            for &timeline in &chunk.timelines {
-                spans[timeline as usize].len += 1;
+        for (index, bucket) in log.buckets.iter().enumerate() {
+            let first = index << BUCKET_BITS;
+            for place in bucket.places() {
+                spans[first + place].len += 1;
             }
         }
         // Each span's start, and in `next` one past its end, filled from the back.
@@ -143,18 +198,19 @@ impl SettledValues {
             next.push(total);
         }
         let mut values = vec![0i64; total];
-        for chunk in std::mem::take(&mut log.buckets).into_iter().flatten() {
-            for (&timeline, &value) in chunk.timelines.iter().zip(&chunk.values) {
-                let place = &mut next[timeline as usize];
-                *place -= 1;
-                values[*place] = value;
+        let (buckets, base) = log.take();
+        for (index, bucket) in buckets.into_iter().enumerate() {
+            let first = index << BUCKET_BITS;
+            for (place, value) in bucket.entries(base) {
+                let at = &mut next[first + place];
+                *at -= 1;
+                values[*at] = value;
             }
         }
         for (timeline, span) in spans.iter().enumerate() {
             let before = self.of(timeline);
             values[span.start..span.start + before.len()].copy_from_slice(before);
         }
-        log.bytes = 0;
         *self = Self {
             values,
             spans,
@@ -168,18 +224,61 @@ impl SettledValues {
             return;
         }
         for span in &mut self.spans {
-            let values = &mut self.values[span.start..span.start + span.len];
-            values.sort_unstable();
-            let mut distinct = 0;
-            for i in 0..values.len() {
-                if distinct == 0 || values[i] != values[distinct - 1] {
-                    values[distinct] = values[i];
-                    distinct += 1;
-                }
-            }
-            span.len = distinct;
+            span.len = sort_distinct(&mut self.values[span.start..span.start + span.len]);
         }
         self.compacted = true;
+    }
+
+    /// Hands each of `timelines` timelines' values, sorted and distinct (the settled ones
+    /// with those logged), to `each` in timeline order, and forgets them all, emptying the
+    /// log too. The log is settled a bucket at a time into one array reused from bucket to
+    /// bucket: the values are never all held at once, and a bucket's stay in cache while
+    /// they are sorted and read.
+    pub(super) fn drain(
+        &mut self,
+        log: &mut ValueLog,
+        timelines: usize,
+        mut each: impl FnMut(usize, &[i64]) -> Result<()>,
+    ) -> Result<()> {
+        let settled = std::mem::take(self);
+        let (buckets, base) = log.take();
+        let mut buckets = buckets.into_iter();
+        let (mut values, mut ends) = (vec![], vec![]);
+        for first in (0..timelines).step_by(1 << BUCKET_BITS) {
+            let timelines = first..timelines.min(first + (1 << BUCKET_BITS));
+            let bucket = buckets.next().unwrap_or_default();
+            // Each timeline's count, then where its values start (its settled ones first);
+            // `ends` is moved past each value placed, ending at the timeline's end.
+            ends.clear();
+            ends.extend(timelines.clone().map(|t| settled.of(t).len()));
+            for place in bucket.places() {
+                ends[place] += 1;
+            }
+            let mut total = 0;
+            for end in &mut ends {
+                (*end, total) = (total, total + *end);
+            }
+            values.clear();
+            values.resize(total, 0);
+            for (end, timeline) in ends.iter_mut().zip(timelines) {
+                let before = settled.of(timeline);
+                values[*end..*end + before.len()].copy_from_slice(before);
+                *end += before.len();
+            }
+            for (place, value) in bucket.entries(base) {
+                let end = &mut ends[place];
+                values[*end] = value;
+                *end += 1;
+            }
+            drop(bucket);
+            let mut start = 0;
+            for (i, &end) in ends.iter().enumerate() {
+                let distinct = sort_distinct(&mut values[start..end]);
+                each(first + i, &values[start..start + distinct])?;
+                start = end;
+            }
+        }
+        Ok(())
     }
 
     /// Keeps the values of the given timelines, renumbered in that order.
@@ -196,6 +295,19 @@ impl SettledValues {
         }
         (self.values, self.spans) = (values, spans);
     }
+}
+
+/// Sorts values and moves the distinct ones to the front; returns how many there are.
+fn sort_distinct(values: &mut [i64]) -> usize {
+    values.sort_unstable();
+    let mut distinct = 0;
+    for i in 0..values.len() {
+        if distinct == 0 || values[i] != values[distinct - 1] {
+            values[distinct] = values[i];
+            distinct += 1;
+        }
+    }
+    distinct
 }
 
 #[cfg(test)]
@@ -262,6 +374,69 @@ mod tests {
     }
 
     #[test]
+    fn values_far_from_the_first_are_logged_unpacked_and_settle_alike() {
+        // The first value, 0, packs those from -2^48 to 2^48 - 1.
+        let far = [i64::MIN, i64::MAX, 1 << 48, -(1 << 48) - 1];
+        let near = [0, (1 << 48) - 1, -(1 << 48), 7];
+        let mut entries = vec![(0, 0)];
+        entries.extend(
+            far.iter()
+                .chain(&near)
+                .enumerate()
+                .map(|(i, &v)| (i as u32 % 3, v)),
+        );
+        let mut logged = log(&entries);
+        let packed: usize = logged.buckets[0].chunks.iter().map(Vec::len).sum();
+        assert_eq!(
+            (packed, logged.buckets[0].far.len()),
+            (1 + near.len(), far.len())
+        );
+        let mut settled = SettledValues::default();
+        settled.settle(&mut logged, 3);
+        settled.compact();
+        let mut all: Vec<i64> = (0..3).flat_map(|t| settled.of(t).to_vec()).collect();
+        let mut expected: Vec<i64> = entries.iter().map(|&(_, v)| v).collect();
+        all.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(all, expected);
+        assert_eq!(settled.of(0), [i64::MIN, -(1 << 48) - 1, -(1 << 48), 0]);
+        assert_eq!(settled.of(1), [0, 7, i64::MAX]);
+    }
+
+    #[test]
+    fn draining_hands_out_what_settling_holds_and_forgets_it() {
+        let far = (2 << BUCKET_BITS) + 3;
+        let first_entries = [(far, 9), (0, 4), (1, 7), (0, 3), (0, 4)];
+        let second_entries = [(0, 1), (far, 2), (far + 1, 5), (1, 7), (far, 9)];
+        // What settling everything, then compacting, holds.
+        let mut expected = SettledValues::default();
+        expected.settle(&mut log(&first_entries), far as usize + 1);
+        expected.settle(&mut log(&second_entries), far as usize + 3);
+        expected.compact();
+
+        let mut settled = SettledValues::default();
+        settled.settle(&mut log(&first_entries), far as usize + 1);
+        let mut second = log(&second_entries);
+        let mut handed = vec![];
+        settled
+            .drain(&mut second, far as usize + 3, |timeline, values| {
+                handed.push((timeline, values.to_vec()));
+                Ok(())
+            })
+            .unwrap();
+        let timelines: Vec<usize> = handed.iter().map(|(t, _)| *t).collect();
+        assert_eq!(timelines, (0..far as usize + 3).collect::<Vec<_>>());
+        for (timeline, values) in &handed {
+            assert_eq!(values, expected.of(*timeline), "timeline {timeline}");
+        }
+        assert_eq!(handed[0].1, [1, 3, 4]);
+        assert_eq!(handed[far as usize].1, [2, 9]);
+        assert_eq!(handed[far as usize + 2].1, [] as [i64; 0]);
+        assert!(second.is_empty() && second.size() == 0);
+        assert_eq!(settled.size(), 0);
+    }
+
+    #[test]
     fn an_observation_of_several_steps_logs_a_value_each_and_chunks_grow() {
         let mut log = ValueLog::default();
         let steps = Observation {
@@ -273,7 +448,7 @@ mod tests {
             log.push_all(0, &steps);
         }
         // Chunks of 64, 128, … entries: room for the 3 000 values, not a full chunk each.
-        assert!(log.size() >= 3_000 * 12 && log.size() < 2 * 4_096 * 12 + 1_000);
+        assert!(log.size() >= 3_000 * 8 && log.size() < 2 * 4_096 * 8 + 1_000);
         let mut settled = SettledValues::default();
         settled.settle(&mut log, 1);
         assert_eq!(settled.of(0).len(), 3_000);
