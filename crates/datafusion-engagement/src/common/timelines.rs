@@ -994,10 +994,12 @@ impl<M: Timeline> Timelines<M> {
         keys
     }
 
-    /// The results of the first `groups` groups, without forgetting them.
-    fn evaluate_first(&mut self, groups: usize) -> Result<ArrayRef> {
+    /// The results of the first `groups` groups. `forgotten_next`: the caller forgets those
+    /// groups right after (a groups accumulator's evaluation), so their values need not be
+    /// kept; else (a window frame's evaluation, repeated as rows come) they are.
+    fn evaluate_first(&mut self, groups: usize, forgotten_next: bool) -> Result<ArrayRef> {
         if M::KEEPS_EVERY_VALUE {
-            return self.evaluate_reduced_first(groups);
+            return self.evaluate_reduced_first(groups, forgotten_next);
         }
         self.compact_all(true);
         let mut users_of: Vec<Vec<UserTimeline<'_>>> = vec![vec![]; groups];
@@ -1040,13 +1042,13 @@ impl<M: Timeline> Timelines<M> {
     }
 
     /// [`Timeline::KEEPS_EVERY_VALUE`]: the results of the first `groups` groups, folded from
-    /// their timelines' reduced numbers. When every timeline is emitted, its values are
-    /// settled and reduced a bucket at a time and dropped (their groups are forgotten next);
-    /// else they are all settled, for the groups kept.
-    fn evaluate_reduced_first(&mut self, groups: usize) -> Result<ArrayRef> {
+    /// their timelines' reduced numbers. When every timeline is emitted and forgotten next,
+    /// its values are settled and reduced a bucket at a time and dropped; else they are all
+    /// settled, and kept.
+    fn evaluate_reduced_first(&mut self, groups: usize, forgotten_next: bool) -> Result<ArrayRef> {
         let keys = self.keys_by_timeline();
         let mut reduced = vec![0u32; keys.len()];
-        if keys.iter().all(|slot| (slot.group as usize) < groups) {
+        if forgotten_next && keys.iter().all(|slot| (slot.group as usize) < groups) {
             let cx = &self.cx;
             self.settled
                 .drain(&mut self.log, keys.len(), |timeline, values| {
@@ -1140,7 +1142,7 @@ impl<M: Timeline> GroupsAccumulator for Timelines<M> {
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let result = self.evaluate_first(self.keys.emitted(emit_to))?;
+        let result = self.evaluate_first(self.keys.emitted(emit_to), true)?;
         self.take(emit_to);
         Ok(result)
     }
@@ -1220,7 +1222,8 @@ impl<M: Timeline> Accumulator for TimelineAccumulator<M> {
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         self.0.resize(1)?;
-        ScalarValue::try_from_array(&self.0.evaluate_first(1)?, 0)
+        // A window frame evaluates again as rows come: keep the values.
+        ScalarValue::try_from_array(&self.0.evaluate_first(1, false)?, 0)
     }
 
     fn size(&self) -> usize {

@@ -534,6 +534,35 @@ const KEYED: &[&str] = &[
     "funnel",
 ];
 
+/// A growing window frame evaluates the same accumulator after each row: evaluating must
+/// leave the state as it was.
+#[test]
+fn evaluating_keeps_the_state_for_more_rows() {
+    for case in cases() {
+        case.with_args(|udaf, args| {
+            let n = case.rows();
+            let mut growing = udaf.accumulator(args.clone()).unwrap();
+            let mut so_far = vec![];
+            for row in 0..n {
+                growing.update_batch(&case.values(row..row + 1)).unwrap();
+                so_far.push(growing.evaluate().unwrap());
+            }
+            let again = growing.evaluate().unwrap();
+            assert_eq!(again, so_far[n - 1], "{}: evaluated twice", case.function);
+            for (rows, got) in so_far.iter().enumerate().map(|(i, got)| (i + 1, got)) {
+                let mut fresh = udaf.accumulator(args.clone()).unwrap();
+                fresh.update_batch(&case.values(0..rows)).unwrap();
+                assert_eq!(
+                    got,
+                    &fresh.evaluate().unwrap(),
+                    "{}: after {rows} rows",
+                    case.function
+                );
+            }
+        });
+    }
+}
+
 #[test]
 fn window_retraction_undoes_updates() {
     for case in cases() {
