@@ -920,11 +920,9 @@ impl<M: Timeline> Timelines<M> {
 
     /// Compacts every user's values (the logged ones settled first); `flush`: with the
     /// windows' values moved into the list first.
-    fn compact_all(&mut self, flush: bool) {
+    fn compact_all(&mut self, flush: bool) -> Result<()> {
         if M::KEEPS_EVERY_VALUE {
-            self.settled.settle(&mut self.log, self.logged_timelines);
-            self.settled.compact();
-            return;
+            return self.settled.settle(&mut self.log, self.logged_timelines);
         }
         for user in &mut self.timelines {
             if flush && user.window != 0 {
@@ -934,12 +932,13 @@ impl<M: Timeline> Timelines<M> {
             }
             Self::compact(&self.cx, user, &mut self.value_bytes, false);
         }
+        Ok(())
     }
 
     /// The state of the first `groups` groups, without forgetting them. The three columns
     /// are laid out group by group directly: a state can hold tens of millions of elements.
     fn state_of_first(&mut self, groups: usize) -> Result<Vec<ArrayRef>> {
-        self.compact_all(false);
+        self.compact_all(false)?;
         let keys = self.keys_by_timeline();
         let emitted = || {
             keys.iter()
@@ -1001,7 +1000,7 @@ impl<M: Timeline> Timelines<M> {
         if M::KEEPS_EVERY_VALUE {
             return self.evaluate_reduced_first(groups, forgotten_next);
         }
-        self.compact_all(true);
+        self.compact_all(true)?;
         let mut users_of: Vec<Vec<UserTimeline<'_>>> = vec![vec![]; groups];
         let keys = self.keys_by_timeline();
         for (t, (slot, user)) in keys.iter().zip(self.users()).enumerate() {
@@ -1056,7 +1055,7 @@ impl<M: Timeline> Timelines<M> {
                     Ok(())
                 })?;
         } else {
-            self.compact_all(true);
+            self.compact_all(true)?;
             for (timeline, slot) in keys.iter().enumerate() {
                 if (slot.group as usize) < groups {
                     reduced[timeline] = M::reduce(&self.cx, self.settled.of(timeline))?;

@@ -5,12 +5,11 @@
 //! With a million users, appending a row's value to its user's own list costs a cache miss
 //! or two (the list's header, then its end) and an allocation whenever the list grows. The
 //! log appends (timeline, value) instead, packed in 8 bytes, a sequential write to the log of
-//! the timeline's bucket (a range of timeline numbers). For a state, settling sorts the log
-//! by timeline in one counting pass, bucket after bucket, after which the values of all
-//! timelines lie in one array, timeline after timeline. For a result, draining settles one
-//! bucket at a time into a small array and hands each timeline's values to the metric, which
-//! reduces them to a number (a funnel's level): the values are never all held twice, and
-//! a bucket's are sorted and read while in cache.
+//! the timeline's bucket (a range of timeline numbers). Draining sorts one bucket at a time
+//! by timeline, in a counting pass into a small array where each timeline's values are then
+//! sorted and read while in cache. A result hands them to the metric, which reduces them to
+//! a number (a funnel's level), so the values are never all held twice; a state settles
+//! them into one array, timeline after timeline.
 
 use std::mem::size_of;
 
@@ -45,6 +44,11 @@ struct Bucket {
 }
 
 impl Bucket {
+    /// How many values the bucket holds.
+    fn len(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum::<usize>() + self.far.len()
+    }
+
     /// Each entry's place in the bucket.
     fn places(&self) -> impl Iterator<Item = usize> + '_ {
         let packed = self.chunks.iter().flatten();
@@ -150,14 +154,13 @@ struct Span {
     len: usize,
 }
 
-/// The settled values of every timeline in one array, timeline after timeline.
+/// The settled values of every timeline in one array, timeline after timeline, each
+/// timeline's sorted and distinct.
 #[derive(Debug, Default)]
 pub(super) struct SettledValues {
     values: Vec<i64>,
     /// By timeline; a timeline past the end has no values.
     spans: Vec<Span>,
-    /// Whether each timeline's values are sorted and distinct.
-    compacted: bool,
 }
 
 impl SettledValues {
@@ -172,61 +175,28 @@ impl SettledValues {
         self.values.capacity() * size_of::<i64>() + self.spans.capacity() * size_of::<Span>()
     }
 
-    /// Adds the logged values to their timelines (`timelines` of them) and empties the log:
-    /// a counting sort by timeline into a new array, each timeline's settled values first,
-    /// the log's chunks freed as they are read.
-    pub(super) fn settle(&mut self, log: &mut ValueLog, timelines: usize) {
+    /// Adds the logged values to their timelines (`timelines` of them), sorted and distinct,
+    /// and empties the log: [`Self::drain`] into a new array, the log's buckets freed as they
+    /// are read.
+    pub(super) fn settle(&mut self, log: &mut ValueLog, timelines: usize) -> Result<()> {
         if log.is_empty() {
-            return;
+            return Ok(());
         }
-        let mut spans = vec![Span::default(); timelines];
-        for (timeline, span) in spans.iter_mut().enumerate() {
-            span.len = self.of(timeline).len();
-        }
-        for (index, bucket) in log.buckets.iter().enumerate() {
-            let first = index << BUCKET_BITS;
-            for place in bucket.places() {
-                spans[first + place].len += 1;
-            }
-        }
-        // Each span's start, and in `next` one past its end, filled from the back.
-        let mut next = Vec::with_capacity(timelines);
-        let mut total = 0;
-        for span in &mut spans {
-            span.start = total;
-            total += span.len;
-            next.push(total);
-        }
-        let mut values = vec![0i64; total];
-        let (buckets, base) = log.take();
-        for (index, bucket) in buckets.into_iter().enumerate() {
-            let first = index << BUCKET_BITS;
-            for (place, value) in bucket.entries(base) {
-                let at = &mut next[first + place];
-                *at -= 1;
-                values[*at] = value;
-            }
-        }
-        for (timeline, span) in spans.iter().enumerate() {
-            let before = self.of(timeline);
-            values[span.start..span.start + before.len()].copy_from_slice(before);
-        }
-        *self = Self {
-            values,
-            spans,
-            compacted: false,
+        let logged = log.buckets.iter().map(Bucket::len).sum::<usize>();
+        let mut settled = Self {
+            values: Vec::with_capacity(self.values.len() + logged),
+            spans: Vec::with_capacity(timelines),
         };
-    }
-
-    /// Sorts each timeline's values and drops repeats (the room they leave stays unused).
-    pub(super) fn compact(&mut self) {
-        if self.compacted {
-            return;
-        }
-        for span in &mut self.spans {
-            span.len = sort_distinct(&mut self.values[span.start..span.start + span.len]);
-        }
-        self.compacted = true;
+        self.drain(log, timelines, |_, values| {
+            settled.spans.push(Span {
+                start: settled.values.len(),
+                len: values.len(),
+            });
+            settled.values.extend_from_slice(values);
+            Ok(())
+        })?;
+        *self = settled;
+        Ok(())
     }
 
     /// Hands each of `timelines` timelines' values, sorted and distinct (the settled ones
@@ -332,17 +302,15 @@ mod tests {
     fn settling_groups_values_by_timeline_after_those_settled_before() {
         let mut settled = SettledValues::default();
         let mut first = log(&[(1, 30), (0, 20), (1, 10), (1, 30)]);
-        settled.settle(&mut first, 3);
+        settled.settle(&mut first, 3).unwrap();
         assert!(first.is_empty() && first.size() == 0);
-        settled.compact();
         assert_eq!(settled.of(0), [20]);
         assert_eq!(settled.of(1), [10, 30]);
         assert_eq!(settled.of(2), [] as [i64; 0]);
 
         // More values, for old timelines and a new one: appended after the settled ones.
         let mut second = log(&[(3, 5), (0, 1), (2, 7), (0, 20)]);
-        settled.settle(&mut second, 4);
-        settled.compact();
+        settled.settle(&mut second, 4).unwrap();
         assert_eq!(settled.of(0), [1, 20]);
         assert_eq!(settled.of(1), [10, 30]);
         assert_eq!(settled.of(2), [7]);
@@ -362,9 +330,8 @@ mod tests {
         let mut settled = SettledValues::default();
         let mut first = log(&[(last, 9), (0, 4), (next, 7), (last, 8), (0, 3)]);
         assert_eq!(first.buckets.len(), 4);
-        settled.settle(&mut first, last as usize + 1);
+        settled.settle(&mut first, last as usize + 1).unwrap();
         assert!(first.is_empty() && first.size() == 0);
-        settled.compact();
         assert_eq!(settled.of(0), [3, 4]);
         assert_eq!(settled.of(next as usize), [7]);
         assert_eq!(settled.of(last as usize), [8, 9]);
@@ -392,8 +359,7 @@ mod tests {
             (1 + near.len(), far.len())
         );
         let mut settled = SettledValues::default();
-        settled.settle(&mut logged, 3);
-        settled.compact();
+        settled.settle(&mut logged, 3).unwrap();
         let mut all: Vec<i64> = (0..3).flat_map(|t| settled.of(t).to_vec()).collect();
         let mut expected: Vec<i64> = entries.iter().map(|&(_, v)| v).collect();
         all.sort_unstable();
@@ -408,14 +374,19 @@ mod tests {
         let far = (2 << BUCKET_BITS) + 3;
         let first_entries = [(far, 9), (0, 4), (1, 7), (0, 3), (0, 4)];
         let second_entries = [(0, 1), (far, 2), (far + 1, 5), (1, 7), (far, 9)];
-        // What settling everything, then compacting, holds.
+        // What settling everything holds.
         let mut expected = SettledValues::default();
-        expected.settle(&mut log(&first_entries), far as usize + 1);
-        expected.settle(&mut log(&second_entries), far as usize + 3);
-        expected.compact();
+        expected
+            .settle(&mut log(&first_entries), far as usize + 1)
+            .unwrap();
+        expected
+            .settle(&mut log(&second_entries), far as usize + 3)
+            .unwrap();
 
         let mut settled = SettledValues::default();
-        settled.settle(&mut log(&first_entries), far as usize + 1);
+        settled
+            .settle(&mut log(&first_entries), far as usize + 1)
+            .unwrap();
         let mut second = log(&second_entries);
         let mut handed = vec![];
         settled
@@ -449,10 +420,9 @@ mod tests {
         }
         // Chunks of 64, 128, … entries: room for the 3 000 values, not a full chunk each.
         assert!(log.size() >= 3_000 * 8 && log.size() < 2 * 4_096 * 8 + 1_000);
+        assert_eq!(log.buckets[0].len(), 3_000);
         let mut settled = SettledValues::default();
-        settled.settle(&mut log, 1);
-        assert_eq!(settled.of(0).len(), 3_000);
-        settled.compact();
+        settled.settle(&mut log, 1).unwrap();
         assert_eq!(settled.of(0), [100, 101, 103]);
     }
 }
