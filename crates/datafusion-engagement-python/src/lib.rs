@@ -6,6 +6,8 @@
 //! accumulator, grouped ones included, so the work runs in the pack's own kernels. The Python
 //! side (`python/datafusion_engagement`) checks versions and wraps these objects.
 
+mod grouped_batches;
+
 use std::sync::Arc;
 
 use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
@@ -45,7 +47,8 @@ impl AggregateFunction {
         &self,
         py: Python<'py>,
     ) -> PyResult<Bound<'py, PyCapsule>> {
-        let exported = FFI_AggregateUDF::from(Arc::clone(&self.udaf));
+        let mut exported = FFI_AggregateUDF::from(Arc::clone(&self.udaf));
+        grouped_batches::install(&mut exported);
         // The wheel checks the capsule name before it reads the struct.
         PyCapsule::new_with_value(py, exported, c"datafusion_aggregate_udf")
     }
@@ -140,6 +143,13 @@ fn scalar_functions() -> Vec<ScalarFunction> {
         .collect()
 }
 
+/// How many batches the pack's grouped accumulators have taken from the wheel, as
+/// `(updates, merges)`, counted since the module was loaded.
+#[pyfunction]
+fn grouped_batches_taken() -> (u64, u64) {
+    grouped_batches::batches_taken()
+}
+
 /// The version of DataFusion (and of its FFI) this module was built with.
 #[pyfunction]
 fn datafusion_version() -> &'static str {
@@ -153,6 +163,7 @@ fn _internal(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(aggregate_functions, module)?)?;
     module.add_function(wrap_pyfunction!(scalar_functions, module)?)?;
     module.add_function(wrap_pyfunction!(datafusion_version, module)?)?;
+    module.add_function(wrap_pyfunction!(grouped_batches_taken, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -69,6 +69,8 @@ def test_register_udaf_one_function():
     "sql, message",
     [
         ("SELECT nps(s) FROM (VALUES (11)) t(s)", "nps: score 11 is not valid: expected a whole number from 0 to 10"),
+        # Grouped: the message crosses back from the pack's own batch callback.
+        ("SELECT g, nps(s) FROM (VALUES (1, 9), (2, 11)) t(g, s) GROUP BY g", "nps: score 11 is not valid"),
         ("SELECT ctr(c, i) FROM (VALUES (-1, 5)) t(c, i)", "ctr: clicks -1 is not valid"),
         ("SELECT csat(s, 1) FROM (VALUES (1)) t(s)", "csat: max_score"),
         ("SELECT csat(s, m) FROM (VALUES (1, 5)) t(s, m)", "csat: max_score must be a constant"),
@@ -105,6 +107,27 @@ def test_distinct_where_it_changes_nothing(ctx):
         "(1, TIMESTAMP '2024-01-01 10:00:00'), (1, TIMESTAMP '2024-01-01 10:00:00'), (2, TIMESTAMP '2024-01-02 10:00:00')) x(u, t)"
     ).to_pylist()
     assert rows == [{"a": 50.0, "b": 50.0}]
+
+
+def test_grouped_batches_reach_the_packs_accumulators(ctx):
+    """A grouped query hands its batches to the pack's grouped accumulators, through the
+    pack's own batch callbacks (which read the group indices in place), in both the partial
+    and the final aggregation; so does a function registered on its own."""
+    from datafusion_engagement import _internal
+
+    updates, merges = _internal.grouped_batches_taken()
+    by_segment = "SELECT segment, nps(nps_score) AS nps FROM responses GROUP BY segment ORDER BY segment"
+    rows = ctx.sql(by_segment).to_pylist()
+    assert len(rows) > 1
+    after_updates, after_merges = _internal.grouped_batches_taken()
+    assert after_updates > updates
+    assert after_merges > merges
+
+    alone = datafusion.SessionContext(datafusion.SessionConfig().with_target_partitions(2))
+    alone.register_udaf(datafusion_engagement.nps())
+    grouped = alone.sql("SELECT g, nps(s) AS nps FROM (VALUES (1, 10), (1, 0), (2, 9)) t(g, s) GROUP BY g ORDER BY g")
+    assert grouped.to_pylist() == [{"g": 1, "nps": 0.0}, {"g": 2, "nps": 100.0}]
+    assert _internal.grouped_batches_taken()[0] > after_updates
 
 
 def test_two_contexts_in_one_process():
