@@ -130,6 +130,18 @@ def test_grouped_batches_reach_the_packs_accumulators(ctx):
     assert _internal.grouped_batches_taken()[0] > after_updates
 
 
+def test_a_weights_string_is_broadcast_as_a_dictionary(ctx):
+    """The weights string reaches the accumulator as a dictionary literal (one value and a key
+    per row) rather than a copy of the string per row: the pack asks for it through type
+    coercion, which the FFI carries."""
+    frame = ctx.sql(
+        "SELECT u, engagement_score(e, 'login=1, export=2') AS s "
+        "FROM (VALUES (1, 'login'), (2, 'export')) t(u, e) GROUP BY u ORDER BY u"
+    )
+    assert 'Dictionary(Int32, Utf8("login=1, export=2"))' in frame.optimized_logical_plan().display_indent()
+    assert frame.to_pylist() == [{"u": 1, "s": 1.0}, {"u": 2, "s": 2.0}]
+
+
 def test_two_contexts_in_one_process():
     first, second = new_context(), new_context()
     query = "SELECT nps(s) AS nps FROM (VALUES (10), (0)) t(s)"

@@ -194,29 +194,31 @@ pub(crate) fn check_logical_call(
     Ok(all_folded.then_some(literals))
 }
 
-/// Turns string literals among the constant arguments into dictionary literals.
+/// Coerces the string constants among the arguments to dictionaries of that string type.
 ///
 /// DataFusion broadcasts a literal argument to a column for every batch: a weights string
 /// of a hundred bytes becomes a hundred bytes copied per row, more than the aggregate's own
-/// work. A dictionary literal broadcasts as one value and a four-byte key per row. Its display
-/// is the string's, so the column name is unchanged; the accumulator reads either form.
-pub(crate) fn dictionary_encode_string_constants(
-    aggregate: &mut AggregateFunction,
+/// work. Cast to a dictionary, the literal folds into a dictionary literal, which broadcasts
+/// as one value and a four-byte key per row. Done in `coerce_types` rather than as a rewrite
+/// in `simplify` because coercion also reaches functions used through DataFusion's FFI (from
+/// Python), whose `simplify` never runs. The accumulator reads either form; the column name
+/// keeps the call as written.
+pub(crate) fn dictionary_string_constants(
+    mut coerced: Vec<DataType>,
     constant_args: &[(usize, &str)],
-) {
+) -> Vec<DataType> {
     for &(index, _) in constant_args {
-        if let Some(Expr::Literal(value, _)) = aggregate.params.args.get_mut(index)
+        if let Some(data_type) = coerced.get_mut(index)
             && matches!(
-                value,
-                ScalarValue::Utf8(Some(_))
-                    | ScalarValue::LargeUtf8(Some(_))
-                    | ScalarValue::Utf8View(Some(_))
+                data_type,
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
             )
         {
-            let string = std::mem::replace(value, ScalarValue::Null);
-            *value = ScalarValue::Dictionary(Box::new(DataType::Int32), Box::new(string));
+            let strings = std::mem::replace(data_type, DataType::Null);
+            *data_type = DataType::Dictionary(Box::new(DataType::Int32), Box::new(strings));
         }
     }
+    coerced
 }
 
 /// No column, no subquery, nothing volatile: the same value for every row and partition.

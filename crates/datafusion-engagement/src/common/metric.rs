@@ -24,8 +24,8 @@ use datafusion::logical_expr::{
 };
 
 use super::args::{
-    check_logical_call, constant_arguments, dictionary_encode_string_constants,
-    documented_signature, lenient_coercion, refuse_distinct,
+    check_logical_call, constant_arguments, dictionary_string_constants, documented_signature,
+    lenient_coercion, refuse_distinct,
 };
 use super::rows::SelectedRows;
 
@@ -112,7 +112,14 @@ pub(crate) use shared_udaf;
 /// A new DataFusion aggregate for a [`Metric`]; see [`shared_udaf`] for the shared instance.
 pub(crate) fn new_udaf<M: Metric>() -> Arc<AggregateUDF> {
     Arc::new(AggregateUDF::from(MetricUdaf::<M> {
-        signature: documented_signature(M::example_arg_types()),
+        // The examples as coerced, or a call with exactly an example's types would skip
+        // `coerce_types` (DataFusion keeps types that match a signature).
+        signature: documented_signature(
+            M::example_arg_types()
+                .into_iter()
+                .map(|types| dictionary_string_constants(types, M::CONSTANT_ARGS))
+                .collect(),
+        ),
         metric: PhantomData,
     }))
 }
@@ -158,7 +165,8 @@ impl<M: Metric> AggregateUDFImpl for MetricUdaf<M> {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        lenient_coercion(M::check_arg_types(arg_types), arg_types)
+        let coerced = lenient_coercion(M::check_arg_types(arg_types), arg_types)?;
+        Ok(dictionary_string_constants(coerced, M::CONSTANT_ARGS))
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
@@ -193,7 +201,6 @@ impl<M: Metric> AggregateUDFImpl for MetricUdaf<M> {
             if let Some(constants) = check_logical_call(M::NAME, &aggregate, M::CONSTANT_ARGS)? {
                 M::rule(&constants)?;
             }
-            dictionary_encode_string_constants(&mut aggregate, M::CONSTANT_ARGS);
             Ok(Expr::AggregateFunction(aggregate))
         }))
     }
