@@ -185,8 +185,17 @@ pub(crate) fn check_logical_call(
             // validated, once when the accumulator is created.
             Some(other) if is_constant(other) => all_folded = false,
             Some(other) => {
+                let written = match other {
+                    // The cast `dictionary_string_constants` asked for is not the user's.
+                    Expr::Cast(cast)
+                        if matches!(cast.field.data_type(), DataType::Dictionary(..)) =>
+                    {
+                        cast.expr.as_ref()
+                    }
+                    _ => other,
+                };
                 return plan_err!(
-                    "{function}: {argument} must be a constant, got the expression {other}"
+                    "{function}: {argument} must be a constant, got the expression {written}"
                 );
             }
         }
