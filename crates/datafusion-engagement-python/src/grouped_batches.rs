@@ -9,7 +9,7 @@
 //!
 //! datafusion-ffi builds the struct inside its `create_groups_accumulator` callback and keeps
 //! its types in a private module, so the struct is reached through [`GroupsAccumulatorLayout`],
-//! a mirror of its `#[repr(C)]` layout, checked by size when it is used. Only the two batch
+//! a mirror of its `#[repr(C)]` layout whose size and alignment the build checks. Only the two batch
 //! callbacks are replaced; evaluation, states, sizes and release stay datafusion-ffi's own.
 
 use std::ffi::c_void;
@@ -59,9 +59,21 @@ struct PrivateDataLayout {
     accumulator: Box<dyn GroupsAccumulator>,
 }
 
-/// datafusion-ffi's own `create_groups_accumulator` and `clone` callbacks (the same for
-/// every function), called by ours.
-static ORIGINAL_CALLBACKS: OnceLock<(usize, usize)> = OnceLock::new();
+/// datafusion-ffi's own callbacks (the same for every function), called by ours.
+struct OriginalCallbacks {
+    /// `create_groups_accumulator`, whose argument and result types datafusion-ffi keeps
+    /// private: the address, turned back into the callback's type where it is called.
+    create: usize,
+    clone: unsafe extern "C" fn(&FFI_AggregateUDF) -> FFI_AggregateUDF,
+}
+
+static ORIGINAL_CALLBACKS: OnceLock<OriginalCallbacks> = OnceLock::new();
+
+fn original_callbacks() -> &'static OriginalCallbacks {
+    ORIGINAL_CALLBACKS
+        .get()
+        .expect("installed after the callbacks were recorded")
+}
 
 /// Batches taken in place so far, updates and merges: the tests' evidence that the wheel
 /// calls the pack's grouped accumulators, and through these callbacks.
@@ -82,8 +94,10 @@ pub(crate) fn batches_taken() -> (u64, u64) {
 pub(crate) fn install(udaf: &mut FFI_AggregateUDF) {
     // Every struct datafusion-ffi builds carries the same two callbacks: the first one seen
     // serves all.
-    ORIGINAL_CALLBACKS
-        .get_or_init(|| (udaf.create_groups_accumulator as usize, udaf.clone as usize));
+    ORIGINAL_CALLBACKS.get_or_init(|| OriginalCallbacks {
+        create: udaf.create_groups_accumulator as usize,
+        clone: udaf.clone,
+    });
     install_create(&mut udaf.create_groups_accumulator);
     udaf.clone = clone_with_installed;
 }
@@ -108,12 +122,9 @@ unsafe extern "C" fn create_with_batches_in_place<Args, Created>(
     udaf: &FFI_AggregateUDF,
     args: Args,
 ) -> FFI_Result<Created> {
-    let (original, _) = *ORIGINAL_CALLBACKS
-        .get()
-        .expect("installed after the callbacks were recorded");
-    // SAFETY: `original` is the callback this one replaced, of this very type.
+    // SAFETY: `create` is the callback this one replaced, of this very type.
     let original: unsafe extern "C" fn(&FFI_AggregateUDF, Args) -> FFI_Result<Created> =
-        unsafe { std::mem::transmute(original) };
+        unsafe { std::mem::transmute(original_callbacks().create) };
     let mut created = unsafe { original(udaf, args) };
     if let FFI_Result::Ok(accumulator) = &mut created {
         // SAFETY: `Created` is datafusion-ffi's `FFI_GroupsAccumulator`, whose `#[repr(C)]`
@@ -126,13 +137,7 @@ unsafe extern "C" fn create_with_batches_in_place<Args, Created>(
 }
 
 unsafe extern "C" fn clone_with_installed(udaf: &FFI_AggregateUDF) -> FFI_AggregateUDF {
-    let (_, original) = *ORIGINAL_CALLBACKS
-        .get()
-        .expect("installed after the callbacks were recorded");
-    // SAFETY: `original` is datafusion-ffi's `clone` callback, of this very type.
-    let original: unsafe extern "C" fn(&FFI_AggregateUDF) -> FFI_AggregateUDF =
-        unsafe { std::mem::transmute(original) };
-    let mut clone = unsafe { original(udaf) };
+    let mut clone = unsafe { (original_callbacks().clone)(udaf) };
     install(&mut clone);
     clone
 }
