@@ -75,6 +75,11 @@ def test_register_udaf_one_function():
         ("SELECT csat(s, 1) FROM (VALUES (1)) t(s)", "csat: max_score"),
         ("SELECT csat(s, m) FROM (VALUES (1, 5)) t(s, m)", "csat: max_score must be a constant"),
         ("SELECT engagement_score(e, w) FROM (VALUES ('a', 'a=1')) t(e, w)", "engagement_score: weights must be a constant"),
+        # As written: without the cast to a dictionary that the pack's coercion adds.
+        (
+            "SELECT lifecycle(u, t, p) FROM (VALUES (1, TIMESTAMP '2024-01-01 00:00:00', 'week')) x(u, t, p)",
+            "lifecycle: period must be a constant, got p@2, which",
+        ),
         ("SELECT engagement_score(e, 'login=x') FROM (VALUES ('a')) t(e)", "engagement_score"),
         ("SELECT nps(s) FROM (VALUES ('ten')) t(s)", "nps: score must be a number"),
         ("SELECT nps(DISTINCT s), count(*) FROM (VALUES (1)) t(s)", "nps does not support DISTINCT"),

@@ -10,6 +10,7 @@ use datafusion::common::tree_node::TreeNode;
 use datafusion::common::{ScalarValue, plan_datafusion_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{ColumnarValue, Signature, TypeSignature, Volatility};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::utils::collect_columns;
@@ -120,11 +121,11 @@ pub(crate) fn coerce_string(
 pub(crate) fn constant_arguments(
     function: &str,
     constant_args: &[(usize, &str)],
-    exprs: &[Arc<dyn PhysicalExpr>],
+    args: &AccumulatorArgs,
 ) -> Result<Vec<Option<ScalarValue>>> {
     constant_args
         .iter()
-        .map(|&(index, argument)| constant_argument(function, argument, exprs, index))
+        .map(|&(index, argument)| constant_argument(function, argument, args, index))
         .collect()
 }
 
@@ -133,15 +134,18 @@ pub(crate) fn constant_arguments(
 fn constant_argument(
     function: &str,
     argument: &str,
-    exprs: &[Arc<dyn PhysicalExpr>],
+    args: &AccumulatorArgs,
     index: usize,
 ) -> Result<Option<ScalarValue>> {
-    let Some(expr) = exprs.get(index) else {
+    let Some(expr) = args.exprs.get(index) else {
         return Ok(None);
     };
+    // Only for an error: through the FFI, reading an expression's types is a call across.
+    let written = || physical_as_written(expr, args.schema);
     if !collect_columns(expr).is_empty() {
         return plan_err!(
-            "{function}: {argument} must be a constant, got the column expression {expr}"
+            "{function}: {argument} must be a constant, got the column expression {}",
+            written()
         );
     }
     let one_row = RecordBatch::try_new_with_options(
@@ -153,8 +157,9 @@ fn constant_argument(
     // `Column` here, so `collect_columns` misses it; evaluating it without columns fails.
     let value = expr.evaluate(&one_row).map_err(|error| {
         plan_datafusion_err!(
-            "{function}: {argument} must be a constant, got {expr}, which cannot be evaluated \
-             without input columns: {error}"
+            "{function}: {argument} must be a constant, got {}, which cannot be evaluated \
+             without input columns: {error}",
+            written()
         )
     })?;
     match value {
@@ -186,11 +191,8 @@ pub(crate) fn check_logical_call(
             Some(other) if is_constant(other) => all_folded = false,
             Some(other) => {
                 let written = match other {
-                    // The cast `dictionary_string_constants` asked for is not the user's.
-                    Expr::Cast(cast)
-                        if matches!(cast.field.data_type(), DataType::Dictionary(..)) =>
-                    {
-                        cast.expr.as_ref()
+                    Expr::Cast(cast) if coerced_string_type(cast.field.data_type()).is_some() => {
+                        &cast.expr
                     }
                     _ => other,
                 };
@@ -228,6 +230,41 @@ pub(crate) fn dictionary_string_constants(
         }
     }
     coerced
+}
+
+/// The string type of a dictionary [`dictionary_string_constants`] coerces a string constant
+/// to, `None` for other types. Errors about a constant argument show it without that cast:
+/// the cast is the pack's, not the user's.
+fn coerced_string_type(data_type: &DataType) -> Option<&DataType> {
+    match data_type {
+        DataType::Dictionary(key, value)
+            if **key == DataType::Int32
+                && matches!(
+                    **value,
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                ) =>
+        {
+            Some(value)
+        }
+        _ => None,
+    }
+}
+
+/// A physical constant argument as the user wrote it: see [`coerced_string_type`]. The cast
+/// is recognised by its types (strings to a dictionary of them) rather than as a `CastExpr`,
+/// which a call from Python DataFusion, through the FFI, does not show itself as.
+fn physical_as_written<'a>(
+    expr: &'a Arc<dyn PhysicalExpr>,
+    schema: &Schema,
+) -> &'a Arc<dyn PhysicalExpr> {
+    let children = expr.children();
+    let (Ok(data_type), [child]) = (expr.data_type(schema), children.as_slice()) else {
+        return expr;
+    };
+    match coerced_string_type(&data_type) {
+        Some(strings) if child.data_type(schema).is_ok_and(|from| from == *strings) => child,
+        _ => expr,
+    }
 }
 
 /// No column, no subquery, nothing volatile: the same value for every row and partition.
@@ -283,5 +320,39 @@ pub(crate) fn integer_constant(function: &str, argument: &str, value: &ScalarVal
         Ok(v) if v.fract() == 0.0 && v.abs() < 1e15 => Ok(v as i64),
         Err(e) if value.is_null() => Err(e),
         _ => plan_err!("{function}: {argument} must be a whole number, got {value}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::datatypes::Field;
+    use datafusion::physical_expr::expressions::{CastExpr, Column};
+
+    use super::*;
+
+    #[test]
+    fn a_constant_argument_is_shown_without_the_packs_cast_only() {
+        let schema = Schema::new(vec![Field::new("p", DataType::Utf8, true)]);
+        let column: Arc<dyn PhysicalExpr> = Arc::new(Column::new("p", 0));
+        let cast = |to: DataType| -> Arc<dyn PhysicalExpr> {
+            Arc::new(CastExpr::new(Arc::clone(&column), to, None))
+        };
+        let dictionary =
+            |key: DataType, value: DataType| DataType::Dictionary(Box::new(key), Box::new(value));
+        let ours = cast(dictionary(DataType::Int32, DataType::Utf8));
+        assert_eq!(physical_as_written(&ours, &schema).to_string(), "p@0");
+        // Casts the coercion never adds stay as written.
+        for to in [
+            dictionary(DataType::Int8, DataType::Utf8),
+            dictionary(DataType::Int32, DataType::LargeUtf8),
+            DataType::LargeUtf8,
+        ] {
+            let other = cast(to);
+            assert_eq!(
+                physical_as_written(&other, &schema).to_string(),
+                other.to_string()
+            );
+        }
+        assert_eq!(physical_as_written(&column, &schema).to_string(), "p@0");
     }
 }

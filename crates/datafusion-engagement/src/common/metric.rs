@@ -151,7 +151,7 @@ impl<M: Metric> MetricUdaf<M> {
         if M::DISTINCT == Distinct::Refused {
             refuse_distinct(M::NAME, args.is_distinct)?;
         }
-        M::rule(&constant_arguments(M::NAME, M::CONSTANT_ARGS, args.exprs)?)
+        M::rule(&constant_arguments(M::NAME, M::CONSTANT_ARGS, args)?)
     }
 }
 
