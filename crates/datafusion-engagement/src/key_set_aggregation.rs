@@ -40,6 +40,8 @@ use datafusion::physical_plan::{ExecutionPlan, Partitioning};
 
 use crate::all_aggregate_functions;
 
+mod spill_batches;
+
 /// Rewrites `final ← repartition by group ← partial` into `one stage ← repartition by group`
 /// for grouped aggregates that include a function of this pack whose state is a set of keys
 /// per group (see the [module documentation](self)). A group key that is an expression
@@ -64,6 +66,7 @@ use crate::all_aggregate_functions;
 #[derive(Debug, Clone, Copy)]
 pub struct OneStageKeySetAggregation {
     partitions_per_target: usize,
+    spill_batch_rows: Option<usize>,
 }
 
 impl Default for OneStageKeySetAggregation {
@@ -77,6 +80,7 @@ impl OneStageKeySetAggregation {
     pub fn new() -> Self {
         Self {
             partitions_per_target: 1,
+            spill_batch_rows: None,
         }
     }
 
@@ -93,6 +97,24 @@ impl OneStageKeySetAggregation {
     pub fn with_partitions_per_target(self, n: usize) -> Self {
         Self {
             partitions_per_target: n.max(1),
+            ..self
+        }
+    }
+
+    /// Runs the one-stage aggregates with batches of `rows` rows (0 counts as 1), their
+    /// input and output in the session's batch size: for a session with a memory limit.
+    ///
+    /// DataFusion writes an aggregate's spills, and merges them back, in batches of the
+    /// session's batch size in rows, and a key-set state row holds a whole group's keys: the
+    /// merge of a few spills of 8,192-row batches held every spilled state, and a copy of it,
+    /// outside the pool (stickiness by segment and month peaked at 515 MB under a 300 MB
+    /// limit). With batches of a few rows, the pool bounds them. The aggregate is then wrapped
+    /// in a node of this crate (`BatchSizeScope`), which a plan sent to a Ballista cluster
+    /// cannot carry: leave this off there.
+    pub fn with_small_spill_batches(self, rows: usize) -> Self {
+        Self {
+            spill_batch_rows: Some(rows.max(1)),
+            ..self
         }
     }
 }
@@ -104,7 +126,7 @@ impl PhysicalOptimizerRule for OneStageKeySetAggregation {
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         plan.transform_down(|plan| {
-            Ok(match in_one_stage(&plan, self.partitions_per_target)? {
+            Ok(match in_one_stage(&plan, *self)? {
                 Some(rewritten) => Transformed::yes(rewritten),
                 None => Transformed::no(plan),
             })
@@ -122,11 +144,12 @@ impl PhysicalOptimizerRule for OneStageKeySetAggregation {
 }
 
 /// The one-stage form of `plan`, if it is a final aggregate over a repartitioned partial one
-/// that holds key sets, over `partitions_per_target` times as many partitions.
+/// that holds key sets, as `rule` says: over more partitions, with small spill batches.
 fn in_one_stage(
     plan: &Arc<dyn ExecutionPlan>,
-    partitions_per_target: usize,
+    rule: OneStageKeySetAggregation,
 ) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+    let partitions_per_target = rule.partitions_per_target;
     let Some(final_stage) = plan.downcast_ref::<AggregateExec>() else {
         return Ok(None);
     };
@@ -188,6 +211,10 @@ fn in_one_stage(
         )?
         .with_limit_options(final_stage.limit_options()),
     );
+    let one_stage = match rule.spill_batch_rows {
+        Some(rows) => spill_batches::with_small_batches(one_stage, rows)?,
+        None => one_stage,
+    };
     if !spread {
         return Ok(Some(one_stage));
     }

@@ -116,11 +116,20 @@ const KEY_SET_PARTITIONS_PER_TARGET: usize = 4;
 
 /// The one-stage rule, spreading groups over more partitions than cores unless a memory limit
 /// is set: the pool gives each partition's aggregate an equal share, and smaller shares spill
-/// sooner.
+/// sooner. Under a limit (and not on a cluster), few groups spill in small batches.
 fn one_stage_key_sets(cli: &Cli) -> OneStageKeySetAggregation {
     let rule = OneStageKeySetAggregation::new();
-    match cli.memory_limit {
-        Some(_) => rule,
-        None => rule.with_partitions_per_target(KEY_SET_PARTITIONS_PER_TARGET),
+    match (cli.memory_limit, &cli.cluster) {
+        (None, _) => rule.with_partitions_per_target(KEY_SET_PARTITIONS_PER_TARGET),
+        // A cluster's plans carry no node of this crate (it has no codec for them).
+        (Some(_), Some(_)) => rule,
+        (Some(_), None) => rule.with_small_spill_batches(KEY_SET_SPILL_BATCH_ROWS),
     }
 }
+
+/// Rows per batch of a one-stage key-set aggregate with few groups under a memory limit:
+/// its spills and their merge in batches of a few groups' states, which the pool can bound.
+/// Stickiness by segment and month over 20M events, `--memory-limit 300M`: peak resident
+/// memory 390–435 MB against 470–575 MB with the session's 8,192 rows (16 and 64 rows did not
+/// differ beyond the noise).
+const KEY_SET_SPILL_BATCH_ROWS: usize = 16;

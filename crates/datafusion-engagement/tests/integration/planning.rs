@@ -356,3 +356,88 @@ async fn groups_spread_over_more_partitions_come_back_in_the_planned_ones() -> R
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn few_groups_under_a_memory_limit_spill_in_small_batches() -> Result<()> {
+    use datafusion::execution::SessionStateBuilder;
+    use datafusion::execution::memory_pool::FairSpillPool;
+    use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+    use datafusion::physical_plan::{ExecutionPlan, collect};
+    use datafusion_engagement::key_set_aggregation::OneStageKeySetAggregation;
+    use std::sync::Arc;
+
+    /// The one-stage aggregate's output batches and spills, summed over its partitions.
+    fn aggregate_metrics(plan: &Arc<dyn ExecutionPlan>) -> Option<(usize, usize)> {
+        if plan.name() == "AggregateExec" {
+            use datafusion::physical_plan::metrics::MetricValue;
+            let metrics = plan.metrics()?;
+            let batches = metrics
+                .sum(|m| matches!(m.value(), MetricValue::OutputBatches(_)))
+                .map_or(0, |m| m.as_usize());
+            return Some((batches, metrics.spill_count().unwrap_or(0)));
+        }
+        plan.children().into_iter().find_map(aggregate_metrics)
+    }
+
+    // 20 segments of 2,000 users (few groups: small batches) and the same events by user
+    // (many groups: the session's batches), on 4 partitions, under a pool that makes them spill.
+    let events = generated_events(20, 2000, 30, 40_000);
+    let by = |key: &str| {
+        format!(
+            "SELECT {key}, stickiness(user_id, event_time) AS dau_mau, \
+             feature_adoption(user_id, user_id % 3 = 0) AS adoption \
+             FROM ({events}) GROUP BY {key} ORDER BY {key}"
+        )
+    };
+    let rule = OneStageKeySetAggregation::new().with_small_spill_batches(2);
+    for (key, groups, few) in [("segment", 20, true), ("user_id", 2000, false)] {
+        let query = by(key);
+        let (_, expected) = plan_and_rows(&partitioned_session(false)?, &query).await?;
+        assert_eq!(expected.lines().count(), groups + 4);
+        for pool in [None, Some(3_000_000)] {
+            let mut runtime = RuntimeEnvBuilder::new();
+            if let Some(bytes) = pool {
+                runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(bytes)));
+            }
+            let state = SessionStateBuilder::new()
+                .with_default_features()
+                .with_config(
+                    SessionConfig::new()
+                        .with_target_partitions(4)
+                        .with_sort_spill_reservation_bytes(64 << 10),
+                )
+                .with_runtime_env(runtime.build_arc()?)
+                .with_physical_optimizer_rule(Arc::new(rule))
+                .build();
+            let mut ctx = SessionContext::new_with_state(state);
+            datafusion_engagement::register_all(&mut ctx)?;
+            let (plan_text, rows) = plan_and_rows(&ctx, &query).await?;
+            assert_eq!(rows, expected, "{key}, pool {pool:?}");
+            assert!(
+                plan_text.contains("SmallBatchesIfFewGroups: rows=2")
+                    && plan_text.contains("ProbedInput"),
+                "{plan_text}"
+            );
+            let plan = ctx.sql(&query).await?.create_physical_plan().await?;
+            let results = collect(Arc::clone(&plan), ctx.task_ctx()).await?;
+            assert_eq!(results.iter().map(|b| b.num_rows()).sum::<usize>(), groups);
+            let (batches, spills) = aggregate_metrics(&plan).expect("an aggregate");
+            let shown = datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(
+                plan.as_ref(),
+            )
+            .indent(true)
+            .to_string();
+            // Few groups come out 2 rows a batch; many in the session's batches, a partition
+            // (of 4) at a time.
+            assert_eq!(
+                batches >= groups / 2,
+                few,
+                "{key}: {batches} batches\n{shown}"
+            );
+            if pool.is_some() {
+                assert!(spills > 0, "{key}: no spill\n{shown}");
+            }
+        }
+    }
+    Ok(())
+}
