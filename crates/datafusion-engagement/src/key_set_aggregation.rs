@@ -101,16 +101,19 @@ impl OneStageKeySetAggregation {
         }
     }
 
-    /// Runs the one-stage aggregates with batches of `rows` rows (0 counts as 1), their
-    /// input and output in the session's batch size: for a session with a memory limit.
+    /// Runs each one-stage aggregate whose groups are few (counted in the first 65,536 rows of
+    /// each partition's input) with batches of `rows` rows (0 counts as 1), its input and
+    /// output in the session's batch size: for a session with a memory limit.
     ///
     /// DataFusion writes an aggregate's spills, and merges them back, in batches of the
     /// session's batch size in rows, and a key-set state row holds a whole group's keys: the
     /// merge of a few spills of 8,192-row batches held every spilled state, and a copy of it,
     /// outside the pool (stickiness by segment and month peaked at 515 MB under a 300 MB
-    /// limit). With batches of a few rows, the pool bounds them. The aggregate is then wrapped
-    /// in a node of this crate (`BatchSizeScope`), which a plan sent to a Ballista cluster
-    /// cannot carry: leave this off there.
+    /// limit). With batches of a few rows, the pool bounds them. With many groups, rows are
+    /// small and small batches would only be many: the aggregate runs as planned. The
+    /// aggregate is wrapped in nodes of this crate (`SmallBatchesIfFewGroups` and the
+    /// `ProbedInput` below it), which a plan sent to a Ballista cluster cannot carry: leave
+    /// this off there.
     pub fn with_small_spill_batches(self, rows: usize) -> Self {
         Self {
             spill_batch_rows: Some(rows.max(1)),

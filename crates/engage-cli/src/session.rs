@@ -130,6 +130,6 @@ fn one_stage_key_sets(cli: &Cli) -> OneStageKeySetAggregation {
 /// Rows per batch of a one-stage key-set aggregate with few groups under a memory limit:
 /// its spills and their merge in batches of a few groups' states, which the pool can bound.
 /// Stickiness by segment and month over 20M events, `--memory-limit 300M`: peak resident
-/// memory 390–435 MB against 470–575 MB with the session's 8,192 rows (16 and 64 rows did not
+/// memory 390–446 MB against 499–509 MB with the session's 8,192 rows (16 and 64 rows did not
 /// differ beyond the noise).
 const KEY_SET_SPILL_BATCH_ROWS: usize = 16;

@@ -71,22 +71,39 @@ pub(super) fn with_small_batches(
     let [input] = aggregate.children()[..] else {
         return internal_err!("an aggregate has one input");
     };
-    let probed = Arc::new(Probed::default());
-    let input = ProbedInput::new(Arc::clone(input), Arc::clone(&probed));
+    let input = ProbedInput::new(Arc::clone(input));
     let aggregate = Arc::clone(&aggregate).replace_children(vec![Arc::new(input)], recompute())?;
     Ok(Arc::new(SmallBatchesIfFewGroups {
         properties: Arc::clone(aggregate.properties()),
         aggregate,
-        rows: rows.max(1),
+        rows,
         group_columns,
-        probed,
     }))
 }
 
 /// A partition's probed rows and the rest of its input, from the aggregate above to its input
 /// below.
 #[derive(Default)]
-struct Probed(Mutex<HashMap<usize, (Vec<RecordBatch>, SendableRecordBatchStream)>>);
+struct Probed(Mutex<HashMap<usize, ProbedPartition>>);
+
+type ProbedPartition = (Vec<RecordBatch>, SendableRecordBatchStream);
+
+impl Probed {
+    fn put(&self, partition: usize, probed: ProbedPartition) -> Result<()> {
+        self.partitions()?.insert(partition, probed);
+        Ok(())
+    }
+
+    fn take(&self, partition: usize) -> Result<Option<ProbedPartition>> {
+        Ok(self.partitions()?.remove(&partition))
+    }
+
+    fn partitions(&self) -> Result<std::sync::MutexGuard<'_, HashMap<usize, ProbedPartition>>> {
+        self.0
+            .lock()
+            .map_err(|_| internal_datafusion_err!("a probe's lock was poisoned"))
+    }
+}
 
 impl std::fmt::Debug for Probed {
     fn fmt(&self, f: &mut Formatter<'_>) -> std::fmt::Result {
@@ -102,7 +119,6 @@ pub(super) struct SmallBatchesIfFewGroups {
     rows: usize,
     /// The group keys' columns in the aggregate's input.
     group_columns: Vec<usize>,
-    probed: Arc<Probed>,
     properties: Arc<PlanProperties>,
 }
 
@@ -175,12 +191,12 @@ impl ExecutionPlan for SmallBatchesIfFewGroups {
         let [input] = aggregate.children()[..] else {
             return internal_err!("an aggregate has one input");
         };
-        let input = match input.downcast_ref::<ProbedInput>() {
-            Some(probed) => Arc::clone(&probed.input),
+        // The rows go to the aggregate through the input node it reads from.
+        let (input, probed) = match input.downcast_ref::<ProbedInput>() {
+            Some(probed) => (Arc::clone(&probed.input), Arc::clone(&probed.probed)),
             None => return aggregate.execute(partition, context),
         };
         let (rows, group_columns) = (self.rows, self.group_columns.clone());
-        let probed = Arc::clone(&self.probed);
         let schema = aggregate.schema();
         let start = async move {
             let mut rest = input.execute(partition, Arc::clone(&context))?;
@@ -197,11 +213,7 @@ impl ExecutionPlan for SmallBatchesIfFewGroups {
             let few_groups = distinct_groups(&probe, &group_columns)?
                 * ROWS_PER_GROUP_FOR_SMALL_BATCHES
                 <= probe_rows;
-            probed
-                .0
-                .lock()
-                .map_err(|_| internal_datafusion_err!("a probe's lock was poisoned"))?
-                .insert(partition, (probe, rest));
+            probed.put(partition, (probe, rest))?;
             if !few_groups {
                 return aggregate.execute(partition, context);
             }
@@ -253,11 +265,11 @@ struct ProbedInput {
 }
 
 impl ProbedInput {
-    fn new(input: Arc<dyn ExecutionPlan>, probed: Arc<Probed>) -> Self {
+    fn new(input: Arc<dyn ExecutionPlan>) -> Self {
         let properties = Arc::clone(input.properties());
         Self {
             input,
-            probed,
+            probed: Arc::new(Probed::default()),
             properties,
         }
     }
@@ -301,10 +313,7 @@ impl ExecutionPlan for ProbedInput {
         if children.len() != 1 {
             return internal_err!("ProbedInput takes one input, not {}", children.len());
         }
-        Ok(Arc::new(Self::new(
-            children.swap_remove(0),
-            Arc::new(Probed::default()),
-        )))
+        Ok(Arc::new(Self::new(children.swap_remove(0))))
     }
 
     fn with_new_children(
@@ -319,13 +328,7 @@ impl ExecutionPlan for ProbedInput {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let left = self
-            .probed
-            .0
-            .lock()
-            .map_err(|_| internal_datafusion_err!("a probe's lock was poisoned"))?
-            .remove(&partition);
-        let Some((probe, rest)) = left else {
+        let Some((probe, rest)) = self.probed.take(partition)? else {
             return self.input.execute(partition, context);
         };
         let schema = rest.schema();
