@@ -201,3 +201,53 @@ fn a_state_larger_than_the_limit_is_refused_clearly() {
         "{error}"
     );
 }
+
+/// Under a limit the process turns transparent huge pages off (each is resident whole from its
+/// first touch); without one it keeps the system's setting. Read from the kernel's account of
+/// a running `engage`, once its query runtime's threads exist (after the switch).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_memory_limit_turns_transparent_huge_pages_off() {
+    if !Path::new("/sys/kernel/mm/transparent_hugepage").exists() {
+        eprintln!("skipped: this kernel has no transparent huge pages");
+        return;
+    }
+    let thp_enabled = |limit: &[&str]| -> String {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_engage"))
+            .args(limit)
+            .args([
+                "-q",
+                "-c",
+                "SELECT count(*) FROM generate_series(1, 100000000000)",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let status_file = format!("/proc/{}/status", child.id());
+        let field = |status: &str, name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .map(|value| value.trim().to_string())
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let enabled = loop {
+            let status = std::fs::read_to_string(&status_file).unwrap();
+            let threads: usize = field(&status, "Threads:").unwrap().parse().unwrap();
+            if threads > 1 {
+                break field(&status, "THP_enabled:").expect("a kernel of 5.0 or later");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "engage started no runtime"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        child.kill().unwrap();
+        child.wait().unwrap();
+        enabled
+    };
+    assert_eq!(thp_enabled(&["--memory-limit", "100M"]), "0");
+    assert_eq!(thp_enabled(&[]), "1");
+}
