@@ -36,10 +36,45 @@ fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
 
-fn temp_file(name: &str, contents: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("engage-test-{}-{name}", std::process::id()));
-    std::fs::write(&path, contents).unwrap();
-    path
+/// A file or directory under the system's temporary directory, named for this test process,
+/// removed when the test is done with it (also when it fails).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn path(name: &str) -> Self {
+        Self(std::env::temp_dir().join(format!("engage-test-{}-{name}", std::process::id())))
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Scratch {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0).or_else(|_| std::fs::remove_dir_all(&self.0));
+    }
+}
+
+fn temp_file(name: &str, contents: &str) -> Scratch {
+    let file = Scratch::path(name);
+    std::fs::write(&*file, contents).unwrap();
+    file
 }
 
 const NPS_50: &str = "SELECT nps(score) AS nps FROM (VALUES (10), (9), (8), (7)) AS t(score)";
@@ -361,10 +396,10 @@ fn engage_env(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 /// A fresh, empty directory for output files.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("engage-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+fn temp_dir(name: &str) -> Scratch {
+    let dir = Scratch::path(name);
+    let _ = std::fs::remove_dir_all(&*dir);
+    std::fs::create_dir_all(&*dir).unwrap();
     dir
 }
 
@@ -682,7 +717,6 @@ fn a_users_table_of_a_few_megabytes_is_joined_without_repartitioning_the_events(
         partitioned.contains("HashJoinExec: mode=Partitioned"),
         "{partitioned}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

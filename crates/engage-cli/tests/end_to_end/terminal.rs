@@ -142,8 +142,7 @@ impl Drop for KilledOnDrop {
 
 #[test]
 fn interactive_session() {
-    let history = std::env::temp_dir().join(format!("engage-history-{}", std::process::id()));
-    let _ = std::fs::remove_file(&history);
+    let history = tempfile::NamedTempFile::new().unwrap().into_temp_path();
     let shown = on_terminal(
         "",
         "SELECT nps(score) AS nps\nFROM (VALUES (10), (9), (0)) AS t(score);\n\\h nps\nSELECT nps(12);\n\\d\n\\q\n",
