@@ -89,6 +89,7 @@ pub mod clv;
 pub mod csat;
 pub mod csat_summary;
 pub mod ctr;
+pub mod date_trunc;
 pub mod engagement_rate;
 pub mod engagement_score;
 pub mod engagement_tier;

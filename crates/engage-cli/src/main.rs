@@ -7,7 +7,6 @@ mod cluster;
 #[path = "no_cluster.rs"]
 mod cluster;
 mod command;
-mod date_trunc;
 #[cfg(feature = "delta")]
 mod delta;
 #[cfg(feature = "cluster")]

@@ -8,10 +8,10 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::object_store::local::LocalFileSystem;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_engagement::date_trunc::DateTrunc;
 use datafusion_engagement::key_set_aggregation::OneStageKeySetAggregation;
 
 use crate::args::Cli;
-use crate::date_trunc::DateTrunc;
 use crate::exec::Failure;
 use crate::visible_files::VisibleFiles;
 use crate::{cluster, object_stores, tables};

@@ -171,3 +171,52 @@ async fn imported_functions_use_their_grouped_accumulators_and_equal_the_native_
     );
     Ok(())
 }
+
+/// The pack's `date_trunc` through the FFI (which passes the precision as an array, as Python
+/// DataFusion calls it) equals DataFusion's own: calendar units on the fast path, finer units,
+/// time zones, dates, constants and NULLs through DataFusion's function, and its errors.
+#[tokio::test]
+async fn date_trunc_through_the_ffi_equals_datafusions() -> Result<()> {
+    let imported = one_partition();
+    let mut exported = FFI_ScalarUDF::from(Arc::new(ScalarUDF::new_from_impl(
+        datafusion_engagement::date_trunc::DateTrunc::new(),
+    )));
+    exported.library_marker_id = another_library;
+    let foreign: Arc<dyn ScalarUDFImpl> = (&exported).into();
+    imported.register_udf(ScalarUDF::new_from_shared_impl(foreign));
+    let native = one_partition();
+    for ctx in [&imported, &native] {
+        register_tables(ctx).await?;
+    }
+    let mut queries: Vec<String> = ["week", "month", "quarter", "year", "day", "hour"]
+        .iter()
+        .map(|unit| {
+            format!(
+                "SELECT date_trunc('{unit}', event_time) AS period, count(*), \
+                 count(DISTINCT user_id) FROM events GROUP BY period ORDER BY period"
+            )
+        })
+        .collect();
+    queries.extend([
+        "SELECT date_trunc('month', arrow_cast(event_time, 'Timestamp(Millisecond, Some(\"Asia/Kolkata\"))')) AS m, \
+         datetrunc('week', CAST(event_time AS DATE)) AS w, count(*) FROM events GROUP BY m, w ORDER BY m, w"
+            .to_string(),
+        "SELECT date_trunc('month', TIMESTAMP '2024-02-29T10:00:00'), date_trunc('year', NULL::timestamp), \
+         date_trunc('quarter', ts) FROM (VALUES (TIMESTAMP '2024-05-15T10:30:00'), (NULL)) AS t(ts)"
+            .to_string(),
+    ]);
+    for sql in &queries {
+        let ours = pretty_format_batches(&imported.sql(sql).await?.collect().await?)?.to_string();
+        let theirs = pretty_format_batches(&native.sql(sql).await?.collect().await?)?.to_string();
+        assert_eq!(ours, theirs, "{sql}");
+    }
+    let bad = "SELECT date_trunc('fortnight', event_time) FROM events";
+    let ours = imported.sql(bad).await?.collect().await.unwrap_err();
+    let theirs = native.sql(bad).await?.collect().await.unwrap_err();
+    // The same message, which the FFI prefixes with "FFI error: ".
+    assert!(
+        ours.strip_backtrace().ends_with(&theirs.strip_backtrace()),
+        "{ours} | {theirs}"
+    );
+    Ok(())
+}
