@@ -1,7 +1,7 @@
 //! End-to-end tests of the `engage` binary: flags, formats, ordering and exit codes.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use super::{engage_csv, repo_root};
@@ -36,45 +36,16 @@ fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
 
-/// A file or directory under the system's temporary directory, named for this test process,
-/// removed when the test is done with it (also when it fails).
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn path(name: &str) -> Self {
-        Self(std::env::temp_dir().join(format!("engage-test-{}-{name}", std::process::id())))
-    }
-}
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl AsRef<Path> for Scratch {
-    fn as_ref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl AsRef<std::ffi::OsStr> for Scratch {
-    fn as_ref(&self) -> &std::ffi::OsStr {
-        self.0.as_os_str()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0).or_else(|_| std::fs::remove_dir_all(&self.0));
-    }
-}
-
-fn temp_file(name: &str, contents: &str) -> Scratch {
-    let file = Scratch::path(name);
-    std::fs::write(&*file, contents).unwrap();
-    file
+/// A file of `contents` under the system's temporary directory, its name ending in `name`
+/// (which keeps the extension engage reads the format from), removed when dropped.
+fn temp_file(name: &str, contents: &str) -> tempfile::TempPath {
+    let file = tempfile::Builder::new()
+        .prefix("engage-test-")
+        .suffix(name)
+        .tempfile()
+        .unwrap();
+    std::fs::write(file.path(), contents).unwrap();
+    file.into_temp_path()
 }
 
 const NPS_50: &str = "SELECT nps(score) AS nps FROM (VALUES (10), (9), (8), (7)) AS t(score)";
@@ -395,12 +366,12 @@ fn engage_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .unwrap()
 }
 
-/// A fresh, empty directory for output files.
-fn temp_dir(name: &str) -> Scratch {
-    let dir = Scratch::path(name);
-    let _ = std::fs::remove_dir_all(&*dir);
-    std::fs::create_dir_all(&*dir).unwrap();
-    dir
+/// A fresh, empty directory for output files, removed with what is in it when dropped.
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("engage-test-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn entries(dir: &Path) -> Vec<String> {
@@ -442,7 +413,7 @@ fn query_files_are_taken_by_path() {
 #[test]
 fn output_file_takes_the_last_result_in_the_extension_format() {
     let dir = temp_dir("output-csv");
-    let target = dir.join("nps.csv");
+    let target = dir.path().join("nps.csv");
     let output = engage(&[
         "-c",
         "SELECT 1 AS shown_on_stdout",
@@ -463,7 +434,7 @@ fn output_file_takes_the_last_result_in_the_extension_format() {
         "{}",
         stderr(&output)
     );
-    assert_eq!(entries(&dir), ["nps.csv"]);
+    assert_eq!(entries(dir.path()), ["nps.csv"]);
 
     // --format wins over the extension; -q drops the notice.
     let output = engage(&[
@@ -488,7 +459,7 @@ fn output_file_takes_the_last_result_in_the_extension_format() {
         ("r.jsonl", "{\"segment\":\"a\""),
         ("r.txt", "+---------+"),
     ] {
-        let path = dir.join(name);
+        let path = dir.path().join(name);
         let output = engage(&["-q", "-c", BY_SEGMENT, "-o", path.to_str().unwrap()]);
         assert!(output.status.success(), "{name}: {}", stderr(&output));
         let written = std::fs::read_to_string(&path).unwrap();
@@ -499,7 +470,7 @@ fn output_file_takes_the_last_result_in_the_extension_format() {
 #[test]
 fn output_file_in_parquet_reads_back() {
     let dir = temp_dir("output-parquet");
-    let target = dir.join("by_segment.parquet");
+    let target = dir.path().join("by_segment.parquet");
     let output = engage(&["-q", "-c", BY_SEGMENT, "-o", target.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let query = format!(
@@ -518,13 +489,13 @@ fn output_file_in_parquet_reads_back() {
 #[test]
 fn a_failing_run_leaves_no_output_file_and_an_existing_one_untouched() {
     let dir = temp_dir("output-atomic");
-    let target = dir.join("report.csv");
+    let target = dir.path().join("report.csv");
     // The failure comes from the last statement itself, while it is being computed.
     let failing = "SELECT nps(score) FROM (VALUES (9), (12)) AS t(score)";
     let output = engage(&["-c", failing, "-o", target.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
-        entries(&dir),
+        entries(dir.path()),
         Vec::<String>::new(),
         "nothing may be left behind"
     );
@@ -548,7 +519,7 @@ fn a_failing_run_leaves_no_output_file_and_an_existing_one_untouched() {
             std::fs::read_to_string(&target).unwrap(),
             "the previous report\n"
         );
-        assert_eq!(entries(&dir), ["report.csv"], "{args:?}");
+        assert_eq!(entries(dir.path()), ["report.csv"], "{args:?}");
     }
 }
 
@@ -557,7 +528,7 @@ fn an_interrupted_run_exits_130_and_leaves_the_output_file_untouched() {
     // SIGTERM (a scheduler stopping the job) and SIGINT (Ctrl-C in the terminal running it).
     for signal in ["TERM", "INT"] {
         let dir = temp_dir(&format!("output-interrupted-{signal}"));
-        let target = dir.join("report.parquet");
+        let target = dir.path().join("report.parquet");
         std::fs::write(&target, "the previous report\n").unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_engage"))
             .args([
@@ -587,7 +558,7 @@ fn an_interrupted_run_exits_130_and_leaves_the_output_file_untouched() {
             std::fs::read_to_string(&target).unwrap(),
             "the previous report\n"
         );
-        assert_eq!(entries(&dir), ["report.parquet"], "SIG{signal}");
+        assert_eq!(entries(dir.path()), ["report.parquet"], "SIG{signal}");
     }
 }
 
@@ -602,7 +573,7 @@ fn output_file_usage_errors() {
     );
 
     let dir = temp_dir("output-ddl");
-    let target = dir.join("t.csv");
+    let target = dir.path().join("t.csv");
     let output = engage(&["-c", "\\h", "-o", target.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 
@@ -618,7 +589,7 @@ fn output_file_usage_errors() {
         "{}",
         stderr(&output)
     );
-    assert_eq!(entries(&dir), Vec::<String>::new());
+    assert_eq!(entries(dir.path()), Vec::<String>::new());
 }
 
 #[test]
@@ -672,8 +643,8 @@ fn engine_options_from_the_command_line() {
 #[test]
 fn a_users_table_of_a_few_megabytes_is_joined_without_repartitioning_the_events() {
     let dir = temp_dir("collected-join");
-    let users = dir.join("users.parquet");
-    let events = dir.join("events.parquet");
+    let users = dir.path().join("users.parquet");
+    let events = dir.path().join("events.parquet");
     let (users, events) = (users.to_str().unwrap(), events.to_str().unwrap());
     let written = engage_csv(&[
         &format!(
@@ -972,7 +943,7 @@ fn results_larger_than_the_memory_limit_stream_to_stdout_and_files() {
     }
     let dir = temp_dir("output-streamed");
     for name in ["large.parquet", "large.csv", "large.jsonl"] {
-        let target = dir.join(name);
+        let target = dir.path().join(name);
         let output = engage(&[
             "--memory-limit",
             "8M",
@@ -989,7 +960,7 @@ fn results_larger_than_the_memory_limit_stream_to_stdout_and_files() {
         );
     }
     assert_eq!(
-        entries(&dir),
+        entries(dir.path()),
         ["large.csv", "large.jsonl", "large.parquet"],
         "no temporary file is left"
     );
@@ -999,7 +970,7 @@ fn results_larger_than_the_memory_limit_stream_to_stdout_and_files() {
         "-c",
         &format!(
             "SELECT count(*) AS n, sum(value) AS total FROM '{}'",
-            dir.join("large.parquet").display()
+            dir.path().join("large.parquet").display()
         ),
     ]);
     assert_eq!(
@@ -1028,7 +999,7 @@ fn a_rename_that_fails_after_the_data_is_written_leaves_nothing_behind() {
     let dir = temp_dir("output-rename-fails");
     // The target is a directory with a file in it: writing the temporary file succeeds, and
     // only the final rename over the target fails.
-    let target = dir.join("report.csv");
+    let target = dir.path().join("report.csv");
     std::fs::create_dir(&target).unwrap();
     std::fs::write(target.join("keep"), "x").unwrap();
     let output = engage(&["-c", LARGE_RESULT, "-o", target.to_str().unwrap()]);
@@ -1039,7 +1010,7 @@ fn a_rename_that_fails_after_the_data_is_written_leaves_nothing_behind() {
         stderr(&output)
     );
     assert_eq!(
-        entries(&dir),
+        entries(dir.path()),
         ["report.csv"],
         "the temporary file is removed"
     );
