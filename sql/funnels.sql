@@ -17,6 +17,24 @@ FROM (SELECT unnest(funnel(user_id, event_time, INTERVAL '1 day',
       FROM shop_events)
 ORDER BY step;
 
+-- Modes: the same funnel when no other step's event may come between two steps of a user's
+-- chain ('strict_order'), and when a step already reached may not come again
+-- ('strict_deduplication'): users reaching each step under each.
+-- chart: bar x=step y=users,users_strict_order,users_no_repeat
+SELECT k AS step, f[k]['users'] AS users, o[k]['users'] AS users_strict_order,
+       d[k]['users'] AS users_no_repeat
+FROM (SELECT funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',
+               event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay') AS f,
+             funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',
+               event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay',
+               'strict_order') AS o,
+             funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',
+               event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay',
+               'strict_deduplication') AS d
+      FROM shop_events)
+CROSS JOIN (VALUES (1), (2), (3), (4)) AS steps(k)
+ORDER BY step;
+
 -- Wide, by device: a column per step.
 CREATE VIEW by_device AS
 SELECT device, funnel(user_id, event_time, INTERVAL '1 day',

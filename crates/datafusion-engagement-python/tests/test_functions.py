@@ -103,6 +103,15 @@ QUERIES = {
                                    event_name = 'add_to_cart', event_name = 'pay') AS level
               FROM shop_events GROUP BY user_id)
         GROUP BY level ORDER BY level""",
+    "funnel modes": """
+        SELECT device,
+               funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',
+                      event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay',
+                      'strict_order') AS in_order,
+               funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',
+                      event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay',
+                      'strict_deduplication') AS no_repeats
+        FROM shop_events GROUP BY device ORDER BY device""",
 }
 
 

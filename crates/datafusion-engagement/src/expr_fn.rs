@@ -213,19 +213,45 @@ pub fn lifecycle(user_id: Expr, event_time: Expr, period: Expr, signup_time: Opt
 /// `window_funnel(window, event_time, step_1, …, step_n)`: the funnel level (0 to n) of the
 /// group; `window` is a constant INTERVAL such as
 /// `lit(ScalarValue::new_interval_mdn(0, 1, 0))` and each step a BOOLEAN condition such as
-/// `col("event_name").eq(lit("cart"))`.
+/// `col("event_name").eq(lit("cart"))`. With modes: [`window_funnel_with_modes`].
 pub fn window_funnel(window: Expr, event_time: Expr, steps: Vec<Expr>) -> Expr {
+    window_funnel_with_modes(window, event_time, steps, &[])
+}
+
+/// `window_funnel(window, event_time, step_1, …, step_n, mode, …)`: [`window_funnel`] with
+/// modes such as `"strict_order"` or `"strict_deduplication"`.
+pub fn window_funnel_with_modes(
+    window: Expr,
+    event_time: Expr,
+    steps: Vec<Expr>,
+    modes: &[&str],
+) -> Expr {
     let mut args = vec![window, event_time];
     args.extend(steps);
+    args.extend(modes.iter().map(|&mode| lit(mode)));
     window_funnel_udaf().call(args)
 }
 
 /// `funnel(user_id, event_time, window, step_1, …, step_n)`: the users reaching each step
 /// and the conversions, a list of `{step, users, conversion_from_previous,
-/// conversion_from_first}`; arguments as for [`window_funnel`].
+/// conversion_from_first}`; arguments as for [`window_funnel`]. With modes:
+/// [`funnel_with_modes`].
 pub fn funnel(user_id: Expr, event_time: Expr, window: Expr, steps: Vec<Expr>) -> Expr {
+    funnel_with_modes(user_id, event_time, window, steps, &[])
+}
+
+/// `funnel(user_id, event_time, window, step_1, …, step_n, mode, …)`: [`funnel`] with modes
+/// such as `"strict_order"` or `"strict_deduplication"`.
+pub fn funnel_with_modes(
+    user_id: Expr,
+    event_time: Expr,
+    window: Expr,
+    steps: Vec<Expr>,
+    modes: &[&str],
+) -> Expr {
     let mut args = vec![user_id, event_time, window];
     args.extend(steps);
+    args.extend(modes.iter().map(|&mode| lit(mode)));
     funnel_udaf().call(args)
 }
 

@@ -12,13 +12,18 @@ use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::funnel_steps::{FunnelSteps, FunnelWindow, MAX_STEPS, funnel_arg_types};
+use crate::common::funnel_steps::{
+    FunnelRule, FunnelSteps, MAX_STEPS, MODE_ARGUMENT_DOC, MODES_DOC, funnel_arg_types,
+    funnel_constant_args,
+};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, result_type};
 use crate::common::user_ids::UserIdKind;
 
 const NAME: &str = "funnel";
-const USAGE: &str = "funnel(user_id, event_time, window, step_1, …, step_n)";
+const USAGE: &str = "funnel(user_id, event_time, window, step_1, …, step_n [, mode, …])";
+/// Position of the window among the arguments.
+const WINDOW: usize = 2;
 /// Position of step 1 among the arguments.
 const FIRST_STEP: usize = 3;
 
@@ -35,11 +40,11 @@ shared_udaf!(
 impl Metric for Funnel {
     const NAME: &'static str = NAME;
     const REQUIRED_ARGS: &'static [usize] = &[0];
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(2, "window")];
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(WINDOW, "window")];
     // A user's repeated events are the same step events.
     const DISTINCT: Distinct = Distinct::Unchanged;
     const STATE_NAMES: &'static [&'static str] = &["users", "step_events", "is_start"];
-    type Rule = FunnelWindow;
+    type Rule = FunnelRule;
     type Kernel = TimelineKernel;
 
     fn documentation() -> &'static Documentation {
@@ -50,13 +55,15 @@ impl Metric for Funnel {
                     "The conversion funnel of the group's users, exact. A user reaches step k \
                      when they have events meeting step_1, …, step_k in that order, each \
                      strictly later than the one before, all at most window after the first \
-                     (inclusive) — window_funnel's level per user. Returns one row per step \
+                     (inclusive) — window_funnel's level per user, with the same modes. \
+                     Returns one row per step \
                      (up to {MAX_STEPS}): {{step, users, conversion_from_previous, \
                      conversion_from_first}}: the users reaching the step, and 100 × users / \
                      the previous step's users and / step 1's users (100 for step 1, NULL \
                      when the step before has no users). A user's events may be split over \
                      any partitions and batches. A NULL condition is false; rows with a NULL \
-                     user_id or event_time are skipped; a group without any row gives NULL."
+                     user_id or event_time are skipped; a group without any row gives NULL. \
+                     {MODES_DOC}"
                 ),
                 USAGE,
             )
@@ -75,13 +82,18 @@ impl Metric for Funnel {
             .with_argument("event_time", "When the event happened: a TIMESTAMP of any unit and zone, or a DATE.")
             .with_argument("window", "How long a user's chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.")
             .with_argument("step_1, …, step_n", "The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.")
+            .with_argument("mode", MODE_ARGUMENT_DOC)
             .build()
         });
         &DOCUMENTATION
     }
 
+    fn constant_args(arg_types: &[DataType]) -> Cow<'static, [(usize, &'static str)]> {
+        funnel_constant_args(arg_types, WINDOW, FIRST_STEP)
+    }
+
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let mut types = funnel_arg_types(NAME, arg_types, 2, FIRST_STEP, USAGE)?;
+        let mut types = funnel_arg_types(NAME, arg_types, WINDOW, FIRST_STEP, USAGE)?;
         types[0] = UserIdKind::coerce(NAME, "user_id", &arg_types[0])?;
         Ok(types)
     }
@@ -103,8 +115,8 @@ impl Metric for Funnel {
         result_type::<Self>()
     }
 
-    fn rule(constants: &[Option<ScalarValue>]) -> Result<FunnelWindow> {
-        FunnelWindow::of(NAME, &constants[0])
+    fn rule(constants: &[Option<ScalarValue>]) -> Result<FunnelRule> {
+        FunnelRule::of(NAME, constants)
     }
 }
 
@@ -113,12 +125,8 @@ impl Timeline for Funnel {
     const KEEPS_EVERY_VALUE: bool = true;
     type Context = FunnelSteps;
 
-    fn context(
-        window: FunnelWindow,
-        event_time: &DataType,
-        arguments: usize,
-    ) -> Result<FunnelSteps> {
-        FunnelSteps::new(window, event_time, FIRST_STEP, arguments)
+    fn context(rule: FunnelRule, event_time: &DataType, arguments: usize) -> Result<FunnelSteps> {
+        FunnelSteps::new(rule, event_time, FIRST_STEP, arguments)
     }
 
     fn values<'a>(funnel: &FunnelSteps, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {

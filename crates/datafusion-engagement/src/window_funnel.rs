@@ -11,12 +11,17 @@ use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::funnel_steps::{FunnelSteps, FunnelWindow, MAX_STEPS, funnel_arg_types};
+use crate::common::funnel_steps::{
+    FunnelRule, FunnelSteps, MAX_STEPS, MODE_ARGUMENT_DOC, MODES_DOC, funnel_arg_types,
+    funnel_constant_args,
+};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, result_type};
 
 const NAME: &str = "window_funnel";
-const USAGE: &str = "window_funnel(window, event_time, step_1, …, step_n)";
+const USAGE: &str = "window_funnel(window, event_time, step_1, …, step_n [, mode, …])";
+/// Position of the window among the arguments.
+const WINDOW: usize = 0;
 /// Position of step 1 among the arguments.
 const FIRST_STEP: usize = 2;
 
@@ -33,11 +38,11 @@ shared_udaf!(
 impl Metric for WindowFunnel {
     const NAME: &'static str = NAME;
     const REQUIRED_ARGS: &'static [usize] = &[];
-    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(0, "window")];
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(WINDOW, "window")];
     // The same event twice is the same step events.
     const DISTINCT: Distinct = Distinct::Unchanged;
     const STATE_NAMES: &'static [&'static str] = &["users", "step_events", "is_start"];
-    type Rule = FunnelWindow;
+    type Rule = FunnelRule;
     type Kernel = TimelineKernel;
 
     fn documentation() -> &'static Documentation {
@@ -51,12 +56,11 @@ impl Metric for WindowFunnel {
                      most window after the first (inclusive). Returns 0 to n (up to \
                      {MAX_STEPS} steps). A NULL condition is false; an event meeting several \
                      steps may serve as any one of them; rows with a NULL event_time are \
-                     skipped, and a group without any row gives NULL. This is ClickHouse's \
-                     windowFunnel(window, 'strict_increase'), computed exactly: where \
-                     ClickHouse keeps one chain per step, every chain is considered here, so \
-                     with events at equal times the level may be higher than ClickHouse's. \
-                     Other ClickHouse modes ('strict_order', 'strict_deduplication') are not \
-                     supported. Times are compared to the microsecond."
+                     skipped, and a group without any row gives NULL. Without a mode this is \
+                     ClickHouse's windowFunnel(window, 'strict_increase'), computed exactly: \
+                     where ClickHouse keeps one chain per step, every chain is considered here, \
+                     so with events at equal times the level may be higher than ClickHouse's. \
+                     {MODES_DOC} Times are compared to the microsecond."
                 ),
                 USAGE,
             )
@@ -67,18 +71,27 @@ impl Metric for WindowFunnel {
                  window_funnel(INTERVAL '1 day', event_time,\n                           \
                  event_name = 'view', event_name = 'cart', event_name = 'pay') AS level\n      \
                  FROM events GROUP BY user_id)\n\
-                 GROUP BY level ORDER BY level;\n```",
+                 GROUP BY level ORDER BY level;\n\
+                 -- the same, with no other step's event between two steps\n\
+                 SELECT user_id, window_funnel(INTERVAL '1 day', event_time, event_name = 'view',\n       \
+                 event_name = 'cart', event_name = 'pay', 'strict_order') AS level\n\
+                 FROM events GROUP BY user_id;\n```",
             )
             .with_argument("window", "How long a chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.")
             .with_argument("event_time", "When the event happened: a TIMESTAMP of any unit and zone, or a DATE.")
             .with_argument("step_1, …, step_n", "The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.")
+            .with_argument("mode", MODE_ARGUMENT_DOC)
             .build()
         });
         &DOCUMENTATION
     }
 
+    fn constant_args(arg_types: &[DataType]) -> Cow<'static, [(usize, &'static str)]> {
+        funnel_constant_args(arg_types, WINDOW, FIRST_STEP)
+    }
+
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        funnel_arg_types(NAME, arg_types, 0, FIRST_STEP, USAGE)
+        funnel_arg_types(NAME, arg_types, WINDOW, FIRST_STEP, USAGE)
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
@@ -97,8 +110,8 @@ impl Metric for WindowFunnel {
         result_type::<Self>()
     }
 
-    fn rule(constants: &[Option<ScalarValue>]) -> Result<FunnelWindow> {
-        FunnelWindow::of(NAME, &constants[0])
+    fn rule(constants: &[Option<ScalarValue>]) -> Result<FunnelRule> {
+        FunnelRule::of(NAME, constants)
     }
 }
 
@@ -109,12 +122,8 @@ impl Timeline for WindowFunnel {
     const KEEPS_EVERY_VALUE: bool = true;
     type Context = FunnelSteps;
 
-    fn context(
-        window: FunnelWindow,
-        event_time: &DataType,
-        arguments: usize,
-    ) -> Result<FunnelSteps> {
-        FunnelSteps::new(window, event_time, FIRST_STEP, arguments)
+    fn context(rule: FunnelRule, event_time: &DataType, arguments: usize) -> Result<FunnelSteps> {
+        FunnelSteps::new(rule, event_time, FIRST_STEP, arguments)
     }
 
     fn values<'a>(funnel: &FunnelSteps, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {

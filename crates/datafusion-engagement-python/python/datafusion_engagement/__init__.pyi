@@ -436,14 +436,15 @@ def unbounded_retention() -> AggregateUDF:
 def window_funnel() -> AggregateUDF:
     """Returns the ``window_funnel`` function as a ``datafusion.AggregateUDF``.
 
-    How far through a funnel the group got, typically grouped by user: the largest k such that the group has events meeting step_1, step_2, …, step_k in that order, each strictly later than the one before, all at most window after the first (inclusive). Returns 0 to n (up to 32 steps). A NULL condition is false; an event meeting several steps may serve as any one of them; rows with a NULL event_time are skipped, and a group without any row gives NULL. This is ClickHouse's windowFunnel(window, 'strict_increase'), computed exactly: where ClickHouse keeps one chain per step, every chain is considered here, so with events at equal times the level may be higher than ClickHouse's. Other ClickHouse modes ('strict_order', 'strict_deduplication') are not supported. Times are compared to the microsecond.
+    How far through a funnel the group got, typically grouped by user: the largest k such that the group has events meeting step_1, step_2, …, step_k in that order, each strictly later than the one before, all at most window after the first (inclusive). Returns 0 to n (up to 32 steps). A NULL condition is false; an event meeting several steps may serve as any one of them; rows with a NULL event_time are skipped, and a group without any row gives NULL. Without a mode this is ClickHouse's windowFunnel(window, 'strict_increase'), computed exactly: where ClickHouse keeps one chain per step, every chain is considered here, so with events at equal times the level may be higher than ClickHouse's. Modes, constant strings after the steps: with 'strict_order' or 'strict_deduplication', a walk goes from each step_1 event through the times of the group's later step events, in order, within the window, and takes the next step wherever its event comes; 'strict_order' stops the walk at an event of any step but the one just reached (A-B-D-C reaches 2, A-B-B-C reaches 3), 'strict_deduplication' at an event of a step already reached (A-B-C-B-D reaches 3), and both together at any step event but the next step's. The level is the longest walk. Events at the time of the walk's last step, and rows meeting no step, never stop it (ClickHouse's strict_order also stops at rows meeting no step: leave them out with WHERE to compare). 'strict_increase' and 'strict_once' are accepted and change nothing: steps are always strictly later, so no event serves two. Times are compared to the microsecond.
 
-    SQL: window_funnel(window, event_time, step_1, …, step_n)
+    SQL: window_funnel(window, event_time, step_1, …, step_n [, mode, …])
 
     Args:
         window: How long a chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.
         event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
         step_1, …, step_n: The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.
+        mode: Optional, after the steps: 'strict_order', 'strict_deduplication' (one or both), 'strict_increase' or 'strict_once', as constant strings.
 
     Example:
         -- users per funnel level: view, then cart, then payment within a day
@@ -453,20 +454,25 @@ def window_funnel() -> AggregateUDF:
                                    event_name = 'view', event_name = 'cart', event_name = 'pay') AS level
               FROM events GROUP BY user_id)
         GROUP BY level ORDER BY level;
+        -- the same, with no other step's event between two steps
+        SELECT user_id, window_funnel(INTERVAL '1 day', event_time, event_name = 'view',
+               event_name = 'cart', event_name = 'pay', 'strict_order') AS level
+        FROM events GROUP BY user_id;
     """
 
 def funnel() -> AggregateUDF:
     """Returns the ``funnel`` function as a ``datafusion.AggregateUDF``.
 
-    The conversion funnel of the group's users, exact. A user reaches step k when they have events meeting step_1, …, step_k in that order, each strictly later than the one before, all at most window after the first (inclusive) — window_funnel's level per user. Returns one row per step (up to 32): {step, users, conversion_from_previous, conversion_from_first}: the users reaching the step, and 100 × users / the previous step's users and / step 1's users (100 for step 1, NULL when the step before has no users). A user's events may be split over any partitions and batches. A NULL condition is false; rows with a NULL user_id or event_time are skipped; a group without any row gives NULL.
+    The conversion funnel of the group's users, exact. A user reaches step k when they have events meeting step_1, …, step_k in that order, each strictly later than the one before, all at most window after the first (inclusive) — window_funnel's level per user, with the same modes. Returns one row per step (up to 32): {step, users, conversion_from_previous, conversion_from_first}: the users reaching the step, and 100 × users / the previous step's users and / step 1's users (100 for step 1, NULL when the step before has no users). A user's events may be split over any partitions and batches. A NULL condition is false; rows with a NULL user_id or event_time are skipped; a group without any row gives NULL. Modes, constant strings after the steps: with 'strict_order' or 'strict_deduplication', a walk goes from each step_1 event through the times of the group's later step events, in order, within the window, and takes the next step wherever its event comes; 'strict_order' stops the walk at an event of any step but the one just reached (A-B-D-C reaches 2, A-B-B-C reaches 3), 'strict_deduplication' at an event of a step already reached (A-B-C-B-D reaches 3), and both together at any step event but the next step's. The level is the longest walk. Events at the time of the walk's last step, and rows meeting no step, never stop it (ClickHouse's strict_order also stops at rows meeting no step: leave them out with WHERE to compare). 'strict_increase' and 'strict_once' are accepted and change nothing: steps are always strictly later, so no event serves two.
 
-    SQL: funnel(user_id, event_time, window, step_1, …, step_n)
+    SQL: funnel(user_id, event_time, window, step_1, …, step_n [, mode, …])
 
     Args:
         user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
         event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
         window: How long a user's chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.
         step_1, …, step_n: The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.
+        mode: Optional, after the steps: 'strict_order', 'strict_deduplication' (one or both), 'strict_increase' or 'strict_once', as constant strings.
 
     Example:
         -- a 4-step funnel by segment, within a day of the view

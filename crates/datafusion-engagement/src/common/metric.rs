@@ -7,6 +7,7 @@
 //! messages, constant arguments read once, `DISTINCT` refused or dropped, the planning-time
 //! checks, the documentation — is [`MetricUdaf`], written once.
 
+use std::borrow::Cow;
 use std::fmt::Debug;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
@@ -48,6 +49,12 @@ pub(crate) trait Metric: Debug + Send + Sync + Sized + 'static {
     const REQUIRED_ARGS: &'static [usize];
     /// Arguments that must be constants: (position, name).
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[];
+    /// The constant arguments of a call with these argument types (as written or coerced):
+    /// [`Self::CONSTANT_ARGS`], unless a function's constants follow a variable number of
+    /// columns (a funnel's modes after its steps) and are found by their types.
+    fn constant_args(_arg_types: &[DataType]) -> Cow<'static, [(usize, &'static str)]> {
+        Cow::Borrowed(Self::CONSTANT_ARGS)
+    }
     /// What `DISTINCT` means.
     const DISTINCT: Distinct = Distinct::Refused;
     /// Names of the state fields (before [`format_state_name`](
@@ -68,7 +75,7 @@ pub(crate) trait Metric: Debug + Send + Sync + Sized + 'static {
     fn return_type() -> DataType {
         DataType::Float64
     }
-    /// Builds the rule from the constant arguments (in [`Self::CONSTANT_ARGS`] order; `None`
+    /// Builds the rule from the constant arguments (in [`Self::constant_args`] order; `None`
     /// for an optional one left out), validating them.
     fn rule(constants: &[Option<ScalarValue>]) -> Result<Self::Rule>;
 
@@ -117,7 +124,10 @@ pub(crate) fn new_udaf<M: Metric>() -> Arc<AggregateUDF> {
         signature: documented_signature(
             M::example_arg_types()
                 .into_iter()
-                .map(|types| dictionary_string_constants(types, M::CONSTANT_ARGS))
+                .map(|types| {
+                    let constants = M::constant_args(&types);
+                    dictionary_string_constants(types, &constants)
+                })
                 .collect(),
         ),
         metric: PhantomData,
@@ -151,7 +161,16 @@ impl<M: Metric> MetricUdaf<M> {
         if M::DISTINCT == Distinct::Refused {
             refuse_distinct(M::NAME, args.is_distinct)?;
         }
-        M::rule(&constant_arguments(M::NAME, M::CONSTANT_ARGS, args)?)
+        let types: Vec<DataType> = args
+            .expr_fields
+            .iter()
+            .map(|field| field.data_type().clone())
+            .collect();
+        M::rule(&constant_arguments(
+            M::NAME,
+            &M::constant_args(&types),
+            args,
+        )?)
     }
 }
 
@@ -166,7 +185,8 @@ impl<M: Metric> AggregateUDFImpl for MetricUdaf<M> {
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         let coerced = lenient_coercion(M::check_arg_types(arg_types), arg_types)?;
-        Ok(dictionary_string_constants(coerced, M::CONSTANT_ARGS))
+        let constants = M::constant_args(&coerced);
+        Ok(dictionary_string_constants(coerced, &constants))
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
@@ -194,11 +214,22 @@ impl<M: Metric> AggregateUDFImpl for MetricUdaf<M> {
     }
 
     fn simplify(&self) -> Option<AggregateFunctionSimplification> {
-        Some(Box::new(|mut aggregate, _info| {
+        Some(Box::new(|mut aggregate, info| {
             if M::DISTINCT == Distinct::Unchanged {
                 aggregate.params.distinct = false;
             }
-            if let Some(constants) = check_logical_call(M::NAME, &aggregate, M::CONSTANT_ARGS)? {
+            let arg_types = aggregate
+                .params
+                .args
+                .iter()
+                .map(|arg| info.get_data_type(arg));
+            let constant_args = match arg_types.collect::<Result<Vec<_>>>() {
+                Ok(types) => M::constant_args(&types),
+                // A simplifier without a schema: the constants found by their types are
+                // checked when the accumulator is created.
+                Err(_) => Cow::Borrowed(M::CONSTANT_ARGS),
+            };
+            if let Some(constants) = check_logical_call(M::NAME, &aggregate, &constant_args)? {
                 M::rule(&constants)?;
             }
             Ok(Expr::AggregateFunction(aggregate))

@@ -102,7 +102,10 @@ const QUERIES: &[&str] = &[
             funnel(user_id, event_time, INTERVAL '1 day', event_name = 'login',
                    event_name = 'view_dashboard', event_name = 'create_report') AS steps,
             funnel(user_id, event_time, INTERVAL '2 hours', event_name = 'login',
-                   event_name = 'export') FILTER (WHERE event_name <> 'support_ticket') AS quick
+                   event_name = 'export') FILTER (WHERE event_name <> 'support_ticket') AS quick,
+            funnel(user_id, event_time, INTERVAL '1 day', event_name = 'login',
+                   event_name = 'view_dashboard', event_name = 'create_report',
+                   'strict_order') AS in_order
      FROM events GROUP BY segment ORDER BY segment",
     "SELECT level, count(*) AS users
      FROM (SELECT user_id, window_funnel(INTERVAL '1 day', event_time, event_name = 'login',

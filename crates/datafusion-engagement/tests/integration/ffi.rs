@@ -81,6 +81,10 @@ const QUERIES: &[&str] = &[
      engagement_score(event_name, 'login=1, export=3'), \
      window_funnel(INTERVAL '1 day', event_time, event_name = 'login', event_name = 'export'), \
      funnel(user_id, event_time, INTERVAL '1 day', event_name = 'login', event_name = 'export'), \
+     window_funnel(INTERVAL '1 day', event_time, event_name = 'login', event_name = 'view_dashboard', \
+                   event_name = 'create_report', 'strict_order'), \
+     funnel(user_id, event_time, INTERVAL '1 day', event_name = 'login', event_name = 'view_dashboard', \
+            event_name = 'create_report', 'strict_deduplication'), \
      lifecycle(user_id, event_time, 'month') \
      FROM events GROUP BY segment ORDER BY segment",
     "SELECT campaign, ctr(clicks, impressions), engagement_rate(coalesce(likes, 0), impressions) \

@@ -7,12 +7,13 @@ use datafusion::arrow::array::{
 };
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
+use datafusion::functions::core::expr_ext::FieldAccessor;
 use datafusion::prelude::*;
 use datafusion_engagement::expr_fn::{
     avg_resolution_time, avg_session_duration, bounce_rate, ces, ces_summary, churn_rate, clv,
     csat, csat_summary, ctr, engagement_rate, engagement_score, engagement_tier, feature_adoption,
-    first_week_active_rate, nps, nps_group, nps_summary, pages_per_session, retention_rate,
-    stickiness,
+    first_week_active_rate, funnel, funnel_with_modes, nps, nps_group, nps_summary,
+    pages_per_session, retention_rate, stickiness, window_funnel, window_funnel_with_modes,
 };
 
 async fn one_value(columns: Vec<(&str, ArrayRef)>, metric: Expr) -> Result<ScalarValue> {
@@ -186,6 +187,50 @@ async fn the_other_helpers_build_working_expressions() -> Result<()> {
     assert_eq!(
         ScalarValue::try_from_array(batches[0].column(0), 0)?.to_string(),
         "promoter"
+    );
+    Ok(())
+}
+
+/// ClickHouse's strict_order example, A-B-D-C: the chain A-B-C without a mode, A-B with it.
+#[tokio::test]
+async fn funnel_helpers_take_modes() -> Result<()> {
+    let columns = || -> Vec<(&str, ArrayRef)> {
+        vec![
+            ("user", Arc::new(StringArray::from(vec!["u"; 4]))),
+            (
+                "t",
+                Arc::new(datafusion::arrow::array::TimestampMicrosecondArray::from(
+                    vec![0, 1_000_000, 2_000_000, 3_000_000],
+                )),
+            ),
+            ("e", Arc::new(StringArray::from(vec!["A", "B", "D", "C"]))),
+        ]
+    };
+    let hour = || lit(ScalarValue::new_interval_mdn(0, 0, 3_600_000_000_000));
+    let steps = || ["A", "B", "C", "D"].map(|e| col("e").eq(lit(e))).to_vec();
+    let level = window_funnel(hour(), col("t"), steps());
+    assert_eq!(
+        one_value(columns(), level).await?,
+        ScalarValue::Int64(Some(3))
+    );
+    let level = window_funnel_with_modes(hour(), col("t"), steps(), &["strict_order"]);
+    assert_eq!(
+        one_value(columns(), level).await?,
+        ScalarValue::Int64(Some(2))
+    );
+    // The users reaching step 3 (C), from the list of steps.
+    let third_step_users = |f: Expr| {
+        datafusion::functions_nested::expr_fn::array_element(f, lit(3_i64)).field("users")
+    };
+    let all = funnel(col("user"), col("t"), hour(), steps());
+    assert_eq!(
+        one_value(columns(), third_step_users(all)).await?,
+        ScalarValue::Int64(Some(1))
+    );
+    let in_order = funnel_with_modes(col("user"), col("t"), hour(), steps(), &["strict_order"]);
+    assert_eq!(
+        one_value(columns(), third_step_users(in_order)).await?,
+        ScalarValue::Int64(Some(0))
     );
     Ok(())
 }
