@@ -627,6 +627,29 @@ fn engine_options_from_the_command_line() {
         "{}",
         stderr(&output)
     );
+    // Runtime options too, checked as SET checks them.
+    let output = engage(&[
+        "--format",
+        "csv",
+        "--set",
+        "datafusion.runtime.max_temp_directory_size=2G",
+        "-c",
+        "SELECT value FROM information_schema.df_settings WHERE name = 'datafusion.runtime.max_temp_directory_size'",
+    ]);
+    assert_eq!(stdout(&output), "value\n2G\n", "{}", stderr(&output));
+    let output = engage(&[
+        "--set",
+        "datafusion.runtime.no_such_option=1",
+        "-c",
+        "SELECT 1",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--set datafusion.runtime.no_such_option=1")
+            && stderr(&output).contains("Unknown runtime configuration"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(
         engage(&["--set", "novalue", "-c", "SELECT 1"])
             .status

@@ -251,3 +251,28 @@ fn a_memory_limit_turns_transparent_huge_pages_off() {
     assert_eq!(thp_enabled(&["--memory-limit", "100M"]), "0");
     assert_eq!(thp_enabled(&[]), "1");
 }
+
+/// Under a limit, spill files are merged 16 at a time (DataFusion's default: all at once, each
+/// file's buffers estimated, which let stickiness by user over 86 spills peak at 1.5 × its
+/// bound); `datafusion.runtime.max_spill_merge_fan_in` still decides when given.
+#[test]
+fn a_memory_limit_merges_a_few_spill_files_at_a_time() {
+    let fan_in = |args: &[&str]| -> String {
+        let query = "SELECT value FROM information_schema.df_settings \
+                     WHERE name = 'datafusion.runtime.max_spill_merge_fan_in'";
+        let output = Command::new(env!("CARGO_BIN_EXE_engage"))
+            .args(args)
+            .args(["-q", "--format", "csv", "-c", query])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        text(&output.stdout)
+    };
+    assert_eq!(fan_in(&["--memory-limit", "100M"]), "value\n16\n");
+    assert_eq!(fan_in(&[]), "value\n0\n");
+    let set = ["--set", "datafusion.runtime.max_spill_merge_fan_in=4"];
+    assert_eq!(
+        fan_in(&[&["--memory-limit", "100M"], &set[..]].concat()),
+        "value\n4\n"
+    );
+}
