@@ -263,15 +263,16 @@ impl FunnelSteps {
                 if end == NO_WALK {
                     continue;
                 }
-                if time > end || steps_met & (1 << level) == 0 {
-                    if time > end || self.mode.stops(steps_met, level) {
-                        walk_end[level - 1] = NO_WALK;
-                    }
-                    continue;
+                if time > end {
+                    // Past its window: it can take no more steps.
+                    walk_end[level - 1] = NO_WALK;
+                } else if steps_met & (1 << level) != 0 {
+                    walk_end[level] = walk_end[level].max(end);
+                    walk_end[level - 1] = NO_WALK;
+                    reached = reached.max(level + 1);
+                } else if self.mode.stops(steps_met, level) {
+                    walk_end[level - 1] = NO_WALK;
                 }
-                walk_end[level] = walk_end[level].max(end);
-                walk_end[level - 1] = NO_WALK;
-                reached = reached.max(level + 1);
             }
             if steps_met & 1 != 0 {
                 walk_end[0] = walk_end[0].max(self.window.add(time, 1));
@@ -392,14 +393,7 @@ mod tests {
 
     /// (seconds, step from 1) events of a 3-step funnel as sorted timeline values.
     fn timeline(events: &[(i64, usize)]) -> Vec<i64> {
-        let bits = funnel(3, 1).step_bits;
-        let mut values: Vec<i64> = events
-            .iter()
-            .map(|&(t, step)| ((t * SECOND) << bits) + step as i64 - 1)
-            .collect();
-        values.sort_unstable();
-        values.dedup();
-        values
+        timeline_of(&funnel(3, 1), events)
     }
 
     #[test]
