@@ -19,34 +19,56 @@ use crate::common::tally::{StateLayout, Tally, TallyKernel, TallyRule};
 #[derive(Debug)]
 pub(crate) struct Nps;
 
-/// Calls `f(row, weight, promoter, detractor)` for every answer of an `nps`-style call
-/// (`f(score [, weight])`), with the flags as 0 or 1.
-#[inline]
-pub(crate) fn for_each_nps_answer(
-    function: &str,
-    inputs: &[ArrayRef],
-    rows: &SelectedRows,
-    mut f: impl FnMut(usize, f64, f64, f64),
-) -> Result<()> {
-    let weight_arg = SurveyArgs::Score.weight_arg();
-    for_each_weighted_score(
-        function,
-        &NPS_SCALE,
-        inputs,
-        weight_arg,
-        rows,
-        |row, score, w| {
-            let promoter = f64::from(u8::from(score >= NPS_PROMOTER_FROM));
-            let detractor = f64::from(u8::from(score <= NPS_DETRACTOR_UP_TO));
-            f(row, w, promoter, detractor)
-        },
-    )
+/// How nps and nps_summary class an answer: promoters from 9, detractors up to 6.
+///
+/// The cut-offs are values read at run time, not constants: compared with constants, the
+/// compiler turned the two comparisons of each answer into two branches, mispredicted as often
+/// as answers come in random order (nps cost twice csat per row); compared with loaded values,
+/// they stay branch-free masks, as csat's top box does.
+#[derive(Debug)]
+pub(crate) struct NpsClasses {
+    promoter_from: f64,
+    detractor_up_to: f64,
+}
+
+impl NpsClasses {
+    pub(crate) fn new() -> Self {
+        Self {
+            promoter_from: NPS_PROMOTER_FROM,
+            detractor_up_to: NPS_DETRACTOR_UP_TO,
+        }
+    }
+
+    /// Calls `f(row, weight, promoter, detractor)` for every answer of an `nps`-style call
+    /// (`f(score [, weight])`), with the flags as 0 or 1.
+    #[inline]
+    pub(crate) fn for_each_answer(
+        &self,
+        function: &str,
+        inputs: &[ArrayRef],
+        rows: &SelectedRows,
+        mut f: impl FnMut(usize, f64, f64, f64),
+    ) -> Result<()> {
+        let weight_arg = SurveyArgs::Score.weight_arg();
+        for_each_weighted_score(
+            function,
+            &NPS_SCALE,
+            inputs,
+            weight_arg,
+            rows,
+            |row, score, w| {
+                let promoter = f64::from(u8::from(score >= self.promoter_from));
+                let detractor = f64::from(u8::from(score <= self.detractor_up_to));
+                f(row, w, promoter, detractor)
+            },
+        )
+    }
 }
 
 /// Tallies the weight of all answers and the net weight of promoters (9–10) over detractors
 /// (0–6); every weight is 1 without a weight column.
 #[derive(Debug)]
-pub(crate) struct NpsRule;
+pub(crate) struct NpsRule(NpsClasses);
 
 impl TallyRule for NpsRule {
     type Sums = [f64; 2];
@@ -58,9 +80,10 @@ impl TallyRule for NpsRule {
         rows: &SelectedRows,
         mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
-        for_each_nps_answer(Nps::NAME, inputs, rows, |row, w, promoter, detractor| {
-            add(row, Tally::uncounted([w, w * (promoter - detractor)]))
-        })
+        self.0
+            .for_each_answer(Nps::NAME, inputs, rows, |row, w, promoter, detractor| {
+                add(row, Tally::uncounted([w, w * (promoter - detractor)]))
+            })
     }
 
     fn value(&self, tally: &Tally<Self::Sums>) -> Option<f64> {
@@ -110,7 +133,7 @@ impl Metric for Nps {
     }
 
     fn rule(_constants: &[Option<ScalarValue>]) -> Result<NpsRule> {
-        Ok(NpsRule)
+        Ok(NpsRule(NpsClasses::new()))
     }
 }
 

@@ -15,7 +15,7 @@ use crate::common::survey::{
     Estimate, SCORE_COLUMNS, SummaryShape, SurveyArgs, effective_sample_size,
 };
 use crate::common::tally::{Tally, TallyKernel, TallyRule};
-use crate::nps::for_each_nps_answer;
+use crate::nps::NpsClasses;
 
 /// `nps` with respondent counts, standard error and a 95 % interval.
 #[derive(Debug)]
@@ -29,7 +29,7 @@ const SHAPE: SummaryShape = SummaryShape {
 /// Tallies weights (of all answers, promoters and detractors), squared weights (for the
 /// effective sample size) and the unweighted promoter and detractor counts.
 #[derive(Debug)]
-pub(crate) struct NpsSummaryRule;
+pub(crate) struct NpsSummaryRule(NpsClasses);
 
 impl NpsSummaryRule {
     fn estimate(tally: &Tally<[f64; 6]>) -> Option<Estimate> {
@@ -68,7 +68,7 @@ impl TallyRule for NpsSummaryRule {
         rows: &SelectedRows,
         mut add: impl FnMut(usize, Tally<Self::Sums>),
     ) -> Result<()> {
-        for_each_nps_answer(
+        self.0.for_each_answer(
             NpsSummary::NAME,
             inputs,
             rows,
@@ -145,7 +145,7 @@ impl Metric for NpsSummary {
     }
 
     fn rule(_constants: &[Option<ScalarValue>]) -> Result<NpsSummaryRule> {
-        Ok(NpsSummaryRule)
+        Ok(NpsSummaryRule(NpsClasses::new()))
     }
 }
 
