@@ -3,7 +3,7 @@
 
 use datafusion::arrow::array::{Array, BooleanArray};
 use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer};
-use datafusion::arrow::util::bit_iterator::BitIndexIterator;
+use datafusion::arrow::util::bit_iterator::{BitIndexIterator, BitSliceIterator};
 
 /// The rows to read, computed once per batch with bitmap operations so the per-row loops of
 /// the kernels stay free of NULL and filter checks.
@@ -36,13 +36,17 @@ impl SelectedRows {
 
     /// Calls `f` with the index of every selected row, in order.
     ///
-    /// One loop over [`Self::indices`] rather than one loop per case: called from two loops,
-    /// a kernel's per-row closure was kept out of line, and that call per row cost as much as
-    /// the GROUP BY itself.
+    /// A counted loop over each run of selected rows (the whole batch when every row is
+    /// selected), with `f` called from that one loop. Called from one loop per case, a
+    /// kernel's per-row closure was kept out of line, and that call per row cost as much as
+    /// the GROUP BY itself; stepping through [`Self::indices`] matched on the case at every
+    /// row, a fifth of nps's time per row.
     #[inline(always)]
     pub(crate) fn for_each(&self, mut f: impl FnMut(usize)) {
-        for row in self.indices() {
-            f(row)
+        for (start, end) in self.runs() {
+            for row in start..end {
+                f(row)
+            }
         }
     }
 
@@ -58,12 +62,39 @@ impl SelectedRows {
         Ok(())
     }
 
+    /// The runs of consecutive selected rows, as `(start, end)` with `end` excluded.
+    #[inline]
+    fn runs(&self) -> Runs<'_> {
+        match self {
+            Self::All(len) => Runs::All(Some((0, *len))),
+            Self::Some(bits) => Runs::Some(bits.set_slices()),
+        }
+    }
+
     /// The selected row indices, in order, as one iterator.
     #[inline]
     pub(crate) fn indices(&self) -> Indices<'_> {
         match self {
             Self::All(len) => Indices::All(0..*len),
             Self::Some(bits) => Indices::Some(bits.set_indices()),
+        }
+    }
+}
+
+/// See [`SelectedRows::runs`].
+enum Runs<'a> {
+    All(Option<(usize, usize)>),
+    Some(BitSliceIterator<'a>),
+}
+
+impl Iterator for Runs<'_> {
+    type Item = (usize, usize);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(usize, usize)> {
+        match self {
+            Self::All(run) => run.take(),
+            Self::Some(runs) => runs.next(),
         }
     }
 }
@@ -83,5 +114,30 @@ impl Iterator for Indices<'_> {
             Self::All(range) => range.next(),
             Self::Some(bits) => bits.next(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visited(rows: &SelectedRows) -> Vec<usize> {
+        let mut visited = vec![];
+        rows.for_each(|row| visited.push(row));
+        visited
+    }
+
+    #[test]
+    fn every_selected_row_is_visited_once_in_order() {
+        assert_eq!(visited(&SelectedRows::All(5)), [0, 1, 2, 3, 4]);
+        assert_eq!(visited(&SelectedRows::All(0)), Vec::<usize>::new());
+        // Runs at the start, in the middle and at the end, across a 64-bit word.
+        let selected: Vec<bool> = (0..150)
+            .map(|i| i < 3 || (60..70).contains(&i) || i % 7 == 0 || i >= 148)
+            .collect();
+        let rows = SelectedRows::Some(BooleanBuffer::from(selected.clone()));
+        let expected: Vec<usize> = (0..150).filter(|&i| selected[i]).collect();
+        assert_eq!(visited(&rows), expected);
+        assert_eq!(rows.indices().collect::<Vec<_>>(), expected);
     }
 }
