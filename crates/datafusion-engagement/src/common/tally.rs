@@ -9,12 +9,9 @@ use std::fmt::Debug;
 use std::mem::size_of;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, BooleanBufferBuilder, Float64Array, UInt64Array,
-};
-use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array};
+use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
-use datafusion::arrow::util::bit_util;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -226,11 +223,9 @@ where
                     tallies: vec![],
                 })
             }
-            StateLayout::NullableSum => Box::new(NullableSumGroupsAccumulator::<M> {
-                rule,
-                sums: vec![],
-                seen: BooleanBufferBuilder::new(0),
-            }),
+            StateLayout::NullableSum => {
+                Box::new(NullableSumGroupsAccumulator::<M> { rule, sums: vec![] })
+            }
         })
     }
 }
@@ -435,31 +430,41 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for TallyGroupsAccumulator<M>
     }
 }
 
-/// The native grouped accumulator of a [`StateLayout::NullableSum`] function: one sum per group
-/// and a bit for whether any row counted.
+/// A group's sum before any row counted: negative zero. A sum of addends none of which is
+/// negative zero is never negative zero (a zero sum of two numbers of opposite sign is +0),
+/// so, with every addend made +0 when it is −0, the sum itself tells whether the group has
+/// seen a row. Without a bitmap to set, adding a row is one load, add and store, as in
+/// `count`; with a million groups, updating and merging are most of the aggregate's time.
+const UNSEEN: f64 = -0.0;
+
+/// Whether a [`NullableSumGroupsAccumulator`] sum has seen a row.
+#[inline]
+fn seen(sum: f64) -> bool {
+    sum.to_bits() != UNSEEN.to_bits()
+}
+
+/// `value` with negative zero made positive (adding +0 does that and changes nothing else),
+/// so that adding it to a sum marks the sum as seen.
+#[inline(always)]
+fn counting(value: f64) -> f64 {
+    value + 0.0
+}
+
+/// The native grouped accumulator of a [`StateLayout::NullableSum`] function: one sum per
+/// group, [`UNSEEN`] until a row counts.
 #[derive(Debug)]
 struct NullableSumGroupsAccumulator<M: Metric<Rule: TallyRule>> {
     rule: M::Rule,
     sums: Vec<f64>,
-    seen: BooleanBufferBuilder,
 }
 
 impl<M: Metric<Rule: TallyRule>> NullableSumGroupsAccumulator<M> {
-    fn resize(&mut self, total_num_groups: usize) {
-        self.sums.resize(total_num_groups, 0.0);
-        if let Some(new) = total_num_groups.checked_sub(self.seen.len()) {
-            self.seen.append_n(new, false);
-        }
-    }
-
-    /// The sums and seen bits of the groups `emit_to` names, keeping the rest.
-    fn take(&mut self, emit_to: EmitTo) -> (Vec<f64>, BooleanBuffer) {
+    /// The sums of the groups `emit_to` names, keeping the rest, and which of them have seen
+    /// a row (`None` when all have).
+    fn take(&mut self, emit_to: EmitTo) -> (Vec<f64>, Option<NullBuffer>) {
         let sums = emit_to.take_needed(&mut self.sums);
-        let seen = self.seen.finish();
-        let emitted = seen.slice(0, sums.len());
-        self.seen
-            .append_buffer(&seen.slice(sums.len(), seen.len() - sums.len()));
-        (sums, emitted)
+        let seen = NullBuffer::from_iter(sums.iter().map(|&sum| seen(sum)));
+        (sums, (seen.null_count() > 0).then_some(seen))
     }
 }
 
@@ -471,14 +476,12 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumula
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.resize(total_num_groups);
+        self.sums.resize(total_num_groups, UNSEEN);
         let rows = M::selected_rows(values, opt_filter);
-        let (sums, seen) = (self.sums.as_mut_slice(), self.seen.as_slice_mut());
+        let sums = self.sums.as_mut_slice();
         self.rule
             .for_each_contribution(values, &rows, |row, contribution| {
-                let group = group_indices[row];
-                sums[group] += contribution.sums.values()[0];
-                bit_util::set_bit(seen, group);
+                sums[group_indices[row]] += counting(contribution.sums.values()[0]);
             })
     }
 
@@ -488,27 +491,24 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumula
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        self.resize(total_num_groups);
+        self.sums.resize(total_num_groups, UNSEEN);
         let states = values[0].as_primitive::<Float64Type>();
         let partial_sums = states.values();
-        // Slices, not the Vec and the builder, in the loop: each store through them reloaded
-        // their pointers (merging is most of the final stage when the partial one is skipped).
-        let (sums, seen) = (self.sums.as_mut_slice(), self.seen.as_slice_mut());
+        // A slice, not the Vec, in the loop: each store through the Vec reloaded its pointer
+        // (merging is most of the final stage when the partial one is skipped).
+        let sums = self.sums.as_mut_slice();
         SelectedRows::new(states.len(), &[states as &dyn Array], None).for_each(|row| {
-            let group = group_indices[row];
-            sums[group] += partial_sums[row];
-            bit_util::set_bit(seen, group);
+            sums[group_indices[row]] += counting(partial_sums[row]);
         });
         Ok(())
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let (sums, seen) = self.take(emit_to);
+        let (sums, _) = self.take(emit_to);
         let tallies: Vec<TallyOf<M>> = sums
             .into_iter()
-            .zip(&seen)
-            .map(|(sum, seen)| Tally {
-                count: u64::from(seen),
+            .map(|sum| Tally {
+                count: u64::from(seen(sum)),
                 sums: single_sum(sum),
             })
             .collect();
@@ -517,8 +517,7 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumula
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
         let (sums, seen) = self.take(emit_to);
-        let sums = Float64Array::new(sums.into(), Some(NullBuffer::new(seen)));
-        Ok(vec![Arc::new(sums)])
+        Ok(vec![Arc::new(Float64Array::new(sums.into(), seen))])
     }
 
     fn convert_to_state(
@@ -528,28 +527,22 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumula
     ) -> Result<Vec<ArrayRef>> {
         // Each input row becomes its own group: NULL where the row does not count.
         let len = values[0].len();
-        let mut sums = vec![0.0; len];
-        let mut seen = BooleanBufferBuilder::new(len);
-        seen.append_n(len, false);
+        let mut sums = vec![UNSEEN; len];
         let rows = M::selected_rows(values, opt_filter);
         let mut contributions = 0;
-        let seen_bits = seen.as_slice_mut();
         self.rule
             .for_each_contribution(values, &rows, |row, contribution| {
-                sums[row] = contribution.sums.values()[0];
-                bit_util::set_bit(seen_bits, row);
+                sums[row] = counting(contribution.sums.values()[0]);
                 contributions += 1;
             })?;
         // Every row counted (events without a weight count 0): no NULLs, and the final
         // stage merges without a bitmap.
-        let seen = (contributions < len).then(|| NullBuffer::new(seen.finish()));
+        let seen =
+            (contributions < len).then(|| NullBuffer::from_iter(sums.iter().map(|&sum| seen(sum))));
         Ok(vec![Arc::new(Float64Array::new(sums.into(), seen))])
     }
 
     fn size(&self) -> usize {
-        size_of::<Self>()
-            + self.rule.heap_size()
-            + self.sums.capacity() * size_of::<f64>()
-            + self.seen.capacity() / 8
+        size_of::<Self>() + self.rule.heap_size() + self.sums.capacity() * size_of::<f64>()
     }
 }
