@@ -86,9 +86,14 @@ impl<E: Entry> GroupKeyTable<E> {
         }
     }
 
+    /// Prefetches the home slot of `hash`: both its first and its last byte, since a slot
+    /// whose size is not a power of two (24 bytes) may straddle two cache lines, and a probe
+    /// reads its group and key from either.
     #[inline(always)]
     fn prefetch(&self, hash: u64) {
-        prefetch(&self.slots[self.home(hash)]);
+        let slot: *const E = &self.slots[self.home(hash)];
+        prefetch(slot);
+        prefetch(slot.cast::<u8>().wrapping_add(size_of::<E>() - 1));
     }
 
     /// Calls `visit(row, slot, is_new)` for the slot of each (group, key) of `keys`, in
