@@ -492,6 +492,11 @@ QUERIES = {
                               "engagement_tier(score)"),
         **dict.fromkeys(["datafusion", "duckdb", "chdb"],
                         by_user_score(f"sum({weights_case('event_name')})", SCORE_TIERS))}),
+    # The aggregate alone: what its goal against count(*) compares (the tier above is a scalar
+    # function over the million results, the same work in every engine).
+    "engagement_score_alone": ("engagement_score by user", metric(
+        "events", "user_id", f"engagement_score(event_name, '{WEIGHTS_TEXT}')",
+        f"sum({weights_case('event_name')})")),
     "count_by_user": ("floor: count(*) by user", metric("events", "user_id", None, "count(*)")),
     # count(*) never reads event_name; this floor pays for decoding it, as every score query must.
     "count_events_by_user": ("floor: count(event_name) by user",
@@ -979,11 +984,13 @@ def targets(results):
     if ours and duck and not ours.error:
         goal("stickiness peak memory ≤ 1.5 × DuckDB's (above each idle process)",
              ours.query_kib / max(duck.query_kib, 1), lambda r: r <= 1.5)
-    ours = get("engagement_score", "ours")
-    goal("engagement_score by user ≤ 1.10 × DataFusion count(*) by user",
-         ratio(ours, get("count_by_user", "datafusion")), lambda r: r <= 1.10)
-    goal("engagement_score by user faster than DuckDB's CASE-sum",
-         ratio(get("engagement_score", "duckdb"), ours), lambda r: r > 1, "{:.2f}× faster")
+    for name, text in (("engagement_score_alone", "engagement_score by user"),
+                       ("engagement_score", "engagement_score + tier by user")):
+        goal(f"{text} ≤ 1.10 × DataFusion count(*) by user",
+             ratio(get(name, "ours"), get("count_by_user", "datafusion")), lambda r: r <= 1.10)
+    goal("engagement_score + tier by user faster than DuckDB's CASE-sum",
+         ratio(get("engagement_score", "duckdb"), get("engagement_score", "ours")),
+         lambda r: r > 1, "{:.2f}× faster")
     for name, text in (("stickiness", "stickiness by segment and month"),
                        ("engagement_score", "engagement_score by user")):
         goal(f"{text} on a cluster ≤ 2 × embedded",
