@@ -15,6 +15,10 @@ pub(crate) struct ScoreScale {
     pub max: f64,
 }
 
+/// 2^52: adding and taking it away rounds a double from 0 to 2^52 to a whole number, and
+/// OR-ing an integer below 2^52 into its mantissa makes that integer a double.
+const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
+
 /// The 0–10 "how likely are you to recommend us" question of the Net Promoter Score.
 pub(crate) const NPS_SCALE: ScoreScale = ScoreScale {
     min: 0.0,
@@ -33,7 +37,6 @@ impl ScoreScale {
     /// ([`first_invalid_after`]) is vectorized.
     #[inline(always)]
     fn is_valid(&self, score: f64) -> bool {
-        const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
         (score >= self.min) & (score <= self.max) & ((score + TWO_POW_52) - TWO_POW_52 == score)
     }
 
@@ -140,7 +143,6 @@ fn decimal_scores(decimals: &Decimal128Array, decimal_scale: i8) -> Vec<f64> {
 /// per value: the loop works on the 64-bit halves of the values with operations SSE2 has for
 /// vectors, and the conversion took 8 % of nps's samples on DECIMAL(4,1) scores instead of 11 %.
 fn small_decimal_scores(decimals: &Decimal128Array, places: u32) -> Option<Vec<f64>> {
-    const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
     if cfg!(target_endian = "big") {
         return None;
     }

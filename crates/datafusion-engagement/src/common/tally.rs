@@ -443,6 +443,13 @@ fn seen(sum: f64) -> bool {
     sum.to_bits() != UNSEEN.to_bits()
 }
 
+/// The validity of a state column of sums: NULL where a sum has seen no row, `None` when
+/// every one has.
+fn unseen_as_nulls(sums: &[f64]) -> Option<NullBuffer> {
+    let seen = NullBuffer::from_iter(sums.iter().map(|&sum| seen(sum)));
+    (seen.null_count() > 0).then_some(seen)
+}
+
 /// `value` with negative zero made positive (adding +0 does that and changes nothing else),
 /// so that adding it to a sum marks the sum as seen.
 #[inline(always)]
@@ -456,16 +463,6 @@ fn counting(value: f64) -> f64 {
 struct NullableSumGroupsAccumulator<M: Metric<Rule: TallyRule>> {
     rule: M::Rule,
     sums: Vec<f64>,
-}
-
-impl<M: Metric<Rule: TallyRule>> NullableSumGroupsAccumulator<M> {
-    /// The sums of the groups `emit_to` names, keeping the rest, and which of them have seen
-    /// a row (`None` when all have).
-    fn take(&mut self, emit_to: EmitTo) -> (Vec<f64>, Option<NullBuffer>) {
-        let sums = emit_to.take_needed(&mut self.sums);
-        let seen = NullBuffer::from_iter(sums.iter().map(|&sum| seen(sum)));
-        (sums, (seen.null_count() > 0).then_some(seen))
-    }
 }
 
 impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumulator<M> {
@@ -512,7 +509,7 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumula
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let (sums, _) = self.take(emit_to);
+        let sums = emit_to.take_needed(&mut self.sums);
         let tallies: Vec<TallyOf<M>> = sums
             .into_iter()
             .map(|sum| Tally {
@@ -524,7 +521,8 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumula
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let (sums, seen) = self.take(emit_to);
+        let sums = emit_to.take_needed(&mut self.sums);
+        let seen = unseen_as_nulls(&sums);
         Ok(vec![Arc::new(Float64Array::new(sums.into(), seen))])
     }
 
@@ -545,8 +543,9 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumula
             })?;
         // Every row counted (events without a weight count 0): no NULLs, and the final
         // stage merges without a bitmap.
-        let seen =
-            (contributions < len).then(|| NullBuffer::from_iter(sums.iter().map(|&sum| seen(sum))));
+        let seen = (contributions < len)
+            .then(|| unseen_as_nulls(&sums))
+            .flatten();
         Ok(vec![Arc::new(Float64Array::new(sums.into(), seen))])
     }
 
