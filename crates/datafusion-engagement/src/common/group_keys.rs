@@ -198,6 +198,47 @@ pub(crate) fn prefetch<T>(address: *const T) {
     let _ = address;
 }
 
+/// Calls `f(row, group)` for every row of a batch and its group. When the groups' states are
+/// too many for the cache (`states` points to `groups` of them), each row first prefetches the
+/// state of the group [`STATES_AHEAD`] rows on (both of its cache lines), so the loads of
+/// several rows' states overlap: merging nps's states into a million groups spent two thirds
+/// of its time waiting for the state it adds to. Few groups' states are in the cache anyway,
+/// and get the plain loop. `states` is only prefetched, never read.
+#[inline(always)]
+pub(crate) fn for_each_group<T>(
+    group_indices: &[usize],
+    states: *const T,
+    groups: usize,
+    mut f: impl FnMut(usize, usize),
+) {
+    if groups.saturating_mul(size_of::<T>()) < PREFETCHED_STATES_FROM_BYTES {
+        for (row, &group) in group_indices.iter().enumerate() {
+            f(row, group)
+        }
+        return;
+    }
+    for (row, &group) in group_indices.iter().enumerate() {
+        if let Some(&ahead) = group_indices.get(row + STATES_AHEAD) {
+            let state = states.wrapping_add(ahead);
+            prefetch(state);
+            // A state whose size does not divide a cache line may straddle two.
+            if CACHE_LINE_BYTES % size_of::<T>() != 0 {
+                prefetch(state.cast::<u8>().wrapping_add(size_of::<T>() - 1));
+            }
+        }
+        f(row, group)
+    }
+}
+
+/// Rows ahead whose group state [`for_each_group`] prefetches: with a million nps states, 16
+/// rows ahead took a tenth off the merge, 64 and 128 a third.
+const STATES_AHEAD: usize = 64;
+
+const CACHE_LINE_BYTES: usize = 64;
+
+/// Group states from this many bytes on are prefetched: about the second-level cache.
+const PREFETCHED_STATES_FROM_BYTES: usize = 1 << 20;
+
 /// The grouped state of the distinct-key metrics (the keyed kernel and stickiness): the
 /// (group, key) table, the ids its keys stand for, and the number of groups. Resizing, the
 /// group-number limit and forgetting emitted groups are here once.
@@ -454,5 +495,23 @@ mod tests {
         assert_eq!(grouped.table.iter().count(), 0);
         let too_many = grouped.resize("f", VACANT as usize).unwrap_err();
         assert!(too_many.to_string().contains("f: more than"), "{too_many}");
+    }
+
+    #[test]
+    fn every_row_is_visited_with_its_group_with_few_groups_or_many() {
+        // 24-byte states: 1 000 of them stay under the prefetch threshold, 100 000 go over it.
+        for groups in [1_000, 100_000] {
+            let mut states = vec![[0.0_f64; 3]; groups];
+            let group_indices: Vec<usize> = (0..10_000).map(|i| i * 7_919 % groups).collect();
+            let (prefetched, len) = (states.as_ptr(), states.len());
+            let mut visited = vec![];
+            for_each_group(&group_indices, prefetched, len, |row, group| {
+                states[group][0] += 1.0;
+                visited.push((row, group));
+            });
+            let expected: Vec<(usize, usize)> = group_indices.iter().copied().enumerate().collect();
+            assert_eq!(visited, expected, "{groups} groups");
+            assert_eq!(states.iter().map(|s| s[0]).sum::<f64>(), 10_000.0);
+        }
     }
 }

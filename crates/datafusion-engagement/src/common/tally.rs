@@ -18,6 +18,7 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
+use super::group_keys::for_each_group;
 use super::metric::{Kernel, Metric};
 use super::rows::SelectedRows;
 
@@ -394,9 +395,11 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for TallyGroupsAccumulator<M>
         self.tallies
             .resize(total_num_groups, TallyOf::<M>::default());
         let (counts, sums) = state_columns::<M>(values);
-        for (row, &group) in group_indices.iter().enumerate() {
-            self.tallies[group].add(&state_tally(counts, &sums, row));
-        }
+        let (states, groups) = (self.tallies.as_ptr(), self.tallies.len());
+        let tallies = self.tallies.as_mut_slice();
+        for_each_group(group_indices, states, groups, |row, group| {
+            tallies[group].add(&state_tally(counts, &sums, row))
+        });
         Ok(())
     }
 
@@ -493,13 +496,15 @@ impl<M: Metric<Rule: TallyRule>> GroupsAccumulator for NullableSumGroupsAccumula
         let partial_sums = states.values();
         // A slice, not the Vec, in the loop: each store through the Vec reloaded its pointer
         // (merging is most of the final stage when the partial one is skipped).
+        let (prefetched, groups) = (self.sums.as_ptr(), self.sums.len());
         let sums = self.sums.as_mut_slice();
         if states.null_count() == 0 {
-            // Zipped, without checking the bounds of the row index twice (the usual case: the
-            // partial stage skipped, every event counted).
-            for (&group, &partial_sum) in group_indices.iter().zip(partial_sums) {
-                sums[group] += counting(partial_sum);
-            }
+            // Without checking the bounds of the row index twice (the usual case: the partial
+            // stage skipped, every event counted).
+            let partial_sums = &partial_sums[..group_indices.len()];
+            for_each_group(group_indices, prefetched, groups, |row, group| {
+                sums[group] += counting(partial_sums[row])
+            });
             return Ok(());
         }
         SelectedRows::new(states.len(), &[states as &dyn Array], None).for_each(|row| {
