@@ -222,7 +222,7 @@ pub(crate) fn for_each_group<T>(
             let state = states.wrapping_add(ahead);
             prefetch(state);
             // A state whose size does not divide a cache line may straddle two.
-            if CACHE_LINE_BYTES % size_of::<T>() != 0 {
+            if !CACHE_LINE_BYTES.is_multiple_of(size_of::<T>()) {
                 prefetch(state.cast::<u8>().wrapping_add(size_of::<T>() - 1));
             }
         }

@@ -91,10 +91,10 @@ pub(crate) fn for_each_score(
                     converted = decimal_scores(scores.as_primitive(), *decimal_scale, scale);
                     (converted.0.as_slice(), converted.1)
                 }
-                _ => (
-                    scores.as_primitive::<Float64Type>().values().as_ref(),
-                    false,
-                ),
+                _ => {
+                    let scores = scores.as_primitive::<Float64Type>().values().as_ref();
+                    (scores, all_valid_doubles(scores, scale))
+                }
             };
             let is_valid = |s| checked || scale.is_valid(s);
             first_invalid_after(scores, rows, is_valid, |s| s, f)
@@ -104,6 +104,45 @@ pub(crate) fn for_each_score(
         Some(score) => Err(scale.invalid(function, score)),
         None => Ok(()),
     }
+}
+
+/// True if every DOUBLE score is valid on `scale`: the check of [`first_invalid_after`], in a
+/// loop of its own so that it can use AVX2 where the CPU has it. The portable build has SSE2's
+/// two doubles per instruction, and the check took a quarter of nps's per-row time on DOUBLE
+/// scores (nps cost 1.11 × `avg`; with integer scores, checked four at a time, 1.00 ×).
+fn all_valid_doubles(scores: &[f64], scale: &ScoreScale) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, as just checked.
+        return unsafe { all_valid_doubles_avx2(scores, scale) };
+    }
+    all_valid_doubles_portable(scores, scale)
+}
+
+/// [`ScoreScale::is_valid`] for every score, in bits OR-ed together: the sign bits of
+/// `score − min` and `max − score` (set below or above the scale) and every bit of the
+/// difference from the nearest whole number (nonzero for a fraction, NaN or an infinity).
+/// Folding the flags themselves packed each vector of them into integers first, twice the
+/// work, and a running least and greatest score is not vectorized (NaN makes the order of a
+/// floating point minimum matter). −0 fails here (its sign), and is then checked row by row.
+#[inline(always)]
+fn all_valid_doubles_portable(scores: &[f64], scale: &ScoreScale) -> bool {
+    const SIGN: u64 = 1 << 63;
+    let (min, max) = (scale.min, scale.max);
+    let mut invalid = 0_u64;
+    for &score in scores {
+        let outside = ((score - min).to_bits() | (max - score).to_bits()) & SIGN;
+        let whole = (score + TWO_POW_52) - TWO_POW_52;
+        invalid |= outside | (whole - score).to_bits();
+    }
+    invalid == 0
+}
+
+/// [`all_valid_doubles_portable`] compiled for AVX2: four doubles per instruction.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn all_valid_doubles_avx2(scores: &[f64], scale: &ScoreScale) -> bool {
+    all_valid_doubles_portable(scores, scale)
 }
 
 /// The values of a DECIMAL score column as DOUBLE, a whole number exactly when the decimal is
@@ -331,6 +370,48 @@ mod tests {
         );
         assert_eq!(converted(vec![999_999 * 1_000_000_000], 9), [999_999.0]);
         assert_eq!(converted(vec![i128::MAX], 0), [i128::MAX as f64]);
+    }
+
+    #[test]
+    fn a_batch_of_doubles_is_valid_exactly_when_every_score_is() {
+        let scales = [NPS_SCALE, ScoreScale { min: 1.0, max: 7.0 }];
+        let odd = [
+            0.0,
+            1.0,
+            6.0,
+            7.0,
+            10.0,
+            0.5,
+            9.999_999_999,
+            -1.0,
+            11.0,
+            1e300,
+            -1e300,
+            5e-324,
+            TWO_POW_52,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for scale in &scales {
+            for &value in &odd {
+                // Alone, and among valid scores at every position of a vector.
+                for position in 0..9 {
+                    let mut batch = vec![scale.max; 9];
+                    batch[position] = value;
+                    let expected = batch.iter().all(|&s| scale.is_valid(s));
+                    assert_eq!(
+                        all_valid_doubles(&batch, scale),
+                        expected,
+                        "{value} {scale:?}"
+                    );
+                    assert_eq!(all_valid_doubles_portable(&batch, scale), expected);
+                }
+            }
+        }
+        assert!(all_valid_doubles(&[], &NPS_SCALE));
+        // −0 is a valid score that the batch check leaves to the check row by row.
+        assert!(NPS_SCALE.is_valid(-0.0) && !all_valid_doubles(&[-0.0], &NPS_SCALE));
     }
 
     #[test]
