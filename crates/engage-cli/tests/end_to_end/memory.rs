@@ -128,7 +128,7 @@ const IDLE_ALLOWANCE_MIB: f64 = 80.0;
 
 #[test]
 fn every_aggregate_stays_within_the_memory_limit() {
-    assert_within_limit(&AGGREGATES, LIMIT_MIB);
+    assert_within_limit(&AGGREGATES, LIMIT_MIB, Refusal::Fails);
 }
 
 /// funnel keeps every step event of a group's users, and a spilled state is one group's, a
@@ -140,12 +140,34 @@ const LARGE_STATE_LIMIT_MIB: f64 = 300.0;
 
 #[test]
 fn aggregates_with_states_of_tens_of_megabytes_stay_within_a_limit_they_fit() {
-    assert_within_limit(&LARGE_STATE_AGGREGATES, LARGE_STATE_LIMIT_MIB);
+    assert_within_limit(
+        &LARGE_STATE_AGGREGATES,
+        LARGE_STATE_LIMIT_MIB,
+        Refusal::Fails,
+    );
+}
+
+/// At the limit the other aggregates run in, funnel's state batches (tens of megabytes) may
+/// not find room, depending on when the partitions spill: a release build answered within the
+/// bound (212 MiB), a CI run refused ("42.8 MB … 30 MB remain"). Either is right; going past
+/// the bound, a wrong answer or an unclear error is not.
+#[test]
+fn aggregates_with_states_of_tens_of_megabytes_answer_or_refuse_clearly_at_a_binding_limit() {
+    assert_within_limit(&LARGE_STATE_AGGREGATES, LIMIT_MIB, Refusal::Allowed);
+}
+
+/// Whether an aggregate may refuse the limit (with DataFusion's "Resources exhausted" and the
+/// shell's hint to raise `--memory-limit`) instead of answering.
+#[derive(PartialEq)]
+enum Refusal {
+    Allowed,
+    Fails,
 }
 
 /// Each aggregate by segment and month under `--memory-limit {limit}M`: the answer it gives
-/// without a limit, and a peak within 1.25 × the limit plus the idle process.
-fn assert_within_limit(aggregates: &[&str], limit_mib: f64) {
+/// without a limit (or, where allowed, a clear refusal), and a peak within 1.25 × the limit
+/// plus the idle process.
+fn assert_within_limit(aggregates: &[&str], limit_mib: f64, refusal: Refusal) {
     let events = events().display().to_string();
     let mut over = vec![];
     let mut measured = vec![];
@@ -160,18 +182,29 @@ fn assert_within_limit(aggregates: &[&str], limit_mib: f64) {
         let limit = format!("{limit_mib}M");
         let limited_args = [&["--memory-limit", limit.as_str()], &args[..], &[&query]].concat();
         let (limited, peak) = engage_peak_memory(&limited_args);
-        assert!(
-            limited.status.success(),
-            "{aggregate}: {}",
-            text(&limited.stderr)
-        );
-        assert!(
-            same_csv(&text(&limited.stdout), &text(&unlimited.stdout)),
-            "{aggregate}: {} against {}",
-            text(&limited.stdout),
-            text(&unlimited.stdout)
-        );
-        measured.push(format!("{aggregate}: {peak:.0} MiB"));
+        if refusal == Refusal::Allowed && !limited.status.success() {
+            let error = text(&limited.stderr);
+            assert!(
+                limited.status.code() == Some(1)
+                    && error.contains("Resources exhausted")
+                    && error.contains("--memory-limit"),
+                "{aggregate}: {error}"
+            );
+            measured.push(format!("{aggregate}: refused, {peak:.0} MiB"));
+        } else {
+            assert!(
+                limited.status.success(),
+                "{aggregate}: {}",
+                text(&limited.stderr)
+            );
+            assert!(
+                same_csv(&text(&limited.stdout), &text(&unlimited.stdout)),
+                "{aggregate}: {} against {}",
+                text(&limited.stdout),
+                text(&unlimited.stdout)
+            );
+            measured.push(format!("{aggregate}: {peak:.0} MiB"));
+        }
         if peak > 1.25 * limit_mib + IDLE_ALLOWANCE_MIB {
             over.push(aggregate);
         }
