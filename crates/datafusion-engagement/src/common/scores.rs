@@ -1,5 +1,7 @@
 //! Survey scores: the scales nps, csat and ces read and their validation.
 
+use std::cell::Cell;
+
 use datafusion::arrow::array::{ArrayRef, AsArray, Decimal128Array};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
 use datafusion::common::{DataFusionError, ScalarValue, exec_datafusion_err, plan_err};
@@ -85,11 +87,13 @@ pub(crate) fn for_each_score(
         // DECIMAL shares the Float64 loop (one more loop calling `f` would keep it out of
         // line for every type).
         data_type => {
-            let converted;
+            let mut converted = Vec::new();
             let (scores, checked) = match data_type {
                 DataType::Decimal128(_, decimal_scale) => {
-                    converted = decimal_scores(scores.as_primitive(), *decimal_scale, scale);
-                    (converted.0.as_slice(), converted.1)
+                    converted = CONVERTED_DECIMALS.take();
+                    let decimals = scores.as_primitive();
+                    let checked = decimal_scores(decimals, *decimal_scale, scale, &mut converted);
+                    (converted.as_slice(), checked)
                 }
                 _ => {
                     let scores = scores.as_primitive::<Float64Type>().values().as_ref();
@@ -97,7 +101,9 @@ pub(crate) fn for_each_score(
                 }
             };
             let is_valid = |s| checked || scale.is_valid(s);
-            first_invalid_after(scores, rows, is_valid, |s| s, f)
+            let first_invalid = first_invalid_after(scores, rows, is_valid, |s| s, f);
+            CONVERTED_DECIMALS.set(converted);
+            first_invalid
         }
     };
     match first_invalid {
@@ -145,8 +151,18 @@ fn all_valid_doubles_avx2(scores: &[f64], scale: &ScoreScale) -> bool {
     all_valid_doubles_portable(scores, scale)
 }
 
-/// The values of a DECIMAL score column as DOUBLE, a whole number exactly when the decimal is
-/// one, and whether they are known to be valid scores on `scale` (`false` means unchecked).
+thread_local! {
+    /// The buffer DECIMAL scores are converted into, kept for the thread's next batch (one
+    /// batch of doubles, 64 KiB at the default batch size). A new vector per batch was zeroed
+    /// and, freed and allocated again, often faulted its pages in anew: 2–3 % of nps's samples
+    /// on DECIMAL scores. Taken out while in use, so a call within a call gets a vector of its
+    /// own.
+    static CONVERTED_DECIMALS: Cell<Vec<f64>> = const { Cell::new(Vec::new()) };
+}
+
+/// Writes the values of a DECIMAL score column into `scores` as DOUBLE, a whole number exactly
+/// when the decimal is one; returns whether they are known to be valid scores on `scale`
+/// (`false` means unchecked).
 /// Up to 9 decimal places, a value that fits 64 bits (every valid score) is converted
 /// through i64, one instruction, where arrow's cast converts each i128 in a library call
 /// (DECIMAL scores took 1.8 × the time of `avg`); the value and the power of ten are then exact
@@ -155,40 +171,42 @@ fn decimal_scores(
     decimals: &Decimal128Array,
     decimal_scale: i8,
     scale: &ScoreScale,
-) -> (Vec<f64>, bool) {
+    scores: &mut Vec<f64>,
+) -> bool {
     let values = decimals.values();
-    let unchecked = match u32::try_from(decimal_scale) {
+    match u32::try_from(decimal_scale) {
         Ok(places @ 0..=9) => {
-            if let Some(scores) = small_decimal_scores(decimals, places, scale) {
-                return (scores, true);
+            if small_decimal_scores(decimals, places, scale, scores) {
+                return true;
             }
             let power_of_ten = 10_f64.powi(places as i32);
-            values
-                .iter()
-                .map(|&value| match i64::try_from(value) {
-                    Ok(value) => value as f64 / power_of_ten,
-                    Err(_) => wide_decimal_to_f64(value, places),
-                })
-                .collect()
+            scores.clear();
+            scores.extend(values.iter().map(|&value| match i64::try_from(value) {
+                Ok(value) => value as f64 / power_of_ten,
+                Err(_) => wide_decimal_to_f64(value, places),
+            }));
         }
-        Ok(places) => values
-            .iter()
-            .map(|&value| wide_decimal_to_f64(value, places))
-            .collect(),
+        Ok(places) => {
+            scores.clear();
+            scores.extend(
+                values
+                    .iter()
+                    .map(|&value| wide_decimal_to_f64(value, places)),
+            );
+        }
         // A negative scale multiplies: whole either way.
         Err(_) => {
             let power_of_ten = 10_f64.powi(-i32::from(decimal_scale));
-            values
-                .iter()
-                .map(|&value| value as f64 * power_of_ten)
-                .collect()
+            scores.clear();
+            scores.extend(values.iter().map(|&value| value as f64 * power_of_ten));
         }
-    };
-    (unchecked, false)
+    }
+    false
 }
 
 /// [`decimal_scores`] when every value is from 0 to 2^51 − 1 units of 10^-places and stands for
-/// a whole number on `scale` (as every valid score does), `None` otherwise. No division and no
+/// a whole number on `scale` (as every valid score does): true then, false (`scores` left to
+/// be rewritten) otherwise. No division and no
 /// branch per value: the loop works on the 64-bit halves of the values with operations SSE2
 /// has for vectors, and the conversion took 8 % of nps's samples on DECIMAL(4,1) scores instead
 /// of 11 %. Checking the scale here spares the caller a second pass over the scores.
@@ -196,33 +214,73 @@ fn small_decimal_scores(
     decimals: &Decimal128Array,
     places: u32,
     scale: &ScoreScale,
-) -> Option<Vec<f64>> {
+    scores: &mut Vec<f64>,
+) -> bool {
     if cfg!(target_endian = "big") {
-        return None;
+        return false;
     }
-    let power_of_ten = 10_f64.powi(places as i32);
-    let inverse = 1.0 / power_of_ten;
     // Each value as its low and high 64-bit words (in this order on a little-endian machine).
     let words = decimals.values().inner().typed_data::<u64>();
-    let (min, max) = (scale.min, scale.max);
-    let (mut too_large, mut invalid) = (0, false);
-    // Written into a zeroed vector: collected from an iterator instead, the loop was not
-    // vectorized and took twice the time.
-    let mut scores = vec![0.0; decimals.len()];
-    for (score, words) in scores.iter_mut().zip(words.chunks_exact(2)) {
-        let (low, high) = (words[0], words[1]);
-        // Nonzero unless the value is from 0 to 2^51 − 1.
-        too_large |= high | (low >> 51);
-        // Below 2^52, the low word is the mantissa of 2^52 + low: taking 2^52 away gives it
-        // as an exact double.
-        let units = f64::from_bits(low | TWO_POW_52.to_bits()) - TWO_POW_52;
-        // units × 10^-places is off by a rounding at most; its nearest whole number is the
-        // score exactly when that times 10^places (exact: both are whole and below 2^53)
-        // gives back the units.
-        *score = (units * inverse + TWO_POW_52) - TWO_POW_52;
-        invalid |= (*score * power_of_ten != units) | (*score < min) | (*score > max);
+    // Every element is written below, so only what the buffer lacks is zeroed (collected
+    // from an iterator instead, the loop was not vectorized and took twice the time).
+    scores.resize(decimals.len(), 0.0);
+    let units = DecimalUnits::new(places, scale);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, as just checked.
+        return unsafe { units.convert_avx2(words, scores) };
     }
-    (too_large == 0 && !invalid).then_some(scores)
+    units.convert(words, scores)
+}
+
+/// How [`small_decimal_scores`] reads DECIMAL units of 10^-places as scores on a scale.
+struct DecimalUnits {
+    power_of_ten: f64,
+    inverse: f64,
+    min: f64,
+    max: f64,
+}
+
+impl DecimalUnits {
+    fn new(places: u32, scale: &ScoreScale) -> Self {
+        let power_of_ten = 10_f64.powi(places as i32);
+        Self {
+            power_of_ten,
+            inverse: 1.0 / power_of_ten,
+            min: scale.min,
+            max: scale.max,
+        }
+    }
+
+    /// Converts each value (two words) into `scores`; true if every one is a valid score.
+    /// What fails is gathered in bits OR-ed together, as in [`all_valid_doubles_portable`].
+    #[inline(always)]
+    fn convert(&self, words: &[u64], scores: &mut [f64]) -> bool {
+        const SIGN: u64 = 1 << 63;
+        let mut failed = 0_u64;
+        for (score, words) in scores.iter_mut().zip(words.chunks_exact(2)) {
+            let (low, high) = (words[0], words[1]);
+            // Nonzero unless the value is from 0 to 2^51 − 1.
+            failed |= high | (low >> 51);
+            // Below 2^52, the low word is the mantissa of 2^52 + low: taking 2^52 away gives
+            // it as an exact double.
+            let units = f64::from_bits(low | TWO_POW_52.to_bits()) - TWO_POW_52;
+            // units × 10^-places is off by a rounding at most; its nearest whole number is the
+            // score exactly when that times 10^places (exact: both are whole and below 2^53)
+            // gives back the units.
+            *score = (units * self.inverse + TWO_POW_52) - TWO_POW_52;
+            let outside = ((*score - self.min).to_bits() | (self.max - *score).to_bits()) & SIGN;
+            failed |= outside | (*score * self.power_of_ten - units).to_bits();
+        }
+        failed == 0
+    }
+
+    /// [`Self::convert`] compiled for AVX2: four values per instruction.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn convert_avx2(&self, words: &[u64], scores: &mut [f64]) -> bool {
+        self.convert(words, scores)
+    }
 }
 
 /// `value / 10^places` as DOUBLE: a whole quotient exactly, and a fraction never as a whole
@@ -326,7 +384,10 @@ mod tests {
         let decimals = Decimal128Array::from(values)
             .with_precision_and_scale(38, places)
             .unwrap();
-        decimal_scores(&decimals, places, scale)
+        // A buffer longer than the batch and holding other values, as a reused one does.
+        let mut scores = vec![f64::NAN; decimals.len() + 3];
+        let checked = decimal_scores(&decimals, places, scale, &mut scores);
+        (scores, checked)
     }
 
     fn converted(values: Vec<i128>, places: i8) -> Vec<f64> {
