@@ -147,15 +147,19 @@ fn all_valid_doubles_portable(scores: &[f64], scale: &ScoreScale) -> bool {
     invalid == 0
 }
 
-/// Zero for a valid score from `min` to `max`: the sign bits of `score − min` and `max −
-/// score` (set below or above the scale) and every bit of the difference from the nearest
-/// whole number (nonzero for a fraction, NaN or an infinity).
+/// Zero for a valid score from `min` to `max`: [`outside_bits`] and every bit of the
+/// difference from the nearest whole number (nonzero for a fraction, NaN or an infinity).
 #[inline(always)]
 fn invalid_bits(score: f64, min: f64, max: f64) -> u64 {
-    const SIGN: u64 = 1 << 63;
-    let outside = ((score - min).to_bits() | (max - score).to_bits()) & SIGN;
     let whole = (score + TWO_POW_52) - TWO_POW_52;
-    outside | (whole - score).to_bits()
+    outside_bits(score, min, max) | (whole - score).to_bits()
+}
+
+/// The sign bits of `score − min` and `max − score`: set for a score below or above the scale.
+#[inline(always)]
+fn outside_bits(score: f64, min: f64, max: f64) -> u64 {
+    const SIGN: u64 = 1 << 63;
+    ((score - min).to_bits() | (max - score).to_bits()) & SIGN
 }
 
 /// [`all_valid_doubles`] for the selected rows alone: each row's [`invalid_bits`] count where
@@ -265,10 +269,10 @@ fn decimal_scores(
 
 /// [`decimal_scores`] when every value is from 0 to 2^51 − 1 units of 10^-places and stands for
 /// a whole number on `scale` (as every valid score does): true then, false (`scores` left to
-/// be rewritten) otherwise. No division and no
-/// branch per value: the loop works on the 64-bit halves of the values with operations SSE2
-/// has for vectors, and the conversion took 8 % of nps's samples on DECIMAL(4,1) scores instead
-/// of 11 %. Checking the scale here spares the caller a second pass over the scores.
+/// be rewritten) otherwise. No division and no branch per value: the loop works on the 64-bit
+/// halves of the values with operations SSE2 has for vectors, and the conversion took 8 % of
+/// nps's samples on DECIMAL(4,1) scores instead of 11 %. Checking the scale here spares the
+/// caller a second pass over the scores.
 fn small_decimal_scores(
     decimals: &Decimal128Array,
     places: u32,
@@ -315,7 +319,6 @@ impl DecimalUnits {
     /// What fails is gathered in bits OR-ed together, as in [`all_valid_doubles_portable`].
     #[inline(always)]
     fn convert(&self, words: &[u64], scores: &mut [f64]) -> bool {
-        const SIGN: u64 = 1 << 63;
         let mut failed = 0_u64;
         for (score, words) in scores.iter_mut().zip(words.chunks_exact(2)) {
             let (low, high) = (words[0], words[1]);
@@ -328,8 +331,8 @@ impl DecimalUnits {
             // score exactly when that times 10^places (exact: both are whole and below 2^53)
             // gives back the units.
             *score = (units * self.inverse + TWO_POW_52) - TWO_POW_52;
-            let outside = ((*score - self.min).to_bits() | (self.max - *score).to_bits()) & SIGN;
-            failed |= outside | (*score * self.power_of_ten - units).to_bits();
+            failed |= outside_bits(*score, self.min, self.max)
+                | (*score * self.power_of_ten - units).to_bits();
         }
         failed == 0
     }

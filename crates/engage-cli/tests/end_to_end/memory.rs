@@ -183,13 +183,7 @@ fn assert_within_limit(aggregates: &[&str], limit_mib: f64, refusal: Refusal) {
         let limited_args = [&["--memory-limit", limit.as_str()], &args[..], &[&query]].concat();
         let (limited, peak) = engage_peak_memory(&limited_args);
         if refusal == Refusal::Allowed && !limited.status.success() {
-            let error = text(&limited.stderr);
-            assert!(
-                limited.status.code() == Some(1)
-                    && error.contains("Resources exhausted")
-                    && error.contains("--memory-limit"),
-                "{aggregate}: {error}"
-            );
+            assert_refused_clearly(&limited, aggregate);
             measured.push(format!("{aggregate}: refused, {peak:.0} MiB"));
         } else {
             assert!(
@@ -227,11 +221,17 @@ fn a_state_larger_than_the_limit_is_refused_clearly() {
         events().display()
     );
     let (output, _) = engage_peak_memory(&["--memory-limit", "20M", "-q", "-c", &query]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_refused_clearly(&output, "stickiness");
+}
+
+/// The run failed with exit code 1, DataFusion's "Resources exhausted" and the shell's hint to
+/// raise `--memory-limit`.
+fn assert_refused_clearly(output: &Output, aggregate: &str) {
     let error = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{aggregate}: {error}");
     assert!(
         error.contains("Resources exhausted") && error.contains("--memory-limit"),
-        "{error}"
+        "{aggregate}: {error}"
     );
 }
 
