@@ -702,21 +702,14 @@ def run_engage_in_turns(engage, threads, runs, queries, options=()):
     alike, where timed one query after another it fell on one of them (the same build's nps
     over avg ranged from 1.07× to 1.24× between runs). If a query fails, each is run alone to
     tell which."""
-    env = dict(os.environ, TOKIO_WORKER_THREADS=str(threads))
-    command = [engage, "--target-partitions", str(threads), "--format", "csv", *options,
-               "-c", "\\timing on"]
-    for _ in range(1 + runs):
-        for sql in queries.values():
-            command += ["-c", sql]
+    command, env = engage_command(engage, threads, list(queries.values()) * (1 + runs), options)
     status, out, err, rss = run_process(command, env)
     if status != 0:
         return {name: run_engage(engage, threads, runs, sql, options=options)
                 for name, sql in queries.items()}
-    times = [float(t) for t in re.findall(r"^\d+ rows? in ([\d.]+) s$", out, re.M)]
-    rows = [line for line in out.splitlines()
-            if line and not line.startswith(("grp,", "Timing is")) and " in " not in line]
+    times, rows = timed_results(out)
     count = len(queries)
-    return {name: Measurement(times[count + i::count], rss, rows[i].split(","))
+    return {name: Measurement(times[count + i::count], rss, rows[i])
             for i, name in enumerate(queries)}
 
 
@@ -733,8 +726,9 @@ def shapes_report(args, results):
             if r and r > 1.10:
                 misses.append(f"{name} on {shape}: {r:.2f}× avg")
         faster, reachable = ratio(case, m.get("nps")), ratio(case, m.get("floor"))
-        row.append(seconds(case) + (f" (nps {faster:.2f}× faster" if faster else "")
-                   + (f"; count {reachable:.2f}×)" if faster and reachable else ")" if faster else ""))
+        notes = ([f"nps {faster:.2f}× faster"] if faster else []) + \
+            ([f"count {reachable:.2f}×"] if faster and reachable else [])
+        row.append(seconds(case) + (f" ({'; '.join(notes)})" if notes else ""))
         if faster and faster < 2:
             bound = f" (count(score) is {reachable:.2f}× faster)" if reachable else ""
             misses.append(f"nps on {shape}: {faster:.2f}× faster than the CASE query{bound}")
@@ -889,12 +883,28 @@ def run_process(command, env=None):
         return (process.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss)
 
 
+def engage_command(engage, threads, statements, options=()):
+    """The command line that times `statements` in one engage process, and its environment."""
+    env = dict(os.environ, TOKIO_WORKER_THREADS=str(threads))
+    command = [engage, "--target-partitions", str(threads), "--format", "csv", *options,
+               "-c", "\\timing on"]
+    for sql in statements:
+        command += ["-c", sql]
+    return command, env
+
+
+def timed_results(out):
+    """The times and the result rows (split into cells) engage printed, in statement order."""
+    times = [float(t) for t in re.findall(r"^\d+ rows? in ([\d.]+) s$", out, re.M)]
+    rows = [line.split(",") for line in out.splitlines()
+            if line and not line.startswith(("grp,", "Timing is")) and " in " not in line]
+    return times, rows
+
+
 def run_engage(engage, threads, runs, sql, cluster=None, options=()):
     """Times `sql` in one engage process (with extra command-line `options`); on `cluster` (a
     LocalCluster) if given, adding the cluster's processes' peak memory to the client's."""
-    env = dict(os.environ, TOKIO_WORKER_THREADS=str(threads))
-    command = [engage, "--target-partitions", str(threads), "--format", "csv", *options,
-               "-c", "\\timing on"] + ["-c", sql] * (1 + runs)
+    command, env = engage_command(engage, threads, [sql] * (1 + runs), options)
     if cluster:
         command[1:1] = ["--cluster", cluster.address]
         cluster.reset_peaks()
@@ -908,10 +918,8 @@ def run_engage_command(command, env):
     status, out, err, rss = run_process(command, env)
     if status != 0:
         return Measurement([], rss, None, err.strip() or out.strip())
-    times = [float(t) for t in re.findall(r"^\d+ rows? in ([\d.]+) s$", out, re.M)]
-    results = [line for line in out.splitlines()
-               if line and not line.startswith(("grp,", "Timing is")) and " in " not in line]
-    return Measurement(times[1:], rss, results[-1].split(","))
+    times, rows = timed_results(out)
+    return Measurement(times[1:], rss, rows[-1])
 
 
 def error_line(text):
