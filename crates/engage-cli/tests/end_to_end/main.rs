@@ -89,22 +89,20 @@ fn files_below(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Installs npm `packages` once under the target directory, in a directory named `name`, and
-/// returns it (its `node_modules` holds them).
-fn npm_install(name: &str, packages: &[&str]) -> PathBuf {
-    let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let stamp = prefix.join("installed.txt");
-    let wanted = packages.join(" ");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-        std::fs::create_dir_all(&prefix).unwrap();
-        let installed = std::process::Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&prefix)
-            .args(packages)
-            .status()
-            .expect("npm is needed to install the tests' Node.js packages");
-        assert!(installed.success(), "npm install {wanted} failed");
-        std::fs::write(&stamp, wanted).unwrap();
-    }
-    prefix
+/// The directory under the target directory where `scripts/test` installed the packages listed
+/// in `tests/prerequisites/{list}` (its `node_modules`, or a Python virtual environment). The
+/// script installs them, once, before anything compiles; a test only checks that the install
+/// is there and made from the list as it is now.
+fn prerequisite(list: &str, installed: &str) -> PathBuf {
+    let wanted = std::fs::read_to_string(repo_root().join("tests/prerequisites").join(list))
+        .unwrap_or_else(|e| panic!("tests/prerequisites/{list}: {e}"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(installed);
+    let stamp = std::fs::read_to_string(dir.join("installed.txt")).ok();
+    assert!(
+        stamp.as_deref() == Some(wanted.as_str()),
+        "the packages of tests/prerequisites/{list} are not installed in {} (or are from an older \
+         list): run `scripts/test prepare`",
+        dir.display()
+    );
+    dir
 }

