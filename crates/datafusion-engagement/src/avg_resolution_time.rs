@@ -9,12 +9,12 @@ use datafusion::common::{ScalarValue, exec_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
+use crate::calendar::zoned_days::{coerce_event_time, microseconds_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::check_arg_count;
-use crate::common::days::{coerce_event_time, microseconds_since_epoch};
 use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
-use crate::common::tally::{Tally, TallyKernel, TallyRule};
+use crate::kernels::tally::{Tally, TallyKernel, TallyRule};
 
 /// The mean time to resolution of resolved tickets, in seconds.
 #[derive(Debug)]
@@ -66,6 +66,7 @@ impl TallyRule for ResolutionRule {
 
 impl Metric for AvgResolutionTime {
     const NAME: &'static str = "avg_resolution_time";
+    const UNIT: Option<&'static str> = Some("s");
     const STATE_NAMES: &'static [&'static str] = &["resolved", "microseconds"];
     const REQUIRED_ARGS: &'static [usize] = &[0, 1];
     type Rule = ResolutionRule;
@@ -96,8 +97,7 @@ impl Metric for AvgResolutionTime {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let usage = "avg_resolution_time(opened_at, resolved_at)";
-        check_arg_count(Self::NAME, arg_types, 2, 2, usage)?;
+        check_arg_count(Self::NAME, arg_types, 2, 2, Self::usage())?;
         Ok(vec![
             coerce_event_time(Self::NAME, "opened_at", &arg_types[0])?,
             coerce_event_time(Self::NAME, "resolved_at", &arg_types[1])?,

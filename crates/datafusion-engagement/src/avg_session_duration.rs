@@ -8,14 +8,14 @@ use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
+use crate::calendar::zoned_days::{coerce_event_time, microseconds_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::check_arg_count;
-use crate::common::days::{coerce_event_time, microseconds_since_epoch};
-use crate::common::key_values::TimeSpan;
-use crate::common::keyed::{KeyedKernel, KeyedRule};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::user_ids::UserIdKind;
+use crate::families::key_values::TimeSpan;
+use crate::kernels::keyed::{KeyedKernel, KeyedRule};
 
 /// The mean over sessions of (last − first event time).
 #[derive(Debug)]
@@ -58,6 +58,7 @@ impl KeyedRule for DurationRule {
 
 impl Metric for AvgSessionDuration {
     const NAME: &'static str = "avg_session_duration";
+    const UNIT: Option<&'static str> = Some("s");
     const STATE_NAMES: &'static [&'static str] = &["sessions"];
     const REQUIRED_ARGS: &'static [usize] = &[0, 1];
     const DISTINCT: Distinct = Distinct::Unchanged;
@@ -85,8 +86,7 @@ impl Metric for AvgSessionDuration {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let usage = "avg_session_duration(session_id, event_time)";
-        check_arg_count(Self::NAME, arg_types, 2, 2, usage)?;
+        check_arg_count(Self::NAME, arg_types, 2, 2, Self::usage())?;
         Ok(vec![
             UserIdKind::coerce(Self::NAME, "session_id", &arg_types[0])?,
             coerce_event_time(Self::NAME, "event_time", &arg_types[1])?,

@@ -9,10 +9,10 @@ use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::key_values::{RowCount, coerce_session_arg, session_arg_examples};
-use crate::common::keyed::{KeyedKernel, KeyedRule};
 use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
+use crate::families::key_values::{RowCount, coerce_session_arg, session_arg_examples};
+use crate::kernels::keyed::{KeyedKernel, KeyedRule};
 
 /// 100 × sessions with exactly one row / sessions.
 #[derive(Debug)]
@@ -49,6 +49,7 @@ impl KeyedRule for BounceRule {
 
 impl Metric for BounceRate {
     const NAME: &'static str = "bounce_rate";
+    const UNIT: Option<&'static str> = Some("%");
     const STATE_NAMES: &'static [&'static str] = &["sessions"];
     const REQUIRED_ARGS: &'static [usize] = &[0];
     type Rule = BounceRule;

@@ -11,11 +11,11 @@ use datafusion::logical_expr::Documentation;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
-use crate::common::scores::ScoreScale;
-use crate::common::survey::{
+use crate::families::scores::ScoreScale;
+use crate::families::survey::{
     MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SurveyArgs, ces_scale, for_each_weighted_score,
 };
-use crate::common::tally::{StateLayout, Tally, TallyKernel, TallyRule};
+use crate::kernels::tally::{StateLayout, Tally, TallyKernel, TallyRule};
 
 /// The mean answer to "how easy was it to …" on a 1…max_score scale.
 #[derive(Debug)]
@@ -56,6 +56,7 @@ impl TallyRule for CesRule {
 
 impl Metric for Ces {
     const NAME: &'static str = "ces";
+    const UNIT: Option<&'static str> = Some("score");
     const STATE_NAMES: &'static [&'static str] = &["weight", "score_sum"];
     const REQUIRED_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = MAX_SCORE_ARG;

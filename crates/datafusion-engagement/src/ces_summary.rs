@@ -11,12 +11,12 @@ use datafusion::logical_expr::Documentation;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
-use crate::common::scores::ScoreScale;
-use crate::common::survey::{
+use crate::families::scores::ScoreScale;
+use crate::families::survey::{
     Estimate, MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SummaryShape, SurveyArgs, ces_scale,
     effective_sample_size, for_each_weighted_score,
 };
-use crate::common::tally::{Tally, TallyKernel, TallyRule};
+use crate::kernels::tally::{Tally, TallyKernel, TallyRule};
 
 /// `ces` with the response count, standard error and a 95 % interval.
 #[derive(Debug)]
@@ -82,6 +82,9 @@ impl TallyRule for CesSummaryRule {
 
 impl Metric for CesSummary {
     const NAME: &'static str = "ces_summary";
+    const UNIT: Option<&'static str> = None;
+    const FIELD_UNITS: &'static [(&'static str, &'static str)] =
+        &[("ces", "score"), ("ci_low", "score"), ("ci_high", "score")];
     const STATE_NAMES: &'static [&'static str] = &[
         "responses",
         "weight",

@@ -8,9 +8,11 @@ use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::lifecycle::{LifecycleRule, coerce_lifecycle_args, lifecycle_example_args};
 use crate::common::metric::{Metric, shared_udaf};
-use crate::common::tally::TallyKernel;
+use crate::families::active_flags::{
+    ActiveFlagsRule, active_flags_example_args, coerce_active_flags_args,
+};
+use crate::kernels::tally::TallyKernel;
 
 /// 100 × customers active at start but not at end / customers active at start.
 #[derive(Debug)]
@@ -18,9 +20,10 @@ pub(crate) struct ChurnRate;
 
 impl Metric for ChurnRate {
     const NAME: &'static str = "churn_rate";
+    const UNIT: Option<&'static str> = Some("%");
     const STATE_NAMES: &'static [&'static str] = &["customers_at_start", "churned"];
     const REQUIRED_ARGS: &'static [usize] = &[0, 1];
-    type Rule = LifecycleRule;
+    type Rule = ActiveFlagsRule;
     type Kernel = TallyKernel;
 
     fn documentation() -> &'static Documentation {
@@ -43,15 +46,15 @@ impl Metric for ChurnRate {
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
-        lifecycle_example_args()
+        active_flags_example_args()
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_lifecycle_args(Self::NAME, arg_types)
+        coerce_active_flags_args(Self::NAME, arg_types)
     }
 
-    fn rule(_constants: &[Option<ScalarValue>]) -> Result<LifecycleRule> {
-        Ok(LifecycleRule {
+    fn rule(_constants: &[Option<ScalarValue>]) -> Result<ActiveFlagsRule> {
+        Ok(ActiveFlagsRule {
             counted_when_active_at_end: false,
         })
     }

@@ -8,13 +8,13 @@ use datafusion::common::{ScalarValue, exec_datafusion_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
+use crate::calendar::zoned_days::{coerce_event_time, days_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, coerce_numeric, number_constant};
-use crate::common::days::{coerce_event_time, days_since_epoch};
-use crate::common::keyed::{KeyedKernel, KeyedRule, KeyedValue};
 use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::user_ids::UserIdKind;
+use crate::kernels::keyed::{KeyedKernel, KeyedRule, KeyedValue};
 
 /// Average order value × purchases per customer per year × lifespan in years.
 #[derive(Debug)]
@@ -144,6 +144,7 @@ impl KeyedRule for ClvRule {
 
 impl Metric for Clv {
     const NAME: &'static str = "clv";
+    const UNIT: Option<&'static str> = None;
     const STATE_NAMES: &'static [&'static str] = &["customers"];
     const REQUIRED_ARGS: &'static [usize] = &[0, 1, 2];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(3, "lifespan_years")];
@@ -176,8 +177,7 @@ impl Metric for Clv {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let usage = "clv(order_value, customer_id, order_time, lifespan_years)";
-        check_arg_count(Self::NAME, arg_types, 4, 4, usage)?;
+        check_arg_count(Self::NAME, arg_types, 4, 4, Self::usage())?;
         Ok(vec![
             coerce_numeric(Self::NAME, "order_value", &arg_types[0])?,
             UserIdKind::coerce(Self::NAME, "customer_id", &arg_types[1])?,

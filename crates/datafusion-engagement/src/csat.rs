@@ -11,11 +11,11 @@ use datafusion::logical_expr::Documentation;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
-use crate::common::scores::{CSAT_DEFAULT_MAX_SCORE, ScoreScale, max_score};
-use crate::common::survey::{
+use crate::families::scores::{CSAT_DEFAULT_MAX_SCORE, ScoreScale, max_score};
+use crate::families::survey::{
     MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SurveyArgs, for_each_weighted_score,
 };
-use crate::common::tally::{StateLayout, Tally, TallyKernel, TallyRule};
+use crate::kernels::tally::{StateLayout, Tally, TallyKernel, TallyRule};
 
 /// Share of satisfied answers: 100 × answers in the top two boxes / answers.
 #[derive(Debug)]
@@ -88,6 +88,7 @@ impl TallyRule for CsatRule {
 
 impl Metric for Csat {
     const NAME: &'static str = "csat";
+    const UNIT: Option<&'static str> = Some("%");
     const STATE_NAMES: &'static [&'static str] = &["weight", "satisfied"];
     const REQUIRED_ARGS: &'static [usize] = SCORE_ON_SCALE_COLUMNS;
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = MAX_SCORE_ARG;

@@ -11,12 +11,12 @@ use datafusion::logical_expr::Documentation;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
-use crate::common::survey::{
+use crate::csat::CsatScale;
+use crate::families::survey::{
     Estimate, MAX_SCORE_ARG, SCORE_ON_SCALE_COLUMNS, SummaryShape, SurveyArgs,
     effective_sample_size, proportion_std_error,
 };
-use crate::common::tally::{Tally, TallyKernel, TallyRule};
-use crate::csat::CsatScale;
+use crate::kernels::tally::{Tally, TallyKernel, TallyRule};
 
 /// `csat` with respondent counts, standard error and a 95 % interval.
 #[derive(Debug)]
@@ -70,6 +70,9 @@ impl TallyRule for CsatSummaryRule {
 
 impl Metric for CsatSummary {
     const NAME: &'static str = "csat_summary";
+    const UNIT: Option<&'static str> = None;
+    const FIELD_UNITS: &'static [(&'static str, &'static str)] =
+        &[("csat", "%"), ("ci_low", "%"), ("ci_high", "%")];
     const STATE_NAMES: &'static [&'static str] = &[
         "responses",
         "weight",

@@ -9,8 +9,8 @@ use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::metric::{Metric, shared_udaf};
-use crate::common::ratio::{RatioRule, coerce_ratio_args};
-use crate::common::tally::TallyKernel;
+use crate::families::ratio::{RatioRule, coerce_ratio_args};
+use crate::kernels::tally::TallyKernel;
 
 const ARGUMENTS: [&str; 2] = ["clicks", "impressions"];
 
@@ -20,6 +20,7 @@ pub(crate) struct Ctr;
 
 impl Metric for Ctr {
     const NAME: &'static str = "ctr";
+    const UNIT: Option<&'static str> = Some("%");
     const STATE_NAMES: &'static [&'static str] = &["rows", ARGUMENTS[0], ARGUMENTS[1]];
     const REQUIRED_ARGS: &'static [usize] = &[0, 1];
     type Rule = RatioRule;

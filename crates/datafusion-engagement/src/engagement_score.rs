@@ -14,7 +14,7 @@ use crate::common::args::{check_arg_count, coerce_string, is_string_type};
 use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::strings::for_each_string;
-use crate::common::tally::{StateLayout, Tally, TallyKernel, TallyRule};
+use crate::kernels::tally::{StateLayout, Tally, TallyKernel, TallyRule};
 
 const NAME: &str = "engagement_score";
 
@@ -166,6 +166,7 @@ impl TallyRule for EventWeights {
 
 impl Metric for EngagementScore {
     const NAME: &'static str = NAME;
+    const UNIT: Option<&'static str> = Some("points");
     const STATE_NAMES: &'static [&'static str] = &["score"];
     const REQUIRED_ARGS: &'static [usize] = &[0];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(1, "weights")];
@@ -200,7 +201,7 @@ impl Metric for EngagementScore {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arg_count(NAME, arg_types, 2, 2, "engagement_score(event, weights)")?;
+        check_arg_count(NAME, arg_types, 2, 2, Self::usage())?;
         let event = coerce_string(NAME, "event", &arg_types[0])?;
         let weights = &arg_types[1];
         if !(is_string_type(weights) || matches!(weights, DataType::Map(_, _))) {

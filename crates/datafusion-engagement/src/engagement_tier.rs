@@ -7,7 +7,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::labels::{Labeler, shared_label_udf};
+use crate::families::labels::{Labeler, shared_label_udf};
 
 /// Tiers by score: below 0, [0, 40], (40, 70], (70, 100], above 100.
 #[derive(Debug)]

@@ -19,7 +19,7 @@
 use datafusion::logical_expr::Expr;
 use datafusion::prelude::lit;
 
-use crate::common::scores::{CES_DEFAULT_MAX_SCORE, CSAT_DEFAULT_MAX_SCORE};
+use crate::families::scores::{CES_DEFAULT_MAX_SCORE, CSAT_DEFAULT_MAX_SCORE};
 use crate::{
     avg_resolution_time::avg_resolution_time_udaf, avg_session_duration::avg_session_duration_udaf,
     bounce_rate::bounce_rate_udaf, ces::ces_udaf, ces_summary::ces_summary_udaf,

@@ -10,11 +10,11 @@ use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, coerce_boolean};
-use crate::common::key_values::{Flag, FlaggedShare};
-use crate::common::keyed::{KeyedKernel, KeyedRule};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::user_ids::UserIdKind;
+use crate::families::key_values::{Flag, FlaggedShare};
+use crate::kernels::keyed::{KeyedKernel, KeyedRule};
 
 /// 100 × distinct users with a true `used_feature` row / distinct users.
 #[derive(Debug)]
@@ -47,6 +47,7 @@ impl KeyedRule for AdoptionRule {
 
 impl Metric for FeatureAdoption {
     const NAME: &'static str = "feature_adoption";
+    const UNIT: Option<&'static str> = Some("%");
     const STATE_NAMES: &'static [&'static str] = &["users"];
     const REQUIRED_ARGS: &'static [usize] = &[0];
     const DISTINCT: Distinct = Distinct::Unchanged;
@@ -72,8 +73,7 @@ impl Metric for FeatureAdoption {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let usage = "feature_adoption(user_id, used_feature)";
-        check_arg_count(Self::NAME, arg_types, 2, 2, usage)?;
+        check_arg_count(Self::NAME, arg_types, 2, 2, Self::usage())?;
         Ok(vec![
             UserIdKind::coerce(Self::NAME, "user_id", &arg_types[0])?,
             coerce_boolean(Self::NAME, "used_feature", &arg_types[1])?,

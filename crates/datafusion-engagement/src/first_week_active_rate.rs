@@ -9,14 +9,14 @@ use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
+use crate::calendar::zoned_days::{coerce_event_time, microseconds_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::check_arg_count;
-use crate::common::days::{coerce_event_time, microseconds_since_epoch};
-use crate::common::key_values::{Flag, FlaggedShare};
-use crate::common::keyed::{KeyedKernel, KeyedRule};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::user_ids::UserIdKind;
+use crate::families::key_values::{Flag, FlaggedShare};
+use crate::kernels::keyed::{KeyedKernel, KeyedRule};
 
 /// 100 × distinct users with an event in (signup, signup + 7 days] / distinct users.
 #[derive(Debug)]
@@ -59,6 +59,7 @@ impl KeyedRule for FirstWeekRule {
 
 impl Metric for FirstWeekActiveRate {
     const NAME: &'static str = "first_week_active_rate";
+    const UNIT: Option<&'static str> = Some("%");
     const STATE_NAMES: &'static [&'static str] = &["users"];
     const REQUIRED_ARGS: &'static [usize] = &[0, 2];
     const DISTINCT: Distinct = Distinct::Unchanged;
@@ -87,8 +88,7 @@ impl Metric for FirstWeekActiveRate {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let usage = "first_week_active_rate(user_id, event_time, signup_time)";
-        check_arg_count(Self::NAME, arg_types, 3, 3, usage)?;
+        check_arg_count(Self::NAME, arg_types, 3, 3, Self::usage())?;
         Ok(vec![
             UserIdKind::coerce(Self::NAME, "user_id", &arg_types[0])?,
             coerce_event_time(Self::NAME, "event_time", &arg_types[1])?,

@@ -6,19 +6,22 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
-use datafusion::arrow::datatypes::{DataType, Field, Fields, IntervalUnit, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, IntervalUnit, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::funnel_steps::{
+use crate::common::metric::{Distinct, Metric, shared_udaf};
+use crate::common::user_ids::UserIdKind;
+use crate::families::funnel_steps::{
     FunnelRule, FunnelSteps, MAX_STEPS, MODE_ARGUMENT_DOC, MODES_DOC, funnel_arg_types,
     funnel_constant_args,
 };
-use crate::common::metric::{Distinct, Metric, shared_udaf};
-use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, result_type};
-use crate::common::user_ids::UserIdKind;
+use crate::kernels::timelines::{
+    EventSequenceKernel, EventSequenceMetric, ResultRows, RowList, TimelineMetric, result_row,
+    result_type,
+};
 
 const NAME: &str = "funnel";
 const USAGE: &str = "funnel(user_id, event_time, window, step_1, …, step_n [, mode, …])";
@@ -39,13 +42,14 @@ shared_udaf!(
 
 impl Metric for Funnel {
     const NAME: &'static str = NAME;
+    const UNIT: Option<&'static str> = None;
     const REQUIRED_ARGS: &'static [usize] = &[0];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(WINDOW, "window")];
     // A user's repeated events are the same step events.
     const DISTINCT: Distinct = Distinct::Unchanged;
     const STATE_NAMES: &'static [&'static str] = &["users", "step_events", "is_start"];
     type Rule = FunnelRule;
-    type Kernel = TimelineKernel;
+    type Kernel = EventSequenceKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -120,10 +124,19 @@ impl Metric for Funnel {
     }
 }
 
-impl Timeline for Funnel {
-    const START_ARG: Option<usize> = None;
-    const KEEPS_EVERY_VALUE: bool = true;
+result_row! {
+    /// A step of the funnel.
+    pub(crate) struct FunnelStep {
+        step: i64,
+        users: i64,
+        conversion_from_previous: Option<f64>,
+        conversion_from_first: Option<f64>,
+    }
+}
+
+impl TimelineMetric for Funnel {
     type Context = FunnelSteps;
+    type Output = RowList<FunnelStep>;
 
     fn context(rule: FunnelRule, event_time: &DataType, arguments: usize) -> Result<FunnelSteps> {
         FunnelSteps::new(rule, event_time, FIRST_STEP, arguments)
@@ -132,25 +145,24 @@ impl Timeline for Funnel {
     fn values<'a>(funnel: &FunnelSteps, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
         funnel.values(NAME, times)
     }
+}
 
-    fn row_bits(funnel: &FunnelSteps, arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
-        funnel.row_bits(arguments).map(Some)
-    }
+impl EventSequenceMetric for Funnel {
+    type Reduced = u32;
 
-    fn result_fields() -> Fields {
-        Fields::from(vec![
-            Field::new("step", DataType::Int64, false),
-            Field::new("users", DataType::Int64, false),
-            Field::new("conversion_from_previous", DataType::Float64, true),
-            Field::new("conversion_from_first", DataType::Float64, true),
-        ])
+    fn row_bits(funnel: &FunnelSteps, arguments: &[ArrayRef]) -> Result<Vec<u64>> {
+        funnel.row_bits(arguments)
     }
 
     fn reduce(funnel: &FunnelSteps, values: &[i64]) -> Result<u32> {
         Ok(funnel.level(values) as u32)
     }
 
-    fn evaluate_reduced(funnel: &FunnelSteps, levels: &[u32], rows: &mut ResultRows) -> Result<()> {
+    fn evaluate_group(
+        funnel: &FunnelSteps,
+        levels: &[u32],
+        rows: &mut ResultRows<FunnelStep>,
+    ) -> Result<()> {
         // reached[k]: the users whose level is k + 1 or more.
         let mut reached = vec![0i64; funnel.steps];
         for &level in levels {
@@ -161,10 +173,12 @@ impl Timeline for Funnel {
         let first = reached.first().copied().unwrap_or(0);
         let mut previous = first;
         for (k, &users) in reached.iter().enumerate() {
-            rows.push(
-                &[k as i64 + 1, users],
-                &[percent(users, previous), percent(users, first)],
-            );
+            rows.push(FunnelStep {
+                step: k as i64 + 1,
+                users,
+                conversion_from_previous: percent(users, previous),
+                conversion_from_first: percent(users, first),
+            });
             previous = users;
         }
         Ok(())

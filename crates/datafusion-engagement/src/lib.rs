@@ -30,7 +30,9 @@
 //! - [`expr_fn`] has one helper per function for the DataFrame API.
 //! - [`key_set_aggregation::OneStageKeySetAggregation`] is a physical optimizer rule that runs
 //!   grouped stickiness and the distinct-user metrics in one stage: faster, and within a
-//!   session's memory limit where two stages are not.
+//!   session's memory limit where two stages are not. It and the pack's other stand-ins for
+//!   what DataFusion does not do yet are in [`workarounds`], each with the upstream issue it
+//!   waits for.
 //! - With the `ballista` feature, `ballista` has what a Ballista client, scheduler and executor
 //!   need to run the pack on a cluster.
 //! - Each module (`nps`, `stickiness`, …) exports its function's shared instance
@@ -38,34 +40,40 @@
 //!
 //! # Adding a metric
 //!
-//! A metric is one file under `src/` that says only what is particular to it; the rest is
-//! shared (`src/common/`):
+//! A metric is one file under `src/` that says only what is particular to it. Its front end
+//! is shared (`common::metric`): a unit struct implementing `Metric` gives the SQL name, the
+//! documentation, `check_arg_types` (argument count and types, with errors that name the
+//! function), the columns whose NULL skips a row (`REQUIRED_ARGS`), the constants
+//! (`CONSTANT_ARGS`, read once when the accumulator is made; a column there is a planning
+//! error), what `DISTINCT` means (`Distinct::Refused` or `Distinct::Unchanged`), the state
+//! field names, and `rule()`, which builds what the accumulators compute with from the
+//! constants. `MetricUdaf` turns that into the `AggregateUDFImpl`: signature, coercion,
+//! constant and `DISTINCT` checks at planning, `simplify`, documentation. How the state is
+//! kept is the metric's `Kernel`, one of `src/kernels/`, which gives the `Accumulator` and
+//! the native `GroupsAccumulator` (FILTER, `EmitTo`, `convert_to_state`, merging, `size()`);
+//! a state whose names do not fit the kernel's columns fails to compile.
 //!
-//! 1. A unit struct implementing `common::metric::Metric`: the SQL name, the documentation,
-//!    `check_arg_types` (argument count and types, with errors that name the function),
-//!    which arguments are columns whose NULL skips a row (`REQUIRED_ARGS`) and which are
-//!    constants (`CONSTANT_ARGS`, read once when the accumulator is made; a column there is a
-//!    planning error), what `DISTINCT` means (`Distinct::Refused` or `Distinct::Unchanged`),
-//!    the state field names, and `rule()`, which builds the computation from the constants.
-//! 2. The rule, for one of the kernels: a `TallyRule` (a count and a few sums per group —
-//!    nps, csat, ctr, …: how a row contributes and how the totals become the result) or a
-//!    `KeyedRule` (one value per distinct user, session or customer — bounce_rate, clv, …:
-//!    what a row contributes to its key and how a group's keys fold into the result), or a
-//!    `Timeline` (each user's values over time with an optional start — retention,
-//!    lifecycle, funnels: how a time becomes a value, which values cannot change the result,
-//!    and how a group's users fold into result rows; a cohort or funnel function is one such
-//!    file, `window_funnel` and `funnel` share `common::funnel_steps`). A metric
-//!    that needs a state of its own implements `Kernel` itself, as `stickiness` does, reusing
-//!    `GroupedKeys`, `group_lists` and `rows_as_groups` for a list state.
-//! 3. `shared_udaf!(…)` for its `*_udaf()`; a line in [`all_aggregate_functions`]; an
-//!    [`expr_fn`] helper; a `.slt` file under `tests/slt/` next to the same number written in
-//!    plain SQL; a `Case` and a plain computation (`reference`) in `tests/integration/accumulators.rs`, which
-//!    the property test checks every accumulator against; a bench case.
+//! A simple metric, `churn_rate` (`src/churn_rate.rs`): `Kernel = TallyKernel`, `Rule` a
+//! `TallyRule` — how a row contributes to a count and a few sums, and how a group's totals
+//! become the result. A metric over distinct users, sessions or customers (`bounce_rate`,
+//! `clv`) is the same with a `KeyedRule`: what a row contributes to its key, and how a
+//! group's keys fold into the result.
 //!
-//! The front end (`common::metric::MetricUdaf`) provides the signature, type coercion,
-//! constant and `DISTINCT` checks at planning time, `simplify` and the documentation; the
-//! kernels provide the `Accumulator` and `GroupsAccumulator` with `FILTER`, `EmitTo`,
-//! `convert_to_state`, state merging and `size()`.
+//! A timeline metric, `lifecycle` (`src/lifecycle.rs`): `Kernel = UserTimelineKernel`, and
+//! two more traits of `kernels::timelines`. `TimelineMetric` says how a time becomes a value
+//! (here the calendar period's number) and what the result is: a `RowList` of a row declared
+//! with `result_row!` (fields typed `i64`, `Day`, `Option<f64>`) or a `OneValue`.
+//! `UserTimelineMetric` says where the optional start is, which values cannot change the
+//! result (`compact`) and how a group's users fold into rows (`evaluate_group`). A metric
+//! over ordered events (`funnel`, `window_funnel`) implements `EventSequenceMetric` with
+//! `EventSequenceKernel` instead: which values a row stands for (`row_bits`), what the result
+//! needs of each sequence (`reduce`) and how a group's reduced sequences fold into rows.
+//!
+//! Then: `shared_udaf!(…)` for its `*_udaf()`; a line in [`all_aggregate_functions`]; an
+//! [`expr_fn`] helper; a `.slt` file under `tests/slt/` next to the same number written in
+//! plain SQL; a `Case` and a plain computation (`reference`) in
+//! `tests/integration/accumulators.rs`, which the property test checks every accumulator
+//! against; a bench case.
 
 #![warn(missing_docs)]
 
@@ -75,13 +83,18 @@ use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 
+use crate::common::metric::Metric;
+
 mod common;
+mod families;
+mod kernels;
 
 pub mod avg_resolution_time;
 pub mod avg_session_duration;
 #[cfg(feature = "ballista")]
 pub mod ballista;
 pub mod bounce_rate;
+pub mod calendar;
 pub mod ces;
 pub mod ces_summary;
 pub mod churn_rate;
@@ -89,7 +102,6 @@ pub mod clv;
 pub mod csat;
 pub mod csat_summary;
 pub mod ctr;
-pub mod date_trunc;
 pub mod engagement_rate;
 pub mod engagement_score;
 pub mod engagement_tier;
@@ -97,7 +109,6 @@ pub mod expr_fn;
 pub mod feature_adoption;
 pub mod first_week_active_rate;
 pub mod funnel;
-pub mod key_set_aggregation;
 pub mod lifecycle;
 pub mod nps;
 pub mod nps_group;
@@ -108,72 +119,71 @@ pub mod retention_rate;
 pub mod stickiness;
 pub mod unbounded_retention;
 pub mod window_funnel;
+pub mod workarounds;
 
-/// Every aggregate function of this pack.
-pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    vec![
-        nps::nps_udaf(),
-        csat::csat_udaf(),
-        ces::ces_udaf(),
-        churn_rate::churn_rate_udaf(),
-        retention_rate::retention_rate_udaf(),
-        stickiness::stickiness_udaf(),
-        engagement_score::engagement_score_udaf(),
-        ctr::ctr_udaf(),
-        engagement_rate::engagement_rate_udaf(),
-        nps_summary::nps_summary_udaf(),
-        csat_summary::csat_summary_udaf(),
-        ces_summary::ces_summary_udaf(),
-        avg_resolution_time::avg_resolution_time_udaf(),
-        feature_adoption::feature_adoption_udaf(),
-        first_week_active_rate::first_week_active_rate_udaf(),
-        bounce_rate::bounce_rate_udaf(),
-        pages_per_session::pages_per_session_udaf(),
-        avg_session_duration::avg_session_duration_udaf(),
-        clv::clv_udaf(),
-        retention::retention_udaf(),
-        unbounded_retention::unbounded_retention_udaf(),
-        window_funnel::window_funnel_udaf(),
-        funnel::funnel_udaf(),
-        lifecycle::lifecycle_udaf(),
-    ]
+pub use workarounds::sort_keys_after_unnest::{
+    keep_sort_keys_after_unnest, state_keeping_sort_keys_after_unnest,
+};
+pub use workarounds::{date_trunc, key_set_aggregation};
+
+/// The one list of the pack's aggregates: each function's module, shared instance and metric.
+/// Registration, [`all_aggregate_functions`] and [`result_unit`] read it.
+macro_rules! aggregates {
+    ($($module:ident::$udaf:ident => $metric:ty,)+) => {
+        /// Every aggregate function of this pack.
+        pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
+            vec![$($module::$udaf(),)+]
+        }
+
+        /// The unit of an aggregate's result (`field`: `None`), or of a field of its STRUCT
+        /// result or of its list's rows: `"%"` for `stickiness`, `"NPS"` for
+        /// `nps_summary(…)['ci_low']`, `None` for a count, an amount or a function not of this
+        /// pack. The `engage` shell's reports label their numbers with it.
+        ///
+        /// ```
+        /// use datafusion_engagement::result_unit;
+        ///
+        /// assert_eq!(result_unit("stickiness", None), Some("%"));
+        /// assert_eq!(result_unit("nps_summary", Some("ci_low")), Some("NPS"));
+        /// assert_eq!(result_unit("retention", Some("users")), None);
+        /// ```
+        pub fn result_unit(function: &str, field: Option<&str>) -> Option<&'static str> {
+            $(
+                if function == <$metric as Metric>::NAME {
+                    return common::metric::unit_of::<$metric>(field);
+                }
+            )+
+            None
+        }
+    };
 }
 
-/// Keeps every `ORDER BY` key of a query that sorts the rows `UNNEST` makes of an aggregate's
-/// list — `SELECT g, unnest(funnel(…)) AS s … GROUP BY g ORDER BY g, s['step']` — by removing
-/// DataFusion's `eliminate_duplicated_expr` optimizer rule from the session.
-///
-/// DataFusion 55 keeps a GROUP BY's functional dependencies through `UNNEST`, so it believes
-/// `g` determines `s['step']` and drops that sort key: the rows come out in any order
-/// (upstream: apache/datafusion PR #24787, "Unnest must not keep its input's uniqueness"). The
-/// rule otherwise only removes repeated sort keys, so little is lost. `engage` does this in
-/// every session.
-///
-/// ```
-/// let ctx = datafusion::prelude::SessionContext::new();
-/// datafusion_engagement::keep_sort_keys_after_unnest(&ctx);
-/// ```
-pub fn keep_sort_keys_after_unnest(ctx: &datafusion::prelude::SessionContext) {
-    ctx.remove_optimizer_rule(SORT_KEY_PRUNING_RULE);
+aggregates! {
+    nps::nps_udaf => nps::Nps,
+    csat::csat_udaf => csat::Csat,
+    ces::ces_udaf => ces::Ces,
+    churn_rate::churn_rate_udaf => churn_rate::ChurnRate,
+    retention_rate::retention_rate_udaf => retention_rate::RetentionRate,
+    stickiness::stickiness_udaf => stickiness::Stickiness,
+    engagement_score::engagement_score_udaf => engagement_score::EngagementScore,
+    ctr::ctr_udaf => ctr::Ctr,
+    engagement_rate::engagement_rate_udaf => engagement_rate::EngagementRate,
+    nps_summary::nps_summary_udaf => nps_summary::NpsSummary,
+    csat_summary::csat_summary_udaf => csat_summary::CsatSummary,
+    ces_summary::ces_summary_udaf => ces_summary::CesSummary,
+    avg_resolution_time::avg_resolution_time_udaf => avg_resolution_time::AvgResolutionTime,
+    feature_adoption::feature_adoption_udaf => feature_adoption::FeatureAdoption,
+    first_week_active_rate::first_week_active_rate_udaf => first_week_active_rate::FirstWeekActiveRate,
+    bounce_rate::bounce_rate_udaf => bounce_rate::BounceRate,
+    pages_per_session::pages_per_session_udaf => pages_per_session::PagesPerSession,
+    avg_session_duration::avg_session_duration_udaf => avg_session_duration::AvgSessionDuration,
+    clv::clv_udaf => clv::Clv,
+    retention::retention_udaf => retention::Retention,
+    unbounded_retention::unbounded_retention_udaf => retention::UnboundedRetention,
+    window_funnel::window_funnel_udaf => window_funnel::WindowFunnel,
+    funnel::funnel_udaf => funnel::Funnel,
+    lifecycle::lifecycle_udaf => lifecycle::Lifecycle,
 }
-
-/// [`keep_sort_keys_after_unnest`] for a session state (a Ballista scheduler's, say).
-pub fn state_keeping_sort_keys_after_unnest(
-    state: datafusion::execution::SessionState,
-) -> datafusion::execution::SessionState {
-    let rules = state
-        .optimizers()
-        .iter()
-        .filter(|rule| rule.name() != SORT_KEY_PRUNING_RULE)
-        .cloned()
-        .collect();
-    datafusion::execution::SessionStateBuilder::new_from_existing(state)
-        .with_optimizer_rules(rules)
-        .build()
-}
-
-/// The DataFusion optimizer rule that prunes sort keys by functional dependencies.
-const SORT_KEY_PRUNING_RULE: &str = "eliminate_duplicated_expr";
 
 /// Every scalar function of this pack.
 pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {

@@ -5,19 +5,22 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use chrono::{Datelike, NaiveDate};
 use datafusion::arrow::array::ArrayRef;
-use datafusion::arrow::datatypes::{DataType, Field, Fields, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{ScalarValue, exec_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
+use crate::calendar::zoned_days::{days_since_epoch, event_and_start_time};
+use crate::calendar::{CalendarUnit, PeriodNumbers};
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, coerce_string};
-use crate::common::days::{days_since_epoch, event_and_start_time};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
-use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, UserTimeline, result_type};
 use crate::common::user_ids::UserIdKind;
+use crate::kernels::timelines::{
+    Day, ResultRows, RowList, TimelineMetric, UserTimeline, UserTimelineKernel, UserTimelineMetric,
+    result_row, result_type,
+};
 
 const NAME: &str = "lifecycle";
 
@@ -34,75 +37,8 @@ shared_udaf!(
     Lifecycle
 );
 
-/// A calendar period, numbered from the one holding 1970-01-01.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CalendarPeriod {
-    Day,
-    /// Weeks start on Monday, as `date_trunc('week', …)`.
-    Week,
-    Month,
-}
-
-/// 1970-01-01 was a Thursday: the Monday of its week is 3 days earlier.
-const DAYS_BEFORE_FIRST_MONDAY: i64 = 3;
-
-fn epoch() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date")
-}
-
-impl CalendarPeriod {
-    fn parse(value: &ScalarValue) -> Result<Self> {
-        let text = match value {
-            ScalarValue::Utf8(Some(s))
-            | ScalarValue::LargeUtf8(Some(s))
-            | ScalarValue::Utf8View(Some(s)) => s.clone(),
-            ScalarValue::Dictionary(_, inner) => return Self::parse(inner),
-            other if other.is_null() => return plan_err!("{NAME}: period must not be NULL"),
-            other => {
-                return plan_err!("{NAME}: period must be 'day', 'week' or 'month', got {other}");
-            }
-        };
-        match text.trim().to_ascii_lowercase().as_str() {
-            "day" => Ok(Self::Day),
-            "week" => Ok(Self::Week),
-            "month" => Ok(Self::Month),
-            _ => plan_err!("{NAME}: period must be 'day', 'week' or 'month', got '{text}'"),
-        }
-    }
-
-    /// The period holding a calendar day (days since 1970-01-01).
-    fn of_day(self, day: i32, month_cache: &mut (i32, i64)) -> i64 {
-        let day64 = i64::from(day);
-        match self {
-            Self::Day => day64,
-            Self::Week => (day64 + DAYS_BEFORE_FIRST_MONDAY).div_euclid(7),
-            Self::Month => {
-                if month_cache.0 != day {
-                    let month = epoch()
-                        .checked_add_signed(chrono::Duration::days(day64))
-                        .map_or(day64.signum() * (i64::MAX / 4), |date| {
-                            (i64::from(date.year()) - 1970) * 12 + i64::from(date.month0())
-                        });
-                    *month_cache = (day, month);
-                }
-                month_cache.1
-            }
-        }
-    }
-
-    /// The first day of a period (days since 1970-01-01).
-    fn first_day(self, period: i64) -> Option<i64> {
-        match self {
-            Self::Day => Some(period),
-            Self::Week => Some(period * 7 - DAYS_BEFORE_FIRST_MONDAY),
-            Self::Month => {
-                let year = i32::try_from(1970 + period.div_euclid(12)).ok()?;
-                let first = NaiveDate::from_ymd_opt(year, period.rem_euclid(12) as u32 + 1, 1)?;
-                Some((first - epoch()).num_days())
-            }
-        }
-    }
-}
+/// The calendar units lifecycle counts in.
+const PERIODS: [CalendarUnit; 3] = [CalendarUnit::Day, CalendarUnit::Week, CalendarUnit::Month];
 
 /// Counts of one period.
 #[derive(Debug, Clone, Copy, Default)]
@@ -116,14 +52,17 @@ struct PeriodCounts {
 
 impl Metric for Lifecycle {
     const NAME: &'static str = NAME;
+    const UNIT: Option<&'static str> = None;
+    const FIELD_UNITS: &'static [(&'static str, &'static str)] =
+        &[("churn_rate", "%"), ("retention_rate", "%")];
     const REQUIRED_ARGS: &'static [usize] = &[0];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(2, "period")];
     // Users count once per period whatever their repeats.
     const DISTINCT: Distinct = Distinct::Unchanged;
     // Per user: the signup's period (set 0), 64-period sets (first period, bits), periods.
     const STATE_NAMES: &'static [&'static str] = &["users", "periods", "period_sets"];
-    type Rule = CalendarPeriod;
-    type Kernel = TimelineKernel;
+    type Rule = CalendarUnit;
+    type Kernel = UserTimelineKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -154,13 +93,7 @@ impl Metric for Lifecycle {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arg_count(
-            NAME,
-            arg_types,
-            3,
-            4,
-            "lifecycle(user_id, event_time, period [, signup_time])",
-        )?;
+        check_arg_count(NAME, arg_types, 3, 4, Self::usage())?;
         let signup = arg_types.get(3).map(|signup| ("signup_time", signup));
         let time = event_and_start_time(NAME, &arg_types[1], signup)?;
         let mut types = vec![
@@ -191,52 +124,56 @@ impl Metric for Lifecycle {
         result_type::<Self>()
     }
 
-    fn rule(constants: &[Option<ScalarValue>]) -> Result<CalendarPeriod> {
+    fn rule(constants: &[Option<ScalarValue>]) -> Result<CalendarUnit> {
         match &constants[0] {
-            Some(period) => CalendarPeriod::parse(period),
+            Some(period) => CalendarUnit::of_argument(NAME, "period", period, &PERIODS),
             None => plan_err!("{NAME}: period is required"),
         }
     }
 }
 
-impl Timeline for Lifecycle {
-    const START_ARG: Option<usize> = Some(3);
-    // Period numbers: a user's active weeks or months fit one 64-bit set.
-    const SMALL_INTEGERS: bool = true;
-    type Context = CalendarPeriod;
+result_row! {
+    /// A calendar period's users by their lifecycle state.
+    pub(crate) struct LifecycleRow {
+        period_start: Day,
+        active: i64,
+        new: i64,
+        returning: i64,
+        resurrecting: i64,
+        dormant: i64,
+        churn_rate: Option<f64>,
+        retention_rate: Option<f64>,
+    }
+}
 
-    fn context(period: CalendarPeriod, _: &DataType, _: usize) -> Result<CalendarPeriod> {
+impl TimelineMetric for Lifecycle {
+    type Context = CalendarUnit;
+    type Output = RowList<LifecycleRow>;
+
+    fn context(period: CalendarUnit, _: &DataType, _: usize) -> Result<CalendarUnit> {
         Ok(period)
     }
 
-    fn values<'a>(period: &CalendarPeriod, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
-        let mut month_cache = (i32::MIN, 0);
+    fn values<'a>(period: &CalendarUnit, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
+        let mut numbers = PeriodNumbers::new(*period);
         Ok(Cow::Owned(
             days_since_epoch(NAME, times)?
                 .into_iter()
-                .map(|day| period.of_day(day, &mut month_cache))
+                .map(|day| numbers.of_day(day))
                 .collect(),
         ))
     }
+}
 
-    fn result_fields() -> Fields {
-        let count = |name| Field::new(name, DataType::Int64, false);
-        Fields::from(vec![
-            Field::new("period_start", DataType::Date32, false),
-            count("active"),
-            count("new"),
-            count("returning"),
-            count("resurrecting"),
-            count("dormant"),
-            Field::new("churn_rate", DataType::Float64, true),
-            Field::new("retention_rate", DataType::Float64, true),
-        ])
-    }
+impl UserTimelineMetric for Lifecycle {
+    const START_ARG: Option<usize> = Some(3);
+    // Period numbers: a user's active weeks or months fit one 64-bit set.
+    const SMALL_INTEGERS: bool = true;
 
     fn evaluate_group(
-        period: &CalendarPeriod,
+        period: &CalendarUnit,
         users: &[UserTimeline<'_>],
-        rows: &mut ResultRows,
+        rows: &mut ResultRows<LifecycleRow>,
     ) -> Result<()> {
         // A user's active periods; with a signup, from the signup's period on.
         fn active<'a>(user: &UserTimeline<'a>) -> &'a [i64] {
@@ -288,66 +225,18 @@ impl Timeline for Lifecycle {
             let rate = |part: i64| {
                 (previous_active > 0).then(|| 100.0 * part as f64 / previous_active as f64)
             };
-            rows.push(
-                &[
-                    start,
-                    c.active,
-                    c.new,
-                    c.returning,
-                    c.resurrecting,
-                    c.dormant,
-                ],
-                &[rate(c.dormant), rate(c.returning)],
-            );
+            rows.push(LifecycleRow {
+                period_start: Day(start),
+                active: c.active,
+                new: c.new,
+                returning: c.returning,
+                resurrecting: c.resurrecting,
+                dormant: c.dormant,
+                churn_rate: rate(c.dormant),
+                retention_rate: rate(c.returning),
+            });
             previous_active = c.active;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn periods_of_days_and_their_first_days() {
-        let mut cache = (i32::MIN, 0);
-        // 2026-11-23 was a Monday: day 20 780.
-        let monday = 20_780;
-        let week = CalendarPeriod::Week.of_day(monday, &mut cache);
-        assert_eq!(CalendarPeriod::Week.of_day(monday + 6, &mut cache), week);
-        assert_eq!(
-            CalendarPeriod::Week.of_day(monday - 1, &mut cache),
-            week - 1
-        );
-        assert_eq!(
-            CalendarPeriod::Week.first_day(week),
-            Some(i64::from(monday))
-        );
-        let month = CalendarPeriod::Month.of_day(monday, &mut cache);
-        assert_eq!(month, (2026 - 1970) * 12 + 10);
-        assert_eq!(
-            CalendarPeriod::Month.first_day(month),
-            Some(i64::from(monday) - 22)
-        );
-        // Before 1970 too.
-        assert_eq!(CalendarPeriod::Month.of_day(-1, &mut cache), -1);
-        assert_eq!(CalendarPeriod::Month.first_day(-1), Some(-31));
-        assert_eq!(CalendarPeriod::Week.first_day(0), Some(-3));
-    }
-
-    #[test]
-    fn unknown_period_names_are_refused_with_the_name() {
-        let error = CalendarPeriod::parse(&ScalarValue::from("fortnight")).unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .contains("lifecycle: period must be 'day', 'week' or 'month', got 'fortnight'"),
-            "{error}"
-        );
-        assert_eq!(
-            CalendarPeriod::parse(&ScalarValue::from(" Week ")).unwrap(),
-            CalendarPeriod::Week
-        );
     }
 }

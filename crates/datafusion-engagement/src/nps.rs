@@ -11,9 +11,9 @@ use datafusion::logical_expr::Documentation;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
-use crate::common::scores::{NPS_DETRACTOR_UP_TO, NPS_PROMOTER_FROM, NPS_SCALE};
-use crate::common::survey::{SCORE_COLUMNS, SurveyArgs, for_each_weighted_score};
-use crate::common::tally::{StateLayout, Tally, TallyKernel, TallyRule};
+use crate::families::scores::{NPS_DETRACTOR_UP_TO, NPS_PROMOTER_FROM, NPS_SCALE};
+use crate::families::survey::{SCORE_COLUMNS, SurveyArgs, for_each_weighted_score};
+use crate::kernels::tally::{StateLayout, Tally, TallyKernel, TallyRule};
 
 /// The Net Promoter Score: 100 × (promoters − detractors) / responses, from −100 to 100.
 #[derive(Debug)]
@@ -94,6 +94,7 @@ impl TallyRule for NpsRule {
 
 impl Metric for Nps {
     const NAME: &'static str = "nps";
+    const UNIT: Option<&'static str> = Some("NPS");
     const STATE_NAMES: &'static [&'static str] = &["weight", "net_promoters"];
     const REQUIRED_ARGS: &'static [usize] = SCORE_COLUMNS;
     type Rule = NpsRule;

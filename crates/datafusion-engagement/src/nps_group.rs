@@ -6,8 +6,8 @@ use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::labels::{Labeler, shared_label_udf};
-use crate::common::scores::{NPS_DETRACTOR_UP_TO, NPS_PROMOTER_FROM, NPS_SCALE};
+use crate::families::labels::{Labeler, shared_label_udf};
+use crate::families::scores::{NPS_DETRACTOR_UP_TO, NPS_PROMOTER_FROM, NPS_SCALE};
 
 /// The NPS group of one 0–10 answer.
 #[derive(Debug)]

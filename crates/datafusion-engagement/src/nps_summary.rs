@@ -11,10 +11,10 @@ use datafusion::logical_expr::Documentation;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::metric::{Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
-use crate::common::survey::{
+use crate::families::survey::{
     Estimate, SCORE_COLUMNS, SummaryShape, SurveyArgs, effective_sample_size,
 };
-use crate::common::tally::{Tally, TallyKernel, TallyRule};
+use crate::kernels::tally::{Tally, TallyKernel, TallyRule};
 use crate::nps::NpsClasses;
 
 /// `nps` with respondent counts, standard error and a 95 % interval.
@@ -92,6 +92,9 @@ impl TallyRule for NpsSummaryRule {
 
 impl Metric for NpsSummary {
     const NAME: &'static str = "nps_summary";
+    const UNIT: Option<&'static str> = None;
+    const FIELD_UNITS: &'static [(&'static str, &'static str)] =
+        &[("nps", "NPS"), ("ci_low", "NPS"), ("ci_high", "NPS")];
     const STATE_NAMES: &'static [&'static str] = &[
         "responses",
         "weight",

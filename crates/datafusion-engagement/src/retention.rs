@@ -6,20 +6,21 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
-use datafusion::arrow::datatypes::{
-    DataType, Field, Fields, IntervalMonthDayNano, IntervalUnit, TimeUnit,
-};
+use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, IntervalUnit, TimeUnit};
 use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
+use crate::calendar::intervals::{IntervalArithmetic, positive_interval};
+use crate::calendar::zoned_days::{event_and_start_time, microseconds_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, integer_constant, is_string_type};
-use crate::common::days::{event_and_start_time, microseconds_since_epoch};
-use crate::common::intervals::{IntervalArithmetic, positive_interval};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
-use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, UserTimeline, result_type};
 use crate::common::user_ids::UserIdKind;
+use crate::kernels::timelines::{
+    ResultRows, RowList, TimelineMetric, UserTimeline, UserTimelineKernel, UserTimelineMetric,
+    result_row, result_type,
+};
 
 /// Position of the optional start_time argument.
 const START_ARG: usize = 4;
@@ -144,7 +145,7 @@ impl RetentionContext {
         &self,
         users: &[UserTimeline<'_>],
         unbounded: bool,
-        rows: &mut ResultRows,
+        rows: &mut ResultRows<RetentionRow>,
     ) {
         let periods = self.periods();
         let last_event = UserTimeline::prefetching(users)
@@ -201,20 +202,20 @@ impl RetentionContext {
         }
         for (k, (&users, &retained)) in counted.iter().zip(&retained).enumerate() {
             let rate = (users > 0).then(|| 100.0 * retained as f64 / users as f64);
-            rows.push(&[k as i64, users, retained], &[rate]);
+            rows.push(RetentionRow {
+                period: k as i64,
+                users,
+                retained,
+                rate,
+            });
         }
     }
 }
 
-/// `user_id, event_time, period, periods [, start_time]`: the types to coerce to.
-fn arg_types_of(function: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-    check_arg_count(
-        function,
-        arg_types,
-        4,
-        5,
-        &format!("{function}(user_id, event_time, period, periods [, start_time])"),
-    )?;
+/// `user_id, event_time, period, periods [, start_time]`: the types to coerce to; `usage`
+/// is the function's.
+fn arg_types_of(function: &str, usage: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    check_arg_count(function, arg_types, 4, 5, usage)?;
     let start = arg_types.get(4).map(|start| ("start_time", start));
     let time = event_and_start_time(function, &arg_types[1], start)?;
     let period = match &arg_types[2] {
@@ -305,13 +306,15 @@ impl<const UNBOUNDED: bool> Metric for RetentionOf<UNBOUNDED> {
     } else {
         "retention"
     };
+    const UNIT: Option<&'static str> = None;
+    const FIELD_UNITS: &'static [(&'static str, &'static str)] = &[("rate", "%")];
     const REQUIRED_ARGS: &'static [usize] = &[0];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(2, "period"), (3, "periods")];
     // A user's events count once whatever their repeats.
     const DISTINCT: Distinct = Distinct::Unchanged;
     const STATE_NAMES: &'static [&'static str] = &["users", "times", "is_start"];
     type Rule = RetentionRule;
-    type Kernel = TimelineKernel;
+    type Kernel = UserTimelineKernel;
 
     fn documentation() -> &'static Documentation {
         static BOUNDED: LazyLock<Documentation> = LazyLock::new(|| {
@@ -333,7 +336,7 @@ impl<const UNBOUNDED: bool> Metric for RetentionOf<UNBOUNDED> {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        arg_types_of(Self::NAME, arg_types)
+        arg_types_of(Self::NAME, Self::usage(), arg_types)
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
@@ -349,9 +352,19 @@ impl<const UNBOUNDED: bool> Metric for RetentionOf<UNBOUNDED> {
     }
 }
 
-impl<const UNBOUNDED: bool> Timeline for RetentionOf<UNBOUNDED> {
-    const START_ARG: Option<usize> = Some(START_ARG);
+result_row! {
+    /// A period of the retention curve.
+    pub(crate) struct RetentionRow {
+        period: i64,
+        users: i64,
+        retained: i64,
+        rate: Option<f64>,
+    }
+}
+
+impl<const UNBOUNDED: bool> TimelineMetric for RetentionOf<UNBOUNDED> {
     type Context = RetentionContext;
+    type Output = RowList<RetentionRow>;
 
     fn context(
         rule: RetentionRule,
@@ -364,24 +377,19 @@ impl<const UNBOUNDED: bool> Timeline for RetentionOf<UNBOUNDED> {
     fn values<'a>(_cx: &RetentionContext, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
         microseconds_since_epoch(times)
     }
+}
+
+impl<const UNBOUNDED: bool> UserTimelineMetric for RetentionOf<UNBOUNDED> {
+    const START_ARG: Option<usize> = Some(START_ARG);
 
     fn compact(cx: &RetentionContext, start: Option<i64>, values: &mut Vec<i64>) {
         cx.compact(start, values)
     }
 
-    fn result_fields() -> Fields {
-        Fields::from(vec![
-            Field::new("period", DataType::Int64, false),
-            Field::new("users", DataType::Int64, false),
-            Field::new("retained", DataType::Int64, false),
-            Field::new("rate", DataType::Float64, true),
-        ])
-    }
-
     fn evaluate_group(
         cx: &RetentionContext,
         users: &[UserTimeline<'_>],
-        rows: &mut ResultRows,
+        rows: &mut ResultRows<RetentionRow>,
     ) -> Result<()> {
         cx.evaluate_group(users, UNBOUNDED, rows);
         Ok(())
@@ -393,7 +401,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::common::intervals::MICROS_PER_DAY;
+    use crate::calendar::intervals::MICROS_PER_DAY;
 
     fn context(period: IntervalMonthDayNano, zone: Option<&str>) -> RetentionContext {
         let rule = RetentionRule { period, periods: 3 };

@@ -14,9 +14,10 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, Documentation, EmitTo, GroupsAccumulator};
 
+use crate::calendar::zoned_days::{coerce_event_time, days_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::check_arg_count;
-use crate::common::days::{coerce_event_time, days_since_epoch};
+use crate::common::bit_window;
 use crate::common::group_keys::{Entry, GroupKeyTable, GroupedKeys, VACANT};
 use crate::common::list_state::{ListElements, group_lists, list_columns, rows_as_groups};
 use crate::common::metric::{Distinct, Kernel, Metric, shared_udaf};
@@ -44,6 +45,7 @@ fn stickiness(active_pairs: u64, users: u64, first_day: i32, last_day: i32) -> O
 
 impl Metric for Stickiness {
     const NAME: &'static str = NAME;
+    const UNIT: Option<&'static str> = Some("%");
     const REQUIRED_ARGS: &'static [usize] = &[0, 1];
     // The metric already counts each (user, day) pair once.
     const DISTINCT: Distinct = Distinct::Unchanged;
@@ -73,7 +75,7 @@ impl Metric for Stickiness {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arg_count(NAME, arg_types, 2, 2, "stickiness(user_id, event_time)")?;
+        check_arg_count(NAME, arg_types, 2, 2, Self::usage())?;
         Ok(vec![
             UserIdKind::coerce(NAME, "user_id", &arg_types[0])?,
             coerce_event_time(NAME, "event_time", &arg_types[1])?,
@@ -90,6 +92,9 @@ impl Metric for Stickiness {
         Ok(())
     }
 }
+
+// Its state is three lists: users, days, and each element's 64-day window.
+const _: () = assert!(Stickiness::STATE_NAMES.len() == 3);
 
 impl Kernel<Stickiness> for Stickiness {
     fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -169,40 +174,18 @@ impl UserDays {
     }
 }
 
-const WINDOW_DAYS: i64 = DayBits::BITS as i64;
+const WINDOW_DAYS: i64 = bit_window::WIDTH;
 
-/// The window for a user first seen on `day` (32 days back and 31 ahead, so a group of a
-/// month or a week keeps each user's days in one window) and the bit of `day` in it.
+/// The window for a user first seen on `day` (so a group of a month or a week keeps each
+/// user's days in one window) and the bit of `day` in it.
 fn day_window(day: i32) -> (i32, DayBits) {
-    let start = (day as i64 - 32).max(i32::MIN as i64);
-    (start as i32, 1 << (day as i64 - start))
-}
-
-/// Moves the days of a window into a window starting `shift` days earlier (or later, when
-/// negative): the moved bits, and the original bits of the days the other window cannot hold.
-#[inline]
-fn realign(days: DayBits, shift: i64) -> (DayBits, DayBits) {
-    let within = |shift: i64| (1..WINDOW_DAYS).contains(&shift);
-    if shift == 0 {
-        (days, 0)
-    } else if within(shift) {
-        (days << shift, days & !(DayBits::MAX >> shift))
-    } else if within(-shift) {
-        (days >> -shift, days & ((1 << -shift) - 1))
-    } else {
-        (0, days)
-    }
+    let start = bit_window::opened_at(i64::from(day)).max(i64::from(i32::MIN));
+    (start as i32, 1 << (i64::from(day) - start))
 }
 
 /// The days whose bits are set in a window.
-fn days_of(start: i32, mut bits: DayBits) -> impl Iterator<Item = i32> {
-    std::iter::from_fn(move || {
-        (bits != 0).then(|| {
-            let offset = bits.trailing_zeros();
-            bits &= bits - 1;
-            (start as i64 + offset as i64) as i32
-        })
-    })
+fn days_of(start: i32, bits: DayBits) -> impl Iterator<Item = i32> {
+    bit_window::members(i64::from(start), bits).map(|day| day as i32)
 }
 
 /// A chunk of the (user, window) elements of a state batch, with the state row each came from.
@@ -455,7 +438,8 @@ impl StickinessGroupsAccumulator {
             |row, known, is_new| {
                 let activity = &mut groups[keys[row].0 as usize];
                 activity.users += u64::from(is_new);
-                let (inside, outside) = realign(days[row], starts[row] as i64 - known.start as i64);
+                let (inside, outside) =
+                    bit_window::realign(days[row], starts[row] as i64 - known.start as i64);
                 let new_days = known.mark(inside);
                 if new_days != 0 {
                     activity.add_days(known.start, new_days);
@@ -650,48 +634,6 @@ mod tests {
         let mut all: Vec<i32> = days_of(start, bits).collect();
         all.sort_unstable();
         all
-    }
-
-    #[test]
-    fn realign_at_the_edges_of_the_window() {
-        let all = DayBits::MAX;
-        assert_eq!(realign(all, 0), (all, 0));
-        // 63 days earlier: only the first day still fits, as the window's last.
-        assert_eq!(realign(all, 63), (1 << 63, all & !1));
-        assert_eq!(realign(all, -63), (1, all & !(1 << 63)));
-        // 64 days or more apart: nothing fits.
-        assert_eq!(realign(all, 64), (0, all));
-        assert_eq!(realign(all, -64), (0, all));
-        assert_eq!(realign(1, i64::from(i32::MAX)), (0, 1));
-        assert_eq!(realign(1 << 63, -i64::from(i32::MAX)), (0, 1 << 63));
-    }
-
-    #[test]
-    fn realign_keeps_every_day_once() {
-        let patterns = [
-            1,
-            1 << 63,
-            DayBits::MAX,
-            0x8000_0001_0000_0001,
-            0x5555_5555_5555_5555,
-            0xF0F0_0000_0000_000F,
-        ];
-        for bits in patterns {
-            for shift in -130..=130i64 {
-                let start = 1_000;
-                let (inside, outside) = realign(bits, shift);
-                let target_start = (start as i64 - shift) as i32;
-                let mut moved = days(target_start, inside);
-                moved.extend(days(start, outside));
-                moved.sort_unstable();
-                assert_eq!(moved, days(start, bits), "bits {bits:#x} shifted {shift}");
-                assert_eq!(
-                    inside.count_ones() + outside.count_ones(),
-                    bits.count_ones(),
-                    "no day twice"
-                );
-            }
-        }
     }
 
     #[test]

@@ -5,18 +5,21 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
-use datafusion::arrow::datatypes::{DataType, Field, Fields, IntervalUnit, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, IntervalUnit, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::funnel_steps::{
+use crate::common::metric::{Distinct, Metric, shared_udaf};
+use crate::families::funnel_steps::{
     FunnelRule, FunnelSteps, MAX_STEPS, MODE_ARGUMENT_DOC, MODES_DOC, funnel_arg_types,
     funnel_constant_args,
 };
-use crate::common::metric::{Distinct, Metric, shared_udaf};
-use crate::common::timelines::{ResultRows, Timeline, TimelineKernel, result_type};
+use crate::kernels::timelines::{
+    EventSequenceKernel, EventSequenceMetric, OneValue, ResultRows, TimelineMetric, result_row,
+    result_type,
+};
 
 const NAME: &str = "window_funnel";
 const USAGE: &str = "window_funnel(window, event_time, step_1, …, step_n [, mode, …])";
@@ -37,13 +40,14 @@ shared_udaf!(
 
 impl Metric for WindowFunnel {
     const NAME: &'static str = NAME;
+    const UNIT: Option<&'static str> = Some("steps");
     const REQUIRED_ARGS: &'static [usize] = &[];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(WINDOW, "window")];
     // The same event twice is the same step events.
     const DISTINCT: Distinct = Distinct::Unchanged;
     const STATE_NAMES: &'static [&'static str] = &["users", "step_events", "is_start"];
     type Rule = FunnelRule;
-    type Kernel = TimelineKernel;
+    type Kernel = EventSequenceKernel;
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
@@ -115,12 +119,16 @@ impl Metric for WindowFunnel {
     }
 }
 
-impl Timeline for WindowFunnel {
-    const START_ARG: Option<usize> = None;
-    const PER_USER: bool = false;
-    const SCALAR_RESULT: bool = true;
-    const KEEPS_EVERY_VALUE: bool = true;
+result_row! {
+    /// The level a group reached.
+    pub(crate) struct FunnelLevel {
+        level: i64,
+    }
+}
+
+impl TimelineMetric for WindowFunnel {
     type Context = FunnelSteps;
+    type Output = OneValue<FunnelLevel>;
 
     fn context(rule: FunnelRule, event_time: &DataType, arguments: usize) -> Result<FunnelSteps> {
         FunnelSteps::new(rule, event_time, FIRST_STEP, arguments)
@@ -129,23 +137,30 @@ impl Timeline for WindowFunnel {
     fn values<'a>(funnel: &FunnelSteps, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
         funnel.values(NAME, times)
     }
+}
 
-    fn row_bits(funnel: &FunnelSteps, arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
-        funnel.row_bits(arguments).map(Some)
-    }
+impl EventSequenceMetric for WindowFunnel {
+    const PER_USER: bool = false;
+    type Reduced = u32;
 
-    fn result_fields() -> Fields {
-        Fields::from(vec![Field::new("level", DataType::Int64, false)])
+    fn row_bits(funnel: &FunnelSteps, arguments: &[ArrayRef]) -> Result<Vec<u64>> {
+        funnel.row_bits(arguments)
     }
 
     fn reduce(funnel: &FunnelSteps, values: &[i64]) -> Result<u32> {
         Ok(funnel.level(values) as u32)
     }
 
-    fn evaluate_reduced(_: &FunnelSteps, levels: &[u32], rows: &mut ResultRows) -> Result<()> {
-        // One timeline per group: the kernel keeps no users apart here.
+    fn evaluate_group(
+        _: &FunnelSteps,
+        levels: &[u32],
+        rows: &mut ResultRows<FunnelLevel>,
+    ) -> Result<()> {
+        // One sequence per group: the kernel keeps no users apart here.
         let level = levels.iter().copied().max().unwrap_or(0);
-        rows.push(&[level as i64], &[]);
+        rows.push(FunnelLevel {
+            level: i64::from(level),
+        });
         Ok(())
     }
 }

@@ -44,6 +44,12 @@ pub(crate) enum Distinct {
 pub(crate) trait Metric: Debug + Send + Sync + Sized + 'static {
     /// The SQL name.
     const NAME: &'static str;
+    /// The unit of the result, which the shell's reports show with its numbers: `"%"`,
+    /// `"s"`, `"NPS"`…; `None` for a count, an amount, a list or a STRUCT (whose fields say
+    /// theirs in [`Self::FIELD_UNITS`]).
+    const UNIT: Option<&'static str>;
+    /// The units of the fields of a STRUCT result, or of a list's rows, that have one.
+    const FIELD_UNITS: &'static [(&'static str, &'static str)] = &[];
     /// Positions of the arguments read row by row whose NULL skips the row. A position past
     /// the end of a shorter call (an optional argument left out) is ignored.
     const REQUIRED_ARGS: &'static [usize];
@@ -66,6 +72,11 @@ pub(crate) trait Metric: Debug + Send + Sync + Sized + 'static {
     type Kernel: Kernel<Self>;
 
     fn documentation() -> &'static Documentation;
+    /// How the function is called, as its documentation shows it: what argument-count errors
+    /// quote.
+    fn usage() -> &'static str {
+        &Self::documentation().syntax_example
+    }
     /// Checks argument count and types, naming the function and the offending type, and
     /// returns the types to coerce to. Must accept its own output.
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>>;
@@ -238,5 +249,16 @@ impl<M: Metric> AggregateUDFImpl for MetricUdaf<M> {
 
     fn documentation(&self) -> Option<&Documentation> {
         Some(M::documentation())
+    }
+}
+
+/// The unit of a metric's result (`field`: `None`), or of a field of it.
+pub(crate) fn unit_of<M: Metric>(field: Option<&str>) -> Option<&'static str> {
+    match field {
+        None => M::UNIT,
+        Some(field) => M::FIELD_UNITS
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, unit)| *unit),
     }
 }

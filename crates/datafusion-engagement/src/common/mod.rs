@@ -1,4 +1,6 @@
-//! Kernels and helpers shared by the functions of this pack.
+//! Building blocks shared by the functions of this pack and their kernels: the metric front
+//! end, argument checks, the (group, key) table, user ids, list states, selected rows, string
+//! columns and bit windows.
 
 /// Defines `pub fn $name() -> Arc<$function>` returning one shared instance, built once by
 /// `$new`, as DataFusion's own functions do.
@@ -15,23 +17,12 @@ macro_rules! shared_function {
 pub(crate) use shared_function;
 
 pub(crate) mod args;
-pub(crate) mod days;
-pub(crate) mod funnel_steps;
+pub(crate) mod bit_window;
 pub(crate) mod group_keys;
-pub(crate) mod intervals;
-pub(crate) mod key_values;
-pub(crate) mod keyed;
-pub(crate) mod labels;
-pub(crate) mod lifecycle;
 pub(crate) mod list_state;
 pub(crate) mod metric;
-pub(crate) mod ratio;
 pub(crate) mod rows;
-pub(crate) mod scores;
 pub(crate) mod strings;
-pub(crate) mod survey;
-pub(crate) mod tally;
-pub(crate) mod timelines;
 pub(crate) mod user_ids;
 
 use datafusion::logical_expr::DocSection;

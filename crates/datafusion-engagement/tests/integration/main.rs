@@ -7,6 +7,7 @@
 mod case;
 
 mod accumulators;
+mod catalog;
 #[cfg(feature = "ballista")]
 mod cluster;
 mod ffi;

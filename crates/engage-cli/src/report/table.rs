@@ -10,6 +10,7 @@ use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{DataType, Field, SchemaRef, TimeUnit};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::error::Result;
+use datafusion_engagement::calendar;
 
 /// Rows of a result a report shows in its table and charts; the rest are counted.
 pub const ROWS_SHOWN: usize = 1000;
@@ -189,16 +190,12 @@ fn iso_day(text: &str) -> Option<f64> {
         10 => NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?,
         _ => return None,
     };
-    Some(f64::from(date.num_days_from_ce() - EPOCH_DAYS_FROM_CE))
+    Some(calendar::day_of_date(date) as f64)
 }
 
-/// Days from 0001-01-01 to 1970-01-01.
-const EPOCH_DAYS_FROM_CE: i32 = 719_163;
-
-/// The date of a day since 1970-01-01.
+/// The date of a day since 1970-01-01 (its fraction, a time of day, ignored).
 pub fn date_of_day(day: f64) -> Option<NaiveDate> {
-    let days = i32::try_from(day.floor() as i64).ok()?;
-    NaiveDate::from_num_days_from_ce_opt(days.checked_add(EPOCH_DAYS_FROM_CE)?)
+    calendar::date_of_day(day.floor() as i64)
 }
 
 /// Units told by a column's name: `…_pct` / `…_percent` are percentages; `…_seconds`,

@@ -1,32 +1,12 @@
 //! The unit of a result column that comes straight from one of the engagement functions: the
 //! function's result, maybe rounded, cast or a field of its STRUCT, followed through the
-//! plan's projections, sorts, filters and limits to the aggregate that computes it.
+//! plan's projections, sorts, filters and limits to the aggregate that computes it, whose
+//! unit the library states (`datafusion_engagement::result_unit`).
 
 use std::collections::HashMap;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::{Expr, LogicalPlan};
-
-/// The unit of each function's result. A function not here has no unit (a count, a label, a
-/// list).
-const FUNCTION_UNITS: &[(&str, &str)] = &[
-    ("nps", "NPS"),
-    ("csat", "%"),
-    ("ces", "score"),
-    ("churn_rate", "%"),
-    ("retention_rate", "%"),
-    ("stickiness", "%"),
-    ("ctr", "%"),
-    ("engagement_rate", "%"),
-    ("bounce_rate", "%"),
-    ("feature_adoption", "%"),
-    ("first_week_active_rate", "%"),
-    ("avg_resolution_time", "s"),
-    ("avg_session_duration", "s"),
-    ("pages_per_session", "pages"),
-    ("engagement_score", "points"),
-    ("window_funnel", "steps"),
-];
 
 /// The unit of each output column of `plan` where it is known, by the column's name in the
 /// report (a STRUCT's fields as `column.field`).
@@ -126,24 +106,11 @@ fn origin_of_expr(expr: &Expr, input: &LogicalPlan) -> Option<Origin> {
     }
 }
 
+/// The unit the function says its result, or the field taken out of it, has.
 fn unit_of(origin: &Origin) -> Option<&'static str> {
-    let function_unit = |name: &str| {
-        FUNCTION_UNITS
-            .iter()
-            .find(|(function, _)| *function == name)
-            .map(|(_, unit)| *unit)
-    };
     match origin.fields.as_slice() {
-        [] => function_unit(&origin.function),
-        // `nps_summary(…)['nps']`, `['ci_low']`, `['ci_high']`: the metric's unit.
-        [field] if origin.function.ends_with("_summary") => {
-            let metric = origin.function.trim_end_matches("_summary");
-            (field == metric || field == "ci_low" || field == "ci_high")
-                .then(|| function_unit(metric))
-                .flatten()
-        }
-        // A retention curve's or lifecycle's rates are percentages.
-        [field] if field == "rate" || field.ends_with("_rate") => Some("%"),
+        [] => datafusion_engagement::result_unit(&origin.function, None),
+        [field] => datafusion_engagement::result_unit(&origin.function, Some(field)),
         _ => None,
     }
 }
@@ -151,17 +118,6 @@ fn unit_of(origin: &Origin) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_function_named_is_one_of_ours() {
-        let functions: Vec<String> = datafusion_engagement::all_aggregate_functions()
-            .iter()
-            .map(|f| f.name().to_string())
-            .collect();
-        for (name, _) in FUNCTION_UNITS {
-            assert!(functions.iter().any(|f| f == name), "{name}");
-        }
-    }
 
     #[tokio::test]
     async fn units_follow_the_plan() {

@@ -8,9 +8,9 @@ use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::exec_datafusion_err;
 use datafusion::error::Result;
 
-use super::args::{check_arg_count, coerce_boolean, coerce_numeric};
-use super::rows::SelectedRows;
-use super::tally::{Tally, TallyRule};
+use crate::common::args::{check_arg_count, coerce_boolean, coerce_numeric};
+use crate::common::rows::SelectedRows;
+use crate::kernels::tally::{Tally, TallyRule};
 
 #[derive(Debug)]
 pub(crate) struct RatioRule {

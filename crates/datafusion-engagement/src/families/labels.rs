@@ -13,7 +13,9 @@ use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
 };
 
-use super::args::{check_arg_count, coerce_numeric, documented_signature, lenient_coercion};
+use crate::common::args::{
+    check_arg_count, coerce_numeric, documented_signature, lenient_coercion,
+};
 
 /// One labelling function: its name, documentation and the label of a value.
 pub(crate) trait Labeler: Debug + Send + Sync + 'static {
@@ -31,7 +33,7 @@ macro_rules! shared_label_udf {
         $crate::common::shared_function!(
             $(#[$doc])* $udf,
             datafusion::logical_expr::ScalarUDF,
-            $crate::common::labels::new_label_udf::<$labeler>
+            $crate::families::labels::new_label_udf::<$labeler>
         );
     };
 }

@@ -1,4 +1,5 @@
-//! Calendar days (since 1970-01-01) of event times of any timestamp unit and zone, or dates.
+//! Calendar days (since 1970-01-01) of event times of any timestamp unit and zone, or dates:
+//! the local day of each instant, as `date_trunc('day', …)` gives it.
 
 use std::borrow::Cow;
 use std::str::FromStr;

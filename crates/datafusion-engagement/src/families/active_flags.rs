@@ -4,18 +4,18 @@ use datafusion::arrow::array::{ArrayRef, AsArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
 
-use super::args::{check_arg_count, coerce_boolean};
-use super::rows::SelectedRows;
-use super::tally::{Tally, TallyRule};
+use crate::common::args::{check_arg_count, coerce_boolean};
+use crate::common::rows::SelectedRows;
+use crate::kernels::tally::{Tally, TallyRule};
 
 /// Counts customers active at the start of the period and, among them, those whose
 /// `active_at_end` equals `counted_when_active_at_end` (false: churned, true: retained).
 #[derive(Debug)]
-pub(crate) struct LifecycleRule {
+pub(crate) struct ActiveFlagsRule {
     pub counted_when_active_at_end: bool,
 }
 
-impl TallyRule for LifecycleRule {
+impl TallyRule for ActiveFlagsRule {
     type Sums = [f64; 1];
 
     fn for_each_contribution(
@@ -43,7 +43,7 @@ impl TallyRule for LifecycleRule {
 }
 
 /// Argument types of `f(active_at_start, active_at_end)`.
-pub(crate) fn coerce_lifecycle_args(
+pub(crate) fn coerce_active_flags_args(
     function: &str,
     arg_types: &[DataType],
 ) -> Result<Vec<DataType>> {
@@ -61,6 +61,6 @@ pub(crate) fn coerce_lifecycle_args(
 }
 
 /// Typical argument types of `f(active_at_start, active_at_end)`, listed by `SHOW FUNCTIONS`.
-pub(crate) fn lifecycle_example_args() -> Vec<Vec<DataType>> {
+pub(crate) fn active_flags_example_args() -> Vec<Vec<DataType>> {
     vec![vec![DataType::Boolean, DataType::Boolean]]
 }

@@ -1,7 +1,7 @@
 //! What `window_funnel` and `funnel` share: the window, the step conditions, and the level a
 //! timeline of step events reaches.
 //!
-//! A funnel's timeline (on the [timeline kernel](super::timelines)) holds one value per (event
+//! A funnel's timeline (on the [event-sequence kernel](crate::kernels::timelines::EventSequenceMetric)) holds one value per (event
 //! time, step met): `time × 2^b + step`, `b` the bits the funnel's step numbers need, so that
 //! sorting orders by time and then by step, and an event meeting several steps stands for
 //! several values (the kernel's row bits). Few bits keep values of months of events close
@@ -14,9 +14,9 @@ use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, IntervalUnit}
 use datafusion::common::{ScalarValue, exec_err, plan_err};
 use datafusion::error::Result;
 
-use super::args::{check_arg_count, is_string_type};
-use super::days::{event_and_start_time, microseconds_since_epoch};
-use super::intervals::{IntervalArithmetic, positive_interval};
+use crate::calendar::intervals::{IntervalArithmetic, positive_interval};
+use crate::calendar::zoned_days::{event_and_start_time, microseconds_since_epoch};
+use crate::common::args::{check_arg_count, is_string_type};
 
 /// The most steps a funnel may have: a step is at most 5 bits of a value.
 pub(crate) const MAX_STEPS: usize = 32;

@@ -9,11 +9,11 @@ use datafusion::arrow::datatypes::{DataType, Field, Fields, Float64Type};
 use datafusion::common::{ScalarValue, exec_datafusion_err, plan_err};
 use datafusion::error::Result;
 
-use super::args::{check_arg_count, coerce_numeric};
-use super::rows::SelectedRows;
 use super::scores::{
     CES_DEFAULT_MAX_SCORE, ScoreScale, coerce_score, for_each_score, max_score, score_types,
 };
+use crate::common::args::{check_arg_count, coerce_numeric};
+use crate::common::rows::SelectedRows;
 
 /// The arguments a survey metric takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,9 +18,9 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
-use super::group_keys::for_each_group;
-use super::metric::{Kernel, Metric};
-use super::rows::SelectedRows;
+use crate::common::group_keys::for_each_group;
+use crate::common::metric::{Kernel, Metric};
+use crate::common::rows::SelectedRows;
 
 /// The metric-specific sums of a [`Tally`]: a fixed number of `f64`, so a function that needs
 /// one sum does not carry (or add) a second.
@@ -164,6 +164,21 @@ pub(crate) enum StateLayout {
 #[derive(Debug)]
 pub(crate) struct TallyKernel;
 
+/// The compile-time check that a tally metric names each column of its state.
+struct TallyContract<M>(std::marker::PhantomData<M>);
+
+impl<M: Metric<Rule: TallyRule>> TallyContract<M> {
+    const STATE_NAMES_FIT: () = assert!(
+        M::STATE_NAMES.len()
+            == match <M::Rule as TallyRule>::STATE {
+                StateLayout::CountAndSums => 1 + <<M::Rule as TallyRule>::Sums as Sums>::LEN,
+                StateLayout::Sums => <<M::Rule as TallyRule>::Sums as Sums>::LEN,
+                StateLayout::NullableSum => 1,
+            },
+        "a tally metric names its count (unless the layout has none) and each sum"
+    );
+}
+
 /// The tally of a metric's rule.
 type TallyOf<M> = Tally<<<M as Metric>::Rule as TallyRule>::Sums>;
 
@@ -172,7 +187,6 @@ where
     M::Rule: TallyRule,
 {
     fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let sums = <<M::Rule as TallyRule>::Sums as Sums>::LEN;
         let field = |name: &str, data_type: DataType, nullable: bool| {
             Arc::new(Field::new(
                 format_state_name(args.name, name),
@@ -180,30 +194,20 @@ where
                 nullable,
             ))
         };
-        Ok(match <M::Rule as TallyRule>::STATE {
-            StateLayout::NullableSum => {
-                assert_eq!(M::STATE_NAMES.len(), 1, "{}: one sum", M::NAME);
-                vec![field(M::STATE_NAMES[0], DataType::Float64, true)]
-            }
-            layout => {
-                let counted = layout == StateLayout::CountAndSums;
-                assert_eq!(
-                    M::STATE_NAMES.len(),
-                    usize::from(counted) + sums,
-                    "{}: a name for the count (unless the layout has none) and for each sum",
-                    M::NAME
-                );
-                let (count, sums) = M::STATE_NAMES.split_at(usize::from(counted));
-                count
-                    .iter()
-                    .map(|name| field(name, DataType::UInt64, false))
-                    .chain(
-                        sums.iter()
-                            .map(|name| field(name, DataType::Float64, false)),
-                    )
-                    .collect()
-            }
-        })
+        let () = TallyContract::<M>::STATE_NAMES_FIT;
+        let (count, sums) = M::STATE_NAMES.split_at(match <M::Rule as TallyRule>::STATE {
+            StateLayout::CountAndSums => 1,
+            StateLayout::NullableSum | StateLayout::Sums => 0,
+        });
+        let sums_nullable = <M::Rule as TallyRule>::STATE == StateLayout::NullableSum;
+        Ok(count
+            .iter()
+            .map(|name| field(name, DataType::UInt64, false))
+            .chain(
+                sums.iter()
+                    .map(|name| field(name, DataType::Float64, sums_nullable)),
+            )
+            .collect())
     }
 
     fn accumulator(rule: M::Rule, _args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>> {

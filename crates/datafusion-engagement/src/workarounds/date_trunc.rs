@@ -2,9 +2,9 @@
 //! month, quarter, year) of timestamps without a time zone.
 //!
 //! Reports group by month and week; DataFusion 55 truncates such a timestamp row by row,
-//! through nanoseconds and a `Result` per value: `date_trunc('month', event_time)` over 20M
-//! rows took 0.46 s on 2 cores where `date_trunc('day', …)` (arithmetic on the whole array)
-//! took 0.24 s, reading included. Here the calendar units are arithmetic on the whole array
+//! through nanoseconds and a `Result` per value, about twice the time of `date_trunc('day',
+//! …)`, which is arithmetic on the whole array (BENCHMARKS.md). Here the calendar units are
+//! arithmetic on the whole array
 //! too, in 32-bit integers, once the batch is known to lie where DataFusion's result is
 //! defined. Everything else (time zones, finer units, TIME values, scalars, values near the
 //! ends of the nanosecond range) goes to DataFusion's own function, whose name, signature,
@@ -28,6 +28,7 @@
 
 use std::sync::Arc;
 
+use crate::calendar::CalendarUnit;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, PrimitiveArray, Scalar};
 use datafusion::arrow::compute::kernels::cmp::eq;
 use datafusion::arrow::compute::kernels::zip::zip;
@@ -135,47 +136,18 @@ impl Default for DateTrunc {
     }
 }
 
-/// A calendar unit the fast path truncates to.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum CalendarUnit {
-    Week,
-    Month,
-    Quarter,
-    Year,
-}
-
-impl CalendarUnit {
-    /// The unit a constant `precision` argument names, if it is one of the calendar units.
-    fn of(precision: &ColumnarValue) -> Option<Self> {
-        let ColumnarValue::Scalar(
-            ScalarValue::Utf8(Some(name))
-            | ScalarValue::Utf8View(Some(name))
-            | ScalarValue::LargeUtf8(Some(name)),
-        ) = precision
-        else {
-            return None;
-        };
-        match name.to_lowercase().as_str() {
-            "week" => Some(Self::Week),
-            "month" => Some(Self::Month),
-            "quarter" => Some(Self::Quarter),
-            "year" => Some(Self::Year),
-            _ => None,
-        }
-    }
-
-    /// The first day of the unit that holds `day` (days since 1970-01-01, within
-    /// [`DAYS_IN_RANGE`]).
-    #[inline(always)]
-    fn start(self, day: i32) -> i32 {
-        match self {
-            // 1970-01-01 was a Thursday, 3 days after a Monday.
-            Self::Week => day - (day + 3).rem_euclid(7),
-            Self::Month => day - CivilDate::of(day).day_of_month0() as i32,
-            Self::Quarter => CivilDate::of(day).quarter_start(),
-            Self::Year => CivilDate::of(day).year_start(),
-        }
-    }
+/// The calendar unit a constant `precision` argument names, if the fast path truncates to it:
+/// week, month, quarter or year (DataFusion's `day` is already arithmetic on the array).
+fn fast_unit(precision: &ColumnarValue) -> Option<CalendarUnit> {
+    let ColumnarValue::Scalar(
+        ScalarValue::Utf8(Some(name))
+        | ScalarValue::Utf8View(Some(name))
+        | ScalarValue::LargeUtf8(Some(name)),
+    ) = precision
+    else {
+        return None;
+    };
+    CalendarUnit::named(name).filter(|unit| *unit != CalendarUnit::Day)
 }
 
 /// Days since 1970-01-01 of the timestamps DataFusion's `date_trunc` handles: it truncates in
@@ -183,95 +155,6 @@ impl CalendarUnit {
 /// and a year of margin at the start so that every truncated day is in that span too; beyond
 /// these bounds, DataFusion's function decides (an "out of range" error).
 const DAYS_IN_RANGE: std::ops::RangeInclusive<i64> = -106_751 + 366..=106_750;
-
-/// A date as the proleptic Gregorian calendar counts it from 1 March of year 0, so that the
-/// leap day ends the year (Howard Hinnant's `civil_from_days`). Within [`DAYS_IN_RANGE`] every
-/// quantity is a small non-negative integer: 32-bit arithmetic, divisions by constants.
-struct CivilDate {
-    /// The day's number since 1970-01-01.
-    day: i32,
-    /// Years since the start of the 400-year era (0–399) and the era's number (4 or 5 here).
-    year_of_era: u32,
-    era: u32,
-    /// The day of the March-based year (0–365) and its month (0 = March … 11 = February).
-    day_of_year: u32,
-    month: u32,
-}
-
-/// Days from 0000-03-01 to 1970-01-01.
-const DAYS_TO_EPOCH: u32 = 719_468;
-const DAYS_PER_ERA: u32 = 146_097;
-
-impl CivilDate {
-    #[inline(always)]
-    fn of(day: i32) -> Self {
-        let days = (day + DAYS_TO_EPOCH as i32) as u32;
-        let era = days / DAYS_PER_ERA;
-        let day_of_era = days % DAYS_PER_ERA;
-        let year_of_era =
-            (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-        let month = (5 * day_of_year + 2) / 153;
-        Self {
-            day,
-            year_of_era,
-            era,
-            day_of_year,
-            month,
-        }
-    }
-
-    /// The first day of the March-based year's `month` (0–11), from the year's start.
-    #[inline(always)]
-    fn month_offset(month: u32) -> u32 {
-        (153 * month + 2) / 5
-    }
-
-    /// Days since the first of the month.
-    #[inline(always)]
-    fn day_of_month0(&self) -> u32 {
-        self.day_of_year - Self::month_offset(self.month)
-    }
-
-    /// The day number of the first day of `month` (0 = March … 11 = February of the next
-    /// calendar year) of this date's March-based year.
-    #[inline(always)]
-    fn day_of(&self, month: u32) -> i32 {
-        self.day - self.day_of_year as i32 + Self::month_offset(month) as i32
-    }
-
-    /// The first day of the calendar quarter.
-    #[inline(always)]
-    fn quarter_start(&self) -> i32 {
-        // Calendar quarters start in January, April (1 here), July (4) and October (7).
-        match self.month {
-            0 => self.year_start(),
-            1..=3 => self.day_of(1),
-            4..=6 => self.day_of(4),
-            7..=9 => self.day_of(7),
-            _ => self.day_of(10),
-        }
-    }
-
-    /// The first day of the calendar year. January and February (10, 11) are in the calendar
-    /// year after the one the March-based year starts in: for a date from March to December,
-    /// 1 January is a calendar year before the `day_of(10)` of its March-based year.
-    #[inline(always)]
-    fn year_start(&self) -> i32 {
-        let next_january = self.day_of(10);
-        match self.month {
-            10 | 11 => next_january,
-            _ => next_january - days_in_year(self.era * 400 + self.year_of_era),
-        }
-    }
-}
-
-/// The days of a calendar year of the proleptic Gregorian calendar.
-#[inline(always)]
-fn days_in_year(year: u32) -> i32 {
-    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
-    365 + i32::from(leap)
-}
 
 /// The timestamps of `values` truncated to `unit`, or `None` when a valid one lies outside
 /// [`DAYS_IN_RANGE`].
@@ -312,14 +195,14 @@ fn truncate<T: ArrowTimestampType>(
     let truncated: Vec<i64> = if days <= raw.len() / 4 {
         // A batch of an event log spans a few days: each day's start once, then a lookup.
         let starts: Vec<i64> = (first_day as i32..=last_day as i32)
-            .map(|day| i64::from(unit.start(day)) * per_day)
+            .map(|day| i64::from(unit.start_of(day)) * per_day)
             .collect();
         raw.iter()
             .map(|&v| starts[(day_of_slot(v) - first_day as i32) as usize])
             .collect()
     } else {
         raw.iter()
-            .map(|&v| i64::from(unit.start(day_of_slot(v))) * per_day)
+            .map(|&v| i64::from(unit.start_of(day_of_slot(v))) * per_day)
             .collect()
     };
     let array = PrimitiveArray::<T>::new(truncated.into(), values.nulls().cloned());
@@ -328,7 +211,7 @@ fn truncate<T: ArrowTimestampType>(
 
 /// The fast path's result for these arguments, if it applies.
 fn fast_path(args: &[ColumnarValue]) -> Option<ArrayRef> {
-    let unit = CalendarUnit::of(args.first()?)?;
+    let unit = fast_unit(args.first()?)?;
     let ColumnarValue::Array(array) = args.get(1)? else {
         return None;
     };
@@ -563,7 +446,7 @@ mod tests {
                 CalendarUnit::Quarter,
                 CalendarUnit::Year,
             ];
-            let starts = units.map(|unit| unit.start(day(date)));
+            let starts = units.map(|unit| unit.start_of(day(date)));
             assert_eq!(starts, [week, month, quarter, year].map(day), "{date:?}");
         }
     }

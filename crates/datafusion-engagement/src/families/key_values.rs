@@ -7,9 +7,9 @@ use datafusion::arrow::datatypes::{DataType, Int64Type, UInt64Type};
 
 use datafusion::error::Result;
 
-use super::args::check_arg_count;
-use super::keyed::KeyedValue;
-use super::user_ids::UserIdKind;
+use crate::common::args::check_arg_count;
+use crate::common::user_ids::UserIdKind;
+use crate::kernels::keyed::KeyedValue;
 
 /// Whether any row of the key had the property (a user used the feature, was active in the
 /// first week).

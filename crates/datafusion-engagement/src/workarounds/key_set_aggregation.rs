@@ -12,10 +12,9 @@
 //! state crosses the repartition, each group's set exists once, and a state larger than the
 //! pool is spilled or refused with DataFusion's "Resources exhausted" error.
 //!
-//! Stickiness by segment and month over 20M events (1M users), 2 partitions: with a 300 MB
-//! limit, 1.1 GB peak resident memory in two stages and 0.5–0.6 GB in one; without a limit, one
-//! stage is also faster (1.35 s against 1.7–1.9 s, 0.39 GB against 0.59 GB): repartitioning
-//! narrow rows costs less than building, shipping and merging the partial sets. `engage` adds
+//! One stage also uses less memory and time without a limit (BENCHMARKS.md has the
+//! measurements): repartitioning narrow rows costs less than building, shipping and merging
+//! the partial sets. `engage` adds
 //! the rule to every session, with 4 partitions per core unless a memory limit is set
 //! ([`OneStageKeySetAggregation::with_partitions_per_target`]).
 

@@ -8,8 +8,8 @@ use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type};
 use datafusion::common::{DataFusionError, ScalarValue, exec_datafusion_err, plan_err};
 use datafusion::error::Result;
 
-use super::args::{coerce_numeric, integer_constant};
-use super::rows::SelectedRows;
+use crate::common::args::{coerce_numeric, integer_constant};
+use crate::common::rows::SelectedRows;
 
 /// The valid whole-number answers of a survey question.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -216,10 +216,9 @@ fn all_valid_doubles_avx2(scores: &[f64], scale: &ScoreScale) -> bool {
 
 thread_local! {
     /// The buffer DECIMAL scores are converted into, kept for the thread's next batch (one
-    /// batch of doubles, 64 KiB at the default batch size). A new vector per batch was zeroed
-    /// and, freed and allocated again, often faulted its pages in anew: 2–3 % of nps's samples
-    /// on DECIMAL scores. Taken out while in use, so a call within a call gets a vector of its
-    /// own.
+    /// batch of doubles, 64 KiB at the default batch size): a new vector per batch is zeroed
+    /// and, freed and allocated again, often faults its pages in anew (BENCHMARKS.md has the
+    /// profile). Taken out while in use, so a call within a call gets a vector of its own.
     static SCORE_BUFFER: Cell<Vec<f64>> = const { Cell::new(Vec::new()) };
 }
 
@@ -270,9 +269,8 @@ fn decimal_scores(
 /// [`decimal_scores`] when every value is from 0 to 2^51 − 1 units of 10^-places and stands for
 /// a whole number on `scale` (as every valid score does): true then, false (`scores` left to
 /// be rewritten) otherwise. No division and no branch per value: the loop works on the 64-bit
-/// halves of the values with operations SSE2 has for vectors, and the conversion took 8 % of
-/// nps's samples on DECIMAL(4,1) scores instead of 11 %. Checking the scale here spares the
-/// caller a second pass over the scores.
+/// halves of the values with operations SSE2 has for vectors (BENCHMARKS.md has the profile).
+/// Checking the scale here spares the caller a second pass over the scores.
 fn small_decimal_scores(
     decimals: &Decimal128Array,
     places: u32,

@@ -20,11 +20,11 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
-use super::group_keys::{Entry, GroupedKeys, VACANT};
-use super::list_state::{ListElements, group_lists, list_columns, rows_as_groups};
-use super::metric::{Kernel, Metric};
-use super::rows::SelectedRows;
-use super::user_ids::UserIdKind;
+use crate::common::group_keys::{Entry, GroupedKeys, VACANT};
+use crate::common::list_state::{ListElements, group_lists, list_columns, rows_as_groups};
+use crate::common::metric::{Kernel, Metric};
+use crate::common::rows::SelectedRows;
+use crate::common::user_ids::UserIdKind;
 
 /// What is kept per (group, key), and how it travels in the aggregate state.
 pub(crate) trait KeyedValue: Copy + Debug + Send + Sync + 'static {
@@ -64,6 +64,16 @@ pub(crate) trait KeyedRule: Debug + Send + Sync + 'static {
 #[derive(Debug)]
 pub(crate) struct KeyedKernel;
 
+/// The compile-time check that a keyed metric names its keys.
+struct KeyedContract<M>(std::marker::PhantomData<M>);
+
+impl<M: Metric> KeyedContract<M> {
+    const ONE_KEY_NAME: () = assert!(
+        M::STATE_NAMES.len() == 1,
+        "a keyed metric's STATE_NAMES is the name of its keys"
+    );
+}
+
 type ValueOf<M> = <<M as Metric>::Rule as KeyedRule>::Value;
 
 impl<M: Metric<Rule: KeyedRule>> Kernel<M> for KeyedKernel {
@@ -77,7 +87,7 @@ impl<M: Metric<Rule: KeyedRule>> Kernel<M> for KeyedKernel {
                 false,
             ))
         };
-        assert_eq!(M::STATE_NAMES.len(), 1, "{}: the keys' name", M::NAME);
+        let () = KeyedContract::<M>::ONE_KEY_NAME;
         Ok(std::iter::once(list(M::STATE_NAMES[0], key_type))
             .chain(
                 ValueOf::<M>::state_fields()

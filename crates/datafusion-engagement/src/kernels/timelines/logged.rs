@@ -1,6 +1,6 @@
-//! The values of the timeline metrics that keep every value
-//! ([`Timeline::KEEPS_EVERY_VALUE`](super::Timeline::KEEPS_EVERY_VALUE): the funnels): logged
-//! as rows come, and sorted to their timelines only when a state or a result is asked for.
+//! The values of the event-sequence kernel ([`super::EventSequenceMetric`]: the funnels):
+//! logged as rows come, and sorted to their sequences only when a state or a result is asked
+//! for.
 //!
 //! With a million users, appending a row's value to its user's own list costs a cache miss
 //! or two (the list's header, then its end) and an allocation whenever the list grows. The
@@ -15,7 +15,8 @@ use std::mem::size_of;
 
 use datafusion::error::Result;
 
-use super::{Observation, values_of_bits};
+use super::Observation;
+use crate::common::bit_window;
 
 /// Entries of the log's largest chunks. A bucket's log grows by chunks, never copying what
 /// it holds, whose sizes double from [`FIRST_CHUNK`] up to this: a small accumulator stays
@@ -99,7 +100,7 @@ impl ValueLog {
             .get_or_insert_with(|| observation.value.saturating_sub(1 << (OFFSET_BITS - 1)));
         let place = timeline & ((1 << BUCKET_BITS) - 1);
         let Bucket { chunks, far } = &mut self.buckets[bucket];
-        for value in values_of_bits(observation.value, observation.bits) {
+        for value in bit_window::members(observation.value, observation.bits) {
             let offset = match value.checked_sub(base) {
                 Some(offset) if (offset as u64) <= OFFSET_MASK => offset as u64,
                 _ => {
@@ -283,7 +284,7 @@ fn sort_distinct(values: &mut [i64]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::common::timelines::NO_START;
+    use crate::kernels::timelines::NO_START;
 
     fn log(entries: &[(u32, i64)]) -> ValueLog {
         let mut log = ValueLog::default();

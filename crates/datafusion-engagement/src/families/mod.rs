@@ -1,0 +1,13 @@
+//! Rules shared by a family of metrics, each family's in one file: the survey scales and
+//! weights (nps, csat, ces and their summaries), ratios of sums (ctr, engagement_rate), flags
+//! of activity at a period's start and end (churn_rate, retention_rate), funnel steps
+//! (window_funnel, funnel), per-key values (the session and customer metrics) and the labels
+//! of the scalar functions.
+
+pub(crate) mod active_flags;
+pub(crate) mod funnel_steps;
+pub(crate) mod key_values;
+pub(crate) mod labels;
+pub(crate) mod ratio;
+pub(crate) mod scores;
+pub(crate) mod survey;

@@ -1,0 +1,232 @@
+//! The results of the timeline metrics, typed: a metric declares its result row as a struct
+//! with [`result_row!`], whose fields' Rust types give the SQL fields (`i64` → BIGINT, `Day`
+//! → DATE, `Option<f64>` → nullable DOUBLE), and pushes rows of that struct. Whether a group's
+//! result is the list of its rows or the one field of its row is the metric's
+//! [`Output`]: [`RowList`] or [`OneValue`].
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, StructArray};
+use datafusion::arrow::array::{
+    ArrayRef, AsArray, Date32Array, Float64Array, Int64Array, ListArray,
+};
+use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::datatypes::{DataType, Field, Fields};
+use datafusion::error::Result;
+
+use crate::common::list_state::{list_columns, offsets_of};
+
+/// A value of a result field: its SQL type, and how a column of it is built.
+pub(crate) trait ResultValue: Copy {
+    fn data_type() -> DataType;
+    /// Whether the field may be NULL within a row.
+    const NULLABLE: bool;
+    /// The column of `values`; `None` where the whole result is NULL (a group without a row).
+    fn column(values: impl Iterator<Item = Option<Self>>) -> ArrayRef;
+}
+
+/// A whole number: counts, period numbers, steps.
+impl ResultValue for i64 {
+    fn data_type() -> DataType {
+        DataType::Int64
+    }
+    const NULLABLE: bool = false;
+    fn column(values: impl Iterator<Item = Option<Self>>) -> ArrayRef {
+        Arc::new(values.collect::<Int64Array>())
+    }
+}
+
+/// A rate: NULL where its denominator is 0.
+impl ResultValue for Option<f64> {
+    fn data_type() -> DataType {
+        DataType::Float64
+    }
+    const NULLABLE: bool = true;
+    fn column(values: impl Iterator<Item = Option<Self>>) -> ArrayRef {
+        Arc::new(values.map(Option::flatten).collect::<Float64Array>())
+    }
+}
+
+/// A calendar day, as days since 1970-01-01: a DATE field (NULL past DATE's range).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Day(pub i64);
+
+impl ResultValue for Day {
+    fn data_type() -> DataType {
+        DataType::Date32
+    }
+    const NULLABLE: bool = false;
+    fn column(values: impl Iterator<Item = Option<Self>>) -> ArrayRef {
+        Arc::new(
+            values
+                .map(|day| day.and_then(|Day(day)| i32::try_from(day).ok()))
+                .collect::<Date32Array>(),
+        )
+    }
+}
+
+/// A result row: its SQL fields and the columns of a batch of rows. Declared with
+/// [`result_row!`].
+pub(crate) trait ResultRow: Copy + Send + Sync + 'static {
+    /// How many fields a row has.
+    const FIELD_COUNT: usize;
+    fn fields() -> Fields;
+    /// One column per field; `None` rows are NULL (a group without a row).
+    fn columns(rows: &[Option<Self>]) -> Vec<ArrayRef>;
+}
+
+/// Declares a result row struct and its [`ResultRow`] implementation: the fields' names are
+/// the SQL field names, in order; their types are [`ResultValue`]s.
+macro_rules! result_row {
+    ($(#[$doc:meta])* $vis:vis struct $row:ident {
+        $($(#[$field_doc:meta])* $field:ident: $type:ty,)+
+    }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        $vis struct $row {
+            $($(#[$field_doc])* pub(crate) $field: $type,)+
+        }
+
+        impl $crate::kernels::timelines::ResultRow for $row {
+            const FIELD_COUNT: usize = [$(stringify!($field)),+].len();
+
+            fn fields() -> datafusion::arrow::datatypes::Fields {
+                use $crate::kernels::timelines::ResultValue;
+                datafusion::arrow::datatypes::Fields::from(vec![$(
+                    datafusion::arrow::datatypes::Field::new(
+                        stringify!($field),
+                        <$type>::data_type(),
+                        <$type>::NULLABLE,
+                    ),
+                )+])
+            }
+
+            fn columns(rows: &[Option<Self>]) -> Vec<datafusion::arrow::array::ArrayRef> {
+                use $crate::kernels::timelines::ResultValue;
+                vec![$(<$type>::column(rows.iter().map(|row| row.map(|row| row.$field))),)+]
+            }
+        }
+    };
+}
+pub(crate) use result_row;
+
+/// The result rows of a batch of groups: a group pushes its rows with [`ResultRows::push`];
+/// a group that pushes none is NULL.
+#[derive(Debug)]
+pub(crate) struct ResultRows<R> {
+    rows: Vec<R>,
+    /// Rows per group.
+    lengths: Vec<usize>,
+}
+
+impl<R: ResultRow> ResultRows<R> {
+    /// The rows of `groups` groups: `evaluate(group, rows)` pushes those of each group that
+    /// `has_input(group)`; the others are NULL without asking.
+    pub(super) fn of_groups(
+        groups: usize,
+        has_input: impl Fn(usize) -> bool,
+        mut evaluate: impl FnMut(usize, &mut Self) -> Result<()>,
+    ) -> Result<Self> {
+        let mut rows = Self {
+            rows: vec![],
+            lengths: Vec::with_capacity(groups),
+        };
+        for group in 0..groups {
+            let before = rows.rows.len();
+            if has_input(group) {
+                evaluate(group, &mut rows)?;
+            }
+            rows.lengths.push(rows.rows.len() - before);
+        }
+        Ok(rows)
+    }
+
+    /// Appends a row of the current group.
+    pub(crate) fn push(&mut self, row: R) {
+        self.rows.push(row);
+    }
+
+    /// NULL for each group without rows, if any.
+    fn nulls(&self) -> Option<NullBuffer> {
+        let valid: Vec<bool> = self.lengths.iter().map(|&n| n > 0).collect();
+        valid.contains(&false).then(|| NullBuffer::from(valid))
+    }
+}
+
+/// What a group's result is, given its rows.
+pub(crate) trait Output: Send + Sync + 'static {
+    type Row: ResultRow;
+    /// The SQL type of the result.
+    fn data_type() -> DataType;
+    /// The results of a batch of groups.
+    fn finish(function: &str, rows: ResultRows<Self::Row>) -> Result<ArrayRef>;
+}
+
+/// A list of rows per group (NULL for a group without rows).
+#[derive(Debug)]
+pub(crate) struct RowList<R>(PhantomData<R>);
+
+impl<R: ResultRow> Output for RowList<R> {
+    type Row = R;
+
+    fn data_type() -> DataType {
+        DataType::List(Arc::new(Field::new_list_field(
+            DataType::Struct(R::fields()),
+            true,
+        )))
+    }
+
+    fn finish(function: &str, rows: ResultRows<R>) -> Result<ArrayRef> {
+        let nulls = rows.nulls();
+        let all: Vec<Option<R>> = rows.rows.into_iter().map(Some).collect();
+        let elements = StructArray::try_new(R::fields(), R::columns(&all), None)?;
+        let [list] = list_columns(
+            function,
+            &offsets_of(rows.lengths),
+            vec![Arc::new(elements) as ArrayRef],
+        )?
+        .try_into()
+        .expect("one list column");
+        let (field, offsets, values, _) = list.as_list::<i32>().clone().into_parts();
+        Ok(Arc::new(ListArray::try_new(
+            Arc::new(field.as_ref().clone().with_nullable(true)),
+            offsets,
+            values,
+            nulls,
+        )?))
+    }
+}
+
+/// The one field of a group's one row (NULL for a group without a row).
+#[derive(Debug)]
+pub(crate) struct OneValue<R>(PhantomData<R>);
+
+impl<R: ResultRow> OneValue<R> {
+    const ONE_FIELD: () = assert!(R::FIELD_COUNT == 1, "a one-value result has one field");
+}
+
+impl<R: ResultRow> Output for OneValue<R> {
+    type Row = R;
+
+    fn data_type() -> DataType {
+        let () = Self::ONE_FIELD;
+        R::fields()[0].data_type().clone()
+    }
+
+    fn finish(_function: &str, rows: ResultRows<R>) -> Result<ArrayRef> {
+        let () = Self::ONE_FIELD;
+        let mut taken = rows.rows.into_iter();
+        let by_group: Vec<Option<R>> = rows
+            .lengths
+            .iter()
+            .map(|&n| {
+                debug_assert!(n <= 1, "one row per group");
+                (n > 0).then(|| taken.next()).flatten()
+            })
+            .collect();
+        let [column] = R::columns(&by_group).try_into().expect("one field");
+        debug_assert_eq!(column.len(), by_group.len());
+        Ok(column)
+    }
+}
