@@ -127,8 +127,32 @@ macro_rules! shared_udaf {
 }
 pub(crate) use shared_udaf;
 
+/// The compile-time checks of a metric's argument roles.
+struct ArgumentRoles<M>(PhantomData<M>);
+
+impl<M: Metric> ArgumentRoles<M> {
+    /// An argument is either read row by row (its NULL skips the row) or a constant, never
+    /// both.
+    const APART: () = {
+        let (required, constants) = (M::REQUIRED_ARGS, M::CONSTANT_ARGS);
+        let mut i = 0;
+        while i < required.len() {
+            let mut j = 0;
+            while j < constants.len() {
+                assert!(
+                    required[i] != constants[j].0,
+                    "an argument is either read row by row or a constant, not both"
+                );
+                j += 1;
+            }
+            i += 1;
+        }
+    };
+}
+
 /// A new DataFusion aggregate for a [`Metric`]; see [`shared_udaf`] for the shared instance.
 pub(crate) fn new_udaf<M: Metric>() -> Arc<AggregateUDF> {
+    let () = ArgumentRoles::<M>::APART;
     Arc::new(AggregateUDF::from(MetricUdaf::<M> {
         // The examples as coerced, or a call with exactly an example's types would skip
         // `coerce_types` (DataFusion keeps types that match a signature).

@@ -1,6 +1,7 @@
 //! Every function of the pack is described where users look for it, from the one list the
 //! library keeps (`all_aggregate_functions`, `all_scalar_functions`): its documentation, the
-//! README's function tables, the SQL-level documentation test and the Python type stubs. A
+//! README's function tables, its `expr_fn` helper, the SQL-level documentation test and the
+//! Python type stubs. A
 //! function added to the pack and forgotten in one of them fails here.
 
 use std::path::Path;
@@ -39,6 +40,7 @@ fn every_function_is_documented_and_listed_everywhere() {
     let stubs = repository_file(
         "crates/datafusion-engagement-python/python/datafusion_engagement/__init__.pyi",
     );
+    let expr_fn = repository_file("crates/datafusion-engagement/src/expr_fn.rs");
     let functions = functions();
     assert!(functions.len() >= 26, "{} functions", functions.len());
     for (name, documentation) in functions {
@@ -64,6 +66,10 @@ fn every_function_is_documented_and_listed_everywhere() {
         assert!(
             documentation_slt.contains(&format!("'{name}'")),
             "{name}: listed by tests/slt/documentation.slt"
+        );
+        assert!(
+            expr_fn.contains(&format!("\npub fn {name}(")),
+            "{name}: a helper in expr_fn for the DataFrame API"
         );
         assert!(
             stubs.contains(&format!("\ndef {name}() ->")),
