@@ -93,10 +93,10 @@ impl Metric for Stickiness {
     }
 }
 
-// Its state is three lists: users, days, and each element's 64-day window.
-const _: () = assert!(Stickiness::STATE_NAMES.len() == 3);
-
 impl Kernel<Stickiness> for Stickiness {
+    // Three lists: users, window starts, and each element's 64-day window.
+    const NAMED_STATE_COLUMNS: usize = 3;
+
     fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
         let user_type = UserIdKind::of(args.input_fields[0].data_type()).state_type();
         let element_types = [user_type, DataType::Date32, DataType::UInt64];

@@ -104,6 +104,9 @@ pub(crate) trait Metric: Debug + Send + Sync + Sized + 'static {
 
 /// How a family of metrics keeps its state: the accumulators and their state fields.
 pub(crate) trait Kernel<M: Metric> {
+    /// How many names the metric's [`Metric::STATE_NAMES`] must give (the kernel names any
+    /// other state columns itself).
+    const NAMED_STATE_COLUMNS: usize;
     fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>>;
     /// The single-group accumulator (no GROUP BY, window frames).
     fn accumulator(rule: M::Rule, args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>>;
@@ -127,13 +130,18 @@ macro_rules! shared_udaf {
 }
 pub(crate) use shared_udaf;
 
-/// The compile-time checks of a metric's argument roles.
-struct ArgumentRoles<M>(PhantomData<M>);
+/// The compile-time checks of what a metric says against what its kernel needs.
+struct Contract<M>(PhantomData<M>);
 
-impl<M: Metric> ArgumentRoles<M> {
+impl<M: Metric> Contract<M> {
+    /// The state names the kernel's columns need.
+    const STATE_NAMES_FIT: () = assert!(
+        M::STATE_NAMES.len() == <M::Kernel as Kernel<M>>::NAMED_STATE_COLUMNS,
+        "a metric names the state columns its kernel asks it to name"
+    );
     /// An argument is either read row by row (its NULL skips the row) or a constant, never
     /// both.
-    const APART: () = {
+    const ROLES_APART: () = {
         let (required, constants) = (M::REQUIRED_ARGS, M::CONSTANT_ARGS);
         let mut i = 0;
         while i < required.len() {
@@ -152,7 +160,8 @@ impl<M: Metric> ArgumentRoles<M> {
 
 /// A new DataFusion aggregate for a [`Metric`]; see [`shared_udaf`] for the shared instance.
 pub(crate) fn new_udaf<M: Metric>() -> Arc<AggregateUDF> {
-    let () = ArgumentRoles::<M>::APART;
+    let () = Contract::<M>::STATE_NAMES_FIT;
+    let () = Contract::<M>::ROLES_APART;
     Arc::new(AggregateUDF::from(MetricUdaf::<M> {
         // The examples as coerced, or a call with exactly an example's types would skip
         // `coerce_types` (DataFusion keeps types that match a signature).

@@ -64,19 +64,12 @@ pub(crate) trait KeyedRule: Debug + Send + Sync + 'static {
 #[derive(Debug)]
 pub(crate) struct KeyedKernel;
 
-/// The compile-time check that a keyed metric names its keys.
-struct KeyedContract<M>(std::marker::PhantomData<M>);
-
-impl<M: Metric> KeyedContract<M> {
-    const ONE_KEY_NAME: () = assert!(
-        M::STATE_NAMES.len() == 1,
-        "a keyed metric's STATE_NAMES is the name of its keys"
-    );
-}
-
 type ValueOf<M> = <<M as Metric>::Rule as KeyedRule>::Value;
 
 impl<M: Metric<Rule: KeyedRule>> Kernel<M> for KeyedKernel {
+    // The keys' name; the value's columns are named by its `KeyedValue`.
+    const NAMED_STATE_COLUMNS: usize = 1;
+
     fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
         let key_arg = <M::Rule as KeyedRule>::KEY_ARG;
         let key_type = UserIdKind::of(args.input_fields[key_arg].data_type()).state_type();
@@ -87,7 +80,6 @@ impl<M: Metric<Rule: KeyedRule>> Kernel<M> for KeyedKernel {
                 false,
             ))
         };
-        let () = KeyedContract::<M>::ONE_KEY_NAME;
         Ok(std::iter::once(list(M::STATE_NAMES[0], key_type))
             .chain(
                 ValueOf::<M>::state_fields()

@@ -164,21 +164,6 @@ pub(crate) enum StateLayout {
 #[derive(Debug)]
 pub(crate) struct TallyKernel;
 
-/// The compile-time check that a tally metric names each column of its state.
-struct TallyContract<M>(std::marker::PhantomData<M>);
-
-impl<M: Metric<Rule: TallyRule>> TallyContract<M> {
-    const STATE_NAMES_FIT: () = assert!(
-        M::STATE_NAMES.len()
-            == match <M::Rule as TallyRule>::STATE {
-                StateLayout::CountAndSums => 1 + <<M::Rule as TallyRule>::Sums as Sums>::LEN,
-                StateLayout::Sums => <<M::Rule as TallyRule>::Sums as Sums>::LEN,
-                StateLayout::NullableSum => 1,
-            },
-        "a tally metric names its count (unless the layout has none) and each sum"
-    );
-}
-
 /// The tally of a metric's rule.
 type TallyOf<M> = Tally<<<M as Metric>::Rule as TallyRule>::Sums>;
 
@@ -186,6 +171,13 @@ impl<M: Metric> Kernel<M> for TallyKernel
 where
     M::Rule: TallyRule,
 {
+    // The count (unless the layout has none) and each sum.
+    const NAMED_STATE_COLUMNS: usize = match <M::Rule as TallyRule>::STATE {
+        StateLayout::CountAndSums => 1 + <<M::Rule as TallyRule>::Sums as Sums>::LEN,
+        StateLayout::Sums => <<M::Rule as TallyRule>::Sums as Sums>::LEN,
+        StateLayout::NullableSum => 1,
+    };
+
     fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
         let field = |name: &str, data_type: DataType, nullable: bool| {
             Arc::new(Field::new(
@@ -194,7 +186,6 @@ where
                 nullable,
             ))
         };
-        let () = TallyContract::<M>::STATE_NAMES_FIT;
         let (count, sums) = M::STATE_NAMES.split_at(match <M::Rule as TallyRule>::STATE {
             StateLayout::CountAndSums => 1,
             StateLayout::NullableSum | StateLayout::Sums => 0,

@@ -16,8 +16,8 @@ use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
 use super::logged::{SettledValues, ValueLog};
 use super::{
-    NO_START, Observation, ObservedBatch, ResultRows, Row, Store, TimelineMetric, TimelineSlot,
-    accumulator, groups_accumulator, state_fields,
+    NO_START, Observation, ObservedBatch, ResultRows, Row, STATE_COLUMNS, Store, TimelineMetric,
+    TimelineSlot, accumulator, groups_accumulator, state_fields,
 };
 use crate::common::group_keys::GroupKeyTable;
 use crate::common::list_state::group_lists;
@@ -53,6 +53,8 @@ pub(crate) trait EventSequenceMetric: TimelineMetric {
 pub(crate) struct EventSequenceKernel;
 
 impl<M: EventSequenceMetric> Kernel<M> for EventSequenceKernel {
+    const NAMED_STATE_COLUMNS: usize = STATE_COLUMNS;
+
     fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
         state_fields::<M, LoggedSequences<M>>(args)
     }

@@ -16,8 +16,8 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
 use super::{
-    NO_START, Observation, ObservedBatch, ResultRows, Row, Store, TimelineMetric, TimelineSlot,
-    accumulator, groups_accumulator, state_fields,
+    NO_START, Observation, ObservedBatch, ResultRows, Row, STATE_COLUMNS, Store, TimelineMetric,
+    TimelineSlot, accumulator, groups_accumulator, state_fields,
 };
 use crate::common::bit_window;
 use crate::common::group_keys::{GroupKeyTable, prefetch};
@@ -51,6 +51,8 @@ pub(crate) trait UserTimelineMetric: TimelineMetric {
 pub(crate) struct UserTimelineKernel;
 
 impl<M: UserTimelineMetric> Kernel<M> for UserTimelineKernel {
+    const NAMED_STATE_COLUMNS: usize = STATE_COLUMNS;
+
     fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
         state_fields::<M, UserValueLists<M>>(args)
     }
