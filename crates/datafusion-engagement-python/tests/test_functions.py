@@ -46,7 +46,8 @@ QUERIES = {
         FROM customers GROUP BY plan ORDER BY plan""",
     "stickiness": """
         SELECT segment, to_char(event_time, '%Y-%m') AS month, stickiness(user_id, event_time) AS dau_mau,
-               stickiness(DISTINCT user_id, event_time) AS same
+               stickiness(DISTINCT user_id, event_time) AS same,
+               stickiness(user_id, event_time, 'month') AS whole_month
         FROM events GROUP BY segment, month ORDER BY segment, month""",
     "engagement score": """
         SELECT user_id,
@@ -76,6 +77,7 @@ QUERIES = {
         FROM tickets GROUP BY priority ORDER BY priority""",
     "lifetime value": """
         SELECT clv(amount, customer_id, ordered_at, 3) AS clv,
+               clv(amount, customer_id, ordered_at, 3, 'year') AS clv_calendar_years,
                clv(amount, customer_id, ordered_at, 1.5) FILTER (WHERE amount > 50) AS large_orders
         FROM orders""",
     "retention": """

@@ -99,9 +99,17 @@ pub fn retention_rate(active_at_start: Expr, active_at_end: Expr) -> Expr {
     retention_rate_udaf().call(vec![active_at_start, active_at_end])
 }
 
-/// `stickiness(user_id, event_time)`: DAU/MAU in percent.
+/// `stickiness(user_id, event_time)`: DAU/MAU in percent over the days from the group's first
+/// to its last active day.
 pub fn stickiness(user_id: Expr, event_time: Expr) -> Expr {
     stickiness_udaf().call(vec![user_id, event_time])
+}
+
+/// `stickiness(user_id, event_time, period)`: DAU/MAU in percent over all the days of the
+/// whole calendar periods the group's activity falls in; `period` is `lit("month")`,
+/// `lit("week")`, `lit("day")`, `lit("quarter")` or `lit("year")`.
+pub fn stickiness_per_period(user_id: Expr, event_time: Expr, period: Expr) -> Expr {
+    stickiness_udaf().call(vec![user_id, event_time, period])
 }
 
 /// `engagement_score(event, weights)`; `weights` is a constant such as
@@ -157,6 +165,24 @@ pub fn avg_resolution_time(opened_at: Expr, resolved_at: Expr) -> Expr {
 /// `lifespan_years` is a positive constant such as `lit(3)`.
 pub fn clv(order_value: Expr, customer_id: Expr, order_time: Expr, lifespan_years: Expr) -> Expr {
     clv_udaf().call(vec![order_value, customer_id, order_time, lifespan_years])
+}
+
+/// `clv(order_value, customer_id, order_time, lifespan_years, period)`: [`clv`] with the
+/// purchase frequency counted over whole calendar periods, `period` such as `lit("year")`.
+pub fn clv_per_period(
+    order_value: Expr,
+    customer_id: Expr,
+    order_time: Expr,
+    lifespan_years: Expr,
+    period: Expr,
+) -> Expr {
+    clv_udaf().call(vec![
+        order_value,
+        customer_id,
+        order_time,
+        lifespan_years,
+        period,
+    ])
 }
 
 /// `retention(user_id, event_time, period, periods [, start_time])`: the retention curve,

@@ -32,8 +32,10 @@ impl Metric for RetentionRate {
                 DOC_SECTION_ENGAGEMENT,
                 "Customer retention rate: the percentage of customers active at the start of the \
                  period who are still active at its end, 100 × count(start AND end) / count(start), \
-                 a DOUBLE from 0 to 100 — the same number as (customers at end − new customers) / \
-                 customers at start. Rows with either input NULL are skipped; a group with no \
+                 a DOUBLE from 0 to 100. The articles' (customers at end − new customers) / \
+                 customers at start gives the same number only when the new customers counted \
+                 are those still active at the end (new customers who left during the period \
+                 make it lower). Rows with either input NULL are skipped; a group with no \
                  customer active at start gives NULL.",
                 "retention_rate(active_at_start, active_at_end)",
             )

@@ -1,4 +1,4 @@
-//! `stickiness(user_id, event_time)`: DAU/MAU as a percentage, exact.
+//! `stickiness(user_id, event_time [, period])`: DAU/MAU as a percentage, exact.
 
 use std::collections::BTreeMap;
 use std::mem::size_of;
@@ -14,9 +14,10 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, Documentation, EmitTo, GroupsAccumulator};
 
+use crate::calendar::CalendarUnit;
 use crate::calendar::zoned_days::{coerce_event_time, days_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::args::check_arg_count;
+use crate::common::args::{check_arg_count, coerce_string};
 use crate::common::bit_window;
 use crate::common::group_keys::{Entry, GroupKeyTable, GroupedKeys, VACANT};
 use crate::common::list_state::{ListElements, group_lists, list_columns, rows_as_groups};
@@ -27,7 +28,7 @@ use crate::common::user_ids::{UserIdKind, UserIds};
 const NAME: &str = "stickiness";
 
 /// DAU/MAU × 100 = 100 × distinct (user, day) pairs / (days × distinct users), where days
-/// spans the group's first to last active day.
+/// spans the group's first to last active day, or the whole calendar periods holding them.
 #[derive(Debug)]
 pub(crate) struct Stickiness;
 
@@ -38,19 +39,30 @@ shared_udaf!(
 );
 
 /// The metric from a group's distinct activity; `None` when the group saw none.
-fn stickiness(active_pairs: u64, users: u64, first_day: i32, last_day: i32) -> Option<f64> {
-    let days = (last_day as i64 - first_day as i64 + 1) as f64;
-    (active_pairs > 0).then(|| 100.0 * active_pairs as f64 / (days * users as f64))
+fn stickiness(
+    period: Option<CalendarUnit>,
+    active_pairs: u64,
+    users: u64,
+    first_day: i32,
+    last_day: i32,
+) -> Option<f64> {
+    let days = match period {
+        Some(unit) => unit.days_of_periods(first_day, last_day),
+        None => last_day as i64 - first_day as i64 + 1,
+    };
+    (active_pairs > 0).then(|| 100.0 * active_pairs as f64 / (days as f64 * users as f64))
 }
 
 impl Metric for Stickiness {
     const NAME: &'static str = NAME;
     const UNIT: Option<&'static str> = Some("%");
     const REQUIRED_ARGS: &'static [usize] = &[0, 1];
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(2, "period")];
     // The metric already counts each (user, day) pair once.
     const DISTINCT: Distinct = Distinct::Unchanged;
     const STATE_NAMES: &'static [&'static str] = &["users", "window_starts", "active_days"];
-    type Rule = ();
+    /// The calendar period whose whole days are the denominator; `None`: the observed span.
+    type Rule = Option<CalendarUnit>;
     type Kernel = Self;
 
     fn documentation() -> &'static Documentation {
@@ -60,36 +72,55 @@ impl Metric for Stickiness {
                 "Stickiness (DAU/MAU) as a percentage: 100 × distinct (user, day) pairs / (days × \
                  distinct users), where day is the calendar date of event_time in its own time \
                  zone (the day date_trunc('day', event_time) gives; naive timestamps as they \
-                 show) and days runs from the group's first to its last active day, so a day \
-                 without activity counts as DAU 0. Exact: no sampling. Rows with a NULL input are \
-                 skipped; a group without activity gives NULL. Group by month for the classic \
-                 monthly DAU/MAU.",
-                "stickiness(user_id, event_time)",
+                 show). With period ('day', 'week' from Monday, 'month', 'quarter' or 'year', \
+                 in the same zone), days are all the days of the whole periods from the one \
+                 holding the group's first active day to the one holding its last: a user \
+                 active on 4 days of June reads 4 / 30 = 13.3 %, as DAU/MAU for June. Without \
+                 period, days are the observed span from the group's first to its last active \
+                 day, which reads higher for small groups and partial months. Either way a day \
+                 without activity counts as DAU 0. Exact: no sampling. Rows with a NULL input \
+                 are skipped; a group without activity gives NULL. Group by month with period \
+                 'month' for the classic monthly DAU/MAU.",
+                "stickiness(user_id, event_time [, period])",
             )
-            .with_sql_example("```sql\nSELECT segment, date_trunc('month', event_time) AS month,\n       stickiness(user_id, event_time) AS dau_mau\nFROM events\nGROUP BY segment, month;\n\n-- days and months in New York time\nSELECT date_trunc('month', event_time AT TIME ZONE 'America/New_York') AS month,\n       stickiness(user_id, event_time AT TIME ZONE 'America/New_York') AS dau_mau\nFROM events\nGROUP BY month;\n```")
+            .with_sql_example("```sql\nSELECT segment, date_trunc('month', event_time) AS month,\n       stickiness(user_id, event_time, 'month') AS dau_mau\nFROM events\nGROUP BY segment, month;\n\n-- days and months in New York time\nSELECT date_trunc('month', event_time AT TIME ZONE 'America/New_York') AS month,\n       stickiness(user_id, event_time AT TIME ZONE 'America/New_York', 'month') AS dau_mau\nFROM events\nGROUP BY month;\n```")
             .with_argument("user_id", "User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
             .with_argument("event_time", "When the user was active: a TIMESTAMP of any unit and zone, or a DATE.")
+            .with_argument("period", "Optional: the calendar period whose whole days are the denominator, the constant 'day', 'week', 'month', 'quarter' or 'year'. Without it, the days from the group's first to its last active day.")
             .build()
         });
         &DOCUMENTATION
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arg_count(NAME, arg_types, 2, 2, Self::usage())?;
-        Ok(vec![
+        check_arg_count(NAME, arg_types, 2, 3, Self::usage())?;
+        let mut types = vec![
             UserIdKind::coerce(NAME, "user_id", &arg_types[0])?,
             coerce_event_time(NAME, "event_time", &arg_types[1])?,
-        ])
+        ];
+        if let Some(period) = arg_types.get(2) {
+            types.push(coerce_string(NAME, "period", period)?);
+        }
+        Ok(types)
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
         UserIdKind::example_types()
-            .map(|user| vec![user, DataType::Timestamp(TimeUnit::Microsecond, None)])
-            .to_vec()
+            .into_iter()
+            .flat_map(|user| {
+                let two = vec![user, DataType::Timestamp(TimeUnit::Microsecond, None)];
+                let mut three = two.clone();
+                three.push(DataType::Utf8);
+                [two, three]
+            })
+            .collect()
     }
 
-    fn rule(_constants: &[Option<ScalarValue>]) -> Result<()> {
-        Ok(())
+    fn rule(constants: &[Option<ScalarValue>]) -> Result<Option<CalendarUnit>> {
+        constants[0]
+            .as_ref()
+            .map(|period| CalendarUnit::of_argument(NAME, "period", period, &CalendarUnit::ALL))
+            .transpose()
     }
 }
 
@@ -113,8 +144,12 @@ impl Kernel<Stickiness> for Stickiness {
             .collect())
     }
 
-    fn accumulator(_rule: (), args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+    fn accumulator(
+        period: Option<CalendarUnit>,
+        args: &AccumulatorArgs,
+    ) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(StickinessAccumulator {
+            period,
             users: UserIds::new(UserIdKind::of(args.expr_fields[0].data_type())),
             pair_rows: HashMap::new(),
             user_pairs: HashMap::new(),
@@ -122,8 +157,12 @@ impl Kernel<Stickiness> for Stickiness {
         }))
     }
 
-    fn groups_accumulator(_rule: (), args: &AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+    fn groups_accumulator(
+        period: Option<CalendarUnit>,
+        args: &AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(StickinessGroupsAccumulator {
+            period,
             keys: GroupedKeys::new(UserIdKind::of(args.expr_fields[0].data_type())),
             other_windows: BTreeMap::new(),
             activity: vec![],
@@ -232,6 +271,7 @@ fn state_lists(
 /// Single-group state: counts that allow window frames to retract rows.
 #[derive(Debug)]
 struct StickinessAccumulator {
+    period: Option<CalendarUnit>,
     users: UserIds,
     /// Rows seen per distinct (user, day) pair.
     pair_rows: HashMap<(u64, i32), u64>,
@@ -344,6 +384,7 @@ impl Accumulator for StickinessAccumulator {
             .zip(self.day_pairs.last_key_value());
         let value = days.and_then(|((&first, _), (&last, _))| {
             stickiness(
+                self.period,
                 self.pair_rows.len() as u64,
                 self.user_pairs.len() as u64,
                 first,
@@ -401,6 +442,7 @@ type RowWindows = (Vec<(u32, u64)>, Vec<i32>, Vec<DayBits>);
 /// a set entry per day.
 #[derive(Debug)]
 struct StickinessGroupsAccumulator {
+    period: Option<CalendarUnit>,
     keys: GroupedKeys<UserDays>,
     /// Windows after (1, 2, …) or before (−1, …) each (group, user)'s first, by offset.
     other_windows: BTreeMap<i64, GroupKeyTable<UserDays>>,
@@ -585,7 +627,7 @@ impl GroupsAccumulator for StickinessGroupsAccumulator {
         let values: Float64Array = self
             .take(emit_to)
             .iter()
-            .map(|g| stickiness(g.pairs, g.users, g.first_day, g.last_day))
+            .map(|g| stickiness(self.period, g.pairs, g.users, g.first_day, g.last_day))
             .collect();
         Ok(Arc::new(values))
     }

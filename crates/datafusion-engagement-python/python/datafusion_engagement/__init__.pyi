@@ -105,7 +105,7 @@ def churn_rate() -> AggregateUDF:
 def retention_rate() -> AggregateUDF:
     """Returns the ``retention_rate`` function as a ``datafusion.AggregateUDF``.
 
-    Customer retention rate: the percentage of customers active at the start of the period who are still active at its end, 100 × count(start AND end) / count(start), a DOUBLE from 0 to 100 — the same number as (customers at end − new customers) / customers at start. Rows with either input NULL are skipped; a group with no customer active at start gives NULL.
+    Customer retention rate: the percentage of customers active at the start of the period who are still active at its end, 100 × count(start AND end) / count(start), a DOUBLE from 0 to 100. The articles' (customers at end − new customers) / customers at start gives the same number only when the new customers counted are those still active at the end (new customers who left during the period make it lower). Rows with either input NULL are skipped; a group with no customer active at start gives NULL.
 
     SQL: retention_rate(active_at_start, active_at_end)
 
@@ -122,23 +122,24 @@ def retention_rate() -> AggregateUDF:
 def stickiness() -> AggregateUDF:
     """Returns the ``stickiness`` function as a ``datafusion.AggregateUDF``.
 
-    Stickiness (DAU/MAU) as a percentage: 100 × distinct (user, day) pairs / (days × distinct users), where day is the calendar date of event_time in its own time zone (the day date_trunc('day', event_time) gives; naive timestamps as they show) and days runs from the group's first to its last active day, so a day without activity counts as DAU 0. Exact: no sampling. Rows with a NULL input are skipped; a group without activity gives NULL. Group by month for the classic monthly DAU/MAU.
+    Stickiness (DAU/MAU) as a percentage: 100 × distinct (user, day) pairs / (days × distinct users), where day is the calendar date of event_time in its own time zone (the day date_trunc('day', event_time) gives; naive timestamps as they show). With period ('day', 'week' from Monday, 'month', 'quarter' or 'year', in the same zone), days are all the days of the whole periods from the one holding the group's first active day to the one holding its last: a user active on 4 days of June reads 4 / 30 = 13.3 %, as DAU/MAU for June. Without period, days are the observed span from the group's first to its last active day, which reads higher for small groups and partial months. Either way a day without activity counts as DAU 0. Exact: no sampling. Rows with a NULL input are skipped; a group without activity gives NULL. Group by month with period 'month' for the classic monthly DAU/MAU.
 
-    SQL: stickiness(user_id, event_time)
+    SQL: stickiness(user_id, event_time [, period])
 
     Args:
         user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
         event_time: When the user was active: a TIMESTAMP of any unit and zone, or a DATE.
+        period: Optional: the calendar period whose whole days are the denominator, the constant 'day', 'week', 'month', 'quarter' or 'year'. Without it, the days from the group's first to its last active day.
 
     Example:
         SELECT segment, date_trunc('month', event_time) AS month,
-               stickiness(user_id, event_time) AS dau_mau
+               stickiness(user_id, event_time, 'month') AS dau_mau
         FROM events
         GROUP BY segment, month;
 
         -- days and months in New York time
         SELECT date_trunc('month', event_time AT TIME ZONE 'America/New_York') AS month,
-               stickiness(user_id, event_time AT TIME ZONE 'America/New_York') AS dau_mau
+               stickiness(user_id, event_time AT TIME ZONE 'America/New_York', 'month') AS dau_mau
         FROM events
         GROUP BY month;
     """
@@ -363,18 +364,20 @@ def avg_session_duration() -> AggregateUDF:
 def clv() -> AggregateUDF:
     """Returns the ``clv`` function as a ``datafusion.AggregateUDF``.
 
-    Customer lifetime value: average order value × purchases per customer per year × lifespan_years, where purchases per year = orders / distinct customers / (observed days / 365.25) and observed days = last − first order date + 1 in the group; so Σorder_value / customers / observed years × lifespan_years, a DOUBLE. Order dates are calendar dates of order_time in its own time zone (as date_trunc('day', order_time) gives them). Rows with a NULL order_value, customer_id or order_time are skipped; a group without orders gives NULL. A NaN or infinite order_value is an error; negative values (refunds) count.
+    Customer lifetime value: average order value × purchases per customer per year × lifespan_years = Σorder_value / distinct customers / years × lifespan_years, a DOUBLE. With period ('day', 'week' from Monday, 'month', 'quarter' or 'year'), years are the whole calendar periods from the group's first order's to its last order's, counted in years (a month is 1/12, a week 7/365.25): 12 monthly orders of 100 in one calendar year give 100 × 12 × 1 = 1200 with lifespan 1 and period 'year'. Without period, years are the observed span: (last − first order date + 1) / 365.25 days, so n orders a month apart span n − 1 months and read higher (1308 in that example). Order dates are calendar dates of order_time in its own time zone (as date_trunc('day', order_time) gives them). Rows with a NULL order_value, customer_id or order_time are skipped; a group without orders gives NULL. A NaN or infinite order_value is an error; negative values (refunds) count.
 
-    SQL: clv(order_value, customer_id, order_time, lifespan_years)
+    SQL: clv(order_value, customer_id, order_time, lifespan_years [, period])
 
     Args:
         order_value: Value of the order: any integer, floating point or DECIMAL column.
         customer_id: Customer identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
         order_time: When the order was placed: a TIMESTAMP of any unit and zone, or a DATE.
         lifespan_years: Expected customer lifespan in years: a positive numeric constant.
+        period: Optional: the calendar period the purchase frequency counts whole periods of, the constant 'day', 'week', 'month', 'quarter' or 'year'. Without it, the observed span from first to last order.
 
     Example:
-        SELECT region, clv(amount, customer_id, ordered_at, 3) AS clv_3y
+        -- purchases per year over the calendar years the orders fall in
+        SELECT region, clv(amount, customer_id, ordered_at, 3, 'year') AS clv_3y
         FROM orders
         GROUP BY region;
     """

@@ -142,6 +142,46 @@ impl CalendarUnit {
     }
 }
 
+impl CalendarUnit {
+    /// The days of the whole periods from the one holding `first_day` to the one holding
+    /// `last_day` (days since 1970-01-01, `first_day <= last_day`): a month, `'month'`, of
+    /// one active day counts all its days. Beyond the calendar's range, the days between.
+    pub(crate) fn days_of_periods(self, first_day: i32, last_day: i32) -> i64 {
+        let mut numbers = PeriodNumbers::new(self);
+        let first = self.first_day(numbers.of_day(first_day));
+        let after_last = numbers
+            .of_day(last_day)
+            .checked_add(1)
+            .and_then(|next| self.first_day(next));
+        match first.zip(after_last) {
+            Some((first, after_last)) => after_last - first,
+            None => i64::from(last_day) - i64::from(first_day) + 1,
+        }
+    }
+
+    /// How many periods run from the one holding `first_day` to the one holding `last_day`,
+    /// both counted.
+    pub(crate) fn periods_spanned(self, first_day: i32, last_day: i32) -> i64 {
+        let mut numbers = PeriodNumbers::new(self);
+        numbers.of_day(last_day) - numbers.of_day(first_day) + 1
+    }
+
+    /// A period's length in years: a year, a quarter is ¼, a month 1⁄12; a week 7 and a day 1
+    /// of the 365.25 days of an average year.
+    pub(crate) fn years(self) -> f64 {
+        match self {
+            Self::Day => 1.0 / DAYS_PER_YEAR,
+            Self::Week => 7.0 / DAYS_PER_YEAR,
+            Self::Month => 1.0 / 12.0,
+            Self::Quarter => 0.25,
+            Self::Year => 1.0,
+        }
+    }
+}
+
+/// Days in an average year, leap years included.
+pub(crate) const DAYS_PER_YEAR: f64 = 365.25;
+
 /// Numbers the periods of a unit from the one holding 1970-01-01 (period 0), so that
 /// consecutive periods have consecutive numbers. Keeps the last day's month: rows of an
 /// event log come a day at a time.
@@ -236,6 +276,46 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn whole_periods_count_every_day_and_every_period_they_hold() {
+        let day = |y, m, d| day_of_date(NaiveDate::from_ymd_opt(y, m, d).unwrap()) as i32;
+        // July 1 and 2 in months: all 31 days of July; June 3 to 24: June's 30.
+        let month = CalendarUnit::Month;
+        assert_eq!(month.days_of_periods(day(2026, 7, 1), day(2026, 7, 2)), 31);
+        assert_eq!(month.days_of_periods(day(2026, 6, 3), day(2026, 6, 24)), 30);
+        // Across a leap February, and whole years.
+        assert_eq!(month.days_of_periods(day(2024, 1, 31), day(2024, 2, 1)), 60);
+        assert_eq!(
+            CalendarUnit::Year.days_of_periods(day(2024, 5, 1), day(2025, 1, 1)),
+            366 + 365
+        );
+        // A week from Monday: 2026-11-25 (Wednesday) is in the week of the 23rd.
+        let week = CalendarUnit::Week;
+        assert_eq!(
+            week.days_of_periods(day(2026, 11, 25), day(2026, 11, 25)),
+            7
+        );
+        assert_eq!(
+            week.days_of_periods(day(2026, 11, 29), day(2026, 11, 30)),
+            14
+        );
+        assert_eq!(
+            CalendarUnit::Day.days_of_periods(day(2026, 7, 1), day(2026, 7, 3)),
+            3
+        );
+        // Monthly orders from January to December are one year; three years of them, three.
+        let year = CalendarUnit::Year;
+        assert_eq!(year.periods_spanned(day(2026, 1, 1), day(2026, 12, 1)), 1);
+        assert_eq!(year.periods_spanned(day(2024, 1, 1), day(2026, 12, 1)), 3);
+        assert_eq!(month.periods_spanned(day(2026, 1, 1), day(2026, 12, 1)), 12);
+        assert_eq!(
+            CalendarUnit::Quarter.periods_spanned(day(2026, 3, 31), day(2026, 4, 1)),
+            2
+        );
+        // Beyond the calendar's range: the days between.
+        assert_eq!(month.days_of_periods(i32::MAX - 1, i32::MAX), 2);
     }
 
     #[test]

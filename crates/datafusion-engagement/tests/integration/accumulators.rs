@@ -288,13 +288,30 @@ fn cases() -> Vec<Case> {
         },
         Case {
             function: "stickiness",
-            columns: vec![("user", names), ("time", Arc::clone(&times))],
+            columns: vec![("user", Arc::clone(&names)), ("time", Arc::clone(&times))],
             constants: vec![],
         },
         Case {
             function: "stickiness",
-            columns: vec![("user", numbers), ("time", times)],
+            columns: vec![("user", Arc::clone(&numbers)), ("time", Arc::clone(&times))],
             constants: vec![],
+        },
+        Case {
+            function: "stickiness",
+            columns: vec![("user", numbers), ("time", Arc::clone(&times))],
+            constants: vec![(2, ScalarValue::Utf8(Some("month".into())))],
+        },
+        Case {
+            function: "clv",
+            columns: vec![
+                ("value", Arc::clone(&efforts)),
+                ("customer", Arc::clone(&names)),
+                ("time", times),
+            ],
+            constants: vec![
+                (3, ScalarValue::Float64(Some(3.0))),
+                (4, ScalarValue::Utf8(Some("month".into()))),
+            ],
         },
         Case {
             function: "ctr",
@@ -667,6 +684,23 @@ impl Random {
 
 const DAY_MICROS: i64 = 86_400_000_000;
 
+/// Months since January 1970 of a day since 1970-01-01, by chrono's calendar.
+fn month_of_day(day: i64) -> i64 {
+    use chrono::Datelike;
+    let date = chrono::DateTime::from_timestamp(day * 86_400, 0)
+        .unwrap()
+        .date_naive();
+    (i64::from(date.year()) - 1970) * 12 + i64::from(date.month0())
+}
+
+/// The first day (since 1970-01-01) of a month numbered as [`month_of_day`] numbers them.
+fn first_day_of_month(month: i64) -> i64 {
+    let date = |year: i64, month0: i64| {
+        chrono::NaiveDate::from_ymd_opt(year as i32, month0 as u32 + 1, 1).unwrap()
+    };
+    (date(1970 + month.div_euclid(12), month.rem_euclid(12)) - date(1970, 0)).num_days()
+}
+
 /// A case of the same function and argument types with `rows` random rows: every value valid
 /// for the function, about one in ten NULL, ids from small pools so keys repeat, and times over
 /// 150 days so that day windows overflow.
@@ -954,11 +988,16 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                 .collect();
             let users: BTreeSet<&String> = pairs.iter().map(|p| &p.0).collect();
             let days = pairs.iter().map(|p| p.1);
-            let span = days
-                .clone()
-                .max()
-                .zip(days.min())
-                .map(|(l, f)| (l - f + 1) as f64);
+            let in_months = !case.constants.is_empty();
+            // Observed days, or every day of the months from the first's to the last's.
+            let span = days.clone().max().zip(days.min()).map(|(l, f)| {
+                if in_months {
+                    (first_day_of_month(month_of_day(l) + 1) - first_day_of_month(month_of_day(f)))
+                        as f64
+                } else {
+                    (l - f + 1) as f64
+                }
+            });
             one(span.map(|span| 100.0 * pairs.len() as f64 / (span * users.len() as f64)))
         }
         "ctr" if has("clicked") => {
@@ -1066,14 +1105,17 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                 .collect();
             let customers: BTreeSet<&String> = orders.iter().map(|o| &o.1).collect();
             let days = orders.iter().map(|o| o.2);
-            let span = days
-                .clone()
-                .max()
-                .zip(days.min())
-                .map(|(l, f)| (l - f + 1) as f64);
-            one(span.map(|span| {
-                orders.iter().map(|o| o.0).sum::<f64>() / customers.len() as f64 / (span / 365.25)
-                    * 3.0
+            let in_months = case.constants.len() > 1;
+            // Years observed, or the months from the first order's to the last's in years.
+            let years = days.clone().max().zip(days.min()).map(|(l, f)| {
+                if in_months {
+                    (month_of_day(l) - month_of_day(f) + 1) as f64 / 12.0
+                } else {
+                    (l - f + 1) as f64 / 365.25
+                }
+            });
+            one(years.map(|years| {
+                orders.iter().map(|o| o.0).sum::<f64>() / customers.len() as f64 / years * 3.0
             }))
         }
         "retention" | "unbounded_retention" => {

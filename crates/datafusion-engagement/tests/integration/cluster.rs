@@ -56,6 +56,7 @@ const QUERIES: &[&str] = &[
     "SELECT segment, date_trunc('month', event_time) AS month,
             stickiness(user_id, event_time) AS stickiness,
             stickiness(DISTINCT user_id, event_time) AS stickiness_distinct,
+            stickiness(user_id, event_time, 'month') AS stickiness_whole_month,
             feature_adoption(user_id, event_name = 'export') AS adoption,
             feature_adoption(DISTINCT user_id, event_name = 'invite_colleague')
                 FILTER (WHERE event_name <> 'login') AS invites
@@ -85,6 +86,7 @@ const QUERIES: &[&str] = &[
      FROM tickets GROUP BY priority, channel ORDER BY priority, channel",
     "SELECT date_part('year', ordered_at) AS year,
             clv(amount, customer_id, ordered_at, 3) AS clv_3_years,
+            clv(amount, customer_id, ordered_at, 3, 'quarter') AS clv_in_quarters,
             clv(amount, customer_id, ordered_at, 1.5) FILTER (WHERE amount > 20) AS clv_big
      FROM orders GROUP BY date_part('year', ordered_at) ORDER BY year",
     "SELECT date_trunc('week', u.signup_time) AS cohort,

@@ -77,7 +77,8 @@ const QUERIES: &[&str] = &[
      FROM responses GROUP BY segment ORDER BY segment",
     "SELECT plan, churn_rate(active_at_start, active_at_end), retention_rate(active_at_start, active_at_end) \
      FROM customers GROUP BY plan ORDER BY plan",
-    "SELECT segment, stickiness(user_id, event_time), feature_adoption(user_id, event_name = 'export'), \
+    "SELECT segment, stickiness(user_id, event_time), stickiness(user_id, event_time, 'week'), \
+     feature_adoption(user_id, event_name = 'export'), \
      engagement_score(event_name, 'login=1, export=3'), \
      window_funnel(INTERVAL '1 day', event_time, event_name = 'login', event_name = 'export'), \
      funnel(user_id, event_time, INTERVAL '1 day', event_name = 'login', event_name = 'export'), \
@@ -96,7 +97,8 @@ const QUERIES: &[&str] = &[
     "SELECT device, bounce_rate(session_id), pages_per_session(session_id), avg_session_duration(session_id, viewed_at) \
      FROM page_views GROUP BY device ORDER BY device",
     "SELECT priority, avg_resolution_time(opened_at, resolved_at) FROM tickets GROUP BY priority ORDER BY priority",
-    "SELECT customer_id % 3 AS k, clv(amount, customer_id, ordered_at, 3) FROM orders GROUP BY k ORDER BY k",
+    "SELECT customer_id % 3 AS k, clv(amount, customer_id, ordered_at, 3), \
+     clv(amount, customer_id, ordered_at, 3, 'year') FROM orders GROUP BY k ORDER BY k",
 ];
 
 async fn register_tables(ctx: &SessionContext) -> Result<()> {

@@ -11,9 +11,10 @@ use datafusion::functions::core::expr_ext::FieldAccessor;
 use datafusion::prelude::*;
 use datafusion_engagement::expr_fn::{
     avg_resolution_time, avg_session_duration, bounce_rate, ces, ces_summary, churn_rate, clv,
-    csat, csat_summary, ctr, engagement_rate, engagement_score, engagement_tier, feature_adoption,
-    first_week_active_rate, funnel, funnel_with_modes, nps, nps_group, nps_summary,
-    pages_per_session, retention_rate, stickiness, window_funnel, window_funnel_with_modes,
+    clv_per_period, csat, csat_summary, ctr, engagement_rate, engagement_score, engagement_tier,
+    feature_adoption, first_week_active_rate, funnel, funnel_with_modes, nps, nps_group,
+    nps_summary, pages_per_session, retention_rate, stickiness, stickiness_per_period,
+    window_funnel, window_funnel_with_modes,
 };
 
 async fn one_value(columns: Vec<(&str, ArrayRef)>, metric: Expr) -> Result<ScalarValue> {
@@ -338,6 +339,65 @@ async fn clv_20_per_order_12_orders_a_year_over_3_years_is_720() -> Result<()> {
     ];
     let value = clv(col("value"), col("customer"), col("day"), lit(3));
     assert_close(one_value(columns, value).await?, 720.0);
+    Ok(())
+}
+
+/// Days since 1970-01-01 of the first of each month from `year`-01 for `months` months.
+fn monthly(year: i32, months: u32) -> Vec<i32> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+    (0..months)
+        .map(|m| {
+            let date = chrono::NaiveDate::from_ymd_opt(year + (m / 12) as i32, m % 12 + 1, 1);
+            (date.unwrap() - epoch).num_days() as i32
+        })
+        .collect()
+}
+
+async fn clv_of_monthly_orders(value: f64, year: i32, months: u32, lifespan: f64) -> Result<f64> {
+    let days = monthly(year, months);
+    let n = days.len();
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("value", Arc::new(Float64Array::from(vec![value; n]))),
+        ("customer", Arc::new(StringArray::from(vec!["c1"; n]))),
+        (
+            "day",
+            Arc::new(datafusion::arrow::array::Date32Array::from(days)),
+        ),
+    ];
+    let clv = clv_per_period(
+        col("value"),
+        col("customer"),
+        col("day"),
+        lit(lifespan),
+        lit("year"),
+    );
+    match one_value(columns, clv).await? {
+        ScalarValue::Float64(Some(v)) => Ok(v),
+        other => panic!("clv: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn clv_in_calendar_years_gives_the_articles_1200_and_720_exactly() -> Result<()> {
+    // 100 × 12 orders a year (1 January to 1 December) × 1 year.
+    assert_eq!(clv_of_monthly_orders(100.0, 2026, 12, 1.0).await?, 1200.0);
+    // 20 × 12 orders a year over three calendar years × 3 years.
+    assert_eq!(clv_of_monthly_orders(20.0, 2024, 36, 3.0).await?, 720.0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn stickiness_of_four_days_in_june_is_4_of_30() -> Result<()> {
+    let days = [3, 10, 17, 24].map(|d| monthly(2026, 6)[5] + d - 1);
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("user", Arc::new(StringArray::from(vec!["u"; 4]))),
+        (
+            "day",
+            Arc::new(datafusion::arrow::array::Date32Array::from(days.to_vec())),
+        ),
+    ];
+    let dau_mau = stickiness_per_period(col("user"), col("day"), lit("month"));
+    assert_close(one_value(columns, dau_mau).await?, 400.0 / 30.0);
     Ok(())
 }
 
