@@ -1,8 +1,8 @@
 //! `datafusion_engagement._internal`: hands the pack's functions to Python DataFusion.
 //!
 //! Each function crosses into the `datafusion` wheel as a DataFusion FFI struct in a PyCapsule
-//! (`__datafusion_aggregate_udf__`, `__datafusion_scalar_udf__`), the protocol the wheel's
-//! `AggregateUDF` and `ScalarUDF` accept. The wheel then calls back into this library for every
+//! (`__datafusion_aggregate_udf__`, `__datafusion_scalar_udf__`, `__datafusion_window_udf__`),
+//! the protocol the wheel's `AggregateUDF`, `ScalarUDF` and `WindowUDF` accept. The wheel then calls back into this library for every
 //! accumulator, grouped ones included, so the work runs in the pack's own kernels. The Python
 //! side (`python/datafusion_engagement`) checks versions and wraps these objects.
 
@@ -10,9 +10,10 @@ mod grouped_batches;
 
 use std::sync::Arc;
 
-use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF, WindowUDF};
 use datafusion_ffi::udaf::FFI_AggregateUDF;
 use datafusion_ffi::udf::FFI_ScalarUDF;
+use datafusion_ffi::udwf::FFI_WindowUDF;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
@@ -90,6 +91,38 @@ impl ScalarFunction {
     }
 }
 
+/// One window function of the pack, exportable to Python DataFusion.
+#[pyclass(frozen, module = "datafusion_engagement._internal")]
+#[derive(Debug)]
+struct WindowFunction {
+    udwf: Arc<WindowUDF>,
+}
+
+#[pymethods]
+impl WindowFunction {
+    /// The function's SQL name.
+    #[getter]
+    fn name(&self) -> &str {
+        self.udwf.name()
+    }
+
+    /// The function's documentation as a Python docstring.
+    #[getter]
+    fn docstring(&self) -> String {
+        docstring(self.udwf.name(), self.udwf.documentation())
+    }
+
+    /// The FFI struct the `datafusion` wheel turns into its `WindowUDF`.
+    fn __datafusion_window_udf__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        let exported = FFI_WindowUDF::from(Arc::clone(&self.udwf));
+        PyCapsule::new_with_value(py, exported, c"datafusion_window_udf")
+    }
+
+    fn __repr__(&self) -> String {
+        format!("WindowFunction({})", self.udwf.name())
+    }
+}
+
 /// A docstring from a function's `Documentation`: what it computes, the SQL call, its
 /// arguments (in the order the Python call takes them) and an example.
 fn docstring(name: &str, documentation: Option<&Documentation>) -> String {
@@ -143,6 +176,15 @@ fn scalar_functions() -> Vec<ScalarFunction> {
         .collect()
 }
 
+/// Every window function of the pack.
+#[pyfunction]
+fn window_functions() -> Vec<WindowFunction> {
+    datafusion_engagement::all_window_functions()
+        .into_iter()
+        .map(|udwf| WindowFunction { udwf })
+        .collect()
+}
+
 /// How many batches the pack's grouped accumulators have taken from the wheel, as
 /// `(updates, merges)`, counted since the module was loaded.
 #[pyfunction]
@@ -160,8 +202,10 @@ fn datafusion_version() -> &'static str {
 fn _internal(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<AggregateFunction>()?;
     module.add_class::<ScalarFunction>()?;
+    module.add_class::<WindowFunction>()?;
     module.add_function(wrap_pyfunction!(aggregate_functions, module)?)?;
     module.add_function(wrap_pyfunction!(scalar_functions, module)?)?;
+    module.add_function(wrap_pyfunction!(window_functions, module)?)?;
     module.add_function(wrap_pyfunction!(datafusion_version, module)?)?;
     module.add_function(wrap_pyfunction!(grouped_batches_taken, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;

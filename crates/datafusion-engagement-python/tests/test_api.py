@@ -9,7 +9,8 @@ from pathlib import Path
 import datafusion
 import pyarrow as pa
 import pytest
-from datafusion import AggregateUDF, ScalarUDF, col, lit
+from datafusion import AggregateUDF, ScalarUDF, WindowUDF, col, lit
+from datafusion.expr import Window
 
 import datafusion_engagement
 from conftest import DATA, new_context
@@ -52,8 +53,39 @@ def test_functions_are_datafusion_udfs():
     for name in datafusion_engagement.scalar_functions():
         function = getattr(datafusion_engagement, name)()
         assert isinstance(function, ScalarUDF)
+    for name in datafusion_engagement.window_functions():
+        function = getattr(datafusion_engagement, name)()
+        assert isinstance(function, WindowUDF)
+        assert function.name == name
     assert "nps" in datafusion_engagement.aggregate_functions()
     assert "engagement_tier" in datafusion_engagement.scalar_functions()
+    assert "sessionize" in datafusion_engagement.window_functions()
+
+
+def test_window_functions_in_the_dataframe_api():
+    """sessionize and time_on_page over a window built in Python equal the SQL."""
+    ctx = datafusion.SessionContext()
+    datafusion_engagement.register(ctx)
+    ctx.register_parquet("page_views", str(DATA / "page_views.parquet"))
+    window = Window(partition_by=[col("user_id")], order_by=[col("viewed_at"), col("page")])
+    frame = (
+        ctx.table("page_views")
+        .select(
+            col("user_id"), col("viewed_at"), col("page"),
+            datafusion_engagement.sessionize()(col("viewed_at")).over(window).alias("session"),
+            datafusion_engagement.time_on_page()(col("viewed_at")).over(window).alias("seconds"),
+        )
+        .sort(col("user_id"), col("viewed_at"), col("page"))
+    )
+    sql = ctx.sql(
+        """SELECT user_id, viewed_at, page, sessionize(viewed_at) OVER w AS session,
+                  time_on_page(viewed_at) OVER w AS seconds
+           FROM page_views WINDOW w AS (PARTITION BY user_id ORDER BY viewed_at, page)
+           ORDER BY user_id, viewed_at, page"""
+    )
+    rows = frame.to_arrow_table().to_pylist()
+    assert_same(rows, sql.to_arrow_table().to_pylist())
+    assert max(row["session"] for row in rows) > 1
 
 
 def test_register_udaf_one_function():
@@ -218,7 +250,8 @@ def test_docstrings_come_from_the_documentation():
     assert "Net Promoter Score" in doc
     assert "nps(score" in doc
     assert "survey_weight" in doc  # the SQL example
-    for name in datafusion_engagement.aggregate_functions() + datafusion_engagement.scalar_functions():
+    for name in (datafusion_engagement.aggregate_functions() + datafusion_engagement.scalar_functions()
+                 + datafusion_engagement.window_functions()):
         function = getattr(datafusion_engagement, name)
         assert len(function.__doc__) > 80, name
         assert inspect.signature(function).parameters == {}

@@ -71,6 +71,20 @@ QUERIES = {
                avg_session_duration(session_id, viewed_at) AS seconds,
                bounce_rate(session_id) FILTER (WHERE channel = 'organic') AS organic_bounce
         FROM page_views GROUP BY device ORDER BY device""",
+    "sessions from the raw log": """
+        SELECT channel, bounce_rate(user_id, viewed_at, INTERVAL '30 minutes') AS bounce,
+               pages_per_session(user_id, viewed_at, INTERVAL '30 minutes') AS pages,
+               avg_session_duration(user_id, viewed_at, INTERVAL '30 minutes', INTERVAL '2 hours') AS seconds
+        FROM page_views GROUP BY channel ORDER BY channel""",
+    "time on page and exit rate": """
+        SELECT page, count(*) AS views, avg(seconds) AS time_on_page,
+               100 * avg(CAST(is_exit AS DOUBLE)) AS exit_rate, count(*) FILTER (WHERE is_entry) AS entrances,
+               max(session) AS most_sessions
+        FROM (SELECT page, time_on_page(viewed_at) OVER w AS seconds, session_exit(viewed_at) OVER w AS is_exit,
+                     session_entry(viewed_at, INTERVAL '30 minutes') OVER w AS is_entry,
+                     sessionize(viewed_at, INTERVAL '30 minutes', INTERVAL '1 hour') OVER w AS session
+              FROM page_views WINDOW w AS (PARTITION BY user_id ORDER BY viewed_at, page))
+        GROUP BY page ORDER BY page""",
     "tickets": """
         SELECT priority, avg_resolution_time(opened_at, resolved_at) AS seconds,
                csat(csat_score) AS csat, ces(ces_score) AS ces
@@ -117,14 +131,19 @@ QUERIES = {
 }
 
 
+def every_function() -> set[str]:
+    return (set(datafusion_engagement.aggregate_functions()) | set(datafusion_engagement.scalar_functions())
+            | set(datafusion_engagement.window_functions()))
+
+
 def called_functions(sql: str) -> set[str]:
-    names = set(datafusion_engagement.aggregate_functions()) | set(datafusion_engagement.scalar_functions())
+    names = every_function()
     return {name for name in names if re.search(rf"\b{name}\s*\(", sql)}
 
 
 def test_every_function_has_a_query():
     covered = set().union(*(called_functions(sql) for sql in QUERIES.values()))
-    every = set(datafusion_engagement.aggregate_functions()) | set(datafusion_engagement.scalar_functions())
+    every = every_function()
     assert every - covered == set(), "functions without a query in QUERIES"
 
 

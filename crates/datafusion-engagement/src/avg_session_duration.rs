@@ -1,4 +1,5 @@
-//! `avg_session_duration(session_id, event_time)`: mean session length in seconds.
+//! `avg_session_duration(session_id, event_time)` or `avg_session_duration(user_id, event_time,
+//! gap [, max_length])`: mean session length in seconds.
 
 use std::sync::LazyLock;
 
@@ -11,10 +12,14 @@ use datafusion::logical_expr::Documentation;
 use crate::calendar::zoned_days::{coerce_event_time, microseconds_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::check_arg_count;
-use crate::common::metric::{Distinct, Metric, shared_udaf};
+use crate::common::metric::{Distinct, Metric, shared_overloaded_udaf};
 use crate::common::rows::SelectedRows;
 use crate::common::user_ids::UserIdKind;
 use crate::families::key_values::TimeSpan;
+use crate::families::sessions::{
+    FROM_LOG_DOC, GAP_ARG, GAP_DOC, MAX_LENGTH_DOC, SESSION_OR_USER_DOC, SessionMeasure,
+    SessionTotals, SessionsFromLog,
+};
 use crate::kernels::keyed::{KeyedKernel, KeyedRule};
 
 /// The mean over sessions of (last − first event time).
@@ -69,15 +74,20 @@ impl Metric for AvgSessionDuration {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
             Documentation::builder(
                 DOC_SECTION_ENGAGEMENT,
-                "Average session duration: the mean over sessions of (last − first event_time) \
-                 in seconds, a DOUBLE; a single-event session lasts 0 seconds. Exact, to the \
-                 microsecond. Rows with a NULL input are skipped; a group without sessions gives \
-                 NULL. Naive timestamps are read as UTC, dates as midnight.",
-                "avg_session_duration(session_id, event_time)",
+                format!(
+                    "Average session duration: the mean over sessions of (last − first \
+                     event_time) in seconds, a DOUBLE; a single-event session lasts 0 seconds. \
+                     Exact, to the microsecond. Rows with a NULL input are skipped; a group \
+                     without sessions gives NULL. Naive timestamps are read as UTC, dates as \
+                     midnight. {FROM_LOG_DOC}"
+                ),
+                "avg_session_duration(session_id, event_time) or avg_session_duration(user_id, event_time, gap [, max_length])",
             )
-            .with_sql_example("```sql\nSELECT device, avg_session_duration(session_id, viewed_at) / 60 AS minutes\nFROM page_views\nGROUP BY device;\n```")
-            .with_argument("session_id", "Session identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
+            .with_sql_example("```sql\nSELECT device, avg_session_duration(session_id, viewed_at) / 60 AS minutes\nFROM page_views\nGROUP BY device;\n\n-- from a raw log: sessions end after 30 minutes without a view\nSELECT device, avg_session_duration(user_id, viewed_at, INTERVAL '30 minutes') / 60 AS minutes\nFROM page_views\nGROUP BY device;\n```")
+            .with_argument("session_id | user_id", SESSION_OR_USER_DOC)
             .with_argument("event_time", "When the event happened: a TIMESTAMP of any unit and zone, or a DATE.")
+            .with_argument("gap", GAP_DOC)
+            .with_argument("max_length", MAX_LENGTH_DOC)
             .with_related_udf("pages_per_session")
             .with_related_udf("bounce_rate")
             .build()
@@ -105,8 +115,16 @@ impl Metric for AvgSessionDuration {
     }
 }
 
-shared_udaf!(
+impl SessionMeasure for AvgSessionDuration {
+    fn of_totals(totals: &SessionTotals) -> Option<f64> {
+        (totals.sessions > 0).then(|| totals.microseconds as f64 / 1e6 / totals.sessions as f64)
+    }
+}
+
+shared_overloaded_udaf!(
     /// The `avg_session_duration` aggregate function.
     avg_session_duration_udaf,
-    AvgSessionDuration
+    AvgSessionDuration,
+    SessionsFromLog<AvgSessionDuration>,
+    GAP_ARG + 1
 );

@@ -142,7 +142,7 @@ fn parse_scheduler_address(address: &str) -> Result<(&'static str, String, u16)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{all_aggregate_functions, all_scalar_functions};
+    use crate::{all_aggregate_functions, all_scalar_functions, all_window_functions};
 
     #[test]
     fn scheduler_addresses() {
@@ -190,6 +190,9 @@ mod tests {
         }
         for udf in all_scalar_functions() {
             assert!(registry.scalar_functions.contains_key(udf.name()));
+        }
+        for udwf in all_window_functions() {
+            assert!(registry.window_functions.contains_key(udwf.name()));
         }
         // Ballista's defaults stay.
         assert!(registry.aggregate_functions.contains_key("avg"));

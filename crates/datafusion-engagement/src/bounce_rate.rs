@@ -1,4 +1,5 @@
-//! `bounce_rate(session_id)`: the share of sessions with a single page view.
+//! `bounce_rate(session_id)` or `bounce_rate(user_id, event_time, gap [, max_length])`: the
+//! share of sessions with a single page view.
 
 use std::sync::LazyLock;
 
@@ -9,9 +10,13 @@ use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::metric::{Metric, shared_udaf};
+use crate::common::metric::{Metric, shared_overloaded_udaf};
 use crate::common::rows::SelectedRows;
 use crate::families::key_values::{RowCount, coerce_session_arg, session_arg_examples};
+use crate::families::sessions::{
+    FROM_LOG_DOC, GAP_ARG, GAP_DOC, MAX_LENGTH_DOC, SESSION_OR_USER_DOC, SessionMeasure,
+    SessionTotals, SessionsFromLog,
+};
 use crate::kernels::keyed::{KeyedKernel, KeyedRule};
 
 /// 100 × sessions with exactly one row / sessions.
@@ -59,14 +64,19 @@ impl Metric for BounceRate {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
             Documentation::builder(
                 DOC_SECTION_ENGAGEMENT,
-                "Bounce rate: 100 × sessions with exactly one row / sessions, where each row is \
-                 a page view, a DOUBLE from 0 to 100. Exact. Rows with a NULL session_id are \
-                 skipped; a group without sessions gives NULL. A session split across groups \
-                 counts in each group with its rows there.",
-                "bounce_rate(session_id)",
+                format!(
+                    "Bounce rate: 100 × sessions with exactly one row / sessions, where each row \
+                     is a page view, a DOUBLE from 0 to 100. Exact. Rows with a NULL session_id \
+                     are skipped; a group without sessions gives NULL. A session split across \
+                     groups counts in each group with its rows there. {FROM_LOG_DOC}"
+                ),
+                "bounce_rate(session_id) or bounce_rate(user_id, event_time, gap [, max_length])",
             )
-            .with_sql_example("```sql\nSELECT landing_page, bounce_rate(session_id) AS bounce\nFROM page_views\nGROUP BY landing_page;\n```")
-            .with_argument("session_id", "Session identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
+            .with_sql_example("```sql\nSELECT landing_page, bounce_rate(session_id) AS bounce\nFROM page_views\nGROUP BY landing_page;\n\n-- from a raw log: sessions end after 30 minutes without a view\nSELECT channel, bounce_rate(user_id, viewed_at, INTERVAL '30 minutes') AS bounce\nFROM page_views\nGROUP BY channel;\n```")
+            .with_argument("session_id | user_id", SESSION_OR_USER_DOC)
+            .with_argument("event_time", "In the raw-log form: when the page was viewed, a TIMESTAMP of any unit and zone, or a DATE.")
+            .with_argument("gap", GAP_DOC)
+            .with_argument("max_length", MAX_LENGTH_DOC)
             .with_related_udf("pages_per_session")
             .with_related_udf("avg_session_duration")
             .build()
@@ -75,7 +85,7 @@ impl Metric for BounceRate {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_session_arg(Self::NAME, arg_types)
+        coerce_session_arg(Self::NAME, arg_types, Self::usage())
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
@@ -87,8 +97,16 @@ impl Metric for BounceRate {
     }
 }
 
-shared_udaf!(
+impl SessionMeasure for BounceRate {
+    fn of_totals(totals: &SessionTotals) -> Option<f64> {
+        (totals.sessions > 0).then(|| 100.0 * totals.bounces as f64 / totals.sessions as f64)
+    }
+}
+
+shared_overloaded_udaf!(
     /// The `bounce_rate` aggregate function.
     bounce_rate_udaf,
-    BounceRate
+    BounceRate,
+    SessionsFromLog<BounceRate>,
+    GAP_ARG + 1
 );

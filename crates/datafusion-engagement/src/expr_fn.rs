@@ -16,10 +16,12 @@
 //!
 //! [`lit`]: datafusion::prelude::lit
 
+use datafusion::common::ScalarValue;
 use datafusion::logical_expr::Expr;
 use datafusion::prelude::lit;
 
 use crate::families::scores::{CES_DEFAULT_MAX_SCORE, CSAT_DEFAULT_MAX_SCORE};
+use crate::families::sessions::DEFAULT_GAP;
 use crate::{
     avg_resolution_time::avg_resolution_time_udaf, avg_session_duration::avg_session_duration_udaf,
     bounce_rate::bounce_rate_udaf, ces::ces_udaf, ces_summary::ces_summary_udaf,
@@ -29,7 +31,9 @@ use crate::{
     first_week_active_rate::first_week_active_rate_udaf, funnel::funnel_udaf,
     lifecycle::lifecycle_udaf, nps::nps_udaf, nps_group::nps_group_udf,
     nps_summary::nps_summary_udaf, pages_per_session::pages_per_session_udaf,
-    retention::retention_udaf, retention_rate::retention_rate_udaf, stickiness::stickiness_udaf,
+    retention::retention_udaf, retention_rate::retention_rate_udaf,
+    session_entry::session_entry_udwf, session_exit::session_exit_udwf,
+    sessionize::sessionize_udwf, stickiness::stickiness_udaf, time_on_page::time_on_page_udwf,
     unbounded_retention::unbounded_retention_udaf, window_funnel::window_funnel_udaf,
 };
 
@@ -165,6 +169,90 @@ pub fn avg_resolution_time(opened_at: Expr, resolved_at: Expr) -> Expr {
 /// `lifespan_years` is a positive constant such as `lit(3)`.
 pub fn clv(order_value: Expr, customer_id: Expr, order_time: Expr, lifespan_years: Expr) -> Expr {
     clv_udaf().call(vec![order_value, customer_id, order_time, lifespan_years])
+}
+
+/// `bounce_rate(user_id, event_time, gap [, max_length])`: [`bounce_rate`] of the sessions of
+/// a raw event log, `gap` a constant INTERVAL such as
+/// `lit(ScalarValue::new_interval_mdn(0, 0, 30 * 60 * 1_000_000_000))`.
+pub fn bounce_rate_from_log(
+    user_id: Expr,
+    event_time: Expr,
+    gap: Expr,
+    max_length: Option<Expr>,
+) -> Expr {
+    bounce_rate_udaf().call(session_log_args(user_id, event_time, gap, max_length))
+}
+
+/// `pages_per_session(user_id, event_time, gap [, max_length])`: [`pages_per_session`] of
+/// the sessions of a raw event log.
+pub fn pages_per_session_from_log(
+    user_id: Expr,
+    event_time: Expr,
+    gap: Expr,
+    max_length: Option<Expr>,
+) -> Expr {
+    pages_per_session_udaf().call(session_log_args(user_id, event_time, gap, max_length))
+}
+
+/// `avg_session_duration(user_id, event_time, gap [, max_length])`: [`avg_session_duration`]
+/// of the sessions of a raw event log.
+pub fn avg_session_duration_from_log(
+    user_id: Expr,
+    event_time: Expr,
+    gap: Expr,
+    max_length: Option<Expr>,
+) -> Expr {
+    avg_session_duration_udaf().call(session_log_args(user_id, event_time, gap, max_length))
+}
+
+fn session_log_args(
+    user_id: Expr,
+    event_time: Expr,
+    gap: Expr,
+    max_length: Option<Expr>,
+) -> Vec<Expr> {
+    let mut args = vec![user_id, event_time, gap];
+    args.extend(max_length);
+    args
+}
+
+/// The arguments of a session window function.
+fn session_window_args(event_time: Expr, gap: Option<Expr>, max_length: Option<Expr>) -> Vec<Expr> {
+    let mut args = vec![event_time];
+    // A maximum length needs the gap before it: the default 30 minutes.
+    let gap = gap.or_else(|| {
+        max_length
+            .is_some()
+            .then(|| lit(ScalarValue::IntervalMonthDayNano(Some(DEFAULT_GAP))))
+    });
+    args.extend(gap);
+    args.extend(max_length);
+    args
+}
+
+/// `sessionize(event_time [, gap [, max_length]])`: each event's session number, a window
+/// function: complete it with `.partition_by(vec![col("user_id")])` and
+/// `.order_by(…).build()` from [`datafusion::logical_expr::ExprFunctionExt`].
+pub fn sessionize(event_time: Expr, gap: Option<Expr>, max_length: Option<Expr>) -> Expr {
+    sessionize_udwf().call(session_window_args(event_time, gap, max_length))
+}
+
+/// `time_on_page(event_time [, gap [, max_length]])`: seconds to the next view of the
+/// session, a window function like [`sessionize`].
+pub fn time_on_page(event_time: Expr, gap: Option<Expr>, max_length: Option<Expr>) -> Expr {
+    time_on_page_udwf().call(session_window_args(event_time, gap, max_length))
+}
+
+/// `session_entry(event_time [, gap [, max_length]])`: whether the view opens its session, a
+/// window function like [`sessionize`].
+pub fn session_entry(event_time: Expr, gap: Option<Expr>, max_length: Option<Expr>) -> Expr {
+    session_entry_udwf().call(session_window_args(event_time, gap, max_length))
+}
+
+/// `session_exit(event_time [, gap [, max_length]])`: whether the view ends its session, a
+/// window function like [`sessionize`].
+pub fn session_exit(event_time: Expr, gap: Option<Expr>, max_length: Option<Expr>) -> Expr {
+    session_exit_udwf().call(session_window_args(event_time, gap, max_length))
 }
 
 /// `clv(order_value, customer_id, order_time, lifespan_years, period)`: [`clv`] with the

@@ -81,7 +81,7 @@ use std::sync::Arc;
 
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
-use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
 
 use crate::common::metric::Metric;
 
@@ -116,7 +116,11 @@ pub mod nps_summary;
 pub mod pages_per_session;
 pub mod retention;
 pub mod retention_rate;
+pub mod session_entry;
+pub mod session_exit;
+pub mod sessionize;
 pub mod stickiness;
+pub mod time_on_page;
 pub mod unbounded_retention;
 pub mod window_funnel;
 pub mod workarounds;
@@ -193,6 +197,16 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     ]
 }
 
+/// Every window function of this pack: the session functions over a raw event log.
+pub fn all_window_functions() -> Vec<Arc<WindowUDF>> {
+    vec![
+        sessionize::sessionize_udwf(),
+        time_on_page::time_on_page_udwf(),
+        session_entry::session_entry_udwf(),
+        session_exit::session_exit_udwf(),
+    ]
+}
+
 /// Registers every function of this pack with a [`FunctionRegistry`]: a `SessionContext`, a
 /// `SessionState` or a `TaskContext`. Replaces functions of the same name.
 ///
@@ -212,6 +226,9 @@ pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
     }
     for udf in all_scalar_functions() {
         registry.register_udf(udf)?;
+    }
+    for udwf in all_window_functions() {
+        registry.register_udwf(udwf)?;
     }
     Ok(())
 }

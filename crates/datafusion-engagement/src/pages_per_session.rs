@@ -9,9 +9,13 @@ use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::metric::{Metric, shared_udaf};
+use crate::common::metric::{Metric, shared_overloaded_udaf};
 use crate::common::rows::SelectedRows;
 use crate::families::key_values::{RowCount, coerce_session_arg, session_arg_examples};
+use crate::families::sessions::{
+    FROM_LOG_DOC, GAP_ARG, GAP_DOC, MAX_LENGTH_DOC, SESSION_OR_USER_DOC, SessionMeasure,
+    SessionTotals, SessionsFromLog,
+};
 use crate::kernels::keyed::{KeyedKernel, KeyedRule};
 
 /// Rows / distinct sessions.
@@ -59,13 +63,18 @@ impl Metric for PagesPerSession {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
             Documentation::builder(
                 DOC_SECTION_ENGAGEMENT,
-                "Pages per session: rows / distinct sessions, where each row is a page view, a \
-                 DOUBLE of at least 1. Exact. Rows with a NULL session_id are skipped; a group \
-                 without sessions gives NULL.",
-                "pages_per_session(session_id)",
+                format!(
+                    "Pages per session: rows / distinct sessions, where each row is a page view, \
+                     a DOUBLE of at least 1. Exact. Rows with a NULL session_id are skipped; a \
+                     group without sessions gives NULL. {FROM_LOG_DOC}"
+                ),
+                "pages_per_session(session_id) or pages_per_session(user_id, event_time, gap [, max_length])",
             )
-            .with_sql_example("```sql\nSELECT device, pages_per_session(session_id) AS pages\nFROM page_views\nGROUP BY device;\n```")
-            .with_argument("session_id", "Session identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
+            .with_sql_example("```sql\nSELECT device, pages_per_session(session_id) AS pages\nFROM page_views\nGROUP BY device;\n\n-- from a raw log: sessions end after 30 minutes without a view\nSELECT device, pages_per_session(user_id, viewed_at, INTERVAL '30 minutes') AS pages\nFROM page_views\nGROUP BY device;\n```")
+            .with_argument("session_id | user_id", SESSION_OR_USER_DOC)
+            .with_argument("event_time", "In the raw-log form: when the page was viewed, a TIMESTAMP of any unit and zone, or a DATE.")
+            .with_argument("gap", GAP_DOC)
+            .with_argument("max_length", MAX_LENGTH_DOC)
             .with_related_udf("bounce_rate")
             .with_related_udf("avg_session_duration")
             .build()
@@ -74,7 +83,7 @@ impl Metric for PagesPerSession {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_session_arg(Self::NAME, arg_types)
+        coerce_session_arg(Self::NAME, arg_types, Self::usage())
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
@@ -86,8 +95,16 @@ impl Metric for PagesPerSession {
     }
 }
 
-shared_udaf!(
+impl SessionMeasure for PagesPerSession {
+    fn of_totals(totals: &SessionTotals) -> Option<f64> {
+        (totals.sessions > 0).then(|| totals.views as f64 / totals.sessions as f64)
+    }
+}
+
+shared_overloaded_udaf!(
     /// The `pages_per_session` aggregate function.
     pages_per_session_udaf,
-    PagesPerSession
+    PagesPerSession,
+    SessionsFromLog<PagesPerSession>,
+    GAP_ARG + 1
 );

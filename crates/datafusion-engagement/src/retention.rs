@@ -11,10 +11,10 @@ use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
-use crate::calendar::intervals::{IntervalArithmetic, positive_interval};
+use crate::calendar::intervals::{IntervalArithmetic, coerce_interval, positive_interval};
 use crate::calendar::zoned_days::{event_and_start_time, microseconds_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::args::{check_arg_count, integer_constant, is_string_type};
+use crate::common::args::{check_arg_count, integer_constant};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::user_ids::UserIdKind;
 use crate::kernels::timelines::{
@@ -218,15 +218,7 @@ fn arg_types_of(function: &str, usage: &str, arg_types: &[DataType]) -> Result<V
     check_arg_count(function, arg_types, 4, 5, usage)?;
     let start = arg_types.get(4).map(|start| ("start_time", start));
     let time = event_and_start_time(function, &arg_types[1], start)?;
-    let period = match &arg_types[2] {
-        DataType::Interval(_) | DataType::Null => DataType::Interval(IntervalUnit::MonthDayNano),
-        t if is_string_type(t) => DataType::Interval(IntervalUnit::MonthDayNano),
-        other => {
-            return plan_err!(
-                "{function}: period must be an INTERVAL such as INTERVAL '7 days', got {other}"
-            );
-        }
-    };
+    let period = coerce_interval(function, "period", "7 days", &arg_types[2])?;
     let periods = match &arg_types[3] {
         t if t.is_integer() || t.is_null() => DataType::Int64,
         t if t.is_numeric() => DataType::Float64,

@@ -13,7 +13,10 @@ fn engagement_functions() -> Vec<(String, Documentation)> {
     let scalars = datafusion_engagement::all_scalar_functions()
         .into_iter()
         .filter_map(|f| Some((f.name().to_string(), f.documentation()?.clone())));
-    let mut functions: Vec<_> = aggregates.chain(scalars).collect();
+    let windows = datafusion_engagement::all_window_functions()
+        .into_iter()
+        .filter_map(|f| Some((f.name().to_string(), f.documentation()?.clone())));
+    let mut functions: Vec<_> = aggregates.chain(scalars).chain(windows).collect();
     functions.sort_by(|a, b| a.0.cmp(&b.0));
     functions
 }

@@ -1,8 +1,9 @@
 """Customer-engagement metrics for Python DataFusion.
 
 ``register(ctx)`` adds every function of the pack to a ``datafusion.SessionContext``; each
-function is also here on its own (``nps()``, ``stickiness()``, …) as a ``datafusion.AggregateUDF``
-or ``ScalarUDF`` for ``ctx.register_udaf`` and the DataFrame API::
+function is also here on its own (``nps()``, ``stickiness()``, …) as a ``datafusion.AggregateUDF``,
+``ScalarUDF`` or ``WindowUDF`` (``sessionize()``, …) for ``ctx.register_udaf`` and the DataFrame
+API::
 
     from datafusion import SessionContext, col
     import datafusion_engagement as engagement
@@ -22,14 +23,14 @@ they were built with.
 from __future__ import annotations
 
 import datafusion
-from datafusion import AggregateUDF, ScalarUDF
+from datafusion import AggregateUDF, ScalarUDF, WindowUDF
 
 from . import _internal
 from ._docs import function_docstring
 
 __version__: str = _internal.__version__
 
-__all__ = ["register", "aggregate_functions", "scalar_functions", "IncompatibleDataFusion"]
+__all__ = ["register", "aggregate_functions", "scalar_functions", "window_functions", "IncompatibleDataFusion"]
 
 
 class IncompatibleDataFusion(ImportError):
@@ -59,8 +60,13 @@ def _scalar(name: str) -> ScalarUDF:
     return ScalarUDF.from_pycapsule(_SCALARS[name])
 
 
+def _window(name: str) -> WindowUDF:
+    _check_datafusion_version()
+    return WindowUDF.from_pycapsule(_WINDOWS[name])
+
+
 def register(ctx: datafusion.SessionContext, *, keep_sort_keys_after_unnest: bool = True) -> None:
-    """Registers every aggregate and scalar function of the pack on ``ctx``, replacing functions
+    """Registers every aggregate, scalar and window function of the pack on ``ctx``, replacing functions
     of the same name. Raises ``IncompatibleDataFusion`` if the installed ``datafusion`` package
     has another major version than the pack was built with.
 
@@ -75,6 +81,8 @@ def register(ctx: datafusion.SessionContext, *, keep_sort_keys_after_unnest: boo
         ctx.register_udaf(_aggregate(name))
     for name in _SCALARS:
         ctx.register_udf(_scalar(name))
+    for name in _WINDOWS:
+        ctx.register_udwf(_window(name))
     if keep_sort_keys_after_unnest:
         ctx.remove_optimizer_rule("eliminate_duplicated_expr")
 
@@ -87,6 +95,11 @@ def aggregate_functions() -> list[str]:
 def scalar_functions() -> list[str]:
     """The names of the pack's scalar functions."""
     return list(_SCALARS)
+
+
+def window_functions() -> list[str]:
+    """The names of the pack's window functions."""
+    return list(_WINDOWS)
 
 
 def _define(name: str, factory, docstring: str, returns: str) -> None:
@@ -103,8 +116,11 @@ def _define(name: str, factory, docstring: str, returns: str) -> None:
 # One factory per function, named as in SQL, with the function's own documentation.
 _AGGREGATES = {function.name: function for function in _internal.aggregate_functions()}
 _SCALARS = {function.name: function for function in _internal.scalar_functions()}
+_WINDOWS = {function.name: function for function in _internal.window_functions()}
 for _name, _function in _AGGREGATES.items():
     _define(_name, _aggregate, _function.docstring, "AggregateUDF")
 for _name, _function in _SCALARS.items():
     _define(_name, _scalar, _function.docstring, "ScalarUDF")
+for _name, _function in _WINDOWS.items():
+    _define(_name, _window, _function.docstring, "WindowUDF")
 del _name, _function

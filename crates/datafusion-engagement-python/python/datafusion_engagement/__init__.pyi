@@ -1,14 +1,14 @@
 """Customer-engagement metrics for Python DataFusion (type stubs, written by
 `python -m datafusion_engagement.stubs` from the functions' documentation)."""
 
-from datafusion import AggregateUDF, ScalarUDF, SessionContext
+from datafusion import AggregateUDF, ScalarUDF, SessionContext, WindowUDF
 
 __version__: str
 
 class IncompatibleDataFusion(ImportError): ...
 
 def register(ctx: SessionContext, *, keep_sort_keys_after_unnest: bool = True) -> None:
-    """Registers every aggregate and scalar function of the pack on ``ctx`` (and, by default,
+    """Registers every aggregate, scalar and window function of the pack on ``ctx`` (and, by default,
     removes the optimizer rule that drops ORDER BY keys after ``unnest``)."""
 
 def aggregate_functions() -> list[str]:
@@ -16,6 +16,9 @@ def aggregate_functions() -> list[str]:
 
 def scalar_functions() -> list[str]:
     """The names of the pack's scalar functions."""
+
+def window_functions() -> list[str]:
+    """The names of the pack's window functions."""
 
 def nps() -> AggregateUDF:
     """Returns the ``nps`` function as a ``datafusion.AggregateUDF``.
@@ -315,31 +318,47 @@ def first_week_active_rate() -> AggregateUDF:
 def bounce_rate() -> AggregateUDF:
     """Returns the ``bounce_rate`` function as a ``datafusion.AggregateUDF``.
 
-    Bounce rate: 100 × sessions with exactly one row / sessions, where each row is a page view, a DOUBLE from 0 to 100. Exact. Rows with a NULL session_id are skipped; a group without sessions gives NULL. A session split across groups counts in each group with its rows there.
+    Bounce rate: 100 × sessions with exactly one row / sessions, where each row is a page view, a DOUBLE from 0 to 100. Exact. Rows with a NULL session_id are skipped; a group without sessions gives NULL. A session split across groups counts in each group with its rows there. From a raw event log, without a session id: with user_id, event_time and gap, each user's events in time order make the sessions, a new one when the next event comes more than gap after the one before or (with max_length) would make the session last longer than max_length — the sessions sessionize() numbers. Every row is a page view, two at one instant too. Exact across partitions; rows with a NULL user_id or event_time are skipped.
 
-    SQL: bounce_rate(session_id)
+    SQL: bounce_rate(session_id) or bounce_rate(user_id, event_time, gap [, max_length])
 
     Args:
-        session_id: Session identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        session_id | user_id: Session identifier, or in the raw-log form the user identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: In the raw-log form: when the page was viewed, a TIMESTAMP of any unit and zone, or a DATE.
+        gap: How long a pause ends a session: a constant positive INTERVAL. A gap of more than this between two events starts a new session; exactly this much does not.
+        max_length: Optional: the longest a session may last from its first event, a constant positive INTERVAL; an event later than that starts a new session.
 
     Example:
         SELECT landing_page, bounce_rate(session_id) AS bounce
         FROM page_views
         GROUP BY landing_page;
+
+        -- from a raw log: sessions end after 30 minutes without a view
+        SELECT channel, bounce_rate(user_id, viewed_at, INTERVAL '30 minutes') AS bounce
+        FROM page_views
+        GROUP BY channel;
     """
 
 def pages_per_session() -> AggregateUDF:
     """Returns the ``pages_per_session`` function as a ``datafusion.AggregateUDF``.
 
-    Pages per session: rows / distinct sessions, where each row is a page view, a DOUBLE of at least 1. Exact. Rows with a NULL session_id are skipped; a group without sessions gives NULL.
+    Pages per session: rows / distinct sessions, where each row is a page view, a DOUBLE of at least 1. Exact. Rows with a NULL session_id are skipped; a group without sessions gives NULL. From a raw event log, without a session id: with user_id, event_time and gap, each user's events in time order make the sessions, a new one when the next event comes more than gap after the one before or (with max_length) would make the session last longer than max_length — the sessions sessionize() numbers. Every row is a page view, two at one instant too. Exact across partitions; rows with a NULL user_id or event_time are skipped.
 
-    SQL: pages_per_session(session_id)
+    SQL: pages_per_session(session_id) or pages_per_session(user_id, event_time, gap [, max_length])
 
     Args:
-        session_id: Session identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        session_id | user_id: Session identifier, or in the raw-log form the user identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: In the raw-log form: when the page was viewed, a TIMESTAMP of any unit and zone, or a DATE.
+        gap: How long a pause ends a session: a constant positive INTERVAL. A gap of more than this between two events starts a new session; exactly this much does not.
+        max_length: Optional: the longest a session may last from its first event, a constant positive INTERVAL; an event later than that starts a new session.
 
     Example:
         SELECT device, pages_per_session(session_id) AS pages
+        FROM page_views
+        GROUP BY device;
+
+        -- from a raw log: sessions end after 30 minutes without a view
+        SELECT device, pages_per_session(user_id, viewed_at, INTERVAL '30 minutes') AS pages
         FROM page_views
         GROUP BY device;
     """
@@ -347,16 +366,23 @@ def pages_per_session() -> AggregateUDF:
 def avg_session_duration() -> AggregateUDF:
     """Returns the ``avg_session_duration`` function as a ``datafusion.AggregateUDF``.
 
-    Average session duration: the mean over sessions of (last − first event_time) in seconds, a DOUBLE; a single-event session lasts 0 seconds. Exact, to the microsecond. Rows with a NULL input are skipped; a group without sessions gives NULL. Naive timestamps are read as UTC, dates as midnight.
+    Average session duration: the mean over sessions of (last − first event_time) in seconds, a DOUBLE; a single-event session lasts 0 seconds. Exact, to the microsecond. Rows with a NULL input are skipped; a group without sessions gives NULL. Naive timestamps are read as UTC, dates as midnight. From a raw event log, without a session id: with user_id, event_time and gap, each user's events in time order make the sessions, a new one when the next event comes more than gap after the one before or (with max_length) would make the session last longer than max_length — the sessions sessionize() numbers. Every row is a page view, two at one instant too. Exact across partitions; rows with a NULL user_id or event_time are skipped.
 
-    SQL: avg_session_duration(session_id, event_time)
+    SQL: avg_session_duration(session_id, event_time) or avg_session_duration(user_id, event_time, gap [, max_length])
 
     Args:
-        session_id: Session identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        session_id | user_id: Session identifier, or in the raw-log form the user identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
         event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
+        gap: How long a pause ends a session: a constant positive INTERVAL. A gap of more than this between two events starts a new session; exactly this much does not.
+        max_length: Optional: the longest a session may last from its first event, a constant positive INTERVAL; an event later than that starts a new session.
 
     Example:
         SELECT device, avg_session_duration(session_id, viewed_at) / 60 AS minutes
+        FROM page_views
+        GROUP BY device;
+
+        -- from a raw log: sessions end after 30 minutes without a view
+        SELECT device, avg_session_duration(user_id, viewed_at, INTERVAL '30 minutes') / 60 AS minutes
         FROM page_views
         GROUP BY device;
     """
@@ -544,4 +570,94 @@ def nps_group() -> ScalarUDF:
         SELECT nps_group(nps_score) AS nps_group, count(*) AS answers
         FROM responses
         GROUP BY 1;
+    """
+
+def sessionize() -> WindowUDF:
+    """Returns the ``sessionize`` function as a ``datafusion.WindowUDF``.
+
+    The session number of each event, a BIGINT from 1 within its window partition (a user), in time order. Rows are taken in time order within the partition (whatever the window's ORDER BY); a new session starts when an event comes more than gap (default 30 minutes) after the one before, or would make the session last longer than max_length from its first event. Times compare as DataFusion adds an INTERVAL to them, in the event times' own zone. Rows with a NULL event_time get NULL. Give a session an id across users with user_id || '-' || sessionize(…), or feed the raw log straight to bounce_rate, pages_per_session and avg_session_duration.
+
+    SQL: sessionize(event_time [, gap [, max_length]]) OVER (PARTITION BY user_id ORDER BY event_time)
+
+    Args:
+        event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
+        gap: How long a pause ends a session: a constant positive INTERVAL. A gap of more than this between two events starts a new session; exactly this much does not.
+        max_length: Optional: the longest a session may last from its first event, a constant positive INTERVAL; an event later than that starts a new session.
+
+    Example:
+        SELECT user_id, viewed_at, url,
+               sessionize(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS session
+        FROM page_views;
+
+        -- sessions per user and day, 15 minutes of inactivity ending one
+        SELECT user_id, count(DISTINCT session) AS sessions
+        FROM (SELECT user_id, sessionize(viewed_at, INTERVAL '15 minutes')
+                       OVER (PARTITION BY user_id ORDER BY viewed_at) AS session
+              FROM page_views)
+        GROUP BY user_id;
+    """
+
+def time_on_page() -> WindowUDF:
+    """Returns the ``time_on_page`` function as a ``datafusion.WindowUDF``.
+
+    Time on page: the seconds from each page view to the next view of the same session, a DOUBLE; NULL for the last view of a session (there is no next view to time it by, as web analytics tools count it) and for a NULL event_time. Two views at one instant: the first gets 0. Rows are taken in time order within the partition (whatever the window's ORDER BY); a new session starts when an event comes more than gap (default 30 minutes) after the one before, or would make the session last longer than max_length from its first event. Times compare as DataFusion adds an INTERVAL to them, in the event times' own zone. avg() of it by page is the average time on page.
+
+    SQL: time_on_page(event_time [, gap [, max_length]]) OVER (PARTITION BY user_id ORDER BY event_time)
+
+    Args:
+        event_time: When the page was viewed: a TIMESTAMP of any unit and zone, or a DATE.
+        gap: How long a pause ends a session: a constant positive INTERVAL. A gap of more than this between two events starts a new session; exactly this much does not.
+        max_length: Optional: the longest a session may last from its first event, a constant positive INTERVAL; an event later than that starts a new session.
+
+    Example:
+        -- time on page and exit rate per URL, from a raw page-view log
+        SELECT url, count(*) AS views,
+               avg(seconds) AS avg_time_on_page,
+               100 * avg(CAST(is_exit AS DOUBLE)) AS exit_rate
+        FROM (SELECT url, time_on_page(viewed_at) OVER w AS seconds,
+                     session_exit(viewed_at) OVER w AS is_exit
+              FROM page_views
+              WINDOW w AS (PARTITION BY user_id ORDER BY viewed_at))
+        GROUP BY url;
+    """
+
+def session_entry() -> WindowUDF:
+    """Returns the ``session_entry`` function as a ``datafusion.WindowUDF``.
+
+    Whether each page view is the first of its session (its entry or landing page), a BOOLEAN; NULL for a NULL event_time. Of views at one instant, the first to come opens the session. Rows are taken in time order within the partition (whatever the window's ORDER BY); a new session starts when an event comes more than gap (default 30 minutes) after the one before, or would make the session last longer than max_length from its first event. Times compare as DataFusion adds an INTERVAL to them, in the event times' own zone. Entrances per page are count(*) FILTER (WHERE is_entry).
+
+    SQL: session_entry(event_time [, gap [, max_length]]) OVER (PARTITION BY user_id ORDER BY event_time)
+
+    Args:
+        event_time: When the page was viewed: a TIMESTAMP of any unit and zone, or a DATE.
+        gap: How long a pause ends a session: a constant positive INTERVAL. A gap of more than this between two events starts a new session; exactly this much does not.
+        max_length: Optional: the longest a session may last from its first event, a constant positive INTERVAL; an event later than that starts a new session.
+
+    Example:
+        -- landing pages: entrances and their bounce rate
+        SELECT url AS landing_page, count(*) AS entrances
+        FROM (SELECT url, session_entry(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS is_entry
+              FROM page_views)
+        WHERE is_entry
+        GROUP BY url ORDER BY entrances DESC;
+    """
+
+def session_exit() -> WindowUDF:
+    """Returns the ``session_exit`` function as a ``datafusion.WindowUDF``.
+
+    Whether each page view is the last of its session (the page the visitor left from), a BOOLEAN; NULL for a NULL event_time. Of views at one instant, the last to come ends the session. Rows are taken in time order within the partition (whatever the window's ORDER BY); a new session starts when an event comes more than gap (default 30 minutes) after the one before, or would make the session last longer than max_length from its first event. Times compare as DataFusion adds an INTERVAL to them, in the event times' own zone. A page's exit rate is 100 × its exits / its views: 100 * avg(CAST(is_exit AS DOUBLE)) by page.
+
+    SQL: session_exit(event_time [, gap [, max_length]]) OVER (PARTITION BY user_id ORDER BY event_time)
+
+    Args:
+        event_time: When the page was viewed: a TIMESTAMP of any unit and zone, or a DATE.
+        gap: How long a pause ends a session: a constant positive INTERVAL. A gap of more than this between two events starts a new session; exactly this much does not.
+        max_length: Optional: the longest a session may last from its first event, a constant positive INTERVAL; an event later than that starts a new session.
+
+    Example:
+        -- exit rate per URL
+        SELECT url, 100 * avg(CAST(is_exit AS DOUBLE)) AS exit_rate
+        FROM (SELECT url, session_exit(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS is_exit
+              FROM page_views)
+        GROUP BY url;
     """

@@ -15,14 +15,14 @@ from ._docs import function_docstring
 HEADER = '''"""Customer-engagement metrics for Python DataFusion (type stubs, written by
 `python -m datafusion_engagement.stubs` from the functions' documentation)."""
 
-from datafusion import AggregateUDF, ScalarUDF, SessionContext
+from datafusion import AggregateUDF, ScalarUDF, SessionContext, WindowUDF
 
 __version__: str
 
 class IncompatibleDataFusion(ImportError): ...
 
 def register(ctx: SessionContext, *, keep_sort_keys_after_unnest: bool = True) -> None:
-    """Registers every aggregate and scalar function of the pack on ``ctx`` (and, by default,
+    """Registers every aggregate, scalar and window function of the pack on ``ctx`` (and, by default,
     removes the optimizer rule that drops ORDER BY keys after ``unnest``)."""
 
 def aggregate_functions() -> list[str]:
@@ -30,6 +30,9 @@ def aggregate_functions() -> list[str]:
 
 def scalar_functions() -> list[str]:
     """The names of the pack's scalar functions."""
+
+def window_functions() -> list[str]:
+    """The names of the pack's window functions."""
 '''
 
 
@@ -46,6 +49,8 @@ def render() -> str:
         parts.append(_function(function.name, "AggregateUDF", function.docstring))
     for function in _internal.scalar_functions():
         parts.append(_function(function.name, "ScalarUDF", function.docstring))
+    for function in _internal.window_functions():
+        parts.append(_function(function.name, "WindowUDF", function.docstring))
     return "".join(parts)
 
 

@@ -4,11 +4,35 @@
 use std::str::FromStr;
 
 use datafusion::arrow::array::timezone::Tz;
-use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, TimestampMicrosecondType};
+use datafusion::arrow::datatypes::{
+    DataType, IntervalMonthDayNano, IntervalUnit, TimestampMicrosecondType,
+};
 use datafusion::common::{ScalarValue, exec_datafusion_err, plan_err};
 use datafusion::error::Result;
 
 pub(crate) const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// The type a constant INTERVAL argument is coerced to: any INTERVAL, a string such as
+/// '30 minutes' or NULL (refused when read) become a month-day-nanosecond INTERVAL. `example`
+/// shows the argument in the error.
+pub(crate) fn coerce_interval(
+    function: &str,
+    argument: &str,
+    example: &str,
+    data_type: &DataType,
+) -> Result<DataType> {
+    match data_type {
+        DataType::Interval(_) | DataType::Null => {
+            Ok(DataType::Interval(IntervalUnit::MonthDayNano))
+        }
+        t if crate::common::args::is_string_type(t) => {
+            Ok(DataType::Interval(IntervalUnit::MonthDayNano))
+        }
+        other => plan_err!(
+            "{function}: {argument} must be an INTERVAL such as INTERVAL '{example}', got {other}"
+        ),
+    }
+}
 
 /// Reads the constant INTERVAL argument `name` of `function`: positive in every part, and at
 /// least a microsecond.

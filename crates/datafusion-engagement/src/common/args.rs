@@ -123,25 +123,36 @@ pub(crate) fn constant_arguments(
     constant_args: &[(usize, &str)],
     args: &AccumulatorArgs,
 ) -> Result<Vec<Option<ScalarValue>>> {
+    // Only for an error: through the FFI, reading an expression's types is a call across.
+    constant_expressions(function, constant_args, args.exprs, |expr| {
+        physical_as_written(expr, args.schema).to_string()
+    })
+}
+
+/// [`constant_arguments`] of any function's physical argument expressions (a window
+/// function's); `written` shows an expression in an error.
+pub(crate) fn constant_expressions(
+    function: &str,
+    constant_args: &[(usize, &str)],
+    exprs: &[Arc<dyn PhysicalExpr>],
+    written: impl Fn(&Arc<dyn PhysicalExpr>) -> String,
+) -> Result<Vec<Option<ScalarValue>>> {
     constant_args
         .iter()
-        .map(|&(index, argument)| constant_argument(function, argument, args, index))
+        .map(|&(index, argument)| match exprs.get(index) {
+            Some(expr) => constant_argument(function, argument, expr, || written(expr)).map(Some),
+            None => Ok(None),
+        })
         .collect()
 }
 
 /// Reads one constant argument. It must not reference any column; it is evaluated once here.
-/// Returns `None` when the call has fewer arguments than `index + 1`.
 fn constant_argument(
     function: &str,
     argument: &str,
-    args: &AccumulatorArgs,
-    index: usize,
-) -> Result<Option<ScalarValue>> {
-    let Some(expr) = args.exprs.get(index) else {
-        return Ok(None);
-    };
-    // Only for an error: through the FFI, reading an expression's types is a call across.
-    let written = || physical_as_written(expr, args.schema);
+    expr: &Arc<dyn PhysicalExpr>,
+    written: impl Fn() -> String,
+) -> Result<ScalarValue> {
     if !collect_columns(expr).is_empty() {
         return plan_err!(
             "{function}: {argument} must be a constant, got the column expression {}",
@@ -163,8 +174,8 @@ fn constant_argument(
         )
     })?;
     match value {
-        ColumnarValue::Scalar(value) => Ok(Some(value)),
-        ColumnarValue::Array(array) => Ok(Some(ScalarValue::try_from_array(&array, 0)?)),
+        ColumnarValue::Scalar(value) => Ok(value),
+        ColumnarValue::Array(array) => ScalarValue::try_from_array(&array, 0),
     }
 }
 
@@ -180,10 +191,20 @@ pub(crate) fn check_logical_call(
     constant_args: &[(usize, &str)],
 ) -> Result<Option<Vec<Option<ScalarValue>>>> {
     refuse_distinct(function, aggregate.params.distinct)?;
+    check_logical_constants(function, &aggregate.params.args, constant_args)
+}
+
+/// The constant-argument rule of [`check_logical_call`] over any function's arguments (a
+/// window function's).
+pub(crate) fn check_logical_constants(
+    function: &str,
+    args: &[Expr],
+    constant_args: &[(usize, &str)],
+) -> Result<Option<Vec<Option<ScalarValue>>>> {
     let mut literals = vec![];
     let mut all_folded = true;
     for &(index, argument) in constant_args {
-        match aggregate.params.args.get(index) {
+        match args.get(index) {
             None => literals.push(None),
             Some(Expr::Literal(value, _)) => literals.push(Some(value.clone())),
             // Constant folding has not reached this argument yet; it is evaluated, and

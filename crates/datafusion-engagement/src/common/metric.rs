@@ -22,6 +22,7 @@ use datafusion::logical_expr::function::{
 };
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, Documentation, Expr, GroupsAccumulator, Signature,
+    TypeSignature, Volatility,
 };
 
 use super::args::{
@@ -162,20 +163,7 @@ impl<M: Metric> Contract<M> {
 pub(crate) fn new_udaf<M: Metric>() -> Arc<AggregateUDF> {
     let () = Contract::<M>::STATE_NAMES_FIT;
     let () = Contract::<M>::ROLES_APART;
-    Arc::new(AggregateUDF::from(MetricUdaf::<M> {
-        // The examples as coerced, or a call with exactly an example's types would skip
-        // `coerce_types` (DataFusion keeps types that match a signature).
-        signature: documented_signature(
-            M::example_arg_types()
-                .into_iter()
-                .map(|types| {
-                    let constants = M::constant_args(&types);
-                    dictionary_string_constants(types, &constants)
-                })
-                .collect(),
-        ),
-        metric: PhantomData,
-    }))
+    Arc::new(AggregateUDF::from(MetricUdaf::<M>::new()))
 }
 
 /// The DataFusion aggregate of a [`Metric`].
@@ -199,6 +187,23 @@ impl<M: Metric> Hash for MetricUdaf<M> {
 }
 
 impl<M: Metric> MetricUdaf<M> {
+    fn new() -> Self {
+        Self {
+            // The examples as coerced, or a call with exactly an example's types would skip
+            // `coerce_types` (DataFusion keeps types that match a signature).
+            signature: documented_signature(
+                M::example_arg_types()
+                    .into_iter()
+                    .map(|types| {
+                        let constants = M::constant_args(&types);
+                        dictionary_string_constants(types, &constants)
+                    })
+                    .collect(),
+            ),
+            metric: PhantomData,
+        }
+    }
+
     /// The rule of an accumulator about to be created. `DISTINCT` is checked again here for
     /// plans built without the optimizer, whose `simplify` did not run.
     fn rule_for(args: &AccumulatorArgs) -> Result<M::Rule> {
@@ -282,6 +287,136 @@ impl<M: Metric> AggregateUDFImpl for MetricUdaf<M> {
 
     fn documentation(&self) -> Option<&Documentation> {
         Some(M::documentation())
+    }
+}
+
+/// Defines `pub fn $udaf() -> Arc<AggregateUDF>` returning one shared instance of a function
+/// with two forms, [`Metric`]s told apart by their number of arguments: `$short` below
+/// `$long_from` arguments, `$long` from there on.
+macro_rules! shared_overloaded_udaf {
+    ($(#[$doc:meta])* $udaf:ident, $short:ty, $long:ty, $long_from:expr) => {
+        $crate::common::shared_function!(
+            $(#[$doc])* $udaf,
+            datafusion::logical_expr::AggregateUDF,
+            || $crate::common::metric::new_overloaded_udaf::<$short, $long>($long_from)
+        );
+    };
+}
+pub(crate) use shared_overloaded_udaf;
+
+/// A new DataFusion aggregate of two forms of one function: `S` for calls of fewer than
+/// `long_from` arguments, `L` for the others. Both name the function and share `S`'s
+/// documentation, which describes both.
+pub(crate) fn new_overloaded_udaf<S: Metric, L: Metric>(long_from: usize) -> Arc<AggregateUDF> {
+    let () = Contract::<S>::STATE_NAMES_FIT;
+    let () = Contract::<S>::ROLES_APART;
+    let () = Contract::<L>::STATE_NAMES_FIT;
+    let () = Contract::<L>::ROLES_APART;
+    let short = MetricUdaf::<S>::new();
+    let long = MetricUdaf::<L>::new();
+    let variants = [&short.signature, &long.signature]
+        .into_iter()
+        .flat_map(|signature| match &signature.type_signature {
+            TypeSignature::OneOf(variants) => variants.clone(),
+            other => vec![other.clone()],
+        })
+        .filter(|variant| !matches!(variant, TypeSignature::UserDefined));
+    let signature = Signature::one_of(
+        std::iter::once(TypeSignature::UserDefined)
+            .chain(variants)
+            .collect(),
+        Volatility::Immutable,
+    );
+    Arc::new(AggregateUDF::from(OverloadedUdaf {
+        short,
+        long,
+        long_from,
+        signature,
+    }))
+}
+
+/// One SQL function of two forms: see [`new_overloaded_udaf`].
+#[derive(Debug)]
+struct OverloadedUdaf<S, L> {
+    short: MetricUdaf<S>,
+    long: MetricUdaf<L>,
+    long_from: usize,
+    signature: Signature,
+}
+
+impl<S, L> PartialEq for OverloadedUdaf<S, L> {
+    fn eq(&self, other: &Self) -> bool {
+        self.long_from == other.long_from
+    }
+}
+impl<S, L> Eq for OverloadedUdaf<S, L> {}
+impl<S: Metric, L> Hash for OverloadedUdaf<S, L> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        S::NAME.hash(state);
+    }
+}
+
+impl<S: Metric, L: Metric> OverloadedUdaf<S, L> {
+    /// The form of a call with `arguments` arguments.
+    fn form(&self, arguments: usize) -> &dyn AggregateUDFImpl {
+        if arguments < self.long_from {
+            &self.short
+        } else {
+            &self.long
+        }
+    }
+}
+
+impl<S: Metric, L: Metric> AggregateUDFImpl for OverloadedUdaf<S, L> {
+    fn name(&self) -> &str {
+        S::NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        self.form(arg_types.len()).coerce_types(arg_types)
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.form(arg_types.len()).return_type(arg_types)
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        self.form(args.input_fields.len()).state_fields(args)
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        self.form(args.exprs.len()).accumulator(args)
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        self.form(args.exprs.len()).create_groups_accumulator(args)
+    }
+
+    fn simplify(&self) -> Option<AggregateFunctionSimplification> {
+        let (short, long) = (self.short.simplify()?, self.long.simplify()?);
+        let long_from = self.long_from;
+        Some(Box::new(move |aggregate, info| {
+            if aggregate.params.args.len() < long_from {
+                short(aggregate, info)
+            } else {
+                long(aggregate, info)
+            }
+        }))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        Some(S::documentation())
     }
 }
 

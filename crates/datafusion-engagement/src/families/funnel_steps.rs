@@ -10,11 +10,11 @@
 use std::borrow::Cow;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
-use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, IntervalUnit};
+use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano};
 use datafusion::common::{ScalarValue, exec_err, plan_err};
 use datafusion::error::Result;
 
-use crate::calendar::intervals::{IntervalArithmetic, positive_interval};
+use crate::calendar::intervals::{IntervalArithmetic, coerce_interval, positive_interval};
 use crate::calendar::zoned_days::{event_and_start_time, microseconds_since_epoch};
 use crate::common::args::{check_arg_count, is_string_type};
 
@@ -324,15 +324,7 @@ pub(crate) fn funnel_arg_types(
     )?;
     let mut types = arg_types.to_vec();
     types[1] = event_and_start_time(function, &arg_types[1], None)?;
-    types[window] = match &arg_types[window] {
-        DataType::Interval(_) | DataType::Null => DataType::Interval(IntervalUnit::MonthDayNano),
-        t if is_string_type(t) => DataType::Interval(IntervalUnit::MonthDayNano),
-        other => {
-            return plan_err!(
-                "{function}: window must be an INTERVAL such as INTERVAL '1 day', got {other}"
-            );
-        }
-    };
+    types[window] = coerce_interval(function, "window", "1 day", &arg_types[window])?;
     for (i, step) in arg_types[first_step..first_mode].iter().enumerate() {
         if !matches!(step, DataType::Boolean | DataType::Null) {
             let hint = if is_string_type(step) {

@@ -126,15 +126,13 @@ impl KeyedValue for TimeSpan {
     }
 }
 
-/// Argument types of `f(session_id)`.
-pub(crate) fn coerce_session_arg(function: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-    check_arg_count(
-        function,
-        arg_types,
-        1,
-        1,
-        &format!("{function}(session_id)"),
-    )?;
+/// Argument types of `f(session_id)`; `usage` is the function's, quoted by a count error.
+pub(crate) fn coerce_session_arg(
+    function: &str,
+    arg_types: &[DataType],
+    usage: &str,
+) -> Result<Vec<DataType>> {
+    check_arg_count(function, arg_types, 1, 1, usage)?;
     Ok(vec![UserIdKind::coerce(
         function,
         "session_id",

@@ -10,4 +10,6 @@ pub(crate) mod key_values;
 pub(crate) mod labels;
 pub(crate) mod ratio;
 pub(crate) mod scores;
+pub(crate) mod session_windows;
+pub(crate) mod sessions;
 pub(crate) mod survey;

@@ -127,6 +127,26 @@ fn cases() -> Vec<Case> {
     let day = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 1, 0)));
     let two_days = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 2, 0)));
     let periods = |n| ScalarValue::Int64(Some(n));
+    let days = |n| ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, n, 0)));
+    // The raw-log forms of the session metrics: sessions end after 10 days without a view,
+    // or (avg_session_duration) last at most 20 days.
+    let session_cases = [
+        Case {
+            function: "bounce_rate",
+            columns: vec![("user", Arc::clone(&names)), ("time", Arc::clone(&times))],
+            constants: vec![(2, days(10))],
+        },
+        Case {
+            function: "pages_per_session",
+            columns: vec![("user", Arc::clone(&numbers)), ("time", Arc::clone(&times))],
+            constants: vec![(2, days(10))],
+        },
+        Case {
+            function: "avg_session_duration",
+            columns: vec![("user", Arc::clone(&names)), ("time", Arc::clone(&times))],
+            constants: vec![(2, days(10)), (3, days(20))],
+        },
+    ];
     let timeline_cases = [
         Case {
             function: "retention",
@@ -345,6 +365,7 @@ fn cases() -> Vec<Case> {
     ];
     cases.extend(keyed_and_weighted);
     cases.extend(timeline_cases);
+    cases.extend(session_cases);
     cases
 }
 
@@ -1060,6 +1081,49 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                 users.values().filter(|v| **v).count() as f64,
                 users.len() as f64,
             ))
+        }
+        "bounce_rate" | "pages_per_session" | "avg_session_duration" if has("user") => {
+            let interval_micros = |position: usize| {
+                let constant = case.constants.iter().find(|c| c.0 == position);
+                constant.map(|(_, value)| match value {
+                    ScalarValue::IntervalMonthDayNano(Some(v)) => {
+                        i64::from(v.days) * DAY_MICROS + v.nanoseconds / 1_000
+                    }
+                    other => panic!("an interval: {other}"),
+                })
+            };
+            let (gap, max_length) = (interval_micros(2).unwrap(), interval_micros(3));
+            let mut by_user: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+            for &r in rows {
+                if let (Some(user), Some(t)) = (key("user", r), micros("time", r)) {
+                    by_user.entry(user).or_default().push(t);
+                }
+            }
+            // (views, length) of each session.
+            let mut sessions: Vec<(usize, i64)> = vec![];
+            for times in by_user.values_mut() {
+                times.sort_unstable();
+                let (mut start, mut previous) = (times[0], times[0]);
+                sessions.push((0, 0));
+                for &t in times.iter() {
+                    let too_long = max_length.is_some_and(|max| t - start > max);
+                    if t - previous > gap || too_long {
+                        sessions.push((0, 0));
+                        start = t;
+                    }
+                    let session = sessions.last_mut().unwrap();
+                    *session = (session.0 + 1, t - start);
+                    previous = t;
+                }
+            }
+            let n = sessions.len() as f64;
+            one(match case.function {
+                "bounce_rate" => percent(sessions.iter().filter(|s| s.0 == 1).count() as f64, n),
+                "pages_per_session" => {
+                    (n > 0.0).then(|| sessions.iter().map(|s| s.0).sum::<usize>() as f64 / n)
+                }
+                _ => (n > 0.0).then(|| sessions.iter().map(|s| s.1 as f64 / 1e6).sum::<f64>() / n),
+            })
         }
         "bounce_rate" | "pages_per_session" => {
             let mut sessions: BTreeMap<String, usize> = BTreeMap::new();

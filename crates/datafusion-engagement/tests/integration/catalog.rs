@@ -1,5 +1,6 @@
 //! Every function of the pack is described where users look for it, from the one list the
-//! library keeps (`all_aggregate_functions`, `all_scalar_functions`): its documentation, the
+//! library keeps (`all_aggregate_functions`, `all_scalar_functions`, `all_window_functions`):
+//! its documentation, the
 //! README's function tables, its `expr_fn` helper, the SQL-level documentation test and the
 //! Python type stubs. A
 //! function added to the pack and forgotten in one of them fails here.
@@ -7,7 +8,9 @@
 use std::path::Path;
 
 use datafusion::logical_expr::Documentation;
-use datafusion_engagement::{all_aggregate_functions, all_scalar_functions, result_unit};
+use datafusion_engagement::{
+    all_aggregate_functions, all_scalar_functions, all_window_functions, result_unit,
+};
 
 fn repository_file(path: &str) -> String {
     let root = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run through cargo"))
@@ -23,8 +26,12 @@ fn functions() -> Vec<(String, Documentation)> {
     let scalars = all_scalar_functions()
         .into_iter()
         .map(|f| (f.name().to_string(), f.documentation().cloned()));
+    let windows = all_window_functions()
+        .into_iter()
+        .map(|f| (f.name().to_string(), f.documentation().cloned()));
     aggregates
         .chain(scalars)
+        .chain(windows)
         .map(|(name, documentation)| {
             let documentation =
                 documentation.unwrap_or_else(|| panic!("{name} has no documentation"));

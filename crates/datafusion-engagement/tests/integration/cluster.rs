@@ -80,6 +80,21 @@ const QUERIES: &[&str] = &[
             avg_session_duration(DISTINCT session_id, viewed_at)
                 FILTER (WHERE page <> '/') AS duration_off_home
      FROM page_views GROUP BY device, channel ORDER BY device, channel",
+    "SELECT device, channel,
+            bounce_rate(user_id, viewed_at, INTERVAL '30 minutes') AS bounce_from_log,
+            pages_per_session(user_id, viewed_at, INTERVAL '20 minutes') AS pages_from_log,
+            avg_session_duration(user_id, viewed_at, INTERVAL '30 minutes', INTERVAL '1 hour')
+                FILTER (WHERE page <> '/') AS duration_from_log
+     FROM page_views GROUP BY device, channel ORDER BY device, channel",
+    "SELECT page, count(*) AS views, avg(seconds) AS time_on_page,
+            100 * avg(CAST(is_exit AS DOUBLE)) AS exit_rate,
+            count(*) FILTER (WHERE is_entry) AS entrances, max(session) AS most_sessions
+     FROM (SELECT page, time_on_page(viewed_at) OVER w AS seconds,
+                  session_exit(viewed_at) OVER w AS is_exit,
+                  session_entry(viewed_at, INTERVAL '30 minutes') OVER w AS is_entry,
+                  sessionize(viewed_at, INTERVAL '10 minutes', INTERVAL '1 hour') OVER w AS session
+           FROM page_views WINDOW w AS (PARTITION BY user_id ORDER BY viewed_at, page))
+     GROUP BY page ORDER BY page",
     "SELECT priority, channel,
             avg_resolution_time(opened_at, resolved_at) AS resolution,
             csat(csat_score) AS csat, ces(ces_score) AS ces

@@ -11,12 +11,15 @@ use std::sync::Arc;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::error::Result;
-use datafusion::logical_expr::{AggregateUDF, AggregateUDFImpl, ScalarUDF, ScalarUDFImpl};
+use datafusion::logical_expr::{
+    AggregateUDF, AggregateUDFImpl, ScalarUDF, ScalarUDFImpl, WindowUDF, WindowUDFImpl,
+};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::aggregates::AggregateExec;
 use datafusion::prelude::*;
 use datafusion_ffi::udaf::FFI_AggregateUDF;
 use datafusion_ffi::udf::FFI_ScalarUDF;
+use datafusion_ffi::udwf::FFI_WindowUDF;
 
 /// A library marker that is not this library's, so that the import takes the foreign path
 /// (this library's marker is the address of one of its statics, never 1).
@@ -38,6 +41,12 @@ fn context_with_imported_functions() -> SessionContext {
         exported.library_marker_id = another_library;
         let imported: Arc<dyn ScalarUDFImpl> = (&exported).into();
         ctx.register_udf(ScalarUDF::new_from_shared_impl(imported));
+    }
+    for udwf in datafusion_engagement::all_window_functions() {
+        let mut exported = FFI_WindowUDF::from(udwf);
+        exported.library_marker_id = another_library;
+        let imported: Arc<dyn WindowUDFImpl> = (&exported).into();
+        ctx.register_udwf(WindowUDF::new_from_shared_impl(imported));
     }
     ctx
 }
@@ -94,7 +103,9 @@ const QUERIES: &[&str] = &[
      retention(u.user_id, v.viewed_at, INTERVAL '7 days', 4, u.signup_time), \
      unbounded_retention(u.user_id, v.viewed_at, INTERVAL '7 days', 4) \
      FROM users u LEFT JOIN page_views v USING (user_id) GROUP BY u.acquisition_channel ORDER BY 1",
-    "SELECT device, bounce_rate(session_id), pages_per_session(session_id), avg_session_duration(session_id, viewed_at) \
+    "SELECT device, bounce_rate(session_id), pages_per_session(session_id), avg_session_duration(session_id, viewed_at), \
+     bounce_rate(user_id, viewed_at, INTERVAL '30 minutes'), pages_per_session(user_id, viewed_at, INTERVAL '20 minutes'), \
+     avg_session_duration(user_id, viewed_at, INTERVAL '30 minutes', INTERVAL '1 hour') \
      FROM page_views GROUP BY device ORDER BY device",
     "SELECT priority, avg_resolution_time(opened_at, resolved_at) FROM tickets GROUP BY priority ORDER BY priority",
     "SELECT customer_id % 3 AS k, clv(amount, customer_id, ordered_at, 3), \
@@ -175,6 +186,29 @@ async fn imported_functions_use_their_grouped_accumulators_and_equal_the_native_
         missing.is_empty(),
         "aggregates without an FFI query: {missing:?}"
     );
+    Ok(())
+}
+
+/// The session window functions through the FFI, their constant gaps included, equal the
+/// native ones row by row.
+#[tokio::test]
+async fn window_functions_through_the_ffi_equal_the_native_ones() -> Result<()> {
+    let imported = context_with_imported_functions();
+    let mut native = one_partition();
+    datafusion_engagement::register_all(&mut native)?;
+    register_tables(&imported).await?;
+    register_tables(&native).await?;
+    let sql = "SELECT user_id, viewed_at, page, sessionize(viewed_at) OVER w AS session, \
+               sessionize(viewed_at, INTERVAL '10 minutes', INTERVAL '1 hour') OVER w AS short_session, \
+               time_on_page(viewed_at) OVER w AS seconds, session_entry(viewed_at, '20 minutes') OVER w AS entry, \
+               session_exit(viewed_at) OVER w AS exit \
+               FROM page_views WINDOW w AS (PARTITION BY user_id ORDER BY viewed_at, page) \
+               ORDER BY user_id, viewed_at, page LIMIT 2000";
+    let through_ffi =
+        pretty_format_batches(&imported.sql(sql).await?.collect().await?)?.to_string();
+    let direct = pretty_format_batches(&native.sql(sql).await?.collect().await?)?.to_string();
+    assert_same_table(&through_ffi, &direct, sql);
+    assert!(through_ffi.lines().count() > 2000, "{through_ffi}");
     Ok(())
 }
 

@@ -29,6 +29,10 @@ pub(crate) trait EventSequenceMetric: TimelineMetric {
     /// Whether the first argument is a user id, each group's users' sequences kept apart;
     /// without one (window_funnel, grouped by user in SQL) a group is one sequence.
     const PER_USER: bool = true;
+    /// Whether a sequence keeps a value its events give more than once as often as they give
+    /// it (page views at one instant each count), or once (a funnel step met twice at one
+    /// time is one step).
+    const REPEATS_KEPT: bool = false;
     /// What [`Self::reduce`] makes of a sequence.
     type Reduced: Copy + Default + Send + Sync + 'static;
 
@@ -36,8 +40,8 @@ pub(crate) trait EventSequenceMetric: TimelineMetric {
     /// each set bit `i` (the funnel steps the event meets). 0: the row stands for no value,
     /// but its user was seen.
     fn row_bits(cx: &Self::Context, arguments: &[ArrayRef]) -> Result<Vec<u64>>;
-    /// What the result needs of a sequence (its values sorted and distinct): a funnel's
-    /// level.
+    /// What the result needs of a sequence (its values sorted, and distinct unless
+    /// [`Self::REPEATS_KEPT`]): a funnel's level.
     fn reduce(cx: &Self::Context, values: &[i64]) -> Result<Self::Reduced>;
     /// A group's result rows from its sequences' reduced forms (at least one, or a user seen
     /// without values, which reduces to nothing here).
@@ -86,12 +90,12 @@ struct LoggedSequences<M> {
     metric: PhantomData<M>,
 }
 
-impl<M> Default for LoggedSequences<M> {
+impl<M: EventSequenceMetric> Default for LoggedSequences<M> {
     fn default() -> Self {
         Self {
             sequences: 0,
             log: ValueLog::default(),
-            settled: SettledValues::default(),
+            settled: SettledValues::new(M::REPEATS_KEPT),
             seen: vec![],
             metric: PhantomData,
         }

@@ -156,15 +156,25 @@ struct Span {
 }
 
 /// The settled values of every timeline in one array, timeline after timeline, each
-/// timeline's sorted and distinct.
+/// timeline's sorted and distinct — or sorted with repeats, when every event counts.
 #[derive(Debug, Default)]
 pub(super) struct SettledValues {
     values: Vec<i64>,
     /// By timeline; a timeline past the end has no values.
     spans: Vec<Span>,
+    /// Whether a value logged twice is kept twice.
+    repeats_kept: bool,
 }
 
 impl SettledValues {
+    /// Settled values that keep a value logged twice twice (`repeats_kept`), or once.
+    pub(super) fn new(repeats_kept: bool) -> Self {
+        Self {
+            repeats_kept,
+            ..Self::default()
+        }
+    }
+
     pub(super) fn of(&self, timeline: usize) -> &[i64] {
         match self.spans.get(timeline) {
             Some(span) => &self.values[span.start..span.start + span.len],
@@ -187,6 +197,7 @@ impl SettledValues {
         let mut settled = Self {
             values: Vec::with_capacity(self.values.len() + logged),
             spans: Vec::with_capacity(timelines),
+            repeats_kept: self.repeats_kept,
         };
         self.drain(log, timelines, |_, values| {
             settled.spans.push(Span {
@@ -211,7 +222,7 @@ impl SettledValues {
         timelines: usize,
         mut each: impl FnMut(usize, &[i64]) -> Result<()>,
     ) -> Result<()> {
-        let settled = std::mem::take(self);
+        let settled = std::mem::replace(self, Self::new(self.repeats_kept));
         let (buckets, base) = log.take();
         let mut buckets = buckets.into_iter();
         let (mut values, mut ends) = (vec![], vec![]);
@@ -244,8 +255,14 @@ impl SettledValues {
             drop(bucket);
             let mut start = 0;
             for (i, &end) in ends.iter().enumerate() {
-                let distinct = sort_distinct(&mut values[start..end]);
-                each(first + i, &values[start..start + distinct])?;
+                let timeline = &mut values[start..end];
+                let kept = if settled.repeats_kept {
+                    timeline.sort_unstable();
+                    timeline.len()
+                } else {
+                    sort_distinct(timeline)
+                };
+                each(first + i, &timeline[..kept])?;
                 start = end;
             }
         }
@@ -322,6 +339,29 @@ mod tests {
         assert_eq!(settled.of(0), [5]);
         assert_eq!(settled.of(1), [10, 30]);
         assert_eq!(settled.of(2), [] as [i64; 0]);
+    }
+
+    #[test]
+    fn repeats_are_kept_when_every_event_counts() {
+        let mut settled = SettledValues::new(true);
+        settled
+            .settle(&mut log(&[(0, 20), (0, 10), (0, 20), (1, 5)]), 2)
+            .unwrap();
+        assert_eq!(settled.of(0), [10, 20, 20]);
+        // Settled again and drained, with more of the same value: still every one.
+        settled.settle(&mut log(&[(0, 20)]), 2).unwrap();
+        assert_eq!(settled.of(0), [10, 20, 20, 20]);
+        let mut drained = vec![];
+        settled
+            .drain(&mut log(&[(1, 5)]), 2, |t, values| {
+                drained.push((t, values.to_vec()));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(drained, [(0, vec![10, 20, 20, 20]), (1, vec![5, 5])]);
+        // Draining keeps the setting for what comes next.
+        settled.settle(&mut log(&[(0, 1), (0, 1)]), 1).unwrap();
+        assert_eq!(settled.of(0), [1, 1]);
     }
 
     #[test]
