@@ -37,7 +37,8 @@ QUERIES = {
         FROM responses ORDER BY response_date, respondent_id LIMIT 500""",
     "scalars": """
         SELECT nps_group(nps_score) AS answer, count(*) AS answers,
-               engagement_tier(avg(csat_score) * 20.0) AS tier
+               engagement_tier(avg(csat_score) * 20.0) AS tier,
+               benchmark_band('csat', csat(csat_score)) AS csat_band
         FROM responses GROUP BY answer ORDER BY answer""",
     "churn and retention flags": """
         SELECT plan, churn_rate(active_at_start, active_at_end) AS churn,

@@ -23,7 +23,7 @@ use datafusion::prelude::lit;
 use crate::families::scores::{CES_DEFAULT_MAX_SCORE, CSAT_DEFAULT_MAX_SCORE};
 use crate::families::sessions::DEFAULT_GAP;
 use crate::{
-    avg_resolution_time::avg_resolution_time_udaf, avg_session_duration::avg_session_duration_udaf,
+    avg_resolution_time::avg_resolution_time_udaf, benchmark_band::benchmark_band_udf, avg_session_duration::avg_session_duration_udaf,
     bounce_rate::bounce_rate_udaf, ces::ces_udaf, ces_summary::ces_summary_udaf,
     churn_rate::churn_rate_udaf, clv::clv_udaf, csat::csat_udaf, csat_summary::csat_summary_udaf,
     ctr::ctr_udaf, engagement_rate::engagement_rate_udaf, engagement_score::engagement_score_udaf,
@@ -169,6 +169,12 @@ pub fn avg_resolution_time(opened_at: Expr, resolved_at: Expr) -> Expr {
 /// `lifespan_years` is a positive constant such as `lit(3)`.
 pub fn clv(order_value: Expr, customer_id: Expr, order_time: Expr, lifespan_years: Expr) -> Expr {
     clv_udaf().call(vec![order_value, customer_id, order_time, lifespan_years])
+}
+
+/// `benchmark_band(metric, value)`: the label of a metric's value against the articles'
+/// benchmark, `metric` a constant such as `lit("nps")`.
+pub fn benchmark_band(metric: Expr, value: Expr) -> Expr {
+    benchmark_band_udf().call(vec![metric, value])
 }
 
 /// `bounce_rate(user_id, event_time, gap [, max_length])`: [`bounce_rate`] of the sessions of

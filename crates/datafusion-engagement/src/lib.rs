@@ -93,6 +93,7 @@ pub mod avg_resolution_time;
 pub mod avg_session_duration;
 #[cfg(feature = "ballista")]
 pub mod ballista;
+pub mod benchmark_band;
 pub mod bounce_rate;
 pub mod calendar;
 pub mod ces;
@@ -194,6 +195,7 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![
         engagement_tier::engagement_tier_udf(),
         nps_group::nps_group_udf(),
+        benchmark_band::benchmark_band_udf(),
     ]
 }
 

@@ -572,6 +572,23 @@ def nps_group() -> ScalarUDF:
         GROUP BY 1;
     """
 
+def benchmark_band() -> ScalarUDF:
+    """Returns the ``benchmark_band`` function as a ``datafusion.ScalarUDF``.
+
+    Where a metric's value stands against the benchmark the source articles give: the band's label, a string; NULL for a NULL value. Values are in the metric's own unit (percent for rates, NPS points, pages). The bands (nps: 'poor' ≤ 0, 'good' ≤ 20, 'great' ≤ 50, 'excellent' > 50; csat: 'low' < 75, 'typical' ≤ 85, 'high' > 85; churn_rate: 'low' < 2, 'healthy' ≤ 8, 'high' > 8; retention_rate: 'low' < 50, 'average' < 70, 'high' ≥ 70; stickiness: 'low' ≤ 13, 'good' > 13; bounce_rate: 'good' < 40, 'high' ≥ 40; pages_per_session: 'low' < 1.7, 'typical' ≤ 4, 'high' > 4; engagement_rate: 'low' < 1, 'good' ≤ 5, 'high' > 5). Where the articles disagree: NPS uses Bain's reading (above 0 good, above 20 great, above 50 excellent) rather than one industry's average; churn is the monthly 2–8 % of subscription businesses (annual churn reads higher); stickiness takes 13 %, about 4 active days in a 30-day month, the one threshold the articles share. Benchmarks vary by industry: a label is a first reading, not a verdict.
+
+    SQL: benchmark_band(metric, value)
+
+    Args:
+        metric: The metric's name, a constant string: 'nps', 'csat', 'churn_rate', 'retention_rate', 'stickiness', 'bounce_rate', 'pages_per_session' or 'engagement_rate'.
+        value: The metric's value: any numeric expression, such as the metric's own aggregate.
+
+    Example:
+        SELECT segment, nps(score) AS nps, benchmark_band('nps', nps(score)) AS band
+        FROM responses
+        GROUP BY segment;
+    """
+
 def sessionize() -> WindowUDF:
     """Returns the ``sessionize`` function as a ``datafusion.WindowUDF``.
 

@@ -8,8 +8,34 @@ use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use datafusion_engagement::benchmark_band::BenchmarkBand;
+
 use super::chart::{Bars, Chart, Heatmap, Lines};
 use super::table::date_of_day;
+
+/// The benchmark bands' tints, light enough for bars and lines to read over them, taking turns
+/// so that neighbouring bands differ.
+const BAND_TINTS: [RGBColor; 2] = [RGBColor(236, 240, 245), RGBColor(246, 247, 249)];
+const BAND_LABEL: RGBColor = RGBColor(110, 118, 128);
+
+/// The parts of a metric's benchmark bands within the values `low..high` an axis shows: (from,
+/// to, the band's place, label).
+fn visible_bands(
+    bands: &[BenchmarkBand],
+    low: f64,
+    high: f64,
+) -> Vec<(f64, f64, usize, &'static str)> {
+    let mut from = f64::NEG_INFINITY;
+    let mut visible = vec![];
+    for (place, band) in bands.iter().enumerate() {
+        let (start, end) = (from.max(low), band.upper.min(high));
+        if start < end {
+            visible.push((start, end, place, band.label));
+        }
+        from = band.upper;
+    }
+    visible
+}
 
 /// The Okabe–Ito palette, told apart with any colour vision; yellow last, as it is faint on
 /// white.
@@ -268,6 +294,24 @@ fn draw_bars(root: &DrawingArea<SVGBackend, Shift>, bars: &Bars) -> DrawResult<(
             .x_desc(label),
     )
     .draw()?;
+    if let Some(bands) = bars.axis.bands {
+        // Behind the bars: each band across every category, its label at the top.
+        let top = categories as f64 - 0.5;
+        for (from, to, place, label) in visible_bands(bands, low, high) {
+            let tint = BAND_TINTS[place % BAND_TINTS.len()];
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(from, -0.5), (to, top)],
+                tint.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                label.to_string(),
+                ((from + to) / 2.0, top),
+                text_style(11)
+                    .color(&BAND_LABEL)
+                    .pos(Pos::new(HPos::Center, VPos::Top)),
+            )))?;
+        }
+    }
     let groups = bars.series.len().max(1) as f64;
     // Each category's band is 0.8 of its row, shared by its series.
     let bar = 0.8 / groups;
@@ -358,6 +402,24 @@ fn draw_lines(root: &DrawingArea<SVGBackend, Shift>, lines: &Lines) -> DrawResul
             .y_desc(lines.y.label()),
     )
     .draw()?;
+    if let Some(bands) = lines.y.bands {
+        // Behind the lines: each band across the x axis, its label at the left.
+        let (left, right) = (x_low - pad, x_high + pad);
+        for (from, to, place, label) in visible_bands(bands, y_low, y_high) {
+            let tint = BAND_TINTS[place % BAND_TINTS.len()];
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(left, from), (right, to)],
+                tint.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                label.to_string(),
+                (left, to),
+                text_style(11)
+                    .color(&BAND_LABEL)
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
+            )))?;
+        }
+    }
     for (s, series) in lines.series.iter().enumerate() {
         let colour = colour(s);
         // A NULL breaks the line into pieces.
@@ -438,7 +500,7 @@ fn draw_heatmap(root: &DrawingArea<SVGBackend, Shift>, heatmap: &Heatmap) -> Dra
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::chart::{Axis, BarSeries};
+    use crate::report::chart::{Axis, BarSeries, LineSeries};
 
     #[test]
     fn numbers_on_axes() {
@@ -464,6 +526,7 @@ mod tests {
             axis: Axis {
                 title: "nps".to_string(),
                 unit: Some("NPS".to_string()),
+                bands: None,
             },
         });
         let svg = svg(&chart).unwrap();
@@ -479,5 +542,50 @@ mod tests {
         );
         assert_eq!(shorten("short"), "short");
         assert!(svg.contains("nps (NPS)"));
+    }
+
+    #[test]
+    fn benchmark_bands_are_drawn_behind_bars_and_lines() {
+        let bands = datafusion_engagement::benchmark_band::benchmark_bands("nps");
+        // Values from −23 to 8: the axis shows 'poor' (to 0) and 'good' (0 to 20), not the
+        // bands above.
+        assert_eq!(
+            visible_bands(bands.unwrap(), -25.0, 10.0),
+            [(-25.0, 0.0, 0, "poor"), (0.0, 10.0, 1, "good")]
+        );
+        let axis = Axis {
+            title: "nps".to_string(),
+            unit: Some("NPS".to_string()),
+            bands,
+        };
+        let bars = Chart::Bars(Bars {
+            categories: vec!["smb".to_string(), "enterprise".to_string()],
+            series: vec![BarSeries {
+                name: "nps".to_string(),
+                values: vec![Some(-23.0), Some(8.0)],
+                intervals: None,
+            }],
+            axis: axis.clone(),
+        });
+        let drawn = svg(&bars).unwrap();
+        assert!(drawn.contains("\npoor\n") && drawn.contains("\ngood\n"), "{drawn}");
+        assert!(!drawn.contains("\ngreat\n"), "{drawn}");
+        assert!(drawn.contains("#ECF0F5") || drawn.contains("rgb(236,240,245)"), "{drawn}");
+        let lines = Chart::Lines(Lines {
+            x: Axis {
+                title: "month".to_string(),
+                unit: None,
+                bands: None,
+            },
+            x_is_time: false,
+            x_in_months: false,
+            series: vec![LineSeries {
+                name: "nps".to_string(),
+                points: vec![Some((1.0, 10.0)), Some((2.0, 30.0))],
+            }],
+            y: axis,
+        });
+        let drawn = svg(&lines).unwrap();
+        assert!(drawn.contains("\ngood\n") && drawn.contains("\ngreat\n"), "{drawn}");
     }
 }

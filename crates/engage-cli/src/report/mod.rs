@@ -8,7 +8,6 @@ mod page;
 mod table;
 mod units;
 
-use std::collections::HashMap;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -19,7 +18,7 @@ use datafusion::logical_expr::LogicalPlan;
 use chart::{Charts, Directive};
 use table::{ROWS_SHOWN, ResultTable};
 
-pub use units::column_units;
+pub use units::ColumnFacts;
 
 /// Why the interactive shell has no HTML format.
 pub const HTML_IS_A_BATCH_REPORT: &str = "the html format is the report of a whole run: engage -f report.sql -o report.html (or --format html > report.html)";
@@ -135,7 +134,7 @@ pub struct SectionWriter {
     heading: Heading,
     sql: String,
     schema: SchemaRef,
-    units: HashMap<String, String>,
+    facts: ColumnFacts,
     batches: Vec<RecordBatch>,
     held: usize,
     total: usize,
@@ -157,7 +156,7 @@ impl SectionWriter {
             heading,
             sql,
             schema,
-            units: column_units(plan),
+            facts: ColumnFacts::of(plan),
             batches: vec![],
             held: 0,
             total: 0,
@@ -188,7 +187,7 @@ impl SectionWriter {
     /// The section, with its charts; a chart directive naming a column the result lacks is
     /// an error.
     pub fn finish(self) -> Result<Section> {
-        let table = ResultTable::new(self.schema, &self.batches, self.total, &self.units)?;
+        let table = ResultTable::new(self.schema, &self.batches, self.total, &self.facts)?;
         let charts = chart::charts(&table, self.heading.directive.as_ref())?;
         Ok(Section {
             heading: self.heading,

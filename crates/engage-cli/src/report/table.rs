@@ -1,7 +1,6 @@
 //! A statement's result as the report holds it: its first rows, each column as display text
 //! and, where it has one, a number or a position in time.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
@@ -10,7 +9,10 @@ use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{DataType, Field, SchemaRef, TimeUnit};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::error::Result;
+use datafusion_engagement::benchmark_band::BenchmarkBand;
 use datafusion_engagement::calendar;
+
+use super::units::ColumnFacts;
 
 /// Rows of a result a report shows in its table and charts; the rest are counted.
 pub const ROWS_SHOWN: usize = 1000;
@@ -40,6 +42,8 @@ pub struct Column {
     pub numbers: Vec<Option<f64>>,
     /// The unit of the values, when known (`%`, `s`, …).
     pub unit: Option<String>,
+    /// The benchmark bands of the metric the values are, when they are one of the pack's.
+    pub benchmark: Option<&'static [BenchmarkBand]>,
 }
 
 impl Column {
@@ -60,17 +64,17 @@ pub struct ResultTable {
 
 impl ResultTable {
     /// The table of `batches` (the first [`ROWS_SHOWN`] rows of a result of `total_rows`), a
-    /// STRUCT column becoming one column per field (`s.nps`, `s.ci_low`, …). `units` gives the
-    /// unit of a column, by that name, where the plan tells it.
+    /// STRUCT column becoming one column per field (`s.nps`, `s.ci_low`, …). `facts` gives the
+    /// unit and the benchmark of a column, by that name, where the plan tells them.
     pub fn new(
         schema: SchemaRef,
         batches: &[RecordBatch],
         total_rows: usize,
-        units: &HashMap<String, String>,
+        facts: &ColumnFacts,
     ) -> Result<Self> {
         let batch = concat_batches(&schema, batches)?;
         let mut columns = vec![];
-        let unit = |name: &str| units.get(name).cloned();
+        let unit = |name: &str| facts.units.get(name).cloned();
         for (field, array) in schema.fields().iter().zip(batch.columns()) {
             match field.data_type() {
                 DataType::Struct(children) => {
@@ -82,12 +86,11 @@ impl ResultTable {
                         columns.push(column(name.clone(), child, &values, unit(&name))?);
                     }
                 }
-                _ => columns.push(column(
-                    field.name().clone(),
-                    field,
-                    array,
-                    unit(field.name()),
-                )?),
+                _ => {
+                    let mut column = column(field.name().clone(), field, array, unit(field.name()))?;
+                    column.benchmark = facts.benchmarks.get(field.name()).copied();
+                    columns.push(column);
+                }
             }
         }
         Ok(Self {
@@ -152,6 +155,7 @@ fn column(name: String, field: &Field, array: &ArrayRef, unit: Option<String>) -
         text,
         numbers,
         unit,
+        benchmark: None,
     })
 }
 
@@ -263,7 +267,7 @@ mod tests {
             ],
         )
         .unwrap();
-        let table = ResultTable::new(schema, &[batch], 2, &HashMap::new()).unwrap();
+        let table = ResultTable::new(schema, &[batch], 2, &ColumnFacts::default()).unwrap();
         let roles: Vec<_> = table
             .columns
             .iter()

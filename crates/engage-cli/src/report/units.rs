@@ -1,16 +1,46 @@
-//! The unit of a result column that comes straight from one of the engagement functions: the
-//! function's result, maybe rounded, cast or a field of its STRUCT, followed through the
-//! plan's projections, sorts, filters and limits to the aggregate that computes it, whose
-//! unit the library states (`datafusion_engagement::result_unit`).
+//! The unit and the benchmark of a result column that comes straight from one of the
+//! engagement functions: the function's result, maybe rounded, cast or a field of its STRUCT,
+//! followed through the plan's projections, sorts, filters and limits to the aggregate that
+//! computes it, whose unit and benchmark bands the library states
+//! (`datafusion_engagement::result_unit`, `benchmark_band::benchmark_bands`).
 
 use std::collections::HashMap;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::{Expr, LogicalPlan};
+use datafusion_engagement::benchmark_band::{BenchmarkBand, benchmark_bands};
+
+/// What the plan tells of the result's columns, by the column's name in the report (a
+/// STRUCT's fields as `column.field`).
+#[derive(Debug, Default)]
+pub struct ColumnFacts {
+    pub units: HashMap<String, String>,
+    /// The benchmark bands of a metric's own result (not of a field of it).
+    pub benchmarks: HashMap<String, &'static [BenchmarkBand]>,
+}
+
+impl ColumnFacts {
+    pub fn of(plan: &LogicalPlan) -> Self {
+        let mut benchmarks = HashMap::new();
+        for (index, field) in plan.schema().fields().iter().enumerate() {
+            let origin = origin_of_column(plan, index);
+            let bands = origin
+                .filter(|origin| origin.fields.is_empty())
+                .and_then(|origin| benchmark_bands(&origin.function));
+            if let Some(bands) = bands {
+                benchmarks.insert(field.name().clone(), bands);
+            }
+        }
+        Self {
+            units: column_units(plan),
+            benchmarks,
+        }
+    }
+}
 
 /// The unit of each output column of `plan` where it is known, by the column's name in the
 /// report (a STRUCT's fields as `column.field`).
-pub fn column_units(plan: &LogicalPlan) -> HashMap<String, String> {
+fn column_units(plan: &LogicalPlan) -> HashMap<String, String> {
     let mut units = HashMap::new();
     for (index, field) in plan.schema().fields().iter().enumerate() {
         let Some(mut origin) = origin_of_column(plan, index) else {
@@ -150,5 +180,19 @@ mod tests {
         let mut names: Vec<&str> = units.keys().map(String::as_str).collect();
         names.sort();
         assert_eq!(names, ["s.ci_high", "s.ci_low", "s.nps"]);
+    }
+
+    #[tokio::test]
+    async fn benchmarks_follow_the_plan_to_a_metric_s_own_result() {
+        let mut ctx = datafusion::prelude::SessionContext::new();
+        datafusion_engagement::register_all(&mut ctx).unwrap();
+        let sql = "SELECT round(nps(score), 1) AS nps, nps_summary(score)['ci_low'] AS low, \
+                   csat(score) AS csat, count(*) AS n FROM (VALUES (9), (3)) AS t(score)";
+        let plan = ctx.state().create_logical_plan(sql).await.unwrap();
+        let facts = ColumnFacts::of(&plan);
+        let mut names: Vec<&str> = facts.benchmarks.keys().map(String::as_str).collect();
+        names.sort();
+        assert_eq!(names, ["csat", "nps"]);
+        assert_eq!(facts.benchmarks["nps"][0].label, "poor");
     }
 }

@@ -93,6 +93,7 @@ pub(super) fn bars(
                     axis: Axis {
                         title: String::new(),
                         unit: common_unit(&panel),
+                        bands: common_bands(&panel),
                     },
                 }));
             }
@@ -243,9 +244,11 @@ pub(super) fn wide_cohort_heatmap(table: &ResultTable) -> Option<Charts> {
             values: (0..shown)
                 .map(|r| best.iter().map(|c| c.numbers[r]).collect())
                 .collect(),
+            // Colours carry the values: no bands on a heat map.
             value: Axis {
                 title: String::new(),
                 unit: common_unit(&best),
+                bands: None,
             },
         })],
         notes,

@@ -15,7 +15,7 @@ mod shape;
 use build::{bars, lines, long_heatmap, wide_cohort_heatmap};
 pub use directive::{Directive, Kind};
 #[cfg(test)]
-pub use model::{Axis, BarSeries};
+pub use model::{Axis, BarSeries, LineSeries};
 pub use model::{Bars, Chart, Charts, Heatmap, Lines};
 use shape::{Interval, distinct_count, identifying_prefix, measures_and_intervals, series_column};
 
@@ -183,7 +183,7 @@ fn directed(table: &ResultTable, directive: &Directive) -> Result<Charts> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
+    use super::super::ColumnFacts;
     use std::sync::Arc;
 
     use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
@@ -196,7 +196,7 @@ mod tests {
             batch.schema(),
             std::slice::from_ref(&batch),
             batch.num_rows(),
-            &HashMap::new(),
+            &ColumnFacts::default(),
         )
         .unwrap()
     }

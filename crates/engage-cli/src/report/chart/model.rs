@@ -1,6 +1,8 @@
 //! What a chart is: bars, lines or a heat map, with their axes and units, as the page draws
 //! them.
 
+use datafusion_engagement::benchmark_band::BenchmarkBand;
+
 use super::super::table::Column;
 
 /// Categories (bars) or series (lines) charted; a note says when there are more.
@@ -63,11 +65,13 @@ pub struct Heatmap {
     pub value: Axis,
 }
 
-/// An axis's title and unit.
+/// An axis's title and unit, and the benchmark bands drawn along it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Axis {
     pub title: String,
     pub unit: Option<String>,
+    /// The bands of the metric every value on the axis is.
+    pub bands: Option<&'static [BenchmarkBand]>,
 }
 
 impl Axis {
@@ -76,6 +80,7 @@ impl Axis {
         Self {
             title: names.join(", "),
             unit: common_unit(columns),
+            bands: common_bands(columns),
         }
     }
 
@@ -87,6 +92,15 @@ impl Axis {
             None => self.title.clone(),
         }
     }
+}
+
+/// The benchmark bands all the columns share (the same metric), if any.
+pub(super) fn common_bands(columns: &[&Column]) -> Option<&'static [BenchmarkBand]> {
+    let first = columns.first()?.benchmark?;
+    columns
+        .iter()
+        .all(|c| c.benchmark.is_some_and(|bands| std::ptr::eq(bands, first)))
+        .then_some(first)
 }
 
 pub(super) fn common_unit(columns: &[&Column]) -> Option<String> {
