@@ -286,10 +286,17 @@ impl ScalarUDFImpl for BenchmarkBandFunction {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let ColumnarValue::Scalar(metric) = &args.args[0] else {
-            return exec_err!("{NAME}: metric must be a constant, such as 'nps'");
+        let metric = match &args.args[0] {
+            ColumnarValue::Scalar(metric) => metric.clone(),
+            // Through DataFusion's FFI (from Python) a constant comes as a column of one value.
+            ColumnarValue::Array(metrics) if metrics.is_empty() => {
+                return Ok(ColumnarValue::Array(Arc::new(StringArray::from(
+                    Vec::<Option<&str>>::new(),
+                ))));
+            }
+            ColumnarValue::Array(metrics) => constant_of_column(metrics)?,
         };
-        let (name, bands) = bands_of_argument(metric)?;
+        let (name, bands) = bands_of_argument(&metric)?;
         let label = |value: f64| band_of(bands, &name, value);
         match &args.args[1] {
             ColumnarValue::Scalar(value) => {
@@ -305,6 +312,17 @@ impl ScalarUDFImpl for BenchmarkBandFunction {
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
     }
+}
+
+/// The one value of a column that repeats a constant; an error if its rows differ.
+fn constant_of_column(metrics: &ArrayRef) -> Result<ScalarValue> {
+    let first = ScalarValue::try_from_array(metrics, 0)?;
+    for row in 1..metrics.len() {
+        if ScalarValue::try_from_array(metrics, row)? != first {
+            return exec_err!("{NAME}: metric must be a constant, such as 'nps'");
+        }
+    }
+    Ok(first)
 }
 
 fn labels(values: &ArrayRef, label: impl Fn(f64) -> Result<&'static str>) -> Result<ArrayRef> {

@@ -82,7 +82,7 @@ fn assert_same_table(ours: &str, theirs: &str, sql: &str) {
 const QUERIES: &[&str] = &[
     "SELECT segment, nps(nps_score), nps(nps_score, survey_weight), csat(csat_score, 5) FILTER (WHERE channel = 'email'), \
      ces(ces_score, 7), nps_summary(nps_score), csat_summary(csat_score), ces_summary(ces_score, 7, survey_weight), \
-     nps_group(min(nps_score)), engagement_tier(avg(csat_score) * 20.0) \
+     nps_group(min(nps_score)), engagement_tier(avg(csat_score) * 20.0), benchmark_band('nps', nps(nps_score)) \
      FROM responses GROUP BY segment ORDER BY segment",
     "SELECT plan, churn_rate(active_at_start, active_at_end), retention_rate(active_at_start, active_at_end) \
      FROM customers GROUP BY plan ORDER BY plan",
