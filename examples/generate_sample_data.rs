@@ -5,13 +5,19 @@
 //! * `customers.csv`: customers by plan with their activity at the start and end of the quarter;
 //! * `events.parquet`: product events by user over the same three months;
 //! * `users.parquet` and `page_views.parquet`: website users with their signup time and
-//!   acquisition channel, and their page views grouped into sessions;
+//!   acquisition channel, and their page views grouped into sessions; users come back less as
+//!   weeks pass (a fading habit and a lifetime, with a loyal core), less on weekends;
 //! * `campaigns.csv`: daily impressions, clicks and social interactions per campaign;
 //! * `orders.parquet`: orders of the customers in `customers.csv` over two years;
 //! * `tickets.parquet`: support tickets with opening and resolution times and the customer's
 //!   CSAT and CES answers after resolution;
 //! * `shop_events.parquet`: the shop visits of the website users — product views, adds to the
-//!   cart, delivery choices and payments — for conversion funnels.
+//!   cart, delivery choices and payments — for conversion funnels;
+//! * `clickstream.parquet`: a raw page-view log without session ids (visitor, time, URL,
+//!   referrer, scroll depth), as web analytics tools export it;
+//! * `email_events.parquet`: deliveries, opens and clicks of three email campaigns;
+//! * `social_followers.csv`: each social account's followers at the end of each day;
+//! * `ticket_messages.parquet`: the customer's and the agents' messages of each ticket.
 //!
 //! `responses.parquet` also carries a post-stratification `survey_weight`: the segment's share
 //! of the customer base over its share of the answers, so weighted metrics speak for the base.
@@ -264,6 +270,15 @@ where
     Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC"))
 }
 
+/// How busy a day of the week is on the website: weekends are quieter.
+fn weekday_factor(day: i32) -> f64 {
+    // 1970-01-01, day 0, was a Thursday: Monday is 0 here.
+    match (day + 3).rem_euclid(7) {
+        5 | 6 => 0.55,
+        _ => 1.15,
+    }
+}
+
 /// Website users (signed up during the quarter) and their page views, in sessions.
 fn web(random: &mut Random) -> Result<(RecordBatch, RecordBatch)> {
     let users = 2_500;
@@ -290,10 +305,23 @@ fn web(random: &mut Random) -> Result<(RecordBatch, RecordBatch)> {
         user_ids.push(900_000 + user as i64);
         signups.push(micros(signup_day, signup_second));
         channels.push(channel);
-        // The signup session, then return visits on later days of the quarter.
+        // The signup session, then return visits on later days of the quarter, as real
+        // products see them: the urge to come back fades over the first weeks to a steady
+        // habit, weekends are quieter, and most users leave for good at some point (an
+        // exponential lifetime, 25 days on average) while a loyal core of 35 % stays.
         let mut visit_days = vec![(signup_day, signup_second - 600)];
+        let lifetime = if random.chance(0.35) {
+            f64::INFINITY
+        } else {
+            -(1.0 - random.unit()).ln() * 25.0
+        };
         for day in signup_day + 1..FIRST_DAY + DAYS {
-            if random.chance(loyalty * 0.5) {
+            let age = f64::from(day - signup_day);
+            if age > lifetime {
+                break;
+            }
+            let habit = 0.5 + 1.3 * (-age / 6.0).exp();
+            if random.chance(loyalty * habit * weekday_factor(day)) {
                 visit_days.push((day, 6 * 3600 + random.below(16 * 3600) as i64));
             }
         }
@@ -550,6 +578,205 @@ fn shop_events(random: &mut Random, users: &RecordBatch) -> Result<RecordBatch> 
     Ok(RecordBatch::try_from_iter(columns)?)
 }
 
+/// Pages of the raw clickstream, with how far down readers scroll them on average (%).
+const CLICKSTREAM_PAGES: [(&str, u32, f64); 7] = [
+    ("/", 28, 45.0),
+    ("/pricing", 18, 70.0),
+    ("/features", 16, 60.0),
+    ("/blog/retention-curves", 12, 75.0),
+    ("/blog/nps-benchmarks", 10, 68.0),
+    ("/docs/getting-started", 10, 55.0),
+    ("/signup", 6, 85.0),
+];
+const REFERRERS: [(&str, u32); 5] = [
+    ("", 40),
+    ("google.com", 30),
+    ("linkedin.com", 12),
+    ("news.ycombinator.com", 8),
+    ("newsletter", 10),
+];
+
+/// A raw page-view log as web analytics tools export it: an anonymous visitor id, the time,
+/// the URL (some with campaign parameters), the referrer of a visit's first view, and how far
+/// down the page the visitor scrolled (%, NULL when the page was left before the tracker
+/// loaded). No session id: visits are 5 seconds to 25 minutes between views, visits hours
+/// or days apart, and a few pauses of 25 to 40 minutes inside a visit, so where the session
+/// gap lies matters.
+fn clickstream(random: &mut Random) -> Result<RecordBatch> {
+    let visitors = 1_200;
+    let (mut ids, mut times, mut urls, mut referrers, mut depths) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let pages: Vec<(&str, u32)> = CLICKSTREAM_PAGES.iter().map(|p| (p.0, p.1)).collect();
+    for visitor in 0..visitors {
+        let id = format!("v-{:05x}", visitor * 7919 % 1_048_573);
+        let visits = 1 + (random.unit().powi(3) * 8.0) as i32;
+        let mut day = FIRST_DAY + random.below(DAYS as u64) as i32;
+        for _ in 0..visits {
+            if day >= FIRST_DAY + DAYS {
+                break;
+            }
+            let mut at = micros(day, 7 * 3600 + random.below(15 * 3600) as i64);
+            let referrer = random.pick_weighted(&REFERRERS);
+            let mut views = 1;
+            while views < 15 && random.chance(0.62) {
+                views += 1;
+            }
+            for view in 0..views {
+                let page = random.pick_weighted(&pages);
+                let depth = CLICKSTREAM_PAGES.iter().find(|p| p.0 == page).unwrap().2;
+                let campaign = view == 0 && referrer == "newsletter";
+                ids.push(id.clone());
+                times.push(at);
+                urls.push(if campaign {
+                    format!("{page}?utm_source=newsletter&utm_medium=email")
+                } else {
+                    page.to_string()
+                });
+                referrers.push((view == 0 && !referrer.is_empty()).then_some(referrer));
+                let scrolled = (depth * (0.3 + 1.0 * random.unit())).min(100.0).round() as i32;
+                depths.push((!random.chance(0.05)).then_some(scrolled));
+                // Mostly quick clicks; now and then a long read or a pause near the gap.
+                let seconds = if random.chance(0.04) {
+                    25 * 60 + random.below(15 * 60)
+                } else {
+                    5 + (random.unit().powi(3) * 1_500.0) as u64
+                };
+                at += seconds as i64 * 1_000_000;
+            }
+            day += 1 + (random.unit().powi(2) * 20.0) as i32;
+        }
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("visitor_id", Arc::new(StringArray::from(ids))),
+        ("viewed_at", utc(times)),
+        ("url", Arc::new(StringArray::from(urls))),
+        ("referrer", Arc::new(StringArray::from(referrers))),
+        ("scroll_depth", Arc::new(Int32Array::from(depths))),
+    ];
+    Ok(RecordBatch::try_from_iter(columns)?)
+}
+
+/// The email campaigns' events per recipient: delivered, then perhaps opened (again and again)
+/// and clicked. Some clicks come with no recorded open (images blocked, so the open pixel
+/// never loaded): click-to-open rates count such a recipient as an opener.
+fn email_events(random: &mut Random) -> Result<RecordBatch> {
+    let (mut campaigns, mut recipients, mut events, mut times) = (vec![], vec![], vec![], vec![]);
+    for (campaign, sent_day, open_rate, click_rate) in [
+        ("webinar_series", 12, 0.31, 0.18),
+        ("newsletter", 40, 0.24, 0.11),
+        ("product_launch_email", 70, 0.38, 0.22),
+    ] {
+        let sent = micros(FIRST_DAY + sent_day, 9 * 3600);
+        for recipient in 0..2_000 {
+            let mut push = |event: &'static str, at: i64| {
+                campaigns.push(campaign);
+                recipients.push(10_000 + recipient as i64);
+                events.push(event);
+                times.push(at);
+            };
+            push("delivered", sent);
+            let opened = random.chance(open_rate);
+            let mut at = sent;
+            if opened {
+                for _ in 0..1 + random.below(3) {
+                    at += (60 + random.below(2 * 86_400)) as i64 * 1_000_000;
+                    push("open", at);
+                }
+            }
+            let clicked = if opened {
+                random.chance(click_rate)
+            } else {
+                random.chance(0.01)
+            };
+            if clicked {
+                for _ in 0..1 + random.below(2) {
+                    at += (5 + random.below(600)) as i64 * 1_000_000;
+                    push("click", at);
+                }
+            }
+        }
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("campaign", Arc::new(StringArray::from(campaigns))),
+        ("recipient_id", Arc::new(Int64Array::from(recipients))),
+        ("event", Arc::new(StringArray::from(events))),
+        ("event_time", utc(times)),
+    ];
+    Ok(RecordBatch::try_from_iter(columns)?)
+}
+
+/// Each social account's follower count at the end of each day of the quarter: steady growth,
+/// a jump on campaign days, and unfollows.
+fn social_followers(random: &mut Random) -> Result<RecordBatch> {
+    let (mut days, mut platforms, mut counts) = (vec![], vec![], vec![]);
+    for (platform, start, daily_growth) in [
+        ("linkedin", 12_400.0, 0.0021),
+        ("x", 30_150.0, 0.0006),
+        ("instagram", 8_700.0, 0.0035),
+    ] {
+        let mut followers: f64 = start;
+        for day in 0..DAYS {
+            let launch = if (50..53).contains(&day) { 0.01 } else { 0.0 };
+            let change =
+                daily_growth * (0.2 + 1.6 * random.unit()) + launch - 0.0004 * random.unit();
+            followers *= 1.0 + change;
+            days.push(FIRST_DAY + day);
+            platforms.push(platform);
+            counts.push(followers.round() as i64);
+        }
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("day", Arc::new(Date32Array::from(days))),
+        ("platform", Arc::new(StringArray::from(platforms))),
+        ("followers", Arc::new(Int64Array::from(counts))),
+    ];
+    Ok(RecordBatch::try_from_iter(columns)?)
+}
+
+/// The messages of each support ticket of `tickets.parquet`: the customer's first message
+/// when it is opened, the agents' replies (the first sooner for urgent tickets) and the
+/// customer's answers. Some tickets never got a reply.
+fn ticket_messages(random: &mut Random, tickets: &RecordBatch) -> Result<RecordBatch> {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::{Int64Type, TimestampMicrosecondType};
+    let ids = tickets.column(0).as_primitive::<Int64Type>();
+    let priorities = tickets.column(2).as_string::<i32>();
+    let opened = tickets.column(4).as_primitive::<TimestampMicrosecondType>();
+    let (mut ticket_ids, mut authors, mut sent) = (vec![], vec![], vec![]);
+    for row in 0..tickets.num_rows() {
+        let mut at = opened.value(row);
+        ticket_ids.push(ids.value(row));
+        authors.push("customer");
+        sent.push(at);
+        if random.chance(0.04) {
+            continue;
+        }
+        let first_reply_hours = match priorities.value(row) {
+            "urgent" => 0.5,
+            "high" => 2.0,
+            "normal" => 6.0,
+            _ => 14.0,
+        } * (0.2 + 1.6 * random.unit());
+        at += (first_reply_hours * 3.6e9) as i64;
+        for message in 0..1 + random.below(4) {
+            ticket_ids.push(ids.value(row));
+            authors.push(if message % 2 == 0 {
+                "agent"
+            } else {
+                "customer"
+            });
+            sent.push(at);
+            at += (600 + random.below(8 * 3600)) as i64 * 1_000_000;
+        }
+    }
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("ticket_id", Arc::new(Int64Array::from(ticket_ids))),
+        ("author", Arc::new(StringArray::from(authors))),
+        ("sent_at", utc(sent)),
+    ];
+    Ok(RecordBatch::try_from_iter(columns)?)
+}
+
 /// Moves `at` on by 30 seconds to `most_minutes` minutes, and returns it.
 fn later(random: &mut Random, at: &mut i64, most_minutes: u64) -> i64 {
     *at += (30 + random.below(most_minutes * 60)) as i64 * 1_000_000;
@@ -557,7 +784,7 @@ fn later(random: &mut Random, at: &mut i64, most_minutes: u64) -> i64 {
 }
 
 /// The files [`generate`] writes.
-pub const FILES: [&str; 9] = [
+pub const FILES: [&str; 13] = [
     "responses.parquet",
     "customers.csv",
     "events.parquet",
@@ -567,6 +794,10 @@ pub const FILES: [&str; 9] = [
     "orders.parquet",
     "tickets.parquet",
     "shop_events.parquet",
+    "clickstream.parquet",
+    "email_events.parquet",
+    "social_followers.csv",
+    "ticket_messages.parquet",
 ];
 
 fn write_csv(path: &Path, batch: &RecordBatch) -> Result<()> {
@@ -595,12 +826,31 @@ pub fn generate(folder: &Path) -> Result<()> {
         &folder.join("orders.parquet"),
         &orders(&mut random, &customers)?,
     )?;
-    write_parquet(&folder.join("tickets.parquet"), &tickets(&mut random)?)?;
+    let tickets = tickets(&mut random)?;
+    write_parquet(&folder.join("tickets.parquet"), &tickets)?;
     // Its own sequence too, so that the files before stay as they were.
     let mut random = Random(0x5EED_2028);
     write_parquet(
         &folder.join("shop_events.parquet"),
         &shop_events(&mut random, &users)?,
+    )?;
+    // The raw logs the article recipes of sql/web.sql, marketing.sql and support.sql read.
+    let mut random = Random(0x5EED_2029);
+    write_parquet(
+        &folder.join("clickstream.parquet"),
+        &clickstream(&mut random)?,
+    )?;
+    write_parquet(
+        &folder.join("email_events.parquet"),
+        &email_events(&mut random)?,
+    )?;
+    write_csv(
+        &folder.join("social_followers.csv"),
+        &social_followers(&mut random)?,
+    )?;
+    write_parquet(
+        &folder.join("ticket_messages.parquet"),
+        &ticket_messages(&mut random, &tickets)?,
     )?;
     Ok(())
 }

@@ -25,14 +25,24 @@ FROM customers
 GROUP BY plan
 ORDER BY customers_at_start DESC;
 
--- Monthly stickiness (DAU/MAU, %) by segment.
+-- Monthly stickiness (DAU/MAU, %) by segment: the month's distinct active (user, day) pairs
+-- over all its days × its active users.
 SELECT segment,
-       to_char(event_time, '%Y-%m')                 AS month,
-       count(DISTINCT user_id)                      AS monthly_active_users,
-       round(stickiness(user_id, event_time), 1)    AS dau_mau_pct
+       to_char(event_time, '%Y-%m')                          AS month,
+       count(DISTINCT user_id)                               AS monthly_active_users,
+       round(stickiness(user_id, event_time, 'month'), 1)    AS dau_mau_pct
 FROM events
 GROUP BY segment, month
 ORDER BY segment, month;
+
+-- User activity rate: each month's active users (any product event) as a % of the paying
+-- customers (a plan other than free, active at the end of the quarter).
+SELECT month, active_users, paying_customers,
+       round(100.0 * active_users / paying_customers, 1) AS activity_rate_pct
+FROM (SELECT to_char(event_time, '%Y-%m') AS month, count(DISTINCT user_id) AS active_users
+      FROM events GROUP BY month)
+CROSS JOIN (SELECT count(*) AS paying_customers FROM customers WHERE plan <> 'free' AND active_at_end)
+ORDER BY month;
 
 -- Each user's engagement over the quarter: one weight per kind of event.
 CREATE VIEW user_scores AS

@@ -1,9 +1,22 @@
--- Support and survey report of the bundled sample data: resolution times, post-ticket
--- CSAT and CES with 95 % intervals, and NPS weighted to the customer base.
+-- Support and survey report of the bundled sample data: first response and resolution times,
+-- post-ticket CSAT and CES with 95 % intervals, and NPS weighted to the customer base.
 -- Run from the repository root:  cargo run --bin engage -- -f sql/support.sql
 
 CREATE EXTERNAL TABLE tickets STORED AS PARQUET LOCATION 'examples/data/tickets.parquet';
 CREATE EXTERNAL TABLE responses STORED AS PARQUET LOCATION 'examples/data/responses.parquet';
+CREATE EXTERNAL TABLE ticket_messages STORED AS PARQUET LOCATION 'examples/data/ticket_messages.parquet';
+
+-- First response time by priority: mean hours from opening to the first agent reply, over the
+-- tickets that got one, and how many are still waiting.
+SELECT t.priority,
+       count(*)                                                               AS tickets,
+       count(*) FILTER (WHERE r.first_reply_at IS NULL)                       AS without_reply,
+       round(avg_resolution_time(t.opened_at, r.first_reply_at) / 3600, 2)    AS avg_hours_to_first_reply
+FROM tickets t
+LEFT JOIN (SELECT ticket_id, min(sent_at) AS first_reply_at FROM ticket_messages
+           WHERE author = 'agent' GROUP BY ticket_id) r ON r.ticket_id = t.ticket_id
+GROUP BY t.priority
+ORDER BY avg_hours_to_first_reply;
 
 -- Tickets by priority: how many are still open and the mean hours to resolution.
 SELECT priority,

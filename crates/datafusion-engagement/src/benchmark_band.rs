@@ -290,9 +290,10 @@ impl ScalarUDFImpl for BenchmarkBandFunction {
             ColumnarValue::Scalar(metric) => metric.clone(),
             // Through DataFusion's FFI (from Python) a constant comes as a column of one value.
             ColumnarValue::Array(metrics) if metrics.is_empty() => {
-                return Ok(ColumnarValue::Array(Arc::new(StringArray::from(
-                    Vec::<Option<&str>>::new(),
-                ))));
+                return Ok(ColumnarValue::Array(Arc::new(StringArray::from(Vec::<
+                    Option<&str>,
+                >::new(
+                )))));
             }
             ColumnarValue::Array(metrics) => constant_of_column(metrics)?,
         };
@@ -328,7 +329,12 @@ fn constant_of_column(metrics: &ArrayRef) -> Result<ScalarValue> {
 fn labels(values: &ArrayRef, label: impl Fn(f64) -> Result<&'static str>) -> Result<ArrayRef> {
     let values = values.as_primitive::<Float64Type>();
     let labels = (0..values.len())
-        .map(|i| values.is_valid(i).then(|| label(values.value(i))).transpose())
+        .map(|i| {
+            values
+                .is_valid(i)
+                .then(|| label(values.value(i)))
+                .transpose()
+        })
         .collect::<Result<StringArray>>()?;
     Ok(Arc::new(labels))
 }
@@ -374,7 +380,10 @@ mod tests {
         for (metric, bands) in BENCHMARKS {
             assert!(names.iter().any(|n| n == metric), "{metric}");
             assert!(bands.last().unwrap().upper.is_infinite(), "{metric}");
-            assert!(bands.windows(2).all(|w| w[0].upper < w[1].upper), "{metric}");
+            assert!(
+                bands.windows(2).all(|w| w[0].upper < w[1].upper),
+                "{metric}"
+            );
         }
     }
 }

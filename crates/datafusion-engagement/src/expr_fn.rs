@@ -23,13 +23,13 @@ use datafusion::prelude::lit;
 use crate::families::scores::{CES_DEFAULT_MAX_SCORE, CSAT_DEFAULT_MAX_SCORE};
 use crate::families::sessions::DEFAULT_GAP;
 use crate::{
-    avg_resolution_time::avg_resolution_time_udaf, benchmark_band::benchmark_band_udf, avg_session_duration::avg_session_duration_udaf,
-    bounce_rate::bounce_rate_udaf, ces::ces_udaf, ces_summary::ces_summary_udaf,
-    churn_rate::churn_rate_udaf, clv::clv_udaf, csat::csat_udaf, csat_summary::csat_summary_udaf,
-    ctr::ctr_udaf, engagement_rate::engagement_rate_udaf, engagement_score::engagement_score_udaf,
-    engagement_tier::engagement_tier_udf, feature_adoption::feature_adoption_udaf,
-    first_week_active_rate::first_week_active_rate_udaf, funnel::funnel_udaf,
-    lifecycle::lifecycle_udaf, nps::nps_udaf, nps_group::nps_group_udf,
+    avg_resolution_time::avg_resolution_time_udaf, avg_session_duration::avg_session_duration_udaf,
+    benchmark_band::benchmark_band_udf, bounce_rate::bounce_rate_udaf, ces::ces_udaf,
+    ces_summary::ces_summary_udaf, churn_rate::churn_rate_udaf, clv::clv_udaf, csat::csat_udaf,
+    csat_summary::csat_summary_udaf, ctr::ctr_udaf, engagement_rate::engagement_rate_udaf,
+    engagement_score::engagement_score_udaf, engagement_tier::engagement_tier_udf,
+    feature_adoption::feature_adoption_udaf, first_week_active_rate::first_week_active_rate_udaf,
+    funnel::funnel_udaf, lifecycle::lifecycle_udaf, nps::nps_udaf, nps_group::nps_group_udf,
     nps_summary::nps_summary_udaf, pages_per_session::pages_per_session_udaf,
     retention::retention_udaf, retention_rate::retention_rate_udaf,
     session_entry::session_entry_udwf, session_exit::session_exit_udwf,

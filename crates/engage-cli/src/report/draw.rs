@@ -17,6 +17,8 @@ use super::table::date_of_day;
 /// so that neighbouring bands differ.
 const BAND_TINTS: [RGBColor; 2] = [RGBColor(236, 240, 245), RGBColor(246, 247, 249)];
 const BAND_LABEL: RGBColor = RGBColor(110, 118, 128);
+/// The room a bar chart keeps above its top bar for the bands' labels, in rows.
+const BAND_LABEL_ROOM: f64 = 0.5;
 
 /// The parts of a metric's benchmark bands within the values `low..high` an axis shows: (from,
 /// to, the band's place, label).
@@ -105,7 +107,8 @@ fn size(chart: &Chart) -> (u32, u32) {
     match chart {
         Chart::Bars(bars) => {
             let band = (8 + 14 * bars.series.len() as u32).max(22);
-            (WIDTH, rows(bars.categories.len(), band))
+            let labels = if bars.axis.bands.is_some() { 14 } else { 0 };
+            (WIDTH, rows(bars.categories.len(), band) + labels)
         }
         Chart::Lines(_) => (WIDTH, 340),
         Chart::Heatmap(heatmap) => (WIDTH, rows(heatmap.rows.len(), 24) + 20),
@@ -278,11 +281,16 @@ fn draw_bars(root: &DrawingArea<SVGBackend, Shift>, bars: &Bars) -> DrawResult<(
     let (low, high) = value_range(values, true);
     let unit = bars.axis.unit.as_deref();
     let label = bars.axis.label();
+    let mut rows = TickedAxis::categories(categories);
+    if bars.axis.bands.is_some() {
+        // Room above the bars for the bands' labels.
+        rows.range.end += BAND_LABEL_ROOM * 1.6;
+    }
     let mut chart = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(if label.is_empty() { 24 } else { 44 })
         .y_label_area_size(label_width(&bars.categories))
-        .build_cartesian_2d(low..high, TickedAxis::categories(categories))?;
+        .build_cartesian_2d(low..high, rows)?;
     grid_style(
         chart
             .configure_mesh()
@@ -295,8 +303,8 @@ fn draw_bars(root: &DrawingArea<SVGBackend, Shift>, bars: &Bars) -> DrawResult<(
     )
     .draw()?;
     if let Some(bands) = bars.axis.bands {
-        // Behind the bars: each band across every category, its label at the top.
-        let top = categories as f64 - 0.5;
+        // Behind the bars: each band across every category, its label above them.
+        let top = categories as f64 - 0.5 + BAND_LABEL_ROOM * 1.6;
         for (from, to, place, label) in visible_bands(bands, low, high) {
             let tint = BAND_TINTS[place % BAND_TINTS.len()];
             chart.draw_series(std::iter::once(Rectangle::new(
@@ -568,9 +576,15 @@ mod tests {
             axis: axis.clone(),
         });
         let drawn = svg(&bars).unwrap();
-        assert!(drawn.contains("\npoor\n") && drawn.contains("\ngood\n"), "{drawn}");
+        assert!(
+            drawn.contains("\npoor\n") && drawn.contains("\ngood\n"),
+            "{drawn}"
+        );
         assert!(!drawn.contains("\ngreat\n"), "{drawn}");
-        assert!(drawn.contains("#ECF0F5") || drawn.contains("rgb(236,240,245)"), "{drawn}");
+        assert!(
+            drawn.contains("#ECF0F5") || drawn.contains("rgb(236,240,245)"),
+            "{drawn}"
+        );
         let lines = Chart::Lines(Lines {
             x: Axis {
                 title: "month".to_string(),
@@ -586,6 +600,9 @@ mod tests {
             y: axis,
         });
         let drawn = svg(&lines).unwrap();
-        assert!(drawn.contains("\ngood\n") && drawn.contains("\ngreat\n"), "{drawn}");
+        assert!(
+            drawn.contains("\ngood\n") && drawn.contains("\ngreat\n"),
+            "{drawn}"
+        );
     }
 }

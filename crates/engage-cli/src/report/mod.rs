@@ -8,7 +8,6 @@ mod page;
 mod table;
 mod units;
 
-
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::error::{DataFusionError, Result};

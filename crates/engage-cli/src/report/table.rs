@@ -87,7 +87,8 @@ impl ResultTable {
                     }
                 }
                 _ => {
-                    let mut column = column(field.name().clone(), field, array, unit(field.name()))?;
+                    let mut column =
+                        column(field.name().clone(), field, array, unit(field.name()))?;
                     column.benchmark = facts.benchmarks.get(field.name()).copied();
                     columns.push(column);
                 }

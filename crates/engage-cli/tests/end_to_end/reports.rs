@@ -154,7 +154,14 @@ fn queries(sql_file: &str) -> usize {
 #[test]
 fn the_sample_reports_render_in_a_browser_with_their_exact_values() {
     let dir = scratch("samples");
-    for name in ["overview", "marketing", "support", "retention", "funnels"] {
+    for name in [
+        "overview",
+        "marketing",
+        "support",
+        "retention",
+        "funnels",
+        "web",
+    ] {
         let sql = format!("sql/{name}.sql");
         let report = dir.join(format!("{name}.html"));
         let output = engage(&["-f", &sql, "-o", report.to_str().unwrap()]);

@@ -1,0 +1,78 @@
+-- Web analytics report of the bundled raw page-view log (examples/data/clickstream.parquet:
+-- visitor, time, URL, referrer, scroll depth, and no session id): sessions made from the log
+-- with the web analytics convention (a new session after 30 minutes without a view), bounce
+-- rate, pages per session, session length, time on page, exit rate, landing pages and
+-- scroll depth.
+-- Run from the repository root:  cargo run --bin engage -- -f sql/web.sql
+
+CREATE EXTERNAL TABLE clickstream STORED AS PARQUET LOCATION 'examples/data/clickstream.parquet';
+
+-- Each view with its session (numbered per visitor by sessionize), the session's landing page
+-- and traffic source (the first view's referrer). The URL without campaign parameters is the
+-- page.
+CREATE VIEW session_views AS
+SELECT visitor_id, viewed_at, page, scroll_depth, session_id,
+       first_value(page) OVER s                         AS landing_page,
+       first_value(coalesce(referrer, 'direct')) OVER s AS source
+FROM (SELECT visitor_id, viewed_at, split_part(url, '?', 1) AS page, scroll_depth, referrer,
+             visitor_id || '-' || sessionize(viewed_at) OVER (PARTITION BY visitor_id ORDER BY viewed_at) AS session_id
+      FROM clickstream)
+WINDOW s AS (PARTITION BY session_id ORDER BY viewed_at ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
+
+-- Sessions by traffic source, straight from the raw log: bounce rate (% one-view sessions),
+-- pages per session and average session length in minutes.
+SELECT source,
+       count(DISTINCT session_id)                                                AS sessions,
+       round(bounce_rate(visitor_id, viewed_at, INTERVAL '30 minutes'), 1)        AS bounce_pct,
+       round(pages_per_session(visitor_id, viewed_at, INTERVAL '30 minutes'), 2)  AS pages_per_session,
+       round(avg_session_duration(visitor_id, viewed_at, INTERVAL '30 minutes') / 60, 1) AS avg_minutes
+FROM session_views
+GROUP BY source
+ORDER BY sessions DESC;
+
+-- How the session gap changes the numbers: the same log cut at 15, 30 and 60 minutes.
+SELECT gap_minutes, bounce_pct, pages_per_session
+FROM (SELECT 15 AS gap_minutes,
+             round(bounce_rate(visitor_id, viewed_at, INTERVAL '15 minutes'), 1)       AS bounce_pct,
+             round(pages_per_session(visitor_id, viewed_at, INTERVAL '15 minutes'), 2) AS pages_per_session
+      FROM clickstream
+      UNION ALL
+      SELECT 30, round(bounce_rate(visitor_id, viewed_at, INTERVAL '30 minutes'), 1),
+             round(pages_per_session(visitor_id, viewed_at, INTERVAL '30 minutes'), 2)
+      FROM clickstream
+      UNION ALL
+      SELECT 60, round(bounce_rate(visitor_id, viewed_at, INTERVAL '60 minutes'), 1),
+             round(pages_per_session(visitor_id, viewed_at, INTERVAL '60 minutes'), 2)
+      FROM clickstream)
+ORDER BY gap_minutes;
+
+-- Time on page and exit rate per page: seconds to the next view of the same session (a
+-- session's last view has none, as web analytics tools count it) and the % of the page's views
+-- that ended their session.
+SELECT split_part(url, '?', 1)                                    AS page,
+       count(*)                                                   AS views,
+       round(avg(seconds_on_page), 1)                             AS avg_seconds_on_page,
+       round(100 * avg(CAST(is_exit AS DOUBLE)), 1)               AS exit_pct
+FROM (SELECT url, time_on_page(viewed_at) OVER w AS seconds_on_page, session_exit(viewed_at) OVER w AS is_exit
+      FROM clickstream
+      WINDOW w AS (PARTITION BY visitor_id ORDER BY viewed_at))
+GROUP BY page
+ORDER BY views DESC;
+
+-- Landing pages: sessions that started on each page, and the bounce rate of those sessions.
+SELECT landing_page,
+       count(DISTINCT session_id)                                 AS entrances,
+       round(bounce_rate(session_id), 1)                          AS bounce_pct
+FROM session_views
+GROUP BY landing_page
+ORDER BY entrances DESC;
+
+-- Scroll depth per page: how far down readers got on average (%), and the % of tracked views
+-- that reached three quarters of the page.
+SELECT split_part(url, '?', 1)                                              AS page,
+       count(scroll_depth)                                                  AS tracked_views,
+       round(avg(scroll_depth), 1)                                          AS avg_scroll_pct,
+       round(100.0 * count(*) FILTER (WHERE scroll_depth >= 75) / count(scroll_depth), 1) AS reached_75_pct
+FROM clickstream
+GROUP BY page
+ORDER BY avg_scroll_pct DESC;
