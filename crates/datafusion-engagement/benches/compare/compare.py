@@ -191,7 +191,19 @@ def generation_statements(args, data):
         arrow_cast(to_timestamp_seconds({DAY_ZERO} + {hashed(v, 2246822519, 4294967291)} % {args.days * 86400}),
                    'Timestamp(Microsecond, None)') AS signup_time
       FROM generate_series(1, {args.users})) TO '{data}/users.parquet' STORED AS PARQUET"""
-    return {"survey": survey, "customers": customers, "events": events, "users": users}
+    # Page views in sessions, without a session id: each user's views fall in 8 visits at
+    # random times of the days, each view within 20 minutes of its visit's start; the row
+    # number's microseconds keep every user's times apart, so that time on page has one answer.
+    visit = f"({user} * 8 + {h2} % 8)"
+    page_views = f"""COPY (SELECT {user} AS user_id,
+        CAST({user} % {args.event_segments} AS INT) AS segment,
+        arrow_cast(to_timestamp_micros(({DAY_ZERO} + {hashed(visit, 2654435761, 4294967291)} % {args.days * 86400}
+                                        + {h3} % 1200) * 1000000 + {v} % 1000000),
+                   'Timestamp(Microsecond, None)') AS viewed_at,
+        '/page-' || ({h1} / 7) % 50 AS url
+      FROM generate_series(1, {args.events})) TO '{data}/page_views.parquet' STORED AS PARQUET"""
+    return {"survey": survey, "customers": customers, "events": events, "users": users,
+            "page_views": page_views}
 
 
 def generate_data(args, engage):
@@ -234,6 +246,7 @@ TABLE_COLUMNS = {
     "customers": "concat(customer_id, plan, active_at_start, active_at_end)",
     "events": "concat(user_id, segment, event_time, event_name)",
     "users": "concat(user_id, signup_time)",
+    "page_views": "concat(user_id, segment, viewed_at, url)",
 }
 
 
@@ -437,7 +450,60 @@ FUNNEL_CHDB = checksum(f"""SELECT segment, k, countIf(level >= k) AS value
     GROUP BY segment, k HAVING value > 0""")
 
 
-# Event-log functions (issues 18 and 19), timed with --event-logs into a section of their own.
+SESSION_GAP_US = 30 * 60 * 1_000_000
+SESSION_GAP = "INTERVAL '30 minutes'"
+
+
+def sessions_by_hand(engine):
+    """Bounce rate + pages per session + average session length (s) by segment from the raw
+    page-view log, in one window pass: a view opens a session when the previous one is more
+    than 30 minutes before it; a session is a bounce when its opening view is also its last;
+    a session's length is the sum of the gaps inside it. Integer microseconds."""
+    us = MICROS[engine].format("viewed_at")
+    return checksum(f"""WITH v AS (
+        SELECT segment, t, t - lag(t) OVER w AS since_previous, lead(t) OVER w - t AS to_next
+        FROM (SELECT segment, user_id, {us} AS t FROM {{page_views}}) AS views
+        WINDOW w AS (PARTITION BY user_id ORDER BY t)),
+      flagged AS (
+        SELECT segment, coalesce(since_previous > {SESSION_GAP_US}, true) AS opens,
+               coalesce(to_next > {SESSION_GAP_US}, true) AS closes,
+               CASE WHEN since_previous <= {SESSION_GAP_US} THEN since_previous ELSE 0 END AS inside
+        FROM v)
+      SELECT segment,
+             100.0 * sum(CASE WHEN opens AND closes THEN 1 ELSE 0 END) / sum(CASE WHEN opens THEN 1 ELSE 0 END)
+             + CAST(count(*) AS DOUBLE) / sum(CASE WHEN opens THEN 1 ELSE 0 END)
+             + sum(inside) / 1e6 / sum(CASE WHEN opens THEN 1 ELSE 0 END) AS value
+      FROM flagged GROUP BY segment""")
+
+
+SESSIONS_OURS = checksum(f"""SELECT segment,
+        bounce_rate(user_id, viewed_at, {SESSION_GAP}) + pages_per_session(user_id, viewed_at, {SESSION_GAP})
+        + avg_session_duration(user_id, viewed_at, {SESSION_GAP}) AS value
+    FROM {{page_views}} GROUP BY segment""")
+
+
+def pages_by_hand(engine):
+    """Time on page (s) + exit rate (%) per URL: seconds to the next view when it is within
+    30 minutes (else the view ended its session, an exit), with one lead() over each user's
+    views."""
+    us = MICROS[engine].format("viewed_at")
+    return checksum(f"""SELECT url,
+        avg(CASE WHEN to_next <= {SESSION_GAP_US} THEN to_next / 1e6 END)
+        + 100.0 * avg(CASE WHEN to_next IS NULL OR to_next > {SESSION_GAP_US} THEN 1.0 ELSE 0.0 END) AS value
+      FROM (SELECT url, lead(t) OVER (PARTITION BY user_id ORDER BY t) - t AS to_next
+            FROM (SELECT url, user_id, {us} AS t FROM {{page_views}}) AS views) AS timed
+      GROUP BY url""")
+
+
+PAGES_OURS = checksum(f"""SELECT url,
+        avg(seconds) + 100 * avg(CAST(is_exit AS DOUBLE)) AS value
+    FROM (SELECT url, time_on_page(viewed_at, {SESSION_GAP}) OVER w AS seconds,
+                 session_exit(viewed_at, {SESSION_GAP}) OVER w AS is_exit
+          FROM {{page_views}} WINDOW w AS (PARTITION BY user_id ORDER BY viewed_at)) AS timed
+    GROUP BY url""")
+
+
+# Event-log functions (issues 18, 19 and 48), timed with --event-logs into a section of their own.
 EVENT_LOG_QUERIES = {
     "retention_cohorts": ("weekly signup cohorts × 12 weeks (retention)", {
         "ours": RETENTION_OURS,
@@ -452,6 +518,14 @@ EVENT_LOG_QUERIES = {
         "datafusion": funnel_by_hand("datafusion"),
         "duckdb": funnel_by_hand("duckdb"),
         "chdb": FUNNEL_CHDB}),
+    "sessions_by_segment": ("bounce rate, pages per session, session length by segment from a raw log", {
+        "ours": SESSIONS_OURS,
+        "datafusion": sessions_by_hand("datafusion"),
+        "duckdb": sessions_by_hand("duckdb")}),
+    "pages_by_url": ("time on page and exit rate per URL (window functions)", {
+        "ours": PAGES_OURS,
+        "datafusion": pages_by_hand("datafusion"),
+        "duckdb": pages_by_hand("duckdb")}),
 }
 
 
@@ -1184,7 +1258,14 @@ signup) pairs in integer microseconds and the weeks each user has completed; for
 create_report → export; by hand, for each login the earliest next step within the day after
 it, step by step (self-joins with `min`, in integer microseconds), then the users reaching each
 step; chDB: `windowFunnel(window, 'strict_increase')` per (segment, user), then the users per
-level. In parentheses: the time relative to ours; — where an engine has no such query.
+level. Sessions: a page-view log of {args.events:,} views (each user's views in 8 visits of up
+to 20 minutes, no session id); ours: `bounce_rate`, `pages_per_session` and
+`avg_session_duration` `(user_id, viewed_at, INTERVAL '30 minutes')` by segment, and
+`time_on_page` and `session_exit` over `PARTITION BY user_id ORDER BY viewed_at` per URL; by
+hand, the fastest form we found: one `lag`/`lead` pass over each user's views in integer
+microseconds (a view opens a session after more than 30 minutes; a session's length is the sum
+of its inner gaps), then one aggregation. In parentheses: the time relative to ours; — where an
+engine has no such query.
 """
     return text + relative_tables_text(lines, memory_lines, goal_lines, notes)
 
