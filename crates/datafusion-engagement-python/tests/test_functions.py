@@ -75,7 +75,8 @@ QUERIES = {
     "sessions from the raw log": """
         SELECT channel, bounce_rate(user_id, viewed_at, INTERVAL '30 minutes') AS bounce,
                pages_per_session(user_id, viewed_at, INTERVAL '30 minutes') AS pages,
-               avg_session_duration(user_id, viewed_at, INTERVAL '30 minutes', INTERVAL '2 hours') AS seconds
+               avg_session_duration(user_id, viewed_at, INTERVAL '30 minutes', INTERVAL '2 hours') AS seconds,
+               session_summary(user_id, viewed_at, INTERVAL '30 minutes')['sessions'] AS sessions
         FROM page_views GROUP BY channel ORDER BY channel""",
     "time on page and exit rate": """
         SELECT page, count(*) AS views, avg(seconds) AS time_on_page,

@@ -33,7 +33,8 @@ use crate::{
     nps_summary::nps_summary_udaf, pages_per_session::pages_per_session_udaf,
     retention::retention_udaf, retention_rate::retention_rate_udaf,
     session_entry::session_entry_udwf, session_exit::session_exit_udwf,
-    sessionize::sessionize_udwf, stickiness::stickiness_udaf, time_on_page::time_on_page_udwf,
+    session_summary::session_summary_udaf, sessionize::sessionize_udwf,
+    stickiness::stickiness_udaf, time_on_page::time_on_page_udwf,
     unbounded_retention::unbounded_retention_udaf, window_funnel::window_funnel_udaf,
 };
 
@@ -209,6 +210,17 @@ pub fn avg_session_duration_from_log(
     max_length: Option<Expr>,
 ) -> Expr {
     avg_session_duration_udaf().call(session_log_args(user_id, event_time, gap, max_length))
+}
+
+/// `session_summary(user_id, event_time, gap [, max_length])`: a raw log's sessions, bounce
+/// rate, pages per session and average session length in one STRUCT.
+pub fn session_summary(
+    user_id: Expr,
+    event_time: Expr,
+    gap: Expr,
+    max_length: Option<Expr>,
+) -> Expr {
+    session_summary_udaf().call(session_log_args(user_id, event_time, gap, max_length))
 }
 
 fn session_log_args(

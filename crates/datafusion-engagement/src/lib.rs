@@ -119,6 +119,7 @@ pub mod retention;
 pub mod retention_rate;
 pub mod session_entry;
 pub mod session_exit;
+pub mod session_summary;
 pub mod sessionize;
 pub mod stickiness;
 pub mod time_on_page;
@@ -182,6 +183,7 @@ aggregates! {
     bounce_rate::bounce_rate_udaf => bounce_rate::BounceRate,
     pages_per_session::pages_per_session_udaf => pages_per_session::PagesPerSession,
     avg_session_duration::avg_session_duration_udaf => avg_session_duration::AvgSessionDuration,
+    session_summary::session_summary_udaf => families::sessions::SessionsFromLog<session_summary::SessionSummary>,
     clv::clv_udaf => clv::Clv,
     retention::retention_udaf => retention::Retention,
     unbounded_retention::unbounded_retention_udaf => retention::UnboundedRetention,

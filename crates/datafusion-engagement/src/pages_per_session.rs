@@ -14,9 +14,10 @@ use crate::common::rows::SelectedRows;
 use crate::families::key_values::{RowCount, coerce_session_arg, session_arg_examples};
 use crate::families::sessions::{
     FROM_LOG_DOC, GAP_ARG, GAP_DOC, MAX_LENGTH_DOC, SESSION_OR_USER_DOC, SessionMeasure,
-    SessionTotals, SessionsFromLog,
+    SessionTotals, SessionValue, SessionsFromLog,
 };
 use crate::kernels::keyed::{KeyedKernel, KeyedRule};
+use crate::kernels::timelines::OneValue;
 
 /// Rows / distinct sessions.
 #[derive(Debug)]
@@ -96,8 +97,18 @@ impl Metric for PagesPerSession {
 }
 
 impl SessionMeasure for PagesPerSession {
-    fn of_totals(totals: &SessionTotals) -> Option<f64> {
-        (totals.sessions > 0).then(|| totals.views as f64 / totals.sessions as f64)
+    const FUNCTION: &'static str = <Self as Metric>::NAME;
+    const RESULT_UNIT: Option<&'static str> = <Self as Metric>::UNIT;
+    type Output = OneValue<SessionValue>;
+
+    fn function_documentation() -> &'static Documentation {
+        <Self as Metric>::documentation()
+    }
+
+    fn of_totals(totals: &SessionTotals) -> SessionValue {
+        SessionValue::new(
+            (totals.sessions > 0).then(|| totals.views as f64 / totals.sessions as f64),
+        )
     }
 }
 

@@ -387,6 +387,26 @@ def avg_session_duration() -> AggregateUDF:
         GROUP BY device;
     """
 
+def session_summary() -> AggregateUDF:
+    """Returns the ``session_summary`` function as a ``datafusion.AggregateUDF``.
+
+    The sessions of a raw event log and what they add up to, in one aggregate: {sessions, page_views, bounce_rate, pages_per_session, avg_session_duration} — the numbers bounce_rate, pages_per_session and avg_session_duration give from the same arguments (in %, pages and seconds), for the cost of one of them. From a raw event log, without a session id: with user_id, event_time and gap, each user's events in time order make the sessions, a new one when the next event comes more than gap after the one before or (with max_length) would make the session last longer than max_length — the sessions sessionize() numbers. Every row is a page view, two at one instant too. Exact across partitions; rows with a NULL user_id or event_time are skipped. A group without rows gives NULL.
+
+    SQL: session_summary(user_id, event_time, gap [, max_length])
+
+    Args:
+        user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: When the page was viewed: a TIMESTAMP of any unit and zone, or a DATE.
+        gap: How long a pause ends a session: a constant positive INTERVAL. A gap of more than this between two events starts a new session; exactly this much does not.
+        max_length: Optional: the longest a session may last from its first event, a constant positive INTERVAL; an event later than that starts a new session.
+
+    Example:
+        SELECT channel, s['sessions'] AS sessions, s['bounce_rate'] AS bounce_pct,
+               s['pages_per_session'] AS pages, s['avg_session_duration'] / 60 AS minutes
+        FROM (SELECT channel, session_summary(user_id, viewed_at, INTERVAL '30 minutes') AS s
+              FROM page_views GROUP BY channel);
+    """
+
 def clv() -> AggregateUDF:
     """Returns the ``clv`` function as a ``datafusion.AggregateUDF``.
 

@@ -3,13 +3,14 @@
 //!
 //! A session ends when the next event comes **more than** `gap` after the one before (30
 //! minutes by default, the web analytics convention; a gap of exactly `gap` stays in the
-//! session, as Spark's `session_window` keeps it), or when the event would make the session
+//! session, as the usual `lag(t) + gap >= t` SQL has it), or when the event would make the session
 //! last more than `max_length` from its first event. Times are compared as DataFusion adds an
 //! INTERVAL to them, in the event times' own zone. Used by the window functions
 //! (`sessionize`, `time_on_page`, `session_entry`, `session_exit`) and by the raw-log forms of
 //! `bounce_rate`, `pages_per_session` and `avg_session_duration`.
 
 use std::borrow::Cow;
+use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::ops::Range;
 
@@ -25,7 +26,8 @@ use crate::common::args::check_arg_count;
 use crate::common::metric::{Distinct, Metric};
 use crate::common::user_ids::UserIdKind;
 use crate::kernels::timelines::{
-    EventSequenceKernel, EventSequenceMetric, OneValue, ResultRows, TimelineMetric, result_row,
+    EventSequenceKernel, EventSequenceMetric, Output, ResultRows, Row, TimelineMetric, result_row,
+    result_type,
 };
 
 /// The gap that ends a session when the call names none: 30 minutes.
@@ -166,15 +168,26 @@ impl SessionTotals {
     }
 }
 
-/// A session metric that has a raw-log form: `f(user_id, event_time, gap [, max_length])`,
-/// whose value comes from the log's [`SessionTotals`].
-pub(crate) trait SessionMeasure: Metric {
-    /// The metric from a group's totals; `None` without sessions.
-    fn of_totals(totals: &SessionTotals) -> Option<f64>;
+/// What a session function of a raw log, `f(user_id, event_time, gap [, max_length])`, makes
+/// of the log's [`SessionTotals`]: a metric (the raw-log forms of `bounce_rate`,
+/// `pages_per_session`, `avg_session_duration`, sharing their name and documentation) or
+/// all of them (`session_summary`).
+pub(crate) trait SessionMeasure: Debug + Send + Sync + 'static {
+    /// The SQL name, the unit of the result and of its fields (see [`Metric`]).
+    const FUNCTION: &'static str;
+    const RESULT_UNIT: Option<&'static str>;
+    const RESULT_FIELD_UNITS: &'static [(&'static str, &'static str)] = &[];
+    fn function_documentation() -> &'static Documentation;
+    /// A group's result: one value or a STRUCT.
+    type Output: Output;
+    /// The result row of a group's totals.
+    fn of_totals(totals: &SessionTotals) -> Row<SessionsFromLog<Self>>
+    where
+        Self: Sized;
 }
 
-/// The raw-log form of a [`SessionMeasure`] `K`: each group's users' events sessionized on
-/// the event-sequence kernel, where every page view counts (two at one instant are two).
+/// The session metric `K` of a raw log: each group's users' events sessionized on the
+/// event-sequence kernel, where every page view counts (two at one instant are two).
 #[derive(Debug)]
 pub(crate) struct SessionsFromLog<K>(PhantomData<K>);
 
@@ -182,8 +195,9 @@ pub(crate) struct SessionsFromLog<K>(PhantomData<K>);
 pub(crate) const GAP_ARG: usize = 2;
 
 impl<K: SessionMeasure> Metric for SessionsFromLog<K> {
-    const NAME: &'static str = K::NAME;
-    const UNIT: Option<&'static str> = K::UNIT;
+    const NAME: &'static str = K::FUNCTION;
+    const UNIT: Option<&'static str> = K::RESULT_UNIT;
+    const FIELD_UNITS: &'static [(&'static str, &'static str)] = K::RESULT_FIELD_UNITS;
     const REQUIRED_ARGS: &'static [usize] = &[0, 1];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] =
         &[(GAP_ARG, "gap"), (GAP_ARG + 1, "max_length")];
@@ -193,19 +207,25 @@ impl<K: SessionMeasure> Metric for SessionsFromLog<K> {
     type Rule = SessionRule;
     type Kernel = EventSequenceKernel;
 
-    /// The function's one documentation, which shows both forms.
+    /// The function's one documentation (which shows both forms of a metric that has two).
     fn documentation() -> &'static Documentation {
-        K::documentation()
+        K::function_documentation()
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arg_count(K::NAME, arg_types, GAP_ARG + 1, GAP_ARG + 2, Self::usage())?;
+        check_arg_count(
+            K::FUNCTION,
+            arg_types,
+            GAP_ARG + 1,
+            GAP_ARG + 2,
+            Self::usage(),
+        )?;
         let mut types = vec![
-            UserIdKind::coerce(K::NAME, "user_id", &arg_types[0])?,
-            coerce_event_time(K::NAME, "event_time", &arg_types[1])?,
+            UserIdKind::coerce(K::FUNCTION, "user_id", &arg_types[0])?,
+            coerce_event_time(K::FUNCTION, "event_time", &arg_types[1])?,
         ];
         for (name, given) in ["gap", "max_length"].iter().zip(&arg_types[GAP_ARG..]) {
-            types.push(coerce_interval(K::NAME, name, "30 minutes", given)?);
+            types.push(coerce_interval(K::FUNCTION, name, "30 minutes", given)?);
         }
         Ok(types)
     }
@@ -219,11 +239,18 @@ impl<K: SessionMeasure> Metric for SessionsFromLog<K> {
             .collect()
     }
 
+    fn return_type() -> DataType {
+        result_type::<Self>()
+    }
+
     fn rule(constants: &[Option<ScalarValue>]) -> Result<SessionRule> {
         let Some(gap) = &constants[0] else {
-            return plan_err!("{}: gap is required with user_id and event_time", K::NAME);
+            return plan_err!(
+                "{}: gap is required with user_id and event_time",
+                K::FUNCTION
+            );
         };
-        SessionRule::of(K::NAME, Some(gap), constants[1].as_ref())
+        SessionRule::of(K::FUNCTION, Some(gap), constants[1].as_ref())
     }
 }
 
@@ -234,9 +261,15 @@ result_row! {
     }
 }
 
+impl SessionValue {
+    pub(crate) fn new(value: Option<f64>) -> Self {
+        Self { value }
+    }
+}
+
 impl<K: SessionMeasure> TimelineMetric for SessionsFromLog<K> {
     type Context = SessionBreaks;
-    type Output = OneValue<SessionValue>;
+    type Output = K::Output;
 
     fn context(
         rule: SessionRule,
@@ -267,13 +300,11 @@ impl<K: SessionMeasure> EventSequenceMetric for SessionsFromLog<K> {
     fn evaluate_group(
         _: &SessionBreaks,
         users: &[SessionTotals],
-        rows: &mut ResultRows<SessionValue>,
+        rows: &mut ResultRows<Row<Self>>,
     ) -> Result<()> {
         let mut totals = SessionTotals::default();
         users.iter().for_each(|user| totals.add(user));
-        rows.push(SessionValue {
-            value: K::of_totals(&totals),
-        });
+        rows.push(K::of_totals(&totals));
         Ok(())
     }
 }

@@ -146,6 +146,11 @@ fn cases() -> Vec<Case> {
             columns: vec![("user", Arc::clone(&names)), ("time", Arc::clone(&times))],
             constants: vec![(2, days(10)), (3, days(20))],
         },
+        Case {
+            function: "session_summary",
+            columns: vec![("user", Arc::clone(&numbers)), ("time", Arc::clone(&times))],
+            constants: vec![(2, days(10))],
+        },
     ];
     let timeline_cases = [
         Case {
@@ -564,6 +569,7 @@ const KEYED: &[&str] = &[
     "bounce_rate",
     "pages_per_session",
     "avg_session_duration",
+    "session_summary",
     "clv",
     "retention",
     "unbounded_retention",
@@ -1082,7 +1088,9 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                 users.len() as f64,
             ))
         }
-        "bounce_rate" | "pages_per_session" | "avg_session_duration" if has("user") => {
+        "bounce_rate" | "pages_per_session" | "avg_session_duration" | "session_summary"
+            if has("user") =>
+        {
             let interval_micros = |position: usize| {
                 let constant = case.constants.iter().find(|c| c.0 == position);
                 constant.map(|(_, value)| match value {
@@ -1117,13 +1125,18 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                 }
             }
             let n = sessions.len() as f64;
-            one(match case.function {
-                "bounce_rate" => percent(sessions.iter().filter(|s| s.0 == 1).count() as f64, n),
-                "pages_per_session" => {
-                    (n > 0.0).then(|| sessions.iter().map(|s| s.0).sum::<usize>() as f64 / n)
-                }
-                _ => (n > 0.0).then(|| sessions.iter().map(|s| s.1 as f64 / 1e6).sum::<f64>() / n),
-            })
+            let bounce = percent(sessions.iter().filter(|s| s.0 == 1).count() as f64, n);
+            let views = sessions.iter().map(|s| s.0).sum::<usize>() as f64;
+            let pages = (n > 0.0).then(|| views / n);
+            let seconds =
+                (n > 0.0).then(|| sessions.iter().map(|s| s.1 as f64 / 1e6).sum::<f64>() / n);
+            match case.function {
+                "bounce_rate" => one(bounce),
+                "pages_per_session" => one(pages),
+                "avg_session_duration" => one(seconds),
+                // A group without rows has no STRUCT.
+                _ => (n > 0.0).then(|| vec![Some(n), Some(views), bounce, pages, seconds]),
+            }
         }
         "bounce_rate" | "pages_per_session" => {
             let mut sessions: BTreeMap<String, usize> = BTreeMap::new();

@@ -84,7 +84,8 @@ const QUERIES: &[&str] = &[
             bounce_rate(user_id, viewed_at, INTERVAL '30 minutes') AS bounce_from_log,
             pages_per_session(user_id, viewed_at, INTERVAL '20 minutes') AS pages_from_log,
             avg_session_duration(user_id, viewed_at, INTERVAL '30 minutes', INTERVAL '1 hour')
-                FILTER (WHERE page <> '/') AS duration_from_log
+                FILTER (WHERE page <> '/') AS duration_from_log,
+            session_summary(user_id, viewed_at, INTERVAL '30 minutes') AS summary
      FROM page_views GROUP BY device, channel ORDER BY device, channel",
     "SELECT page, count(*) AS views, avg(seconds) AS time_on_page,
             100 * avg(CAST(is_exit AS DOUBLE)) AS exit_rate,

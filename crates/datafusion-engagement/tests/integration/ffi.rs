@@ -105,7 +105,8 @@ const QUERIES: &[&str] = &[
      FROM users u LEFT JOIN page_views v USING (user_id) GROUP BY u.acquisition_channel ORDER BY 1",
     "SELECT device, bounce_rate(session_id), pages_per_session(session_id), avg_session_duration(session_id, viewed_at), \
      bounce_rate(user_id, viewed_at, INTERVAL '30 minutes'), pages_per_session(user_id, viewed_at, INTERVAL '20 minutes'), \
-     avg_session_duration(user_id, viewed_at, INTERVAL '30 minutes', INTERVAL '1 hour') \
+     avg_session_duration(user_id, viewed_at, INTERVAL '30 minutes', INTERVAL '1 hour'), \
+     session_summary(user_id, viewed_at, INTERVAL '30 minutes') \
      FROM page_views GROUP BY device ORDER BY device",
     "SELECT priority, avg_resolution_time(opened_at, resolved_at) FROM tickets GROUP BY priority ORDER BY priority",
     "SELECT customer_id % 3 AS k, clv(amount, customer_id, ordered_at, 3), \

@@ -50,7 +50,7 @@ mod user_timelines;
 
 pub(crate) use event_sequences::{EventSequenceKernel, EventSequenceMetric};
 pub(crate) use result_rows::{
-    Day, OneValue, Output, ResultRow, ResultRows, ResultValue, RowList, result_row,
+    Day, OneRow, OneValue, Output, ResultRow, ResultRows, ResultValue, RowList, result_row,
 };
 pub(crate) use user_timelines::{UserTimeline, UserTimelineKernel, UserTimelineMetric};
 

@@ -2,7 +2,7 @@
 //! with [`result_row!`], whose fields' Rust types give the SQL fields (`i64` → BIGINT, `Day`
 //! → DATE, `Option<f64>` → nullable DOUBLE), and pushes rows of that struct. Whether a group's
 //! result is the list of its rows or the one field of its row is the metric's
-//! [`Output`]: [`RowList`] or [`OneValue`].
+//! [`Output`]: [`RowList`], [`OneRow`] or [`OneValue`].
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -193,6 +193,36 @@ impl<R: ResultRow> Output for RowList<R> {
             Arc::new(field.as_ref().clone().with_nullable(true)),
             offsets,
             values,
+            nulls,
+        )?))
+    }
+}
+
+/// A group's one row as a STRUCT (NULL for a group without a row).
+#[derive(Debug)]
+pub(crate) struct OneRow<R>(PhantomData<R>);
+
+impl<R: ResultRow> Output for OneRow<R> {
+    type Row = R;
+
+    fn data_type() -> DataType {
+        DataType::Struct(R::fields())
+    }
+
+    fn finish(_function: &str, rows: ResultRows<R>) -> Result<ArrayRef> {
+        let nulls = rows.nulls();
+        let mut taken = rows.rows.into_iter();
+        let by_group: Vec<Option<R>> = rows
+            .lengths
+            .iter()
+            .map(|&n| {
+                debug_assert!(n <= 1, "one row per group");
+                (n > 0).then(|| taken.next()).flatten()
+            })
+            .collect();
+        Ok(Arc::new(StructArray::try_new(
+            R::fields(),
+            R::columns(&by_group),
             nulls,
         )?))
     }
