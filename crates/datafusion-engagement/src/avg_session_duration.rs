@@ -17,11 +17,10 @@ use crate::common::rows::SelectedRows;
 use crate::common::user_ids::UserIdKind;
 use crate::families::key_values::TimeSpan;
 use crate::families::sessions::{
-    FROM_LOG_DOC, GAP_ARG, GAP_DOC, MAX_LENGTH_DOC, SESSION_OR_USER_DOC, SessionMeasure,
-    SessionTotals, SessionValue, SessionsFromLog,
+    FROM_LOG_DOC, GAP_ARG, GAP_DOC, MAX_LENGTH_DOC, SESSION_OR_USER_DOC, SessionsFromLog,
+    raw_log_form,
 };
 use crate::kernels::keyed::{KeyedKernel, KeyedRule};
-use crate::kernels::timelines::OneValue;
 
 /// The mean over sessions of (last − first event time).
 #[derive(Debug)]
@@ -116,22 +115,8 @@ impl Metric for AvgSessionDuration {
     }
 }
 
-impl SessionMeasure for AvgSessionDuration {
-    const FUNCTION: &'static str = <Self as Metric>::NAME;
-    const RESULT_UNIT: Option<&'static str> = <Self as Metric>::UNIT;
-    type Output = OneValue<SessionValue>;
-
-    fn function_documentation() -> &'static Documentation {
-        <Self as Metric>::documentation()
-    }
-
-    fn of_totals(totals: &SessionTotals) -> SessionValue {
-        SessionValue::new(
-            (totals.sessions > 0)
-                .then(|| totals.microseconds as f64 / 1e6 / totals.sessions as f64),
-        )
-    }
-}
+raw_log_form!(AvgSessionDuration, |totals| (totals.sessions > 0)
+    .then(|| totals.microseconds as f64 / 1e6 / totals.sessions as f64));
 
 shared_overloaded_udaf!(
     /// The `avg_session_duration` aggregate function.

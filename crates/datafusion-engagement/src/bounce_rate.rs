@@ -14,11 +14,10 @@ use crate::common::metric::{Metric, shared_overloaded_udaf};
 use crate::common::rows::SelectedRows;
 use crate::families::key_values::{RowCount, coerce_session_arg, session_arg_examples};
 use crate::families::sessions::{
-    FROM_LOG_DOC, GAP_ARG, GAP_DOC, MAX_LENGTH_DOC, SESSION_OR_USER_DOC, SessionMeasure,
-    SessionTotals, SessionValue, SessionsFromLog,
+    FROM_LOG_DOC, GAP_ARG, GAP_DOC, MAX_LENGTH_DOC, SESSION_OR_USER_DOC, SessionsFromLog,
+    raw_log_form,
 };
 use crate::kernels::keyed::{KeyedKernel, KeyedRule};
-use crate::kernels::timelines::OneValue;
 
 /// 100 × sessions with exactly one row / sessions.
 #[derive(Debug)]
@@ -98,21 +97,8 @@ impl Metric for BounceRate {
     }
 }
 
-impl SessionMeasure for BounceRate {
-    const FUNCTION: &'static str = <Self as Metric>::NAME;
-    const RESULT_UNIT: Option<&'static str> = <Self as Metric>::UNIT;
-    type Output = OneValue<SessionValue>;
-
-    fn function_documentation() -> &'static Documentation {
-        <Self as Metric>::documentation()
-    }
-
-    fn of_totals(totals: &SessionTotals) -> SessionValue {
-        SessionValue::new(
-            (totals.sessions > 0).then(|| 100.0 * totals.bounces as f64 / totals.sessions as f64),
-        )
-    }
-}
+raw_log_form!(BounceRate, |totals| (totals.sessions > 0)
+    .then(|| 100.0 * totals.bounces as f64 / totals.sessions as f64));
 
 shared_overloaded_udaf!(
     /// The `bounce_rate` aggregate function.

@@ -8,8 +8,10 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::families::session_windows::{SessionColumn, SessionOrder, shared_session_window};
-use crate::families::sessions::{GAP_DOC, MAX_LENGTH_DOC, SESSION_RULE_DOC};
+use crate::families::session_windows::{
+    SessionColumn, SessionOrder, session_arguments, shared_session_window,
+};
+use crate::families::sessions::SESSION_RULE_DOC;
 
 /// True for the first view of each session.
 #[derive(Debug)]
@@ -26,6 +28,7 @@ impl SessionColumn for SessionEntry {
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+            session_arguments(
             Documentation::builder(
                 DOC_SECTION_ENGAGEMENT,
                 format!(
@@ -36,10 +39,9 @@ impl SessionColumn for SessionEntry {
                 ),
                 "session_entry(event_time [, gap [, max_length]]) OVER (PARTITION BY user_id ORDER BY event_time)",
             )
-            .with_sql_example("```sql\n-- landing pages: entrances and their bounce rate\nSELECT url AS landing_page, count(*) AS entrances\nFROM (SELECT url, session_entry(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS is_entry\n      FROM page_views)\nWHERE is_entry\nGROUP BY url ORDER BY entrances DESC;\n```")
-            .with_argument("event_time", "When the page was viewed: a TIMESTAMP of any unit and zone, or a DATE.")
-            .with_argument("gap", GAP_DOC)
-            .with_argument("max_length", MAX_LENGTH_DOC)
+            .with_sql_example("```sql\n-- landing pages: entrances and their bounce rate\nSELECT url AS landing_page, count(*) AS entrances\nFROM (SELECT url, session_entry(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS is_entry\n      FROM page_views)\nWHERE is_entry\nGROUP BY url ORDER BY entrances DESC;\n```"),
+                "When the page was viewed",
+            )
             .with_related_udf("session_exit")
             .with_related_udf("sessionize")
             .build()

@@ -8,8 +8,10 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::families::session_windows::{SessionColumn, SessionOrder, shared_session_window};
-use crate::families::sessions::{GAP_DOC, MAX_LENGTH_DOC, SESSION_RULE_DOC};
+use crate::families::session_windows::{
+    SessionColumn, SessionOrder, session_arguments, shared_session_window,
+};
+use crate::families::sessions::SESSION_RULE_DOC;
 
 /// Each row's session number within its partition, from 1 in time order.
 #[derive(Debug)]
@@ -26,6 +28,7 @@ impl SessionColumn for Sessionize {
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+            session_arguments(
             Documentation::builder(
                 DOC_SECTION_ENGAGEMENT,
                 format!(
@@ -37,10 +40,9 @@ impl SessionColumn for Sessionize {
                 ),
                 "sessionize(event_time [, gap [, max_length]]) OVER (PARTITION BY user_id ORDER BY event_time)",
             )
-            .with_sql_example("```sql\nSELECT user_id, viewed_at, url,\n       sessionize(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS session\nFROM page_views;\n\n-- sessions per user and day, 15 minutes of inactivity ending one\nSELECT user_id, count(DISTINCT session) AS sessions\nFROM (SELECT user_id, sessionize(viewed_at, INTERVAL '15 minutes')\n               OVER (PARTITION BY user_id ORDER BY viewed_at) AS session\n      FROM page_views)\nGROUP BY user_id;\n```")
-            .with_argument("event_time", "When the event happened: a TIMESTAMP of any unit and zone, or a DATE.")
-            .with_argument("gap", GAP_DOC)
-            .with_argument("max_length", MAX_LENGTH_DOC)
+            .with_sql_example("```sql\nSELECT user_id, viewed_at, url,\n       sessionize(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS session\nFROM page_views;\n\n-- sessions per user and day, 15 minutes of inactivity ending one\nSELECT user_id, count(DISTINCT session) AS sessions\nFROM (SELECT user_id, sessionize(viewed_at, INTERVAL '15 minutes')\n               OVER (PARTITION BY user_id ORDER BY viewed_at) AS session\n      FROM page_views)\nGROUP BY user_id;\n```"),
+                "When the event happened",
+            )
             .with_related_udf("time_on_page")
             .with_related_udf("session_entry")
             .with_related_udf("session_exit")

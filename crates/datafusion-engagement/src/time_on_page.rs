@@ -8,8 +8,10 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::families::session_windows::{SessionColumn, SessionOrder, shared_session_window};
-use crate::families::sessions::{GAP_DOC, MAX_LENGTH_DOC, SESSION_RULE_DOC};
+use crate::families::session_windows::{
+    SessionColumn, SessionOrder, session_arguments, shared_session_window,
+};
+use crate::families::sessions::SESSION_RULE_DOC;
 
 /// Seconds to the next view of the same session; NULL for a session's last view.
 #[derive(Debug)]
@@ -26,6 +28,7 @@ impl SessionColumn for TimeOnPage {
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+            session_arguments(
             Documentation::builder(
                 DOC_SECTION_ENGAGEMENT,
                 format!(
@@ -37,10 +40,9 @@ impl SessionColumn for TimeOnPage {
                 ),
                 "time_on_page(event_time [, gap [, max_length]]) OVER (PARTITION BY user_id ORDER BY event_time)",
             )
-            .with_sql_example("```sql\n-- time on page and exit rate per URL, from a raw page-view log\nSELECT url, count(*) AS views,\n       avg(seconds) AS avg_time_on_page,\n       100 * avg(CAST(is_exit AS DOUBLE)) AS exit_rate\nFROM (SELECT url, time_on_page(viewed_at) OVER w AS seconds,\n             session_exit(viewed_at) OVER w AS is_exit\n      FROM page_views\n      WINDOW w AS (PARTITION BY user_id ORDER BY viewed_at))\nGROUP BY url;\n```")
-            .with_argument("event_time", "When the page was viewed: a TIMESTAMP of any unit and zone, or a DATE.")
-            .with_argument("gap", GAP_DOC)
-            .with_argument("max_length", MAX_LENGTH_DOC)
+            .with_sql_example("```sql\n-- time on page and exit rate per URL, from a raw page-view log\nSELECT url, count(*) AS views,\n       avg(seconds) AS avg_time_on_page,\n       100 * avg(CAST(is_exit AS DOUBLE)) AS exit_rate\nFROM (SELECT url, time_on_page(viewed_at) OVER w AS seconds,\n             session_exit(viewed_at) OVER w AS is_exit\n      FROM page_views\n      WINDOW w AS (PARTITION BY user_id ORDER BY viewed_at))\nGROUP BY url;\n```"),
+                "When the page was viewed",
+            )
             .with_related_udf("session_exit")
             .with_related_udf("sessionize")
             .build()

@@ -19,10 +19,11 @@ use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{PartitionEvaluatorArgs, WindowUDFFieldArgs};
 use datafusion::logical_expr::{
-    Documentation, Expr, PartitionEvaluator, Signature, WindowUDF, WindowUDFImpl,
+    Documentation, DocumentationBuilder, Expr, PartitionEvaluator, Signature, WindowUDF,
+    WindowUDFImpl,
 };
 
-use super::sessions::{SessionBreaks, SessionRule};
+use super::sessions::{GAP_DOC, MAX_LENGTH_DOC, SessionBreaks, SessionRule};
 use crate::calendar::intervals::coerce_interval;
 use crate::calendar::zoned_days::{coerce_event_time, microseconds_since_epoch};
 use crate::common::args::{
@@ -64,6 +65,18 @@ impl SessionOrder<'_> {
         }
         column
     }
+}
+
+/// The arguments every session window function documents: `event_time` (`what` the time
+/// is), `gap` and `max_length`.
+pub(crate) fn session_arguments(builder: DocumentationBuilder, what: &str) -> DocumentationBuilder {
+    builder
+        .with_argument(
+            "event_time",
+            format!("{what}: a TIMESTAMP of any unit and zone, or a DATE."),
+        )
+        .with_argument("gap", GAP_DOC)
+        .with_argument("max_length", MAX_LENGTH_DOC)
 }
 
 /// What a session window function says of each row.

@@ -186,6 +186,31 @@ pub(crate) trait SessionMeasure: Debug + Send + Sync + 'static {
         Self: Sized;
 }
 
+/// Gives a session metric of this pack (a [`Metric`] of its own) its raw-log form: the value
+/// of a group's `totals` is `$value`.
+macro_rules! raw_log_form {
+    ($metric:ty, |$totals:ident| $value:expr) => {
+        impl $crate::families::sessions::SessionMeasure for $metric {
+            const FUNCTION: &'static str = <Self as $crate::common::metric::Metric>::NAME;
+            const RESULT_UNIT: Option<&'static str> =
+                <Self as $crate::common::metric::Metric>::UNIT;
+            type Output =
+                $crate::kernels::timelines::OneValue<$crate::families::sessions::SessionValue>;
+
+            fn function_documentation() -> &'static datafusion::logical_expr::Documentation {
+                <Self as $crate::common::metric::Metric>::documentation()
+            }
+
+            fn of_totals(
+                $totals: &$crate::families::sessions::SessionTotals,
+            ) -> $crate::families::sessions::SessionValue {
+                $crate::families::sessions::SessionValue::new($value)
+            }
+        }
+    };
+}
+pub(crate) use raw_log_form;
+
 /// The session metric `K` of a raw log: each group's users' events sessionized on the
 /// event-sequence kernel, where every page view counts (two at one instant are two).
 #[derive(Debug)]

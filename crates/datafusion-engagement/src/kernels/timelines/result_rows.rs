@@ -147,6 +147,18 @@ impl<R: ResultRow> ResultRows<R> {
         self.rows.push(row);
     }
 
+    /// Each group's one row, `None` for a group without one.
+    fn one_per_group(self) -> Vec<Option<R>> {
+        let mut taken = self.rows.into_iter();
+        self.lengths
+            .iter()
+            .map(|&n| {
+                debug_assert!(n <= 1, "one row per group");
+                (n > 0).then(|| taken.next()).flatten()
+            })
+            .collect()
+    }
+
     /// NULL for each group without rows, if any.
     fn nulls(&self) -> Option<NullBuffer> {
         let valid: Vec<bool> = self.lengths.iter().map(|&n| n > 0).collect();
@@ -211,15 +223,7 @@ impl<R: ResultRow> Output for OneRow<R> {
 
     fn finish(_function: &str, rows: ResultRows<R>) -> Result<ArrayRef> {
         let nulls = rows.nulls();
-        let mut taken = rows.rows.into_iter();
-        let by_group: Vec<Option<R>> = rows
-            .lengths
-            .iter()
-            .map(|&n| {
-                debug_assert!(n <= 1, "one row per group");
-                (n > 0).then(|| taken.next()).flatten()
-            })
-            .collect();
+        let by_group = rows.one_per_group();
         Ok(Arc::new(StructArray::try_new(
             R::fields(),
             R::columns(&by_group),
@@ -246,15 +250,7 @@ impl<R: ResultRow> Output for OneValue<R> {
 
     fn finish(_function: &str, rows: ResultRows<R>) -> Result<ArrayRef> {
         let () = Self::ONE_FIELD;
-        let mut taken = rows.rows.into_iter();
-        let by_group: Vec<Option<R>> = rows
-            .lengths
-            .iter()
-            .map(|&n| {
-                debug_assert!(n <= 1, "one row per group");
-                (n > 0).then(|| taken.next()).flatten()
-            })
-            .collect();
+        let by_group = rows.one_per_group();
         let [column] = R::columns(&by_group).try_into().expect("one field");
         debug_assert_eq!(column.len(), by_group.len());
         Ok(column)
