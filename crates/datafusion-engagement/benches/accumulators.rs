@@ -197,6 +197,14 @@ fn cases(nulls: bool) -> Vec<Case> {
         ],
     );
     window_funnel.constants = vec![(0, day)];
+    // Sessions made from the raw log (the raw-log forms of the three session metrics run the
+    // same kernel and reduction).
+    let mut session_summary = column(
+        "session_summary",
+        vec![("user_id", &users), ("event_time", &event_times)],
+    );
+    let half_hour = IntervalMonthDayNano::new(0, 0, 30 * 60 * 1_000_000_000);
+    session_summary.constants = vec![(2, ScalarValue::IntervalMonthDayNano(Some(half_hour)))];
     vec![
         column("nps", vec![("score", &nps_scores)]),
         column("nps", vec![("score", &nps_scores), ("weight", &weights)]),
@@ -263,6 +271,7 @@ fn cases(nulls: bool) -> Vec<Case> {
         lifecycle,
         funnel,
         window_funnel,
+        session_summary,
     ]
 }
 
