@@ -3,11 +3,11 @@
 //!
 //! A session ends when the next event comes **more than** `gap` after the one before (30
 //! minutes by default, the web analytics convention; a gap of exactly `gap` stays in the
-//! session, as the usual `lag(t) + gap >= t` SQL has it), or when the event would make the session
-//! last more than `max_length` from its first event. Times are compared as DataFusion adds an
-//! INTERVAL to them, in the event times' own zone. Used by the window functions
-//! (`sessionize`, `time_on_page`, `session_entry`, `session_exit`) and by the raw-log forms of
-//! `bounce_rate`, `pages_per_session` and `avg_session_duration`.
+//! session, as the usual `lag(t) + gap >= t` SQL has it), or when the event would make the
+//! session last more than `max_length` from its first event. Times are compared as DataFusion
+//! adds an INTERVAL to them, in the event times' own zone. Used by the window functions
+//! (`sessionize`, `time_on_page`, `session_entry`, `session_exit`), by `session_summary` and
+//! by the raw-log forms of `bounce_rate`, `pages_per_session` and `avg_session_duration`.
 
 use std::borrow::Cow;
 use std::fmt::Debug;
