@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
-use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::arrow::array::{Array, ArrayRef, StringArray};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{ScalarValue, exec_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
@@ -16,6 +16,7 @@ use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{
     check_arg_count, coerce_numeric, coerce_string, documented_signature, lenient_coercion,
 };
+use crate::families::labels::label_values;
 
 const NAME: &str = "benchmark_band";
 
@@ -298,16 +299,7 @@ impl ScalarUDFImpl for BenchmarkBandFunction {
             ColumnarValue::Array(metrics) => constant_of_column(metrics)?,
         };
         let (name, bands) = bands_of_argument(&metric)?;
-        let label = |value: f64| band_of(bands, &name, value);
-        match &args.args[1] {
-            ColumnarValue::Scalar(value) => {
-                let labelled = labels(&value.to_array()?, label)?;
-                Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                    &labelled, 0,
-                )?))
-            }
-            ColumnarValue::Array(values) => Ok(ColumnarValue::Array(labels(values, label)?)),
-        }
+        label_values(&args.args[1], |value| band_of(bands, &name, value))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -324,19 +316,6 @@ fn constant_of_column(metrics: &ArrayRef) -> Result<ScalarValue> {
         }
     }
     Ok(first)
-}
-
-fn labels(values: &ArrayRef, label: impl Fn(f64) -> Result<&'static str>) -> Result<ArrayRef> {
-    let values = values.as_primitive::<Float64Type>();
-    let labels = (0..values.len())
-        .map(|i| {
-            values
-                .is_valid(i)
-                .then(|| label(values.value(i)))
-                .transpose()
-        })
-        .collect::<Result<StringArray>>()?;
-    Ok(Arc::new(labels))
 }
 
 #[cfg(test)]

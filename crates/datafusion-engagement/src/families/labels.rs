@@ -84,15 +84,7 @@ impl<L: Labeler> ScalarUDFImpl for LabelFunction<L> {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        match &args.args[0] {
-            ColumnarValue::Scalar(value) => {
-                let labelled = label_array::<L>(&value.to_array()?)?;
-                Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                    &labelled, 0,
-                )?))
-            }
-            ColumnarValue::Array(values) => Ok(ColumnarValue::Array(label_array::<L>(values)?)),
-        }
+        label_values(&args.args[0], L::label)
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -105,15 +97,29 @@ fn check_arg_types<L: Labeler>(arg_types: &[DataType]) -> Result<Vec<DataType>> 
     Ok(vec![coerce_numeric(L::NAME, "score", &arg_types[0])?])
 }
 
-fn label_array<L: Labeler>(values: &ArrayRef) -> Result<ArrayRef> {
-    let values = values.as_primitive::<Float64Type>();
-    let labels = (0..values.len())
-        .map(|i| {
-            values
-                .is_valid(i)
-                .then(|| L::label(values.value(i)))
-                .transpose()
-        })
-        .collect::<Result<StringArray>>()?;
-    Ok(Arc::new(labels))
+/// The label of each (DOUBLE) value, NULL for NULL: what every labelling scalar returns
+/// (`engagement_tier`, `nps_group`, `benchmark_band`).
+pub(crate) fn label_values(
+    values: &ColumnarValue,
+    label: impl Fn(f64) -> Result<&'static str>,
+) -> Result<ColumnarValue> {
+    let labelled = |values: &ArrayRef| -> Result<ArrayRef> {
+        let values = values.as_primitive::<Float64Type>();
+        let labels = (0..values.len())
+            .map(|i| {
+                values
+                    .is_valid(i)
+                    .then(|| label(values.value(i)))
+                    .transpose()
+            })
+            .collect::<Result<StringArray>>()?;
+        Ok(Arc::new(labels))
+    };
+    Ok(match values {
+        ColumnarValue::Scalar(value) => ColumnarValue::Scalar(ScalarValue::try_from_array(
+            &labelled(&value.to_array()?)?,
+            0,
+        )?),
+        ColumnarValue::Array(values) => ColumnarValue::Array(labelled(values)?),
+    })
 }

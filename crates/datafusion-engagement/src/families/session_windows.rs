@@ -239,16 +239,10 @@ impl<F: SessionColumn> PartitionEvaluator for SessionEvaluator<F> {
         if !order.is_sorted_by_key(|&row| times[row]) {
             order.sort_by_key(|&row| times[row]);
         }
+        let ordered_times: Vec<i64> = order.iter().map(|&row| times[row]).collect();
         let mut sessions = Vec::with_capacity(order.len());
-        let (mut session, mut start, mut previous) = (0, i64::MIN, i64::MIN);
-        for (place, &row) in order.iter().enumerate() {
-            let time = times[row];
-            if place == 0 || self.breaks.breaks(start, previous, time) {
-                session += 1;
-                start = time;
-            }
-            previous = time;
-            sessions.push(session);
+        for (number, session) in self.breaks.sessions(&ordered_times).enumerate() {
+            sessions.extend(std::iter::repeat_n(number as i64 + 1, session.len()));
         }
         Ok(F::column(&SessionOrder {
             rows: num_rows,
