@@ -7,9 +7,8 @@ use datafusion::arrow::array::{ArrayRef, BooleanArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::Documentation;
 
-use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::families::session_windows::{
-    SessionColumn, SessionOrder, session_arguments, shared_session_window,
+    SessionColumn, SessionOrder, session_window_documentation, shared_session_window,
 };
 use crate::families::sessions::SESSION_RULE_DOC;
 
@@ -28,18 +27,15 @@ impl SessionColumn for SessionEntry {
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            session_arguments(
-            Documentation::builder(
-                DOC_SECTION_ENGAGEMENT,
+            session_window_documentation(
+                "session_entry",
                 format!(
                     "Whether each page view is the first of its session (its entry or landing \
                      page), a BOOLEAN; NULL for a NULL event_time. Of views at one instant, the \
                      first to come opens the session. {SESSION_RULE_DOC} Entrances per page are \
                      count(*) FILTER (WHERE is_entry)."
                 ),
-                "session_entry(event_time [, gap [, max_length]]) OVER (PARTITION BY user_id ORDER BY event_time)",
-            )
-            .with_sql_example("```sql\n-- landing pages: entrances and their bounce rate\nSELECT url AS landing_page, count(*) AS entrances\nFROM (SELECT url, session_entry(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS is_entry\n      FROM page_views)\nWHERE is_entry\nGROUP BY url ORDER BY entrances DESC;\n```"),
+                "```sql\n-- landing pages: entrances and their bounce rate\nSELECT url AS landing_page, count(*) AS entrances\nFROM (SELECT url, session_entry(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS is_entry\n      FROM page_views)\nWHERE is_entry\nGROUP BY url ORDER BY entrances DESC;\n```",
                 "When the page was viewed",
             )
             .with_related_udf("session_exit")

@@ -7,9 +7,8 @@ use datafusion::arrow::array::{ArrayRef, BooleanArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::Documentation;
 
-use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::families::session_windows::{
-    SessionColumn, SessionOrder, session_arguments, shared_session_window,
+    SessionColumn, SessionOrder, session_window_documentation, shared_session_window,
 };
 use crate::families::sessions::SESSION_RULE_DOC;
 
@@ -28,9 +27,8 @@ impl SessionColumn for SessionExit {
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            session_arguments(
-            Documentation::builder(
-                DOC_SECTION_ENGAGEMENT,
+            session_window_documentation(
+                "session_exit",
                 format!(
                     "Whether each page view is the last of its session (the page the visitor \
                      left from), a BOOLEAN; NULL for a NULL event_time. Of views at one \
@@ -38,9 +36,7 @@ impl SessionColumn for SessionExit {
                      exit rate is 100 × its exits / its views: 100 * avg(CAST(is_exit AS \
                      DOUBLE)) by page."
                 ),
-                "session_exit(event_time [, gap [, max_length]]) OVER (PARTITION BY user_id ORDER BY event_time)",
-            )
-            .with_sql_example("```sql\n-- exit rate per URL\nSELECT url, 100 * avg(CAST(is_exit AS DOUBLE)) AS exit_rate\nFROM (SELECT url, session_exit(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS is_exit\n      FROM page_views)\nGROUP BY url;\n```"),
+                "```sql\n-- exit rate per URL\nSELECT url, 100 * avg(CAST(is_exit AS DOUBLE)) AS exit_rate\nFROM (SELECT url, session_exit(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS is_exit\n      FROM page_views)\nGROUP BY url;\n```",
                 "When the page was viewed",
             )
             .with_related_udf("session_entry")

@@ -7,9 +7,8 @@ use datafusion::arrow::array::{ArrayRef, Int64Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::Documentation;
 
-use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::families::session_windows::{
-    SessionColumn, SessionOrder, session_arguments, shared_session_window,
+    SessionColumn, SessionOrder, session_window_documentation, shared_session_window,
 };
 use crate::families::sessions::SESSION_RULE_DOC;
 
@@ -28,9 +27,8 @@ impl SessionColumn for Sessionize {
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            session_arguments(
-            Documentation::builder(
-                DOC_SECTION_ENGAGEMENT,
+            session_window_documentation(
+                "sessionize",
                 format!(
                     "The session number of each event, a BIGINT from 1 within its window \
                      partition (a user), in time order. {SESSION_RULE_DOC} Rows with a NULL \
@@ -38,9 +36,7 @@ impl SessionColumn for Sessionize {
                      user_id || '-' || sessionize(…), or feed the raw log straight to \
                      bounce_rate, pages_per_session and avg_session_duration."
                 ),
-                "sessionize(event_time [, gap [, max_length]]) OVER (PARTITION BY user_id ORDER BY event_time)",
-            )
-            .with_sql_example("```sql\nSELECT user_id, viewed_at, url,\n       sessionize(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS session\nFROM page_views;\n\n-- sessions per user and day, 15 minutes of inactivity ending one\nSELECT user_id, count(DISTINCT session) AS sessions\nFROM (SELECT user_id, sessionize(viewed_at, INTERVAL '15 minutes')\n               OVER (PARTITION BY user_id ORDER BY viewed_at) AS session\n      FROM page_views)\nGROUP BY user_id;\n```"),
+                "```sql\nSELECT user_id, viewed_at, url,\n       sessionize(viewed_at) OVER (PARTITION BY user_id ORDER BY viewed_at) AS session\nFROM page_views;\n\n-- sessions per user and day, 15 minutes of inactivity ending one\nSELECT user_id, count(DISTINCT session) AS sessions\nFROM (SELECT user_id, sessionize(viewed_at, INTERVAL '15 minutes')\n               OVER (PARTITION BY user_id ORDER BY viewed_at) AS session\n      FROM page_views)\nGROUP BY user_id;\n```",
                 "When the event happened",
             )
             .with_related_udf("time_on_page")

@@ -7,9 +7,8 @@ use datafusion::arrow::array::{ArrayRef, Float64Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::Documentation;
 
-use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::families::session_windows::{
-    SessionColumn, SessionOrder, session_arguments, shared_session_window,
+    SessionColumn, SessionOrder, session_window_documentation, shared_session_window,
 };
 use crate::families::sessions::SESSION_RULE_DOC;
 
@@ -28,9 +27,8 @@ impl SessionColumn for TimeOnPage {
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            session_arguments(
-            Documentation::builder(
-                DOC_SECTION_ENGAGEMENT,
+            session_window_documentation(
+                "time_on_page",
                 format!(
                     "Time on page: the seconds from each page view to the next view of the same \
                      session, a DOUBLE; NULL for the last view of a session (there is no next \
@@ -38,9 +36,7 @@ impl SessionColumn for TimeOnPage {
                      event_time. Two views at one instant: the first gets 0. {SESSION_RULE_DOC} \
                      avg() of it by page is the average time on page."
                 ),
-                "time_on_page(event_time [, gap [, max_length]]) OVER (PARTITION BY user_id ORDER BY event_time)",
-            )
-            .with_sql_example("```sql\n-- time on page and exit rate per URL, from a raw page-view log\nSELECT url, count(*) AS views,\n       avg(seconds) AS avg_time_on_page,\n       100 * avg(CAST(is_exit AS DOUBLE)) AS exit_rate\nFROM (SELECT url, time_on_page(viewed_at) OVER w AS seconds,\n             session_exit(viewed_at) OVER w AS is_exit\n      FROM page_views\n      WINDOW w AS (PARTITION BY user_id ORDER BY viewed_at))\nGROUP BY url;\n```"),
+                "```sql\n-- time on page and exit rate per URL, from a raw page-view log\nSELECT url, count(*) AS views,\n       avg(seconds) AS avg_time_on_page,\n       100 * avg(CAST(is_exit AS DOUBLE)) AS exit_rate\nFROM (SELECT url, time_on_page(viewed_at) OVER w AS seconds,\n             session_exit(viewed_at) OVER w AS is_exit\n      FROM page_views\n      WINDOW w AS (PARTITION BY user_id ORDER BY viewed_at))\nGROUP BY url;\n```",
                 "When the page was viewed",
             )
             .with_related_udf("session_exit")

@@ -26,6 +26,7 @@ use datafusion::logical_expr::{
 use super::sessions::{GAP_DOC, MAX_LENGTH_DOC, SessionBreaks, SessionRule};
 use crate::calendar::intervals::coerce_interval;
 use crate::calendar::zoned_days::{coerce_event_time, microseconds_since_epoch};
+use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{
     check_arg_count, check_logical_constants, constant_expressions, documented_signature,
     lenient_coercion, refuse_distinct,
@@ -67,16 +68,30 @@ impl SessionOrder<'_> {
     }
 }
 
-/// The arguments every session window function documents: `event_time` (`what` the time
-/// is), `gap` and `max_length`.
-pub(crate) fn session_arguments(builder: DocumentationBuilder, what: &str) -> DocumentationBuilder {
-    builder
-        .with_argument(
-            "event_time",
-            format!("{what}: a TIMESTAMP of any unit and zone, or a DATE."),
-        )
-        .with_argument("gap", GAP_DOC)
-        .with_argument("max_length", MAX_LENGTH_DOC)
+/// The documentation every session window function starts from: the section, the usage with
+/// its OVER clause, `description`, `sql_example`, and the `event_time` (`what` the time is),
+/// `gap` and `max_length` arguments.
+pub(crate) fn session_window_documentation(
+    name: &str,
+    description: String,
+    sql_example: &str,
+    what: &str,
+) -> DocumentationBuilder {
+    Documentation::builder(
+        DOC_SECTION_ENGAGEMENT,
+        description,
+        format!(
+            "{name}(event_time [, gap [, max_length]]) OVER (PARTITION BY user_id ORDER BY \
+             event_time)"
+        ),
+    )
+    .with_sql_example(sql_example)
+    .with_argument(
+        "event_time",
+        format!("{what}: a TIMESTAMP of any unit and zone, or a DATE."),
+    )
+    .with_argument("gap", GAP_DOC)
+    .with_argument("max_length", MAX_LENGTH_DOC)
 }
 
 /// What a session window function says of each row.

@@ -20,49 +20,36 @@ pub struct ColumnFacts {
 }
 
 impl ColumnFacts {
+    /// Follows each output column of `plan` once to where it comes from.
     pub fn of(plan: &LogicalPlan) -> Self {
-        let mut benchmarks = HashMap::new();
+        let mut facts = Self::default();
         for (index, field) in plan.schema().fields().iter().enumerate() {
-            let origin = origin_of_column(plan, index);
-            let bands = origin
-                .filter(|origin| origin.fields.is_empty())
-                .and_then(|origin| benchmark_bands(&origin.function));
+            let Some(mut origin) = origin_of_column(plan, index) else {
+                continue;
+            };
+            if let Some(unit) = unit_of(&origin) {
+                facts.units.insert(field.name().clone(), unit.to_string());
+            }
+            // Bands for a metric's own result, not for a field of it.
+            let bands = benchmark_bands(&origin.function).filter(|_| origin.fields.is_empty());
             if let Some(bands) = bands {
-                benchmarks.insert(field.name().clone(), bands);
+                facts.benchmarks.insert(field.name().clone(), bands);
             }
-        }
-        Self {
-            units: column_units(plan),
-            benchmarks,
-        }
-    }
-}
-
-/// The unit of each output column of `plan` where it is known, by the column's name in the
-/// report (a STRUCT's fields as `column.field`).
-fn column_units(plan: &LogicalPlan) -> HashMap<String, String> {
-    let mut units = HashMap::new();
-    for (index, field) in plan.schema().fields().iter().enumerate() {
-        let Some(mut origin) = origin_of_column(plan, index) else {
-            continue;
-        };
-        if let Some(unit) = unit_of(&origin) {
-            units.insert(field.name().clone(), unit.to_string());
-        }
-        if let DataType::Struct(children) = field.data_type() {
-            for child in children {
-                origin.fields.push(child.name().clone());
-                if let Some(unit) = unit_of(&origin) {
-                    units.insert(
-                        format!("{}.{}", field.name(), child.name()),
-                        unit.to_string(),
-                    );
+            if let DataType::Struct(children) = field.data_type() {
+                for child in children {
+                    origin.fields.push(child.name().clone());
+                    if let Some(unit) = unit_of(&origin) {
+                        facts.units.insert(
+                            format!("{}.{}", field.name(), child.name()),
+                            unit.to_string(),
+                        );
+                    }
+                    origin.fields.pop();
                 }
-                origin.fields.pop();
             }
         }
+        facts
     }
-    units
 }
 
 /// Where a value comes from: an aggregate function and the fields taken out of its result.
@@ -164,7 +151,7 @@ mod tests {
                          GROUP BY segment) \
                    WHERE raw > -200 ORDER BY segment LIMIT 5";
         let plan = ctx.state().create_logical_plan(sql).await.unwrap();
-        let units = column_units(&plan);
+        let units = ColumnFacts::of(&plan).units;
         let mut units: Vec<(&str, &str)> = units
             .iter()
             .map(|(c, u)| (c.as_str(), u.as_str()))
@@ -176,7 +163,7 @@ mod tests {
             .create_logical_plan("SELECT nps_summary(9) AS s, count(*) AS n")
             .await
             .unwrap();
-        let units = column_units(&plan);
+        let units = ColumnFacts::of(&plan).units;
         let mut names: Vec<&str> = units.keys().map(String::as_str).collect();
         names.sort();
         assert_eq!(names, ["s.ci_high", "s.ci_low", "s.nps"]);
