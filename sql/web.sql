@@ -7,12 +7,10 @@
 
 CREATE EXTERNAL TABLE clickstream STORED AS PARQUET LOCATION 'examples/data/clickstream.parquet';
 
--- Each view with its session (numbered per visitor by sessionize), the session's landing page
--- and traffic source (the first view's referrer). The URL without campaign parameters is the
--- page.
+-- Each view with its session (numbered per visitor by sessionize) and the session's traffic
+-- source (the first view's referrer). The URL without campaign parameters is the page.
 CREATE VIEW session_views AS
 SELECT visitor_id, viewed_at, page, scroll_depth, session_id,
-       first_value(page) OVER s                         AS landing_page,
        first_value(coalesce(referrer, 'direct')) OVER s AS source
 FROM (SELECT visitor_id, viewed_at, split_part(url, '?', 1) AS page, scroll_depth, referrer,
              visitor_id || '-' || sessionize(viewed_at) OVER (PARTITION BY visitor_id ORDER BY viewed_at) AS session_id
@@ -46,26 +44,29 @@ FROM (SELECT 15 AS gap_minutes,
       FROM clickstream)
 ORDER BY gap_minutes;
 
--- Time on page and exit rate per page: seconds to the next view of the same session (a
--- session's last view has none, as web analytics tools count it) and the % of the page's views
--- that ended their session.
-SELECT split_part(url, '?', 1)                                    AS page,
-       count(*)                                                   AS views,
-       round(avg(seconds_on_page), 1)                             AS avg_seconds_on_page,
-       round(100 * avg(CAST(is_exit AS DOUBLE)), 1)               AS exit_pct
-FROM (SELECT url, time_on_page(viewed_at) OVER w AS seconds_on_page, session_exit(viewed_at) OVER w AS is_exit
-      FROM clickstream
-      WINDOW w AS (PARTITION BY visitor_id ORDER BY viewed_at))
-GROUP BY page
-ORDER BY views DESC;
+-- Per page, straight from the raw log: views, landings (sessions that started on the page) and
+-- their bounce rate, exit rate (% of the page's views that ended their session) and time on
+-- page (seconds to the next view of the same session; a session's last view has none, as web
+-- analytics tools count it). The URL without campaign parameters is the page.
+SELECT p.page AS page, p.views AS views, p.entrances AS landings,
+       round(p.bounce_rate, 1)      AS bounce_pct,
+       round(p.exit_rate, 1)        AS exit_pct,
+       round(p.avg_time_on_page, 1) AS avg_seconds_on_page
+FROM (SELECT unnest(page_summary(visitor_id, viewed_at, split_part(url, '?', 1))) AS p FROM clickstream)
+ORDER BY p.views DESC;
 
--- Landing pages: sessions that started on each page, and the bounce rate of those sessions.
-SELECT landing_page,
-       count(DISTINCT session_id)                                 AS entrances,
-       round(bounce_rate(session_id), 1)                          AS bounce_pct
-FROM session_views
-GROUP BY landing_page
-ORDER BY entrances DESC;
+-- The same time on page and exit flags row by row, from the window functions: each view with
+-- its session number, the seconds to the next view and whether it ended its session (the
+-- busiest visitor's first views).
+SELECT visitor_id, viewed_at, split_part(url, '?', 1) AS page,
+       sessionize(viewed_at) OVER w   AS session,
+       time_on_page(viewed_at) OVER w AS seconds_on_page,
+       session_exit(viewed_at) OVER w AS is_exit
+FROM clickstream
+WHERE visitor_id = (SELECT visitor_id FROM clickstream GROUP BY visitor_id ORDER BY count(*) DESC, visitor_id LIMIT 1)
+WINDOW w AS (PARTITION BY visitor_id ORDER BY viewed_at)
+ORDER BY viewed_at
+LIMIT 8;
 
 -- Scroll depth per page: how far down readers got on average (%), and the % of tracked views
 -- that reached three quarters of the page.

@@ -87,6 +87,11 @@ QUERIES = {
                      sessionize(viewed_at, INTERVAL '30 minutes', INTERVAL '1 hour') OVER w AS session
               FROM page_views WINDOW w AS (PARTITION BY user_id ORDER BY viewed_at, page))
         GROUP BY page ORDER BY page""",
+    "pages from the raw log": """
+        SELECT p['page'] AS page, p['views'] AS views, p['entrances'] AS entrances, p['exit_rate'] AS exit_rate,
+               p['bounce_rate'] AS bounce_rate, p['avg_time_on_page'] AS time_on_page
+        FROM (SELECT unnest(page_summary(user_id, viewed_at, page)) AS p FROM page_views)
+        ORDER BY page""",
     "tickets": """
         SELECT priority, avg_resolution_time(opened_at, resolved_at) AS seconds,
                csat(csat_score) AS csat, ces(ces_score) AS ces

@@ -205,6 +205,15 @@ fn cases(nulls: bool) -> Vec<Case> {
     );
     let half_hour = IntervalMonthDayNano::new(0, 0, 30 * 60 * 1_000_000_000);
     session_summary.constants = vec![(2, ScalarValue::IntervalMonthDayNano(Some(half_hour)))];
+    // The same sessions, per page (the event names stand for pages).
+    let page_summary = column(
+        "page_summary",
+        vec![
+            ("user_id", &users),
+            ("event_time", &event_times),
+            ("page", &events),
+        ],
+    );
     vec![
         column("nps", vec![("score", &nps_scores)]),
         column("nps", vec![("score", &nps_scores), ("weight", &weights)]),
@@ -272,6 +281,7 @@ fn cases(nulls: bool) -> Vec<Case> {
         funnel,
         window_funnel,
         session_summary,
+        page_summary,
     ]
 }
 

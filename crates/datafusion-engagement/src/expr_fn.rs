@@ -30,11 +30,11 @@ use crate::{
     engagement_score::engagement_score_udaf, engagement_tier::engagement_tier_udf,
     feature_adoption::feature_adoption_udaf, first_week_active_rate::first_week_active_rate_udaf,
     funnel::funnel_udaf, lifecycle::lifecycle_udaf, nps::nps_udaf, nps_group::nps_group_udf,
-    nps_summary::nps_summary_udaf, pages_per_session::pages_per_session_udaf,
-    retention::retention_udaf, retention_rate::retention_rate_udaf,
-    session_entry::session_entry_udwf, session_exit::session_exit_udwf,
-    session_summary::session_summary_udaf, sessionize::sessionize_udwf,
-    stickiness::stickiness_udaf, time_on_page::time_on_page_udwf,
+    nps_summary::nps_summary_udaf, page_summary::page_summary_udaf,
+    pages_per_session::pages_per_session_udaf, retention::retention_udaf,
+    retention_rate::retention_rate_udaf, session_entry::session_entry_udwf,
+    session_exit::session_exit_udwf, session_summary::session_summary_udaf,
+    sessionize::sessionize_udwf, stickiness::stickiness_udaf, time_on_page::time_on_page_udwf,
     unbounded_retention::unbounded_retention_udaf, window_funnel::window_funnel_udaf,
 };
 
@@ -223,6 +223,22 @@ pub fn session_summary(
     session_summary_udaf().call(session_log_args(user_id, event_time, gap, max_length))
 }
 
+/// `page_summary(user_id, event_time, page [, gap [, max_length]])`: per page of a raw
+/// page-view log, its views, entrances, exits, bounces, exit rate, bounce rate and average
+/// time on page, as a list with a row per page. Without `gap`, sessions break after 30
+/// minutes.
+pub fn page_summary(
+    user_id: Expr,
+    event_time: Expr,
+    page: Expr,
+    gap: Option<Expr>,
+    max_length: Option<Expr>,
+) -> Expr {
+    let mut args = vec![user_id, event_time, page];
+    args.extend(optional_session_rule(gap, max_length));
+    page_summary_udaf().call(args)
+}
+
 fn session_log_args(
     user_id: Expr,
     event_time: Expr,
@@ -237,15 +253,19 @@ fn session_log_args(
 /// The arguments of a session window function.
 fn session_window_args(event_time: Expr, gap: Option<Expr>, max_length: Option<Expr>) -> Vec<Expr> {
     let mut args = vec![event_time];
+    args.extend(optional_session_rule(gap, max_length));
+    args
+}
+
+/// The trailing gap and max_length arguments, each optional.
+fn optional_session_rule(gap: Option<Expr>, max_length: Option<Expr>) -> Vec<Expr> {
     // A maximum length needs the gap before it: the default 30 minutes.
     let gap = gap.or_else(|| {
         max_length
             .is_some()
             .then(|| lit(ScalarValue::IntervalMonthDayNano(Some(DEFAULT_GAP))))
     });
-    args.extend(gap);
-    args.extend(max_length);
-    args
+    gap.into_iter().chain(max_length).collect()
 }
 
 /// `sessionize(event_time [, gap [, max_length]])`: each event's session number, a window

@@ -19,8 +19,8 @@ use crate::families::funnel_steps::{
     funnel_constant_args,
 };
 use crate::kernels::timelines::{
-    EventSequenceKernel, EventSequenceMetric, ResultRows, RowList, TimelineMetric, result_row,
-    result_type,
+    EventSequenceKernel, EventSequenceMetric, ReducedSequences, Reductions, ResultRows, RowList,
+    TimelineMetric, result_row, result_type,
 };
 
 const NAME: &str = "funnel";
@@ -148,11 +148,15 @@ impl TimelineMetric for Funnel {
 }
 
 impl EventSequenceMetric for Funnel {
-    type Reduced = u32;
+    type Gathered = Reductions<Self>;
 
     fn row_bits(funnel: &FunnelSteps, arguments: &[ArrayRef]) -> Result<Vec<u64>> {
         funnel.row_bits(arguments)
     }
+}
+
+impl ReducedSequences for Funnel {
+    type Reduced = u32;
 
     fn reduce(funnel: &FunnelSteps, values: &[i64]) -> Result<u32> {
         Ok(funnel.level(values) as u32)

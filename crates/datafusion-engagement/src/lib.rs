@@ -114,6 +114,7 @@ pub mod lifecycle;
 pub mod nps;
 pub mod nps_group;
 pub mod nps_summary;
+pub mod page_summary;
 pub mod pages_per_session;
 pub mod retention;
 pub mod retention_rate;
@@ -184,6 +185,7 @@ aggregates! {
     pages_per_session::pages_per_session_udaf => pages_per_session::PagesPerSession,
     avg_session_duration::avg_session_duration_udaf => avg_session_duration::AvgSessionDuration,
     session_summary::session_summary_udaf => families::sessions::SessionsFromLog<session_summary::SessionSummary>,
+    page_summary::page_summary_udaf => page_summary::PageSummary,
     clv::clv_udaf => clv::Clv,
     retention::retention_udaf => retention::Retention,
     unbounded_retention::unbounded_retention_udaf => retention::UnboundedRetention,

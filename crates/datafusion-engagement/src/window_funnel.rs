@@ -17,8 +17,8 @@ use crate::families::funnel_steps::{
     funnel_constant_args,
 };
 use crate::kernels::timelines::{
-    EventSequenceKernel, EventSequenceMetric, OneValue, ResultRows, TimelineMetric, result_row,
-    result_type,
+    EventSequenceKernel, EventSequenceMetric, OneValue, ReducedSequences, Reductions, ResultRows,
+    TimelineMetric, result_row, result_type,
 };
 
 const NAME: &str = "window_funnel";
@@ -141,11 +141,15 @@ impl TimelineMetric for WindowFunnel {
 
 impl EventSequenceMetric for WindowFunnel {
     const PER_USER: bool = false;
-    type Reduced = u32;
+    type Gathered = Reductions<Self>;
 
     fn row_bits(funnel: &FunnelSteps, arguments: &[ArrayRef]) -> Result<Vec<u64>> {
         funnel.row_bits(arguments)
     }
+}
+
+impl ReducedSequences for WindowFunnel {
+    type Reduced = u32;
 
     fn reduce(funnel: &FunnelSteps, values: &[i64]) -> Result<u32> {
         Ok(funnel.level(values) as u32)

@@ -407,6 +407,26 @@ def session_summary() -> AggregateUDF:
               FROM page_views GROUP BY channel);
     """
 
+def page_summary() -> AggregateUDF:
+    """Returns the ``page_summary`` function as a ``datafusion.AggregateUDF``.
+
+    Per page of a raw page-view log: a list with a row per page, {page, views, entrances, exits, bounces, exit_rate, bounce_rate, avg_time_on_page}, the most viewed first (ties by page). Each user's views in time order make the sessions as sessionize() makes them: a new one when a view comes more than gap (default 30 minutes) after the one before, or (with max_length) would make the session last longer than max_length. A view's time on page is the time to the next view of its session (time_on_page()); the last view of a session is an exit and has none. exit_rate = exits / views and bounce_rate = bounces / entrances (sessions of one view / sessions that started on the page), in %; avg_time_on_page in seconds over the views that have a next one, as web analytics tools report it. Views at one instant each count, in page order. Group by anything but the page (a page's numbers depend on the views around it) and unnest the list for a row per page. Exact across partitions; rows with a NULL user_id, event_time or page are skipped; a group without rows gives NULL.
+
+    SQL: page_summary(user_id, event_time, page [, gap [, max_length]])
+
+    Args:
+        user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: When the page was viewed: a TIMESTAMP of any unit and zone, or a DATE.
+        page: The page viewed (a URL or a page name): a string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        gap: How long a pause ends a session: a constant positive INTERVAL. A gap of more than this between two events starts a new session; exactly this much does not.
+        max_length: Optional: the longest a session may last from its first event, a constant positive INTERVAL; an event later than that starts a new session.
+
+    Example:
+        SELECT p.page, p.views, p.exit_rate, p.avg_time_on_page
+        FROM (SELECT unnest(page_summary(user_id, viewed_at, url)) AS p FROM page_views)
+        ORDER BY p.views DESC LIMIT 10;
+    """
+
 def clv() -> AggregateUDF:
     """Returns the ``clv`` function as a ``datafusion.AggregateUDF``.
 

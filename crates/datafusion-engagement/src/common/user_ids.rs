@@ -6,9 +6,11 @@ use std::hash::BuildHasher;
 use std::mem::size_of;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, AsArray, Int64Array, StringArray, UInt64Array};
+use datafusion::arrow::array::{
+    ArrayRef, AsArray, DictionaryArray, Int64Array, StringArray, UInt32Array, UInt64Array,
+};
 use datafusion::arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
-use datafusion::arrow::datatypes::{DataType, Int64Type, UInt64Type};
+use datafusion::arrow::datatypes::{DataType, Int64Type, UInt32Type, UInt64Type};
 use datafusion::common::{exec_err, internal_err, plan_err};
 use datafusion::error::Result;
 use hashbrown::{DefaultHashBuilder, HashTable};
@@ -185,6 +187,57 @@ impl UserIds {
                 failure.map_or(Ok(()), Err)
             }
         }
+    }
+
+    /// How many string ids there are: their keys are 0 up to this.
+    pub(crate) fn strings(&self) -> usize {
+        self.string_ends.len()
+    }
+
+    /// The type of [`Self::dictionary`].
+    pub(crate) fn dictionary_type() -> DataType {
+        DataType::Dictionary(Box::new(DataType::UInt32), Box::new(DataType::Utf8))
+    }
+
+    /// The string ids of `keys` (dense ids), dictionary-encoded: the keys themselves over
+    /// every string interned so far. A state of many rows and few distinct strings (pages)
+    /// stays small, and is read back with one lookup per distinct string.
+    pub(crate) fn dictionary(&self, keys: Vec<u32>) -> Result<ArrayRef> {
+        if self.kind != UserIdKind::String {
+            return internal_err!("a dictionary of {:?} ids", self.kind);
+        }
+        let all: Vec<u64> = (0..self.string_ends.len() as u64).collect();
+        let strings = self.values(&all)?;
+        Ok(Arc::new(DictionaryArray::<UInt32Type>::try_new(
+            UInt32Array::from(keys),
+            strings,
+        )?))
+    }
+
+    /// How the ids of two keys compare: as numbers, or as strings byte by byte.
+    pub(crate) fn compare(&self, a: u64, b: u64) -> std::cmp::Ordering {
+        match self.kind {
+            UserIdKind::Int64 => (a as i64).cmp(&(b as i64)),
+            UserIdKind::UInt64 => a.cmp(&b),
+            UserIdKind::String => self.string(a as u32).cmp(self.string(b as u32)),
+        }
+    }
+
+    /// [`Self::values`] of keys that are no longer needed: integer ids take over their
+    /// memory.
+    pub(crate) fn into_values(&self, keys: Vec<u64>) -> Result<ArrayRef> {
+        Ok(match self.kind {
+            UserIdKind::Int64 => {
+                let len = keys.len();
+                // An Int64 id's key is its bits.
+                Arc::new(Int64Array::new(
+                    ScalarBuffer::new(Buffer::from_vec(keys), 0, len),
+                    None,
+                ))
+            }
+            UserIdKind::UInt64 => Arc::new(UInt64Array::from(keys)),
+            UserIdKind::String => self.values(&keys)?,
+        })
     }
 
     /// The user ids of `keys`, as an array of the state type.

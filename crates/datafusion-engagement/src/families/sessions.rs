@@ -26,8 +26,8 @@ use crate::common::args::check_arg_count;
 use crate::common::metric::{Distinct, Metric};
 use crate::common::user_ids::UserIdKind;
 use crate::kernels::timelines::{
-    EventSequenceKernel, EventSequenceMetric, Output, ResultRows, Row, TimelineMetric, result_row,
-    result_type,
+    EventSequenceKernel, EventSequenceMetric, Output, ReducedSequences, Reductions, ResultRows,
+    Row, TimelineMetric, result_row, result_type,
 };
 
 /// The gap that ends a session when the call names none: 30 minutes.
@@ -311,12 +311,20 @@ impl<K: SessionMeasure> TimelineMetric for SessionsFromLog<K> {
 
 impl<K: SessionMeasure> EventSequenceMetric for SessionsFromLog<K> {
     const REPEATS_KEPT: bool = true;
-    type Reduced = SessionTotals;
+    type Gathered = Reductions<Self>;
 
     fn row_bits(_: &SessionBreaks, arguments: &[ArrayRef]) -> Result<Vec<u64>> {
-        // Every row is one event at its time.
-        Ok(vec![1; arguments[0].len()])
+        every_row_one_event(arguments)
     }
+}
+
+/// The row bits of a raw log: every row is one event at its time.
+pub(crate) fn every_row_one_event(arguments: &[ArrayRef]) -> Result<Vec<u64>> {
+    Ok(vec![1; arguments[0].len()])
+}
+
+impl<K: SessionMeasure> ReducedSequences for SessionsFromLog<K> {
+    type Reduced = SessionTotals;
 
     fn reduce(breaks: &SessionBreaks, times: &[i64]) -> Result<SessionTotals> {
         Ok(SessionTotals::of_user(breaks, times))

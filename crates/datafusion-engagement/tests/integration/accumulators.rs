@@ -58,6 +58,15 @@ fn cases() -> Vec<Case> {
         Some("a"),
         Some("b"),
     ]));
+    let pages: ArrayRef = Arc::new(StringArray::from(vec![
+        Some("/"),
+        Some("/docs"),
+        Some("/docs"),
+        Some("/"),
+        None,
+        Some("/pricing"),
+        Some("/"),
+    ]));
     let numbers: ArrayRef = Arc::new(Int64Array::from(vec![
         Some(1),
         Some(2),
@@ -150,6 +159,15 @@ fn cases() -> Vec<Case> {
             function: "session_summary",
             columns: vec![("user", Arc::clone(&numbers)), ("time", Arc::clone(&times))],
             constants: vec![(2, days(10))],
+        },
+        Case {
+            function: "page_summary",
+            columns: vec![
+                ("user", Arc::clone(&names)),
+                ("time", Arc::clone(&times)),
+                ("page", Arc::clone(&pages)),
+            ],
+            constants: vec![(3, days(10)), (4, days(20))],
         },
     ];
     let timeline_cases = [
@@ -570,6 +588,7 @@ const KEYED: &[&str] = &[
     "pages_per_session",
     "avg_session_duration",
     "session_summary",
+    "page_summary",
     "clv",
     "retention",
     "unbounded_retention",
@@ -774,6 +793,11 @@ fn random_case(case: &Case, random: &mut Random, rows: usize) -> Case {
             (_, DataType::Boolean) => Arc::new(BooleanArray::from_iter(
                 (0..rows).map(|_| value(random).map(|v| v % 2 == 0)),
             )),
+            ("page", _) => {
+                Arc::new(StringArray::from_iter((0..rows).map(|_| {
+                    value(random).map(|_| PAGES[random.below(PAGES.len())])
+                })))
+            }
             ("event", _) => Arc::new(StringArray::from_iter((0..rows).map(|_| {
                 value(random)
                     .map(|_| ["login", "export", "ticket", "other", "view"][random.below(5)])
@@ -814,10 +838,19 @@ fn random_case(case: &Case, random: &mut Random, rows: usize) -> Case {
     }
 }
 
+/// The pages of the random page views.
+const PAGES: [&str; 5] = ["/", "/blog", "/docs", "/pricing", "/signup"];
+
+/// A page as a number: its place in [`PAGES`].
+fn page_number(page: &str) -> f64 {
+    PAGES.iter().position(|p| *p == page).expect("a known page") as f64
+}
+
 /// A result as numbers: a DOUBLE is one field, a STRUCT its fields in order (counts as
-/// numbers); `None` for a NULL STRUCT.
+/// numbers, pages by [`page_number`]); `None` for a NULL STRUCT.
 fn fields_of(value: &ScalarValue) -> Option<Vec<Option<f64>>> {
     let number = |v: &ScalarValue| match v {
+        ScalarValue::Utf8(page) => page.as_deref().map(page_number),
         ScalarValue::Float64(v) => *v,
         ScalarValue::Int64(v) => v.map(|v| v as f64),
         ScalarValue::Date32(v) => v.map(f64::from),
@@ -1137,6 +1170,77 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                 // A group without rows has no STRUCT.
                 _ => (n > 0.0).then(|| vec![Some(n), Some(views), bounce, pages, seconds]),
             }
+        }
+        "page_summary" => {
+            let micros_of = |position: usize| match &case.constants.iter().find(|c| c.0 == position)
+            {
+                Some((_, ScalarValue::IntervalMonthDayNano(Some(v)))) => {
+                    Some(i64::from(v.days) * DAY_MICROS + v.nanoseconds / 1_000)
+                }
+                _ => None,
+            };
+            let gap = micros_of(3).unwrap_or(30 * 60 * 1_000_000);
+            let max_length = micros_of(4);
+            // Each user's (time, page) views in order, ties by page.
+            let mut by_user: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+            for &r in rows {
+                if let (Some(user), Some(t), Some(page)) =
+                    (key("user", r), micros("time", r), key("page", r))
+                {
+                    by_user.entry(user).or_default().push((t, page));
+                }
+            }
+            // page -> [views, entrances, exits, bounces, timed views, microseconds on page]
+            let mut pages: BTreeMap<String, [i64; 6]> = BTreeMap::new();
+            for views in by_user.values_mut() {
+                views.sort();
+                let mut session: Vec<(i64, String)> = vec![];
+                let mut close = |session: &mut Vec<(i64, String)>| {
+                    for (i, (t, page)) in session.iter().enumerate() {
+                        let tally = pages.entry(page.clone()).or_default();
+                        tally[0] += 1;
+                        tally[1] += i64::from(i == 0);
+                        tally[3] += i64::from(i == 0 && session.len() == 1);
+                        match session.get(i + 1) {
+                            Some((next, _)) => {
+                                (tally[4], tally[5]) = (tally[4] + 1, tally[5] + next - t)
+                            }
+                            None => tally[2] += 1,
+                        }
+                    }
+                    session.clear();
+                };
+                for view in views.iter() {
+                    if let (Some(first), Some(last)) = (session.first(), session.last()) {
+                        let too_long = max_length.is_some_and(|max| view.0 - first.0 > max);
+                        if view.0 - last.0 > gap || too_long {
+                            close(&mut session);
+                        }
+                    }
+                    session.push(view.clone());
+                }
+                close(&mut session);
+            }
+            if pages.is_empty() {
+                return None;
+            }
+            let mut rows: Vec<(&String, &[i64; 6])> = pages.iter().collect();
+            rows.sort_by(|a, b| b.1[0].cmp(&a.1[0]).then(a.0.cmp(b.0)));
+            Some(
+                rows.into_iter()
+                    .flat_map(|(page, t)| {
+                        let numbers = t[..4].iter().map(|&n| Some(n as f64));
+                        let rates = [
+                            percent(t[2] as f64, t[0] as f64),
+                            percent(t[3] as f64, t[1] as f64),
+                            (t[4] > 0).then(|| t[5] as f64 / 1e6 / t[4] as f64),
+                        ];
+                        std::iter::once(Some(page_number(page)))
+                            .chain(numbers)
+                            .chain(rates)
+                    })
+                    .collect(),
+            )
         }
         "bounce_rate" | "pages_per_session" => {
             let mut sessions: BTreeMap<String, usize> = BTreeMap::new();

@@ -87,6 +87,14 @@ const QUERIES: &[&str] = &[
                 FILTER (WHERE page <> '/') AS duration_from_log,
             session_summary(user_id, viewed_at, INTERVAL '30 minutes') AS summary
      FROM page_views GROUP BY device, channel ORDER BY device, channel",
+    "SELECT device, page_summary(user_id, viewed_at, page) AS pages,
+            page_summary(user_id, viewed_at, page, INTERVAL '10 minutes', INTERVAL '1 hour')
+                FILTER (WHERE page <> '/') AS pages_off_home
+     FROM page_views GROUP BY device ORDER BY device",
+    "SELECT p['page'] AS page, p['views'] AS views, p['exit_rate'] AS exit_rate,
+            p['avg_time_on_page'] AS time_on_page
+     FROM (SELECT unnest(page_summary(user_id, viewed_at, page)) AS p FROM page_views)
+     ORDER BY page",
     "SELECT page, count(*) AS views, avg(seconds) AS time_on_page,
             100 * avg(CAST(is_exit AS DOUBLE)) AS exit_rate,
             count(*) FILTER (WHERE is_entry) AS entrances, max(session) AS most_sessions

@@ -108,6 +108,9 @@ const QUERIES: &[&str] = &[
      avg_session_duration(user_id, viewed_at, INTERVAL '30 minutes', INTERVAL '1 hour'), \
      session_summary(user_id, viewed_at, INTERVAL '30 minutes') \
      FROM page_views GROUP BY device ORDER BY device",
+    "SELECT device, page_summary(user_id, viewed_at, page), \
+     page_summary(user_id, viewed_at, page, INTERVAL '10 minutes', INTERVAL '1 hour') FILTER (WHERE page <> '/') \
+     FROM page_views GROUP BY device ORDER BY device",
     "SELECT priority, avg_resolution_time(opened_at, resolved_at) FROM tickets GROUP BY priority ORDER BY priority",
     "SELECT customer_id % 3 AS k, clv(amount, customer_id, ordered_at, 3), \
      clv(amount, customer_id, ordered_at, 3, 'year') FROM orders GROUP BY k ORDER BY k",

@@ -1,9 +1,10 @@
 //! The event-sequence kernel (the funnels): every event of a sequence counts, in order. The
 //! values go to one log per accumulator and are sorted to their sequences only when a state
 //! or a result is asked for ([`super::logged`]): an event costs a sequential write instead of
-//! a visit to its user's own list (two cache misses on a large table). A result reduces each
-//! sequence to what it needs of it ([`EventSequenceMetric::reduce`]) a bucket of sequences at
-//! a time, never holding them all.
+//! a visit to its user's own list (two cache misses on a large table). A result gathers what
+//! it needs of each sequence ([`GatherSequences`]: most metrics reduce a sequence to a value,
+//! [`ReducedSequences`]) a bucket of sequences at a time, never holding them all. An event
+//! may carry a payload (the page a view is of) that travels and sorts with its time.
 
 use std::marker::PhantomData;
 use std::mem::size_of;
@@ -14,14 +15,15 @@ use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
-use super::logged::{SettledValues, ValueLog};
+use super::logged::{Events, SettledValues, ValueLog};
 use super::{
-    NO_START, Observation, ObservedBatch, ResultRows, Row, STATE_COLUMNS, Store, TimelineMetric,
-    TimelineSlot, accumulator, groups_accumulator, state_fields,
+    Element, NO_START, Observation, ObservedBatch, ResultRows, Row, STATE_COLUMNS, Store,
+    TimelineMetric, TimelineSlot, accumulator, groups_accumulator, state_fields,
 };
 use crate::common::group_keys::GroupKeyTable;
 use crate::common::list_state::group_lists;
 use crate::common::metric::Kernel;
+use crate::common::user_ids::UserIds;
 
 /// What a metric over event sequences says about itself; [`EventSequenceKernel`] does the
 /// rest. Such a metric takes no start.
@@ -33,15 +35,54 @@ pub(crate) trait EventSequenceMetric: TimelineMetric {
     /// it (page views at one instant each count), or once (a funnel step met twice at one
     /// time is one step).
     const REPEATS_KEPT: bool = false;
-    /// What [`Self::reduce`] makes of a sequence.
-    type Reduced: Copy + Default + Send + Sync + 'static;
+    /// Position of the argument whose value each event carries: a string column (a page),
+    /// its NULL rows skipped. Events then sort by value, then payload.
+    const PAYLOAD_ARG: Option<usize> = None;
+    /// What a result gathers from the sequences.
+    type Gathered: GatherSequences<Self>;
 
     /// Per row, the values an event stands for, as offsets from its value: `value + i` for
     /// each set bit `i` (the funnel steps the event meets). 0: the row stands for no value,
     /// but its user was seen.
     fn row_bits(cx: &Self::Context, arguments: &[ArrayRef]) -> Result<Vec<u64>>;
+}
+
+/// What a result gathers from the sequences of an [`EventSequenceMetric`], one at a time in
+/// sequence order, and the result rows it makes of them.
+pub(crate) trait GatherSequences<M: TimelineMetric>: Sized {
+    /// Ready for `sequences` sequences of `groups` groups, whose payload keys `payloads`
+    /// names.
+    fn new(cx: &M::Context, sequences: usize, groups: usize, payloads: &UserIds) -> Self;
+    /// Adds sequence number `sequence` of `group`: its events sorted (and distinct unless
+    /// [`EventSequenceMetric::REPEATS_KEPT`]). `payloads` names the payload keys.
+    fn add(
+        &mut self,
+        cx: &M::Context,
+        sequence: usize,
+        group: u32,
+        events: Events,
+        payloads: &UserIds,
+    ) -> Result<()>;
+    /// The result rows of `groups` groups; `seen_alone(group)`: a user of the group was seen
+    /// without values, so that the group has a result even without sequences.
+    fn rows(
+        self,
+        cx: &M::Context,
+        groups: usize,
+        seen_alone: impl Fn(usize) -> bool,
+        payloads: &UserIds,
+    ) -> Result<ResultRows<Row<M>>>;
+}
+
+/// An [`EventSequenceMetric`] whose result reduces each sequence to a value (a funnel's
+/// level), and a group's result from its sequences' values: its
+/// [`EventSequenceMetric::Gathered`] is [`Reductions`].
+pub(crate) trait ReducedSequences: EventSequenceMetric {
+    /// What [`Self::reduce`] makes of a sequence.
+    type Reduced: Copy + Default + Send + Sync + 'static;
+
     /// What the result needs of a sequence (its values sorted, and distinct unless
-    /// [`Self::REPEATS_KEPT`]): a funnel's level.
+    /// [`EventSequenceMetric::REPEATS_KEPT`]): a funnel's level.
     fn reduce(cx: &Self::Context, values: &[i64]) -> Result<Self::Reduced>;
     /// A group's result rows from its sequences' reduced forms (at least one, or a user seen
     /// without values, which reduces to nothing here).
@@ -52,12 +93,60 @@ pub(crate) trait EventSequenceMetric: TimelineMetric {
     ) -> Result<()>;
 }
 
+/// Each sequence reduced to a value, with its group: what a [`ReducedSequences`] metric
+/// gathers.
+#[derive(Debug)]
+pub(crate) struct Reductions<M: ReducedSequences> {
+    /// By sequence: its group (`u32::MAX` for one not added) and reduced form.
+    reduced: Vec<(u32, M::Reduced)>,
+}
+
+impl<M: ReducedSequences> GatherSequences<M> for Reductions<M> {
+    fn new(_: &M::Context, sequences: usize, _: usize, _: &UserIds) -> Self {
+        Self {
+            reduced: vec![(u32::MAX, M::Reduced::default()); sequences],
+        }
+    }
+
+    fn add(
+        &mut self,
+        cx: &M::Context,
+        sequence: usize,
+        group: u32,
+        events: Events,
+        _: &UserIds,
+    ) -> Result<()> {
+        self.reduced[sequence] = (group, M::reduce(cx, events.values)?);
+        Ok(())
+    }
+
+    fn rows(
+        self,
+        cx: &M::Context,
+        groups: usize,
+        seen_alone: impl Fn(usize) -> bool,
+        _: &UserIds,
+    ) -> Result<ResultRows<Row<M>>> {
+        // Sequences not added are of no group below `groups`: left out.
+        let (offsets, by_group) = group_lists(groups, M::Reduced::default(), || {
+            self.reduced.iter().copied()
+        });
+        let of_group = |group: usize| &by_group[offsets[group]..offsets[group + 1]];
+        ResultRows::of_groups(
+            groups,
+            |group| !of_group(group).is_empty() || seen_alone(group),
+            |group, rows| M::evaluate_group(cx, of_group(group), rows),
+        )
+    }
+}
+
 /// The kernel of the [`EventSequenceMetric`]s.
 #[derive(Debug)]
 pub(crate) struct EventSequenceKernel;
 
 impl<M: EventSequenceMetric> Kernel<M> for EventSequenceKernel {
-    const NAMED_STATE_COLUMNS: usize = STATE_COLUMNS;
+    // With payloads, a fourth column holds them.
+    const NAMED_STATE_COLUMNS: usize = STATE_COLUMNS + M::PAYLOAD_ARG.is_some() as usize;
 
     fn state_fields(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
         state_fields::<M, LoggedSequences<M>>(args)
@@ -94,8 +183,8 @@ impl<M: EventSequenceMetric> Default for LoggedSequences<M> {
     fn default() -> Self {
         Self {
             sequences: 0,
-            log: ValueLog::default(),
-            settled: SettledValues::new(M::REPEATS_KEPT),
+            log: ValueLog::new(M::PAYLOAD_ARG.is_some()),
+            settled: SettledValues::new(M::REPEATS_KEPT, M::PAYLOAD_ARG.is_some()),
             seen: vec![],
             metric: PhantomData,
         }
@@ -106,6 +195,7 @@ impl<M: EventSequenceMetric> Store<M> for LoggedSequences<M> {
     const START_ARG: Option<usize> = None;
     const PER_USER: bool = M::PER_USER;
     const VALUE_SETS: bool = false;
+    const PAYLOAD_ARG: Option<usize> = M::PAYLOAD_ARG;
 
     fn row_bits(cx: &M::Context, arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
         M::row_bits(cx, arguments).map(Some)
@@ -153,69 +243,75 @@ impl<M: EventSequenceMetric> Store<M> for LoggedSequences<M> {
         self.sequences
     }
 
-    fn settle(&mut self, _cx: &M::Context) -> Result<()> {
-        self.settled.settle(&mut self.log, self.sequences)
-    }
-
-    fn state_elements(&self, t: usize) -> impl Iterator<Item = (i64, u64)> + '_ {
-        let values = self.settled.of(t);
-        let seen_alone = values.is_empty().then_some(Observation::PRESENT);
-        seen_alone
-            .into_iter()
-            .chain(values.iter().map(|&v| (v, Observation::ONE)))
+    /// Sequence after sequence, each one's values as they lie: a state needs no order
+    /// within a sequence, so nothing is sorted for it. Every sequence has a value (a user
+    /// seen without one has none).
+    fn for_each_element(
+        &mut self,
+        _cx: &M::Context,
+        mut each: impl FnMut(usize, Element),
+    ) -> Result<()> {
+        self.settled
+            .read_unsorted(&self.log, self.sequences, |sequence, events| {
+                for (i, &value) in events.values.iter().enumerate() {
+                    let payload = events.payloads.get(i).copied().unwrap_or(0);
+                    each(sequence, (value, Observation::ONE, payload));
+                }
+                Ok(())
+            })
     }
 
     fn seen_alone(&self, group: usize) -> Option<u64> {
         self.seen.get(group).copied().flatten()
     }
 
-    /// Folded from the sequences' reduced forms. When every sequence is emitted and
-    /// forgotten next, its values are settled and reduced a bucket at a time and dropped;
-    /// else they are all settled, and kept.
+    /// Gathered from the sequences. When every sequence is emitted and forgotten next, its
+    /// values are settled and gathered a bucket at a time and dropped; else they are all
+    /// settled, and kept.
     fn evaluate(
         &mut self,
         cx: &M::Context,
         keys: &[TimelineSlot],
         groups: usize,
         forgotten_next: bool,
+        payloads: &UserIds,
     ) -> Result<ResultRows<Row<M>>> {
-        let mut reduced = vec![M::Reduced::default(); keys.len()];
+        let mut gathered = M::Gathered::new(cx, keys.len(), groups, payloads);
         if forgotten_next && keys.iter().all(|slot| (slot.group as usize) < groups) {
             self.settled
-                .drain(&mut self.log, keys.len(), |sequence, values| {
-                    reduced[sequence] = M::reduce(cx, values)?;
-                    Ok(())
+                .drain(&mut self.log, keys.len(), |sequence, events| {
+                    gathered.add(cx, sequence, keys[sequence].group, events, payloads)
                 })?;
         } else {
-            self.settled.settle(&mut self.log, self.sequences)?;
-            for (sequence, slot) in keys.iter().enumerate() {
-                if (slot.group as usize) < groups {
-                    reduced[sequence] = M::reduce(cx, self.settled.of(sequence))?;
-                }
-            }
+            self.settled
+                .read(&self.log, keys.len(), |sequence, events| {
+                    let group = keys[sequence].group;
+                    if (group as usize) < groups {
+                        gathered.add(cx, sequence, group, events, payloads)?;
+                    }
+                    Ok(())
+                })?;
         }
-        let (offsets, by_group) = group_lists(groups, M::Reduced::default(), || {
-            keys.iter()
-                .map(|slot| slot.group)
-                .zip(reduced.iter().copied())
-        });
-        let of_group = |group: usize| &by_group[offsets[group]..offsets[group + 1]];
-        ResultRows::of_groups(
-            groups,
-            |group| !of_group(group).is_empty() || self.seen_alone(group).is_some(),
-            |group, rows| M::evaluate_group(cx, of_group(group), rows),
-        )
+        let seen_alone = |group: usize| self.seen_alone(group).is_some();
+        gathered.rows(cx, groups, seen_alone, payloads)
     }
 
-    fn take(&mut self, emit_to: EmitTo, kept: &[usize]) {
-        // The state or result just taken settled the log.
-        debug_assert!(self.log.is_empty());
+    fn take(&mut self, emit_to: EmitTo, kept: &[usize]) -> Result<()> {
         match emit_to {
             EmitTo::First(n) if n < self.seen.len() => drop(self.seen.drain(..n)),
             _ => self.seen.clear(),
         }
-        self.settled.keep(kept);
+        if kept.is_empty() {
+            self.log.clear();
+            self.settled = SettledValues::new(M::REPEATS_KEPT, M::PAYLOAD_ARG.is_some());
+        } else {
+            // Some groups stay (an emission of the first groups): their values are settled,
+            // and kept renumbered.
+            self.settled.settle(&mut self.log, self.sequences)?;
+            self.settled.keep(kept);
+        }
         self.sequences = kept.len();
+        Ok(())
     }
 
     fn size(&self) -> usize {

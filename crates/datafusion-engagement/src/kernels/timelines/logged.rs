@@ -10,6 +10,9 @@
 //! sorted and read while in cache. A result hands them to the metric, which reduces them to
 //! a number (a funnel's level), so the values are never all held twice; a state settles
 //! them into one array, timeline after timeline.
+//!
+//! A log may carry a payload with each value (the page a view is of): a 32-bit key kept
+//! beside the packed entry, in chunks of the same lengths, and sorted with its value.
 
 use std::mem::size_of;
 
@@ -40,8 +43,10 @@ struct Bucket {
     /// bucket: 8 bytes a value where a (timeline, value) pair takes 12, the memory a log of
     /// tens of millions of values is written to, fresh, each time.
     chunks: Vec<Vec<u64>>,
-    /// (place, value) of the values too far from the base to pack.
-    far: Vec<(u16, i64)>,
+    /// The payload of each packed entry, chunk for chunk; none in a log without payloads.
+    payload_chunks: Vec<Vec<u32>>,
+    /// (place, value, payload) of the values too far from the base to pack.
+    far: Vec<(u16, i64, u32)>,
 }
 
 impl Bucket {
@@ -53,7 +58,7 @@ impl Bucket {
     /// Each entry's place in the bucket.
     fn places(&self) -> impl Iterator<Item = usize> + '_ {
         let packed = self.chunks.iter().flatten();
-        let far = self.far.iter().map(|&(place, _)| place as usize);
+        let far = self.far.iter().map(|&(place, _, _)| place as usize);
         packed.map(|&e| (e >> OFFSET_BITS) as usize).chain(far)
     }
 
@@ -63,10 +68,16 @@ impl Bucket {
         let far = self
             .far
             .iter()
-            .map(|&(place, value)| (place as usize, value));
+            .map(|&(place, value, _)| (place as usize, value));
         packed
             .map(move |&e| ((e >> OFFSET_BITS) as usize, base + (e & OFFSET_MASK) as i64))
             .chain(far)
+    }
+
+    /// Each entry's payload, in the order of [`Self::entries`].
+    fn payloads(&self) -> impl Iterator<Item = u32> + '_ {
+        let far = self.far.iter().map(|&(_, _, payload)| payload);
+        self.payload_chunks.iter().flatten().copied().chain(far)
     }
 }
 
@@ -83,11 +94,21 @@ pub(super) struct ValueLog {
     /// logged, so that values within 2^48 of it either way pack (years of event times in
     /// microseconds, at the few step bits of a funnel).
     base: Option<i64>,
-    /// Heap bytes of the packed chunks.
+    /// Heap bytes of the packed chunks and their payloads.
     bytes: usize,
+    /// Whether each value carries its observation's payload.
+    payloads: bool,
 }
 
 impl ValueLog {
+    /// A log whose values carry their observations' payloads (`payloads`), or not.
+    pub(super) fn new(payloads: bool) -> Self {
+        Self {
+            payloads,
+            ..Self::default()
+        }
+    }
+
     /// Logs the values of an observation, `value + i` for each set bit `i`.
     #[inline]
     pub(super) fn push_all(&mut self, timeline: u32, observation: &Observation) {
@@ -99,12 +120,17 @@ impl ValueLog {
             .base
             .get_or_insert_with(|| observation.value.saturating_sub(1 << (OFFSET_BITS - 1)));
         let place = timeline & ((1 << BUCKET_BITS) - 1);
-        let Bucket { chunks, far } = &mut self.buckets[bucket];
+        let Bucket {
+            chunks,
+            payload_chunks,
+            far,
+        } = &mut self.buckets[bucket];
+        let payload = observation.payload;
         for value in bit_window::members(observation.value, observation.bits) {
             let offset = match value.checked_sub(base) {
                 Some(offset) if (offset as u64) <= OFFSET_MASK => offset as u64,
                 _ => {
-                    far.push((place as u16, value));
+                    far.push((place as u16, value, payload));
                     continue;
                 }
             };
@@ -114,11 +140,24 @@ impl ValueLog {
                     let size = last.map_or(FIRST_CHUNK, |full| (full.len() * 2).min(CHUNK));
                     chunks.push(Vec::with_capacity(size));
                     self.bytes += size * size_of::<u64>();
+                    if self.payloads {
+                        payload_chunks.push(Vec::with_capacity(size));
+                        self.bytes += size * size_of::<u32>();
+                    }
                     chunks.last_mut().expect("a chunk was just pushed")
                 }
             };
             chunk.push(u64::from(place) << OFFSET_BITS | offset);
+            if self.payloads {
+                let payloads = payload_chunks.last_mut().expect("chunks go in pairs");
+                payloads.push(payload);
+            }
         }
+    }
+
+    /// Forgets every value.
+    pub(super) fn clear(&mut self) {
+        self.take();
     }
 
     pub(super) fn is_empty(&self) -> bool {
@@ -133,8 +172,8 @@ impl ValueLog {
                 .buckets
                 .iter()
                 .map(|b| {
-                    b.chunks.capacity() * size_of::<Vec<u64>>()
-                        + b.far.capacity() * size_of::<(u16, i64)>()
+                    (b.chunks.capacity() + b.payload_chunks.capacity()) * size_of::<Vec<u64>>()
+                        + b.far.capacity() * size_of::<(u16, i64, u32)>()
                 })
                 .sum::<usize>()
             + self.bytes
@@ -155,35 +194,77 @@ struct Span {
     len: usize,
 }
 
+/// A timeline's settled values in order, and their payloads (none in a log without
+/// payloads; else one per value, a value's payload breaking its ties).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Events<'a> {
+    pub(crate) values: &'a [i64],
+    pub(crate) payloads: &'a [u32],
+}
+
 /// The settled values of every timeline in one array, timeline after timeline, each
 /// timeline's sorted and distinct — or sorted with repeats, when every event counts.
 #[derive(Debug, Default)]
 pub(super) struct SettledValues {
     values: Vec<i64>,
+    /// Each value's payload, in a log with payloads.
+    payloads: Vec<u32>,
     /// By timeline; a timeline past the end has no values.
     spans: Vec<Span>,
     /// Whether a value logged twice is kept twice.
     repeats_kept: bool,
+    /// Whether values carry payloads.
+    with_payloads: bool,
 }
 
 impl SettledValues {
-    /// Settled values that keep a value logged twice twice (`repeats_kept`), or once.
-    pub(super) fn new(repeats_kept: bool) -> Self {
+    /// Settled values that keep a value logged twice twice (`repeats_kept`), or once, and
+    /// carry payloads (`with_payloads`) or not.
+    pub(super) fn new(repeats_kept: bool, with_payloads: bool) -> Self {
         Self {
             repeats_kept,
+            with_payloads,
             ..Self::default()
         }
     }
 
-    pub(super) fn of(&self, timeline: usize) -> &[i64] {
-        match self.spans.get(timeline) {
-            Some(span) => &self.values[span.start..span.start + span.len],
-            None => &[],
+    /// An empty array with the same settings.
+    fn emptied(&self) -> Self {
+        Self::new(self.repeats_kept, self.with_payloads)
+    }
+
+    pub(super) fn of(&self, timeline: usize) -> Events<'_> {
+        let Some(span) = self.spans.get(timeline) else {
+            return Events {
+                values: &[],
+                payloads: &[],
+            };
+        };
+        let range = span.start..span.start + span.len;
+        Events {
+            values: &self.values[range.clone()],
+            payloads: if self.with_payloads {
+                &self.payloads[range]
+            } else {
+                &[]
+            },
         }
     }
 
     pub(super) fn size(&self) -> usize {
-        self.values.capacity() * size_of::<i64>() + self.spans.capacity() * size_of::<Span>()
+        self.values.capacity() * size_of::<i64>()
+            + self.payloads.capacity() * size_of::<u32>()
+            + self.spans.capacity() * size_of::<Span>()
+    }
+
+    /// Appends a timeline's events.
+    fn push(&mut self, events: Events) {
+        self.spans.push(Span {
+            start: self.values.len(),
+            len: events.values.len(),
+        });
+        self.values.extend_from_slice(events.values);
+        self.payloads.extend_from_slice(events.payloads);
     }
 
     /// Adds the logged values to their timelines (`timelines` of them), sorted and distinct,
@@ -194,17 +275,14 @@ impl SettledValues {
             return Ok(());
         }
         let logged = log.buckets.iter().map(Bucket::len).sum::<usize>();
-        let mut settled = Self {
-            values: Vec::with_capacity(self.values.len() + logged),
-            spans: Vec::with_capacity(timelines),
-            repeats_kept: self.repeats_kept,
-        };
-        self.drain(log, timelines, |_, values| {
-            settled.spans.push(Span {
-                start: settled.values.len(),
-                len: values.len(),
-            });
-            settled.values.extend_from_slice(values);
+        let mut settled = self.emptied();
+        settled.values.reserve(self.values.len() + logged);
+        if self.with_payloads {
+            settled.payloads.reserve(self.values.len() + logged);
+        }
+        settled.spans.reserve(timelines);
+        self.drain(log, timelines, |_, events| {
+            settled.push(events);
             Ok(())
         })?;
         *self = settled;
@@ -213,76 +291,191 @@ impl SettledValues {
 
     /// Hands each of `timelines` timelines' values, sorted and distinct (the settled ones
     /// with those logged), to `each` in timeline order, and forgets them all, emptying the
-    /// log too. The log is settled a bucket at a time into one array reused from bucket to
-    /// bucket: the values are never all held at once, and a bucket's stay in cache while
-    /// they are sorted and read.
+    /// log too. The log's buckets are freed as they are read ([`sorted_timelines`]).
     pub(super) fn drain(
         &mut self,
         log: &mut ValueLog,
         timelines: usize,
-        mut each: impl FnMut(usize, &[i64]) -> Result<()>,
+        each: impl FnMut(usize, Events) -> Result<()>,
     ) -> Result<()> {
-        let settled = std::mem::replace(self, Self::new(self.repeats_kept));
+        let settled = std::mem::replace(self, self.emptied());
         let (buckets, base) = log.take();
-        let mut buckets = buckets.into_iter();
-        let (mut values, mut ends) = (vec![], vec![]);
-        for first in (0..timelines).step_by(1 << BUCKET_BITS) {
-            let timelines = first..timelines.min(first + (1 << BUCKET_BITS));
-            let bucket = buckets.next().unwrap_or_default();
-            // Each timeline's count, then where its values start (its settled ones first);
-            // `ends` is moved past each value placed, ending at the timeline's end.
-            ends.clear();
-            ends.extend(timelines.clone().map(|t| settled.of(t).len()));
-            for place in bucket.places() {
-                ends[place] += 1;
+        sorted_timelines(&settled, buckets.into_iter(), base, timelines, each)
+    }
+
+    /// [`Self::drain`] that keeps everything: for a result asked for again as rows come (a
+    /// window frame), without the copy settling would make.
+    pub(super) fn read(
+        &self,
+        log: &ValueLog,
+        timelines: usize,
+        each: impl FnMut(usize, Events) -> Result<()>,
+    ) -> Result<()> {
+        let base = log.base.unwrap_or_default();
+        sorted_timelines(self, log.buckets.iter(), base, timelines, each)
+    }
+
+    /// Hands each of `timelines` timelines' values (the settled ones with those logged) to
+    /// `each` in timeline order, unsorted and with any repeats: what a state needs, which
+    /// takes no order within a timeline, but whose merge finds a timeline's elements together.
+    pub(super) fn read_unsorted(
+        &self,
+        log: &ValueLog,
+        timelines: usize,
+        each: impl FnMut(usize, Events) -> Result<()>,
+    ) -> Result<()> {
+        let base = log.base.unwrap_or_default();
+        by_timeline(self, log.buckets.iter(), base, timelines, false, each)
+    }
+
+    /// Keeps the values of the given timelines, renumbered in that order.
+    pub(super) fn keep(&mut self, timelines: &[usize]) {
+        let mut kept = self.emptied();
+        let values = timelines.iter().map(|&t| self.of(t).values.len()).sum();
+        kept.values.reserve(values);
+        if self.with_payloads {
+            kept.payloads.reserve(values);
+        }
+        kept.spans.reserve(timelines.len());
+        for &timeline in timelines {
+            kept.push(self.of(timeline));
+        }
+        *self = kept;
+    }
+}
+
+/// Hands each of `timelines` timelines' values, sorted and distinct (the `settled` ones with
+/// those of the log's `buckets`), to `each` in timeline order. The log is sorted a bucket at a
+/// time into one array reused from bucket to bucket: the values are never all held at once,
+/// and a bucket's stay in cache while they are sorted and read. With payloads, (value,
+/// payload) pairs are sorted and made distinct. Owned buckets are dropped once read.
+fn sorted_timelines<B: std::borrow::Borrow<Bucket>>(
+    settled: &SettledValues,
+    buckets: impl Iterator<Item = B>,
+    base: i64,
+    timelines: usize,
+    each: impl FnMut(usize, Events) -> Result<()>,
+) -> Result<()> {
+    by_timeline(settled, buckets, base, timelines, true, each)
+}
+
+/// [`sorted_timelines`], each timeline's values sorted (`sorted`) or as they lie (with
+/// repeats).
+fn by_timeline<B: std::borrow::Borrow<Bucket>>(
+    settled: &SettledValues,
+    buckets: impl Iterator<Item = B>,
+    base: i64,
+    timelines: usize,
+    sorted: bool,
+    mut each: impl FnMut(usize, Events) -> Result<()>,
+) -> Result<()> {
+    let mut buckets = buckets;
+    let no_bucket = Bucket::default();
+    let (mut values, mut payloads, mut pairs, mut ends) = (vec![], vec![], vec![], vec![]);
+    for first in (0..timelines).step_by(1 << BUCKET_BITS) {
+        let timelines = first..timelines.min(first + (1 << BUCKET_BITS));
+        let next = buckets.next();
+        let bucket: &Bucket = next.as_ref().map_or(&no_bucket, |b| b.borrow());
+        // Each timeline's count, then where its values start (its settled ones first);
+        // `ends` is moved past each value placed, ending at the timeline's end.
+        ends.clear();
+        ends.extend(timelines.clone().map(|t| settled.of(t).values.len()));
+        for place in bucket.places() {
+            ends[place] += 1;
+        }
+        let mut total = 0;
+        for end in &mut ends {
+            (*end, total) = (total, total + *end);
+        }
+        values.clear();
+        values.resize(total, 0);
+        payloads.clear();
+        if settled.with_payloads {
+            payloads.resize(total, 0);
+        }
+        for (end, timeline) in ends.iter_mut().zip(timelines) {
+            let before = settled.of(timeline);
+            let len = before.values.len();
+            values[*end..*end + len].copy_from_slice(before.values);
+            if settled.with_payloads {
+                payloads[*end..*end + len].copy_from_slice(before.payloads);
             }
-            let mut total = 0;
-            for end in &mut ends {
-                (*end, total) = (total, total + *end);
+            *end += len;
+        }
+        if settled.with_payloads {
+            // `entries` and `payloads` list the bucket's entries in the same order.
+            for ((place, value), payload) in bucket.entries(base).zip(bucket.payloads()) {
+                let end = &mut ends[place];
+                (values[*end], payloads[*end]) = (value, payload);
+                *end += 1;
             }
-            values.clear();
-            values.resize(total, 0);
-            for (end, timeline) in ends.iter_mut().zip(timelines) {
-                let before = settled.of(timeline);
-                values[*end..*end + before.len()].copy_from_slice(before);
-                *end += before.len();
-            }
+        } else {
             for (place, value) in bucket.entries(base) {
                 let end = &mut ends[place];
                 values[*end] = value;
                 *end += 1;
             }
-            drop(bucket);
-            let mut start = 0;
-            for (i, &end) in ends.iter().enumerate() {
-                let timeline = &mut values[start..end];
+        }
+        // A bucket of the drained log is freed here.
+        drop(next);
+        let mut start = 0;
+        for (i, &end) in ends.iter().enumerate() {
+            let timeline = &mut values[start..end];
+            let events = if !sorted {
+                Events {
+                    values: timeline,
+                    payloads: payloads.get(start..end).unwrap_or_default(),
+                }
+            } else if settled.with_payloads {
+                let timeline_payloads = &mut payloads[start..end];
+                let kept = sort_pairs(
+                    timeline,
+                    timeline_payloads,
+                    &mut pairs,
+                    settled.repeats_kept,
+                );
+                Events {
+                    values: &timeline[..kept],
+                    payloads: &timeline_payloads[..kept],
+                }
+            } else {
                 let kept = if settled.repeats_kept {
                     timeline.sort_unstable();
                     timeline.len()
                 } else {
                     sort_distinct(timeline)
                 };
-                each(first + i, &timeline[..kept])?;
-                start = end;
-            }
+                Events {
+                    values: &timeline[..kept],
+                    payloads: &[],
+                }
+            };
+            each(first + i, events)?;
+            start = end;
         }
-        Ok(())
     }
+    Ok(())
+}
 
-    /// Keeps the values of the given timelines, renumbered in that order.
-    pub(super) fn keep(&mut self, timelines: &[usize]) {
-        let mut values = Vec::with_capacity(timelines.iter().map(|&t| self.of(t).len()).sum());
-        let mut spans = Vec::with_capacity(timelines.len());
-        for &timeline in timelines {
-            let kept = self.of(timeline);
-            spans.push(Span {
-                start: values.len(),
-                len: kept.len(),
-            });
-            values.extend_from_slice(kept);
-        }
-        (self.values, self.spans) = (values, spans);
+/// Sorts a timeline's values with their payloads as pairs, by value then payload, through
+/// `pairs` (scratch space reused between timelines); returns how many are kept: all, or the
+/// distinct pairs moved to the front.
+fn sort_pairs(
+    values: &mut [i64],
+    payloads: &mut [u32],
+    pairs: &mut Vec<(i64, u32)>,
+    repeats_kept: bool,
+) -> usize {
+    pairs.clear();
+    pairs.extend(values.iter().copied().zip(payloads.iter().copied()));
+    pairs.sort_unstable();
+    if !repeats_kept {
+        pairs.dedup();
     }
+    for (i, &(value, payload)) in pairs.iter().enumerate() {
+        (values[i], payloads[i]) = (value, payload);
+    }
+    pairs.len()
 }
 
 /// Sorts values and moves the distinct ones to the front; returns how many there are.
@@ -310,6 +503,7 @@ mod tests {
                 value,
                 bits: Observation::ONE,
                 start: NO_START,
+                payload: 0,
             };
             log.push_all(timeline, &one);
         }
@@ -322,46 +516,46 @@ mod tests {
         let mut first = log(&[(1, 30), (0, 20), (1, 10), (1, 30)]);
         settled.settle(&mut first, 3).unwrap();
         assert!(first.is_empty() && first.size() == 0);
-        assert_eq!(settled.of(0), [20]);
-        assert_eq!(settled.of(1), [10, 30]);
-        assert_eq!(settled.of(2), [] as [i64; 0]);
+        assert_eq!(settled.of(0).values, [20]);
+        assert_eq!(settled.of(1).values, [10, 30]);
+        assert_eq!(settled.of(2).values, [] as [i64; 0]);
 
         // More values, for old timelines and a new one: appended after the settled ones.
         let mut second = log(&[(3, 5), (0, 1), (2, 7), (0, 20)]);
         settled.settle(&mut second, 4).unwrap();
-        assert_eq!(settled.of(0), [1, 20]);
-        assert_eq!(settled.of(1), [10, 30]);
-        assert_eq!(settled.of(2), [7]);
-        assert_eq!(settled.of(3), [5]);
+        assert_eq!(settled.of(0).values, [1, 20]);
+        assert_eq!(settled.of(1).values, [10, 30]);
+        assert_eq!(settled.of(2).values, [7]);
+        assert_eq!(settled.of(3).values, [5]);
 
         // Keeping timelines 3 and 1 renumbers them 0 and 1.
         settled.keep(&[3, 1]);
-        assert_eq!(settled.of(0), [5]);
-        assert_eq!(settled.of(1), [10, 30]);
-        assert_eq!(settled.of(2), [] as [i64; 0]);
+        assert_eq!(settled.of(0).values, [5]);
+        assert_eq!(settled.of(1).values, [10, 30]);
+        assert_eq!(settled.of(2).values, [] as [i64; 0]);
     }
 
     #[test]
     fn repeats_are_kept_when_every_event_counts() {
-        let mut settled = SettledValues::new(true);
+        let mut settled = SettledValues::new(true, false);
         settled
             .settle(&mut log(&[(0, 20), (0, 10), (0, 20), (1, 5)]), 2)
             .unwrap();
-        assert_eq!(settled.of(0), [10, 20, 20]);
+        assert_eq!(settled.of(0).values, [10, 20, 20]);
         // Settled again and drained, with more of the same value: still every one.
         settled.settle(&mut log(&[(0, 20)]), 2).unwrap();
-        assert_eq!(settled.of(0), [10, 20, 20, 20]);
+        assert_eq!(settled.of(0).values, [10, 20, 20, 20]);
         let mut drained = vec![];
         settled
             .drain(&mut log(&[(1, 5)]), 2, |t, values| {
-                drained.push((t, values.to_vec()));
+                drained.push((t, values.values.to_vec()));
                 Ok(())
             })
             .unwrap();
         assert_eq!(drained, [(0, vec![10, 20, 20, 20]), (1, vec![5, 5])]);
         // Draining keeps the setting for what comes next.
         settled.settle(&mut log(&[(0, 1), (0, 1)]), 1).unwrap();
-        assert_eq!(settled.of(0), [1, 1]);
+        assert_eq!(settled.of(0).values, [1, 1]);
     }
 
     #[test]
@@ -373,10 +567,10 @@ mod tests {
         assert_eq!(first.buckets.len(), 4);
         settled.settle(&mut first, last as usize + 1).unwrap();
         assert!(first.is_empty() && first.size() == 0);
-        assert_eq!(settled.of(0), [3, 4]);
-        assert_eq!(settled.of(next as usize), [7]);
-        assert_eq!(settled.of(last as usize), [8, 9]);
-        assert_eq!(settled.of(far as usize), [] as [i64; 0]);
+        assert_eq!(settled.of(0).values, [3, 4]);
+        assert_eq!(settled.of(next as usize).values, [7]);
+        assert_eq!(settled.of(last as usize).values, [8, 9]);
+        assert_eq!(settled.of(far as usize).values, [] as [i64; 0]);
         assert_eq!(settled.values[..2], [3, 4]);
         assert_eq!(settled.values[settled.values.len() - 2..], [8, 9]);
     }
@@ -401,13 +595,16 @@ mod tests {
         );
         let mut settled = SettledValues::default();
         settled.settle(&mut logged, 3).unwrap();
-        let mut all: Vec<i64> = (0..3).flat_map(|t| settled.of(t).to_vec()).collect();
+        let mut all: Vec<i64> = (0..3).flat_map(|t| settled.of(t).values.to_vec()).collect();
         let mut expected: Vec<i64> = entries.iter().map(|&(_, v)| v).collect();
         all.sort_unstable();
         expected.sort_unstable();
         assert_eq!(all, expected);
-        assert_eq!(settled.of(0), [i64::MIN, -(1 << 48) - 1, -(1 << 48), 0]);
-        assert_eq!(settled.of(1), [0, 7, i64::MAX]);
+        assert_eq!(
+            settled.of(0).values,
+            [i64::MIN, -(1 << 48) - 1, -(1 << 48), 0]
+        );
+        assert_eq!(settled.of(1).values, [0, 7, i64::MAX]);
     }
 
     #[test]
@@ -432,14 +629,14 @@ mod tests {
         let mut handed = vec![];
         settled
             .drain(&mut second, far as usize + 3, |timeline, values| {
-                handed.push((timeline, values.to_vec()));
+                handed.push((timeline, values.values.to_vec()));
                 Ok(())
             })
             .unwrap();
         let timelines: Vec<usize> = handed.iter().map(|(t, _)| *t).collect();
         assert_eq!(timelines, (0..far as usize + 3).collect::<Vec<_>>());
         for (timeline, values) in &handed {
-            assert_eq!(values, expected.of(*timeline), "timeline {timeline}");
+            assert_eq!(values, expected.of(*timeline).values, "timeline {timeline}");
         }
         assert_eq!(handed[0].1, [1, 3, 4]);
         assert_eq!(handed[far as usize].1, [2, 9]);
@@ -455,6 +652,7 @@ mod tests {
             value: 100,
             bits: 0b1011,
             start: NO_START,
+            payload: 0,
         };
         for _ in 0..1_000 {
             log.push_all(0, &steps);
@@ -464,6 +662,52 @@ mod tests {
         assert_eq!(log.buckets[0].len(), 3_000);
         let mut settled = SettledValues::default();
         settled.settle(&mut log, 1).unwrap();
-        assert_eq!(settled.of(0), [100, 101, 103]);
+        assert_eq!(settled.of(0).values, [100, 101, 103]);
+    }
+
+    #[test]
+    fn payloads_travel_and_sort_with_their_values() {
+        let mut log = ValueLog::new(true);
+        let entries = [
+            (0, 30, 7),
+            (1, 5, 1),
+            (0, 10, 9),
+            (0, 30, 2),
+            (0, i64::MIN, 4),
+        ];
+        for (timeline, value, payload) in entries {
+            let one = Observation {
+                value,
+                bits: Observation::ONE,
+                start: NO_START,
+                payload,
+            };
+            log.push_all(timeline, &one);
+        }
+        // Repeats kept: (30, 2) and (30, 7) both, by payload; a far value keeps its payload.
+        let mut settled = SettledValues::new(true, true);
+        settled.settle(&mut log, 2).unwrap();
+        let zero = settled.of(0);
+        assert_eq!(zero.values, [i64::MIN, 10, 30, 30]);
+        assert_eq!(zero.payloads, [4, 9, 2, 7]);
+        assert_eq!(settled.of(1).payloads, [1]);
+        // Kept and renumbered with their payloads.
+        settled.keep(&[1, 0]);
+        assert_eq!(settled.of(0).payloads, [1]);
+        assert_eq!(settled.of(1).payloads, [4, 9, 2, 7]);
+        // Without repeats, equal (value, payload) pairs are one.
+        let mut distinct = SettledValues::new(false, true);
+        let mut twice = ValueLog::new(true);
+        for payload in [3, 3, 1] {
+            let one = Observation {
+                value: 8,
+                bits: Observation::ONE,
+                start: NO_START,
+                payload,
+            };
+            twice.push_all(0, &one);
+        }
+        distinct.settle(&mut twice, 1).unwrap();
+        assert_eq!(distinct.of(0).payloads, [1, 3]);
     }
 }

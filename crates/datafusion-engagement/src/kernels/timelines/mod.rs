@@ -19,14 +19,16 @@
 //! The state is three lists per group, one element per (user, value): the user, the value,
 //! and whether the value is the user's start rather than an event — or, for metrics over
 //! small integers, a 64-bit set of values from it (0 for the start), so that a user's active
-//! weeks travel as one element. Merging adds elements as update adds rows, so partial states
-//! combine exactly in any order.
+//! weeks travel as one element. A metric whose events carry a payload (the page a view is
+//! of) has a fourth list, each element's payload. Merging adds elements as update adds rows,
+//! so partial states combine exactly in any order.
 
 use std::borrow::Cow;
 use std::fmt::Debug;
 use std::mem::size_of;
 use std::sync::Arc;
 
+use datafusion::arrow::array::BooleanBufferBuilder;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, UInt64Array};
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type, UInt64Type};
@@ -48,9 +50,12 @@ mod logged;
 mod result_rows;
 mod user_timelines;
 
-pub(crate) use event_sequences::{EventSequenceKernel, EventSequenceMetric};
+pub(crate) use event_sequences::{
+    EventSequenceKernel, EventSequenceMetric, GatherSequences, ReducedSequences, Reductions,
+};
+pub(crate) use logged::Events;
 pub(crate) use result_rows::{
-    Day, OneRow, OneValue, Output, ResultRow, ResultRows, ResultValue, RowList, result_row,
+    Day, OneRow, OneValue, Output, Payload, ResultRow, ResultRows, ResultValue, RowList, result_row,
 };
 pub(crate) use user_timelines::{UserTimeline, UserTimelineKernel, UserTimelineMetric};
 
@@ -169,6 +174,8 @@ struct Observation {
     bits: u64,
     /// A start, or [`NO_START`].
     start: i64,
+    /// What each of the values carries (a page's key), or 0 for a metric without payloads.
+    payload: u32,
 }
 
 impl Observation {
@@ -180,36 +187,44 @@ impl Observation {
     const PRESENT: (i64, u64) = (NO_START, Self::START);
 
     /// A state element: a start when `bits` is [`Self::START`], else values.
-    fn of_element(value: i64, bits: u64) -> Self {
+    fn of_element((value, bits, payload): Element) -> Self {
         if bits == Self::START {
             Self {
                 value: 0,
                 bits,
                 start: value,
+                payload,
             }
         } else {
             Self {
                 value,
                 bits,
                 start: NO_START,
+                payload,
             }
         }
     }
 
-    /// The observation as state elements (value, bits): the start, then each value (one
-    /// element each, as the BOOLEAN third column of most metrics holds them).
-    fn elements(&self) -> impl Iterator<Item = (i64, u64)> {
+    /// The observation as state elements: the start, then each value (one element each, as
+    /// the BOOLEAN third column of most metrics holds them).
+    fn elements(&self) -> impl Iterator<Item = Element> {
         let start = if self.start != NO_START || self.bits == 0 {
-            Some((self.start, Self::START))
+            Some((self.start, Self::START, self.payload))
         } else {
             None
         };
-        let values = bit_window::members(self.value, self.bits).map(|value| (value, Self::ONE));
+        let payload = self.payload;
+        let values = bit_window::members(self.value, self.bits)
+            .map(move |value| (value, Self::ONE, payload));
         start.into_iter().chain(values)
     }
 }
 
-/// The state's columns: users, values, and each element's bits.
+/// A state element: (value, bits, payload); the payload is 0 for a metric without payloads.
+type Element = (i64, u64, u32);
+
+/// The state's columns: users, values, and each element's bits (and, with payloads, a
+/// fourth: each element's payload).
 const STATE_COLUMNS: usize = 3;
 
 /// How one kind of timeline keeps its values: what differs between the two kernels. The
@@ -224,6 +239,9 @@ trait Store<M: TimelineMetric>: Debug + Default + Send + Sync + 'static {
     /// Whether the state's third column holds 64-bit sets of values (UInt64) rather than
     /// "is a start" (BOOLEAN, each element one value).
     const VALUE_SETS: bool;
+    /// Position of the argument whose value each event carries (a page), a string column;
+    /// its rows that are NULL are skipped.
+    const PAYLOAD_ARG: Option<usize> = None;
 
     /// Per row, the values an event stands for, as offsets from its value; `None`: the
     /// value alone.
@@ -237,27 +255,27 @@ trait Store<M: TimelineMetric>: Debug + Default + Send + Sync + 'static {
         batch: &mut ObservedBatch,
     );
     fn timeline_count(&self) -> usize;
-    /// Readies every timeline's values for [`Store::state_elements`].
-    fn settle(&mut self, cx: &M::Context) -> Result<()>;
-    /// Timeline `t`'s state elements (value, bits).
-    fn state_elements(&self, t: usize) -> impl Iterator<Item = (i64, u64)> + '_;
+    /// Calls `each(t, element)` for every state element of every timeline `t`, in any order.
+    fn for_each_element(&mut self, cx: &M::Context, each: impl FnMut(usize, Element))
+    -> Result<()>;
     /// A user of `group` seen without values (an event meeting no funnel step), if any: the
     /// group then has a result rather than NULL.
     fn seen_alone(&self, group: usize) -> Option<u64>;
     /// The result rows of the first `groups` groups; `keys[t]` is timeline `t`'s slot.
     /// `forgotten_next`: the caller forgets those groups right after (a groups accumulator's
     /// evaluation), so their values need not be kept; else (a window frame's evaluation,
-    /// repeated as rows come) they are.
+    /// repeated as rows come) they are. `payloads` names the payload keys.
     fn evaluate(
         &mut self,
         cx: &M::Context,
         keys: &[TimelineSlot],
         groups: usize,
         forgotten_next: bool,
+        payloads: &UserIds,
     ) -> Result<ResultRows<Row<M>>>;
     /// Keeps the timelines `kept` (their numbers before, in their order after) once
     /// `emit_to`'s groups are emitted.
-    fn take(&mut self, emit_to: EmitTo, kept: &[usize]);
+    fn take(&mut self, emit_to: EmitTo, kept: &[usize]) -> Result<()>;
     /// Heap bytes held.
     fn size(&self) -> usize;
 }
@@ -267,6 +285,7 @@ trait Store<M: TimelineMetric>: Debug + Default + Send + Sync + 'static {
 fn observations_of_rows<M: TimelineMetric, S: Store<M>>(
     cx: &M::Context,
     ids: &mut UserIds,
+    payload_ids: &mut UserIds,
     values: &[ArrayRef],
     rows: &SelectedRows,
     group_of: impl Fn(usize) -> u32,
@@ -283,6 +302,16 @@ fn observations_of_rows<M: TimelineMetric, S: Store<M>>(
     let is_valid =
         |nulls: &Option<NullBuffer>, row: usize| nulls.as_ref().is_none_or(|n| n.is_valid(row));
     batch.clear(values[0].len());
+    let payloads = match S::PAYLOAD_ARG {
+        Some(arg) => {
+            let mut keys = vec![0; values[0].len()];
+            payload_ids.for_each_key(M::NAME, &values[arg], rows, |row, key| {
+                keys[row] = payload_key(key)
+            })?;
+            keys
+        }
+        None => vec![],
+    };
     let mut observe = |row: usize, user: u64| {
         let event = is_valid(&event_nulls, row);
         let start = match &starts {
@@ -296,7 +325,14 @@ fn observations_of_rows<M: TimelineMetric, S: Store<M>>(
                 None => Observation::ONE,
             };
             let value = events[row];
-            batch.push((group_of(row), user), Observation { value, bits, start });
+            let payload = payloads.get(row).copied().unwrap_or(0);
+            let observation = Observation {
+                value,
+                bits,
+                start,
+                payload,
+            };
+            batch.push((group_of(row), user), observation);
         }
     };
     if S::PER_USER {
@@ -307,10 +343,21 @@ fn observations_of_rows<M: TimelineMetric, S: Store<M>>(
     }
 }
 
-/// The state's fields: the users, the values, and the bits of each element.
+/// The key of a payload: payloads are strings, whose keys are dense 32-bit ids.
+fn payload_key(key: u64) -> u32 {
+    debug_assert!(
+        key <= u64::from(u32::MAX),
+        "a string payload's key is a 32-bit id"
+    );
+    key as u32
+}
+
+/// The state's fields: the users, the values, the bits of each element, and its payload.
 fn state_fields<M: TimelineMetric, S: Store<M>>(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
     let user_type = UserIdKind::of(args.input_fields[0].data_type()).state_type();
-    let element_types = [user_type, DataType::Int64, bits_type::<M, S>()];
+    let mut element_types = vec![user_type, DataType::Int64, bits_type::<M, S>()];
+    // Payloads are strings, a few distinct ones (pages): dictionary-encoded.
+    element_types.extend(S::PAYLOAD_ARG.map(|_| UserIds::dictionary_type()));
     Ok(M::STATE_NAMES
         .iter()
         .zip(element_types)
@@ -334,25 +381,63 @@ fn bits_type<M: TimelineMetric, S: Store<M>>() -> DataType {
     }
 }
 
-/// The three list state columns from elements laid out group by group by `offsets`.
-fn state_lists<M: TimelineMetric, S: Store<M>>(
-    ids: &UserIds,
-    offsets: &[usize],
-    users: &[u64],
+/// The state's elements, column by column, as they are placed: built straight into the
+/// memory the state's arrays then own (a state can hold tens of millions of elements).
+struct StateElements {
+    users: Vec<u64>,
     values: Vec<i64>,
-    bits: Vec<u64>,
-) -> Result<Vec<ArrayRef>> {
-    let bits: ArrayRef = if S::VALUE_SETS {
-        Arc::new(UInt64Array::from(bits))
-    } else {
-        let is_start: Vec<bool> = bits.iter().map(|&b| b == Observation::START).collect();
-        Arc::new(BooleanArray::from(is_start))
-    };
-    list_columns(
-        M::NAME,
-        offsets,
-        vec![ids.values(users)?, Arc::new(Int64Array::from(values)), bits],
-    )
+    /// 64-bit sets of values ([`Store::VALUE_SETS`]), or "is a start" bits.
+    sets: Vec<u64>,
+    is_start: BooleanBufferBuilder,
+    /// With payloads, each element's; else none.
+    payloads: Vec<u32>,
+}
+
+impl StateElements {
+    /// Room for `len` elements, all (0, 0, not a start, 0) until set.
+    fn zeroed<M: TimelineMetric, S: Store<M>>(len: usize) -> Self {
+        let flags = if S::VALUE_SETS { 0 } else { len };
+        let mut is_start = BooleanBufferBuilder::new(flags);
+        is_start.append_n(flags, false);
+        Self {
+            users: vec![0; len],
+            values: vec![0; len],
+            sets: vec![0; if S::VALUE_SETS { len } else { 0 }],
+            is_start,
+            payloads: vec![0; if S::PAYLOAD_ARG.is_some() { len } else { 0 }],
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, at: usize, user: u64, (value, bits, payload): Element) {
+        (self.users[at], self.values[at]) = (user, value);
+        match self.sets.get_mut(at) {
+            Some(set) => *set = bits,
+            None => self.is_start.set_bit(at, bits == Observation::START),
+        }
+        if let Some(p) = self.payloads.get_mut(at) {
+            *p = payload;
+        }
+    }
+
+    /// The list state columns of elements laid out group by group by `offsets`.
+    fn into_lists<M: TimelineMetric, S: Store<M>>(
+        mut self,
+        (ids, payload_ids): (&UserIds, &UserIds),
+        offsets: &[usize],
+    ) -> Result<Vec<ArrayRef>> {
+        let bits: ArrayRef = if S::VALUE_SETS {
+            Arc::new(UInt64Array::from(self.sets))
+        } else {
+            Arc::new(BooleanArray::new(self.is_start.finish(), None))
+        };
+        let users = ids.into_values(self.users)?;
+        let mut columns = vec![users, Arc::new(Int64Array::from(self.values)), bits];
+        if S::PAYLOAD_ARG.is_some() {
+            columns.push(payload_ids.dictionary(self.payloads)?);
+        }
+        list_columns(M::NAME, offsets, columns)
+    }
 }
 
 /// The third state column of a chunk, read back as bits.
@@ -385,6 +470,8 @@ impl<'a> ReadBits<'a> {
 struct Timelines<M: TimelineMetric, S> {
     cx: M::Context,
     keys: GroupedKeys<TimelineSlot>,
+    /// The keys of the events' payloads (unused without payloads).
+    payload_ids: UserIds,
     store: S,
     batch: ObservedBatch,
 }
@@ -392,9 +479,13 @@ struct Timelines<M: TimelineMetric, S> {
 impl<M: TimelineMetric, S: Store<M>> Timelines<M, S> {
     fn new(rule: M::Rule, args: &AccumulatorArgs) -> Result<Self> {
         let event_time = args.expr_fields[EVENT_TIME_ARG].data_type();
+        let payload_kind = S::PAYLOAD_ARG.map_or(UserIdKind::String, |arg| {
+            UserIdKind::of(args.expr_fields[arg].data_type())
+        });
         Ok(Self {
             cx: M::context(rule, event_time, args.exprs.len())?,
             keys: GroupedKeys::new(UserIdKind::of(args.expr_fields[0].data_type())),
+            payload_ids: UserIds::new(payload_kind),
             store: S::default(),
             batch: ObservedBatch::default(),
         })
@@ -412,6 +503,7 @@ impl<M: TimelineMetric, S: Store<M>> Timelines<M, S> {
         observations_of_rows::<M, S>(
             &self.cx,
             &mut self.keys.ids,
+            &mut self.payload_ids,
             values,
             rows,
             group_of,
@@ -430,15 +522,16 @@ impl<M: TimelineMetric, S: Store<M>> Timelines<M, S> {
         self.keys.resize(M::NAME, total_num_groups)
     }
 
-    /// The rows the metric reads: the user (if any) and the FILTER; event and start NULLs
-    /// are checked per row (a start without events still counts the user).
+    /// The rows the metric reads: those with a user (if any) and a payload (if any), and
+    /// the FILTER; event and start NULLs are checked per row (a start without events still
+    /// counts the user).
     fn selected_rows(values: &[ArrayRef], filter: Option<&BooleanArray>) -> SelectedRows {
-        let user: &[&dyn Array] = if S::PER_USER {
-            &[values[0].as_ref()]
-        } else {
-            &[]
-        };
-        SelectedRows::new(values[0].len(), user, filter)
+        let mut required: Vec<&dyn Array> = vec![];
+        if S::PER_USER {
+            required.push(values[0].as_ref());
+        }
+        required.extend(S::PAYLOAD_ARG.map(|arg| values[arg].as_ref()));
+        SelectedRows::new(values[0].len(), &required, filter)
     }
 
     /// Merges a batch of states, `group_of(state_row)` giving each state row's group.
@@ -447,16 +540,23 @@ impl<M: TimelineMetric, S: Store<M>> Timelines<M, S> {
         let merged = ListElements::for_each_chunk(states, |chunk| {
             let values = chunk.columns[1].as_primitive::<Int64Type>().values();
             let bits = ReadBits::of(&chunk.columns[2]);
+            let every = SelectedRows::All(values.len());
+            let mut payloads = vec![];
+            if let Some(column) = chunk.columns.get(STATE_COLUMNS) {
+                payloads.resize(values.len(), 0);
+                self.payload_ids
+                    .for_each_key(M::NAME, column, &every, |i, key| {
+                        payloads[i] = payload_key(key)
+                    })?;
+            }
             batch.clear(values.len());
-            self.keys.ids.for_each_key(
-                M::NAME,
-                &chunk.columns[0],
-                &SelectedRows::All(values.len()),
-                |i, user| {
-                    let observation = Observation::of_element(values[i], bits.at(i));
+            self.keys
+                .ids
+                .for_each_key(M::NAME, &chunk.columns[0], &every, |i, user| {
+                    let payload = payloads.get(i).copied().unwrap_or(0);
+                    let observation = Observation::of_element((values[i], bits.at(i), payload));
                     batch.push((group_of(chunk.state_rows[i]), user), observation);
-                },
-            )?;
+                })?;
             self.store
                 .observe(&self.cx, &mut self.keys.table, &mut batch);
             Ok(())
@@ -476,72 +576,69 @@ impl<M: TimelineMetric, S: Store<M>> Timelines<M, S> {
         keys
     }
 
-    /// The state of the first `groups` groups, without forgetting them. The three columns
-    /// are laid out group by group directly: a state can hold tens of millions of elements.
+    /// The state of the first `groups` groups, without forgetting them. The columns are laid
+    /// out group by group directly, from the store's elements in two passes (counting, then
+    /// placing): a state can hold tens of millions of elements, and needs no order within a
+    /// group.
     fn state_of_first(&mut self, groups: usize) -> Result<Vec<ArrayRef>> {
-        self.store.settle(&self.cx)?;
         let keys = self.keys_by_timeline();
-        let store = &self.store;
-        let emitted = || {
-            keys.iter()
-                .enumerate()
-                .filter(move |(_, slot)| (slot.group as usize) < groups)
-                .map(|(t, slot)| (slot, store.state_elements(t)))
-        };
+        let emitted = |t: usize| Some(keys[t]).filter(|slot| (slot.group as usize) < groups);
         let mut lengths = vec![0usize; groups];
-        for (slot, elements) in emitted() {
-            lengths[slot.group as usize] += elements.count();
-        }
+        self.store.for_each_element(&self.cx, |t, _| {
+            if let Some(slot) = emitted(t) {
+                lengths[slot.group as usize] += 1;
+            }
+        })?;
         // A group seen with no values: one element saying one of its users was seen.
         let seen_alone: Vec<(usize, u64)> = (0..groups)
             .filter(|&group| lengths[group] == 0)
-            .filter_map(|group| Some((group, store.seen_alone(group)?)))
+            .filter_map(|group| Some((group, self.store.seen_alone(group)?)))
             .collect();
         for &(group, _) in &seen_alone {
             lengths[group] = 1;
         }
         let offsets = offsets_of(lengths);
-        let total = offsets[groups];
         let mut cursor = offsets[..groups].to_vec();
-        let (mut users, mut values, mut bits) =
-            (vec![0u64; total], vec![0i64; total], vec![0u64; total]);
-        for (slot, elements) in emitted() {
+        let mut elements = StateElements::zeroed::<M, S>(offsets[groups]);
+        self.store.for_each_element(&self.cx, |t, element| {
+            let Some(slot) = emitted(t) else { return };
             let at = &mut cursor[slot.group as usize];
-            for (value, value_bits) in elements {
-                (users[*at], values[*at], bits[*at]) = (slot.user, value, value_bits);
-                *at += 1;
-            }
-        }
+            elements.set(*at, slot.user, element);
+            *at += 1;
+        })?;
         for (group, user) in seen_alone {
-            let at = cursor[group];
             let (start, start_bits) = Observation::PRESENT;
-            (users[at], values[at], bits[at]) = (user, start, start_bits);
+            elements.set(cursor[group], user, (start, start_bits, 0));
         }
-        state_lists::<M, S>(&self.keys.ids, &offsets, &users, values, bits)
+        elements.into_lists::<M, S>((&self.keys.ids, &self.payload_ids), &offsets)
     }
 
     /// The results of the first `groups` groups; `forgotten_next` as [`Store::evaluate`].
     fn evaluate_first(&mut self, groups: usize, forgotten_next: bool) -> Result<ArrayRef> {
         let keys = self.keys_by_timeline();
-        let rows = self
-            .store
-            .evaluate(&self.cx, &keys, groups, forgotten_next)?;
-        M::Output::finish(M::NAME, rows)
+        let rows =
+            self.store
+                .evaluate(&self.cx, &keys, groups, forgotten_next, &self.payload_ids)?;
+        M::Output::finish(M::NAME, rows, &self.payload_ids)
     }
 
     /// Forgets the emitted groups; the timelines of the rest are renumbered with them.
-    fn take(&mut self, emit_to: EmitTo) {
+    fn take(&mut self, emit_to: EmitTo) -> Result<()> {
         self.keys.take(emit_to);
         let mut kept = vec![];
         for slot in self.keys.table.iter_mut() {
             kept.push(slot.timeline as usize);
             slot.timeline = (kept.len() - 1) as u32;
         }
-        self.store.take(emit_to, &kept);
+        self.store.take(emit_to, &kept)
     }
 
     fn size(&self) -> usize {
-        size_of::<Self>() + self.keys.size() + self.store.size() + self.batch.size()
+        size_of::<Self>()
+            + self.keys.size()
+            + self.payload_ids.size()
+            + self.store.size()
+            + self.batch.size()
     }
 }
 
@@ -570,13 +667,13 @@ impl<M: TimelineMetric, S: Store<M>> GroupsAccumulator for Timelines<M, S> {
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
         let result = self.evaluate_first(self.keys.emitted(emit_to), true)?;
-        self.take(emit_to);
+        self.take(emit_to)?;
         Ok(result)
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
         let state = self.state_of_first(self.keys.emitted(emit_to))?;
-        self.take(emit_to);
+        self.take(emit_to)?;
         Ok(state)
     }
 
@@ -587,33 +684,32 @@ impl<M: TimelineMetric, S: Store<M>> GroupsAccumulator for Timelines<M, S> {
     ) -> Result<Vec<ArrayRef>> {
         // Every row a group of its own: its event and its start, each where not NULL.
         let mut ids = UserIds::new(self.keys.ids.kind());
+        let mut payload_ids = UserIds::new(self.payload_ids.kind());
         let rows = Self::selected_rows(values, opt_filter);
         let mut batch = ObservedBatch::default();
         observations_of_rows::<M, S>(
             &self.cx,
             &mut ids,
+            &mut payload_ids,
             values,
             &rows,
             |row| row as u32,
             &mut batch,
         )?;
-        let (mut lengths, mut users, mut element_values, mut element_bits) =
-            (vec![0usize; values[0].len()], vec![], vec![], vec![]);
-        for (&(row, user), observation) in batch.keys.iter().zip(&batch.observations) {
-            for (value, bits) in observation.elements() {
-                lengths[row as usize] += 1;
-                users.push(user);
-                element_values.push(value);
-                element_bits.push(bits);
+        let mut lengths = vec![0usize; values[0].len()];
+        for (&(row, _), observation) in batch.keys.iter().zip(&batch.observations) {
+            lengths[row as usize] += observation.elements().count();
+        }
+        let offsets = offsets_of(lengths);
+        let mut elements = StateElements::zeroed::<M, S>(offsets[values[0].len()]);
+        let mut at = 0;
+        for (&(_, user), observation) in batch.keys.iter().zip(&batch.observations) {
+            for element in observation.elements() {
+                elements.set(at, user, element);
+                at += 1;
             }
         }
-        state_lists::<M, S>(
-            &ids,
-            &offsets_of(lengths),
-            &users,
-            element_values,
-            element_bits,
-        )
+        elements.into_lists::<M, S>((&ids, &payload_ids), &offsets)
     }
 
     fn size(&self) -> usize {

@@ -7,15 +7,18 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use datafusion::arrow::array::UInt32Array;
 use datafusion::arrow::array::{Array, StructArray};
 use datafusion::arrow::array::{
     ArrayRef, AsArray, Date32Array, Float64Array, Int64Array, ListArray,
 };
 use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::error::Result;
 
 use crate::common::list_state::{list_columns, offsets_of};
+use crate::common::user_ids::UserIds;
 
 /// A value of a result field: its SQL type, and how a column of it is built.
 pub(crate) trait ResultValue: Copy {
@@ -23,7 +26,8 @@ pub(crate) trait ResultValue: Copy {
     /// Whether the field may be NULL within a row.
     const NULLABLE: bool;
     /// The column of `values`; `None` where the whole result is NULL (a group without a row).
-    fn column(values: impl Iterator<Item = Option<Self>>) -> ArrayRef;
+    /// `payloads` names the keys of the events' payloads.
+    fn column(values: impl Iterator<Item = Option<Self>>, payloads: &UserIds) -> Result<ArrayRef>;
 }
 
 /// A whole number: counts, period numbers, steps.
@@ -32,8 +36,8 @@ impl ResultValue for i64 {
         DataType::Int64
     }
     const NULLABLE: bool = false;
-    fn column(values: impl Iterator<Item = Option<Self>>) -> ArrayRef {
-        Arc::new(values.collect::<Int64Array>())
+    fn column(values: impl Iterator<Item = Option<Self>>, _: &UserIds) -> Result<ArrayRef> {
+        Ok(Arc::new(values.collect::<Int64Array>()))
     }
 }
 
@@ -43,8 +47,44 @@ impl ResultValue for Option<f64> {
         DataType::Float64
     }
     const NULLABLE: bool = true;
-    fn column(values: impl Iterator<Item = Option<Self>>) -> ArrayRef {
-        Arc::new(values.map(Option::flatten).collect::<Float64Array>())
+    fn column(values: impl Iterator<Item = Option<Self>>, _: &UserIds) -> Result<ArrayRef> {
+        Ok(Arc::new(
+            values.map(Option::flatten).collect::<Float64Array>(),
+        ))
+    }
+}
+
+/// The payload an event carried (a page), by its key: a VARCHAR field of the payload's
+/// string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Payload(pub u32);
+
+impl ResultValue for Payload {
+    fn data_type() -> DataType {
+        DataType::Utf8
+    }
+    const NULLABLE: bool = false;
+    fn column(values: impl Iterator<Item = Option<Self>>, payloads: &UserIds) -> Result<ArrayRef> {
+        let keys: Vec<Option<u64>> = values
+            .map(|v| v.map(|Payload(key)| u64::from(key)))
+            .collect();
+        let present: Vec<u64> = keys.iter().flatten().copied().collect();
+        let named = payloads.values(&present)?;
+        if present.len() == keys.len() {
+            return Ok(named);
+        }
+        // A NULL result (a group without a row) has a NULL field, under the row's own NULL.
+        let mut next = 0;
+        let places: UInt32Array = keys
+            .iter()
+            .map(|key| {
+                key.map(|_| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect();
+        Ok(take(&named, &places, None)?)
     }
 }
 
@@ -57,12 +97,12 @@ impl ResultValue for Day {
         DataType::Date32
     }
     const NULLABLE: bool = false;
-    fn column(values: impl Iterator<Item = Option<Self>>) -> ArrayRef {
-        Arc::new(
+    fn column(values: impl Iterator<Item = Option<Self>>, _: &UserIds) -> Result<ArrayRef> {
+        Ok(Arc::new(
             values
                 .map(|day| day.and_then(|Day(day)| i32::try_from(day).ok()))
                 .collect::<Date32Array>(),
-        )
+        ))
     }
 }
 
@@ -72,8 +112,9 @@ pub(crate) trait ResultRow: Copy + Send + Sync + 'static {
     /// How many fields a row has.
     const FIELD_COUNT: usize;
     fn fields() -> Fields;
-    /// One column per field; `None` rows are NULL (a group without a row).
-    fn columns(rows: &[Option<Self>]) -> Vec<ArrayRef>;
+    /// One column per field; `None` rows are NULL (a group without a row). `payloads`
+    /// names payload keys.
+    fn columns(rows: &[Option<Self>], payloads: &UserIds) -> Result<Vec<ArrayRef>>;
 }
 
 /// Declares a result row struct and its [`ResultRow`] implementation: the fields' names are
@@ -102,9 +143,14 @@ macro_rules! result_row {
                 )+])
             }
 
-            fn columns(rows: &[Option<Self>]) -> Vec<datafusion::arrow::array::ArrayRef> {
+            fn columns(
+                rows: &[Option<Self>],
+                payloads: &$crate::common::user_ids::UserIds,
+            ) -> datafusion::error::Result<Vec<datafusion::arrow::array::ArrayRef>> {
                 use $crate::kernels::timelines::ResultValue;
-                vec![$(<$type>::column(rows.iter().map(|row| row.map(|row| row.$field))),)+]
+                Ok(vec![$(
+                    <$type>::column(rows.iter().map(|row| row.map(|row| row.$field)), payloads)?,
+                )+])
             }
         }
     };
@@ -123,7 +169,7 @@ pub(crate) struct ResultRows<R> {
 impl<R: ResultRow> ResultRows<R> {
     /// The rows of `groups` groups: `evaluate(group, rows)` pushes those of each group that
     /// `has_input(group)`; the others are NULL without asking.
-    pub(super) fn of_groups(
+    pub(crate) fn of_groups(
         groups: usize,
         has_input: impl Fn(usize) -> bool,
         mut evaluate: impl FnMut(usize, &mut Self) -> Result<()>,
@@ -171,8 +217,8 @@ pub(crate) trait Output: Send + Sync + 'static {
     type Row: ResultRow;
     /// The SQL type of the result.
     fn data_type() -> DataType;
-    /// The results of a batch of groups.
-    fn finish(function: &str, rows: ResultRows<Self::Row>) -> Result<ArrayRef>;
+    /// The results of a batch of groups; `payloads` names payload keys.
+    fn finish(function: &str, rows: ResultRows<Self::Row>, payloads: &UserIds) -> Result<ArrayRef>;
 }
 
 /// A list of rows per group (NULL for a group without rows).
@@ -189,10 +235,10 @@ impl<R: ResultRow> Output for RowList<R> {
         )))
     }
 
-    fn finish(function: &str, rows: ResultRows<R>) -> Result<ArrayRef> {
+    fn finish(function: &str, rows: ResultRows<R>, payloads: &UserIds) -> Result<ArrayRef> {
         let nulls = rows.nulls();
         let all: Vec<Option<R>> = rows.rows.into_iter().map(Some).collect();
-        let elements = StructArray::try_new(R::fields(), R::columns(&all), None)?;
+        let elements = StructArray::try_new(R::fields(), R::columns(&all, payloads)?, None)?;
         let [list] = list_columns(
             function,
             &offsets_of(rows.lengths),
@@ -221,12 +267,12 @@ impl<R: ResultRow> Output for OneRow<R> {
         DataType::Struct(R::fields())
     }
 
-    fn finish(_function: &str, rows: ResultRows<R>) -> Result<ArrayRef> {
+    fn finish(_function: &str, rows: ResultRows<R>, payloads: &UserIds) -> Result<ArrayRef> {
         let nulls = rows.nulls();
         let by_group = rows.one_per_group();
         Ok(Arc::new(StructArray::try_new(
             R::fields(),
-            R::columns(&by_group),
+            R::columns(&by_group, payloads)?,
             nulls,
         )?))
     }
@@ -248,10 +294,12 @@ impl<R: ResultRow> Output for OneValue<R> {
         R::fields()[0].data_type().clone()
     }
 
-    fn finish(_function: &str, rows: ResultRows<R>) -> Result<ArrayRef> {
+    fn finish(_function: &str, rows: ResultRows<R>, payloads: &UserIds) -> Result<ArrayRef> {
         let () = Self::ONE_FIELD;
         let by_group = rows.one_per_group();
-        let [column] = R::columns(&by_group).try_into().expect("one field");
+        let [column] = R::columns(&by_group, payloads)?
+            .try_into()
+            .expect("one field");
         debug_assert_eq!(column.len(), by_group.len());
         Ok(column)
     }

@@ -16,12 +16,13 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
 use super::{
-    NO_START, Observation, ObservedBatch, ResultRows, Row, STATE_COLUMNS, Store, TimelineMetric,
-    TimelineSlot, accumulator, groups_accumulator, state_fields,
+    Element, NO_START, Observation, ObservedBatch, ResultRows, Row, STATE_COLUMNS, Store,
+    TimelineMetric, TimelineSlot, accumulator, groups_accumulator, state_fields,
 };
 use crate::common::bit_window;
 use crate::common::group_keys::{GroupKeyTable, prefetch};
 use crate::common::metric::Kernel;
+use crate::common::user_ids::UserIds;
 
 /// What a metric over users' timelines says about itself; [`UserTimelineKernel`] does the
 /// rest.
@@ -331,13 +332,18 @@ impl<M: UserTimelineMetric> Store<M> for UserValueLists<M> {
         self.timelines.len()
     }
 
-    fn settle(&mut self, cx: &M::Context) -> Result<()> {
+    fn for_each_element(
+        &mut self,
+        cx: &M::Context,
+        mut each: impl FnMut(usize, Element),
+    ) -> Result<()> {
         self.compact_all(cx, false);
+        for (t, user) in self.timelines.iter().enumerate() {
+            // No payloads here.
+            let elements = user.state_elements().map(|(value, bits)| (value, bits, 0));
+            elements.for_each(|element| each(t, element));
+        }
         Ok(())
-    }
-
-    fn state_elements(&self, t: usize) -> impl Iterator<Item = (i64, u64)> + '_ {
-        self.timelines[t].state_elements()
     }
 
     fn seen_alone(&self, _group: usize) -> Option<u64> {
@@ -350,6 +356,7 @@ impl<M: UserTimelineMetric> Store<M> for UserValueLists<M> {
         keys: &[TimelineSlot],
         groups: usize,
         _forgotten_next: bool,
+        _payloads: &UserIds,
     ) -> Result<ResultRows<Row<M>>> {
         self.compact_all(cx, true);
         let mut users_of: Vec<Vec<UserTimeline<'_>>> = vec![vec![]; groups];
@@ -368,7 +375,7 @@ impl<M: UserTimelineMetric> Store<M> for UserValueLists<M> {
         )
     }
 
-    fn take(&mut self, _emit_to: EmitTo, kept: &[usize]) {
+    fn take(&mut self, _emit_to: EmitTo, kept: &[usize]) -> Result<()> {
         let kept: Vec<UserValues> = kept
             .iter()
             .map(|&t| std::mem::take(&mut self.timelines[t]))
@@ -378,6 +385,7 @@ impl<M: UserTimelineMetric> Store<M> for UserValueLists<M> {
             .map(|u| u.values.capacity() * size_of::<i64>())
             .sum();
         self.timelines = kept;
+        Ok(())
     }
 
     fn size(&self) -> usize {
