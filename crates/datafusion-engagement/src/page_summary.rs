@@ -330,6 +330,18 @@ impl GatherSequences<PageSummary> for PageTallies {
         Ok(())
     }
 
+    fn absorb(&mut self, other: Self) {
+        for (group, page, t) in other.tallies {
+            let tally = self.tally(group, page);
+            tally.views += t.views;
+            tally.entrances += t.entrances;
+            tally.exits += t.exits;
+            tally.bounces += t.bounces;
+            tally.timed_views += t.timed_views;
+            tally.microseconds += t.microseconds;
+        }
+    }
+
     fn rows(
         self,
         _: &SessionBreaks,

@@ -1644,3 +1644,81 @@ fn results_do_not_depend_on_how_the_work_is_split() {
         }
     }
 }
+
+/// An ungrouped aggregate of more users than one bucket of the event-sequence log holds: its
+/// final stage is one accumulator, which reads them on several threads at once. With one
+/// partition and with several, `page_summary` equals the window functions per page, and
+/// `session_summary` the sessions they number.
+#[tokio::test]
+async fn an_ungrouped_aggregate_of_many_users_equals_the_window_functions() {
+    use datafusion::prelude::{SessionConfig, SessionContext};
+    // 70 000 visitors, 3 views each, 0 to 67 minutes apart: sessions of 1 to 3 views.
+    let many = "CREATE TABLE many AS
+        SELECT v % 70000 AS visitor, '/p' || (v % 5) AS page,
+               to_timestamp_seconds(1772323200 + (v % 70000) * 10 + (v / 70000) * 1200 + (v % 11) * 400) AS t
+        FROM generate_series(0, 209999) AS s(v)";
+    let pages = "WITH ours AS (
+          SELECT p['page'] AS page, p['views'] AS views, p['entrances'] AS entrances, p['exits'] AS exits,
+                 p['avg_time_on_page'] AS time_on_page
+          FROM (SELECT unnest(page_summary(visitor, t, page)) AS p FROM many)
+        ), windows AS (
+          SELECT page, count(*) AS views, sum(CAST(is_entry AS INT)) AS entrances,
+                 sum(CAST(is_exit AS INT)) AS exits, avg(seconds) AS time_on_page
+          FROM (SELECT page, session_entry(t) OVER w AS is_entry, session_exit(t) OVER w AS is_exit,
+                       time_on_page(t) OVER w AS seconds
+                FROM many WINDOW w AS (PARTITION BY visitor ORDER BY t, page))
+          GROUP BY page
+        )
+        SELECT count(*) AS pages,
+               sum(CAST(ours.views = windows.views AND ours.entrances = windows.entrances
+                        AND ours.exits = windows.exits
+                        AND abs(ours.time_on_page - windows.time_on_page) < 1e-9 AS BIGINT)) AS equal,
+               sum(ours.entrances) AS sessions
+        FROM ours JOIN windows USING (page)";
+    let sessions = "WITH windows AS (
+          SELECT sum(CAST(is_entry AS BIGINT)) AS sessions, sum(CAST(is_entry AND is_exit AS BIGINT)) AS bounces,
+                 count(*) AS views
+          FROM (SELECT session_entry(t) OVER w AS is_entry, session_exit(t) OVER w AS is_exit
+                FROM many WINDOW w AS (PARTITION BY visitor ORDER BY t, page))
+        )
+        SELECT s['sessions'] = sessions AND s['page_views'] = views
+                 AND abs(s['bounce_rate'] - 100.0 * bounces / sessions) < 1e-9
+                 AND abs(s['pages_per_session'] - CAST(views AS DOUBLE) / sessions) < 1e-9 AS equal,
+               sessions
+        FROM (SELECT session_summary(visitor, t, INTERVAL '30 minutes') AS s FROM many), windows";
+    for partitions in [1, 4] {
+        let config = SessionConfig::new().with_target_partitions(partitions);
+        let mut ctx = SessionContext::new_with_config(config);
+        datafusion_engagement::register_all(&mut ctx).unwrap();
+        ctx.sql(many).await.unwrap().collect().await.unwrap();
+        let scalar = |batches: &[datafusion::arrow::array::RecordBatch], column: usize| {
+            ScalarValue::try_from_array(batches[0].column(column), 0).unwrap()
+        };
+        let by_page = ctx.sql(pages).await.unwrap().collect().await.unwrap();
+        assert_eq!(
+            scalar(&by_page, 0),
+            ScalarValue::Int64(Some(5)),
+            "{partitions}"
+        );
+        assert_eq!(
+            scalar(&by_page, 1),
+            ScalarValue::Int64(Some(5)),
+            "{partitions}"
+        );
+        // Sessions of every length: neither one per visitor nor one per view.
+        let ScalarValue::Int64(Some(sessions_made)) = scalar(&by_page, 2) else {
+            panic!("a count")
+        };
+        assert!(
+            (80_000..200_000).contains(&sessions_made),
+            "{sessions_made}"
+        );
+        let summary = ctx.sql(sessions).await.unwrap().collect().await.unwrap();
+        assert_eq!(
+            scalar(&summary, 0),
+            ScalarValue::Boolean(Some(true)),
+            "{partitions}"
+        );
+        assert_eq!(scalar(&summary, 1), ScalarValue::Int64(Some(sessions_made)));
+    }
+}

@@ -49,7 +49,7 @@ pub(crate) trait EventSequenceMetric: TimelineMetric {
 
 /// What a result gathers from the sequences of an [`EventSequenceMetric`], one at a time in
 /// sequence order, and the result rows it makes of them.
-pub(crate) trait GatherSequences<M: TimelineMetric>: Sized {
+pub(crate) trait GatherSequences<M: TimelineMetric>: Sized + Send {
     /// Ready for `sequences` sequences of `groups` groups, whose payload keys `payloads`
     /// names.
     fn new(cx: &M::Context, sequences: usize, groups: usize, payloads: &UserIds) -> Self;
@@ -63,6 +63,8 @@ pub(crate) trait GatherSequences<M: TimelineMetric>: Sized {
         events: Events,
         payloads: &UserIds,
     ) -> Result<()>;
+    /// Adds what `other` gathered from other sequences (read at once, in parts).
+    fn absorb(&mut self, other: Self);
     /// The result rows of `groups` groups; `seen_alone(group)`: a user of the group was seen
     /// without values, so that the group has a result even without sequences.
     fn rows(
@@ -118,6 +120,13 @@ impl<M: ReducedSequences> GatherSequences<M> for Reductions<M> {
     ) -> Result<()> {
         self.reduced[sequence] = (group, M::reduce(cx, events.values)?);
         Ok(())
+    }
+
+    fn absorb(&mut self, other: Self) {
+        let added = other.reduced.into_iter().enumerate();
+        for (sequence, reduced) in added.filter(|(_, (group, _))| *group != u32::MAX) {
+            self.reduced[sequence] = reduced;
+        }
     }
 
     fn rows(
@@ -283,14 +292,23 @@ impl<M: EventSequenceMetric> Store<M> for LoggedSequences<M> {
                     gathered.add(cx, sequence, keys[sequence].group, events, payloads)
                 })?;
         } else {
-            self.settled
-                .read(&self.log, keys.len(), |sequence, events| {
+            // Kept for a window frame's next evaluation, or read by one thread alone when
+            // DataFusion's final stage of an ungrouped aggregate calls: read in parts at once.
+            let new_part = || M::Gathered::new(cx, keys.len(), groups, payloads);
+            let parts = self.settled.read_in_parts(
+                &self.log,
+                keys.len(),
+                parallelism(),
+                new_part,
+                |part, sequence, events| {
                     let group = keys[sequence].group;
                     if (group as usize) < groups {
-                        gathered.add(cx, sequence, group, events, payloads)?;
+                        part.add(cx, sequence, group, events, payloads)?;
                     }
                     Ok(())
-                })?;
+                },
+            )?;
+            parts.into_iter().for_each(|part| gathered.absorb(part));
         }
         let seen_alone = |group: usize| self.seen_alone(group).is_some();
         gathered.rows(cx, groups, seen_alone, payloads)
@@ -317,4 +335,9 @@ impl<M: EventSequenceMetric> Store<M> for LoggedSequences<M> {
     fn size(&self) -> usize {
         self.log.size() + self.settled.size() + self.seen.capacity() * size_of::<Option<u64>>()
     }
+}
+
+/// The threads a result may be read on at once: the machine's.
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -15,6 +15,7 @@
 //! beside the packed entry, in chunks of the same lengths, and sorted with its value.
 
 use std::mem::size_of;
+use std::ops::Range;
 
 use datafusion::error::Result;
 
@@ -303,16 +304,49 @@ impl SettledValues {
         sorted_timelines(&settled, buckets.into_iter(), base, timelines, each)
     }
 
-    /// [`Self::drain`] that keeps everything: for a result asked for again as rows come (a
-    /// window frame), without the copy settling would make.
-    pub(super) fn read(
+    /// [`Self::drain`] that keeps everything (for a result asked for again as rows come, a
+    /// window frame's), without the copy settling would make, and split into up to `parts`
+    /// ranges of whole buckets read at once on scoped threads, each into its own
+    /// `new_part()`: a result of millions of sequences is otherwise gathered by one thread
+    /// alone (an ungrouped aggregate's final stage). Returns the parts in timeline order; one
+    /// bucket's worth is read on the calling thread.
+    pub(super) fn read_in_parts<G: Send>(
         &self,
         log: &ValueLog,
         timelines: usize,
-        each: impl FnMut(usize, Events) -> Result<()>,
-    ) -> Result<()> {
+        parts: usize,
+        new_part: impl Fn() -> G + Sync,
+        each: impl Fn(&mut G, usize, Events) -> Result<()> + Sync,
+    ) -> Result<Vec<G>> {
         let base = log.base.unwrap_or_default();
-        sorted_timelines(self, log.buckets.iter(), base, timelines, each)
+        let buckets = timelines.div_ceil(1 << BUCKET_BITS);
+        let per_part = buckets.div_ceil(parts.max(1)).max(1);
+        let read_part = |first_bucket: usize| -> Result<G> {
+            let range = (first_bucket << BUCKET_BITS)
+                ..timelines.min((first_bucket + per_part) << BUCKET_BITS);
+            let mut part = new_part();
+            let buckets = log.buckets.iter().skip(first_bucket);
+            by_timeline(self, buckets, base, range, true, |t, events| {
+                each(&mut part, t, events)
+            })?;
+            Ok(part)
+        };
+        if buckets <= 1 {
+            return Ok(vec![read_part(0)?]);
+        }
+        std::thread::scope(|scope| {
+            let running: Vec<_> = (0..buckets)
+                .step_by(per_part)
+                .map(|first_bucket| scope.spawn(move || read_part(first_bucket)))
+                .collect();
+            running
+                .into_iter()
+                .map(|part| match part.join() {
+                    Ok(part) => part,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
     }
 
     /// Hands each of `timelines` timelines' values (the settled ones with those logged) to
@@ -325,7 +359,7 @@ impl SettledValues {
         each: impl FnMut(usize, Events) -> Result<()>,
     ) -> Result<()> {
         let base = log.base.unwrap_or_default();
-        by_timeline(self, log.buckets.iter(), base, timelines, false, each)
+        by_timeline(self, log.buckets.iter(), base, 0..timelines, false, each)
     }
 
     /// Keeps the values of the given timelines, renumbered in that order.
@@ -356,24 +390,28 @@ fn sorted_timelines<B: std::borrow::Borrow<Bucket>>(
     timelines: usize,
     each: impl FnMut(usize, Events) -> Result<()>,
 ) -> Result<()> {
-    by_timeline(settled, buckets, base, timelines, true, each)
+    by_timeline(settled, buckets, base, 0..timelines, true, each)
 }
 
 /// [`sorted_timelines`], each timeline's values sorted (`sorted`) or as they lie (with
 /// repeats).
+///
+/// `timelines` starts at a bucket's first timeline, and `buckets` at that bucket.
 fn by_timeline<B: std::borrow::Borrow<Bucket>>(
     settled: &SettledValues,
     buckets: impl Iterator<Item = B>,
     base: i64,
-    timelines: usize,
+    timelines: Range<usize>,
     sorted: bool,
     mut each: impl FnMut(usize, Events) -> Result<()>,
 ) -> Result<()> {
+    debug_assert_eq!(timelines.start % (1 << BUCKET_BITS), 0);
     let mut buckets = buckets;
     let no_bucket = Bucket::default();
     let (mut values, mut payloads, mut pairs, mut ends) = (vec![], vec![], vec![], vec![]);
-    for first in (0..timelines).step_by(1 << BUCKET_BITS) {
-        let timelines = first..timelines.min(first + (1 << BUCKET_BITS));
+    let end = timelines.end;
+    for first in timelines.step_by(1 << BUCKET_BITS) {
+        let timelines = first..end.min(first + (1 << BUCKET_BITS));
         let next = buckets.next();
         let bucket: &Bucket = next.as_ref().map_or(&no_bucket, |b| b.borrow());
         // Each timeline's count, then where its values start (its settled ones first);
@@ -709,5 +747,49 @@ mod tests {
         }
         distinct.settle(&mut twice, 1).unwrap();
         assert_eq!(distinct.of(0).payloads, [1, 3]);
+    }
+
+    #[test]
+    fn reading_in_parts_hands_out_what_reading_at_once_does() {
+        // Timelines in 5 buckets, some settled, with payloads.
+        let timelines = (4 << BUCKET_BITS) + 7;
+        let mut settled = SettledValues::new(true, true);
+        let mut log = ValueLog::new(true);
+        let mut push = |log: &mut ValueLog, t: usize, value: i64| {
+            let one = Observation {
+                value,
+                bits: Observation::ONE,
+                start: NO_START,
+                payload: (value % 7) as u32,
+            };
+            log.push_all(t as u32, &one);
+        };
+        for t in (0..timelines).step_by(997) {
+            push(&mut log, t, 50 - (t as i64 % 13));
+        }
+        settled.settle(&mut log, timelines).unwrap();
+        for t in (0..timelines).step_by(331) {
+            push(&mut log, t, t as i64 % 11);
+            push(&mut log, t, 3);
+        }
+        let read = |parts: usize| -> Vec<(usize, Vec<i64>, Vec<u32>)> {
+            let parts = settled
+                .read_in_parts(&log, timelines, parts, Vec::new, |part, t, events| {
+                    if !events.values.is_empty() {
+                        part.push((t, events.values.to_vec(), events.payloads.to_vec()));
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            parts.into_iter().flatten().collect()
+        };
+        let at_once = read(1);
+        assert!(at_once.len() > 100);
+        assert!(at_once.iter().any(|(_, values, _)| values.len() == 3));
+        for parts in [2, 3, 8] {
+            assert_eq!(read(parts), at_once, "{parts} parts");
+        }
+        // Nothing was consumed.
+        assert!(!log.is_empty());
     }
 }
