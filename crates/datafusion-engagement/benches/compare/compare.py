@@ -1267,9 +1267,10 @@ level. Sessions: a page-view log of {args.events:,} views (each user's views in 
 to 20 minutes, no session id); ours: `session_summary(user_id, viewed_at, INTERVAL '30
 minutes')` by segment, its bounce rate, pages per session and average length (one aggregate;
 `bounce_rate`, `pages_per_session` and `avg_session_duration` side by side each make the
-sessions again), and
-`time_on_page` and `session_exit` over `PARTITION BY user_id ORDER BY viewed_at` per URL; by
-hand, the fastest form we found: one `lag`/`lead` pass over each user's views in integer
+sessions again), and per URL `page_summary(user_id, viewed_at, url, INTERVAL '30 minutes')`
+unnested, its time on page and exit rate (ours, window functions: `time_on_page` and
+`session_exit` over `PARTITION BY user_id ORDER BY viewed_at`, grouped by URL); by hand, the
+fastest form we found: one `lag`/`lead` pass over each user's views in integer
 microseconds (a view opens a session after more than 30 minutes; a session's length is the sum
 of its inner gaps), then one aggregation. In parentheses: the time relative to ours; — where an
 engine has no such query.
