@@ -46,7 +46,7 @@ ORDER BY gap_minutes;
 
 -- Per page, straight from the raw log: views, landings (sessions that started on the page) and
 -- their bounce rate, exit rate (% of the page's views that ended their session) and time on
--- page (seconds to the next view of the same session; a session's last view has none, as web
+-- page (seconds to the next view of the same session: a session's last view has none, as web
 -- analytics tools count it). The URL without campaign parameters is the page.
 SELECT p.page AS page, p.views AS views, p.entrances AS landings,
        round(p.bounce_rate, 1)      AS bounce_pct,
@@ -54,19 +54,6 @@ SELECT p.page AS page, p.views AS views, p.entrances AS landings,
        round(p.avg_time_on_page, 1) AS avg_seconds_on_page
 FROM (SELECT unnest(page_summary(visitor_id, viewed_at, split_part(url, '?', 1))) AS p FROM clickstream)
 ORDER BY p.views DESC;
-
--- The same time on page and exit flags row by row, from the window functions: each view with
--- its session number, the seconds to the next view and whether it ended its session (the
--- busiest visitor's first views).
-SELECT visitor_id, viewed_at, split_part(url, '?', 1) AS page,
-       sessionize(viewed_at) OVER w   AS session,
-       time_on_page(viewed_at) OVER w AS seconds_on_page,
-       session_exit(viewed_at) OVER w AS is_exit
-FROM clickstream
-WHERE visitor_id = (SELECT visitor_id FROM clickstream GROUP BY visitor_id ORDER BY count(*) DESC, visitor_id LIMIT 1)
-WINDOW w AS (PARTITION BY visitor_id ORDER BY viewed_at)
-ORDER BY viewed_at
-LIMIT 8;
 
 -- Scroll depth per page: how far down readers got on average (%), and the % of tracked views
 -- that reached three quarters of the page.

@@ -8,7 +8,6 @@
 //! a list with a row per page. Each user's views run on the event-sequence kernel with the
 //! page as the payload of each view's time.
 
-use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::sync::LazyLock;
 
@@ -19,14 +18,14 @@ use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 use hashbrown::HashMap;
 
-use crate::calendar::intervals::coerce_interval;
-use crate::calendar::zoned_days::{coerce_event_time, microseconds_since_epoch};
+use crate::calendar::zoned_days::coerce_event_time;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, is_string_type};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::user_ids::{UserIdKind, UserIds};
 use crate::families::sessions::{
-    GAP_DOC, MAX_LENGTH_DOC, SessionBreaks, SessionRule, every_row_one_event,
+    GAP_DOC, MAX_LENGTH_DOC, SessionBreaks, SessionRule, coerce_session_rule, every_row_one_event,
+    session_timelines,
 };
 use crate::kernels::timelines::{
     EventSequenceKernel, EventSequenceMetric, Events, GatherSequences, Payload, ResultRows,
@@ -148,9 +147,7 @@ impl Metric for PageSummary {
                 page.clone()
             },
         ];
-        for (name, given) in ["gap", "max_length"].iter().zip(&arg_types[GAP_ARG..]) {
-            types.push(coerce_interval(NAME, name, "30 minutes", given)?);
-        }
+        types.extend(coerce_session_rule(NAME, &arg_types[GAP_ARG..])?);
         Ok(types)
     }
 
@@ -178,20 +175,7 @@ impl Metric for PageSummary {
 }
 
 impl TimelineMetric for PageSummary {
-    type Context = SessionBreaks;
-    type Output = RowList<PageRow>;
-
-    fn context(
-        rule: SessionRule,
-        event_time: &DataType,
-        _arguments: usize,
-    ) -> Result<SessionBreaks> {
-        SessionBreaks::new(rule, event_time)
-    }
-
-    fn values<'a>(_: &SessionBreaks, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
-        microseconds_since_epoch(times)
-    }
+    session_timelines!(RowList<PageRow>);
 }
 
 impl EventSequenceMetric for PageSummary {

@@ -225,7 +225,7 @@ impl UserIds {
 
     /// [`Self::values`] of keys that are no longer needed: integer ids take over their
     /// memory.
-    pub(crate) fn into_values(&self, keys: Vec<u64>) -> Result<ArrayRef> {
+    pub(crate) fn values_of_owned(&self, keys: Vec<u64>) -> Result<ArrayRef> {
         Ok(match self.kind {
             UserIdKind::Int64 => {
                 let len = keys.len();

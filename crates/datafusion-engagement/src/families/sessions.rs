@@ -9,7 +9,6 @@
 //! (`sessionize`, `time_on_page`, `session_entry`, `session_exit`), by `session_summary` and
 //! by the raw-log forms of `bounce_rate`, `pages_per_session` and `avg_session_duration`.
 
-use std::borrow::Cow;
 use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::ops::Range;
@@ -21,7 +20,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::calendar::intervals::{IntervalArithmetic, coerce_interval, positive_interval};
-use crate::calendar::zoned_days::{coerce_event_time, microseconds_since_epoch};
+use crate::calendar::zoned_days::coerce_event_time;
 use crate::common::args::check_arg_count;
 use crate::common::metric::{Distinct, Metric};
 use crate::common::user_ids::UserIdKind;
@@ -84,6 +83,15 @@ impl SessionRule {
             .transpose()?;
         Ok(Self { gap, max_length })
     }
+}
+
+/// The types of a call's trailing gap and max_length arguments, those given.
+pub(crate) fn coerce_session_rule(function: &str, given: &[DataType]) -> Result<Vec<DataType>> {
+    ["gap", "max_length"]
+        .iter()
+        .zip(given)
+        .map(|(name, given)| coerce_interval(function, name, "30 minutes", given))
+        .collect()
 }
 
 /// A session rule in the zone of the event times, on microseconds since 1970.
@@ -249,9 +257,7 @@ impl<K: SessionMeasure> Metric for SessionsFromLog<K> {
             UserIdKind::coerce(K::FUNCTION, "user_id", &arg_types[0])?,
             coerce_event_time(K::FUNCTION, "event_time", &arg_types[1])?,
         ];
-        for (name, given) in ["gap", "max_length"].iter().zip(&arg_types[GAP_ARG..]) {
-            types.push(coerce_interval(K::FUNCTION, name, "30 minutes", given)?);
-        }
+        types.extend(coerce_session_rule(K::FUNCTION, &arg_types[GAP_ARG..])?);
         Ok(types)
     }
 
@@ -292,21 +298,33 @@ impl SessionValue {
     }
 }
 
+/// The [`TimelineMetric`] items of a session function of a raw log, whose result is
+/// `$output`: times in microseconds since 1970, and its session rule in their zone.
+macro_rules! session_timelines {
+    ($output:ty) => {
+        type Context = $crate::families::sessions::SessionBreaks;
+        type Output = $output;
+
+        fn context(
+            rule: $crate::families::sessions::SessionRule,
+            event_time: &datafusion::arrow::datatypes::DataType,
+            _arguments: usize,
+        ) -> datafusion::error::Result<$crate::families::sessions::SessionBreaks> {
+            $crate::families::sessions::SessionBreaks::new(rule, event_time)
+        }
+
+        fn values<'a>(
+            _: &$crate::families::sessions::SessionBreaks,
+            times: &'a datafusion::arrow::array::ArrayRef,
+        ) -> datafusion::error::Result<std::borrow::Cow<'a, [i64]>> {
+            $crate::calendar::zoned_days::microseconds_since_epoch(times)
+        }
+    };
+}
+pub(crate) use session_timelines;
+
 impl<K: SessionMeasure> TimelineMetric for SessionsFromLog<K> {
-    type Context = SessionBreaks;
-    type Output = K::Output;
-
-    fn context(
-        rule: SessionRule,
-        event_time: &DataType,
-        _arguments: usize,
-    ) -> Result<SessionBreaks> {
-        SessionBreaks::new(rule, event_time)
-    }
-
-    fn values<'a>(_: &SessionBreaks, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
-        microseconds_since_epoch(times)
-    }
+    session_timelines!(K::Output);
 }
 
 impl<K: SessionMeasure> EventSequenceMetric for SessionsFromLog<K> {

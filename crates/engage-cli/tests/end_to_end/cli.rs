@@ -333,7 +333,6 @@ fn the_marketing_support_and_web_reports_run() {
                 "source,sessions,bounce_pct,pages_per_session,avg_minutes",
                 "gap_minutes,bounce_pct,pages_per_session",
                 "page,views,landings,bounce_pct,exit_pct,avg_seconds_on_page",
-                "visitor_id,viewed_at,page,session,seconds_on_page,is_exit",
                 "reached_75_pct",
                 "direct",
                 "/blog/retention-curves",

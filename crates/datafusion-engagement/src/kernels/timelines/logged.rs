@@ -755,7 +755,7 @@ mod tests {
         let timelines = (4 << BUCKET_BITS) + 7;
         let mut settled = SettledValues::new(true, true);
         let mut log = ValueLog::new(true);
-        let mut push = |log: &mut ValueLog, t: usize, value: i64| {
+        let push = |log: &mut ValueLog, t: usize, value: i64| {
             let one = Observation {
                 value,
                 bits: Observation::ONE,

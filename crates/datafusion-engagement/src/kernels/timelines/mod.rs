@@ -431,7 +431,7 @@ impl StateElements {
         } else {
             Arc::new(BooleanArray::new(self.is_start.finish(), None))
         };
-        let users = ids.into_values(self.users)?;
+        let users = ids.values_of_owned(self.users)?;
         let mut columns = vec![users, Arc::new(Int64Array::from(self.values)), bits];
         if S::PAYLOAD_ARG.is_some() {
             columns.push(payload_ids.dictionary(self.payloads)?);
