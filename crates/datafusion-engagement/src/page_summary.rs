@@ -283,20 +283,22 @@ impl GatherSequences<PageSummary> for PageTallies {
         } = events;
         let mut order = std::mem::take(&mut self.order);
         order.clear();
-        order.extend(0..times.len());
         if times.windows(2).any(|pair| pair[0] == pair[1]) {
             // Views at one instant: in page-name order, the same in every partitioning.
+            order.extend(0..times.len());
             order.sort_by(|&a, &b| {
                 times[a]
                     .cmp(&times[b])
                     .then(page_order(pages, keys[a], keys[b]))
             });
         }
+        // The page of the view at `at`; without ties, the kernel's order is the order.
+        let page_at = |at: usize| order.get(at).map_or(keys[at], |&view| keys[view]);
         for session in breaks.sessions(times) {
             let last = session.end - 1;
             let bounced = session.len() == 1;
             for at in session.clone() {
-                let tally = self.tally(group, keys[order[at]]);
+                let tally = self.tally(group, page_at(at));
                 tally.views += 1;
                 if at == session.start {
                     tally.entrances += 1;

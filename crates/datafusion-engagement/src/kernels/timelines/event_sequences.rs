@@ -337,7 +337,9 @@ impl<M: EventSequenceMetric> Store<M> for LoggedSequences<M> {
     }
 }
 
-/// The threads a result may be read on at once: the machine's.
+/// The threads a result may be read on at once: the machine's, asked once (Linux reads the
+/// cgroup's CPU quota from files each time, and a window frame evaluates once per row).
 fn parallelism() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }

@@ -140,6 +140,9 @@ struct ObservedBatch {
     keys: Vec<(u32, u64)>,
     observations: Vec<Observation>,
     timelines: Vec<usize>,
+    /// By row of the input (or element of the state), its payload's key, read before the
+    /// rows are observed ([`payload_keys`]); empty without payloads.
+    payloads: Vec<u32>,
 }
 
 impl ObservedBatch {
@@ -161,6 +164,7 @@ impl ObservedBatch {
         self.keys.capacity() * size_of::<(u32, u64)>()
             + self.observations.capacity() * size_of::<Observation>()
             + self.timelines.capacity() * size_of::<usize>()
+            + self.payloads.capacity() * size_of::<u32>()
     }
 }
 
@@ -302,16 +306,9 @@ fn observations_of_rows<M: TimelineMetric, S: Store<M>>(
     let is_valid =
         |nulls: &Option<NullBuffer>, row: usize| nulls.as_ref().is_none_or(|n| n.is_valid(row));
     batch.clear(values[0].len());
-    let payloads = match S::PAYLOAD_ARG {
-        Some(arg) => {
-            let mut keys = vec![0; values[0].len()];
-            payload_ids.for_each_key(M::NAME, &values[arg], rows, |row, key| {
-                keys[row] = payload_key(key)
-            })?;
-            keys
-        }
-        None => vec![],
-    };
+    let mut payloads = std::mem::take(&mut batch.payloads);
+    let column = S::PAYLOAD_ARG.map(|arg| &values[arg]);
+    payload_keys(M::NAME, payload_ids, column, rows, &mut payloads)?;
     let mut observe = |row: usize, user: u64| {
         let event = is_valid(&event_nulls, row);
         let start = match &starts {
@@ -335,12 +332,33 @@ fn observations_of_rows<M: TimelineMetric, S: Store<M>>(
             batch.push((group_of(row), user), observation);
         }
     };
-    if S::PER_USER {
+    let observed = if S::PER_USER {
         ids.for_each_key(M::NAME, &values[0], rows, observe)
     } else {
         rows.for_each(|row| observe(row, 0));
         Ok(())
-    }
+    };
+    batch.payloads = payloads;
+    observed
+}
+
+/// Reads the key of each selected row's payload in `column` (none without one) into `keys`,
+/// by row: a buffer kept from batch to batch.
+fn payload_keys(
+    function: &str,
+    payload_ids: &mut UserIds,
+    column: Option<&ArrayRef>,
+    rows: &SelectedRows,
+    keys: &mut Vec<u32>,
+) -> Result<()> {
+    keys.clear();
+    let Some(column) = column else {
+        return Ok(());
+    };
+    keys.resize(column.len(), 0);
+    payload_ids.for_each_key(function, column, rows, |row, key| {
+        keys[row] = payload_key(key)
+    })
 }
 
 /// The key of a payload: payloads are strings, whose keys are dense 32-bit ids.
@@ -541,14 +559,15 @@ impl<M: TimelineMetric, S: Store<M>> Timelines<M, S> {
             let values = chunk.columns[1].as_primitive::<Int64Type>().values();
             let bits = ReadBits::of(&chunk.columns[2]);
             let every = SelectedRows::All(values.len());
-            let mut payloads = vec![];
-            if let Some(column) = chunk.columns.get(STATE_COLUMNS) {
-                payloads.resize(values.len(), 0);
-                self.payload_ids
-                    .for_each_key(M::NAME, column, &every, |i, key| {
-                        payloads[i] = payload_key(key)
-                    })?;
-            }
+            let mut payloads = std::mem::take(&mut batch.payloads);
+            let column = chunk.columns.get(STATE_COLUMNS);
+            payload_keys(
+                M::NAME,
+                &mut self.payload_ids,
+                column,
+                &every,
+                &mut payloads,
+            )?;
             batch.clear(values.len());
             self.keys
                 .ids
@@ -557,6 +576,7 @@ impl<M: TimelineMetric, S: Store<M>> Timelines<M, S> {
                     let observation = Observation::of_element((values[i], bits.at(i), payload));
                     batch.push((group_of(chunk.state_rows[i]), user), observation);
                 })?;
+            batch.payloads = payloads;
             self.store
                 .observe(&self.cx, &mut self.keys.table, &mut batch);
             Ok(())

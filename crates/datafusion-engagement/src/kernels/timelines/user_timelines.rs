@@ -293,6 +293,7 @@ impl<M: UserTimelineMetric> Store<M> for UserValueLists<M> {
             keys,
             observations,
             timelines: indices,
+            ..
         } = batch;
         let timelines = &mut self.timelines;
         // New slots take the next timeline numbers.
