@@ -122,6 +122,10 @@ impl Metric for Funnel {
     fn rule(constants: &[Option<ScalarValue>]) -> Result<FunnelRule> {
         FunnelRule::of(NAME, constants)
     }
+
+    fn distinct_refusal(rule: &FunnelRule) -> Option<&'static str> {
+        rule.distinct_refusal()
+    }
 }
 
 result_row! {

@@ -179,7 +179,6 @@ impl TimelineMetric for PageSummary {
 }
 
 impl EventSequenceMetric for PageSummary {
-    const REPEATS_KEPT: bool = true;
     const PAYLOAD_ARG: Option<usize> = Some(PAGE_ARG);
     type Gathered = PageTallies;
 

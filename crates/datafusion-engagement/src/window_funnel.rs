@@ -117,6 +117,10 @@ impl Metric for WindowFunnel {
     fn rule(constants: &[Option<ScalarValue>]) -> Result<FunnelRule> {
         FunnelRule::of(NAME, constants)
     }
+
+    fn distinct_refusal(rule: &FunnelRule) -> Option<&'static str> {
+        rule.distinct_refusal()
+    }
 }
 
 result_row! {

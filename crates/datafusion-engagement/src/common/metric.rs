@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray};
 use datafusion::arrow::datatypes::{DataType, FieldRef};
-use datafusion::common::ScalarValue;
+use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{
     AccumulatorArgs, AggregateFunctionSimplification, StateFieldsArgs,
@@ -90,6 +90,13 @@ pub(crate) trait Metric: Debug + Send + Sync + Sized + 'static {
     /// Builds the rule from the constant arguments (in [`Self::constant_args`] order; `None`
     /// for an optional one left out), validating them.
     fn rule(constants: &[Option<ScalarValue>]) -> Result<Self::Rule>;
+
+    /// Why `DISTINCT` would change this call's result although [`Self::DISTINCT`] accepts it
+    /// (a constant argument makes repeated rows count): `Some(reason)` refuses it with the
+    /// reason, after "`NAME` does not support DISTINCT ".
+    fn distinct_refusal(_rule: &Self::Rule) -> Option<&'static str> {
+        None
+    }
 
     /// The rows of a batch the metric reads: every [`Self::REQUIRED_ARGS`] non-NULL and the
     /// FILTER, if any, true.
@@ -215,11 +222,23 @@ impl<M: Metric> MetricUdaf<M> {
             .iter()
             .map(|field| field.data_type().clone())
             .collect();
-        M::rule(&constant_arguments(
+        let rule = M::rule(&constant_arguments(
             M::NAME,
             &M::constant_args(&types),
             args,
-        )?)
+        )?)?;
+        if args.is_distinct {
+            refuse_distinct_by_rule::<M>(&rule)?;
+        }
+        Ok(rule)
+    }
+}
+
+/// Refuses `DISTINCT` where the call's constants make repeated rows count.
+fn refuse_distinct_by_rule<M: Metric>(rule: &M::Rule) -> Result<()> {
+    match M::distinct_refusal(rule) {
+        Some(reason) => plan_err!("{} does not support DISTINCT {reason}", M::NAME),
+        None => Ok(()),
     }
 }
 
@@ -264,9 +283,6 @@ impl<M: Metric> AggregateUDFImpl for MetricUdaf<M> {
 
     fn simplify(&self) -> Option<AggregateFunctionSimplification> {
         Some(Box::new(|mut aggregate, info| {
-            if M::DISTINCT == Distinct::Unchanged {
-                aggregate.params.distinct = false;
-            }
             let arg_types = aggregate
                 .params
                 .args
@@ -279,7 +295,13 @@ impl<M: Metric> AggregateUDFImpl for MetricUdaf<M> {
                 Err(_) => Cow::Borrowed(M::CONSTANT_ARGS),
             };
             if let Some(constants) = check_logical_call(M::NAME, &aggregate, &constant_args)? {
-                M::rule(&constants)?;
+                let rule = M::rule(&constants)?;
+                if aggregate.params.distinct {
+                    refuse_distinct_by_rule::<M>(&rule)?;
+                }
+            }
+            if M::DISTINCT == Distinct::Unchanged {
+                aggregate.params.distinct = false;
             }
             Ok(Expr::AggregateFunction(aggregate))
         }))

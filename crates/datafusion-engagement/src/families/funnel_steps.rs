@@ -18,51 +18,79 @@ use crate::calendar::intervals::{IntervalArithmetic, coerce_interval, positive_i
 use crate::calendar::zoned_days::{event_and_start_time, microseconds_since_epoch};
 use crate::common::args::{check_arg_count, is_string_type};
 
-/// The most steps a funnel may have: a step is at most 5 bits of a value.
+/// The most steps a funnel may have.
 pub(crate) const MAX_STEPS: usize = 32;
-const MAX_STEP_BITS: u32 = 5;
+/// The bits of a value that hold its code: 32 steps and the code of a row meeting no step.
+const MAX_STEP_BITS: u32 = 6;
 
-/// The modes a funnel takes after its steps, ClickHouse's names. `strict_increase` and
-/// `strict_once` are how every chain is evaluated anyway (steps at strictly increasing times,
-/// so no event serves two steps): accepted so that ClickHouse calls carry over.
-const MODES: [&str; 4] = [
+/// The modes a funnel takes after its steps: ClickHouse's names, then ours. `strict_increase`
+/// is how every chain is evaluated anyway (steps at strictly increasing times): accepted so
+/// that ClickHouse calls carry over.
+const MODES: [&str; 6] = [
     "strict_order",
     "strict_deduplication",
+    "allow_reentry",
     "strict_increase",
     "strict_once",
+    "longest_walk",
 ];
 
 /// The modes in the functions' documentation.
-pub(crate) const MODES_DOC: &str = "Modes, constant strings after the steps: with \
-    'strict_order' or 'strict_deduplication', a walk goes from each step_1 event through the \
-    times of the group's later step events, in order, within the window, and takes the next \
-    step wherever its event comes; 'strict_order' stops the walk at an event of any step but \
-    the one just reached (A-B-D-C reaches 2, A-B-B-C reaches 3), 'strict_deduplication' at an \
-    event of a step already reached (A-B-C-B-D reaches 3), and both together at any step event \
-    but the next step's. The level is the longest walk. Events at the time of the walk's last \
-    step, and rows meeting no step, never stop it (ClickHouse's strict_order also stops at rows \
-    meeting no step: leave them out with WHERE to compare). 'strict_increase' and 'strict_once' \
-    are accepted and change nothing: steps are always strictly later, so no event serves two.";
+pub(crate) const MODES_DOC: &str = "The level is ClickHouse's windowFunnel(window, \
+    'strict_increase', mode, …) with the same modes, evaluated as ClickHouse does: one pass \
+    over the group's events in time order (at one time: rows meeting no step first, then the \
+    steps in order) that keeps the latest chain of each step, a step-1 event starting one \
+    afresh. Where events share a time that can miss a chain (A, then A and B at one time: \
+    1); 'strict_once' keeps every chain, as in ClickHouse, and gives the longest (2). Modes, \
+    constant strings after the steps: 'strict_order' ends the pass at a row meeting no step, \
+    or at an event of a step whose previous step has not been reached (A-B-D-C reaches 2); \
+    with 'allow_reentry' such events are skipped instead, so only rows meeting no step end \
+    it. 'strict_deduplication' ends the pass at an event of a step already reached, other \
+    than step 1 (A-B-C-B-D reaches 3; a repeated row is a step met again). A-B-A-C reaches 3 \
+    under either: A again restarts the chain. 'longest_walk', ours, judges by the best \
+    attempt instead of the first: without a strict mode the longest chain (as \
+    'strict_once'); with one, the longest walk from any step-1 event through the times of \
+    the group's later step events, within the window, taking the next step wherever its \
+    event comes and stopping where the mode forbids (strict_order: an event of any step but \
+    the one just reached; strict_deduplication: an event of a step already reached; rows \
+    meeting no step and events at the time of the walk's last step never stop it). A \
+    visitor interrupted on Monday who converts on Tuesday reaches the last step with \
+    'longest_walk' and stays where Monday's attempt ended without it. 'strict_increase' is \
+    accepted and changes nothing: steps are always strictly later.";
 
 /// The `mode` argument in the functions' documentation.
-pub(crate) const MODE_ARGUMENT_DOC: &str = "Optional, after the steps: 'strict_order', \
-    'strict_deduplication' (one or both), 'strict_increase' or 'strict_once', as constant \
-    strings.";
+pub(crate) const MODE_ARGUMENT_DOC: &str = "Optional, after the steps, as constant strings: \
+    'strict_order', 'strict_deduplication' (one or both), 'allow_reentry' (with \
+    'strict_order'), 'longest_walk', 'strict_increase' or 'strict_once'.";
 
-/// What may interrupt a funnel's chain.
+/// What may interrupt a funnel's chain, and how the interruptions are judged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct FunnelMode {
-    /// An event of a step other than the one just reached stops the chain.
+    /// A row meeting no step, or an event of a step whose previous step is not reached, ends
+    /// the evaluation (with [`Self::longest_walk`]: an event of a step other than the one
+    /// just reached stops the walk).
     strict_order: bool,
-    /// An event of a step the chain has already reached stops it.
+    /// An event of a step already reached ends the evaluation (stops the walk).
     strict_deduplication: bool,
+    /// ClickHouse's `allow_reentry`: under `strict_order`, an event of a step whose previous
+    /// step is not reached is skipped instead.
+    allow_reentry: bool,
+    /// ClickHouse's `strict_once`: every chain is kept, not only the latest of each step.
+    every_chain: bool,
+    /// Ours: the strict modes judged by the best attempt, the longest walk from any step-1
+    /// event ([`FunnelSteps::walk_level`]), instead of ClickHouse's one pass (which finds the
+    /// longest chain already without them).
+    longest_walk: bool,
 }
 
 impl FunnelMode {
-    /// Whether a chain is evaluated as a walk from each step-1 event (see
-    /// [`FunnelSteps::walk_level`]) rather than over every chain.
-    fn walks(self) -> bool {
+    fn strict(self) -> bool {
         self.strict_order || self.strict_deduplication
+    }
+
+    /// Whether rows meeting no step are logged: they end ClickHouse's `strict_order` pass.
+    fn logs_rows_meeting_no_step(self) -> bool {
+        self.strict_order && !self.longest_walk
     }
 
     /// Whether the steps met at one time (bit `s - 1` for step `s`) stop a walk that has
@@ -83,11 +111,38 @@ impl FunnelMode {
         match text.trim().to_ascii_lowercase().as_str() {
             "strict_order" => self.strict_order = true,
             "strict_deduplication" => self.strict_deduplication = true,
-            "strict_increase" | "strict_once" => {}
+            "allow_reentry" => self.allow_reentry = true,
+            "longest_walk" => self.longest_walk = true,
+            "strict_once" => self.every_chain = true,
+            "strict_increase" => {}
+            "strict" => {
+                return plan_err!(
+                    "{function}: mode 'strict' is ClickHouse's old name for \
+                     'strict_deduplication': write 'strict_deduplication'"
+                );
+            }
             _ => {
                 let expected = MODES.map(|mode| format!("'{mode}'")).join(", ");
                 return plan_err!("{function}: unknown mode '{text}', expected one of {expected}");
             }
+        }
+        Ok(())
+    }
+
+    /// Refuses modes that mean nothing together.
+    fn check(self, function: &str) -> Result<()> {
+        if self.allow_reentry && !self.strict_order {
+            return plan_err!(
+                "{function}: mode 'allow_reentry' needs 'strict_order' (it says which events \
+                 'strict_order' skips), as in ClickHouse"
+            );
+        }
+        if self.longest_walk && self.allow_reentry {
+            return plan_err!(
+                "{function}: modes 'allow_reentry' and 'longest_walk' do not combine: \
+                 'allow_reentry' changes ClickHouse's one-pass evaluation, which \
+                 'longest_walk' replaces"
+            );
         }
         Ok(())
     }
@@ -113,11 +168,21 @@ impl FunnelRule {
         for value in constants[1..].iter().flatten() {
             mode.add(function, value)?;
         }
+        mode.check(function)?;
         Ok(Self {
             window,
             mode,
             mode_args: constants.len() - 1,
         })
+    }
+
+    /// Why `DISTINCT` would change the level: under ClickHouse's `strict_deduplication` a
+    /// row repeated is a step met again, which ends the evaluation.
+    pub(crate) fn distinct_refusal(&self) -> Option<&'static str> {
+        (self.mode.strict_deduplication && !self.mode.longest_walk).then_some(
+            "with 'strict_deduplication', where a repeated row is a step met again, as in \
+             ClickHouse: remove DISTINCT, or de-duplicate the rows in a subquery",
+        )
     }
 }
 
@@ -129,7 +194,7 @@ pub(crate) struct FunnelSteps {
     /// Position of step 1 among the arguments.
     first_step_arg: usize,
     pub steps: usize,
-    /// The low bits of a value that hold its step number.
+    /// The low bits of a value that hold its code ([`Self::step_of`]).
     step_bits: u32,
 }
 
@@ -141,12 +206,13 @@ impl FunnelSteps {
         arguments: usize,
     ) -> Result<Self> {
         let steps = arguments.saturating_sub(first_step_arg + rule.mode_args);
+        let codes = steps + usize::from(rule.mode.logs_rows_meeting_no_step());
         Ok(Self {
             window: IntervalArithmetic::new(rule.window, event_time)?,
             mode: rule.mode,
             first_step_arg,
             steps,
-            step_bits: (usize::BITS - (steps.max(2) - 1).leading_zeros()).min(MAX_STEP_BITS),
+            step_bits: (usize::BITS - (codes.max(2) - 1).leading_zeros()).min(MAX_STEP_BITS),
         })
     }
 
@@ -162,7 +228,7 @@ impl FunnelSteps {
             if !(-limit..=limit).contains(&t) && nulls.as_ref().is_none_or(|n| n.is_valid(row)) {
                 return exec_err!(
                     "{function}: event_time {t} µs from 1970 is out of range: funnels take \
-                     times within 9,000 years of 1970"
+                     times within 4,500 years of 1970"
                 );
             }
             values.push(t.clamp(-limit, limit) << self.step_bits);
@@ -170,7 +236,8 @@ impl FunnelSteps {
         Ok(Cow::Owned(values))
     }
 
-    /// Per row, the set of steps whose condition is true (NULL is false).
+    /// Per row, the codes of the steps whose condition is true (NULL is false), as bits (see
+    /// [`Self::step_of`]); a row meeting no step has code 0 when such rows are logged.
     pub(crate) fn row_bits(&self, arguments: &[ArrayRef]) -> Result<Vec<u64>> {
         let conditions = &arguments[self.first_step_arg..self.first_step_arg + self.steps];
         let mut bits = vec![0u64; arguments[0].len()];
@@ -187,57 +254,108 @@ impl FunnelSteps {
                 bits[row] |= 1 << step;
             }
         }
+        if self.mode.logs_rows_meeting_no_step() {
+            for row_bits in &mut bits {
+                *row_bits = (*row_bits << 1) | u64::from(*row_bits == 0);
+            }
+        }
         Ok(bits)
     }
 
-    /// The funnel level of a timeline (values sorted and distinct).
+    /// The step (from 0) of a value's code, `None` for a row meeting no step: code 0 when
+    /// such rows are logged, the steps' codes after it in order, so that at one time such a
+    /// row comes first, then the steps in order, as ClickHouse sorts them.
+    fn step_of(&self, value: i64) -> Option<usize> {
+        let code = (value & ((1 << self.step_bits) - 1)) as usize;
+        let first_step_code = usize::from(self.mode.logs_rows_meeting_no_step());
+        code.checked_sub(first_step_code)
+    }
+
+    /// The funnel level of a timeline (values sorted; a value repeated is an event repeated).
     pub(crate) fn level(&self, values: &[i64]) -> usize {
-        if self.mode.walks() {
+        if self.mode.longest_walk && self.mode.strict() {
             self.walk_level(values)
         } else {
-            self.chain_level(values)
+            self.clickhouse_level(values)
         }
     }
 
-    /// Without a mode: the most steps of a chain of events meeting steps 1, 2, … in turn,
-    /// each strictly later than the one before, all within the window (inclusive) of the
-    /// first.
+    /// ClickHouse's `windowFunnel` with `'strict_increase'` and the same modes, in one pass
+    /// over the events in time order (at one time: a row meeting no step first, then the
+    /// steps in order, as ClickHouse sorts them). A step-1 event starts a chain; an event of
+    /// step k extends a chain that reached step k - 1 if it is strictly later than that
+    /// chain's last event and within its window. Once a step-1 event has been seen, the pass
+    /// ends, with the steps reached so far: under `strict_order` at a row meeting no step or
+    /// at an event of a step whose previous step is not reached (skipped with
+    /// `allow_reentry`); under `strict_deduplication` at an event of a step already reached,
+    /// other than step 1.
     ///
-    /// Exact in one pass: for each step it keeps the latest first-event time of the chains
-    /// reaching it (a later start leaves more of the window), and applies the chains a
-    /// timestamp makes only once that timestamp is done, so that no chain uses two events of
-    /// one time.
-    fn chain_level(&self, values: &[i64]) -> usize {
-        let mut latest_first = [i64::MIN; MAX_STEPS];
-        let mut reached = 0;
-        let mut made: Vec<(usize, i64)> = Vec::with_capacity(MAX_STEPS);
-        let (bits, mut at) = (self.step_bits, 0);
-        while at < values.len() && reached < self.steps {
-            let time = values[at] >> bits;
-            made.clear();
-            while let Some(&value) = values.get(at).filter(|&&v| v >> bits == time) {
-                let step = (value & ((1 << bits) - 1)) as usize;
-                if step == 0 {
-                    made.push((0, time));
-                } else if step < self.steps && step <= reached {
-                    let first = latest_first[step - 1];
-                    if time <= self.window.add(first, 1) {
-                        made.push((step, first));
-                    }
+    /// Without `strict_once`, as ClickHouse, only the latest chain of each step is kept (a
+    /// step-1 event replaces the one before), which misses a chain when events share a time
+    /// (A, then A and B at one time: the second A replaces the first, and B cannot follow it
+    /// at its own time). With it (or `longest_walk`, which runs here without a strict mode),
+    /// every chain is kept, as ClickHouse does: for each step the latest window end of the
+    /// chains reaching it at an earlier time (the latest has the most window left), those
+    /// of the current time applied once it is done.
+    fn clickhouse_level(&self, values: &[i64]) -> usize {
+        const NONE: (i64, i64) = (i64::MIN, i64::MAX);
+        // chains[k]: (window end, time of the last event) of the kept chain reaching step
+        // k + 1; with every chain kept, the latest end of those made at earlier times.
+        let mut chains = [NONE; MAX_STEPS];
+        let mut made_now: Vec<(usize, i64)> = Vec::new();
+        let every_chain = self.mode.every_chain || self.mode.longest_walk;
+        let (mut reached, mut started, mut now) = (0, false, i64::MIN);
+        for &value in values {
+            let time = value >> self.step_bits;
+            if every_chain && time != now {
+                for (step, end) in made_now.drain(..) {
+                    chains[step] = (chains[step].0.max(end), i64::MIN);
                 }
-                at += 1;
+                now = time;
             }
-            for &(step, first) in &made {
-                latest_first[step] = latest_first[step].max(first);
-                reached = reached.max(step + 1);
+            let Some(step) = self.step_of(value) else {
+                // A row meeting no step (logged under strict_order only).
+                if started {
+                    break;
+                }
+                continue;
+            };
+            if step == 0 {
+                let end = self.window.add(time, 1);
+                if every_chain {
+                    made_now.push((0, end));
+                } else {
+                    chains[0] = (end, time);
+                }
+                (reached, started) = (reached.max(1), true);
+            } else if self.mode.strict_deduplication && step < reached {
+                break;
+            } else if self.mode.strict_order && started && step > reached {
+                if self.mode.allow_reentry {
+                    continue;
+                }
+                break;
+            } else if step <= reached {
+                let (end, last) = chains[step - 1];
+                if last < time && time <= end {
+                    if every_chain {
+                        made_now.push((step, end));
+                    } else {
+                        chains[step] = (end, time);
+                    }
+                    reached = reached.max(step + 1);
+                }
+            }
+            if reached == self.steps {
+                break;
             }
         }
         reached
     }
 
-    /// With `strict_order` or `strict_deduplication`: from each step-1 event, a walk through
-    /// the later times at which the group has step events, in order, while within the window
-    /// (inclusive) of the start. At each time the walk takes the next step if the time has an
+    /// With `longest_walk` and `strict_order` or `strict_deduplication`: from each step-1
+    /// event, a walk through the later times at which the group has step events, in order,
+    /// while within the window (inclusive) of the start. At each time the walk takes the next step if the time has an
     /// event of it; otherwise an event the mode forbids there stops the walk. Events at the
     /// time of the walk's last step never stop it. The level is the most steps of any walk.
     ///
@@ -254,7 +372,8 @@ impl FunnelSteps {
             let time = values[at] >> bits;
             let mut steps_met = 0u64;
             while let Some(&value) = values.get(at).filter(|&&v| v >> bits == time) {
-                steps_met |= 1 << (value & ((1 << bits) - 1));
+                let step = self.step_of(value).expect("rows meeting no step are not logged");
+                steps_met |= 1 << step;
                 at += 1;
             }
             // Deepest walk first, so that a walk moving on is not moved again at this time.
@@ -368,8 +487,9 @@ mod tests {
 
     const SECOND: i64 = 1_000_000;
 
+    /// A funnel that keeps every chain.
     fn funnel(steps: usize, window_seconds: i64) -> FunnelSteps {
-        with_modes(steps, window_seconds, &[])
+        with_modes(steps, window_seconds, &["strict_once"])
     }
 
     fn with_modes(steps: usize, window_seconds: i64, modes: &[&str]) -> FunnelSteps {
@@ -428,20 +548,22 @@ mod tests {
         assert_eq!(f.level(&timeline(&[(0, 1), (10, 1), (10, 2), (20, 3)])), 3);
     }
 
-    /// (seconds, step from 1) events of a funnel as sorted timeline values.
+    /// (seconds, step from 1) events of a funnel as sorted timeline values; step 0 is a row
+    /// meeting no step, logged only where the mode ends ClickHouse's pass at one.
     fn timeline_of(f: &FunnelSteps, events: &[(i64, usize)]) -> Vec<i64> {
+        let first_step_code = i64::from(f.mode.logs_rows_meeting_no_step());
         let mut values: Vec<i64> = events
             .iter()
-            .map(|&(t, step)| ((t * SECOND) << f.step_bits) + step as i64 - 1)
+            .filter(|&&(_, step)| step > 0 || first_step_code == 1)
+            .map(|&(t, step)| ((t * SECOND) << f.step_bits) + step as i64 - 1 + first_step_code)
             .collect();
         values.sort_unstable();
-        values.dedup();
         values
     }
 
     #[test]
-    fn strict_order_stops_at_another_steps_event() {
-        let f = with_modes(4, 100, &["strict_order"]);
+    fn a_longest_walk_under_strict_order_stops_at_another_steps_event() {
+        let f = with_modes(4, 100, &["strict_order", "longest_walk"]);
         let level = |events: &[(i64, usize)]| f.level(&timeline_of(&f, events));
         // ClickHouse's example: A-B-D-C stops at D.
         assert_eq!(level(&[(1, 1), (2, 2), (3, 4), (4, 3)]), 2);
@@ -455,7 +577,7 @@ mod tests {
         assert_eq!(level(&[(1, 1), (2, 3), (3, 1), (4, 2), (5, 3)]), 3);
         // Events after the window do not count, and cannot stop a finished walk.
         assert_eq!(level(&[(0, 1), (50, 2), (101, 3)]), 2);
-        // Without the mode, the interrupted chain goes on.
+        // Without a strict mode, the interrupted chain goes on.
         let plain = funnel(4, 100);
         assert_eq!(
             plain.level(&timeline_of(&plain, &[(1, 1), (2, 2), (3, 4), (4, 3)])),
@@ -464,8 +586,8 @@ mod tests {
     }
 
     #[test]
-    fn strict_deduplication_stops_at_a_repeated_step() {
-        let f = with_modes(4, 100, &["strict_deduplication"]);
+    fn a_longest_walk_under_strict_deduplication_stops_at_a_repeated_step() {
+        let f = with_modes(4, 100, &["strict_deduplication", "longest_walk"]);
         let level = |events: &[(i64, usize)]| f.level(&timeline_of(&f, events));
         // Doris's example: A-B-C-B-D stops at the second B.
         assert_eq!(level(&[(1, 1), (2, 2), (3, 3), (4, 2), (5, 4)]), 3);
@@ -474,11 +596,134 @@ mod tests {
         // A repeated step 1 stops the first walk; the second start has no step 2 after it.
         assert_eq!(level(&[(1, 1), (2, 2), (3, 1), (4, 3)]), 2);
         // Both modes: any step event that is not the next one stops the walk.
-        let both = with_modes(4, 100, &["strict_order", "strict_deduplication"]);
+        let both = with_modes(4, 100, &["strict_order", "strict_deduplication", "longest_walk"]);
         let level = |events: &[(i64, usize)]| both.level(&timeline_of(&both, events));
         assert_eq!(level(&[(1, 1), (2, 2), (3, 2), (4, 3)]), 2);
         assert_eq!(level(&[(1, 1), (2, 2), (3, 4), (4, 3)]), 2);
         assert_eq!(level(&[(1, 1), (2, 2), (3, 3), (4, 4)]), 4);
+    }
+
+    /// The longest chain by definition: steps 1, 2, … at strictly increasing times, all
+    /// within `window` of the first, tried from every event.
+    fn chain_by_definition(steps: usize, window: i64, events: &[(i64, usize)]) -> usize {
+        fn extend(events: &[(i64, usize)], steps: usize, end: i64, last: i64, step: usize) -> usize {
+            if step == steps {
+                return step;
+            }
+            let next = events.iter().filter(|&&(t, s)| s == step + 1 && t > last && t <= end);
+            next.map(|&(t, _)| extend(events, steps, end, t, step + 1))
+                .max()
+                .unwrap_or(step)
+        }
+        let starts = events.iter().filter(|&&(_, s)| s == 1);
+        starts
+            .map(|&(t, _)| extend(events, steps, t + window, t, 1))
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn keeping_every_chain_finds_the_longest_and_the_latest_chain_never_more() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |below: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        };
+        for _ in 0..3000 {
+            let steps = 1 + next(5) as usize;
+            let window = 1 + next(20) as i64;
+            let (every, latest, walk) = (
+                with_modes(steps, window, &["strict_once"]),
+                with_modes(steps, window, &[]),
+                with_modes(steps, window, &["longest_walk"]),
+            );
+            // Few distinct times: many events share one.
+            let events: Vec<(i64, usize)> = (0..next(14))
+                .map(|_| (next(12) as i64, 1 + next(steps as u64) as usize))
+                .collect();
+            let in_micros: Vec<(i64, usize)> = events.iter().map(|&(t, s)| (t * SECOND, s)).collect();
+            let longest = chain_by_definition(steps, window * SECOND, &in_micros);
+            let level = |f: &FunnelSteps| f.level(&timeline_of(f, &events));
+            assert_eq!(level(&every), longest, "{steps} steps, window {window}: {events:?}");
+            assert_eq!(level(&walk), longest, "{steps} steps, window {window}: {events:?}");
+            assert!(level(&latest) <= longest, "{steps} steps, window {window}: {events:?}");
+        }
+    }
+
+    #[test]
+    fn clickhouses_pass_keeps_the_latest_chain_of_each_step() {
+        let (latest, every) = (with_modes(3, 100, &[]), funnel(3, 100));
+        let levels = |events: &[(i64, usize)]| {
+            let level = |f: &FunnelSteps| f.level(&timeline_of(f, events));
+            (level(&latest), level(&every))
+        };
+        // Without events at one time they agree: the latest start has the most window left.
+        assert_eq!(levels(&[(0, 1), (50, 2), (90, 1), (120, 2), (180, 3)]), (3, 3));
+        assert_eq!(levels(&[(5, 2), (6, 1), (7, 3)]), (1, 1));
+        // A at 0, then A and B at 10: the second A replaces the first, and B cannot follow
+        // it at its own time; the chain from the first A reaches B, then C.
+        assert_eq!(levels(&[(0, 1), (10, 1), (10, 2), (20, 3)]), (1, 3));
+    }
+
+    #[test]
+    fn clickhouses_strict_order_ends_the_pass_at_the_first_interruption() {
+        let f = with_modes(4, 100, &["strict_order"]);
+        let level = |events: &[(i64, usize)]| f.level(&timeline_of(&f, events));
+        // A-B-D-C: D skips ahead of C, the pass ends at 2.
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 4), (4, 3)]), 2);
+        // A step already reached does not end it, and A again restarts the chain.
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 2), (4, 3)]), 3);
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 1), (4, 3)]), 3);
+        // A row meeting no step ends it once step 1 was seen, not before.
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 0), (4, 3)]), 2);
+        assert_eq!(level(&[(0, 0), (1, 1), (2, 2), (4, 3)]), 3);
+        // At one time, a row meeting no step comes before the steps.
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 3), (3, 0), (4, 4)]), 2);
+        // A step out of the window does not end it: a later start goes on.
+        assert_eq!(level(&[(0, 1), (50, 2), (200, 3), (300, 1), (301, 2), (302, 3)]), 3);
+        // An interruption ends it for good, where a later attempt converts; the longest
+        // walk takes that attempt.
+        let events = [(0, 1), (50, 2), (60, 0), (300, 1), (301, 2), (302, 3)];
+        assert_eq!(level(&events), 2);
+        let longest = with_modes(4, 100, &["strict_order", "longest_walk"]);
+        assert_eq!(longest.level(&timeline_of(&longest, &events)), 3);
+        // ClickHouse's allow_reentry skips a step that comes too early.
+        let reentry = with_modes(4, 100, &["strict_order", "allow_reentry"]);
+        let level = |events: &[(i64, usize)]| reentry.level(&timeline_of(&reentry, events));
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 4), (4, 3)]), 3);
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 0), (4, 3)]), 2);
+    }
+
+    #[test]
+    fn clickhouses_strict_deduplication_ends_the_pass_at_a_step_met_again() {
+        let f = with_modes(4, 100, &["strict_deduplication"]);
+        let level = |events: &[(i64, usize)]| f.level(&timeline_of(&f, events));
+        // Doris's example: A-B-C-B-D ends at the second B.
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 3), (4, 2), (5, 4)]), 3);
+        // A-B-A-B: step 1 again restarts the chain; B again ends the pass at 2.
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 1), (4, 2)]), 2);
+        // view, cart, view, checkout: the repeated first step restarts, 3.
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 1), (4, 3)]), 3);
+        // A repeated row is a step met again.
+        assert_eq!(level(&[(1, 1), (2, 2), (2, 2), (3, 3)]), 2);
+        // No row meeting no step is logged: such rows change nothing.
+        assert_eq!(level(&[(1, 1), (2, 0), (3, 2)]), 2);
+        // Steps must be strictly later and within the window of the chain's first event.
+        assert_eq!(level(&[(1, 1), (1, 2), (2, 2), (200, 3)]), 2);
+    }
+
+    #[test]
+    fn thirty_two_steps_and_rows_meeting_none_fit_the_codes() {
+        let f = with_modes(32, 100, &["strict_order"]);
+        assert_eq!(f.step_bits, 6);
+        let events: Vec<(i64, usize)> = (1..=32).map(|step| (step as i64, step)).collect();
+        assert_eq!(f.level(&timeline_of(&f, &events)), 32);
+        let mut interrupted = events.clone();
+        // A row meeting no step at step 10's time comes before it.
+        interrupted.push((10, 0));
+        assert_eq!(f.level(&timeline_of(&f, &interrupted)), 9);
     }
 
     /// The definition of a walk, followed literally from every step-1 time.
@@ -521,9 +766,9 @@ mod tests {
             seed % below
         };
         let modes: [&[&str]; 3] = [
-            &["strict_order"],
-            &["strict_deduplication"],
-            &["strict_deduplication", "strict_order"],
+            &["strict_order", "longest_walk"],
+            &["strict_deduplication", "longest_walk"],
+            &["strict_deduplication", "strict_order", "longest_walk"],
         ];
         for round in 0..3000 {
             let steps = 1 + next(5) as usize;
@@ -547,20 +792,42 @@ mod tests {
         let rule =
             |mode: ScalarValue| FunnelRule::of("window_funnel", &[window.clone(), Some(mode)]);
         assert!(rule(ScalarValue::from(" Strict_Order ")).is_ok());
-        for accepted in ["strict_increase", "strict_once"] {
-            assert_eq!(
-                rule(ScalarValue::from(accepted)).unwrap().mode,
-                FunnelMode::default()
-            );
-        }
+        assert_eq!(
+            rule(ScalarValue::from("strict_increase")).unwrap().mode,
+            FunnelMode::default()
+        );
         let error = rule(ScalarValue::from("strict_ordr"))
             .unwrap_err()
             .to_string();
-        assert!(error.contains("window_funnel: unknown mode 'strict_ordr', expected one of 'strict_order', 'strict_deduplication', 'strict_increase', 'strict_once'"), "{error}");
+        assert!(error.contains("window_funnel: unknown mode 'strict_ordr', expected one of 'strict_order', 'strict_deduplication', 'allow_reentry', 'strict_increase', 'strict_once', 'longest_walk'"), "{error}");
         let error = rule(ScalarValue::Utf8(None)).unwrap_err().to_string();
         assert!(
             error.contains("window_funnel: mode must not be NULL"),
             "{error}"
         );
+        let modes = |modes: &[&str]| {
+            let constants: Vec<_> = std::iter::once(window.clone())
+                .chain(modes.iter().map(|&mode| Some(ScalarValue::from(mode))))
+                .collect();
+            FunnelRule::of("window_funnel", &constants).map_err(|e| e.to_string())
+        };
+        assert!(modes(&["strict_order", "allow_reentry"]).is_ok());
+        assert!(modes(&["strict_deduplication", "longest_walk"]).is_ok());
+        assert!(modes(&["longest_walk"]).is_ok());
+        for (wrong, expected) in [
+            (&["allow_reentry"][..], "mode 'allow_reentry' needs 'strict_order'"),
+            (
+                &["strict_order", "allow_reentry", "longest_walk"][..],
+                "modes 'allow_reentry' and 'longest_walk' do not combine",
+            ),
+            (&["strict"][..], "mode 'strict' is ClickHouse's old name"),
+        ] {
+            let error = modes(wrong).unwrap_err();
+            assert!(error.contains(expected), "{wrong:?}: {error}");
+        }
+        let dedup = modes(&["strict_deduplication"]).unwrap();
+        assert!(dedup.distinct_refusal().is_some());
+        let walk = modes(&["strict_deduplication", "longest_walk"]).unwrap();
+        assert!(walk.distinct_refusal().is_none());
     }
 }

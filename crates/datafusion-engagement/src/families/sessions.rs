@@ -328,7 +328,6 @@ impl<K: SessionMeasure> TimelineMetric for SessionsFromLog<K> {
 }
 
 impl<K: SessionMeasure> EventSequenceMetric for SessionsFromLog<K> {
-    const REPEATS_KEPT: bool = true;
     type Gathered = Reductions<Self>;
 
     fn row_bits(_: &SessionBreaks, arguments: &[ArrayRef]) -> Result<Vec<u64>> {

@@ -31,10 +31,6 @@ pub(crate) trait EventSequenceMetric: TimelineMetric {
     /// Whether the first argument is a user id, each group's users' sequences kept apart;
     /// without one (window_funnel, grouped by user in SQL) a group is one sequence.
     const PER_USER: bool = true;
-    /// Whether a sequence keeps a value its events give more than once as often as they give
-    /// it (page views at one instant each count), or once (a funnel step met twice at one
-    /// time is one step).
-    const REPEATS_KEPT: bool = false;
     /// Position of the argument whose value each event carries: a string column (a page),
     /// its NULL rows skipped. Events then sort by value, then payload.
     const PAYLOAD_ARG: Option<usize> = None;
@@ -53,8 +49,8 @@ pub(crate) trait GatherSequences<M: TimelineMetric>: Sized + Send {
     /// Ready for `sequences` sequences of `groups` groups, whose payload keys `payloads`
     /// names.
     fn new(cx: &M::Context, sequences: usize, groups: usize, payloads: &UserIds) -> Self;
-    /// Adds sequence number `sequence` of `group`: its events sorted (and distinct unless
-    /// [`EventSequenceMetric::REPEATS_KEPT`]). `payloads` names the payload keys.
+    /// Adds sequence number `sequence` of `group`: its events sorted, an event logged twice
+    /// there twice. `payloads` names the payload keys.
     fn add(
         &mut self,
         cx: &M::Context,
@@ -83,8 +79,8 @@ pub(crate) trait ReducedSequences: EventSequenceMetric {
     /// What [`Self::reduce`] makes of a sequence.
     type Reduced: Copy + Default + Send + Sync + 'static;
 
-    /// What the result needs of a sequence (its values sorted, and distinct unless
-    /// [`EventSequenceMetric::REPEATS_KEPT`]): a funnel's level.
+    /// What the result needs of a sequence (its values sorted, a value logged twice there
+    /// twice): a funnel's level.
     fn reduce(cx: &Self::Context, values: &[i64]) -> Result<Self::Reduced>;
     /// A group's result rows from its sequences' reduced forms (at least one, or a user seen
     /// without values, which reduces to nothing here).
@@ -193,7 +189,7 @@ impl<M: EventSequenceMetric> Default for LoggedSequences<M> {
         Self {
             sequences: 0,
             log: ValueLog::new(M::PAYLOAD_ARG.is_some()),
-            settled: SettledValues::new(M::REPEATS_KEPT, M::PAYLOAD_ARG.is_some()),
+            settled: SettledValues::new(M::PAYLOAD_ARG.is_some()),
             seen: vec![],
             metric: PhantomData,
         }
@@ -321,7 +317,7 @@ impl<M: EventSequenceMetric> Store<M> for LoggedSequences<M> {
         }
         if kept.is_empty() {
             self.log.clear();
-            self.settled = SettledValues::new(M::REPEATS_KEPT, M::PAYLOAD_ARG.is_some());
+            self.settled = SettledValues::new(M::PAYLOAD_ARG.is_some());
         } else {
             // Some groups stay (an emission of the first groups): their values are settled,
             // and kept renumbered.

@@ -204,7 +204,7 @@ pub(crate) struct Events<'a> {
 }
 
 /// The settled values of every timeline in one array, timeline after timeline, each
-/// timeline's sorted and distinct — or sorted with repeats, when every event counts.
+/// timeline's sorted, a value logged twice kept twice (every event counts).
 #[derive(Debug, Default)]
 pub(super) struct SettledValues {
     values: Vec<i64>,
@@ -212,18 +212,14 @@ pub(super) struct SettledValues {
     payloads: Vec<u32>,
     /// By timeline; a timeline past the end has no values.
     spans: Vec<Span>,
-    /// Whether a value logged twice is kept twice.
-    repeats_kept: bool,
     /// Whether values carry payloads.
     with_payloads: bool,
 }
 
 impl SettledValues {
-    /// Settled values that keep a value logged twice twice (`repeats_kept`), or once, and
-    /// carry payloads (`with_payloads`) or not.
-    pub(super) fn new(repeats_kept: bool, with_payloads: bool) -> Self {
+    /// Settled values that carry payloads (`with_payloads`) or not.
+    pub(super) fn new(with_payloads: bool) -> Self {
         Self {
-            repeats_kept,
             with_payloads,
             ..Self::default()
         }
@@ -231,7 +227,7 @@ impl SettledValues {
 
     /// An empty array with the same settings.
     fn emptied(&self) -> Self {
-        Self::new(self.repeats_kept, self.with_payloads)
+        Self::new(self.with_payloads)
     }
 
     pub(super) fn of(&self, timeline: usize) -> Events<'_> {
@@ -268,9 +264,8 @@ impl SettledValues {
         self.payloads.extend_from_slice(events.payloads);
     }
 
-    /// Adds the logged values to their timelines (`timelines` of them), sorted and distinct,
-    /// and empties the log: [`Self::drain`] into a new array, the log's buckets freed as they
-    /// are read.
+    /// Adds the logged values to their timelines (`timelines` of them), sorted, and empties
+    /// the log: [`Self::drain`] into a new array, the log's buckets freed as they are read.
     pub(super) fn settle(&mut self, log: &mut ValueLog, timelines: usize) -> Result<()> {
         if log.is_empty() {
             return Ok(());
@@ -290,9 +285,8 @@ impl SettledValues {
         Ok(())
     }
 
-    /// Hands each of `timelines` timelines' values, sorted and distinct (the settled ones
-    /// with those logged), to `each` in timeline order, and forgets them all, emptying the
-    /// log too. The log's buckets are freed as they are read ([`sorted_timelines`]).
+    /// Hands each of `timelines` timelines' values, sorted (the settled ones with those
+    /// logged), to `each` in timeline order, and forgets them all, emptying the log too. The log's buckets are freed as they are read ([`sorted_timelines`]).
     pub(super) fn drain(
         &mut self,
         log: &mut ValueLog,
@@ -378,11 +372,11 @@ impl SettledValues {
     }
 }
 
-/// Hands each of `timelines` timelines' values, sorted and distinct (the `settled` ones with
-/// those of the log's `buckets`), to `each` in timeline order. The log is sorted a bucket at a
+/// Hands each of `timelines` timelines' values, sorted (the `settled` ones with those of the
+/// log's `buckets`), to `each` in timeline order. The log is sorted a bucket at a
 /// time into one array reused from bucket to bucket: the values are never all held at once,
 /// and a bucket's stay in cache while they are sorted and read. With payloads, (value,
-/// payload) pairs are sorted and made distinct. Owned buckets are dropped once read.
+/// payload) pairs are sorted. Owned buckets are dropped once read.
 fn sorted_timelines<B: std::borrow::Borrow<Bucket>>(
     settled: &SettledValues,
     buckets: impl Iterator<Item = B>,
@@ -466,25 +460,15 @@ fn by_timeline<B: std::borrow::Borrow<Bucket>>(
                 }
             } else if settled.with_payloads {
                 let timeline_payloads = &mut payloads[start..end];
-                let kept = sort_pairs(
-                    timeline,
-                    timeline_payloads,
-                    &mut pairs,
-                    settled.repeats_kept,
-                );
+                sort_pairs(timeline, timeline_payloads, &mut pairs);
                 Events {
-                    values: &timeline[..kept],
-                    payloads: &timeline_payloads[..kept],
+                    values: timeline,
+                    payloads: timeline_payloads,
                 }
             } else {
-                let kept = if settled.repeats_kept {
-                    timeline.sort_unstable();
-                    timeline.len()
-                } else {
-                    sort_distinct(timeline)
-                };
+                timeline.sort_unstable();
                 Events {
-                    values: &timeline[..kept],
+                    values: timeline,
                     payloads: &[],
                 }
             };
@@ -496,37 +480,14 @@ fn by_timeline<B: std::borrow::Borrow<Bucket>>(
 }
 
 /// Sorts a timeline's values with their payloads as pairs, by value then payload, through
-/// `pairs` (scratch space reused between timelines); returns how many are kept: all, or the
-/// distinct pairs moved to the front.
-fn sort_pairs(
-    values: &mut [i64],
-    payloads: &mut [u32],
-    pairs: &mut Vec<(i64, u32)>,
-    repeats_kept: bool,
-) -> usize {
+/// `pairs` (scratch space reused between timelines).
+fn sort_pairs(values: &mut [i64], payloads: &mut [u32], pairs: &mut Vec<(i64, u32)>) {
     pairs.clear();
     pairs.extend(values.iter().copied().zip(payloads.iter().copied()));
     pairs.sort_unstable();
-    if !repeats_kept {
-        pairs.dedup();
-    }
     for (i, &(value, payload)) in pairs.iter().enumerate() {
         (values[i], payloads[i]) = (value, payload);
     }
-    pairs.len()
-}
-
-/// Sorts values and moves the distinct ones to the front; returns how many there are.
-fn sort_distinct(values: &mut [i64]) -> usize {
-    values.sort_unstable();
-    let mut distinct = 0;
-    for i in 0..values.len() {
-        if distinct == 0 || values[i] != values[distinct - 1] {
-            values[distinct] = values[i];
-            distinct += 1;
-        }
-    }
-    distinct
 }
 
 #[cfg(test)]
@@ -555,27 +516,27 @@ mod tests {
         settled.settle(&mut first, 3).unwrap();
         assert!(first.is_empty() && first.size() == 0);
         assert_eq!(settled.of(0).values, [20]);
-        assert_eq!(settled.of(1).values, [10, 30]);
+        assert_eq!(settled.of(1).values, [10, 30, 30]);
         assert_eq!(settled.of(2).values, [] as [i64; 0]);
 
         // More values, for old timelines and a new one: appended after the settled ones.
         let mut second = log(&[(3, 5), (0, 1), (2, 7), (0, 20)]);
         settled.settle(&mut second, 4).unwrap();
-        assert_eq!(settled.of(0).values, [1, 20]);
-        assert_eq!(settled.of(1).values, [10, 30]);
+        assert_eq!(settled.of(0).values, [1, 20, 20]);
+        assert_eq!(settled.of(1).values, [10, 30, 30]);
         assert_eq!(settled.of(2).values, [7]);
         assert_eq!(settled.of(3).values, [5]);
 
         // Keeping timelines 3 and 1 renumbers them 0 and 1.
         settled.keep(&[3, 1]);
         assert_eq!(settled.of(0).values, [5]);
-        assert_eq!(settled.of(1).values, [10, 30]);
+        assert_eq!(settled.of(1).values, [10, 30, 30]);
         assert_eq!(settled.of(2).values, [] as [i64; 0]);
     }
 
     #[test]
-    fn repeats_are_kept_when_every_event_counts() {
-        let mut settled = SettledValues::new(true, false);
+    fn every_event_counts_a_value_logged_twice_is_there_twice() {
+        let mut settled = SettledValues::new(false);
         settled
             .settle(&mut log(&[(0, 20), (0, 10), (0, 20), (1, 5)]), 2)
             .unwrap();
@@ -676,8 +637,8 @@ mod tests {
         for (timeline, values) in &handed {
             assert_eq!(values, expected.of(*timeline).values, "timeline {timeline}");
         }
-        assert_eq!(handed[0].1, [1, 3, 4]);
-        assert_eq!(handed[far as usize].1, [2, 9]);
+        assert_eq!(handed[0].1, [1, 3, 4, 4]);
+        assert_eq!(handed[far as usize].1, [2, 9, 9]);
         assert_eq!(handed[far as usize + 2].1, [] as [i64; 0]);
         assert!(second.is_empty() && second.size() == 0);
         assert_eq!(settled.size(), 0);
@@ -700,7 +661,10 @@ mod tests {
         assert_eq!(log.buckets[0].len(), 3_000);
         let mut settled = SettledValues::default();
         settled.settle(&mut log, 1).unwrap();
-        assert_eq!(settled.of(0).values, [100, 101, 103]);
+        // Each event counts: a value logged 1 000 times is there 1 000 times.
+        let values = settled.of(0).values;
+        assert_eq!(values.len(), 3_000);
+        assert_eq!([values[0], values[1_000], values[2_000]], [100, 101, 103]);
     }
 
     #[test]
@@ -722,8 +686,8 @@ mod tests {
             };
             log.push_all(timeline, &one);
         }
-        // Repeats kept: (30, 2) and (30, 7) both, by payload; a far value keeps its payload.
-        let mut settled = SettledValues::new(true, true);
+        // (30, 2) and (30, 7) both, by payload; a far value keeps its payload.
+        let mut settled = SettledValues::new(true);
         settled.settle(&mut log, 2).unwrap();
         let zero = settled.of(0);
         assert_eq!(zero.values, [i64::MIN, 10, 30, 30]);
@@ -733,27 +697,13 @@ mod tests {
         settled.keep(&[1, 0]);
         assert_eq!(settled.of(0).payloads, [1]);
         assert_eq!(settled.of(1).payloads, [4, 9, 2, 7]);
-        // Without repeats, equal (value, payload) pairs are one.
-        let mut distinct = SettledValues::new(false, true);
-        let mut twice = ValueLog::new(true);
-        for payload in [3, 3, 1] {
-            let one = Observation {
-                value: 8,
-                bits: Observation::ONE,
-                start: NO_START,
-                payload,
-            };
-            twice.push_all(0, &one);
-        }
-        distinct.settle(&mut twice, 1).unwrap();
-        assert_eq!(distinct.of(0).payloads, [1, 3]);
     }
 
     #[test]
     fn reading_in_parts_hands_out_what_reading_at_once_does() {
         // Timelines in 5 buckets, some settled, with payloads.
         let timelines = (4 << BUCKET_BITS) + 7;
-        let mut settled = SettledValues::new(true, true);
+        let mut settled = SettledValues::new(true);
         let mut log = ValueLog::new(true);
         let push = |log: &mut ValueLog, t: usize, value: i64| {
             let one = Observation {

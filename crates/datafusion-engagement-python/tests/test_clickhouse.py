@@ -1,0 +1,160 @@
+"""The funnel and sequence functions judged by ClickHouse itself (chDB, ClickHouse in-process):
+on random event logs (ties, rows meeting no step, rows meeting two steps, repeated rows, steps
+exactly one window apart), every user's result from the pack equals ClickHouse's built-in's.
+
+ClickHouse's `windowFunnel` is called with 'strict_increase' added to each mode: the pack's
+steps are always strictly later than the one before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import chdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import new_context
+
+BASE = dt.datetime(2026, 3, 2, 0, 0, 0)
+EVENTS = ["view", "cart", "checkout", "pay", "search", "help"]
+STEPS = "e = 'view', e = 'cart' OR also_cart, e = 'checkout', e = 'pay'"
+
+
+def random_log(seed: int, users: int = 120, events: int = 2400, window_seconds: int = 3600) -> pa.Table:
+    """Events over three days, bunched in visits; a few at one instant, a few exactly one
+    window after another event of the user, a few repeated row for row."""
+    rnd = random.Random(seed)
+    rows: list[tuple[str, dt.datetime, str, bool]] = []
+    for _ in range(events):
+        user = f"u{rnd.randrange(users)}"
+        seconds = rnd.choice([rnd.randrange(3 * 86400), rnd.randrange(3 * 24) * 3600 + rnd.randrange(600)])
+        at = BASE + dt.timedelta(seconds=seconds)
+        event = rnd.choices(EVENTS, weights=[5, 4, 3, 2, 2, 1])[0]
+        rows.append((user, at, event, rnd.random() < 0.05))
+        roll = rnd.random()
+        if roll < 0.05:
+            rows.append((user, at, rnd.choice(EVENTS), False))  # another event at the instant
+        elif roll < 0.08:
+            rows.append((user, at + dt.timedelta(seconds=window_seconds), rnd.choice(EVENTS), False))
+        elif roll < 0.10:
+            rows.append(rows[-1])  # the same row twice
+    rnd.shuffle(rows)
+    user_ids, times, names, also_cart = zip(*rows)
+    return pa.table({
+        "user_id": pa.array(user_ids, pa.string()),
+        "t": pa.array(times, pa.timestamp("us")),
+        "e": pa.array(names, pa.string()),
+        "also_cart": pa.array(also_cart, pa.bool_()),
+    })
+
+
+def ours(log: pa.Table, sql: str) -> dict[str, tuple]:
+    ctx = new_context()
+    # Small batches: each user's events spread over partitions and merges.
+    ctx.register_record_batches("log", [log.to_batches(max_chunksize=97)])
+    return {row[0]: tuple(row[1:]) for row in _rows(ctx.sql(sql).to_arrow_table())}
+
+
+def clickhouse(path: Path, sql: str) -> dict[str, tuple]:
+    table = chdb.query(sql.replace("log", f"file('{path}', Parquet)"), "ArrowStream")
+    result = pa.ipc.open_stream(table.bytes()).read_all()
+    return {row[0]: tuple(row[1:]) for row in _rows(result)}
+
+
+def _rows(table: pa.Table) -> list[tuple]:
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    return list(zip(*columns))
+
+
+def same_per_user(ours_result: dict, theirs: dict, what: str) -> None:
+    assert ours_result.keys() == theirs.keys(), what
+    differ = {u: (ours_result[u], theirs[u]) for u in ours_result if ours_result[u] != theirs[u]}
+    assert not differ, f"{what}: {len(differ)} of {len(theirs)} users differ (ours, ClickHouse): {dict(list(differ.items())[:5])}"
+
+
+def mode_args(modes: list[str]) -> str:
+    return "".join(f", '{mode}'" for mode in modes)
+
+
+def write(log: pa.Table, tmp_path: Path) -> Path:
+    path = tmp_path / "log.parquet"
+    pq.write_table(log, path)
+    return path
+
+
+MODES = [
+    [],
+    ["strict_order"],
+    ["strict_deduplication"],
+    ["strict_order", "strict_deduplication"],
+    ["strict_order", "allow_reentry"],
+    ["strict_order", "allow_reentry", "strict_deduplication"],
+    ["strict_once"],
+    ["strict_order", "strict_once"],
+    ["strict_deduplication", "strict_once"],
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("window_seconds", [3600, 86400])
+@pytest.mark.parametrize("modes", MODES, ids=lambda m: "+".join(m) or "default")
+def test_window_funnel_equals_clickhouse(seed, window_seconds, modes, tmp_path):
+    log = random_log(seed, window_seconds=window_seconds)
+    path = write(log, tmp_path)
+    ours_modes, ch_modes = mode_args(modes), mode_args(modes + ["strict_increase"])
+    mine = ours(log, f"""
+        SELECT user_id, window_funnel(INTERVAL '{window_seconds} seconds', t, {STEPS}{ours_modes})
+        FROM log GROUP BY user_id""")
+    theirs = clickhouse(path, f"""
+        SELECT user_id, toInt64(windowFunnel({window_seconds * 1_000_000}{ch_modes})(
+                 toUInt64(toUnixTimestamp64Micro(t)), {STEPS}))
+        FROM log GROUP BY user_id""")
+    same_per_user(mine, theirs, f"window_funnel {modes}, window {window_seconds} s, seed {seed}")
+
+
+@pytest.mark.parametrize("modes", MODES, ids=lambda m: "+".join(m) or "default")
+def test_funnel_counts_users_of_clickhouses_levels(modes, tmp_path):
+    """`funnel` by group: the users whose ClickHouse level reaches each step."""
+    log = random_log(7)
+    path = write(log, tmp_path)
+    ours_modes, ch_modes = mode_args(modes), mode_args(modes + ["strict_increase"])
+    mine = ours(log, f"""
+        SELECT substr(user_id, 1, 2) AS g, funnel(user_id, t, INTERVAL '1 hour', {STEPS}{ours_modes}) AS f
+        FROM log GROUP BY g""")
+    theirs = clickhouse(path, f"""
+        SELECT g, groupArray(users) FROM (
+          SELECT g, step, countIf(level >= step) AS users FROM (
+            SELECT substring(user_id, 1, 2) AS g, user_id,
+                   windowFunnel(3600000000{ch_modes})(toUInt64(toUnixTimestamp64Micro(t)), {STEPS}) AS level
+            FROM log GROUP BY g, user_id) ARRAY JOIN [1, 2, 3, 4] AS step
+          GROUP BY g, step ORDER BY g, step)
+        GROUP BY g""")
+    mine = {g: (tuple(step["users"] for step in f),) for g, (f,) in mine.items()}
+    same_per_user(mine, {g: (tuple(users),) for g, (users,) in theirs.items()}, f"funnel {modes}")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_longest_walk_takes_the_best_attempt(seed):
+    """'longest_walk' judges each attempt from a step-1 event on its own, where ClickHouse's
+    pass ends at the first interruption: further where a later attempt converts, less where
+    step 1 comes back within an attempt (A-B-A-C: the walk from the first A stops at the
+    second, 2; the pass restarts there and C still extends the first chain, 3). Without a
+    strict mode it is every chain kept, as 'strict_once'."""
+    log = random_log(seed, window_seconds=86400)
+    calls = {
+        name: f"window_funnel(INTERVAL '1 day', t, {STEPS}{mode_args(modes)})"
+        for name, modes in {
+            "order": ["strict_order"], "order_walk": ["strict_order", "longest_walk"],
+            "dedup": ["strict_deduplication"], "dedup_walk": ["strict_deduplication", "longest_walk"],
+            "once": ["strict_once"], "walk": ["longest_walk"],
+        }.items()
+    }
+    levels = ours(log, f"SELECT user_id, {', '.join(f'{c} AS {n}' for n, c in calls.items())} FROM log GROUP BY user_id")
+    assert all(walk == once for *_, once, walk in levels.values())
+    # On a log of three days, both happen.
+    for strict, walked in [(0, 1), (2, 3)]:
+        assert any(level[walked] > level[strict] for level in levels.values())
+        assert any(level[walked] < level[strict] for level in levels.values())
