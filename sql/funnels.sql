@@ -17,9 +17,11 @@ FROM (SELECT unnest(funnel(user_id, event_time, INTERVAL '1 day',
       FROM shop_events)
 ORDER BY step;
 
--- Modes: the same funnel when no other step's event may come between two steps of a user's
--- chain ('strict_order'), and when a step already reached may not come again
--- ('strict_deduplication'): users reaching each step under each.
+-- Modes: the same funnel when no other step's event may come between two steps of an attempt
+-- ('strict_order'), and when a step already reached may not come again
+-- ('strict_deduplication'), each user judged by their best attempt ('longest_walk': without
+-- it, as in ClickHouse, the first interruption ends the user's whole funnel): users reaching
+-- each step under each.
 -- chart: bar x=step y=users,users_strict_order,users_no_repeat
 SELECT k AS step, f[k]['users'] AS users, o[k]['users'] AS users_strict_order,
        d[k]['users'] AS users_no_repeat
@@ -27,10 +29,10 @@ FROM (SELECT funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_pr
                event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay') AS f,
              funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',
                event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay',
-               'strict_order') AS o,
+               'strict_order', 'longest_walk') AS o,
              funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',
                event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay',
-               'strict_deduplication') AS d
+               'strict_deduplication', 'longest_walk') AS d
       FROM shop_events)
 CROSS JOIN (VALUES (1), (2), (3), (4)) AS steps(k)
 ORDER BY step;

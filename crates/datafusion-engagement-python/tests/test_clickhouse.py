@@ -158,3 +158,55 @@ def test_longest_walk_takes_the_best_attempt(seed):
     for strict, walked in [(0, 1), (2, 3)]:
         assert any(level[walked] > level[strict] for level in levels.values())
         assert any(level[walked] < level[strict] for level in levels.values())
+
+
+def sequence_log(seed: int, users: int = 120, events: int = 3000) -> pa.Table:
+    """Events over three days, bunched in visits, rows meeting no condition among them, and
+    no two rows of a user at one instant: ClickHouse orders such rows arbitrarily, where the
+    pack makes them one event."""
+    rnd = random.Random(seed)
+    taken: set[tuple[str, int]] = set()
+    rows: list[tuple[str, dt.datetime, str, bool]] = []
+    for _ in range(events):
+        user = f"u{rnd.randrange(users)}"
+        seconds = rnd.choice([rnd.randrange(3 * 86400), rnd.randrange(3 * 24) * 3600 + rnd.randrange(900)])
+        if (user, seconds) in taken:
+            continue
+        taken.add((user, seconds))
+        event = rnd.choices(EVENTS, weights=[5, 4, 3, 2, 2, 1])[0]
+        rows.append((user, BASE + dt.timedelta(seconds=seconds), event, rnd.random() < 0.05))
+    rnd.shuffle(rows)
+    user_ids, times, names, also_cart = zip(*rows)
+    return pa.table({
+        "user_id": pa.array(user_ids, pa.string()),
+        "t": pa.array(times, pa.timestamp("us")),
+        "e": pa.array(names, pa.string()),
+        "also_cart": pa.array(also_cart, pa.bool_()),
+    })
+
+
+PATTERNS = [
+    "", ".", "(?1)", "(?1)(?2)", "(?1).*(?2)", "(?1).*(?2).*(?3)", "(?1).(?2)", "(?3)..(?1)",
+    "(?1)(?t<=3600)(?2)", "(?1).*(?t<=3600)(?4)", "(?2)(?t>600)(?3)", "(?1)(?t>=60)(?2)(?t<1800)(?4)",
+    "(?1)(?t<10)(?1)", "(?2)(?t==0)(?2)", "(?t<=5)(?1)", "(?1).*(?t>=86400)(?1)", "(?1)(?2)(?3)(?4)",
+]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sequence_match_and_count_equal_clickhouse(seed, tmp_path):
+    log = sequence_log(seed)
+    path = write(log, tmp_path)
+    calls = [(f"m{i}", "sequence_match", "sequenceMatch", p) for i, p in enumerate(PATTERNS)] + [
+        (f"c{i}", "sequence_count", "sequenceCount", p) for i, p in enumerate(PATTERNS)]
+    mine = ours(log, "SELECT user_id, " + ", ".join(
+        f"CAST({ours_name}('{p}', t, {STEPS}) AS BIGINT) AS {n}" for n, ours_name, _, p in calls) + " FROM log GROUP BY user_id")
+    theirs = clickhouse(path, "SELECT user_id, " + ", ".join(
+        f"toInt64({ch_name}('{p}')(toDateTime(t), {STEPS})) AS {n}" for n, _, ch_name, p in calls) + " FROM log GROUP BY user_id")
+    assert mine.keys() == theirs.keys()
+    for i, (_, name, _, pattern) in enumerate(calls):
+        differ = {u: (mine[u][i], theirs[u][i]) for u in mine if mine[u][i] != theirs[u][i]}
+        assert not differ, f"{name}('{pattern}'), seed {seed}: {len(differ)} of {len(mine)} users differ (ours, ClickHouse): {dict(list(differ.items())[:5])}"
+    # Most patterns tell users apart: true for some, false for others.
+    telling = [pattern for i, (_, name, _, pattern) in enumerate(calls)
+               if name == "sequence_match" and 0 < sum(row[i] for row in mine.values()) < len(mine)]
+    assert len(telling) >= 10, telling

@@ -371,7 +371,8 @@ pub fn window_funnel(window: Expr, event_time: Expr, steps: Vec<Expr>) -> Expr {
 }
 
 /// `window_funnel(window, event_time, step_1, …, step_n, mode, …)`: [`window_funnel`] with
-/// modes such as `"strict_order"` or `"strict_deduplication"`.
+/// modes: ClickHouse's `"strict_order"`, `"strict_deduplication"`, `"allow_reentry"`,
+/// `"strict_once"`, and ours, `"longest_walk"`.
 pub fn window_funnel_with_modes(
     window: Expr,
     event_time: Expr,
@@ -392,8 +393,8 @@ pub fn funnel(user_id: Expr, event_time: Expr, window: Expr, steps: Vec<Expr>) -
     funnel_with_modes(user_id, event_time, window, steps, &[])
 }
 
-/// `funnel(user_id, event_time, window, step_1, …, step_n, mode, …)`: [`funnel`] with modes
-/// such as `"strict_order"` or `"strict_deduplication"`.
+/// `funnel(user_id, event_time, window, step_1, …, step_n, mode, …)`: [`funnel`] with modes,
+/// as for [`window_funnel_with_modes`].
 pub fn funnel_with_modes(
     user_id: Expr,
     event_time: Expr,

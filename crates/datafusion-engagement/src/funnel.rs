@@ -45,7 +45,8 @@ impl Metric for Funnel {
     const UNIT: Option<&'static str> = None;
     const REQUIRED_ARGS: &'static [usize] = &[0];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(WINDOW, "window")];
-    // A user's repeated events are the same step events.
+    // A user's repeated rows change no level, but under ClickHouse's strict_deduplication
+    // (refused there: `distinct_refusal`).
     const DISTINCT: Distinct = Distinct::Unchanged;
     const STATE_NAMES: &'static [&'static str] = &["users", "step_events", "is_start"];
     type Rule = FunnelRule;
@@ -57,10 +58,10 @@ impl Metric for Funnel {
                 DOC_SECTION_ENGAGEMENT,
                 format!(
                     "The conversion funnel of the group's users, exact. A user reaches step k \
-                     when they have events meeting step_1, …, step_k in that order, each \
-                     strictly later than the one before, all at most window after the first \
-                     (inclusive) — window_funnel's level per user, with the same modes. \
-                     Returns one row per step \
+                     when their window_funnel level, with the same modes, is k or more: \
+                     events meeting step_1, …, step_k in that order, each strictly later than \
+                     the one before, all at most window after the first (inclusive). Returns \
+                     one row per step \
                      (up to {MAX_STEPS}): {{step, users, conversion_from_previous, \
                      conversion_from_first}}: the users reaching the step, and 100 × users / \
                      the previous step's users and / step 1's users (100 for step 1, NULL \

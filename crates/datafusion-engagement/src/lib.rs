@@ -118,6 +118,8 @@ pub mod page_summary;
 pub mod pages_per_session;
 pub mod retention;
 pub mod retention_rate;
+pub mod sequence_count;
+pub mod sequence_match;
 pub mod session_entry;
 pub mod session_exit;
 pub mod session_summary;
@@ -191,6 +193,8 @@ aggregates! {
     unbounded_retention::unbounded_retention_udaf => retention::UnboundedRetention,
     window_funnel::window_funnel_udaf => window_funnel::WindowFunnel,
     funnel::funnel_udaf => funnel::Funnel,
+    sequence_match::sequence_match_udaf => sequence_match::SequenceMatch,
+    sequence_count::sequence_count_udaf => sequence_count::SequenceCount,
     lifecycle::lifecycle_udaf => lifecycle::Lifecycle,
 }
 

@@ -43,7 +43,8 @@ impl Metric for WindowFunnel {
     const UNIT: Option<&'static str> = Some("steps");
     const REQUIRED_ARGS: &'static [usize] = &[];
     const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(WINDOW, "window")];
-    // The same event twice is the same step events.
+    // A repeated row changes no level, but under ClickHouse's strict_deduplication (refused
+    // there: `distinct_refusal`).
     const DISTINCT: Distinct = Distinct::Unchanged;
     const STATE_NAMES: &'static [&'static str] = &["users", "step_events", "is_start"];
     type Rule = FunnelRule;
@@ -55,16 +56,12 @@ impl Metric for WindowFunnel {
                 DOC_SECTION_ENGAGEMENT,
                 format!(
                     "How far through a funnel the group got, typically grouped by user: the \
-                     largest k such that the group has events meeting step_1, step_2, …, \
-                     step_k in that order, each strictly later than the one before, all at \
-                     most window after the first (inclusive). Returns 0 to n (up to \
-                     {MAX_STEPS} steps). A NULL condition is false; an event meeting several \
-                     steps may serve as any one of them; rows with a NULL event_time are \
-                     skipped, and a group without any row gives NULL. Without a mode this is \
-                     ClickHouse's windowFunnel(window, 'strict_increase'), computed exactly: \
-                     where ClickHouse keeps one chain per step, every chain is considered here, \
-                     so with events at equal times the level may be higher than ClickHouse's. \
-                     {MODES_DOC} Times are compared to the microsecond."
+                     steps reached by a chain of events meeting step_1, step_2, … in that \
+                     order, each strictly later than the one before, all at most window after \
+                     the first (inclusive). Returns 0 to n (up to {MAX_STEPS} steps). A NULL \
+                     condition is false; an event meeting several steps may serve as any one \
+                     of them; rows with a NULL event_time are skipped, and a group without any \
+                     row gives NULL. {MODES_DOC} Times are compared to the microsecond."
                 ),
                 USAGE,
             )
@@ -76,9 +73,9 @@ impl Metric for WindowFunnel {
                  event_name = 'view', event_name = 'cart', event_name = 'pay') AS level\n      \
                  FROM events GROUP BY user_id)\n\
                  GROUP BY level ORDER BY level;\n\
-                 -- the same, with no other step's event between two steps\n\
+                 -- the same, with no other step's event between two steps of the best attempt\n\
                  SELECT user_id, window_funnel(INTERVAL '1 day', event_time, event_name = 'view',\n       \
-                 event_name = 'cart', event_name = 'pay', 'strict_order') AS level\n\
+                 event_name = 'cart', event_name = 'pay', 'strict_order', 'longest_walk') AS level\n\
                  FROM events GROUP BY user_id;\n```",
             )
             .with_argument("window", "How long a chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.")

@@ -283,6 +283,10 @@ impl<M: Metric> AggregateUDFImpl for MetricUdaf<M> {
 
     fn simplify(&self) -> Option<AggregateFunctionSimplification> {
         Some(Box::new(|mut aggregate, info| {
+            let distinct = aggregate.params.distinct;
+            if M::DISTINCT == Distinct::Unchanged {
+                aggregate.params.distinct = false;
+            }
             let arg_types = aggregate
                 .params
                 .args
@@ -296,12 +300,9 @@ impl<M: Metric> AggregateUDFImpl for MetricUdaf<M> {
             };
             if let Some(constants) = check_logical_call(M::NAME, &aggregate, &constant_args)? {
                 let rule = M::rule(&constants)?;
-                if aggregate.params.distinct {
+                if distinct {
                     refuse_distinct_by_rule::<M>(&rule)?;
                 }
-            }
-            if M::DISTINCT == Distinct::Unchanged {
-                aggregate.params.distinct = false;
             }
             Ok(Expr::AggregateFunction(aggregate))
         }))

@@ -372,7 +372,9 @@ impl FunnelSteps {
             let time = values[at] >> bits;
             let mut steps_met = 0u64;
             while let Some(&value) = values.get(at).filter(|&&v| v >> bits == time) {
-                let step = self.step_of(value).expect("rows meeting no step are not logged");
+                let step = self
+                    .step_of(value)
+                    .expect("rows meeting no step are not logged");
                 steps_met |= 1 << step;
                 at += 1;
             }
@@ -596,7 +598,11 @@ mod tests {
         // A repeated step 1 stops the first walk; the second start has no step 2 after it.
         assert_eq!(level(&[(1, 1), (2, 2), (3, 1), (4, 3)]), 2);
         // Both modes: any step event that is not the next one stops the walk.
-        let both = with_modes(4, 100, &["strict_order", "strict_deduplication", "longest_walk"]);
+        let both = with_modes(
+            4,
+            100,
+            &["strict_order", "strict_deduplication", "longest_walk"],
+        );
         let level = |events: &[(i64, usize)]| both.level(&timeline_of(&both, events));
         assert_eq!(level(&[(1, 1), (2, 2), (3, 2), (4, 3)]), 2);
         assert_eq!(level(&[(1, 1), (2, 2), (3, 4), (4, 3)]), 2);
@@ -606,11 +612,19 @@ mod tests {
     /// The longest chain by definition: steps 1, 2, … at strictly increasing times, all
     /// within `window` of the first, tried from every event.
     fn chain_by_definition(steps: usize, window: i64, events: &[(i64, usize)]) -> usize {
-        fn extend(events: &[(i64, usize)], steps: usize, end: i64, last: i64, step: usize) -> usize {
+        fn extend(
+            events: &[(i64, usize)],
+            steps: usize,
+            end: i64,
+            last: i64,
+            step: usize,
+        ) -> usize {
             if step == steps {
                 return step;
             }
-            let next = events.iter().filter(|&&(t, s)| s == step + 1 && t > last && t <= end);
+            let next = events
+                .iter()
+                .filter(|&&(t, s)| s == step + 1 && t > last && t <= end);
             next.map(|&(t, _)| extend(events, steps, end, t, step + 1))
                 .max()
                 .unwrap_or(step)
@@ -643,12 +657,24 @@ mod tests {
             let events: Vec<(i64, usize)> = (0..next(14))
                 .map(|_| (next(12) as i64, 1 + next(steps as u64) as usize))
                 .collect();
-            let in_micros: Vec<(i64, usize)> = events.iter().map(|&(t, s)| (t * SECOND, s)).collect();
+            let in_micros: Vec<(i64, usize)> =
+                events.iter().map(|&(t, s)| (t * SECOND, s)).collect();
             let longest = chain_by_definition(steps, window * SECOND, &in_micros);
             let level = |f: &FunnelSteps| f.level(&timeline_of(f, &events));
-            assert_eq!(level(&every), longest, "{steps} steps, window {window}: {events:?}");
-            assert_eq!(level(&walk), longest, "{steps} steps, window {window}: {events:?}");
-            assert!(level(&latest) <= longest, "{steps} steps, window {window}: {events:?}");
+            assert_eq!(
+                level(&every),
+                longest,
+                "{steps} steps, window {window}: {events:?}"
+            );
+            assert_eq!(
+                level(&walk),
+                longest,
+                "{steps} steps, window {window}: {events:?}"
+            );
+            assert!(
+                level(&latest) <= longest,
+                "{steps} steps, window {window}: {events:?}"
+            );
         }
     }
 
@@ -660,7 +686,10 @@ mod tests {
             (level(&latest), level(&every))
         };
         // Without events at one time they agree: the latest start has the most window left.
-        assert_eq!(levels(&[(0, 1), (50, 2), (90, 1), (120, 2), (180, 3)]), (3, 3));
+        assert_eq!(
+            levels(&[(0, 1), (50, 2), (90, 1), (120, 2), (180, 3)]),
+            (3, 3)
+        );
         assert_eq!(levels(&[(5, 2), (6, 1), (7, 3)]), (1, 1));
         // A at 0, then A and B at 10: the second A replaces the first, and B cannot follow
         // it at its own time; the chain from the first A reaches B, then C.
@@ -682,7 +711,10 @@ mod tests {
         // At one time, a row meeting no step comes before the steps.
         assert_eq!(level(&[(1, 1), (2, 2), (3, 3), (3, 0), (4, 4)]), 2);
         // A step out of the window does not end it: a later start goes on.
-        assert_eq!(level(&[(0, 1), (50, 2), (200, 3), (300, 1), (301, 2), (302, 3)]), 3);
+        assert_eq!(
+            level(&[(0, 1), (50, 2), (200, 3), (300, 1), (301, 2), (302, 3)]),
+            3
+        );
         // An interruption ends it for good, where a later attempt converts; the longest
         // walk takes that attempt.
         let events = [(0, 1), (50, 2), (60, 0), (300, 1), (301, 2), (302, 3)];
@@ -815,7 +847,10 @@ mod tests {
         assert!(modes(&["strict_deduplication", "longest_walk"]).is_ok());
         assert!(modes(&["longest_walk"]).is_ok());
         for (wrong, expected) in [
-            (&["allow_reentry"][..], "mode 'allow_reentry' needs 'strict_order'"),
+            (
+                &["allow_reentry"][..],
+                "mode 'allow_reentry' needs 'strict_order'",
+            ),
             (
                 &["strict_order", "allow_reentry", "longest_walk"][..],
                 "modes 'allow_reentry' and 'longest_walk' do not combine",

@@ -1,7 +1,7 @@
 //! Rules shared by a family of metrics, each family's in one file: the survey scales and
 //! weights (nps, csat, ces and their summaries), ratios of sums (ctr, engagement_rate), flags
 //! of activity at a period's start and end (churn_rate, retention_rate), funnel steps
-//! (window_funnel, funnel), per-key values (the session and customer metrics) and the labels
+//! (window_funnel, funnel), sequence patterns (sequence_match, sequence_count), per-key values (the session and customer metrics) and the labels
 //! of the scalar functions.
 
 pub(crate) mod active_flags;
@@ -10,6 +10,7 @@ pub(crate) mod key_values;
 pub(crate) mod labels;
 pub(crate) mod ratio;
 pub(crate) mod scores;
+pub(crate) mod sequence_pattern;
 pub(crate) mod session_windows;
 pub(crate) mod sessions;
 pub(crate) mod survey;

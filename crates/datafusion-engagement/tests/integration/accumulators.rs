@@ -215,7 +215,8 @@ fn cases() -> Vec<Case> {
                 ("step_1", Arc::clone(&at_start)),
                 ("step_2", Arc::clone(&at_end)),
             ],
-            constants: vec![(0, two_days.clone())],
+            // Every chain kept: the reference below tries every one.
+            constants: vec![(0, two_days.clone()), (4, ScalarValue::from("strict_once"))],
         },
         Case {
             function: "funnel",
@@ -225,7 +226,7 @@ fn cases() -> Vec<Case> {
                 ("step_1", Arc::clone(&at_start)),
                 ("step_2", Arc::clone(&at_end)),
             ],
-            constants: vec![(2, two_days)],
+            constants: vec![(2, two_days), (5, ScalarValue::from("strict_once"))],
         },
     ];
     let max_10 = || vec![(1, ScalarValue::Int64(Some(10)))];

@@ -370,9 +370,20 @@ fn payload_key(key: u64) -> u32 {
     key as u32
 }
 
+/// How user ids are kept, from the first argument's type: a metric without users (a group is
+/// one timeline) keeps user 0 of its own, whatever its first argument is (a window, a
+/// pattern).
+fn user_id_kind<M: TimelineMetric, S: Store<M>>(first_arg: &DataType) -> UserIdKind {
+    if S::PER_USER {
+        UserIdKind::of(first_arg)
+    } else {
+        UserIdKind::Int64
+    }
+}
+
 /// The state's fields: the users, the values, the bits of each element, and its payload.
 fn state_fields<M: TimelineMetric, S: Store<M>>(args: &StateFieldsArgs) -> Result<Vec<FieldRef>> {
-    let user_type = UserIdKind::of(args.input_fields[0].data_type()).state_type();
+    let user_type = user_id_kind::<M, S>(args.input_fields[0].data_type()).state_type();
     let mut element_types = vec![user_type, DataType::Int64, bits_type::<M, S>()];
     // Payloads are strings, a few distinct ones (pages): dictionary-encoded.
     element_types.extend(S::PAYLOAD_ARG.map(|_| UserIds::dictionary_type()));
@@ -502,7 +513,7 @@ impl<M: TimelineMetric, S: Store<M>> Timelines<M, S> {
         });
         Ok(Self {
             cx: M::context(rule, event_time, args.exprs.len())?,
-            keys: GroupedKeys::new(UserIdKind::of(args.expr_fields[0].data_type())),
+            keys: GroupedKeys::new(user_id_kind::<M, S>(args.expr_fields[0].data_type())),
             payload_ids: UserIds::new(payload_kind),
             store: S::default(),
             batch: ObservedBatch::default(),

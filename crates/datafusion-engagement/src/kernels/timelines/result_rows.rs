@@ -1,6 +1,6 @@
 //! The results of the timeline metrics, typed: a metric declares its result row as a struct
-//! with [`result_row!`], whose fields' Rust types give the SQL fields (`i64` → BIGINT, `Day`
-//! → DATE, `Option<f64>` → nullable DOUBLE), and pushes rows of that struct. Whether a group's
+//! with [`result_row!`], whose fields' Rust types give the SQL fields (`i64` → BIGINT, `bool` →
+//! BOOLEAN, `Day` → DATE, `Option<f64>` → nullable DOUBLE), and pushes rows of that struct. Whether a group's
 //! result is the list of its rows or the one field of its row is the metric's
 //! [`Output`]: [`RowList`], [`OneRow`] or [`OneValue`].
 
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::UInt32Array;
 use datafusion::arrow::array::{Array, StructArray};
 use datafusion::arrow::array::{
-    ArrayRef, AsArray, Date32Array, Float64Array, Int64Array, ListArray,
+    ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, Int64Array, ListArray,
 };
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::compute::take;
@@ -38,6 +38,17 @@ impl ResultValue for i64 {
     const NULLABLE: bool = false;
     fn column(values: impl Iterator<Item = Option<Self>>, _: &UserIds) -> Result<ArrayRef> {
         Ok(Arc::new(values.collect::<Int64Array>()))
+    }
+}
+
+/// A yes or no: whether a pattern matched.
+impl ResultValue for bool {
+    fn data_type() -> DataType {
+        DataType::Boolean
+    }
+    const NULLABLE: bool = false;
+    fn column(values: impl Iterator<Item = Option<Self>>, _: &UserIds) -> Result<ArrayRef> {
+        Ok(Arc::new(values.collect::<BooleanArray>()))
     }
 }
 
