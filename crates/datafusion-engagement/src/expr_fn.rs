@@ -32,7 +32,8 @@ use crate::{
     funnel::funnel_udaf, lifecycle::lifecycle_udaf, nps::nps_udaf, nps_group::nps_group_udf,
     nps_summary::nps_summary_udaf, page_summary::page_summary_udaf,
     pages_per_session::pages_per_session_udaf, retention::retention_udaf,
-    retention_rate::retention_rate_udaf, session_entry::session_entry_udwf,
+    retention_rate::retention_rate_udaf, sequence_count::sequence_count_udaf,
+    sequence_match::sequence_match_udaf, session_entry::session_entry_udwf,
     session_exit::session_exit_udwf, session_summary::session_summary_udaf,
     sessionize::sessionize_udwf, stickiness::stickiness_udaf, time_on_page::time_on_page_udwf,
     unbounded_retention::unbounded_retention_udaf, window_funnel::window_funnel_udaf,
@@ -406,6 +407,26 @@ pub fn funnel_with_modes(
     args.extend(steps);
     args.extend(modes.iter().map(|&mode| lit(mode)));
     funnel_udaf().call(args)
+}
+
+/// `sequence_match(pattern, event_time, condition_1, …, condition_n)`: whether the group's
+/// events match `pattern`, ClickHouse's grammar such as `"(?1).*(?t<=3600)(?2)"`; each
+/// condition a BOOLEAN expression such as `col("event_name").eq(lit("cart"))`.
+pub fn sequence_match(pattern: &str, event_time: Expr, conditions: Vec<Expr>) -> Expr {
+    sequence_match_udaf().call(sequence_args(pattern, event_time, conditions))
+}
+
+/// `sequence_count(pattern, event_time, condition_1, …, condition_n)`: how many times the
+/// group's events match `pattern` without overlapping; arguments as for [`sequence_match`].
+pub fn sequence_count(pattern: &str, event_time: Expr, conditions: Vec<Expr>) -> Expr {
+    sequence_count_udaf().call(sequence_args(pattern, event_time, conditions))
+}
+
+/// `f(pattern, event_time, condition_1, …)`.
+fn sequence_args(pattern: &str, event_time: Expr, conditions: Vec<Expr>) -> Vec<Expr> {
+    let mut args = vec![lit(pattern), event_time];
+    args.extend(conditions);
+    args
 }
 
 /// `engagement_tier(score)`: 'at_risk', 'very_disengaged', 'somewhat_engaged',

@@ -138,6 +138,14 @@ const QUERIES: &[&str] = &[
                     event_name = 'view_dashboard', event_name = 'export') AS level
            FROM events GROUP BY user_id)
      GROUP BY level ORDER BY level",
+    "SELECT segment, count(*) FILTER (WHERE converted) AS converted, sum(exports) AS exports
+     FROM (SELECT user_id, segment,
+                  sequence_match('(?1)(?t<=86400)(?2)', event_time, event_name = 'login',
+                                 event_name = 'export') AS converted,
+                  sequence_count('(?1).*(?2)', event_time, event_name = 'login',
+                                 event_name = 'export') AS exports
+           FROM events GROUP BY user_id, segment)
+     GROUP BY segment ORDER BY segment",
     "SELECT campaign, channel,
             ctr(clicks, impressions) AS ctr,
             engagement_rate(coalesce(likes, 0) + coalesce(shares, 0) + coalesce(comments, 0),

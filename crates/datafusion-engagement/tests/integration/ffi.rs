@@ -95,6 +95,9 @@ const QUERIES: &[&str] = &[
                    event_name = 'create_report', 'strict_order'), \
      funnel(user_id, event_time, INTERVAL '1 day', event_name = 'login', event_name = 'view_dashboard', \
             event_name = 'create_report', 'strict_deduplication'), \
+     sequence_match('(?1)(?t<=86400)(?2)', event_time, event_name = 'login', event_name = 'export'), \
+     sequence_count('(?1).*(?2)', event_time, event_name = 'login', event_name = 'export') \
+         FILTER (WHERE event_name <> 'support_ticket'), \
      lifecycle(user_id, event_time, 'month') \
      FROM events GROUP BY segment ORDER BY segment",
     "SELECT campaign, ctr(clicks, impressions), engagement_rate(coalesce(likes, 0), impressions) \

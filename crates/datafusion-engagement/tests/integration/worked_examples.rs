@@ -13,8 +13,8 @@ use datafusion_engagement::expr_fn::{
     avg_resolution_time, avg_session_duration, bounce_rate, ces, ces_summary, churn_rate, clv,
     clv_per_period, csat, csat_summary, ctr, engagement_rate, engagement_score, engagement_tier,
     feature_adoption, first_week_active_rate, funnel, funnel_with_modes, nps, nps_group,
-    nps_summary, pages_per_session, retention_rate, stickiness, stickiness_per_period,
-    window_funnel, window_funnel_with_modes,
+    nps_summary, pages_per_session, retention_rate, sequence_count, sequence_match, stickiness,
+    stickiness_per_period, window_funnel, window_funnel_with_modes,
 };
 
 async fn one_value(columns: Vec<(&str, ArrayRef)>, metric: Expr) -> Result<ScalarValue> {
@@ -232,6 +232,41 @@ async fn funnel_helpers_take_modes() -> Result<()> {
     assert_eq!(
         one_value(columns(), third_step_users(in_order)).await?,
         ScalarValue::Int64(Some(0))
+    );
+    Ok(())
+}
+
+/// ClickHouse's documentation example of sequenceMatch and sequenceCount: events 1, 2, 3 at
+/// times 1, 2, 3 and a fourth meeting no condition; (?1)(?2) matches once, and with a time
+/// condition too.
+#[tokio::test]
+async fn sequence_helpers_match_and_count() -> Result<()> {
+    let columns = || -> Vec<(&str, ArrayRef)> {
+        vec![
+            (
+                "t",
+                Arc::new(datafusion::arrow::array::TimestampSecondArray::from(vec![
+                    1, 2, 3, 4, 5, 6,
+                ])),
+            ),
+            ("number", Arc::new(Int64Array::from(vec![1, 2, 3, 1, 2, 4]))),
+        ]
+    };
+    let conditions = || (1..=3).map(|n| col("number").eq(lit(n as i64))).collect::<Vec<_>>();
+    let matched = sequence_match("(?1)(?2)", col("t"), conditions());
+    assert_eq!(
+        one_value(columns(), matched).await?,
+        ScalarValue::Boolean(Some(true))
+    );
+    let missing = sequence_match("(?1)(?3)", col("t"), conditions());
+    assert_eq!(
+        one_value(columns(), missing).await?,
+        ScalarValue::Boolean(Some(false))
+    );
+    let count = sequence_count("(?1)(?t<=1)(?2)", col("t"), conditions());
+    assert_eq!(
+        one_value(columns(), count).await?,
+        ScalarValue::Int64(Some(2))
     );
     Ok(())
 }
