@@ -126,6 +126,15 @@ QUERIES = {
                                    event_name = 'add_to_cart', event_name = 'pay') AS level
               FROM shop_events GROUP BY user_id)
         GROUP BY level ORDER BY level""",
+    "sequences": """
+        SELECT device, count(*) FILTER (WHERE paid_soon) AS users_paying_soon, sum(carts) AS carts_then_pay
+        FROM (SELECT device, user_id,
+                     sequence_match('(?1)(?t<=3600)(?2)', event_time, event_name = 'view_product',
+                                    event_name = 'pay') AS paid_soon,
+                     sequence_count('(?1).*(?2)', event_time, event_name = 'add_to_cart',
+                                    event_name = 'pay') AS carts
+              FROM shop_events GROUP BY device, user_id)
+        GROUP BY device ORDER BY device""",
     "funnel modes": """
         SELECT device,
                funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',

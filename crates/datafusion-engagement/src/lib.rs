@@ -193,8 +193,8 @@ aggregates! {
     unbounded_retention::unbounded_retention_udaf => retention::UnboundedRetention,
     window_funnel::window_funnel_udaf => window_funnel::WindowFunnel,
     funnel::funnel_udaf => funnel::Funnel,
-    sequence_match::sequence_match_udaf => sequence_match::SequenceMatch,
-    sequence_count::sequence_count_udaf => sequence_count::SequenceCount,
+    sequence_match::sequence_match_udaf => families::sequence_pattern::Sequences<sequence_match::SequenceMatch>,
+    sequence_count::sequence_count_udaf => families::sequence_pattern::Sequences<sequence_count::SequenceCount>,
     lifecycle::lifecycle_udaf => lifecycle::Lifecycle,
 }
 

@@ -505,7 +505,7 @@ def unbounded_retention() -> AggregateUDF:
 def window_funnel() -> AggregateUDF:
     """Returns the ``window_funnel`` function as a ``datafusion.AggregateUDF``.
 
-    How far through a funnel the group got, typically grouped by user: the largest k such that the group has events meeting step_1, step_2, …, step_k in that order, each strictly later than the one before, all at most window after the first (inclusive). Returns 0 to n (up to 32 steps). A NULL condition is false; an event meeting several steps may serve as any one of them; rows with a NULL event_time are skipped, and a group without any row gives NULL. Without a mode this is ClickHouse's windowFunnel(window, 'strict_increase'), computed exactly: where ClickHouse keeps one chain per step, every chain is considered here, so with events at equal times the level may be higher than ClickHouse's. Modes, constant strings after the steps: with 'strict_order' or 'strict_deduplication', a walk goes from each step_1 event through the times of the group's later step events, in order, within the window, and takes the next step wherever its event comes; 'strict_order' stops the walk at an event of any step but the one just reached (A-B-D-C reaches 2, A-B-B-C reaches 3), 'strict_deduplication' at an event of a step already reached (A-B-C-B-D reaches 3), and both together at any step event but the next step's. The level is the longest walk. Events at the time of the walk's last step, and rows meeting no step, never stop it (ClickHouse's strict_order also stops at rows meeting no step: leave them out with WHERE to compare). 'strict_increase' and 'strict_once' are accepted and change nothing: steps are always strictly later, so no event serves two. Times are compared to the microsecond.
+    How far through a funnel the group got, typically grouped by user: the steps reached by a chain of events meeting step_1, step_2, … in that order, each strictly later than the one before, all at most window after the first (inclusive). Returns 0 to n (up to 32 steps). A NULL condition is false; an event meeting several steps may serve as any one of them; rows with a NULL event_time are skipped, and a group without any row gives NULL. The level is ClickHouse's windowFunnel(window, 'strict_increase', mode, …) with the same modes, evaluated as ClickHouse does: one pass over the group's events in time order (at one time: rows meeting no step first, then the steps in order) that keeps the latest chain of each step, a step-1 event starting one afresh. Where events share a time that can miss a chain (A, then A and B at one time: 1); 'strict_once' keeps every chain, as in ClickHouse, and gives the longest (2). Modes, constant strings after the steps: 'strict_order' ends the pass at a row meeting no step, or at an event of a step whose previous step has not been reached (A-B-D-C reaches 2); with 'allow_reentry' such events are skipped instead, so only rows meeting no step end it. 'strict_deduplication' ends the pass at an event of a step already reached, other than step 1 (A-B-C-B-D reaches 3; a repeated row is a step met again). A-B-A-C reaches 3 under either: A again restarts the chain. 'longest_walk', ours, judges by the best attempt instead of the first: without a strict mode the longest chain (as 'strict_once'); with one, the longest walk from any step-1 event through the times of the group's later step events, within the window, taking the next step wherever its event comes and stopping where the mode forbids (strict_order: an event of any step but the one just reached; strict_deduplication: an event of a step already reached; rows meeting no step and events at the time of the walk's last step never stop it). A visitor interrupted on Monday who converts on Tuesday reaches the last step with 'longest_walk' and stays where Monday's attempt ended without it. 'strict_increase' is accepted and changes nothing: steps are always strictly later. Times are compared to the microsecond.
 
     SQL: window_funnel(window, event_time, step_1, …, step_n [, mode, …])
 
@@ -513,7 +513,7 @@ def window_funnel() -> AggregateUDF:
         window: How long a chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.
         event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
         step_1, …, step_n: The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.
-        mode: Optional, after the steps: 'strict_order', 'strict_deduplication' (one or both), 'strict_increase' or 'strict_once', as constant strings.
+        mode: Optional, after the steps, as constant strings: 'strict_order', 'strict_deduplication' (one or both), 'allow_reentry' (with 'strict_order'), 'longest_walk', 'strict_increase' or 'strict_once'.
 
     Example:
         -- users per funnel level: view, then cart, then payment within a day
@@ -523,16 +523,16 @@ def window_funnel() -> AggregateUDF:
                                    event_name = 'view', event_name = 'cart', event_name = 'pay') AS level
               FROM events GROUP BY user_id)
         GROUP BY level ORDER BY level;
-        -- the same, with no other step's event between two steps
+        -- the same, with no other step's event between two steps of the best attempt
         SELECT user_id, window_funnel(INTERVAL '1 day', event_time, event_name = 'view',
-               event_name = 'cart', event_name = 'pay', 'strict_order') AS level
+               event_name = 'cart', event_name = 'pay', 'strict_order', 'longest_walk') AS level
         FROM events GROUP BY user_id;
     """
 
 def funnel() -> AggregateUDF:
     """Returns the ``funnel`` function as a ``datafusion.AggregateUDF``.
 
-    The conversion funnel of the group's users, exact. A user reaches step k when they have events meeting step_1, …, step_k in that order, each strictly later than the one before, all at most window after the first (inclusive) — window_funnel's level per user, with the same modes. Returns one row per step (up to 32): {step, users, conversion_from_previous, conversion_from_first}: the users reaching the step, and 100 × users / the previous step's users and / step 1's users (100 for step 1, NULL when the step before has no users). A user's events may be split over any partitions and batches. A NULL condition is false; rows with a NULL user_id or event_time are skipped; a group without any row gives NULL. Modes, constant strings after the steps: with 'strict_order' or 'strict_deduplication', a walk goes from each step_1 event through the times of the group's later step events, in order, within the window, and takes the next step wherever its event comes; 'strict_order' stops the walk at an event of any step but the one just reached (A-B-D-C reaches 2, A-B-B-C reaches 3), 'strict_deduplication' at an event of a step already reached (A-B-C-B-D reaches 3), and both together at any step event but the next step's. The level is the longest walk. Events at the time of the walk's last step, and rows meeting no step, never stop it (ClickHouse's strict_order also stops at rows meeting no step: leave them out with WHERE to compare). 'strict_increase' and 'strict_once' are accepted and change nothing: steps are always strictly later, so no event serves two.
+    The conversion funnel of the group's users, exact. A user reaches step k when their window_funnel level, with the same modes, is k or more: events meeting step_1, …, step_k in that order, each strictly later than the one before, all at most window after the first (inclusive). Returns one row per step (up to 32): {step, users, conversion_from_previous, conversion_from_first}: the users reaching the step, and 100 × users / the previous step's users and / step 1's users (100 for step 1, NULL when the step before has no users). A user's events may be split over any partitions and batches. A NULL condition is false; rows with a NULL user_id or event_time are skipped; a group without any row gives NULL. The level is ClickHouse's windowFunnel(window, 'strict_increase', mode, …) with the same modes, evaluated as ClickHouse does: one pass over the group's events in time order (at one time: rows meeting no step first, then the steps in order) that keeps the latest chain of each step, a step-1 event starting one afresh. Where events share a time that can miss a chain (A, then A and B at one time: 1); 'strict_once' keeps every chain, as in ClickHouse, and gives the longest (2). Modes, constant strings after the steps: 'strict_order' ends the pass at a row meeting no step, or at an event of a step whose previous step has not been reached (A-B-D-C reaches 2); with 'allow_reentry' such events are skipped instead, so only rows meeting no step end it. 'strict_deduplication' ends the pass at an event of a step already reached, other than step 1 (A-B-C-B-D reaches 3; a repeated row is a step met again). A-B-A-C reaches 3 under either: A again restarts the chain. 'longest_walk', ours, judges by the best attempt instead of the first: without a strict mode the longest chain (as 'strict_once'); with one, the longest walk from any step-1 event through the times of the group's later step events, within the window, taking the next step wherever its event comes and stopping where the mode forbids (strict_order: an event of any step but the one just reached; strict_deduplication: an event of a step already reached; rows meeting no step and events at the time of the walk's last step never stop it). A visitor interrupted on Monday who converts on Tuesday reaches the last step with 'longest_walk' and stays where Monday's attempt ended without it. 'strict_increase' is accepted and changes nothing: steps are always strictly later.
 
     SQL: funnel(user_id, event_time, window, step_1, …, step_n [, mode, …])
 
@@ -541,7 +541,7 @@ def funnel() -> AggregateUDF:
         event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
         window: How long a user's chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.
         step_1, …, step_n: The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.
-        mode: Optional, after the steps: 'strict_order', 'strict_deduplication' (one or both), 'strict_increase' or 'strict_once', as constant strings.
+        mode: Optional, after the steps, as constant strings: 'strict_order', 'strict_deduplication' (one or both), 'allow_reentry' (with 'strict_order'), 'longest_walk', 'strict_increase' or 'strict_once'.
 
     Example:
         -- a 4-step funnel by segment, within a day of the view
@@ -553,6 +553,47 @@ def funnel() -> AggregateUDF:
         SELECT segment, s['step'] AS step, s['users'] AS users,
                s['conversion_from_first'] AS conversion
         FROM (SELECT segment, unnest(f) AS s FROM funnels);
+    """
+
+def sequence_match() -> AggregateUDF:
+    """Returns the ``sequence_match`` function as a ``datafusion.AggregateUDF``.
+
+    Whether the group's events, in time order, match the pattern, typically grouped by user: ClickHouse's sequenceMatch(pattern)(event_time, condition_1, …). The pattern is ClickHouse's: (?N) an event meeting condition N; . any one event; .* any events, none included; (?t op S) between the events matched before and after it, S whole seconds apart by op (<, <=, >, >=, ==). The pattern may match anywhere in the group's events, in time order. Events are the rows meeting at least one condition (a NULL condition is false); rows of a group at one instant make one event, meeting every condition any of them meets. A group whose rows meet no condition matches only a pattern that needs no event; a group without any row gives NULL.
+
+    SQL: sequence_match(pattern, event_time, condition_1, …, condition_n)
+
+    Args:
+        pattern: A constant string in ClickHouse's pattern grammar, such as '(?1).*(?t<=3600)(?2)'.
+        event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
+        condition_1, …, condition_n: The conditions the pattern names as (?1), (?2), …: BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.
+
+    Example:
+        -- users who viewed, then paid within an hour of the view
+        SELECT count(*) FILTER (WHERE converted) AS users
+        FROM (SELECT user_id,
+                     sequence_match('(?1)(?t<=3600)(?2)', event_time,
+                                    event_name = 'view', event_name = 'pay') AS converted
+              FROM events GROUP BY user_id);
+    """
+
+def sequence_count() -> AggregateUDF:
+    """Returns the ``sequence_count`` function as a ``datafusion.AggregateUDF``.
+
+    How many times the group's events, in time order, match the pattern without overlapping (each search starts after the last event of the match before), typically grouped by user: ClickHouse's sequenceCount(pattern)(event_time, condition_1, …). The pattern is ClickHouse's: (?N) an event meeting condition N; . any one event; .* any events, none included; (?t op S) between the events matched before and after it, S whole seconds apart by op (<, <=, >, >=, ==). The pattern may match anywhere in the group's events, in time order. Events are the rows meeting at least one condition (a NULL condition is false); rows of a group at one instant make one event, meeting every condition any of them meets. A group whose rows meet no condition gives 0; a group without any row gives NULL.
+
+    SQL: sequence_count(pattern, event_time, condition_1, …, condition_n)
+
+    Args:
+        pattern: A constant string in ClickHouse's pattern grammar, such as '(?1).*(?t<=3600)(?2)'.
+        event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
+        condition_1, …, condition_n: The conditions the pattern names as (?1), (?2), …: BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.
+
+    Example:
+        -- searches followed by a purchase within 10 minutes, per user
+        SELECT user_id,
+               sequence_count('(?1)(?t<=600)(?2)', event_time,
+                              event_name = 'search', event_name = 'purchase') AS converting_searches
+        FROM events GROUP BY user_id;
     """
 
 def lifecycle() -> AggregateUDF:

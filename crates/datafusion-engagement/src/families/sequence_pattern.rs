@@ -9,6 +9,8 @@
 //! ClickHouse.
 
 use std::borrow::Cow;
+use std::fmt::Debug;
+use std::marker::PhantomData;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
@@ -19,6 +21,11 @@ use datafusion::logical_expr::Documentation;
 use crate::calendar::zoned_days::{event_and_start_time, microseconds_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, is_string_type};
+use crate::common::metric::{Distinct, Metric};
+use crate::kernels::timelines::{
+    EventSequenceKernel, EventSequenceMetric, OneValue, ReducedSequences, Reductions, ResultRow,
+    ResultRows, TimelineMetric, result_type,
+};
 
 /// The most conditions a pattern may refer to.
 pub(crate) const MAX_CONDITIONS: usize = 32;
@@ -499,10 +506,7 @@ impl SequenceConditions {
 }
 
 /// The pattern among a call's constants.
-pub(crate) fn pattern_of(
-    function: &str,
-    constants: &[Option<ScalarValue>],
-) -> Result<SequencePattern> {
+fn pattern_of(function: &str, constants: &[Option<ScalarValue>]) -> Result<SequencePattern> {
     match constants.first() {
         Some(Some(value)) => match value.try_as_str() {
             Some(Some(text)) => SequencePattern::parse(function, text),
@@ -515,19 +519,20 @@ pub(crate) fn pattern_of(
     }
 }
 
+/// A sequence function's call, for its documentation and errors.
+fn usage(function: &str) -> String {
+    format!("{function}(pattern, event_time, condition_1, …, condition_n)")
+}
+
 /// Coerces a sequence function's arguments: the pattern (a string), event_time, then 1 to 32
 /// BOOLEAN conditions.
-pub(crate) fn sequence_arg_types(
-    function: &str,
-    arg_types: &[DataType],
-    usage: &str,
-) -> Result<Vec<DataType>> {
+fn sequence_arg_types(function: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
     check_arg_count(
         function,
         arg_types,
         FIRST_CONDITION_ARG + 1,
         FIRST_CONDITION_ARG + MAX_CONDITIONS,
-        usage,
+        &usage(function),
     )?;
     let mut types = arg_types.to_vec();
     match &arg_types[PATTERN_ARG] {
@@ -551,33 +556,128 @@ pub(crate) fn sequence_arg_types(
     Ok(types)
 }
 
+/// What a sequence function makes of a group's events: `sequence_match` whether the pattern
+/// matches, `sequence_count` how many times.
+pub(crate) trait SequenceOutcome: Debug + Send + Sync + 'static {
+    const FUNCTION: &'static str;
+    const RESULT_UNIT: Option<&'static str>;
+    fn function_documentation() -> &'static Documentation;
+    /// The result's one field.
+    type Row: ResultRow;
+    /// What the result needs of a group's events.
+    type Reduced: Copy + Default + Send + Sync + 'static;
+    fn reduce(pattern: &SequencePattern, events: &[Event]) -> Result<Self::Reduced>;
+    /// The result row of a group's events' reduced form.
+    fn row(reduced: Self::Reduced) -> Self::Row;
+}
+
+/// A sequence function of the pack (a [`Metric`] of its own), over its pattern and conditions.
+#[derive(Debug)]
+pub(crate) struct Sequences<K>(PhantomData<K>);
+
+impl<K: SequenceOutcome> Metric for Sequences<K> {
+    const NAME: &'static str = K::FUNCTION;
+    const UNIT: Option<&'static str> = K::RESULT_UNIT;
+    const REQUIRED_ARGS: &'static [usize] = &[];
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(PATTERN_ARG, "pattern")];
+    // Rows repeated at one instant are one event already.
+    const DISTINCT: Distinct = Distinct::Unchanged;
+    const STATE_NAMES: &'static [&'static str] = &["users", "condition_events", "is_start"];
+    type Rule = SequencePattern;
+    type Kernel = EventSequenceKernel;
+
+    fn documentation() -> &'static Documentation {
+        K::function_documentation()
+    }
+
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        sequence_arg_types(K::FUNCTION, arg_types)
+    }
+
+    fn example_arg_types() -> Vec<Vec<DataType>> {
+        (1..=3)
+            .map(|conditions| {
+                let time = DataType::Timestamp(TimeUnit::Microsecond, None);
+                let mut types = vec![DataType::Utf8, time];
+                types.extend(std::iter::repeat_n(DataType::Boolean, conditions));
+                types
+            })
+            .collect()
+    }
+
+    fn return_type() -> DataType {
+        result_type::<Self>()
+    }
+
+    fn rule(constants: &[Option<ScalarValue>]) -> Result<SequencePattern> {
+        pattern_of(K::FUNCTION, constants)
+    }
+}
+
+impl<K: SequenceOutcome> TimelineMetric for Sequences<K> {
+    type Context = SequenceConditions;
+    type Output = OneValue<K::Row>;
+
+    fn context(
+        pattern: SequencePattern,
+        _event_time: &DataType,
+        arguments: usize,
+    ) -> Result<SequenceConditions> {
+        SequenceConditions::new(K::FUNCTION, pattern, arguments)
+    }
+
+    fn values<'a>(cx: &SequenceConditions, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
+        cx.values(K::FUNCTION, times)
+    }
+}
+
+impl<K: SequenceOutcome> EventSequenceMetric for Sequences<K> {
+    // One sequence per group: grouped by user in SQL.
+    const PER_USER: bool = false;
+    type Gathered = Reductions<Self>;
+
+    fn row_bits(cx: &SequenceConditions, arguments: &[ArrayRef]) -> Result<Vec<u64>> {
+        Ok(cx.row_bits(arguments))
+    }
+}
+
+impl<K: SequenceOutcome> ReducedSequences for Sequences<K> {
+    type Reduced = K::Reduced;
+
+    fn reduce(cx: &SequenceConditions, values: &[i64]) -> Result<K::Reduced> {
+        let mut events = vec![];
+        SequenceConditions::events(values, &mut events);
+        K::reduce(&cx.pattern, &events)
+    }
+
+    fn evaluate_group(
+        cx: &SequenceConditions,
+        reduced: &[K::Reduced],
+        rows: &mut ResultRows<K::Row>,
+    ) -> Result<()> {
+        // The group's one sequence, or none when its rows met no condition: no events.
+        let reduced = match reduced.first() {
+            Some(&reduced) => reduced,
+            None => K::reduce(&cx.pattern, &[])?,
+        };
+        rows.push(K::row(reduced));
+        Ok(())
+    }
+}
+
 /// A sequence function's documentation: its description, call and example, and the
 /// arguments every one takes.
 pub(crate) fn sequence_documentation(
+    function: &str,
     description: String,
-    usage: &str,
     example: &str,
 ) -> Documentation {
-    Documentation::builder(DOC_SECTION_ENGAGEMENT, description, usage)
+    Documentation::builder(DOC_SECTION_ENGAGEMENT, description, usage(function))
         .with_sql_example(example)
         .with_argument("pattern", "A constant string in ClickHouse's pattern grammar, such as '(?1).*(?t<=3600)(?2)'.")
         .with_argument("event_time", "When the event happened: a TIMESTAMP of any unit and zone, or a DATE.")
         .with_argument("condition_1, …, condition_n", "The conditions the pattern names as (?1), (?2), …: BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.")
         .build()
-}
-
-/// Calls for the documentation's checks: a pattern, a time, 1 to 3 conditions.
-pub(crate) fn example_arg_types() -> Vec<Vec<DataType>> {
-    (1..=3)
-        .map(|conditions| {
-            let mut types = vec![
-                DataType::Utf8,
-                DataType::Timestamp(TimeUnit::Microsecond, None),
-            ];
-            types.extend(std::iter::repeat_n(DataType::Boolean, conditions));
-            types
-        })
-        .collect()
 }
 
 #[cfg(test)]

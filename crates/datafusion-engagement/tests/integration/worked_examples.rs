@@ -252,7 +252,11 @@ async fn sequence_helpers_match_and_count() -> Result<()> {
             ("number", Arc::new(Int64Array::from(vec![1, 2, 3, 1, 2, 4]))),
         ]
     };
-    let conditions = || (1..=3).map(|n| col("number").eq(lit(n as i64))).collect::<Vec<_>>();
+    let conditions = || {
+        (1..=3)
+            .map(|n| col("number").eq(lit(n as i64)))
+            .collect::<Vec<_>>()
+    };
     let matched = sequence_match("(?1)(?2)", col("t"), conditions());
     assert_eq!(
         one_value(columns(), matched).await?,
