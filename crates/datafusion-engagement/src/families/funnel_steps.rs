@@ -9,14 +9,15 @@
 
 use std::borrow::Cow;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano};
-use datafusion::common::{ScalarValue, exec_err, plan_err};
+use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
 
 use crate::calendar::intervals::{IntervalArithmetic, coerce_interval, positive_interval};
-use crate::calendar::zoned_days::{event_and_start_time, microseconds_since_epoch};
+use crate::calendar::zoned_days::event_and_start_time;
 use crate::common::args::{check_arg_count, is_string_type};
+use crate::families::event_codes::{coded_times, condition_bits};
 
 /// The most steps a funnel may have.
 pub(crate) const MAX_STEPS: usize = 32;
@@ -220,40 +221,15 @@ impl FunnelSteps {
     /// microseconds; an error names the first time too far from 1970 for that with any
     /// number of steps.
     pub(crate) fn values<'a>(&self, function: &str, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
-        let micros = microseconds_since_epoch(times)?;
-        let limit = i64::MAX >> MAX_STEP_BITS;
-        let nulls = times.logical_nulls();
-        let mut values = Vec::with_capacity(micros.len());
-        for (row, &t) in micros.iter().enumerate() {
-            if !(-limit..=limit).contains(&t) && nulls.as_ref().is_none_or(|n| n.is_valid(row)) {
-                return exec_err!(
-                    "{function}: event_time {t} µs from 1970 is out of range: funnels take \
-                     times within 4,500 years of 1970"
-                );
-            }
-            values.push(t.clamp(-limit, limit) << self.step_bits);
-        }
-        Ok(Cow::Owned(values))
+        let range = "funnels take times within 4,500 years of 1970";
+        coded_times(function, times, self.step_bits, MAX_STEP_BITS, range)
     }
 
     /// Per row, the codes of the steps whose condition is true (NULL is false), as bits (see
     /// [`Self::step_of`]); a row meeting no step has code 0 when such rows are logged.
     pub(crate) fn row_bits(&self, arguments: &[ArrayRef]) -> Result<Vec<u64>> {
         let conditions = &arguments[self.first_step_arg..self.first_step_arg + self.steps];
-        let mut bits = vec![0u64; arguments[0].len()];
-        for (step, condition) in conditions.iter().enumerate() {
-            if condition.data_type() == &DataType::Null {
-                continue;
-            }
-            let condition = condition.as_boolean();
-            let true_rows = match condition.logical_nulls() {
-                Some(nulls) => condition.values() & nulls.inner(),
-                None => condition.values().clone(),
-            };
-            for row in true_rows.set_indices() {
-                bits[row] |= 1 << step;
-            }
-        }
+        let mut bits = condition_bits(conditions, arguments[0].len());
         if self.mode.logs_rows_meeting_no_step() {
             for row_bits in &mut bits {
                 *row_bits = (*row_bits << 1) | u64::from(*row_bits == 0);

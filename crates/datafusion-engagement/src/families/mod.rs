@@ -5,6 +5,7 @@
 //! of the scalar functions.
 
 pub(crate) mod active_flags;
+pub(crate) mod event_codes;
 pub(crate) mod funnel_steps;
 pub(crate) mod key_values;
 pub(crate) mod labels;

@@ -12,16 +12,17 @@ use std::borrow::Cow;
 use std::fmt::Debug;
 use std::marker::PhantomData;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{ScalarValue, exec_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
-use crate::calendar::zoned_days::{event_and_start_time, microseconds_since_epoch};
+use crate::calendar::zoned_days::event_and_start_time;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, is_string_type};
 use crate::common::metric::{Distinct, Metric};
+use crate::families::event_codes::{coded_times, condition_bits};
 use crate::kernels::timelines::{
     EventSequenceKernel, EventSequenceMetric, OneValue, ReducedSequences, Reductions, ResultRow,
     ResultRows, TimelineMetric, result_type,
@@ -452,40 +453,14 @@ impl SequenceConditions {
     /// Each event's first value, `time × 2^5` (its conditions add to it), the time in
     /// microseconds; an error names the first time too far from 1970 for that.
     pub(crate) fn values<'a>(&self, function: &str, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
-        let micros = microseconds_since_epoch(times)?;
-        let limit = i64::MAX >> CONDITION_BITS;
-        let nulls = times.logical_nulls();
-        let mut values = Vec::with_capacity(micros.len());
-        for (row, &t) in micros.iter().enumerate() {
-            if !(-limit..=limit).contains(&t) && nulls.as_ref().is_none_or(|n| n.is_valid(row)) {
-                return exec_err!(
-                    "{function}: event_time {t} µs from 1970 is out of range: sequences take \
-                     times within 9,000 years of 1970"
-                );
-            }
-            values.push(t.clamp(-limit, limit) << CONDITION_BITS);
-        }
-        Ok(Cow::Owned(values))
+        let range = "sequences take times within 9,000 years of 1970";
+        coded_times(function, times, CONDITION_BITS, CONDITION_BITS, range)
     }
 
     /// Per row, the conditions it meets (NULL is false), as bits.
     pub(crate) fn row_bits(&self, arguments: &[ArrayRef]) -> Vec<u64> {
         let conditions = &arguments[FIRST_CONDITION_ARG..FIRST_CONDITION_ARG + self.conditions];
-        let mut bits = vec![0u64; arguments[0].len()];
-        for (n, condition) in conditions.iter().enumerate() {
-            if condition.data_type() == &DataType::Null {
-                continue;
-            }
-            let condition = condition.as_boolean();
-            let true_rows = match condition.logical_nulls() {
-                Some(nulls) => condition.values() & nulls.inner(),
-                None => condition.values().clone(),
-            };
-            for row in true_rows.set_indices() {
-                bits[row] |= 1 << n;
-            }
-        }
-        bits
+        condition_bits(conditions, arguments[0].len())
     }
 
     /// The events of a timeline (values sorted): one per instant, meeting the conditions of
