@@ -197,6 +197,23 @@ fn cases(nulls: bool) -> Vec<Case> {
         ],
     );
     window_funnel.constants = vec![(0, day)];
+    // Patterns over the same conditions: one without time (the automaton), one with a time
+    // condition (the backtracking search).
+    let sequence = |function: &'static str, pattern: &str| {
+        let mut case = column(
+            function,
+            vec![
+                ("event_time", &event_times),
+                ("login", &login),
+                ("view", &view),
+                ("export", &export),
+            ],
+        );
+        case.constants = vec![(0, ScalarValue::from(pattern))];
+        case
+    };
+    let sequence_match = sequence("sequence_match", "(?1).*(?2).*(?3)");
+    let sequence_count = sequence("sequence_count", "(?1)(?t<=86400)(?3)");
     // Sessions made from the raw log (the raw-log forms of the three session metrics run the
     // same kernel and reduction).
     let mut session_summary = column(
@@ -280,6 +297,8 @@ fn cases(nulls: bool) -> Vec<Case> {
         lifecycle,
         funnel,
         window_funnel,
+        sequence_match,
+        sequence_count,
         session_summary,
         page_summary,
     ]

@@ -1,7 +1,8 @@
 //! The library's integration tests, in one test binary (each test binary links all of
 //! DataFusion, and linking is most of a warm test run): accumulators and their states
-//! (`accumulators`), planning (`planning`), the functions through DataFusion's FFI (`ffi`) and the
-//! worked examples through the DataFrame API (`worked_examples`).
+//! (`accumulators`), planning (`planning`), the functions through DataFusion's FFI (`ffi`), ClickHouse's
+//! million-event sequence case (`large_sequences`) and the worked examples through the
+//! DataFrame API (`worked_examples`).
 
 #[path = "../support/case.rs"]
 mod case;
@@ -11,6 +12,7 @@ mod catalog;
 #[cfg(feature = "ballista")]
 mod cluster;
 mod ffi;
+mod large_sequences;
 mod planning;
 mod worked_examples;
 
