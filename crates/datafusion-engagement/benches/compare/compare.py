@@ -507,6 +507,39 @@ PAGES_OURS_WINDOWS = checksum(f"""SELECT url,
     GROUP BY url""")
 
 
+def sequence_by_hand(engine):
+    """Users per segment with an export within a day after a login, as sequence_match
+    '(?1)(?t<=86400)(?2)' counts them: an export whose latest login at a strictly earlier
+    time is at most a day before it (rows at one instant are one event), in integer
+    microseconds with one window pass."""
+    us = MICROS[engine].format("event_time")
+    return checksum(f"""SELECT segment, count(DISTINCT user_id) AS value
+      FROM (SELECT segment, user_id, event_name, t,
+                   max(CASE WHEN event_name = 'login' THEN t END) OVER (
+                     PARTITION BY user_id ORDER BY t
+                     RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS last_login
+            FROM (SELECT segment, user_id, event_name, {us} AS t FROM {{events}}
+                  WHERE event_name IN ('login', 'export') AND event_time IS NOT NULL) AS steps) AS e
+      WHERE event_name = 'export' AND t - last_login <= {DAY_US}
+      GROUP BY segment""")
+
+
+SEQUENCE_CONDITIONS = "event_name = 'login', event_name = 'export'"
+SEQUENCE_OURS = checksum(f"""SELECT segment, count(*) FILTER (WHERE converted) AS value
+    FROM (SELECT segment, user_id,
+                 sequence_match('(?1)(?t<=86400)(?2)', event_time, {SEQUENCE_CONDITIONS}) AS converted
+          FROM {{events}} GROUP BY segment, user_id) AS users
+    GROUP BY segment HAVING count(*) FILTER (WHERE converted) > 0""")
+# ClickHouse's sequenceMatch per (segment, user) over integer microseconds, the time
+# condition in the same unit.
+SEQUENCE_CHDB = checksum(f"""SELECT segment, countIf(converted) AS value
+    FROM (SELECT segment, user_id,
+                 sequenceMatch('(?1)(?t<={DAY_US})(?2)')(
+                   toUInt64(toUnixTimestamp64Micro(event_time)), {SEQUENCE_CONDITIONS}) AS converted
+          FROM {{events}} WHERE event_time IS NOT NULL GROUP BY segment, user_id)
+    GROUP BY segment HAVING value > 0""")
+
+
 # Event-log functions (issues 18, 19 and 48), timed with --event-logs into a section of their own.
 EVENT_LOG_QUERIES = {
     "retention_cohorts": ("weekly signup cohorts × 12 weeks (retention)", {
@@ -522,6 +555,11 @@ EVENT_LOG_QUERIES = {
         "datafusion": funnel_by_hand("datafusion"),
         "duckdb": funnel_by_hand("duckdb"),
         "chdb": FUNNEL_CHDB}),
+    "sequence_by_segment": ("users with an export within a day of a login, by segment (sequence_match)", {
+        "ours": SEQUENCE_OURS,
+        "datafusion": sequence_by_hand("datafusion"),
+        "duckdb": sequence_by_hand("duckdb"),
+        "chdb": SEQUENCE_CHDB}),
     "sessions_by_segment": ("bounce rate, pages per session, session length by segment from a raw log", {
         "ours": SESSIONS_OURS,
         "datafusion": sessions_by_hand("datafusion"),
