@@ -525,10 +525,11 @@ def sequence_by_hand(engine):
 
 
 SEQUENCE_CONDITIONS = "event_name = 'login', event_name = 'export'"
+# The same WHERE as the SQL by hand: rows meeting no condition are no event anyway.
 SEQUENCE_OURS = checksum(f"""SELECT segment, count(*) FILTER (WHERE converted) AS value
     FROM (SELECT segment, user_id,
                  sequence_match('(?1)(?t<=86400)(?2)', event_time, {SEQUENCE_CONDITIONS}) AS converted
-          FROM {{events}} GROUP BY segment, user_id) AS users
+          FROM {{events}} WHERE event_name IN ('login', 'export') GROUP BY segment, user_id) AS users
     GROUP BY segment HAVING count(*) FILTER (WHERE converted) > 0""")
 # ClickHouse's sequenceMatch per (segment, user) over integer microseconds, the time
 # condition in the same unit.
