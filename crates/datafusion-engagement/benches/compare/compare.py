@@ -1302,7 +1302,10 @@ signup) pairs in integer microseconds and the weeks each user has completed; for
 create_report → export; by hand, for each login the earliest next step within the day after
 it, step by step (self-joins with `min`, in integer microseconds), then the users reaching each
 step; chDB: `windowFunnel(window, 'strict_increase')` per (segment, user), then the users per
-level. Sessions: a page-view log of {args.events:,} views (each user's views in 8 visits of up
+level. The sequence: `sequence_match('(?1)(?t<=86400)(?2)', event_time, login, export)` per
+(segment, user) over the login and export rows, then the users matching by segment; by hand,
+each export's latest earlier login in one window pass (`RANGE … 1 PRECEDING`); chDB:
+`sequenceMatch` over integer microseconds. Sessions: a page-view log of {args.events:,} views (each user's views in 8 visits of up
 to 20 minutes, no session id); ours: `session_summary(user_id, viewed_at, INTERVAL '30
 minutes')` by segment, its bounce rate, pages per session and average length (one aggregate;
 `bounce_rate`, `pages_per_session` and `avg_session_duration` side by side each make the
