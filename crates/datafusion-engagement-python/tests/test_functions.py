@@ -126,6 +126,10 @@ QUERIES = {
                                    event_name = 'add_to_cart', event_name = 'pay') AS level
               FROM shop_events GROUP BY user_id)
         GROUP BY level ORDER BY level""",
+    "stickiness distribution": """
+        SELECT segment, stickiness_distribution(user_id, event_time) AS days,
+               stickiness_distribution(user_id, event_time, 'week') AS weeks
+        FROM events GROUP BY segment ORDER BY segment""",
     "sequences": """
         SELECT device, count(*) FILTER (WHERE paid_soon) AS users_paying_soon, sum(carts) AS carts_then_pay
         FROM (SELECT device, user_id,

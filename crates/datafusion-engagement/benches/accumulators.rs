@@ -213,6 +213,10 @@ fn cases(nulls: bool) -> Vec<Case> {
         case
     };
     let sequence_match = sequence("sequence_match", "(?1).*(?2).*(?3)");
+    let stickiness_distribution = column(
+        "stickiness_distribution",
+        vec![("user_id", &users), ("event_time", &event_times)],
+    );
     let sequence_count = sequence("sequence_count", "(?1)(?t<=86400)(?3)");
     // Sessions made from the raw log (the raw-log forms of the three session metrics run the
     // same kernel and reduction).
@@ -299,6 +303,7 @@ fn cases(nulls: bool) -> Vec<Case> {
         window_funnel,
         sequence_match,
         sequence_count,
+        stickiness_distribution,
         session_summary,
         page_summary,
     ]

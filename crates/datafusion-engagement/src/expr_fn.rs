@@ -35,7 +35,8 @@ use crate::{
     retention_rate::retention_rate_udaf, sequence_count::sequence_count_udaf,
     sequence_match::sequence_match_udaf, session_entry::session_entry_udwf,
     session_exit::session_exit_udwf, session_summary::session_summary_udaf,
-    sessionize::sessionize_udwf, stickiness::stickiness_udaf, time_on_page::time_on_page_udwf,
+    sessionize::sessionize_udwf, stickiness::stickiness_udaf,
+    stickiness_distribution::stickiness_distribution_udaf, time_on_page::time_on_page_udwf,
     unbounded_retention::unbounded_retention_udaf, window_funnel::window_funnel_udaf,
 };
 
@@ -116,6 +117,15 @@ pub fn stickiness(user_id: Expr, event_time: Expr) -> Expr {
 /// `lit("week")`, `lit("day")`, `lit("quarter")` or `lit("year")`.
 pub fn stickiness_per_period(user_id: Expr, event_time: Expr, period: Expr) -> Expr {
     stickiness_udaf().call(vec![user_id, event_time, period])
+}
+
+/// `stickiness_distribution(user_id, event_time [, unit])`: the users active on exactly 1, 2,
+/// … days (`unit` `"week"` or `"month"`: weeks, months), a list of `{active_periods, users,
+/// share}`.
+pub fn stickiness_distribution(user_id: Expr, event_time: Expr, unit: Option<&str>) -> Expr {
+    let mut args = vec![user_id, event_time];
+    args.extend(unit.map(lit));
+    stickiness_distribution_udaf().call(args)
 }
 
 /// `engagement_score(event, weights)`; `weights` is a constant such as

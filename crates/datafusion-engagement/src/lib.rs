@@ -125,6 +125,7 @@ pub mod session_exit;
 pub mod session_summary;
 pub mod sessionize;
 pub mod stickiness;
+pub mod stickiness_distribution;
 pub mod time_on_page;
 pub mod unbounded_retention;
 pub mod window_funnel;
@@ -174,6 +175,7 @@ aggregates! {
     churn_rate::churn_rate_udaf => churn_rate::ChurnRate,
     retention_rate::retention_rate_udaf => retention_rate::RetentionRate,
     stickiness::stickiness_udaf => stickiness::Stickiness,
+    stickiness_distribution::stickiness_distribution_udaf => stickiness_distribution::StickinessDistribution,
     engagement_score::engagement_score_udaf => engagement_score::EngagementScore,
     ctr::ctr_udaf => ctr::Ctr,
     engagement_rate::engagement_rate_udaf => engagement_rate::EngagementRate,

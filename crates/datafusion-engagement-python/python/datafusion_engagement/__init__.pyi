@@ -147,6 +147,25 @@ def stickiness() -> AggregateUDF:
         GROUP BY month;
     """
 
+def stickiness_distribution() -> AggregateUDF:
+    """Returns the ``stickiness_distribution`` function as a ``datafusion.AggregateUDF``.
+
+    How sticky the group's users are, as PostHog's stickiness chart shows it: how many of them were active on exactly 1, 2, … N calendar days of the group's events (with unit 'week' or 'month': weeks starting Monday, months; in the event times' own zone as date_trunc gives them). Returns one row per count from 1 to the most any user has, rows without users included: {active_periods, users, share}, share being 100 × users / the group's users. Restrict the period with WHERE (the last 30 days) or GROUP BY it (per month). Rows with a NULL user_id or event_time are skipped; a group without activity gives NULL.
+
+    SQL: stickiness_distribution(user_id, event_time [, unit])
+
+    Args:
+        user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: When the user was active: a TIMESTAMP of any unit and zone, or a DATE.
+        unit: Optional: what is counted, the constant 'day' (the default), 'week' or 'month'.
+
+    Example:
+        -- users by the number of days they were active in June
+        SELECT d['active_periods'] AS days, d['users'] AS users, round(d['share'], 1) AS pct
+        FROM (SELECT unnest(stickiness_distribution(user_id, event_time)) AS d
+              FROM events WHERE event_time >= '2026-06-01' AND event_time < '2026-07-01');
+    """
+
 def engagement_score() -> AggregateUDF:
     """Returns the ``engagement_score`` function as a ``datafusion.AggregateUDF``.
 

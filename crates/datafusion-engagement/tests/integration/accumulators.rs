@@ -342,6 +342,16 @@ fn cases() -> Vec<Case> {
         },
         Case {
             function: "stickiness",
+            columns: vec![("user", Arc::clone(&numbers)), ("time", Arc::clone(&times))],
+            constants: vec![(2, ScalarValue::Utf8(Some("month".into())))],
+        },
+        Case {
+            function: "stickiness_distribution",
+            columns: vec![("user", Arc::clone(&names)), ("time", Arc::clone(&times))],
+            constants: vec![],
+        },
+        Case {
+            function: "stickiness_distribution",
             columns: vec![("user", numbers), ("time", Arc::clone(&times))],
             constants: vec![(2, ScalarValue::Utf8(Some("month".into())))],
         },
@@ -594,6 +604,7 @@ const KEYED: &[&str] = &[
     "retention",
     "unbounded_retention",
     "lifecycle",
+    "stickiness_distribution",
     "window_funnel",
     "funnel",
 ];
@@ -1060,6 +1071,29 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                 }
             });
             one(span.map(|span| 100.0 * pairs.len() as f64 / (span * users.len() as f64)))
+        }
+        "stickiness_distribution" => {
+            let in_months = !case.constants.is_empty();
+            let mut periods: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
+            for &r in rows {
+                let (Some(user), Some(t)) = (key("user", r), micros("time", r)) else {
+                    continue;
+                };
+                let d = day(t);
+                periods.entry(user).or_default().insert(if in_months {
+                    month_of_day(d)
+                } else {
+                    d
+                });
+            }
+            let most = periods.values().map(BTreeSet::len).max()?;
+            let users = periods.len() as f64;
+            let mut out = vec![];
+            for k in 1..=most {
+                let with_k = periods.values().filter(|p| p.len() == k).count() as f64;
+                out.extend([Some(k as f64), Some(with_k), Some(100.0 * with_k / users)]);
+            }
+            Some(out)
         }
         "ctr" if has("clicked") => {
             let flags: Vec<bool> = rows.iter().filter_map(|&r| flag("clicked", r)).collect();

@@ -122,6 +122,7 @@ const QUERIES: &[&str] = &[
     "SELECT segment,
             retention(user_id, event_time, '1 day', 30) AS days,
             lifecycle(user_id, event_time, 'week') AS weeks,
+            stickiness_distribution(user_id, event_time) AS active_days,
             lifecycle(user_id, event_time, 'month') FILTER (WHERE event_name <> 'login') AS months
      FROM events GROUP BY segment ORDER BY segment",
     "SELECT segment,

@@ -87,6 +87,7 @@ const QUERIES: &[&str] = &[
     "SELECT plan, churn_rate(active_at_start, active_at_end), retention_rate(active_at_start, active_at_end) \
      FROM customers GROUP BY plan ORDER BY plan",
     "SELECT segment, stickiness(user_id, event_time), stickiness(user_id, event_time, 'week'), \
+     stickiness_distribution(user_id, event_time), stickiness_distribution(user_id, event_time, 'week'), \
      feature_adoption(user_id, event_name = 'export'), \
      engagement_score(event_name, 'login=1, export=3'), \
      window_funnel(INTERVAL '1 day', event_time, event_name = 'login', event_name = 'export'), \
