@@ -42,6 +42,10 @@ def random_log(seed: int, users: int = 120, events: int = 2400, window_seconds: 
         elif roll < 0.10:
             rows.append(rows[-1])  # the same row twice
     rnd.shuffle(rows)
+    return table_of(rows)
+
+
+def table_of(rows: list[tuple[str, dt.datetime, str, bool]]) -> pa.Table:
     user_ids, times, names, also_cart = zip(*rows)
     return pa.table({
         "user_id": pa.array(user_ids, pa.string()),
@@ -176,13 +180,7 @@ def sequence_log(seed: int, users: int = 120, events: int = 3000) -> pa.Table:
         event = rnd.choices(EVENTS, weights=[5, 4, 3, 2, 2, 1])[0]
         rows.append((user, BASE + dt.timedelta(seconds=seconds), event, rnd.random() < 0.05))
     rnd.shuffle(rows)
-    user_ids, times, names, also_cart = zip(*rows)
-    return pa.table({
-        "user_id": pa.array(user_ids, pa.string()),
-        "t": pa.array(times, pa.timestamp("us")),
-        "e": pa.array(names, pa.string()),
-        "also_cart": pa.array(also_cart, pa.bool_()),
-    })
+    return table_of(rows)
 
 
 PATTERNS = [

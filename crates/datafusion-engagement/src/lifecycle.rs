@@ -11,8 +11,8 @@ use datafusion::common::{ScalarValue, exec_err, plan_err};
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
-use crate::calendar::zoned_days::{days_since_epoch, event_and_start_time};
-use crate::calendar::{CalendarUnit, PeriodNumbers};
+use crate::calendar::CalendarUnit;
+use crate::calendar::zoned_days::event_and_start_time;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, coerce_string};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
@@ -155,13 +155,7 @@ impl TimelineMetric for Lifecycle {
     }
 
     fn values<'a>(period: &CalendarUnit, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
-        let mut numbers = PeriodNumbers::new(*period);
-        Ok(Cow::Owned(
-            days_since_epoch(NAME, times)?
-                .into_iter()
-                .map(|day| numbers.of_day(day))
-                .collect(),
-        ))
+        Ok(Cow::Owned(period.period_numbers(NAME, times)?))
     }
 }
 

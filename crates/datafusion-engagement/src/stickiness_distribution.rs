@@ -10,8 +10,8 @@ use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
-use crate::calendar::zoned_days::{days_since_epoch, event_and_start_time};
-use crate::calendar::{CalendarUnit, PeriodNumbers};
+use crate::calendar::CalendarUnit;
+use crate::calendar::zoned_days::event_and_start_time;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, coerce_string};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
@@ -128,13 +128,7 @@ impl TimelineMetric for StickinessDistribution {
     }
 
     fn values<'a>(unit: &CalendarUnit, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
-        let mut numbers = PeriodNumbers::new(*unit);
-        Ok(Cow::Owned(
-            days_since_epoch(NAME, times)?
-                .into_iter()
-                .map(|day| numbers.of_day(day))
-                .collect(),
-        ))
+        Ok(Cow::Owned(unit.period_numbers(NAME, times)?))
     }
 }
 

@@ -4,6 +4,7 @@
 //! group by — day, week (from Monday), month, quarter and year.
 
 use chrono::{Datelike, NaiveDate};
+use datafusion::arrow::array::ArrayRef;
 use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
 
@@ -164,6 +165,16 @@ impl CalendarUnit {
     pub(crate) fn periods_spanned(self, first_day: i32, last_day: i32) -> i64 {
         let mut numbers = PeriodNumbers::new(self);
         numbers.of_day(last_day) - numbers.of_day(first_day) + 1
+    }
+
+    /// The number of the period holding each event time (NULL times get a number too; the
+    /// caller skips them), in the times' own zone.
+    pub(crate) fn period_numbers(self, function: &str, times: &ArrayRef) -> Result<Vec<i64>> {
+        let mut numbers = PeriodNumbers::new(self);
+        Ok(zoned_days::days_since_epoch(function, times)?
+            .into_iter()
+            .map(|day| numbers.of_day(day))
+            .collect())
     }
 
     /// A period's length in years: a year, a quarter is ¼, a month 1⁄12; a week 7 and a day 1
