@@ -3,12 +3,14 @@
 //! Survey metrics ([`nps`](expr_fn::nps), [`csat`](expr_fn::csat), [`ces`](expr_fn::ces) and
 //! their `_summary` forms with 95 % intervals), lifecycle ([`churn_rate`](expr_fn::churn_rate),
 //! [`retention_rate`](expr_fn::retention_rate)), activity ([`stickiness`](expr_fn::stickiness)
-//! = DAU/MAU), a weighted [`engagement_score`](expr_fn::engagement_score), marketing and web
+//! = DAU/MAU, [`stickiness_distribution`](expr_fn::stickiness_distribution)), a weighted [`engagement_score`](expr_fn::engagement_score), marketing and web
 //! metrics ([`ctr`](expr_fn::ctr), [`bounce_rate`](expr_fn::bounce_rate),
 //! [`clv`](expr_fn::clv), …), cohort retention curves and lifecycle from event logs
 //! ([`retention`](expr_fn::retention), [`unbounded_retention`](expr_fn::unbounded_retention),
 //! [`lifecycle`](expr_fn::lifecycle)), conversion funnels ([`window_funnel`](expr_fn::window_funnel),
-//! [`funnel`](expr_fn::funnel)), each a native DataFusion aggregate with a `GroupsAccumulator`,
+//! [`funnel`](expr_fn::funnel)) and ClickHouse's sequence patterns
+//! ([`sequence_match`](expr_fn::sequence_match), [`sequence_count`](expr_fn::sequence_count)),
+//! each a native DataFusion aggregate with a `GroupsAccumulator`,
 //! plus the scalar helpers [`engagement_tier`](expr_fn::engagement_tier) and
 //! [`nps_group`](expr_fn::nps_group). Every function carries its DataFusion `Documentation`.
 //!
