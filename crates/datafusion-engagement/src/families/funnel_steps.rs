@@ -331,9 +331,10 @@ impl FunnelSteps {
 
     /// With `longest_walk` and `strict_order` or `strict_deduplication`: from each step-1
     /// event, a walk through the later times at which the group has step events, in order,
-    /// while within the window (inclusive) of the start. At each time the walk takes the next step if the time has an
-    /// event of it; otherwise an event the mode forbids there stops the walk. Events at the
-    /// time of the walk's last step never stop it. The level is the most steps of any walk.
+    /// while within the window (inclusive) of the start. At each time the walk takes the next
+    /// step if the time has an event of it; otherwise an event the mode forbids there stops
+    /// the walk. Events at the time of the walk's last step never stop it. The level is the
+    /// most steps of any walk.
     ///
     /// Exact in one pass: from any time on, walks that have reached the same step move
     /// alike, except that the one with the later start keeps its window longer; only that

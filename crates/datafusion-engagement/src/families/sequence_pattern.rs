@@ -9,6 +9,7 @@
 //! ClickHouse.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt::Debug;
 use std::marker::PhantomData;
 
@@ -620,9 +621,15 @@ impl<K: SequenceOutcome> ReducedSequences for Sequences<K> {
     type Reduced = K::Reduced;
 
     fn reduce(cx: &SequenceConditions, values: &[i64]) -> Result<K::Reduced> {
-        let mut events = vec![];
-        SequenceConditions::events(values, &mut events);
-        K::reduce(&cx.pattern, &events)
+        thread_local! {
+            // The events of one sequence after another: one buffer per thread, not one per
+            // sequence (a user each, a million of them).
+            static EVENTS: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
+        }
+        EVENTS.with_borrow_mut(|events| {
+            SequenceConditions::events(values, events);
+            K::reduce(&cx.pattern, events)
+        })
     }
 
     fn evaluate_group(
