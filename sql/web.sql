@@ -64,3 +64,12 @@ SELECT split_part(url, '?', 1)                                              AS p
 FROM clickstream
 GROUP BY page
 ORDER BY avg_scroll_pct DESC;
+
+-- Paths from the home page: the three pages each visitor saw after their first view of it, and
+-- how many visitors went each way (NULL: the visitor left there), drawn as a flow.
+-- chart: flow step=step from=page to=next_page value=visitors
+SELECT l['step'] AS step, l['event'] AS page, l['next_event'] AS next_page,
+       l['users'] AS visitors, round(l['share'], 1) AS share_pct
+FROM (SELECT unnest(paths(visitor_id, viewed_at, split_part(url, '?', 1),
+                          split_part(url, '?', 1) = '/', 3)) AS l
+      FROM clickstream);

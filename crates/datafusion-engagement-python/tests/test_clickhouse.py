@@ -208,3 +208,52 @@ def test_sequence_match_and_count_equal_clickhouse(seed, tmp_path):
     telling = [pattern for i, (_, name, _, pattern) in enumerate(calls)
                if name == "sequence_match" and 0 < sum(row[i] for row in mine.values()) < len(mine)]
     assert len(telling) >= 10, telling
+
+
+# (direction, base, base_condition, chain events) of sequence_next_node.
+NEXT_NODE_CALLS = [
+    ("forward", "head", "true", []),
+    ("forward", "head", "true", ["view"]),
+    ("forward", "head", "e <> 'help'", ["view", "cart"]),
+    ("forward", "head", "true", ["view", "search"]),
+    ("backward", "tail", "true", []),
+    ("backward", "tail", "true", ["pay"]),
+    ("backward", "tail", "e <> 'search'", ["pay", "checkout"]),
+    ("forward", "first_match", "true", ["view"]),
+    ("forward", "first_match", "e <> 'help'", ["view", "cart"]),
+    ("forward", "first_match", "true", ["cart", "cart"]),
+    ("forward", "last_match", "true", ["view"]),
+    ("forward", "last_match", "true", ["search", "view"]),
+    ("backward", "first_match", "true", ["cart"]),
+    ("backward", "first_match", "true", ["cart", "view"]),
+    ("backward", "last_match", "true", ["pay"]),
+    ("backward", "last_match", "true", ["pay", "checkout", "cart"]),
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sequence_next_node_equals_clickhouse(seed, tmp_path):
+    """Logs with rows at one instant (ClickHouse orders them by event, as the pack does) and
+    rows repeated row for row; conditions only on the event, so that rows of one time and one
+    event meet the same ones, whose order ClickHouse leaves to the order they came in."""
+    log = random_log(seed)
+    path = write(log, tmp_path)
+
+    def chain(events: list[str]) -> str:
+        return "".join(f", e = '{event}'" for event in events)
+
+    mine = ours(log, "SELECT user_id, " + ", ".join(
+        f"sequence_next_node('{d}', '{b}', t, e, {c}{chain(events)}) AS n{i}"
+        for i, (d, b, c, events) in enumerate(NEXT_NODE_CALLS)) + " FROM log GROUP BY user_id")
+    theirs = clickhouse(path, "SELECT user_id, " + ", ".join(
+        f"sequenceNextNode('{d}', '{b}')(toDateTime(t), e, toUInt8({c}){chain(events)}) AS n{i}"
+        for i, (d, b, c, events) in enumerate(NEXT_NODE_CALLS))
+        + " FROM log GROUP BY user_id SETTINGS allow_experimental_funnel_functions = 1")
+    assert mine.keys() == theirs.keys()
+    for i, call in enumerate(NEXT_NODE_CALLS):
+        differ = {u: (mine[u][i], theirs[u][i]) for u in mine if mine[u][i] != theirs[u][i]}
+        assert not differ, f"sequence_next_node{call}, seed {seed}: {len(differ)} of {len(mine)} users differ (ours, ClickHouse): {dict(list(differ.items())[:5])}"
+    # Every call finds nodes, and most find none for some users too.
+    found = [sum(row[i] is not None for row in mine.values()) for i in range(len(NEXT_NODE_CALLS))]
+    assert all(found), found
+    assert sum(n < len(mine) for n in found) >= len(found) // 2, found

@@ -139,6 +139,18 @@ QUERIES = {
                                     event_name = 'pay') AS carts
               FROM shop_events GROUP BY device, user_id)
         GROUP BY device ORDER BY device""",
+    "next event": """
+        SELECT after_cart, count(*) AS users
+        FROM (SELECT user_id,
+                     sequence_next_node('forward', 'first_match', event_time, event_name, true,
+                                        event_name = 'add_to_cart') AS after_cart
+              FROM shop_events GROUP BY user_id)
+        GROUP BY after_cart ORDER BY after_cart NULLS FIRST""",
+    "paths": """
+        SELECT l['step'] AS step, l['event'] AS event, l['next_event'] AS next_event, l['users'] AS users
+        FROM (SELECT unnest(paths(user_id, event_time, event_name, event_name = 'view_product', 2)) AS l
+              FROM shop_events)
+        ORDER BY step, users DESC, event, next_event NULLS LAST""",
     "funnel modes": """
         SELECT device,
                funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',

@@ -218,12 +218,39 @@ fn cases(nulls: bool) -> Vec<Case> {
         vec![("user_id", &users), ("event_time", &event_times)],
     );
     let sequence_count = sequence("sequence_count", "(?1)(?t<=86400)(?3)");
+    // The event after each group's first login, then view.
+    let always: ArrayRef = Arc::new(BooleanArray::from(vec![true; events.len()]));
+    let mut sequence_next_node = column(
+        "sequence_next_node",
+        vec![
+            ("event_time", &event_times),
+            ("event", &events),
+            ("base_condition", &always),
+            ("login", &login),
+            ("view", &view),
+        ],
+    );
+    sequence_next_node.constants = vec![
+        (0, ScalarValue::from("forward")),
+        (1, ScalarValue::from("first_match")),
+    ];
     // Sessions made from the raw log (the raw-log forms of the three session metrics run the
     // same kernel and reduction).
     let mut session_summary = column(
         "session_summary",
         vec![("user_id", &users), ("event_time", &event_times)],
     );
+    // Three events on from each user's first login.
+    let mut paths = column(
+        "paths",
+        vec![
+            ("user_id", &users),
+            ("event_time", &event_times),
+            ("event", &events),
+            ("login", &login),
+        ],
+    );
+    paths.constants = vec![(4, ScalarValue::Int64(Some(3)))];
     let half_hour = IntervalMonthDayNano::new(0, 0, 30 * 60 * 1_000_000_000);
     session_summary.constants = vec![(2, ScalarValue::IntervalMonthDayNano(Some(half_hour)))];
     // The same sessions, per page (the event names stand for pages).
@@ -303,6 +330,8 @@ fn cases(nulls: bool) -> Vec<Case> {
         window_funnel,
         sequence_match,
         sequence_count,
+        sequence_next_node,
+        paths,
         stickiness_distribution,
         session_summary,
         page_summary,

@@ -31,13 +31,14 @@ use crate::{
     feature_adoption::feature_adoption_udaf, first_week_active_rate::first_week_active_rate_udaf,
     funnel::funnel_udaf, lifecycle::lifecycle_udaf, nps::nps_udaf, nps_group::nps_group_udf,
     nps_summary::nps_summary_udaf, page_summary::page_summary_udaf,
-    pages_per_session::pages_per_session_udaf, retention::retention_udaf,
+    pages_per_session::pages_per_session_udaf, paths::paths_udaf, retention::retention_udaf,
     retention_rate::retention_rate_udaf, sequence_count::sequence_count_udaf,
-    sequence_match::sequence_match_udaf, session_entry::session_entry_udwf,
-    session_exit::session_exit_udwf, session_summary::session_summary_udaf,
-    sessionize::sessionize_udwf, stickiness::stickiness_udaf,
-    stickiness_distribution::stickiness_distribution_udaf, time_on_page::time_on_page_udwf,
-    unbounded_retention::unbounded_retention_udaf, window_funnel::window_funnel_udaf,
+    sequence_match::sequence_match_udaf, sequence_next_node::sequence_next_node_udaf,
+    session_entry::session_entry_udwf, session_exit::session_exit_udwf,
+    session_summary::session_summary_udaf, sessionize::sessionize_udwf,
+    stickiness::stickiness_udaf, stickiness_distribution::stickiness_distribution_udaf,
+    time_on_page::time_on_page_udwf, unbounded_retention::unbounded_retention_udaf,
+    window_funnel::window_funnel_udaf,
 };
 
 /// `f(score [, weight])`.
@@ -430,6 +431,42 @@ pub fn sequence_match(pattern: &str, event_time: Expr, conditions: Vec<Expr>) ->
 /// group's events match `pattern` without overlapping; arguments as for [`sequence_match`].
 pub fn sequence_count(pattern: &str, event_time: Expr, conditions: Vec<Expr>) -> Expr {
     sequence_count_udaf().call(sequence_args(pattern, event_time, conditions))
+}
+
+/// `sequence_next_node(direction, base, event_time, event, base_condition, event_1, …,
+/// event_n)`: the event past the chain `chain_events` from the base node, ClickHouse's
+/// `sequenceNextNode`; `direction` `"forward"` or `"backward"`, `base` `"head"`, `"tail"`,
+/// `"first_match"` or `"last_match"`.
+pub fn sequence_next_node(
+    direction: &str,
+    base: &str,
+    event_time: Expr,
+    event: Expr,
+    base_condition: Expr,
+    chain_events: Vec<Expr>,
+) -> Expr {
+    let mut args = vec![lit(direction), lit(base), event_time, event, base_condition];
+    args.extend(chain_events);
+    sequence_next_node_udaf().call(args)
+}
+
+/// `paths(user_id, event_time, event, start_condition, steps)`: the links of the users' paths
+/// from their first event meeting `start_condition`, `steps` events on — a list of
+/// `{step, event, next_event, users, share}`.
+pub fn paths(
+    user_id: Expr,
+    event_time: Expr,
+    event: Expr,
+    start_condition: Expr,
+    steps: i64,
+) -> Expr {
+    paths_udaf().call(vec![
+        user_id,
+        event_time,
+        event,
+        start_condition,
+        lit(steps),
+    ])
 }
 
 /// `f(pattern, event_time, condition_1, …)`.

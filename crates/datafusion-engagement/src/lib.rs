@@ -9,7 +9,9 @@
 //! ([`retention`](expr_fn::retention), [`unbounded_retention`](expr_fn::unbounded_retention),
 //! [`lifecycle`](expr_fn::lifecycle)), conversion funnels ([`window_funnel`](expr_fn::window_funnel),
 //! [`funnel`](expr_fn::funnel)) and ClickHouse's sequence patterns
-//! ([`sequence_match`](expr_fn::sequence_match), [`sequence_count`](expr_fn::sequence_count)),
+//! ([`sequence_match`](expr_fn::sequence_match), [`sequence_count`](expr_fn::sequence_count),
+//! [`sequence_next_node`](expr_fn::sequence_next_node)), paths after a start event
+//! ([`paths`](expr_fn::paths)),
 //! each a native DataFusion aggregate with a `GroupsAccumulator`,
 //! plus the scalar helpers [`engagement_tier`](expr_fn::engagement_tier) and
 //! [`nps_group`](expr_fn::nps_group). Every function carries its DataFusion `Documentation`.
@@ -118,10 +120,12 @@ pub mod nps_group;
 pub mod nps_summary;
 pub mod page_summary;
 pub mod pages_per_session;
+pub mod paths;
 pub mod retention;
 pub mod retention_rate;
 pub mod sequence_count;
 pub mod sequence_match;
+pub mod sequence_next_node;
 pub mod session_entry;
 pub mod session_exit;
 pub mod session_summary;
@@ -199,6 +203,8 @@ aggregates! {
     funnel::funnel_udaf => funnel::Funnel,
     sequence_match::sequence_match_udaf => families::sequence_pattern::Sequences<sequence_match::SequenceMatch>,
     sequence_count::sequence_count_udaf => families::sequence_pattern::Sequences<sequence_count::SequenceCount>,
+    sequence_next_node::sequence_next_node_udaf => sequence_next_node::SequenceNextNode,
+    paths::paths_udaf => paths::Paths,
     lifecycle::lifecycle_udaf => lifecycle::Lifecycle,
 }
 

@@ -13,14 +13,14 @@ use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::{DataType, IntervalUnit, TimeUnit};
-use datafusion::common::{ScalarValue, plan_err};
+use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 use hashbrown::HashMap;
 
 use crate::calendar::zoned_days::coerce_event_time;
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::args::{check_arg_count, is_string_type};
+use crate::common::args::{check_arg_count, coerce_string};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::user_ids::{UserIdKind, UserIds};
 use crate::families::sessions::{
@@ -132,20 +132,10 @@ impl Metric for PageSummary {
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
         check_arg_count(NAME, arg_types, PAGE_ARG + 1, GAP_ARG + 2, Self::usage())?;
-        let page = &arg_types[PAGE_ARG];
-        if !is_string_type(page) && !page.is_null() {
-            return plan_err!(
-                "{NAME}: page must be a string (Utf8, LargeUtf8, Utf8View or dictionary), got {page}; cast a numeric page id with CAST(page_id AS VARCHAR)"
-            );
-        }
         let mut types = vec![
             UserIdKind::coerce(NAME, "user_id", &arg_types[0])?,
             coerce_event_time(NAME, "event_time", &arg_types[1])?,
-            if page.is_null() {
-                DataType::Utf8
-            } else {
-                page.clone()
-            },
+            coerce_string(NAME, "page", &arg_types[PAGE_ARG])?,
         ];
         types.extend(coerce_session_rule(NAME, &arg_types[GAP_ARG..])?);
         Ok(types)

@@ -615,6 +615,53 @@ def sequence_count() -> AggregateUDF:
         FROM events GROUP BY user_id;
     """
 
+def sequence_next_node() -> AggregateUDF:
+    """Returns the ``sequence_next_node`` function as a ``datafusion.AggregateUDF``.
+
+    The event that comes after (or before) a chain of events, typically grouped by user: ClickHouse's sequenceNextNode(direction, base)(event_time, event, base_condition, event_1, …). The group's rows in order of time, then event, are its nodes. base picks the base node: 'head' the first node, 'tail' the last, either only if it meets base_condition; 'first_match' ('last_match') the first (last) node meeting base_condition and event_1. From the base, the nodes must meet event_1, event_2, … one after another ('forward') or one before another ('backward'); the result is the event of the node past that chain, NULL when the chain breaks or no node is left. Without chain events ('head' or 'tail' only) it is the base's own event. Every row is a node, two at one time too; rows of one time and one event go in order of the conditions they meet, so that the result does not depend on how the engine splits the rows (ClickHouse keeps them as they came, and compares whole seconds). Rows with a NULL event_time or event are skipped; a NULL condition is false; a group without rows gives NULL.
+
+    SQL: sequence_next_node(direction, base, event_time, event, base_condition, event_1, …, event_n)
+
+    Args:
+        direction: A constant: 'forward' (the chain runs to later nodes, the result follows it) or 'backward' (to earlier nodes, the result precedes it).
+        base: A constant: 'head' (forward only), 'tail' (backward only), 'first_match' or 'last_match'.
+        event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
+        event: What the result reports of a node: a string column such as a page or an event name (Utf8, LargeUtf8, Utf8View or dictionary).
+        base_condition: BOOLEAN: whether a node may be the base, such as country = 'DE' or true.
+        event_1, …, event_n: BOOLEAN conditions the chain's nodes meet in turn from the base, the base itself meeting event_1; 0 to 64 of them (at least one with 'first_match' or 'last_match').
+
+    Example:
+        -- where users went after Home, then Gift: the most frequent next pages
+        SELECT next_page, count(*) AS users
+        FROM (SELECT user_id,
+                     sequence_next_node('forward', 'first_match', viewed_at, page, true,
+                                        page = 'Home', page = 'Gift') AS next_page
+              FROM page_views GROUP BY user_id)
+        WHERE next_page IS NOT NULL
+        GROUP BY next_page ORDER BY users DESC LIMIT 10;
+    """
+
+def paths() -> AggregateUDF:
+    """Returns the ``paths`` function as a ``datafusion.AggregateUDF``.
+
+    Where users go after a start event, step by step: the links of a flow (Sankey) diagram, as PostHog's and Amplitude's paths show them. Each user's path is their first event meeting start_condition and the steps events after it, in order of time, then event (every row is an event, two at one time too). Returns a list with a row per link, {step, event, next_event, users, share}: the users who went from event to next_event at that step (step 1 from the start event), next_event NULL for the users whose path ends at event; share = 100 × users / the group's users with a start event. Rows go by step, then the most users first, then events. Restrict the events with WHERE or FILTER (pages only, a period), unnest the list for a row per link; the HTML reports draw it as a flow. Rows with a NULL user_id, event_time or event are skipped; a NULL start_condition is false; a group without a start event gives NULL.
+
+    SQL: paths(user_id, event_time, event, start_condition, steps)
+
+    Args:
+        user_id: User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).
+        event_time: When the event happened: a TIMESTAMP of any unit and zone, or a DATE.
+        event: What a path goes through: a string column such as a page or an event name (Utf8, LargeUtf8, Utf8View or dictionary).
+        start_condition: BOOLEAN: the events a path may start at, such as page = '/home'; each user's first one starts their path.
+        steps: A constant whole number from 1 to 100: how many events after the start each path follows.
+
+    Example:
+        -- the three pages after the home page, by how many users went each way
+        SELECT l['step'] AS step, l['event'] AS page, l['next_event'] AS next_page, l['users'] AS users
+        FROM (SELECT unnest(paths(user_id, viewed_at, page, page = '/home', 3)) AS l
+              FROM page_views);
+    """
+
 def lifecycle() -> AggregateUDF:
     """Returns the ``lifecycle`` function as a ``datafusion.AggregateUDF``.
 

@@ -541,6 +541,36 @@ SEQUENCE_CHDB = checksum(f"""SELECT segment, countIf(converted) AS value
     GROUP BY segment HAVING value > 0""")
 
 
+def next_event_by_hand(engine):
+    """Users per event that follows their first login, as sequence_next_node('forward',
+    'first_match', …, event_name = 'login') finds it: the events in order of time, then name;
+    the next one after the first login row. One window pass for the next event, one for the
+    first login."""
+    return checksum("""SELECT next_event, count(*) AS value
+      FROM (SELECT next_event,
+                   row_number() OVER (PARTITION BY user_id ORDER BY event_time, event_name) AS k
+            FROM (SELECT user_id, event_name, event_time,
+                         lead(event_name) OVER (PARTITION BY user_id ORDER BY event_time, event_name) AS next_event
+                  FROM {events} WHERE event_time IS NOT NULL AND event_name IS NOT NULL) AS e
+            WHERE event_name = 'login') AS logins
+      WHERE k = 1 AND next_event IS NOT NULL
+      GROUP BY next_event""")
+
+
+NEXT_EVENT_OURS = checksum("""SELECT next_event, count(*) AS value
+    FROM (SELECT user_id,
+                 sequence_next_node('forward', 'first_match', event_time, event_name, true,
+                                    event_name = 'login') AS next_event
+          FROM {events} GROUP BY user_id) AS users
+    WHERE next_event IS NOT NULL GROUP BY next_event""")
+# ClickHouse's sequenceNextNode compares whole seconds: the events' times are whole seconds.
+NEXT_EVENT_CHDB = checksum("""SELECT next_event, count(*) AS value
+    FROM (SELECT user_id,
+                 sequenceNextNode('forward', 'first_match')(toDateTime(event_time), event_name, 1,
+                                  event_name = 'login') AS next_event
+          FROM {events} GROUP BY user_id) AS users
+    WHERE next_event IS NOT NULL GROUP BY next_event""") + " SETTINGS allow_experimental_funnel_functions = 1"
+
 # Event-log functions (issues 18, 19 and 48), timed with --event-logs into a section of their own.
 EVENT_LOG_QUERIES = {
     "retention_cohorts": ("weekly signup cohorts × 12 weeks (retention)", {
@@ -561,6 +591,11 @@ EVENT_LOG_QUERIES = {
         "datafusion": sequence_by_hand("datafusion"),
         "duckdb": sequence_by_hand("duckdb"),
         "chdb": SEQUENCE_CHDB}),
+    "next_event_after_login": ("users per event after their first login (sequence_next_node)", {
+        "ours": NEXT_EVENT_OURS,
+        "datafusion": next_event_by_hand("datafusion"),
+        "duckdb": next_event_by_hand("duckdb"),
+        "chdb": NEXT_EVENT_CHDB}),
     "sessions_by_segment": ("bounce rate, pages per session, session length by segment from a raw log", {
         "ours": SESSIONS_OURS,
         "datafusion": sessions_by_hand("datafusion"),

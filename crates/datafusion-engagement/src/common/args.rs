@@ -99,7 +99,7 @@ pub(crate) fn is_string_type(data_type: &DataType) -> bool {
 }
 
 /// Accepts a string argument as it is (Utf8, LargeUtf8, Utf8View or a dictionary of them);
-/// NULL becomes Utf8.
+/// NULL becomes Utf8. A number is refused with the cast that makes it a string.
 pub(crate) fn coerce_string(
     function: &str,
     argument: &str,
@@ -110,8 +110,12 @@ pub(crate) fn coerce_string(
     } else if data_type.is_null() {
         Ok(DataType::Utf8)
     } else {
+        let cast = match data_type.is_numeric() {
+            true => format!("; cast a numeric {argument} with CAST({argument} AS VARCHAR)"),
+            false => String::new(),
+        };
         plan_err!(
-            "{function}: {argument} must be a string (Utf8, LargeUtf8, Utf8View or a dictionary of strings), got {data_type}"
+            "{function}: {argument} must be a string (Utf8, LargeUtf8, Utf8View or a dictionary of strings), got {data_type}{cast}"
         )
     }
 }

@@ -114,7 +114,8 @@ impl UserIds {
         self.kind
     }
 
-    fn string(&self, id: u32) -> &str {
+    /// The string of a string id's dense key.
+    pub(crate) fn string(&self, id: u32) -> &str {
         string_at(&self.string_bytes, &self.string_ends, id)
     }
 
@@ -127,8 +128,9 @@ impl UserIds {
         })
     }
 
+    /// The dense key of a string id, interned if new.
     #[inline]
-    fn intern_string(&mut self, function: &str, value: &str) -> Result<u32> {
+    pub(crate) fn intern_string(&mut self, function: &str, value: &str) -> Result<u32> {
         let hash = self.hasher.hash_one(value);
         let bytes = &self.string_bytes;
         if let Some(found) = self.table.find(hash, |entry| {

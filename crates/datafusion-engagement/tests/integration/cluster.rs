@@ -147,6 +147,13 @@ const QUERIES: &[&str] = &[
                                  event_name = 'export') AS exports
            FROM events GROUP BY user_id, segment)
      GROUP BY segment ORDER BY segment",
+    "SELECT after_login, count(*) AS users
+     FROM (SELECT user_id, sequence_next_node('forward', 'first_match', event_time, event_name,
+                                              true, event_name = 'login') AS after_login
+           FROM events GROUP BY user_id)
+     GROUP BY after_login ORDER BY after_login NULLS FIRST",
+    "SELECT segment, paths(user_id, event_time, event_name, event_name = 'login', 2) AS links
+     FROM events GROUP BY segment ORDER BY segment",
     "SELECT campaign, channel,
             ctr(clicks, impressions) AS ctr,
             engagement_rate(coalesce(likes, 0) + coalesce(shares, 0) + coalesce(comments, 0),

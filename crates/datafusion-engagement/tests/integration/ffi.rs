@@ -99,6 +99,8 @@ const QUERIES: &[&str] = &[
      sequence_match('(?1)(?t<=86400)(?2)', event_time, event_name = 'login', event_name = 'export'), \
      sequence_count('(?1).*(?2)', event_time, event_name = 'login', event_name = 'export') \
          FILTER (WHERE event_name <> 'support_ticket'), \
+     sequence_next_node('backward', 'last_match', event_time, event_name, true, event_name = 'export'), \
+     paths(user_id, event_time, event_name, event_name = 'login', 2), \
      lifecycle(user_id, event_time, 'month') \
      FROM events GROUP BY segment ORDER BY segment",
     "SELECT campaign, ctr(clicks, impressions), engagement_rate(coalesce(likes, 0), impressions) \

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
 };
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::functions::core::expr_ext::FieldAccessor;
@@ -13,8 +14,8 @@ use datafusion_engagement::expr_fn::{
     avg_resolution_time, avg_session_duration, bounce_rate, ces, ces_summary, churn_rate, clv,
     clv_per_period, csat, csat_summary, ctr, engagement_rate, engagement_score, engagement_tier,
     feature_adoption, first_week_active_rate, funnel, funnel_with_modes, nps, nps_group,
-    nps_summary, pages_per_session, retention_rate, sequence_count, sequence_match, stickiness,
-    stickiness_per_period, window_funnel, window_funnel_with_modes,
+    nps_summary, pages_per_session, paths, retention_rate, sequence_count, sequence_match,
+    sequence_next_node, stickiness, stickiness_per_period, window_funnel, window_funnel_with_modes,
 };
 
 async fn one_value(columns: Vec<(&str, ArrayRef)>, metric: Expr) -> Result<ScalarValue> {
@@ -272,6 +273,52 @@ async fn sequence_helpers_match_and_count() -> Result<()> {
         one_value(columns(), count).await?,
         ScalarValue::Int64(Some(2))
     );
+    // The number after the last 1, then 2 (the numbers as strings: the nodes' events).
+    let next = sequence_next_node(
+        "forward",
+        "last_match",
+        col("t"),
+        cast(col("number"), DataType::Utf8),
+        lit(true),
+        conditions()[..2].to_vec(),
+    );
+    assert_eq!(
+        one_value(columns(), next).await?,
+        ScalarValue::Utf8(Some("4".into()))
+    );
+    // Backward from the tail, 4 then 2: the node before is 1.
+    let before = sequence_next_node(
+        "backward",
+        "tail",
+        col("t"),
+        cast(col("number"), DataType::Utf8),
+        lit(true),
+        vec![col("number").eq(lit(4i64)), col("number").eq(lit(2i64))],
+    );
+    assert_eq!(
+        one_value(columns(), before).await?,
+        ScalarValue::Utf8(Some("1".into()))
+    );
+    // One path from the first 2 (user 1): 2 → 3 → 1; its first link carries the one user.
+    let path = paths(
+        lit("user 1"),
+        col("t"),
+        cast(col("number"), DataType::Utf8),
+        col("number").eq(lit(2i64)),
+        2,
+    );
+    let links = one_value(columns(), path).await?;
+    let ScalarValue::List(links) = links else {
+        panic!("a list of links: {links:?}")
+    };
+    let link = ScalarValue::try_from_array(links.values(), 0)?;
+    assert_eq!(field(&link, "event"), ScalarValue::Utf8(Some("2".into())));
+    assert_eq!(
+        field(&link, "next_event"),
+        ScalarValue::Utf8(Some("3".into()))
+    );
+    assert_eq!(field(&link, "users"), ScalarValue::Int64(Some(1)));
+    assert_eq!(links.values().len(), 2);
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use datafusion_engagement::benchmark_band::BenchmarkBand;
 
-use super::chart::{Bars, Chart, Heatmap, Lines};
+use super::chart::{Bars, Chart, Flow, FlowLink, FlowNodeKind, Heatmap, Lines};
 use super::table::date_of_day;
 
 /// The benchmark bands' tints, light enough for bars and lines to read over them, taking turns
@@ -95,6 +95,7 @@ pub fn svg(chart: &Chart) -> Result<String, String> {
                 Chart::Bars(bars) => draw_bars(&root, bars),
                 Chart::Lines(lines) => draw_lines(&root, lines),
                 Chart::Heatmap(heatmap) => draw_heatmap(&root, heatmap),
+                Chart::Flow(flow) => draw_flow(&root, flow),
             })
             .and_then(|()| root.present().map_err(Into::into));
         drawn.map_err(|e| format!("cannot draw the chart: {e}"))?;
@@ -112,6 +113,10 @@ fn size(chart: &Chart) -> (u32, u32) {
         }
         Chart::Lines(_) => (WIDTH, 340),
         Chart::Heatmap(heatmap) => (WIDTH, rows(heatmap.rows.len(), 24) + 20),
+        Chart::Flow(flow) => {
+            let nodes = flow.columns.iter().map(Vec::len).max().unwrap_or(1);
+            (WIDTH, rows(nodes, 34).max(260))
+        }
     }
 }
 
@@ -500,6 +505,160 @@ fn draw_heatmap(root: &DrawingArea<SVGBackend, Shift>, heatmap: &Heatmap) -> Dra
                 (x, y),
                 style,
             )))?;
+        }
+    }
+    Ok(())
+}
+
+/// A flow's node colours: an event keeps its colour in every column; the merged events and
+/// the ends of paths are grey.
+fn flow_colour(kind: &FlowNodeKind, events: &[&str]) -> RGBColor {
+    match kind {
+        FlowNodeKind::Event(name) => colour(events.iter().position(|e| e == name).unwrap_or(0)),
+        FlowNodeKind::Other => RGBColor(185, 185, 185),
+        FlowNodeKind::End => RGBColor(120, 120, 120),
+    }
+}
+
+/// A flow's node as its label says it: the event, "other" or "(end)".
+pub fn flow_label(kind: &FlowNodeKind) -> &str {
+    match kind {
+        FlowNodeKind::Event(name) => name,
+        FlowNodeKind::Other => "other",
+        FlowNodeKind::End => "(end)",
+    }
+}
+
+/// A flow: a column of nodes per step, stacked biggest first, and each link a band from its
+/// node to the next column's, as wide as its value, curved as an S.
+fn draw_flow(root: &DrawingArea<SVGBackend, Shift>, flow: &Flow) -> DrawResult<()> {
+    const NODE_WIDTH: i32 = 12;
+    const GAP: f64 = 10.0;
+    const TOP: i32 = 28;
+    let (width, height) = root.dim_in_pixel();
+    let (left, right, bottom) = (12, 12, 12);
+    let columns = flow.columns.len().max(2);
+    let events: Vec<&str> = {
+        let mut seen = vec![];
+        for node in flow.columns.iter().flatten() {
+            if let FlowNodeKind::Event(name) = &node.kind
+                && !seen.contains(&name.as_str())
+            {
+                seen.push(name.as_str());
+            }
+        }
+        seen
+    };
+    let x_of = |column: usize| {
+        left + (column as i32) * (width as i32 - left - right - NODE_WIDTH) / (columns as i32 - 1)
+    };
+    // One scale for every column: the fullest fits.
+    let room = f64::from(height as i32 - TOP - bottom);
+    let scale = flow
+        .columns
+        .iter()
+        .filter(|c| !c.is_empty())
+        .map(|c| (room - GAP * (c.len() - 1) as f64) / c.iter().map(|n| n.value).sum::<f64>())
+        .fold(f64::INFINITY, f64::min);
+    let scale = if scale.is_finite() && scale > 0.0 {
+        scale
+    } else {
+        1.0
+    };
+    // Each node's top, by column.
+    let tops: Vec<Vec<f64>> = flow
+        .columns
+        .iter()
+        .map(|nodes| {
+            let mut y = f64::from(TOP);
+            nodes
+                .iter()
+                .map(|node| {
+                    let top = y;
+                    y += node.value * scale + GAP;
+                    top
+                })
+                .collect()
+        })
+        .collect();
+    // Step titles over their columns, the last one ending at the chart's edge.
+    for column in 0..flow.columns.len() {
+        let header = match column {
+            0 => "start".to_string(),
+            c => format!("step {c}"),
+        };
+        let (anchor, x) = match column + 1 == flow.columns.len() {
+            true => (HPos::Right, x_of(column) + NODE_WIDTH),
+            false => (HPos::Left, x_of(column)),
+        };
+        let style = text_style(12).pos(Pos::new(anchor, VPos::Top));
+        root.draw(&Text::new(header, (x, 6), style))?;
+    }
+    // Bands: leaving a node in the order of the nodes they reach, reaching a node in the
+    // order of the nodes they leave (the links come sorted by column, from, to).
+    let mut out_offset: Vec<Vec<f64>> = flow.columns.iter().map(|c| vec![0.0; c.len()]).collect();
+    let mut in_offset = out_offset.clone();
+    let mut incoming: Vec<&FlowLink> = flow.links.iter().collect();
+    incoming.sort_by_key(|l| (l.column, l.to, l.from));
+    let mut in_top = std::collections::HashMap::new();
+    for link in incoming {
+        let at = &mut in_offset[link.column + 1][link.to];
+        in_top.insert(
+            (link.column, link.from, link.to),
+            tops[link.column + 1][link.to] + *at,
+        );
+        *at += link.value * scale;
+    }
+    for link in &flow.links {
+        let thickness = (link.value * scale).max(1.0);
+        let start_y = tops[link.column][link.from] + out_offset[link.column][link.from];
+        out_offset[link.column][link.from] += link.value * scale;
+        let end_y = in_top[&(link.column, link.from, link.to)];
+        let (x0, x1) = (
+            f64::from(x_of(link.column) + NODE_WIDTH),
+            f64::from(x_of(link.column + 1)),
+        );
+        let curve = |t: f64, y0: f64, y1: f64| {
+            let eased = t * t * (3.0 - 2.0 * t);
+            ((x0 + (x1 - x0) * t) as i32, (y0 + (y1 - y0) * eased) as i32)
+        };
+        let mut points: Vec<(i32, i32)> = (0..=20)
+            .map(|i| curve(f64::from(i) / 20.0, start_y, end_y))
+            .collect();
+        points.extend(
+            (0..=20)
+                .rev()
+                .map(|i| curve(f64::from(i) / 20.0, start_y + thickness, end_y + thickness)),
+        );
+        let node = &flow.columns[link.column][link.from];
+        let fill = flow_colour(&node.kind, &events).mix(0.35);
+        root.draw(&Polygon::new(points, fill.filled()))?;
+    }
+    for (column, nodes) in flow.columns.iter().enumerate() {
+        let x = x_of(column);
+        let last = column + 1 == flow.columns.len();
+        for (node, &top) in nodes.iter().zip(&tops[column]) {
+            let bottom_y = top + (node.value * scale).max(2.0);
+            root.draw(&Rectangle::new(
+                [(x, top as i32), (x + NODE_WIDTH, bottom_y as i32)],
+                flow_colour(&node.kind, &events).filled(),
+            ))?;
+            let label = format!(
+                "{} {}",
+                shorten(flow_label(&node.kind)),
+                axis_number(node.value, None)
+            );
+            let (anchor, at) = if last {
+                (HPos::Right, x - 4)
+            } else {
+                (HPos::Left, x + NODE_WIDTH + 4)
+            };
+            let style = text_style(12).pos(Pos::new(anchor, VPos::Center));
+            root.draw(&Text::new(
+                label,
+                (at, ((top + bottom_y) / 2.0) as i32),
+                style,
+            ))?;
         }
     }
     Ok(())

@@ -227,7 +227,7 @@ mod tests {
         assert_eq!(heading(&[]), Heading::default());
         let error = Heading::parse(&["chart: pie".to_string()]).unwrap_err();
         assert!(
-            error.contains("'pie' is not a chart kind; expected bar, line, heatmap or table"),
+            error.contains("'pie' is not a chart kind; expected bar, line, heatmap, flow or table"),
             "{error}"
         );
         let error = Heading::parse(&["chart: bar colour=red".to_string()]).unwrap_err();

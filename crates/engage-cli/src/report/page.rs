@@ -128,6 +128,7 @@ fn kind(chart: &Chart) -> &'static str {
         Chart::Bars(_) => "bar",
         Chart::Lines(_) => "line",
         Chart::Heatmap(_) => "heatmap",
+        Chart::Flow(_) => "flow",
     }
 }
 
@@ -136,6 +137,16 @@ fn legend(chart: &Chart) -> Markup {
     let names: Vec<&str> = match chart {
         Chart::Bars(bars) => bars.series.iter().map(|s| s.name.as_str()).collect(),
         Chart::Lines(lines) => lines.series.iter().map(|s| s.name.as_str()).collect(),
+        Chart::Flow(flow) => {
+            let value = flow.value.label();
+            return html! {
+                figcaption class="legend" {
+                    "Each step's events, the biggest on top; a band's width: "
+                    @if value.is_empty() { "the value" } @else { (value) }
+                    " going from one event to the next. (end): paths that end there."
+                }
+            };
+        }
         Chart::Heatmap(heatmap) => {
             // The unit is on the numbers.
             let value = &heatmap.value.title;

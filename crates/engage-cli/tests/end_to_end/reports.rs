@@ -400,7 +400,7 @@ fn a_chart_directive_overrides_the_choice_and_a_wrong_one_is_an_error() {
         ),
         (
             "-- chart: pie",
-            "'pie' is not a chart kind; expected bar, line, heatmap or table",
+            "'pie' is not a chart kind; expected bar, line, heatmap, flow or table",
         ),
         (
             "-- chart: bar y=segment",

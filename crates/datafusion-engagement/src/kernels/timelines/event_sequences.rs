@@ -18,11 +18,12 @@ use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 use super::logged::{Events, SettledValues, ValueLog};
 use super::{
     Element, NO_START, Observation, ObservedBatch, ResultRows, Row, STATE_COLUMNS, Store,
-    TimelineMetric, TimelineSlot, accumulator, groups_accumulator, state_fields,
+    TimelineMetric, TimelineSlot, accumulator, groups_accumulator, payload_keys, state_fields,
 };
 use crate::common::group_keys::GroupKeyTable;
 use crate::common::list_state::group_lists;
 use crate::common::metric::Kernel;
+use crate::common::rows::SelectedRows;
 use crate::common::user_ids::UserIds;
 
 /// What a metric over event sequences says about itself; [`EventSequenceKernel`] does the
@@ -36,6 +37,21 @@ pub(crate) trait EventSequenceMetric: TimelineMetric {
     const PAYLOAD_ARG: Option<usize> = None;
     /// What a result gathers from the sequences.
     type Gathered: GatherSequences<Self>;
+
+    /// Reads the key of each selected row's payload into `keys` (by row): the key of the
+    /// [`Self::PAYLOAD_ARG`] column's string, unless the metric derives its payloads from more
+    /// arguments (`sequence_next_node`: the event with the conditions its row meets, so that
+    /// each row stays one event whole).
+    fn payload_keys(
+        _cx: &Self::Context,
+        payload_ids: &mut UserIds,
+        arguments: &[ArrayRef],
+        rows: &SelectedRows,
+        keys: &mut Vec<u32>,
+    ) -> Result<()> {
+        let column = Self::PAYLOAD_ARG.map(|arg| &arguments[arg]);
+        payload_keys(Self::NAME, payload_ids, column, rows, keys)
+    }
 
     /// Per row, the values an event stands for, as offsets from its value: `value + i` for
     /// each set bit `i` (the funnel steps the event meets). 0: the row stands for no value,
@@ -204,6 +220,16 @@ impl<M: EventSequenceMetric> Store<M> for LoggedSequences<M> {
 
     fn row_bits(cx: &M::Context, arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
         M::row_bits(cx, arguments).map(Some)
+    }
+
+    fn payload_keys(
+        cx: &M::Context,
+        payload_ids: &mut UserIds,
+        arguments: &[ArrayRef],
+        rows: &SelectedRows,
+        keys: &mut Vec<u32>,
+    ) -> Result<()> {
+        M::payload_keys(cx, payload_ids, arguments, rows, keys)
     }
 
     /// Logs the values of a batch of observations. An observation without values only marks

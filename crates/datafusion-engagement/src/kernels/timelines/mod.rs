@@ -59,9 +59,6 @@ pub(crate) use result_rows::{
 };
 pub(crate) use user_timelines::{UserTimeline, UserTimelineKernel, UserTimelineMetric};
 
-/// Position of the event time among the arguments of every timeline metric.
-const EVENT_TIME_ARG: usize = 1;
-
 /// What every metric over users' events says about itself: how times become values, and
 /// what its result is. A metric also implements one of the kernels' traits,
 /// [`UserTimelineMetric`] or [`EventSequenceMetric`].
@@ -71,6 +68,9 @@ pub(crate) trait TimelineMetric: Metric {
     type Context: Debug + Clone + Send + Sync + 'static;
     /// A group's result: [`RowList`] or [`OneValue`] of the metric's row.
     type Output: Output;
+    /// Position of the event time among the arguments: after the user id (or a constant that
+    /// rules the call: a window, a pattern).
+    const EVENT_TIME_ARG: usize = 1;
 
     /// `arguments`: how many arguments the call passes.
     fn context(rule: Self::Rule, event_time: &DataType, arguments: usize) -> Result<Self::Context>;
@@ -250,6 +250,18 @@ trait Store<M: TimelineMetric>: Debug + Default + Send + Sync + 'static {
     /// Per row, the values an event stands for, as offsets from its value; `None`: the
     /// value alone.
     fn row_bits(cx: &M::Context, arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>>;
+    /// Reads the key of each selected row's payload into `keys`, by row (see
+    /// [`EventSequenceMetric::payload_keys`]); a store without payloads reads none.
+    fn payload_keys(
+        _cx: &M::Context,
+        _payload_ids: &mut UserIds,
+        _arguments: &[ArrayRef],
+        _rows: &SelectedRows,
+        keys: &mut Vec<u32>,
+    ) -> Result<()> {
+        keys.clear();
+        Ok(())
+    }
     /// Adds a batch of observations; `table` finds each key's timeline, numbering new ones
     /// from [`Store::timeline_count`].
     fn observe(
@@ -295,7 +307,7 @@ fn observations_of_rows<M: TimelineMetric, S: Store<M>>(
     group_of: impl Fn(usize) -> u32,
     batch: &mut ObservedBatch,
 ) -> Result<()> {
-    let times = &values[EVENT_TIME_ARG];
+    let times = &values[M::EVENT_TIME_ARG];
     let events = M::values(cx, times)?;
     let row_bits = S::row_bits(cx, values)?;
     let event_nulls = times.logical_nulls();
@@ -307,8 +319,7 @@ fn observations_of_rows<M: TimelineMetric, S: Store<M>>(
         |nulls: &Option<NullBuffer>, row: usize| nulls.as_ref().is_none_or(|n| n.is_valid(row));
     batch.clear(values[0].len());
     let mut payloads = std::mem::take(&mut batch.payloads);
-    let column = S::PAYLOAD_ARG.map(|arg| &values[arg]);
-    payload_keys(M::NAME, payload_ids, column, rows, &mut payloads)?;
+    S::payload_keys(cx, payload_ids, values, rows, &mut payloads)?;
     let mut observe = |row: usize, user: u64| {
         let event = is_valid(&event_nulls, row);
         let start = match &starts {
@@ -344,7 +355,7 @@ fn observations_of_rows<M: TimelineMetric, S: Store<M>>(
 
 /// Reads the key of each selected row's payload in `column` (none without one) into `keys`,
 /// by row: a buffer kept from batch to batch.
-fn payload_keys(
+pub(crate) fn payload_keys(
     function: &str,
     payload_ids: &mut UserIds,
     column: Option<&ArrayRef>,
@@ -507,7 +518,7 @@ struct Timelines<M: TimelineMetric, S> {
 
 impl<M: TimelineMetric, S: Store<M>> Timelines<M, S> {
     fn new(rule: M::Rule, args: &AccumulatorArgs) -> Result<Self> {
-        let event_time = args.expr_fields[EVENT_TIME_ARG].data_type();
+        let event_time = args.expr_fields[M::EVENT_TIME_ARG].data_type();
         let payload_kind = S::PAYLOAD_ARG.map_or(UserIdKind::String, |arg| {
             UserIdKind::of(args.expr_fields[arg].data_type())
         });

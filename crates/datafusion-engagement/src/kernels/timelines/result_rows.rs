@@ -99,6 +99,17 @@ impl ResultValue for Payload {
     }
 }
 
+/// A payload that may be missing (where a path ends): a nullable VARCHAR field.
+impl ResultValue for Option<Payload> {
+    fn data_type() -> DataType {
+        DataType::Utf8
+    }
+    const NULLABLE: bool = true;
+    fn column(values: impl Iterator<Item = Option<Self>>, payloads: &UserIds) -> Result<ArrayRef> {
+        Payload::column(values.map(Option::flatten), payloads)
+    }
+}
+
 /// A calendar day, as days since 1970-01-01: a DATE field (NULL past DATE's range).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Day(pub i64);

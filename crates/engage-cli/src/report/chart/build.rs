@@ -1,4 +1,4 @@
-//! Building the chart models from a result: bars, lines and heat maps.
+//! Building the chart models from a result: bars, lines, heat maps and flows.
 
 use std::collections::HashMap;
 
@@ -308,6 +308,135 @@ pub(super) fn long_heatmap(
             columns: column_names,
             column_axis: columns.name.clone(),
             values,
+            value: Axis::of(&[value]),
+        })],
+        notes,
+    }
+}
+
+/// The flow of a table of links, a row each: `step` (1 for the links from the start), `from`
+/// the event, `to` the next one (NULL: the paths end), `value` what the link carries. Each
+/// step's [`MAX_FLOW_NODES`] biggest nodes are drawn, the others merged.
+pub(super) fn flow(
+    table: &ResultTable,
+    step: &Column,
+    from: &Column,
+    to: &Column,
+    value: &Column,
+) -> Charts {
+    // (column of `from`, from, to, value) per usable row.
+    let mut rows = vec![];
+    let first_step = (0..table.rows)
+        .filter_map(|r| step.numbers[r])
+        .fold(f64::INFINITY, f64::min);
+    for r in 0..table.rows {
+        let (Some(step), Some(from), Some(value)) =
+            (step.numbers[r], from.text[r].as_ref(), value.numbers[r])
+        else {
+            continue;
+        };
+        if value > 0.0 && step.fract() == 0.0 && step - first_step < 1000.0 {
+            let to = to.text[r]
+                .clone()
+                .map_or(FlowNodeKind::End, FlowNodeKind::Event);
+            rows.push((
+                (step - first_step) as usize,
+                FlowNodeKind::Event(from.clone()),
+                to,
+                value,
+            ));
+        }
+    }
+    if rows.is_empty() {
+        return Charts::default();
+    }
+    let columns = rows.iter().map(|row| row.0).max().unwrap_or(0) + 2;
+    // Each node's inflow and outflow, by column.
+    let mut flows: Vec<HashMap<FlowNodeKind, (f64, f64)>> = vec![HashMap::new(); columns];
+    for (column, from, to, value) in &rows {
+        flows[*column].entry(from.clone()).or_default().1 += value;
+        flows[column + 1].entry(to.clone()).or_default().0 += value;
+    }
+    let mut merged = false;
+    let mut kept: Vec<HashMap<FlowNodeKind, usize>> = vec![];
+    let mut nodes: Vec<Vec<FlowNode>> = vec![];
+    for column in flows {
+        let mut ranked: Vec<(FlowNodeKind, f64)> = column
+            .into_iter()
+            .map(|(kind, (inflow, outflow))| (kind, inflow.max(outflow)))
+            .collect();
+        // The biggest first, ends last, ties by name.
+        ranked.sort_by(|a, b| {
+            (a.0 == FlowNodeKind::End)
+                .cmp(&(b.0 == FlowNodeKind::End))
+                .then(b.1.total_cmp(&a.1))
+                .then(a.0.cmp(&b.0))
+        });
+        let mut index = HashMap::new();
+        let mut column_nodes = vec![];
+        let mut other = 0.0;
+        for (kind, value) in ranked {
+            if column_nodes.len() < MAX_FLOW_NODES || kind == FlowNodeKind::End {
+                index.insert(kind.clone(), column_nodes.len());
+                column_nodes.push(FlowNode { kind, value });
+            } else {
+                merged = true;
+                other += value;
+            }
+        }
+        if other > 0.0 {
+            let at = column_nodes
+                .iter()
+                .position(|n| n.kind == FlowNodeKind::End)
+                .unwrap_or(column_nodes.len());
+            column_nodes.insert(
+                at,
+                FlowNode {
+                    kind: FlowNodeKind::Other,
+                    value: other,
+                },
+            );
+            for place in index.values_mut().filter(|place| **place >= at) {
+                *place += 1;
+            }
+            index.insert(FlowNodeKind::Other, at);
+        }
+        kept.push(index);
+        nodes.push(column_nodes);
+    }
+    // Links between the nodes drawn; a merged node's links go to and from "other".
+    let place = |column: usize, kind: &FlowNodeKind| {
+        kept[column]
+            .get(kind)
+            .or_else(|| kept[column].get(&FlowNodeKind::Other))
+            .copied()
+    };
+    let mut totals: HashMap<(usize, usize, usize), f64> = HashMap::new();
+    for (column, from, to, value) in &rows {
+        if let (Some(from), Some(to)) = (place(*column, from), place(column + 1, to)) {
+            *totals.entry((*column, from, to)).or_default() += value;
+        }
+    }
+    let mut links: Vec<FlowLink> = totals
+        .into_iter()
+        .map(|((column, from, to), value)| FlowLink {
+            column,
+            from,
+            to,
+            value,
+        })
+        .collect();
+    links.sort_by_key(|l| (l.column, l.from, l.to));
+    let mut notes = vec![];
+    if merged {
+        notes.push(format!(
+            "Each step's {MAX_FLOW_NODES} biggest events are drawn; the others are merged into \"other\"."
+        ));
+    }
+    Charts {
+        charts: vec![Chart::Flow(Flow {
+            columns: nodes,
+            links,
             value: Axis::of(&[value]),
         })],
         notes,

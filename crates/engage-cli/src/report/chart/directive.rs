@@ -18,6 +18,7 @@ pub enum Kind {
     Bar,
     Line,
     Heatmap,
+    Flow,
     Table,
 }
 
@@ -27,6 +28,7 @@ impl Kind {
             Self::Bar => &["x", "y", "series", "error"],
             Self::Line => &["x", "y", "series"],
             Self::Heatmap => &["rows", "columns", "value"],
+            Self::Flow => &["step", "from", "to", "value"],
             Self::Table => &[],
         }
     }
@@ -50,11 +52,12 @@ impl Directive {
             Some("bar" | "bars") => Kind::Bar,
             Some("line" | "lines") => Kind::Line,
             Some("heatmap") => Kind::Heatmap,
+            Some("flow" | "sankey") => Kind::Flow,
             Some("table" | "none") => Kind::Table,
             other => {
                 return Err(format!(
                     "chart directive '{text}': {} is not a chart kind; expected bar, line, \
-                     heatmap or table",
+                     heatmap, flow or table",
                     other.map_or("nothing".to_string(), |k| format!("'{k}'"))
                 ));
             }

@@ -12,11 +12,11 @@ mod directive;
 mod model;
 mod shape;
 
-use build::{bars, lines, long_heatmap, wide_cohort_heatmap};
+use build::{bars, flow, lines, long_heatmap, wide_cohort_heatmap};
 pub use directive::{Directive, Kind};
 #[cfg(test)]
 pub use model::{Axis, BarSeries, LineSeries};
-pub use model::{Bars, Chart, Charts, Heatmap, Lines};
+pub use model::{Bars, Chart, Charts, Flow, FlowLink, FlowNodeKind, Heatmap, Lines};
 use shape::{Interval, distinct_count, identifying_prefix, measures_and_intervals, series_column};
 
 /// The charts of `table`: as `directive` says, or chosen by the result's shape.
@@ -42,6 +42,9 @@ fn automatic(table: &ResultTable) -> Charts {
     }
     if let Some(chart) = wide_cohort_heatmap(table) {
         return chart;
+    }
+    if let Some((step, from, to, value)) = path_links(table) {
+        return flow(table, step, from, to, value);
     }
     let time = labels
         .iter()
@@ -70,6 +73,50 @@ fn automatic(table: &ResultTable) -> Charts {
             };
             bars(table, &categories, series, &measures, &intervals, false)
         }
+    }
+}
+
+/// The column named `name`, or a STRUCT's field of that name (`l.step`).
+fn named<'a>(table: &'a ResultTable, name: &str) -> Option<&'a Column> {
+    table
+        .columns
+        .iter()
+        .find(|c| c.name.rsplit('.').next() == Some(name))
+}
+
+/// The columns of the links of `paths()`, unnested: `step`, `event`, `next_event` and
+/// `users`.
+fn path_links(table: &ResultTable) -> Option<(&Column, &Column, &Column, &Column)> {
+    let step = named(table, "step").filter(|c| c.is_numeric())?;
+    let users = named(table, "users").filter(|c| c.is_numeric())?;
+    Some((
+        step,
+        named(table, "event")?,
+        named(table, "next_event")?,
+        users,
+    ))
+}
+
+/// A flow's column `key` as the directive names it, else `default` (a `paths()` column).
+fn flow_column<'a>(
+    directive: &Directive,
+    table: &'a ResultTable,
+    key: &str,
+    default: Option<&'a Column>,
+) -> Result<&'a Column> {
+    let named = match key {
+        "step" | "value" => directive.numeric_columns(table, key)?,
+        _ => directive.columns(table, key)?,
+    };
+    match named.as_deref() {
+        Some([one]) => Ok(*one),
+        Some(_) => Err(directive.error(format!("{key}= takes one column"))),
+        None => default.ok_or_else(|| {
+            directive.error(format!(
+                "name the {key} column with {key}= (a flow takes step=, from=, to= and \
+                 value=, or the columns of paths(): step, event, next_event, users)"
+            ))
+        }),
     }
 }
 
@@ -152,6 +199,16 @@ fn directed(table: &ResultTable, directive: &Directive) -> Result<Charts> {
                 None => labels_other_than(&[x.name.as_str()]),
             };
             Ok(lines(table, x, &series, &y, true))
+        }
+        Kind::Flow => {
+            let automatic = path_links(table);
+            Ok(flow(
+                table,
+                flow_column(directive, table, "step", automatic.map(|a| a.0))?,
+                flow_column(directive, table, "from", automatic.map(|a| a.1))?,
+                flow_column(directive, table, "to", automatic.map(|a| a.2))?,
+                flow_column(directive, table, "value", automatic.map(|a| a.3))?,
+            ))
         }
         Kind::Heatmap => {
             let rows = directive.columns(table, "rows")?;
@@ -371,6 +428,118 @@ mod tests {
                 .unwrap()
                 .unwrap_err()
                 .contains("'x' is not key=value")
+        );
+    }
+
+    /// `paths()` links unnested: (step, event, next_event, users).
+    fn links(rows: &[(i64, &str, Option<&str>, i64)]) -> ResultTable {
+        let steps: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let events: Vec<&str> = rows.iter().map(|r| r.1).collect();
+        let next: ArrayRef = Arc::new(StringArray::from(
+            rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        ));
+        let users: Vec<i64> = rows.iter().map(|r| r.3).collect();
+        table(vec![
+            ("l.step", counts(&steps)),
+            ("l.event", text(&events)),
+            ("l.next_event", next),
+            ("l.users", counts(&users)),
+        ])
+    }
+
+    #[test]
+    fn path_links_make_a_flow_with_ends_last() {
+        let t = links(&[
+            (1, "home", Some("pricing"), 3),
+            (1, "home", Some("blog"), 1),
+            (1, "home", None, 1),
+            (2, "pricing", Some("signup"), 2),
+            (2, "blog", None, 1),
+            (2, "pricing", None, 1),
+        ]);
+        let chosen = charts(&t, None).unwrap();
+        let [Chart::Flow(flow)] = chosen.charts.as_slice() else {
+            panic!("{chosen:?}")
+        };
+        let names = |column: usize| -> Vec<(String, f64)> {
+            flow.columns[column]
+                .iter()
+                .map(|n| {
+                    (
+                        crate::report::draw::flow_label(&n.kind).to_string(),
+                        n.value,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(names(0), [("home".to_string(), 5.0)]);
+        // Inflow or outflow, whichever is more: pricing takes 3 in and sends 3 on.
+        assert_eq!(
+            names(1),
+            [
+                ("pricing".to_string(), 3.0),
+                ("blog".to_string(), 1.0),
+                ("(end)".to_string(), 1.0)
+            ]
+        );
+        assert_eq!(
+            names(2),
+            [("signup".to_string(), 2.0), ("(end)".to_string(), 2.0)]
+        );
+        let carried: f64 = flow
+            .links
+            .iter()
+            .filter(|l| l.column == 1)
+            .map(|l| l.value)
+            .sum();
+        assert_eq!(carried, 4.0);
+        assert!(chosen.notes.is_empty());
+        // The directive names the same columns under other names, and a missing one.
+        let named = charts(
+            &t,
+            Some(&directive(
+                "chart: flow step=l.step from=l.event to=l.next_event value=l.users",
+            )),
+        )
+        .unwrap();
+        assert_eq!(named.charts, chosen.charts);
+        let plain = table(vec![("step", counts(&[1])), ("page", text(&["a"]))]);
+        let error =
+            charts(&plain, Some(&directive("chart: flow step=step from=page"))).unwrap_err();
+        assert!(
+            error.to_string().contains("name the to column with to="),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_flow_merges_the_smaller_events_of_a_step() {
+        let rows: Vec<(i64, String, i64)> = (0..14)
+            .map(|i| (1, format!("page {i:02}"), 20 - i))
+            .collect();
+        let rows: Vec<(i64, &str, Option<&str>, i64)> = rows
+            .iter()
+            .map(|(step, next, users)| (*step, "home", Some(next.as_str()), *users))
+            .collect();
+        let chosen = charts(&links(&rows), None).unwrap();
+        let [Chart::Flow(flow)] = chosen.charts.as_slice() else {
+            panic!("{chosen:?}")
+        };
+        assert_eq!(flow.columns[1].len(), model::MAX_FLOW_NODES + 1);
+        let other = flow.columns[1].last().unwrap();
+        assert_eq!(other.kind, FlowNodeKind::Other);
+        // pages 10 to 13 carry 10 + 9 + 8 + 7 users.
+        assert_eq!(other.value, 34.0);
+        assert!(
+            chosen.notes[0].contains("merged into \"other\""),
+            "{:?}",
+            chosen.notes
+        );
+        let svg = crate::report::draw::svg(&chosen.charts[0]).unwrap();
+        assert_eq!(
+            svg.matches("<polygon").count(),
+            14.min(model::MAX_FLOW_NODES + 1),
+            "a band per link drawn"
         );
     }
 }

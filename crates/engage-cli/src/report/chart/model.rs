@@ -1,5 +1,5 @@
-//! What a chart is: bars, lines or a heat map, with their axes and units, as the page draws
-//! them.
+//! What a chart is: bars, lines, a heat map or a flow, with their axes and units, as the page
+//! draws them.
 
 use datafusion_engagement::benchmark_band::BenchmarkBand;
 
@@ -10,6 +10,8 @@ pub const MAX_CATEGORIES: usize = 100;
 pub const MAX_SERIES: usize = 8;
 /// Charts a section shows at most.
 pub const MAX_PANELS: usize = 4;
+/// Nodes a flow draws per step; the smaller ones are merged into one.
+pub const MAX_FLOW_NODES: usize = 10;
 
 /// A chart of a section.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +19,7 @@ pub enum Chart {
     Bars(Bars),
     Lines(Lines),
     Heatmap(Heatmap),
+    Flow(Flow),
 }
 
 /// Horizontal bars: a group of bars per category, one bar per series.
@@ -63,6 +66,43 @@ pub struct Heatmap {
     pub column_axis: String,
     pub values: Vec<Vec<Option<f64>>>,
     pub value: Axis,
+}
+
+/// A flow (Sankey) diagram of paths: a column of nodes per step, the start first, and links
+/// between the nodes of neighbouring columns as wide as the value (users) they carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow {
+    /// By column, its nodes, the biggest first.
+    pub columns: Vec<Vec<FlowNode>>,
+    pub links: Vec<FlowLink>,
+    /// What the widths are (`users`).
+    pub value: Axis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowNode {
+    pub kind: FlowNodeKind,
+    /// The most of what flows in and what flows out.
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FlowNodeKind {
+    /// An event (a page) of the paths.
+    Event(String),
+    /// The smaller events of a step, merged.
+    Other,
+    /// Where paths end (a NULL next event).
+    End,
+}
+
+/// What flows from node `from` of column `column` to node `to` of the next column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowLink {
+    pub column: usize,
+    pub from: usize,
+    pub to: usize,
+    pub value: f64,
 }
 
 /// An axis's title and unit, and the benchmark bands drawn along it.
