@@ -8,7 +8,7 @@
 //! past that chain, NULL when the chain breaks or no node is left.
 //!
 //! Every row is a node of its own, so the event and the conditions its row meets travel
-//! together as the row's payload on the event-sequence kernel ([`NodeCode`]).
+//! together as the row's payload on the event-sequence kernel (`NodeCode`).
 
 use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};

@@ -571,6 +571,34 @@ NEXT_EVENT_CHDB = checksum("""SELECT next_event, count(*) AS value
           FROM {events} GROUP BY user_id) AS users
     WHERE next_event IS NOT NULL GROUP BY next_event""") + " SETTINGS allow_experimental_funnel_functions = 1"
 
+def paths_by_hand(engine):
+    """Users per link of the paths three events on from each user's first login, as
+    paths(…, event_name = 'login', 3) counts them: the events in order of time, then name, the
+    next three after the first login row (`lead`), a link per step while the path lasts, to
+    NULL where it ends."""
+    return checksum("""WITH firsts AS (
+        SELECT e0, e1, e2, e3
+        FROM (SELECT event_name AS e0, e1, e2, e3,
+                     row_number() OVER (PARTITION BY user_id ORDER BY event_time, event_name) AS k
+              FROM (SELECT user_id, event_name, event_time,
+                           lead(event_name, 1) OVER w AS e1, lead(event_name, 2) OVER w AS e2,
+                           lead(event_name, 3) OVER w AS e3
+                    FROM {events} WHERE event_time IS NOT NULL AND event_name IS NOT NULL
+                    WINDOW w AS (PARTITION BY user_id ORDER BY event_time, event_name)) AS e
+              WHERE event_name = 'login') AS logins
+        WHERE k = 1)
+      SELECT step, event, next_event, count(*) AS value
+      FROM (SELECT 1 AS step, e0 AS event, e1 AS next_event FROM firsts
+            UNION ALL SELECT 2, e1, e2 FROM firsts WHERE e1 IS NOT NULL
+            UNION ALL SELECT 3, e2, e3 FROM firsts WHERE e2 IS NOT NULL) AS links
+      GROUP BY step, event, next_event""")
+
+
+PATHS_OURS = checksum("""SELECT l['step'] AS step, l['event'] AS event, l['next_event'] AS next_event,
+           l['users'] AS value
+    FROM (SELECT unnest(paths(user_id, event_time, event_name, event_name = 'login', 3)) AS l
+          FROM {events}) AS links""")
+
 # Event-log functions (issues 18, 19 and 48), timed with --event-logs into a section of their own.
 EVENT_LOG_QUERIES = {
     "retention_cohorts": ("weekly signup cohorts × 12 weeks (retention)", {
@@ -596,6 +624,10 @@ EVENT_LOG_QUERIES = {
         "datafusion": next_event_by_hand("datafusion"),
         "duckdb": next_event_by_hand("duckdb"),
         "chdb": NEXT_EVENT_CHDB}),
+    "paths_after_login": ("users per link of the paths 3 events on from the first login (paths)", {
+        "ours": PATHS_OURS,
+        "datafusion": paths_by_hand("datafusion"),
+        "duckdb": paths_by_hand("duckdb")}),
     "sessions_by_segment": ("bounce rate, pages per session, session length by segment from a raw log", {
         "ours": SESSIONS_OURS,
         "datafusion": sessions_by_hand("datafusion"),
