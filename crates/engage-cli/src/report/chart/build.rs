@@ -361,46 +361,30 @@ pub(super) fn flow(
     let mut kept: Vec<HashMap<FlowNodeKind, usize>> = vec![];
     let mut nodes: Vec<Vec<FlowNode>> = vec![];
     for column in flows {
-        let mut ranked: Vec<(FlowNodeKind, f64)> = column
+        // The biggest events first, ties by name; then the merged ones, then the ends.
+        let (ends, mut events): (Vec<FlowNode>, Vec<FlowNode>) = column
             .into_iter()
-            .map(|(kind, (inflow, outflow))| (kind, inflow.max(outflow)))
+            .map(|(kind, (inflow, outflow))| FlowNode {
+                kind,
+                value: inflow.max(outflow),
+            })
+            .partition(|node| node.kind == FlowNodeKind::End);
+        events.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.kind.cmp(&b.kind)));
+        if events.len() > MAX_FLOW_NODES {
+            merged = true;
+            let value = events.drain(MAX_FLOW_NODES..).map(|node| node.value).sum();
+            events.push(FlowNode {
+                kind: FlowNodeKind::Other,
+                value,
+            });
+        }
+        let mut column_nodes = events;
+        column_nodes.extend(ends);
+        let index: HashMap<FlowNodeKind, usize> = column_nodes
+            .iter()
+            .enumerate()
+            .map(|(place, node)| (node.kind.clone(), place))
             .collect();
-        // The biggest first, ends last, ties by name.
-        ranked.sort_by(|a, b| {
-            (a.0 == FlowNodeKind::End)
-                .cmp(&(b.0 == FlowNodeKind::End))
-                .then(b.1.total_cmp(&a.1))
-                .then(a.0.cmp(&b.0))
-        });
-        let mut index = HashMap::new();
-        let mut column_nodes = vec![];
-        let mut other = 0.0;
-        for (kind, value) in ranked {
-            if column_nodes.len() < MAX_FLOW_NODES || kind == FlowNodeKind::End {
-                index.insert(kind.clone(), column_nodes.len());
-                column_nodes.push(FlowNode { kind, value });
-            } else {
-                merged = true;
-                other += value;
-            }
-        }
-        if other > 0.0 {
-            let at = column_nodes
-                .iter()
-                .position(|n| n.kind == FlowNodeKind::End)
-                .unwrap_or(column_nodes.len());
-            column_nodes.insert(
-                at,
-                FlowNode {
-                    kind: FlowNodeKind::Other,
-                    value: other,
-                },
-            );
-            for place in index.values_mut().filter(|place| **place >= at) {
-                *place += 1;
-            }
-            index.insert(FlowNodeKind::Other, at);
-        }
         kept.push(index);
         nodes.push(column_nodes);
     }
