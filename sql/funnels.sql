@@ -5,10 +5,10 @@
 CREATE EXTERNAL TABLE shop_events STORED AS PARQUET LOCATION 'examples/data/shop_events.parquet';
 CREATE EXTERNAL TABLE users STORED AS PARQUET LOCATION 'examples/data/users.parquet';
 
--- The whole funnel: one row per step, with the conversion from the step before and from the
--- first (%).
+-- The whole funnel: one row per step, with the users lost since the step before and the
+-- conversion from the step before and from the first (%).
 -- chart: bar x=step y=from_view_pct,from_previous_pct
-SELECT s['step'] AS step, s['users'] AS users,
+SELECT s['step'] AS step, s['users'] AS users, s['dropped_off'] AS dropped_off,
        round(s['conversion_from_previous'], 1) AS from_previous_pct,
        round(s['conversion_from_first'], 1) AS from_view_pct
 FROM (SELECT unnest(funnel(user_id, event_time, INTERVAL '1 day',
@@ -33,6 +33,43 @@ FROM (SELECT funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_pr
              funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',
                event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay',
                'strict_deduplication', 'longest_walk') AS d
+      FROM shop_events)
+CROSS JOIN (VALUES (1), (2), (3), (4)) AS steps(k)
+ORDER BY step;
+
+-- How long it takes: minutes from the product view to each step, median and 90th percentile
+-- of the users reaching it.
+-- chart: bar x=step y=median_minutes,p90_minutes
+SELECT t['step'] AS step, t['users'] AS users,
+       round(t['median_seconds'] / 60, 1) AS median_minutes,
+       round(t['p90_seconds'] / 60, 1) AS p90_minutes,
+       round(t['avg_seconds'] / 60, 1) AS avg_minutes
+FROM (SELECT unnest(funnel_conversion_times(user_id, event_time, INTERVAL '1 day',
+        event_name = 'view_product', event_name = 'add_to_cart',
+        event_name = 'choose_delivery', event_name = 'pay')) AS t
+      FROM shop_events)
+ORDER BY step;
+
+-- The time from the view to the payment, as a histogram: payers per bucket (fixed buckets,
+-- the last open).
+-- chart: bar x=time_to_pay y=payers
+SELECT concat(b['from_seconds'], ' s', coalesce(' to ' || b['to_seconds'] || ' s', ' and more'))
+         AS time_to_pay,
+       b['users'] AS payers, round(b['share'], 1) AS share_pct
+FROM (SELECT unnest(funnel_conversion_histogram(user_id, event_time, INTERVAL '1 day',
+        event_name = 'view_product', event_name = 'pay')) AS b
+      FROM shop_events)
+ORDER BY b['from_seconds'];
+
+-- Exclusions: straight from the cart to the payment, without browsing again — a product view
+-- between the cart (step 2) and the payment (step 4) ends that attempt.
+-- chart: bar x=step y=users,users_without_browsing_again
+SELECT k AS step, f[k]['users'] AS users, x[k]['users'] AS users_without_browsing_again
+FROM (SELECT funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',
+               event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay') AS f,
+             funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',
+               event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay',
+               'exclude 2-4', event_name = 'view_product') AS x
       FROM shop_events)
 CROSS JOIN (VALUES (1), (2), (3), (4)) AS steps(k)
 ORDER BY step;

@@ -119,6 +119,20 @@ QUERIES = {
                funnel(user_id, event_time, INTERVAL '1 day', event_name = 'view_product',
                       event_name = 'add_to_cart', event_name = 'choose_delivery', event_name = 'pay') AS steps
         FROM shop_events GROUP BY device ORDER BY device""",
+    "funnel times": """
+        SELECT t['step'] AS step, t['users'] AS users, t['median_seconds'] AS median_seconds,
+               t['p90_seconds'] AS p90_seconds
+        FROM (SELECT unnest(funnel_conversion_times(user_id, event_time, INTERVAL '1 day',
+                      event_name = 'view_product', event_name = 'add_to_cart', event_name = 'pay',
+                      'exclude 2-3', event_name = 'view_product')) AS t
+              FROM shop_events)
+        ORDER BY step""",
+    "funnel histogram": """
+        SELECT b['from_seconds'] AS from_seconds, b['users'] AS users
+        FROM (SELECT unnest(funnel_conversion_histogram(user_id, event_time, INTERVAL '1 day',
+                      event_name = 'view_product', event_name = 'pay')) AS b
+              FROM shop_events)
+        ORDER BY from_seconds""",
     "funnel levels": """
         SELECT level, count(*) AS users
         FROM (SELECT user_id,

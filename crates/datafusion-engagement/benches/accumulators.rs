@@ -176,17 +176,25 @@ fn cases(nulls: bool) -> Vec<Case> {
     };
     let (login, view, export) = (step("login"), step("view"), step("export"));
     let day = ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(0, 1, 0)));
-    let mut funnel = column(
-        "funnel",
-        vec![
-            ("user_id", &users),
-            ("event_time", &event_times),
-            ("login", &login),
-            ("view", &view),
-            ("export", &export),
-        ],
-    );
-    funnel.constants = vec![(2, day.clone())];
+    // The funnel's users per step, and their times to convert (the histogram's are the same
+    // times, counted in buckets).
+    let funnel_case = |function: &'static str| {
+        let mut case = column(
+            function,
+            vec![
+                ("user_id", &users),
+                ("event_time", &event_times),
+                ("login", &login),
+                ("view", &view),
+                ("export", &export),
+            ],
+        );
+        case.constants = vec![(2, day.clone())];
+        case
+    };
+    let funnel = funnel_case("funnel");
+    let funnel_conversion_times = funnel_case("funnel_conversion_times");
+    let funnel_conversion_histogram = funnel_case("funnel_conversion_histogram");
     let mut window_funnel = column(
         "window_funnel",
         vec![
@@ -327,6 +335,8 @@ fn cases(nulls: bool) -> Vec<Case> {
         unbounded_retention,
         lifecycle,
         funnel,
+        funnel_conversion_times,
+        funnel_conversion_histogram,
         window_funnel,
         sequence_match,
         sequence_count,

@@ -29,16 +29,17 @@ use crate::{
     csat_summary::csat_summary_udaf, ctr::ctr_udaf, engagement_rate::engagement_rate_udaf,
     engagement_score::engagement_score_udaf, engagement_tier::engagement_tier_udf,
     feature_adoption::feature_adoption_udaf, first_week_active_rate::first_week_active_rate_udaf,
-    funnel::funnel_udaf, lifecycle::lifecycle_udaf, nps::nps_udaf, nps_group::nps_group_udf,
-    nps_summary::nps_summary_udaf, page_summary::page_summary_udaf,
-    pages_per_session::pages_per_session_udaf, paths::paths_udaf, retention::retention_udaf,
-    retention_rate::retention_rate_udaf, sequence_count::sequence_count_udaf,
-    sequence_match::sequence_match_udaf, sequence_next_node::sequence_next_node_udaf,
-    session_entry::session_entry_udwf, session_exit::session_exit_udwf,
-    session_summary::session_summary_udaf, sessionize::sessionize_udwf,
-    stickiness::stickiness_udaf, stickiness_distribution::stickiness_distribution_udaf,
-    time_on_page::time_on_page_udwf, unbounded_retention::unbounded_retention_udaf,
-    window_funnel::window_funnel_udaf,
+    funnel::funnel_udaf, funnel_conversion_histogram::funnel_conversion_histogram_udaf,
+    funnel_conversion_times::funnel_conversion_times_udaf, lifecycle::lifecycle_udaf,
+    nps::nps_udaf, nps_group::nps_group_udf, nps_summary::nps_summary_udaf,
+    page_summary::page_summary_udaf, pages_per_session::pages_per_session_udaf, paths::paths_udaf,
+    retention::retention_udaf, retention_rate::retention_rate_udaf,
+    sequence_count::sequence_count_udaf, sequence_match::sequence_match_udaf,
+    sequence_next_node::sequence_next_node_udaf, session_entry::session_entry_udwf,
+    session_exit::session_exit_udwf, session_summary::session_summary_udaf,
+    sessionize::sessionize_udwf, stickiness::stickiness_udaf,
+    stickiness_distribution::stickiness_distribution_udaf, time_on_page::time_on_page_udwf,
+    unbounded_retention::unbounded_retention_udaf, window_funnel::window_funnel_udaf,
 };
 
 /// `f(score [, weight])`.
@@ -397,9 +398,9 @@ pub fn window_funnel_with_modes(
     window_funnel_udaf().call(args)
 }
 
-/// `funnel(user_id, event_time, window, step_1, …, step_n)`: the users reaching each step
-/// and the conversions, a list of `{step, users, conversion_from_previous,
-/// conversion_from_first}`; arguments as for [`window_funnel`]. With modes:
+/// `funnel(user_id, event_time, window, step_1, …, step_n)`: the users reaching each step,
+/// those lost from the step before and the conversions, a list of `{step, users, dropped_off,
+/// conversion_from_previous, conversion_from_first}`; arguments as for [`window_funnel`]. With modes:
 /// [`funnel_with_modes`].
 pub fn funnel(user_id: Expr, event_time: Expr, window: Expr, steps: Vec<Expr>) -> Expr {
     funnel_with_modes(user_id, event_time, window, steps, &[])
@@ -414,10 +415,69 @@ pub fn funnel_with_modes(
     steps: Vec<Expr>,
     modes: &[&str],
 ) -> Expr {
+    funnel_udaf().call(funnel_call_args(user_id, event_time, window, steps, modes))
+}
+
+/// `funnel_conversion_times(user_id, event_time, window, step_1, …, step_n, mode, …)`: per
+/// step, the users reaching it and their seconds from step 1 — `{step, users, avg_seconds,
+/// min_seconds, p25_seconds, median_seconds, p75_seconds, p90_seconds, max_seconds}`;
+/// arguments and modes as for [`funnel_with_modes`] (`&[]` for none).
+pub fn funnel_conversion_times(
+    user_id: Expr,
+    event_time: Expr,
+    window: Expr,
+    steps: Vec<Expr>,
+    modes: &[&str],
+) -> Expr {
+    funnel_conversion_times_udaf().call(funnel_call_args(user_id, event_time, window, steps, modes))
+}
+
+/// `funnel_conversion_histogram(user_id, event_time, window, step_1, …, step_n, mode, …)`:
+/// for steps 2 to n, the users reaching the step within each fixed bucket of seconds from
+/// step 1 — `{step, from_seconds, to_seconds, users, share}`; arguments as for
+/// [`funnel_conversion_times`].
+pub fn funnel_conversion_histogram(
+    user_id: Expr,
+    event_time: Expr,
+    window: Expr,
+    steps: Vec<Expr>,
+    modes: &[&str],
+) -> Expr {
+    funnel_conversion_histogram_udaf()
+        .call(funnel_call_args(user_id, event_time, window, steps, modes))
+}
+
+/// The arguments of a funnel over users: the user, the time, the window, the steps, the modes.
+fn funnel_call_args(
+    user_id: Expr,
+    event_time: Expr,
+    window: Expr,
+    steps: Vec<Expr>,
+    modes: &[&str],
+) -> Vec<Expr> {
     let mut args = vec![user_id, event_time, window];
     args.extend(steps);
     args.extend(modes.iter().map(|&mode| lit(mode)));
-    funnel_udaf().call(args)
+    args
+}
+
+/// A funnel's call ([`window_funnel`], [`funnel`], [`funnel_conversion_times`],
+/// [`funnel_conversion_histogram`] and their forms with modes) with exclusions after its
+/// steps and modes: each `(range, condition)`, the range `"exclude"` (between step 1 and the
+/// last) or `"exclude a-b"`, the condition a BOOLEAN expression such as
+/// `col("event_name").eq(lit("remove_from_cart"))`. An event meeting it between a chain's
+/// steps a and b ends the chain. Any other expression is returned as it is.
+pub fn with_exclusions(funnel_call: Expr, exclusions: Vec<(&str, Expr)>) -> Expr {
+    match funnel_call {
+        Expr::AggregateFunction(mut call) => {
+            for (range, condition) in exclusions {
+                call.params.args.push(lit(range));
+                call.params.args.push(condition);
+            }
+            Expr::AggregateFunction(call)
+        }
+        other => other,
+    }
 }
 
 /// `sequence_match(pattern, event_time, condition_1, …, condition_n)`: whether the group's

@@ -15,8 +15,8 @@ use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::user_ids::UserIdKind;
 use crate::families::funnel_steps::{
-    FunnelRule, FunnelSteps, MAX_STEPS, MODE_ARGUMENT_DOC, MODES_DOC, funnel_arg_types,
-    funnel_constant_args,
+    EXCLUSION_ARGUMENT_DOC, EXCLUSIONS_DOC, FunnelRule, FunnelSteps, MAX_STEPS, MODE_ARGUMENT_DOC,
+    MODES_DOC, funnel_arg_types, funnel_constant_args,
 };
 use crate::kernels::timelines::{
     EventSequenceKernel, EventSequenceMetric, ReducedSequences, Reductions, ResultRows, RowList,
@@ -24,7 +24,7 @@ use crate::kernels::timelines::{
 };
 
 const NAME: &str = "funnel";
-const USAGE: &str = "funnel(user_id, event_time, window, step_1, …, step_n [, mode, …])";
+const USAGE: &str = "funnel(user_id, event_time, window, step_1, …, step_n [, mode, …] [, 'exclude a-b', condition, …])";
 /// Position of the window among the arguments.
 const WINDOW: usize = 2;
 /// Position of step 1 among the arguments.
@@ -62,13 +62,15 @@ impl Metric for Funnel {
                      events meeting step_1, …, step_k in that order, each strictly later than \
                      the one before, all at most window after the first (inclusive). Returns \
                      one row per step \
-                     (up to {MAX_STEPS}): {{step, users, conversion_from_previous, \
-                     conversion_from_first}}: the users reaching the step, and 100 × users / \
-                     the previous step's users and / step 1's users (100 for step 1, NULL \
-                     when the step before has no users). A user's events may be split over \
+                     (up to {MAX_STEPS}): {{step, users, dropped_off, \
+                     conversion_from_previous, conversion_from_first}}: the users reaching \
+                     the step, those of the step before who did not (0 for step 1), and 100 \
+                     × users / the previous step's users and / step 1's users (100 for step \
+                     1, NULL when the step before has no users). funnel_conversion_times \
+                     and funnel_conversion_histogram give how long the users took. A user's events may be split over \
                      any partitions and batches. A NULL condition is false; rows with a NULL \
                      user_id or event_time are skipped; a group without any row gives NULL. \
-                     {MODES_DOC}"
+                     {MODES_DOC} {EXCLUSIONS_DOC}"
                 ),
                 USAGE,
             )
@@ -88,6 +90,7 @@ impl Metric for Funnel {
             .with_argument("window", "How long a user's chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.")
             .with_argument("step_1, …, step_n", "The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.")
             .with_argument("mode", MODE_ARGUMENT_DOC)
+            .with_argument("'exclude a-b', condition", EXCLUSION_ARGUMENT_DOC)
             .build()
         });
         &DOCUMENTATION
@@ -121,7 +124,14 @@ impl Metric for Funnel {
     }
 
     fn rule(constants: &[Option<ScalarValue>]) -> Result<FunnelRule> {
-        FunnelRule::of(NAME, constants)
+        FunnelRule::of(NAME, constants, None, FIRST_STEP)
+    }
+
+    fn rule_of_call(
+        constants: &[Option<ScalarValue>],
+        arg_types: Option<&[DataType]>,
+    ) -> Result<FunnelRule> {
+        FunnelRule::of(NAME, constants, arg_types, FIRST_STEP)
     }
 
     fn distinct_refusal(rule: &FunnelRule) -> Option<&'static str> {
@@ -134,6 +144,7 @@ result_row! {
     pub(crate) struct FunnelStep {
         step: i64,
         users: i64,
+        dropped_off: i64,
         conversion_from_previous: Option<f64>,
         conversion_from_first: Option<f64>,
     }
@@ -144,7 +155,7 @@ impl TimelineMetric for Funnel {
     type Output = RowList<FunnelStep>;
 
     fn context(rule: FunnelRule, event_time: &DataType, arguments: usize) -> Result<FunnelSteps> {
-        FunnelSteps::new(rule, event_time, FIRST_STEP, arguments)
+        FunnelSteps::new(NAME, rule, event_time, FIRST_STEP, arguments)
     }
 
     fn values<'a>(funnel: &FunnelSteps, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
@@ -185,6 +196,7 @@ impl ReducedSequences for Funnel {
             rows.push(FunnelStep {
                 step: k as i64 + 1,
                 users,
+                dropped_off: if k == 0 { 0 } else { previous - users },
                 conversion_from_previous: percent(users, previous),
                 conversion_from_first: percent(users, first),
             });

@@ -8,7 +8,9 @@
 //! [`clv`](expr_fn::clv), …), cohort retention curves and lifecycle from event logs
 //! ([`retention`](expr_fn::retention), [`unbounded_retention`](expr_fn::unbounded_retention),
 //! [`lifecycle`](expr_fn::lifecycle)), conversion funnels ([`window_funnel`](expr_fn::window_funnel),
-//! [`funnel`](expr_fn::funnel)) and ClickHouse's sequence patterns
+//! [`funnel`](expr_fn::funnel), with the times to convert:
+//! [`funnel_conversion_times`](expr_fn::funnel_conversion_times),
+//! [`funnel_conversion_histogram`](expr_fn::funnel_conversion_histogram)) and ClickHouse's sequence patterns
 //! ([`sequence_match`](expr_fn::sequence_match), [`sequence_count`](expr_fn::sequence_count),
 //! [`sequence_next_node`](expr_fn::sequence_next_node)), paths after a start event
 //! ([`paths`](expr_fn::paths)),
@@ -114,6 +116,8 @@ pub mod expr_fn;
 pub mod feature_adoption;
 pub mod first_week_active_rate;
 pub mod funnel;
+pub mod funnel_conversion_histogram;
+pub mod funnel_conversion_times;
 pub mod lifecycle;
 pub mod nps;
 pub mod nps_group;
@@ -201,6 +205,8 @@ aggregates! {
     unbounded_retention::unbounded_retention_udaf => retention::UnboundedRetention,
     window_funnel::window_funnel_udaf => window_funnel::WindowFunnel,
     funnel::funnel_udaf => funnel::Funnel,
+    funnel_conversion_times::funnel_conversion_times_udaf => funnel_conversion_times::FunnelConversionTimes,
+    funnel_conversion_histogram::funnel_conversion_histogram_udaf => funnel_conversion_histogram::FunnelConversionHistogram,
     sequence_match::sequence_match_udaf => families::sequence_pattern::Sequences<sequence_match::SequenceMatch>,
     sequence_count::sequence_count_udaf => families::sequence_pattern::Sequences<sequence_count::SequenceCount>,
     sequence_next_node::sequence_next_node_udaf => sequence_next_node::SequenceNextNode,

@@ -13,8 +13,8 @@ use datafusion::logical_expr::Documentation;
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::families::funnel_steps::{
-    FunnelRule, FunnelSteps, MAX_STEPS, MODE_ARGUMENT_DOC, MODES_DOC, funnel_arg_types,
-    funnel_constant_args,
+    EXCLUSION_ARGUMENT_DOC, EXCLUSIONS_DOC, FunnelRule, FunnelSteps, MAX_STEPS, MODE_ARGUMENT_DOC,
+    MODES_DOC, funnel_arg_types, funnel_constant_args,
 };
 use crate::kernels::timelines::{
     EventSequenceKernel, EventSequenceMetric, OneValue, ReducedSequences, Reductions, ResultRows,
@@ -22,7 +22,7 @@ use crate::kernels::timelines::{
 };
 
 const NAME: &str = "window_funnel";
-const USAGE: &str = "window_funnel(window, event_time, step_1, …, step_n [, mode, …])";
+const USAGE: &str = "window_funnel(window, event_time, step_1, …, step_n [, mode, …] [, 'exclude a-b', condition, …])";
 /// Position of the window among the arguments.
 const WINDOW: usize = 0;
 /// Position of step 1 among the arguments.
@@ -61,7 +61,8 @@ impl Metric for WindowFunnel {
                      the first (inclusive). Returns 0 to n (up to {MAX_STEPS} steps). A NULL \
                      condition is false; an event meeting several steps may serve as any one \
                      of them; rows with a NULL event_time are skipped, and a group without any \
-                     row gives NULL. {MODES_DOC} Times are compared to the microsecond."
+                     row gives NULL. {MODES_DOC} {EXCLUSIONS_DOC} Times are compared to the \
+                     microsecond."
                 ),
                 USAGE,
             )
@@ -82,6 +83,7 @@ impl Metric for WindowFunnel {
             .with_argument("event_time", "When the event happened: a TIMESTAMP of any unit and zone, or a DATE.")
             .with_argument("step_1, …, step_n", "The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.")
             .with_argument("mode", MODE_ARGUMENT_DOC)
+            .with_argument("'exclude a-b', condition", EXCLUSION_ARGUMENT_DOC)
             .build()
         });
         &DOCUMENTATION
@@ -112,7 +114,14 @@ impl Metric for WindowFunnel {
     }
 
     fn rule(constants: &[Option<ScalarValue>]) -> Result<FunnelRule> {
-        FunnelRule::of(NAME, constants)
+        FunnelRule::of(NAME, constants, None, FIRST_STEP)
+    }
+
+    fn rule_of_call(
+        constants: &[Option<ScalarValue>],
+        arg_types: Option<&[DataType]>,
+    ) -> Result<FunnelRule> {
+        FunnelRule::of(NAME, constants, arg_types, FIRST_STEP)
     }
 
     fn distinct_refusal(rule: &FunnelRule) -> Option<&'static str> {
@@ -132,7 +141,7 @@ impl TimelineMetric for WindowFunnel {
     type Output = OneValue<FunnelLevel>;
 
     fn context(rule: FunnelRule, event_time: &DataType, arguments: usize) -> Result<FunnelSteps> {
-        FunnelSteps::new(rule, event_time, FIRST_STEP, arguments)
+        FunnelSteps::new(NAME, rule, event_time, FIRST_STEP, arguments)
     }
 
     fn values<'a>(funnel: &FunnelSteps, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {

@@ -161,6 +161,22 @@ impl IntervalArithmetic {
         self.shortest
     }
 
+    /// An upper bound of the interval's length in microseconds: months of 31 days, and a
+    /// day more in a zone with daylight saving time.
+    pub(crate) fn longest(&self) -> i64 {
+        if let Some(fixed) = self.fixed {
+            return fixed;
+        }
+        let IntervalMonthDayNano {
+            months,
+            days,
+            nanoseconds,
+        } = self.interval;
+        let days = i64::from(months) * 31 + i64::from(days) + 1;
+        days.saturating_mul(MICROS_PER_DAY)
+            .saturating_add(nanoseconds / 1_000)
+    }
+
     /// `start + k × interval` as DataFusion adds an interval (calendar months and days in the
     /// event times' zone): the end of month 2 from 31 Jan is `start + INTERVAL '3 months'`, not
     /// the start plus one month three times. `i64::MAX` past the calendar's end.

@@ -90,6 +90,15 @@ pub(crate) trait Metric: Debug + Send + Sync + Sized + 'static {
     /// Builds the rule from the constant arguments (in [`Self::constant_args`] order; `None`
     /// for an optional one left out), validating them.
     fn rule(constants: &[Option<ScalarValue>]) -> Result<Self::Rule>;
+    /// [`Self::rule`] for a call with these argument types (as coerced), `None` where they
+    /// are not known: a function whose constants and columns interleave (a funnel's
+    /// exclusions) checks here that they agree.
+    fn rule_of_call(
+        constants: &[Option<ScalarValue>],
+        _arg_types: Option<&[DataType]>,
+    ) -> Result<Self::Rule> {
+        Self::rule(constants)
+    }
 
     /// Why `DISTINCT` would change this call's result although [`Self::DISTINCT`] accepts it
     /// (a constant argument makes repeated rows count): `Some(reason)` refuses it with the
@@ -222,11 +231,10 @@ impl<M: Metric> MetricUdaf<M> {
             .iter()
             .map(|field| field.data_type().clone())
             .collect();
-        let rule = M::rule(&constant_arguments(
-            M::NAME,
-            &M::constant_args(&types),
-            args,
-        )?)?;
+        let rule = M::rule_of_call(
+            &constant_arguments(M::NAME, &M::constant_args(&types), args)?,
+            Some(&types),
+        )?;
         if args.is_distinct {
             refuse_distinct_by_rule::<M>(&rule)?;
         }
@@ -292,14 +300,15 @@ impl<M: Metric> AggregateUDFImpl for MetricUdaf<M> {
                 .args
                 .iter()
                 .map(|arg| info.get_data_type(arg));
-            let constant_args = match arg_types.collect::<Result<Vec<_>>>() {
-                Ok(types) => M::constant_args(&types),
+            let types = arg_types.collect::<Result<Vec<_>>>().ok();
+            let constant_args = match &types {
+                Some(types) => M::constant_args(types),
                 // A simplifier without a schema: the constants found by their types are
                 // checked when the accumulator is created.
-                Err(_) => Cow::Borrowed(M::CONSTANT_ARGS),
+                None => Cow::Borrowed(M::CONSTANT_ARGS),
             };
             if let Some(constants) = check_logical_call(M::NAME, &aggregate, &constant_args)? {
-                let rule = M::rule(&constants)?;
+                let rule = M::rule_of_call(&constants, types.as_deref())?;
                 if distinct {
                     refuse_distinct_by_rule::<M>(&rule)?;
                 }

@@ -8,6 +8,7 @@
 //! together, which the kernel's log packs in less room.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano};
@@ -149,32 +150,163 @@ impl FunnelMode {
     }
 }
 
-/// A funnel's constant arguments: the window and the modes after the steps.
-#[derive(Debug, Clone, Copy)]
+/// The most exclusions a funnel may have: their codes follow the steps' in a value's low bits.
+pub(crate) const MAX_EXCLUSIONS: usize = 16;
+
+/// The exclusions in the functions' documentation.
+pub(crate) const EXCLUSIONS_DOC: &str = "Exclusions, after the steps: the constant string \
+    'exclude a-b' (or 'exclude', between step 1 and the last step) followed by a BOOLEAN \
+    condition, up to 16 of them. An event meeting the condition strictly after a chain's \
+    step-a event and before its step-b event ends that chain: the steps it reached count, \
+    and it goes no further (view, remove_from_cart, pay with 'exclude 1-3', \
+    event_name = 'remove_from_cart': step 1 only; a later view starts a chain of its own). \
+    Mixpanel's exclusion steps; PostHog drops such a user from the whole funnel instead.";
+
+/// The exclusion arguments in the functions' documentation.
+pub(crate) const EXCLUSION_ARGUMENT_DOC: &str = "Optional, after the steps: an exclusion, \
+    the constant string 'exclude a-b' (or 'exclude') and a BOOLEAN condition such as \
+    event_name = 'remove_from_cart'; up to 16.";
+
+/// An exclusion: an event meeting its condition between a chain's steps `from` and `to`
+/// (from 1) ends the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Exclusion {
+    from: usize,
+    /// `None` for the last step, whatever the number of steps.
+    to: Option<usize>,
+}
+
+impl Exclusion {
+    /// Reads `'exclude'` or `'exclude a-b'`; `None` for a string that is not an exclusion.
+    fn parse(function: &str, text: &str) -> Option<Result<Self>> {
+        let words = text.trim().to_ascii_lowercase();
+        let range = words.strip_prefix("exclude")?.trim().to_string();
+        if range.is_empty() {
+            return Some(Ok(Self { from: 1, to: None }));
+        }
+        let steps = range
+            .split_once('-')
+            .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
+        Some(match steps {
+            Some((from, to)) if 1 <= from && from < to => Ok(Self { from, to: Some(to) }),
+            _ => plan_err!(
+                "{function}: cannot read the exclusion '{text}': expected 'exclude' (between \
+                 the first and the last step) or 'exclude a-b' with steps 1 <= a < b, such as \
+                 'exclude 1-3'"
+            ),
+        })
+    }
+}
+
+/// What follows a funnel's steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trailing {
+    /// A mode: one constant string.
+    Mode,
+    /// An exclusion: its constant string, then its condition.
+    Exclusion(Exclusion),
+}
+
+/// A funnel's constant arguments: the window, the modes and the exclusions after the steps.
+#[derive(Debug, Clone)]
 pub(crate) struct FunnelRule {
     window: IntervalMonthDayNano,
     mode: FunnelMode,
-    /// How many mode arguments follow the steps.
-    mode_args: usize,
+    /// The arguments after the steps, in order.
+    trailing: Vec<Trailing>,
 }
 
 impl FunnelRule {
-    /// From the constants of [`funnel_constant_args`]: the window, then the modes.
-    pub(crate) fn of(function: &str, constants: &[Option<ScalarValue>]) -> Result<Self> {
+    /// From the constants of [`funnel_constant_args`]: the window, then the strings after the
+    /// steps, modes and exclusions. With the call's (coerced) argument types, each
+    /// exclusion's string is checked to come before a BOOLEAN condition and every condition
+    /// after the steps to follow an exclusion's string.
+    pub(crate) fn of(
+        function: &str,
+        constants: &[Option<ScalarValue>],
+        arg_types: Option<&[DataType]>,
+        first_step: usize,
+    ) -> Result<Self> {
         let window = match constants.first() {
             Some(Some(window)) => positive_interval(function, "window", window)?,
             _ => return plan_err!("{function}: window is required"),
         };
+        // The positions of the strings, where the types are known.
+        let positions: Option<Vec<usize>> = arg_types.map(|types| {
+            let first_mode = first_mode_arg(types, first_step);
+            (first_mode..types.len())
+                .filter(|&i| !matches!(types[i], DataType::Boolean))
+                .collect()
+        });
         let mut mode = FunnelMode::default();
-        for value in constants[1..].iter().flatten() {
-            mode.add(function, value)?;
+        let mut trailing = Vec::with_capacity(constants.len() - 1);
+        for (n, value) in constants[1..].iter().enumerate() {
+            let text = match value.as_ref().map(ScalarValue::try_as_str) {
+                Some(Some(Some(text))) => Some(text),
+                _ => None,
+            };
+            let exclusion = text
+                .and_then(|text| Exclusion::parse(function, text))
+                .transpose()?;
+            let position = positions.as_ref().map(|p| p[n]);
+            let before_condition = position
+                .zip(arg_types)
+                .map(|(position, types)| types.get(position + 1) == Some(&DataType::Boolean));
+            match (exclusion, before_condition) {
+                (Some(_), Some(false)) => {
+                    return plan_err!(
+                        "{function}: the exclusion '{}' must be followed by its BOOLEAN \
+                         condition, such as event_name = 'remove_from_cart'",
+                        text.unwrap_or_default()
+                    );
+                }
+                (None, Some(true)) => {
+                    let what = match text {
+                        Some(text) => format!("the mode '{text}'"),
+                        None => "a mode".to_string(),
+                    };
+                    return plan_err!(
+                        "{function}: argument {} is a BOOLEAN condition after {what}: the \
+                         steps come before the modes, and a condition after them belongs to \
+                         an exclusion, written 'exclude a-b' (or 'exclude') just before it",
+                        position.unwrap_or_default() + 2
+                    );
+                }
+                (Some(exclusion), _) => trailing.push(Trailing::Exclusion(exclusion)),
+                (None, _) => {
+                    if let Some(value) = value {
+                        mode.add(function, value)?;
+                    }
+                    trailing.push(Trailing::Mode);
+                }
+            }
         }
         mode.check(function)?;
+        if let Some(types) = arg_types {
+            let steps = first_mode_arg(types, first_step) - first_step;
+            for exclusion in trailing.iter().filter_map(|t| match t {
+                Trailing::Exclusion(exclusion) => Some(exclusion),
+                Trailing::Mode => None,
+            }) {
+                exclusion_levels(function, *exclusion, steps)?;
+            }
+        }
         Ok(Self {
             window,
             mode,
-            mode_args: constants.len() - 1,
+            trailing,
         })
+    }
+
+    /// How many arguments follow the steps: the strings, and each exclusion's condition.
+    fn trailing_args(&self) -> usize {
+        self.trailing
+            .iter()
+            .map(|t| match t {
+                Trailing::Mode => 1,
+                Trailing::Exclusion(_) => 2,
+            })
+            .sum()
     }
 
     /// Why `DISTINCT` would change the level: under ClickHouse's `strict_deduplication` a
@@ -187,7 +319,102 @@ impl FunnelRule {
     }
 }
 
-/// A funnel as the accumulators run it: the window in the event times' zone, the steps.
+/// The levels (steps reached, from 1) of an exclusion in a funnel of `steps` steps, checked:
+/// `from..to`.
+fn exclusion_levels(function: &str, exclusion: Exclusion, steps: usize) -> Result<(usize, usize)> {
+    let to = exclusion.to.unwrap_or(steps);
+    if exclusion.to.is_none() && steps < 2 {
+        return plan_err!(
+            "{function}: the exclusion 'exclude' lies between step 1 and the last step, and \
+             needs a funnel of 2 steps or more; this one has {steps}"
+        );
+    }
+    if to > steps {
+        return plan_err!(
+            "{function}: the exclusion 'exclude {}-{to}' needs steps {} to {to}, but the \
+             funnel has {steps} step{}",
+            exclusion.from,
+            exclusion.from,
+            if steps == 1 { "" } else { "s" }
+        );
+    }
+    Ok((exclusion.from, to))
+}
+
+/// Where a chain ends at an exclusion event, as bit masks by level (steps reached): a chain
+/// whose step `from` came before the event, and whose step `to` is not reached by the
+/// event's time.
+#[derive(Debug, Clone, Copy, Default)]
+struct ExclusionMasks {
+    /// Chains that reached their level before the event's time: levels `from..to`.
+    before: u64,
+    /// Chains that took their last step at the event's time (its own time is not "after"
+    /// it): by the level they came from, `from..to - 1`.
+    moved_from: u64,
+}
+
+impl ExclusionMasks {
+    fn new((from, to): (usize, usize)) -> Self {
+        let below = |level: usize| (1u64 << level) - 1;
+        Self {
+            before: below(to) & !below(from),
+            moved_from: below(to - 1) & !below(from),
+        }
+    }
+
+    fn union(self, other: Self) -> Self {
+        Self {
+            before: self.before | other.before,
+            moved_from: self.moved_from | other.moved_from,
+        }
+    }
+}
+
+/// A chain (or a walk) the evaluation keeps: its window's end, the time of its last step and
+/// the time of its first.
+#[derive(Debug, Clone, Copy)]
+struct Chain {
+    end: i64,
+    last: i64,
+    start: i64,
+}
+
+const NO_CHAIN: Chain = Chain {
+    end: i64::MIN,
+    last: i64::MAX,
+    start: i64::MIN,
+};
+
+impl Chain {
+    fn exists(&self) -> bool {
+        self.end != i64::MIN
+    }
+
+    /// Keeps the chain with the most window left (the latest start), of this one and
+    /// `other`, dropping their last times: what the evaluations keep of chains at one level.
+    fn keep_latest(&mut self, other: Chain) {
+        if (other.end, other.start) > (self.end, self.start) {
+            *self = Chain {
+                last: i64::MIN,
+                ..other
+            };
+        }
+    }
+}
+
+/// What a value's code says of its event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Code {
+    /// A row meeting no step (logged under `strict_order` only).
+    NoStep,
+    /// A step, from 0.
+    Step(usize),
+    /// An exclusion's condition, from 0.
+    Exclusion(usize),
+}
+
+/// A funnel as the accumulators run it: the window in the event times' zone, the steps,
+/// the exclusions.
 #[derive(Debug, Clone)]
 pub(crate) struct FunnelSteps {
     window: IntervalArithmetic,
@@ -195,26 +422,48 @@ pub(crate) struct FunnelSteps {
     /// Position of step 1 among the arguments.
     first_step_arg: usize,
     pub steps: usize,
-    /// The low bits of a value that hold its code ([`Self::step_of`]).
+    /// By exclusion: the position of its condition, and where it ends chains.
+    exclusions: Vec<(usize, ExclusionMasks)>,
+    /// The low bits of a value that hold its code ([`Self::code_of`]).
     step_bits: u32,
 }
 
 impl FunnelSteps {
     pub(crate) fn new(
+        function: &str,
         rule: FunnelRule,
         event_time: &DataType,
         first_step_arg: usize,
         arguments: usize,
     ) -> Result<Self> {
-        let steps = arguments.saturating_sub(first_step_arg + rule.mode_args);
-        let codes = steps + usize::from(rule.mode.logs_rows_meeting_no_step());
+        let steps = arguments.saturating_sub(first_step_arg + rule.trailing_args());
+        let mut exclusions = vec![];
+        let mut position = first_step_arg + steps;
+        for trailing in &rule.trailing {
+            match trailing {
+                Trailing::Mode => position += 1,
+                Trailing::Exclusion(exclusion) => {
+                    let levels = exclusion_levels(function, *exclusion, steps)?;
+                    exclusions.push((position + 1, ExclusionMasks::new(levels)));
+                    position += 2;
+                }
+            }
+        }
+        let codes = steps + exclusions.len() + usize::from(rule.mode.logs_rows_meeting_no_step());
         Ok(Self {
             window: IntervalArithmetic::new(rule.window, event_time)?,
             mode: rule.mode,
             first_step_arg,
             steps,
+            exclusions,
             step_bits: (usize::BITS - (codes.max(2) - 1).leading_zeros()).min(MAX_STEP_BITS),
         })
+    }
+
+    /// The longest the window can be, in microseconds (a month of 31 days, a day of 25
+    /// hours).
+    pub(crate) fn longest_window(&self) -> i64 {
+        self.window.longest()
     }
 
     /// Each event's first value, `time × 2^b` (its steps add to it), with the time in
@@ -225,35 +474,67 @@ impl FunnelSteps {
         coded_times(function, times, self.step_bits, MAX_STEP_BITS, range)
     }
 
-    /// Per row, the codes of the steps whose condition is true (NULL is false), as bits (see
-    /// [`Self::step_of`]); a row meeting no step has code 0 when such rows are logged.
+    /// Per row, the codes of the steps and exclusions whose condition is true (NULL is
+    /// false), as bits (see [`Self::code_of`]); a row meeting no step has code 0 when such
+    /// rows are logged.
     pub(crate) fn row_bits(&self, arguments: &[ArrayRef]) -> Result<Vec<u64>> {
-        let conditions = &arguments[self.first_step_arg..self.first_step_arg + self.steps];
-        let mut bits = condition_bits(conditions, arguments[0].len());
+        let mut conditions: Vec<ArrayRef> =
+            arguments[self.first_step_arg..self.first_step_arg + self.steps].to_vec();
+        conditions.extend(
+            self.exclusions
+                .iter()
+                .map(|&(arg, _)| Arc::clone(&arguments[arg])),
+        );
+        let mut bits = condition_bits(&conditions, arguments[0].len());
         if self.mode.logs_rows_meeting_no_step() {
+            let step_mask = (1u64 << self.steps) - 1;
             for row_bits in &mut bits {
-                *row_bits = (*row_bits << 1) | u64::from(*row_bits == 0);
+                *row_bits = (*row_bits << 1) | u64::from(*row_bits & step_mask == 0);
             }
         }
         Ok(bits)
     }
 
-    /// The step (from 0) of a value's code, `None` for a row meeting no step: code 0 when
-    /// such rows are logged, the steps' codes after it in order, so that at one time such a
-    /// row comes first, then the steps in order, as ClickHouse sorts them.
-    fn step_of(&self, value: i64) -> Option<usize> {
+    /// What a value's code stands for: code 0 a row meeting no step when such rows are
+    /// logged, then the steps' codes in order, then the exclusions', so that at one time such
+    /// a row comes first, then the steps in order, as ClickHouse sorts them, and the
+    /// exclusions last (an exclusion at a step's own time is not before it).
+    fn code_of(&self, value: i64) -> Code {
         let code = (value & ((1 << self.step_bits) - 1)) as usize;
         let first_step_code = usize::from(self.mode.logs_rows_meeting_no_step());
-        code.checked_sub(first_step_code)
+        match code.checked_sub(first_step_code) {
+            None => Code::NoStep,
+            Some(step) if step < self.steps => Code::Step(step),
+            Some(step) => Code::Exclusion(step - self.steps),
+        }
     }
 
     /// The funnel level of a timeline (values sorted; a value repeated is an event repeated).
     pub(crate) fn level(&self, values: &[i64]) -> usize {
+        self.conversion(values, |_, _| {})
+    }
+
+    /// The funnel level of a timeline, calling `reached(level, duration)` the first time the
+    /// evaluation reaches each level (from 1, in order), with the microseconds from the
+    /// step-1 event of the chain that reached it (the latest such start, where chains of
+    /// several starts reach it at once).
+    pub(crate) fn conversion(&self, values: &[i64], reached: impl FnMut(usize, i64)) -> usize {
         if self.mode.longest_walk && self.mode.strict() {
-            self.walk_level(values)
+            self.walk_level(values, reached)
         } else {
-            self.clickhouse_level(values)
+            self.clickhouse_level(values, reached)
         }
+    }
+
+    /// The masks of the exclusions whose bits `met` are set.
+    fn masks(&self, met: u64) -> ExclusionMasks {
+        let mut masks = ExclusionMasks::default();
+        for (j, &(_, of_exclusion)) in self.exclusions.iter().enumerate() {
+            if met & (1 << j) != 0 {
+                masks = masks.union(of_exclusion);
+            }
+        }
+        masks
     }
 
     /// ClickHouse's `windowFunnel` with `'strict_increase'` and the same modes, in one pass
@@ -264,7 +545,8 @@ impl FunnelSteps {
     /// ends, with the steps reached so far: under `strict_order` at a row meeting no step or
     /// at an event of a step whose previous step is not reached (skipped with
     /// `allow_reentry`); under `strict_deduplication` at an event of a step already reached,
-    /// other than step 1.
+    /// other than step 1. An exclusion's event ends the chains it falls within
+    /// ([`ExclusionMasks`]).
     ///
     /// Without `strict_once`, as ClickHouse, only the latest chain of each step is kept (a
     /// step-1 event replaces the one before), which misses a chain when events share a time
@@ -273,37 +555,50 @@ impl FunnelSteps {
     /// every chain is kept, as ClickHouse does: for each step the latest window end of the
     /// chains reaching it at an earlier time (the latest has the most window left), those
     /// of the current time applied once it is done.
-    fn clickhouse_level(&self, values: &[i64]) -> usize {
-        const NONE: (i64, i64) = (i64::MIN, i64::MAX);
-        // chains[k]: (window end, time of the last event) of the kept chain reaching step
-        // k + 1; with every chain kept, the latest end of those made at earlier times.
-        let mut chains = [NONE; MAX_STEPS];
-        let mut made_now: Vec<(usize, i64)> = Vec::new();
+    fn clickhouse_level(&self, values: &[i64], mut reached_first: impl FnMut(usize, i64)) -> usize {
+        // chains[k]: the kept chain reaching step k + 1; with every chain kept, the latest
+        // of those made at earlier times.
+        let mut chains = [NO_CHAIN; MAX_STEPS];
+        let mut made_now: Vec<(usize, Chain)> = Vec::new();
         let every_chain = self.mode.every_chain || self.mode.longest_walk;
         let (mut reached, mut started, mut now) = (0, false, i64::MIN);
         for &value in values {
             let time = value >> self.step_bits;
             if every_chain && time != now {
-                for (step, end) in made_now.drain(..) {
-                    chains[step] = (chains[step].0.max(end), i64::MIN);
+                for (step, chain) in made_now.drain(..) {
+                    chains[step].keep_latest(chain);
                 }
                 now = time;
             }
-            let Some(step) = self.step_of(value) else {
-                // A row meeting no step (logged under strict_order only).
-                if started {
-                    break;
+            let step = match self.code_of(value) {
+                Code::Step(step) => step,
+                Code::NoStep if started => break,
+                Code::NoStep => continue,
+                Code::Exclusion(j) => {
+                    let masks = self.exclusions[j].1;
+                    // A chain's level is k + 1; its last step at `time` came from level k.
+                    for (k, chain) in chains[..self.steps].iter_mut().enumerate() {
+                        let ended = if chain.last < time {
+                            masks.before & (1 << (k + 1))
+                        } else {
+                            masks.moved_from & (1 << k)
+                        };
+                        if ended != 0 {
+                            *chain = NO_CHAIN;
+                        }
+                    }
+                    made_now.retain(|&(step, _)| masks.moved_from & (1 << step) == 0);
+                    continue;
                 }
-                continue;
             };
-            if step == 0 {
+            let made = if step == 0 {
+                started = true;
                 let end = self.window.add(time, 1);
-                if every_chain {
-                    made_now.push((0, end));
-                } else {
-                    chains[0] = (end, time);
+                Chain {
+                    end,
+                    last: time,
+                    start: time,
                 }
-                (reached, started) = (reached.max(1), true);
             } else if self.mode.strict_deduplication && step < reached {
                 break;
             } else if self.mode.strict_order && started && step > reached {
@@ -312,18 +607,25 @@ impl FunnelSteps {
                 }
                 break;
             } else if step <= reached {
-                let (end, last) = chains[step - 1];
-                if last < time && time <= end {
-                    if every_chain {
-                        made_now.push((step, end));
-                    } else {
-                        chains[step] = (end, time);
-                    }
-                    reached = reached.max(step + 1);
+                let from = chains[step - 1];
+                if !(from.last < time && time <= from.end) {
+                    continue;
                 }
+                Chain { last: time, ..from }
+            } else {
+                continue;
+            };
+            if every_chain {
+                made_now.push((step, made));
+            } else {
+                chains[step] = made;
             }
-            if reached == self.steps {
-                break;
+            if step == reached {
+                reached += 1;
+                reached_first(reached, time - made.start);
+                if reached == self.steps {
+                    break;
+                }
             }
         }
         reached
@@ -333,48 +635,57 @@ impl FunnelSteps {
     /// event, a walk through the later times at which the group has step events, in order,
     /// while within the window (inclusive) of the start. At each time the walk takes the next
     /// step if the time has an event of it; otherwise an event the mode forbids there stops
-    /// the walk. Events at the time of the walk's last step never stop it. The level is the
-    /// most steps of any walk.
+    /// the walk. Events at the time of the walk's last step never stop it; an exclusion's
+    /// event ends the walks it falls within. The level is the most steps of any walk.
     ///
     /// Exact in one pass: from any time on, walks that have reached the same step move
     /// alike, except that the one with the later start keeps its window longer; only that
-    /// one is kept, as its window's end.
-    fn walk_level(&self, values: &[i64]) -> usize {
-        const NO_WALK: i64 = i64::MIN;
-        // walk_end[k]: the window's end of the walk that has reached k + 1 steps.
-        let mut walk_end = [NO_WALK; MAX_STEPS];
+    /// one is kept.
+    fn walk_level(&self, values: &[i64], mut reached_first: impl FnMut(usize, i64)) -> usize {
+        // walks[k]: the walk that has reached k + 1 steps.
+        let mut walks = [NO_CHAIN; MAX_STEPS];
         let mut reached = 0;
         let (bits, mut at) = (self.step_bits, 0);
         while at < values.len() && reached < self.steps {
             let time = values[at] >> bits;
-            let mut steps_met = 0u64;
+            let (mut steps_met, mut excluded) = (0u64, 0u64);
             while let Some(&value) = values.get(at).filter(|&&v| v >> bits == time) {
-                let step = self
-                    .step_of(value)
-                    .expect("rows meeting no step are not logged");
-                steps_met |= 1 << step;
+                match self.code_of(value) {
+                    Code::Step(step) => steps_met |= 1 << step,
+                    Code::Exclusion(j) => excluded |= 1 << j,
+                    Code::NoStep => unreachable!("rows meeting no step are not logged"),
+                }
                 at += 1;
             }
+            let masks = self.masks(excluded);
             // Deepest walk first, so that a walk moving on is not moved again at this time.
             for level in (1..self.steps).rev() {
-                let end = walk_end[level - 1];
-                if end == NO_WALK {
-                    continue;
-                }
-                if time > end {
-                    // Past its window: it can take no more steps.
-                    walk_end[level - 1] = NO_WALK;
+                let walk = std::mem::replace(&mut walks[level - 1], NO_CHAIN);
+                if !walk.exists() || time > walk.end {
+                    // None, or past its window: it can take no more steps.
                 } else if steps_met & (1 << level) != 0 {
-                    walk_end[level] = walk_end[level].max(end);
-                    walk_end[level - 1] = NO_WALK;
-                    reached = reached.max(level + 1);
-                } else if self.mode.stops(steps_met, level) {
-                    walk_end[level - 1] = NO_WALK;
+                    if level == reached {
+                        reached += 1;
+                        reached_first(reached, time - walk.start);
+                    }
+                    if masks.moved_from & (1 << level) == 0 {
+                        walks[level].keep_latest(walk);
+                    }
+                } else if !self.mode.stops(steps_met, level) && masks.before & (1 << level) == 0 {
+                    walks[level - 1] = walk;
                 }
             }
             if steps_met & 1 != 0 {
-                walk_end[0] = walk_end[0].max(self.window.add(time, 1));
-                reached = reached.max(1);
+                let end = self.window.add(time, 1);
+                walks[0].keep_latest(Chain {
+                    end,
+                    last: time,
+                    start: time,
+                });
+                if reached == 0 {
+                    reached = 1;
+                    reached_first(1, 0);
+                }
             }
         }
         reached
@@ -391,15 +702,21 @@ fn first_mode_arg(arg_types: &[DataType], first_step: usize) -> usize {
         .map_or(arg_types.len(), |(i, _)| i)
 }
 
-/// A funnel's constant arguments: the window, then the modes after the steps.
+/// A funnel's constant arguments: the window, then the strings after the steps (modes, and
+/// exclusions before their conditions).
 pub(crate) fn funnel_constant_args(
     arg_types: &[DataType],
     window: usize,
     first_step: usize,
 ) -> Cow<'static, [(usize, &'static str)]> {
-    let modes = first_mode_arg(arg_types, first_step)..arg_types.len();
-    let constants = std::iter::once((window, "window")).chain(modes.map(|i| (i, "mode")));
-    Cow::Owned(constants.collect())
+    let trailing = first_mode_arg(arg_types, first_step)..arg_types.len();
+    let strings = trailing
+        .filter(|&i| arg_types[i] != DataType::Boolean)
+        .map(|i| match arg_types.get(i + 1) {
+            Some(DataType::Boolean) => (i, "exclusion"),
+            _ => (i, "mode"),
+        });
+    Cow::Owned(std::iter::once((window, "window")).chain(strings).collect())
 }
 
 /// Coerces `event_time` (argument 1), the window (argument `window`), the steps from
@@ -441,20 +758,33 @@ pub(crate) fn funnel_arg_types(
         match mode {
             t if is_string_type(t) => {}
             DataType::Null => types[i] = DataType::Utf8,
+            // An exclusion's condition, after its string.
+            DataType::Boolean if arg_types[i - 1] != DataType::Boolean => {}
             other => {
                 return plan_err!(
-                    "{function}: argument {} must be a mode such as 'strict_order', got \
-                     {other}: the modes come after the last step",
+                    "{function}: argument {} must be a mode such as 'strict_order' or an \
+                     exclusion such as 'exclude 1-3' followed by its BOOLEAN condition, got \
+                     {other}: the modes and exclusions come after the last step",
                     i + 1
                 );
             }
         }
     }
-    if arg_types.len() - first_mode > MODES.len() {
+    // A string before a condition is an exclusion's, any other a mode.
+    let before_condition = |i: usize| arg_types.get(i + 1) == Some(&DataType::Boolean);
+    let strings = (first_mode..arg_types.len()).filter(|&i| arg_types[i] != DataType::Boolean);
+    let (exclusions, modes): (Vec<usize>, Vec<usize>) = strings.partition(|&i| before_condition(i));
+    if modes.len() > MODES.len() {
         return plan_err!(
             "{function} takes at most {} modes, got {}",
             MODES.len(),
-            arg_types.len() - first_mode
+            modes.len()
+        );
+    }
+    if exclusions.len() > MAX_EXCLUSIONS {
+        return plan_err!(
+            "{function} takes at most {MAX_EXCLUSIONS} exclusions, got {}",
+            exclusions.len()
         );
     }
     Ok(types)
@@ -472,14 +802,27 @@ mod tests {
     }
 
     fn with_modes(steps: usize, window_seconds: i64, modes: &[&str]) -> FunnelSteps {
+        with_exclusions(steps, window_seconds, modes, &[])
+    }
+
+    /// A funnel with these modes, then exclusions (steps `a` to `b`) in that order.
+    fn with_exclusions(
+        steps: usize,
+        window_seconds: i64,
+        modes: &[&str],
+        exclusions: &[(usize, usize)],
+    ) -> FunnelSteps {
         let window = ScalarValue::new_interval_mdn(0, 0, window_seconds * 1_000_000_000);
+        let exclusions = exclusions.iter().map(|(a, b)| format!("exclude {a}-{b}"));
         let constants: Vec<_> = std::iter::once(window)
             .chain(modes.iter().map(|&mode| ScalarValue::from(mode)))
+            .chain(exclusions.map(ScalarValue::from))
             .map(Some)
             .collect();
-        let rule = FunnelRule::of("test", &constants).unwrap();
+        let rule = FunnelRule::of("test", &constants, None, 0).unwrap();
         let time = DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, None);
-        FunnelSteps::new(rule, &time, 0, steps + modes.len()).unwrap()
+        let arguments = steps + rule.trailing_args();
+        FunnelSteps::new("test", rule, &time, 0, arguments).unwrap()
     }
 
     /// (seconds, step from 1) events of a 3-step funnel as sorted timeline values.
@@ -795,11 +1138,174 @@ mod tests {
         }
     }
 
+    /// The level and the first reach of each level by definition: chains of events of steps
+    /// 1, 2, … at strictly increasing times within the window of the first, none with an
+    /// exclusion's event strictly between its step a and its step b (or its last step, if it
+    /// has not reached b). A level is first reached at the earliest time of a chain reaching
+    /// it, from the latest start of such chains. Events: (seconds, step from 1; steps + 1 + j
+    /// for exclusion j).
+    fn conversion_by_definition(
+        steps: usize,
+        window: i64,
+        exclusions: &[(usize, usize)],
+        events: &[(i64, usize)],
+    ) -> (usize, Vec<i64>) {
+        let excluded_at = |j: usize| {
+            let code = steps + 1 + j;
+            events
+                .iter()
+                .filter(move |&&(_, s)| s == code)
+                .map(|&(t, _)| t)
+        };
+        let valid = |chain: &[i64]| {
+            exclusions.iter().enumerate().all(|(j, &(a, b))| {
+                let k = chain.len();
+                k <= a || excluded_at(j).all(|x| !(chain[a - 1] < x && x < chain[b.min(k) - 1]))
+            })
+        };
+        // best[l - 1]: (time reached, start) of level l's first reach.
+        let mut best: Vec<(i64, i64)> = vec![(i64::MAX, i64::MIN); steps];
+        fn extend(
+            chain: &mut Vec<i64>,
+            events: &[(i64, usize)],
+            steps: usize,
+            window: i64,
+            valid: &dyn Fn(&[i64]) -> bool,
+            best: &mut Vec<(i64, i64)>,
+        ) {
+            let k = chain.len();
+            let (last, start) = (chain[k - 1], chain[0]);
+            let first = &mut best[k - 1];
+            if last < first.0 || (last == first.0 && start > first.1) {
+                *first = (last, start);
+            }
+            if k == steps {
+                return;
+            }
+            for &(t, s) in events {
+                if s == k + 1 && t > last && t <= start + window {
+                    chain.push(t);
+                    if valid(chain) {
+                        extend(chain, events, steps, window, valid, best);
+                    }
+                    chain.pop();
+                }
+            }
+        }
+        for &(t, s) in events {
+            if s == 1 {
+                extend(&mut vec![t], events, steps, window, &valid, &mut best);
+            }
+        }
+        let level = best.iter().take_while(|b| b.0 != i64::MAX).count();
+        let durations = best[..level].iter().map(|&(t, start)| (t - start) * SECOND);
+        (level, durations.collect())
+    }
+
+    /// A funnel's level, and the durations [`FunnelSteps::conversion`] reports.
+    fn conversion_of(f: &FunnelSteps, events: &[(i64, usize)]) -> (usize, Vec<i64>) {
+        let mut durations = vec![];
+        let level = f.conversion(&timeline_of(f, events), |level, duration| {
+            assert_eq!(level, durations.len() + 1);
+            durations.push(duration);
+        });
+        (level, durations)
+    }
+
+    #[test]
+    fn exclusions_end_the_chains_they_fall_within() {
+        // view, cart, pay; 'exclude 2-3' of a remove_from_cart (code 4).
+        let f = with_exclusions(3, 100, &[], &[(2, 3)]);
+        let level = |events: &[(i64, usize)]| f.level(&timeline_of(&f, events));
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 4), (4, 3)]), 2);
+        // Before step 2, or at its time, or at the payment's: not between.
+        assert_eq!(level(&[(1, 1), (2, 4), (3, 2), (4, 3)]), 3);
+        assert_eq!(level(&[(1, 1), (2, 2), (2, 4), (4, 3)]), 3);
+        assert_eq!(level(&[(1, 1), (2, 2), (4, 4), (4, 3)]), 3);
+        // A chain started after the exclusion converts.
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 4), (5, 1), (6, 2), (7, 3)]), 3);
+        // 'exclude' spans the whole funnel; the steps reached before it count.
+        let whole = with_exclusions(3, 100, &["strict_once"], &[(1, 3)]);
+        let level = |events: &[(i64, usize)]| whole.level(&timeline_of(&whole, events));
+        assert_eq!(level(&[(1, 1), (2, 4), (3, 2), (4, 3)]), 1);
+        assert_eq!(level(&[(1, 1), (2, 2), (3, 4), (4, 3)]), 2);
+    }
+
+    #[test]
+    fn conversion_times_are_from_the_start_of_the_chain_first_reaching_each_step() {
+        let f = with_modes(3, 100, &[]);
+        // Starts at 0 and 10; step 2 at 30 from the latest start (20 s), step 3 at 35.
+        assert_eq!(
+            conversion_of(&f, &[(0, 1), (10, 1), (30, 2), (35, 3)]),
+            (3, vec![0, 20 * SECOND, 25 * SECOND])
+        );
+        // The window of the later start has ended: the earlier one, still open, reaches.
+        let f = with_modes(2, 20, &["strict_once"]);
+        assert_eq!(conversion_of(&f, &[(0, 1), (5, 1), (26, 2)]), (1, vec![0]));
+        assert_eq!(
+            conversion_of(&f, &[(0, 1), (5, 1), (25, 2)]),
+            (2, vec![0, 20 * SECOND])
+        );
+    }
+
+    #[test]
+    fn every_chain_and_walks_follow_the_definition_with_exclusions_and_times() {
+        let mut seed = 0x5851_f42d_4c95_7f2d_u64;
+        let mut next = |below: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        };
+        for round in 0..3000 {
+            let steps = 2 + next(4) as usize;
+            let window = 1 + next(20) as i64;
+            let exclusions: Vec<(usize, usize)> = (0..next(3))
+                .map(|_| {
+                    let a = 1 + next(steps as u64 - 1) as usize;
+                    (a, a + 1 + next((steps - a) as u64) as usize)
+                })
+                .collect();
+            let codes = (steps + exclusions.len()) as u64;
+            let events: Vec<(i64, usize)> = (0..next(14))
+                .map(|_| (next(12) as i64, 1 + next(codes) as usize))
+                .collect();
+            let every = with_exclusions(steps, window, &["strict_once"], &exclusions);
+            assert_eq!(
+                conversion_of(&every, &events),
+                conversion_by_definition(steps, window, &exclusions, &events),
+                "round {round}: {steps} steps, window {window}, exclusions {exclusions:?}: \
+                 {events:?}"
+            );
+            // A walk without a mode that stops it is a chain, taking each step at its first
+            // time: the longest chain.
+            let walk = with_exclusions(
+                steps,
+                window,
+                &["strict_deduplication", "longest_walk"],
+                &exclusions,
+            );
+            let no_repeats = |events: &[(i64, usize)]| {
+                let mut seen = std::collections::HashSet::new();
+                events.iter().all(|&(_, s)| s > steps || seen.insert(s))
+            };
+            if no_repeats(&events) {
+                assert_eq!(
+                    conversion_of(&walk, &events),
+                    conversion_by_definition(steps, window, &exclusions, &events),
+                    "round {round}: {steps} steps, window {window}, exclusions \
+                     {exclusions:?}: {events:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn modes_are_checked() {
         let window = Some(ScalarValue::new_interval_mdn(0, 1, 0));
-        let rule =
-            |mode: ScalarValue| FunnelRule::of("window_funnel", &[window.clone(), Some(mode)]);
+        let rule = |mode: ScalarValue| {
+            FunnelRule::of("window_funnel", &[window.clone(), Some(mode)], None, 3)
+        };
         assert!(rule(ScalarValue::from(" Strict_Order ")).is_ok());
         assert_eq!(
             rule(ScalarValue::from("strict_increase")).unwrap().mode,
@@ -818,7 +1324,7 @@ mod tests {
             let constants: Vec<_> = std::iter::once(window.clone())
                 .chain(modes.iter().map(|&mode| Some(ScalarValue::from(mode))))
                 .collect();
-            FunnelRule::of("window_funnel", &constants).map_err(|e| e.to_string())
+            FunnelRule::of("window_funnel", &constants, None, 3).map_err(|e| e.to_string())
         };
         assert!(modes(&["strict_order", "allow_reentry"]).is_ok());
         assert!(modes(&["strict_deduplication", "longest_walk"]).is_ok());

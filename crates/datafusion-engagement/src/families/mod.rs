@@ -1,10 +1,12 @@
 //! Rules shared by a family of metrics, each family's in one file: the survey scales and
 //! weights (nps, csat, ces and their summaries), ratios of sums (ctr, engagement_rate), flags
 //! of activity at a period's start and end (churn_rate, retention_rate), funnel steps
-//! (window_funnel, funnel), sequence patterns (sequence_match, sequence_count), per-key values (the session and customer metrics) and the labels
+//! (window_funnel, funnel), the times to convert (funnel_conversion_times,
+//! funnel_conversion_histogram), sequence patterns (sequence_match, sequence_count), per-key values (the session and customer metrics) and the labels
 //! of the scalar functions.
 
 pub(crate) mod active_flags;
+pub(crate) mod conversion_times;
 pub(crate) mod event_codes;
 pub(crate) mod funnel_steps;
 pub(crate) mod key_values;

@@ -226,6 +226,26 @@ fn cases() -> Vec<Case> {
                 ("step_1", Arc::clone(&at_start)),
                 ("step_2", Arc::clone(&at_end)),
             ],
+            constants: vec![(2, two_days.clone()), (5, ScalarValue::from("strict_once"))],
+        },
+        Case {
+            function: "funnel_conversion_times",
+            columns: vec![
+                ("user", Arc::clone(&names)),
+                ("time", Arc::clone(&times)),
+                ("step_1", Arc::clone(&at_start)),
+                ("step_2", Arc::clone(&at_end)),
+            ],
+            constants: vec![(2, two_days.clone()), (5, ScalarValue::from("strict_once"))],
+        },
+        Case {
+            function: "funnel_conversion_histogram",
+            columns: vec![
+                ("user", Arc::clone(&numbers)),
+                ("time", Arc::clone(&times)),
+                ("step_1", Arc::clone(&at_start)),
+                ("step_2", Arc::clone(&at_end)),
+            ],
             constants: vec![(2, two_days), (5, ScalarValue::from("strict_once"))],
         },
     ];
@@ -607,7 +627,94 @@ const KEYED: &[&str] = &[
     "stickiness_distribution",
     "window_funnel",
     "funnel",
+    "funnel_conversion_times",
+    "funnel_conversion_histogram",
 ];
+
+/// The rows of `funnel_conversion_times` or `funnel_conversion_histogram` (a window of two
+/// days), by definition: a user's time to step k from the chains of steps 1 to k (each
+/// strictly later, all within the window of the first), the earliest to reach step k, of
+/// those the one started last.
+fn conversion_times_reference(
+    function: &str,
+    timelines: &std::collections::BTreeMap<String, Vec<(i64, Vec<bool>)>>,
+    steps: usize,
+) -> Vec<Option<f64>> {
+    // Every chain as its times, tried from every start.
+    fn chains(events: &[(i64, Vec<bool>)], chain: &mut Vec<i64>, out: &mut Vec<Vec<i64>>) {
+        out.push(chain.clone());
+        let (step, first, last) = (chain.len(), chain[0], chain[chain.len() - 1]);
+        for (t, met) in events {
+            if step < met.len() && met[step] && *t > last && *t <= first + 2 * DAY_MICROS {
+                chain.push(*t);
+                chains(events, chain, out);
+                chain.pop();
+            }
+        }
+    }
+    let percent = |part: f64, whole: f64| (whole > 0.0).then(|| 100.0 * part / whole);
+    let mut durations: Vec<Vec<f64>> = vec![vec![]; steps];
+    for events in timelines.values() {
+        let mut all = vec![];
+        for (t, met) in events {
+            if met[0] {
+                chains(events, &mut vec![*t], &mut all);
+            }
+        }
+        for (k, of_step) in durations.iter_mut().enumerate() {
+            let first = all
+                .iter()
+                .filter(|c| c.len() > k)
+                .map(|c| (c[k], -c[0]))
+                .min();
+            if let Some((reached, start)) = first {
+                of_step.push((reached + start) as f64 / 1e6);
+            }
+        }
+    }
+    let quantile = |sorted: &[f64], q: f64| {
+        let position = q * (sorted.len() - 1) as f64;
+        let (low, high) = (
+            sorted[position.floor() as usize],
+            sorted[position.ceil() as usize],
+        );
+        low + (high - low) * (position - position.floor())
+    };
+    let mut out = vec![];
+    for (k, of_step) in durations.iter_mut().enumerate() {
+        of_step.sort_by(f64::total_cmp);
+        let n = of_step.len();
+        if function == "funnel_conversion_times" {
+            let stat = |f: &dyn Fn(&[f64]) -> f64| (n > 0).then(|| f(of_step));
+            out.extend([
+                Some(k as f64 + 1.0),
+                Some(n as f64),
+                stat(&|d| d.iter().sum::<f64>() / n as f64),
+                stat(&|d| d[0]),
+                stat(&|d| quantile(d, 0.25)),
+                stat(&|d| quantile(d, 0.5)),
+                stat(&|d| quantile(d, 0.75)),
+                stat(&|d| quantile(d, 0.9)),
+                stat(&|d| d[n - 1]),
+            ]);
+        } else if k > 0 {
+            // The buckets starting within two days, the last open.
+            let starts = [0.0, 10.0, 60.0, 300.0, 900.0, 3_600.0, 21_600.0, 86_400.0];
+            for (b, &from) in starts.iter().enumerate() {
+                let to = starts.get(b + 1).copied().unwrap_or(f64::INFINITY);
+                let users = of_step.iter().filter(|&&d| d >= from && d < to).count() as f64;
+                out.extend([
+                    Some(k as f64 + 1.0),
+                    Some(from),
+                    starts.get(b + 1).copied(),
+                    Some(users),
+                    percent(users, n as f64),
+                ]);
+            }
+        }
+    }
+    out
+}
 
 /// A growing window frame evaluates the same accumulator after each row: evaluating must
 /// leave the state as it was.
@@ -1398,7 +1505,7 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
             }
             Some(out)
         }
-        "window_funnel" | "funnel" => {
+        "window_funnel" | "funnel" | "funnel_conversion_times" | "funnel_conversion_histogram" => {
             let steps: Vec<&str> = ["step_1", "step_2"]
                 .into_iter()
                 .filter(|s| has(s))
@@ -1406,7 +1513,7 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
             // (time, steps met) of each timeline's events: one timeline per user, or the group.
             let mut timelines: BTreeMap<String, Vec<(i64, Vec<bool>)>> = BTreeMap::new();
             for &r in rows {
-                let timeline = if case.function == "funnel" {
+                let timeline = if case.function != "window_funnel" {
                     let Some(user) = key("user", r) else { continue };
                     user
                 } else {
@@ -1443,6 +1550,13 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
             if timelines.is_empty() {
                 return None;
             }
+            if case.function != "funnel" {
+                return Some(conversion_times_reference(
+                    case.function,
+                    &timelines,
+                    steps.len(),
+                ));
+            }
             let reached: Vec<f64> = (1..=steps.len())
                 .map(|k| timelines.values().filter(|e| level(e) >= k).count() as f64)
                 .collect();
@@ -1452,6 +1566,7 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                 out.extend([
                     Some(k as f64 + 1.0),
                     Some(users),
+                    Some(previous - users),
                     percent(users, previous),
                     percent(users, reached[0]),
                 ]);

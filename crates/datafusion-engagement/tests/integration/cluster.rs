@@ -132,7 +132,12 @@ const QUERIES: &[&str] = &[
                    event_name = 'export') FILTER (WHERE event_name <> 'support_ticket') AS quick,
             funnel(user_id, event_time, INTERVAL '1 day', event_name = 'login',
                    event_name = 'view_dashboard', event_name = 'create_report',
-                   'strict_order') AS in_order
+                   'strict_order') AS in_order,
+            funnel_conversion_times(user_id, event_time, INTERVAL '1 day', event_name = 'login',
+                   event_name = 'view_dashboard', event_name = 'create_report',
+                   'exclude 2-3', event_name = 'support_ticket') AS times,
+            funnel_conversion_histogram(user_id, event_time, INTERVAL '1 day',
+                   event_name = 'login', event_name = 'export') AS time_to_export
      FROM events GROUP BY segment ORDER BY segment",
     "SELECT level, count(*) AS users
      FROM (SELECT user_id, window_funnel(INTERVAL '1 day', event_time, event_name = 'login',

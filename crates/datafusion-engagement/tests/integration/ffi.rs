@@ -96,6 +96,10 @@ const QUERIES: &[&str] = &[
                    event_name = 'create_report', 'strict_order'), \
      funnel(user_id, event_time, INTERVAL '1 day', event_name = 'login', event_name = 'view_dashboard', \
             event_name = 'create_report', 'strict_deduplication'), \
+     funnel_conversion_times(user_id, event_time, INTERVAL '1 day', event_name = 'login', \
+            event_name = 'create_report', 'exclude', event_name = 'support_ticket'), \
+     funnel_conversion_histogram(user_id, event_time, INTERVAL '1 day', event_name = 'login', \
+            event_name = 'create_report'), \
      sequence_match('(?1)(?t<=86400)(?2)', event_time, event_name = 'login', event_name = 'export'), \
      sequence_count('(?1).*(?2)', event_time, event_name = 'login', event_name = 'export') \
          FILTER (WHERE event_name <> 'support_ticket'), \

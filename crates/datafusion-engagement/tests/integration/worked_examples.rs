@@ -13,9 +13,10 @@ use datafusion::prelude::*;
 use datafusion_engagement::expr_fn::{
     avg_resolution_time, avg_session_duration, bounce_rate, ces, ces_summary, churn_rate, clv,
     clv_per_period, csat, csat_summary, ctr, engagement_rate, engagement_score, engagement_tier,
-    feature_adoption, first_week_active_rate, funnel, funnel_with_modes, nps, nps_group,
-    nps_summary, pages_per_session, paths, retention_rate, sequence_count, sequence_match,
-    sequence_next_node, stickiness, stickiness_per_period, window_funnel, window_funnel_with_modes,
+    feature_adoption, first_week_active_rate, funnel, funnel_conversion_histogram,
+    funnel_conversion_times, funnel_with_modes, nps, nps_group, nps_summary, pages_per_session,
+    paths, retention_rate, sequence_count, sequence_match, sequence_next_node, stickiness,
+    stickiness_per_period, window_funnel, window_funnel_with_modes, with_exclusions,
 };
 
 async fn one_value(columns: Vec<(&str, ArrayRef)>, metric: Expr) -> Result<ScalarValue> {
@@ -233,6 +234,28 @@ async fn funnel_helpers_take_modes() -> Result<()> {
     assert_eq!(
         one_value(columns(), third_step_users(in_order)).await?,
         ScalarValue::Int64(Some(0))
+    );
+    // D between B (step 2) and C (step 3) as an exclusion ends the chain at B.
+    let excluded = with_exclusions(
+        funnel(col("user"), col("t"), hour(), steps()),
+        vec![("exclude 2-3", col("e").eq(lit("D")))],
+    );
+    assert_eq!(
+        one_value(columns(), third_step_users(excluded)).await?,
+        ScalarValue::Int64(Some(0))
+    );
+    // C came 2 seconds after A: the times to step 3, and its bucket (10 seconds and less).
+    let step_3 = |f: Expr| datafusion::functions_nested::expr_fn::array_element(f, lit(3_i64));
+    let times = funnel_conversion_times(col("user"), col("t"), hour(), steps(), &[]);
+    assert_eq!(
+        one_value(columns(), step_3(times).field("median_seconds")).await?,
+        ScalarValue::Float64(Some(3.0))
+    );
+    let histogram = funnel_conversion_histogram(col("user"), col("t"), hour(), steps(), &[]);
+    let first_bucket = datafusion::functions_nested::expr_fn::array_element(histogram, lit(1_i64));
+    assert_eq!(
+        one_value(columns(), first_bucket.field("users")).await?,
+        ScalarValue::Int64(Some(1))
     );
     Ok(())
 }

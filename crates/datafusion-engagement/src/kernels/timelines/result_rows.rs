@@ -41,6 +41,19 @@ impl ResultValue for i64 {
     }
 }
 
+/// A whole number that may be missing: the open end of a histogram's last bucket.
+impl ResultValue for Option<i64> {
+    fn data_type() -> DataType {
+        DataType::Int64
+    }
+    const NULLABLE: bool = true;
+    fn column(values: impl Iterator<Item = Option<Self>>, _: &UserIds) -> Result<ArrayRef> {
+        Ok(Arc::new(
+            values.map(Option::flatten).collect::<Int64Array>(),
+        ))
+    }
+}
+
 /// A yes or no: whether a pattern matched.
 impl ResultValue for bool {
     fn data_type() -> DataType {
