@@ -48,6 +48,17 @@ FROM users u LEFT JOIN page_views v ON v.user_id = u.user_id
 GROUP BY u.acquisition_channel
 ORDER BY u.acquisition_channel;
 
+-- Retention by events, from the event log alone: users who set up an integration and came back
+-- to export, per segment, in week 1, weeks 2 to 4 and weeks 5 to 8 after their first setup
+-- (custom brackets: a bracket counts a user once all its weeks have passed).
+-- chart: bar x=segment y=week_1_pct,weeks_2_4_pct,weeks_5_8_pct
+SELECT segment, r[1]['users'] AS users, round(r[2]['rate'], 1) AS week_1_pct,
+       round(r[3]['rate'], 1) AS weeks_2_4_pct, round(r[4]['rate'], 1) AS weeks_5_8_pct
+FROM (SELECT segment, retention(user_id, event_time, INTERVAL '7 days', '1, 2-4, 5-8',
+               event_name = 'integration_setup', event_name = 'export') AS r
+      FROM events GROUP BY segment)
+ORDER BY segment;
+
 -- Product lifecycle by week: new, returning, resurrecting and dormant users. The data ends on
 -- Wednesday 30 September, so the last week is short and its dormant count high.
 SELECT w['period_start'] AS week, w['active'] AS active, w['new'] AS new,

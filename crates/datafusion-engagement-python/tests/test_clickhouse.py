@@ -257,3 +257,45 @@ def test_sequence_next_node_equals_clickhouse(seed, tmp_path):
     found = [sum(row[i] is not None for row in mine.values()) for i in range(len(NEXT_NODE_CALLS))]
     assert all(found), found
     assert sum(n < len(mine) for n in found) >= len(found) // 2, found
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("unbounded", [False, True], ids=["n_day", "on_or_after"])
+def test_retention_by_events_equals_clickhouses_retention(seed, unbounded, tmp_path):
+    """Retention from the event log alone, per user, against ClickHouse's `retention(cond…)`:
+    its first condition the user's start row (first view), condition k + 2 a payment in period
+    k of 6 hours from it (or, on or after, in period k or later). A period counts when the
+    user's last event has passed its end, as the pack counts it; brackets of periods (0, 1,
+    2-3, 4-6) are read from the same conditions."""
+    log = random_log(seed)
+    path = write(log, tmp_path)
+    hours, brackets = 6, [(0, 0), (1, 1), (2, 3), (4, 6)]
+    function = "unbounded_retention" if unbounded else "retention"
+    mine = ours(log, f"""
+        SELECT user_id, {function}(user_id, t, INTERVAL '{hours} hours', '1, 2-3, 4-6',
+                                   e = 'view', e = 'pay') AS r
+        FROM log GROUP BY user_id""")
+
+    def returns_in(first: int, last: int) -> str:
+        since = f"l.t >= s.start + toIntervalHour({hours * first})"
+        until = "" if unbounded else f" AND l.t < s.start + toIntervalHour({hours * (last + 1)})"
+        return f"l.e = 'pay' AND {since}{until}"
+
+    conditions = ", ".join(["l.e = 'view' AND l.t = s.start"] + [returns_in(f, l) for f, l in brackets])
+    theirs = clickhouse(path, f"""
+        SELECT l.user_id, retention({conditions}) AS r, any(s.start), any(s.last)
+        FROM log AS l JOIN (SELECT user_id, minIf(t, e = 'view') AS start, max(t) AS last
+                            FROM log GROUP BY user_id HAVING countIf(e = 'view') > 0) AS s
+          ON l.user_id = s.user_id
+        GROUP BY l.user_id""")
+    expected = {}
+    for user, (r, start, last) in theirs.items():
+        over = [last >= start + dt.timedelta(hours=hours * (b_last + 1)) for _, b_last in brackets]
+        expected[user] = (tuple((int(o), r[i + 1] if o else 0) for i, o in enumerate(over)),)
+    got = {u: (tuple((p["users"], p["retained"]) for p in r),) for u, (r,) in mine.items() if u in expected}
+    same_per_user(got, expected, f"{function} by events, seed {seed}")
+    # Users without a view are in no cohort; most started users are counted in some bracket,
+    # and some retained.
+    assert all(p["users"] == 0 for u, (r,) in mine.items() if u not in expected for p in r)
+    assert sum(any(c for c, _ in v[0][1:]) for v in expected.values()) > len(expected) // 2
+    assert any(k for v in expected.values() for _, k in v[0][1:])

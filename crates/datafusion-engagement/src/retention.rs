@@ -14,16 +14,19 @@ use datafusion::logical_expr::Documentation;
 use crate::calendar::intervals::{IntervalArithmetic, coerce_interval, positive_interval};
 use crate::calendar::zoned_days::{event_and_start_time, microseconds_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::common::args::{check_arg_count, integer_constant};
+use crate::common::args::{check_arg_count, integer_constant, is_string_type};
 use crate::common::metric::{Distinct, Metric, shared_udaf};
 use crate::common::user_ids::UserIdKind;
+use crate::families::event_codes::condition_bits;
 use crate::kernels::timelines::{
     ResultRows, RowList, TimelineMetric, UserTimeline, UserTimelineKernel, UserTimelineMetric,
     result_row, result_type,
 };
 
-/// Position of the optional start_time argument.
+/// Position of the optional start_time argument, or of the start condition.
 const START_ARG: usize = 4;
+/// Position of the return condition, in the form with conditions.
+const RETURN_ARG: usize = 5;
 
 /// The most periods a call may ask for: the result has a row per period for every group.
 pub(crate) const MAX_PERIODS: i64 = 1_000;
@@ -44,52 +47,123 @@ shared_udaf!(
     Retention
 );
 
-/// The constant arguments: the length of a period and how many periods follow period 0.
-#[derive(Debug, Clone, Copy)]
+/// The constant arguments: the length of a period, and the brackets of periods reported
+/// (period 0, then 1, 2, … or the brackets written).
+#[derive(Debug, Clone)]
 pub(crate) struct RetentionRule {
     period: IntervalMonthDayNano,
-    periods: u32,
+    /// Each bracket's first and last period (inclusive), in order; bracket 0 is period 0.
+    brackets: Vec<(u32, u32)>,
 }
 
-/// Reads `period` and `periods`, naming `function` in errors.
+/// Reads `period` and `periods`, naming `function` in errors: a number of periods, or
+/// brackets of them written as `'1, 2-7, 8-30'`.
 fn rule_of(function: &str, constants: &[Option<ScalarValue>]) -> Result<RetentionRule> {
     let (Some(period), Some(periods)) = (&constants[0], &constants[1]) else {
         return plan_err!("{function}: period and periods are required");
     };
     let interval = positive_interval(function, "period", period)?;
-    let periods = integer_constant(function, "periods", periods)?;
-    if !(1..=MAX_PERIODS).contains(&periods) {
-        return plan_err!(
-            "{function}: periods must be between 1 and {MAX_PERIODS} (the number of periods \
-             after period 0), got {periods}"
-        );
+    let mut brackets = vec![(0, 0)];
+    if let Some(Some(written)) = periods.try_as_str() {
+        brackets.extend(brackets_of(function, written)?);
+    } else {
+        let periods = integer_constant(function, "periods", periods)?;
+        if !(1..=MAX_PERIODS).contains(&periods) {
+            return plan_err!(
+                "{function}: periods must be between 1 and {MAX_PERIODS} (the number of \
+                 periods after period 0), got {periods}"
+            );
+        }
+        brackets.extend((1..=periods as u32).map(|k| (k, k)));
     }
     Ok(RetentionRule {
         period: interval,
-        periods: periods as u32,
+        brackets,
     })
 }
 
+/// Reads brackets of periods such as `'1, 2-7, 8-30'`: each a period or a range of them,
+/// from 1, in order, none overlapping.
+fn brackets_of(function: &str, written: &str) -> Result<Vec<(u32, u32)>> {
+    let expected = "expected brackets of periods after period 0 such as '1, 2-7, 8-30': \
+                    each a period or a range of them, from 1, in increasing order, without \
+                    overlaps";
+    let mut brackets: Vec<(u32, u32)> = vec![];
+    for part in written.split(',') {
+        let number = |text: &str| text.trim().parse::<u32>().ok();
+        let bracket = match part.split_once('-') {
+            Some((first, last)) => number(first).zip(number(last)),
+            None => number(part).map(|k| (k, k)),
+        };
+        let after = brackets.last().map_or(0, |&(_, last)| last);
+        match bracket {
+            Some((first, last)) if first > after && first <= last => {
+                if i64::from(last) > MAX_PERIODS {
+                    return plan_err!(
+                        "{function}: the bracket '{}' goes past period {MAX_PERIODS}, the \
+                         most a call may report",
+                        part.trim()
+                    );
+                }
+                brackets.push((first, last));
+            }
+            _ => {
+                return plan_err!(
+                    "{function}: cannot read the bracket '{}' of '{written}': {expected}",
+                    part.trim()
+                );
+            }
+        }
+    }
+    Ok(brackets)
+}
+
 /// The rule with what the event times' type says: their zone, for calendar arithmetic.
+///
+/// A value is `time × 2 + not_return`: events that are not returns (in the form with
+/// conditions) are kept only as the group's last event, and a start is `time × 2`.
 #[derive(Debug, Clone)]
 pub(crate) struct RetentionContext {
     rule: RetentionRule,
     step: IntervalArithmetic,
-    /// Whether users' starts come from a start_time column (else from their first event).
+    /// Whether users' starts come from a start_time column or a start condition (else from
+    /// their first event).
     has_start: bool,
+    /// Whether rows are returns by a condition (else every row is one), and users without a
+    /// start event are left out.
+    by_events: bool,
+}
+
+/// The time of a value.
+fn time_of(value: i64) -> i64 {
+    value >> 1
+}
+
+/// Whether a value is a return.
+fn is_return(value: i64) -> bool {
+    value & 1 == 0
 }
 
 impl RetentionContext {
-    pub(crate) fn new(rule: RetentionRule, event_time: &DataType, has_start: bool) -> Result<Self> {
+    pub(crate) fn new(
+        rule: RetentionRule,
+        event_time: &DataType,
+        arguments: usize,
+    ) -> Result<Self> {
         Ok(Self {
-            rule,
             step: IntervalArithmetic::new(rule.period, event_time)?,
-            has_start,
+            rule,
+            has_start: arguments > START_ARG,
+            by_events: arguments > RETURN_ARG,
         })
     }
 
+    /// The last period reported.
     fn periods(&self) -> usize {
-        self.rule.periods as usize
+        self.rule
+            .brackets
+            .last()
+            .map_or(0, |&(_, last)| last as usize)
     }
 
     /// `start + k × period`, see [`IntervalArithmetic::add`].
@@ -103,44 +177,53 @@ impl RetentionContext {
         out.extend((0..=self.periods() as i64 + 1).map(|k| self.boundary(start, k)));
     }
 
-    /// Drops events that cannot change the result: of those past the last period only the
-    /// latest (the group's last event time, and "later" for unbounded retention), and of
-    /// three events closer together than the shortest period the middle one, which lies in
-    /// the period of one of the others whatever the start turns out to be.
+    /// Drops values that cannot change the result: of those that are not returns all but
+    /// the latest (the group's last event), of those past the last period all but the
+    /// latest (and "later" for unbounded retention), and of three returns closer together
+    /// than the shortest period the middle one, which lies in the period of one of the
+    /// others whatever the start turns out to be.
     pub(crate) fn compact(&self, start: Option<i64>, events: &mut Vec<i64>) {
-        let Some(&first) = events.first() else {
+        let Some(&latest) = events.last() else {
             return;
         };
-        // A start can only move earlier as more rows arrive, and the end with it; but a
-        // start_time not seen yet may lie after the first event, so without one the end is
-        // not known.
-        let start = if self.has_start { start } else { Some(first) };
-        let end = start.map_or(i64::MAX, |start| {
-            self.boundary(start, self.periods() as i64 + 1)
-        });
-        let within = events.partition_point(|&t| t < end);
-        if within + 1 < events.len() {
-            let latest = events[events.len() - 1];
-            events.truncate(within);
-            events.push(latest);
+        if self.by_events {
+            events.retain(|&v| is_return(v));
         }
-        let shortest = self.step.shortest();
-        if shortest > 0 {
-            let mut kept = 0;
-            for i in 0..events.len() {
-                let t = events[i];
-                while kept >= 2 && t - events[kept - 2] < shortest {
-                    kept -= 1;
-                }
-                events[kept] = t;
-                kept += 1;
+        if let Some(&first) = events.first() {
+            // A start can only move earlier as more rows arrive, and the end with it; but a
+            // start not seen yet may lie after the first event, so without one the end is
+            // not known.
+            let start = if self.has_start { start } else { Some(first) };
+            let end = start.map_or(i64::MAX, |start| {
+                self.boundary(time_of(start), self.periods() as i64 + 1)
+            });
+            let within = events.partition_point(|&v| time_of(v) < end);
+            if within + 1 < events.len() {
+                let latest_return = events[events.len() - 1];
+                events.truncate(within);
+                events.push(latest_return);
             }
-            events.truncate(kept);
+            let shortest = self.step.shortest();
+            if shortest > 0 {
+                let mut kept = 0;
+                for i in 0..events.len() {
+                    let v = events[i];
+                    while kept >= 2 && time_of(v) - time_of(events[kept - 2]) < shortest {
+                        kept -= 1;
+                    }
+                    events[kept] = v;
+                    kept += 1;
+                }
+                events.truncate(kept);
+            }
+        }
+        if !is_return(latest) {
+            events.push(latest);
         }
     }
 
-    /// The retention rows of one group: per period, the users counted, those retained, and
-    /// the rate. `unbounded`: retained in period k by an event in period k or later.
+    /// The retention rows of one group: per bracket, the users counted, those retained, and
+    /// the rate. `unbounded`: retained in a bracket by a return in it or a later period.
     pub(crate) fn evaluate_group(
         &self,
         users: &[UserTimeline<'_>],
@@ -148,20 +231,29 @@ impl RetentionContext {
         rows: &mut ResultRows<RetentionRow>,
     ) {
         let periods = self.periods();
+        let brackets = &self.rule.brackets;
+        // The bracket of each period (`usize::MAX` between brackets).
+        let mut bracket_of = vec![usize::MAX; periods + 1];
+        for (b, &(first, last)) in brackets.iter().enumerate() {
+            bracket_of[first as usize..=last as usize].fill(b);
+        }
         let last_event = UserTimeline::prefetching(users)
             .filter_map(|u| u.values.last())
             .max()
-            .copied();
-        let mut counted = vec![0i64; periods + 1];
-        let mut retained = vec![0i64; periods + 1];
+            .map(|&v| time_of(v));
+        let mut counted = vec![0i64; brackets.len()];
+        let mut retained = vec![0i64; brackets.len()];
         let mut bounds = Vec::with_capacity(periods + 2);
         for user in UserTimeline::prefetching(users) {
-            let (Some(start), Some(last_event)) =
-                (user.start.or(user.values.first().copied()), last_event)
-            else {
+            let start = match user.start {
+                Some(start) => Some(start),
+                None if self.by_events => None,
+                None => user.values.first().copied(),
+            };
+            let (Some(start), Some(last_event)) = (start.map(time_of), last_event) else {
                 continue;
             };
-            let events = &user.values[user.values.partition_point(|&t| t < start)..];
+            let from_start = &user.values[user.values.partition_point(|&v| time_of(v) < start)..];
             // The period of a time from the start on (periods + 1 past the last period), by
             // division when periods have one length, else among the boundaries.
             let period_of: &dyn Fn(i64) -> usize = match self.step.fixed() {
@@ -174,36 +266,45 @@ impl RetentionContext {
                     &|t: i64| bounds[1..].partition_point(|&end| end <= t)
                 }
             };
-            // Periods over by the group's last event: younger ones are not counted yet.
+            // Periods over by the group's last event: brackets not over are not counted yet.
             let over = if last_event < start {
                 0
             } else {
                 period_of(last_event)
             };
-            counted[..over].iter_mut().for_each(|c| *c += 1);
+            let is_over = |b: usize| (brackets[b].1 as usize) < over;
+            let returns = from_start.iter().filter(|&&v| is_return(v));
+            for (b, count) in counted.iter_mut().enumerate() {
+                *count += i64::from(is_over(b));
+            }
             if unbounded {
-                if let Some(&latest) = events.last() {
-                    let through = (period_of(latest) + 1).min(over);
-                    retained[..through].iter_mut().for_each(|r| *r += 1);
+                if let Some(&latest) = from_start.iter().rfind(|&&v| is_return(v)) {
+                    let reached = period_of(time_of(latest));
+                    for (b, &(first, _)) in brackets.iter().enumerate() {
+                        if first as usize <= reached && is_over(b) {
+                            retained[b] += 1;
+                        }
+                    }
                 }
             } else {
                 let mut previous = usize::MAX;
-                for &t in events {
-                    let k = period_of(t);
+                for &v in returns {
+                    let k = period_of(time_of(v));
                     if k >= over {
                         break;
                     }
-                    if k != previous {
-                        retained[k] += 1;
-                        previous = k;
+                    let b = bracket_of[k];
+                    if b != usize::MAX && b != previous && is_over(b) {
+                        retained[b] += 1;
+                        previous = b;
                     }
                 }
             }
         }
-        for (k, (&users, &retained)) in counted.iter().zip(&retained).enumerate() {
+        for ((&(first, _), &users), &retained) in brackets.iter().zip(&counted).zip(&retained) {
             let rate = (users > 0).then(|| 100.0 * retained as f64 / users as f64);
             rows.push(RetentionRow {
-                period: k as i64,
+                period: i64::from(first),
                 users,
                 retained,
                 rate,
@@ -212,17 +313,39 @@ impl RetentionContext {
     }
 }
 
-/// `user_id, event_time, period, periods [, start_time]`: the types to coerce to; `usage`
-/// is the function's.
+/// `user_id, event_time, period, periods [, start_time | , start_condition,
+/// return_condition]`: the types to coerce to; `usage` is the function's.
 fn arg_types_of(function: &str, usage: &str, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-    check_arg_count(function, arg_types, 4, 5, usage)?;
-    let start = arg_types.get(4).map(|start| ("start_time", start));
+    check_arg_count(function, arg_types, 4, 6, usage)?;
+    let is_condition = |t: &DataType| matches!(t, DataType::Boolean);
+    let by_events = arg_types.get(START_ARG).is_some_and(is_condition);
+    if by_events != (arg_types.len() == 6) {
+        return plan_err!(
+            "{function}: after periods comes a start_time column, or a start condition and a \
+             return condition (BOOLEAN, such as event_name = 'signup' and event_name = \
+             'purchase'), got {}",
+            arg_types[START_ARG..]
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let start = (!by_events)
+        .then(|| arg_types.get(START_ARG).map(|start| ("start_time", start)))
+        .flatten();
     let time = event_and_start_time(function, &arg_types[1], start)?;
     let period = coerce_interval(function, "period", "7 days", &arg_types[2])?;
     let periods = match &arg_types[3] {
         t if t.is_integer() || t.is_null() => DataType::Int64,
         t if t.is_numeric() => DataType::Float64,
-        other => return plan_err!("{function}: periods must be a whole number, got {other}"),
+        t if is_string_type(t) => DataType::Utf8,
+        other => {
+            return plan_err!(
+                "{function}: periods must be a whole number, or brackets such as \
+                 '1, 2-7, 8-30', got {other}"
+            );
+        }
     };
     let mut types = vec![
         UserIdKind::coerce(function, "user_id", &arg_types[0])?,
@@ -230,7 +353,16 @@ fn arg_types_of(function: &str, usage: &str, arg_types: &[DataType]) -> Result<V
         period,
         periods,
     ];
-    if start.is_some() {
+    if by_events {
+        if !is_condition(&arg_types[RETURN_ARG]) {
+            return plan_err!(
+                "{function}: return_condition must be a BOOLEAN condition such as event_name \
+                 = 'purchase', got {}",
+                arg_types[RETURN_ARG]
+            );
+        }
+        types.extend([DataType::Boolean, DataType::Boolean]);
+    } else if start.is_some() {
         types.push(time);
     }
     Ok(types)
@@ -246,7 +378,9 @@ fn example_types() -> Vec<Vec<DataType>> {
             let four = vec![user, time.clone(), period.clone(), DataType::Int64];
             let mut five = four.clone();
             five.push(time.clone());
-            [four, five]
+            let mut six = four.clone();
+            six.extend([DataType::Boolean, DataType::Boolean]);
+            [four, five, six]
         })
         .collect()
 }
@@ -258,20 +392,31 @@ fn documentation(function: &str, retained: &str) -> Documentation {
         format!(
             "The retention curve of the group's users, exact, from an event log. Each user's \
              period k (0 to periods) is the window [start + k × period, start + (k + 1) × period), \
-             where start is start_time (a signup time, say) or, without it, the user's first \
-             event in the group; months step by calendar month and days by local day in the \
-             event times' zone, as DataFusion adds intervals (start + INTERVAL '2 months' for \
-             period 2 of a month). {retained} \
+             where start is start_time (a signup time, say), or the user's first event meeting \
+             start_condition, or without either the user's first event in the group; months \
+             step by calendar month and days by local day in the event times' zone, as \
+             DataFusion adds intervals (start + INTERVAL '2 months' for period 2 of a month). \
+             With start_condition and return_condition (\"did A, came back to do B\", from the \
+             event log alone), only users with a start event are counted and only events \
+             meeting return_condition are returns (the start event too, if it meets it); \
+             otherwise every event is one. {retained} \
              Returns one row per period: {{period, users, retained, rate}}, rate = 100 × \
-             retained / users. A user whose period k has not ended by the group's last event \
-             time is not counted in period k (a young cohort does not read as churn); a user \
-             with a start but no events (a NULL event_time from a LEFT JOIN) counts as not \
-             retained; events before the start are ignored. Rows with a NULL user_id are \
-             skipped; the earliest start_time of a user counts, and a user without one (NULL in \
-             every row) starts at their first event. A group without users gives \
-             NULL. Read it wide with r[k + 1]['rate'], or long with UNNEST."
+             retained / users. periods may instead be brackets of periods after period 0, a \
+             constant string such as '1, 2-7, 8-30' (Amplitude's custom brackets): a row per \
+             bracket, period 0 first, each row's period the bracket's first, retained by a \
+             return in any period of the bracket. A user whose period (or bracket) has not \
+             ended by the group's last event time is not counted in it (a young cohort does \
+             not read as churn); a user with a start but no events (a NULL event_time from a \
+             LEFT JOIN) counts as not retained; events before the start are ignored. Rows with \
+             a NULL user_id are skipped; a NULL condition is false; the earliest start of a \
+             user counts, and a user without a start_time (NULL in every row) starts at their \
+             first event. A group without users gives NULL. Read it wide with \
+             r[k + 1]['rate'], or long with UNNEST."
         ),
-        format!("{function}(user_id, event_time, period, periods [, start_time])"),
+        format!(
+            "{function}(user_id, event_time, period, periods [, start_time | , \
+             start_condition, return_condition])"
+        ),
     )
     .with_sql_example(format!(
         "```sql\n-- weekly signup cohorts over 12 weeks, wide: one column per week\n\
@@ -282,13 +427,18 @@ fn documentation(function: &str, retained: &str) -> Documentation {
          -- then r[2]['rate'] is week 1's rate\n\n\
          -- long: a row per (cohort, period)\n\
          SELECT cohort, p['period'] AS period, p['users'] AS users, p['rate'] AS rate\n\
-         FROM (SELECT cohort, unnest(r) AS p FROM cohorts);\n```"
+         FROM (SELECT cohort, unnest(r) AS p FROM cohorts);\n\n\
+         -- from the event log alone: users who signed up and came back to buy, on day 1,\n\
+         -- days 2 to 7 and days 8 to 30\n\
+         SELECT {function}(user_id, event_time, INTERVAL '1 day', '1, 2-7, 8-30',\n       \
+         event_name = 'signup', event_name = 'purchase') FROM events;\n```"
     ))
     .with_argument("user_id", "User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
     .with_argument("event_time", "When the user was active: a TIMESTAMP of any unit and zone, or a DATE.")
     .with_argument("period", "The length of a period: a constant positive INTERVAL, such as INTERVAL '1 day', '7 days' or '1 month'.")
-    .with_argument("periods", format!("How many periods follow period 0: a constant from 1 to {MAX_PERIODS}."))
+    .with_argument("periods", format!("How many periods follow period 0, a constant from 1 to {MAX_PERIODS}; or brackets of the periods after period 0, a constant string such as '1, 2-7, 8-30' (increasing, without overlaps, up to period {MAX_PERIODS})."))
     .with_argument("start_time", "Optional: when each user's period 0 starts (signup time); a column of the same kind as event_time.")
+    .with_argument("start_condition, return_condition", "Optional, instead of start_time: BOOLEAN conditions such as event_name = 'signup' and event_name = 'purchase'. A user's start is their first event meeting start_condition; their returns are the events meeting return_condition.")
     .build()
 }
 
@@ -363,11 +513,13 @@ impl<const UNBOUNDED: bool> TimelineMetric for RetentionOf<UNBOUNDED> {
         event_time: &DataType,
         arguments: usize,
     ) -> Result<RetentionContext> {
-        RetentionContext::new(rule, event_time, arguments > START_ARG)
+        RetentionContext::new(rule, event_time, arguments)
     }
 
+    /// `time × 2`: room for the "not a return" flag ([`RetentionContext`]).
     fn values<'a>(_cx: &RetentionContext, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
-        microseconds_since_epoch(times)
+        let micros = microseconds_since_epoch(times)?;
+        Ok(Cow::Owned(micros.iter().map(|&t| t << 1).collect()))
     }
 }
 
@@ -376,6 +528,20 @@ impl<const UNBOUNDED: bool> UserTimelineMetric for RetentionOf<UNBOUNDED> {
 
     fn compact(cx: &RetentionContext, start: Option<i64>, values: &mut Vec<i64>) {
         cx.compact(start, values)
+    }
+
+    /// With conditions, a row that is not a return stands for its value + 1.
+    fn row_bits(cx: &RetentionContext, arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
+        if !cx.by_events {
+            return Ok(None);
+        }
+        let returns = condition_bits(&arguments[RETURN_ARG..=RETURN_ARG], arguments[0].len());
+        Ok(Some(
+            returns
+                .into_iter()
+                .map(|r| if r == 1 { 1 } else { 2 })
+                .collect(),
+        ))
     }
 
     fn evaluate_group(
@@ -396,9 +562,12 @@ mod tests {
     use crate::calendar::intervals::MICROS_PER_DAY;
 
     fn context(period: IntervalMonthDayNano, zone: Option<&str>) -> RetentionContext {
-        let rule = RetentionRule { period, periods: 3 };
+        let rule = RetentionRule {
+            period,
+            brackets: vec![(0, 0), (1, 1), (2, 2), (3, 3)],
+        };
         let time = DataType::Timestamp(TimeUnit::Microsecond, zone.map(Arc::from));
-        RetentionContext::new(rule, &time, false).unwrap()
+        RetentionContext::new(rule, &time, 4).unwrap()
     }
 
     const WEEK: IntervalMonthDayNano = IntervalMonthDayNano::new(0, 7, 0);
@@ -431,7 +600,7 @@ mod tests {
         let cx = context(WEEK, None);
         let hour = 3_600_000_000;
         // Events every 5 hours over 30 days.
-        let all: Vec<i64> = (0..150).map(|i| i * 5 * hour).collect();
+        let all: Vec<i64> = (0..150).map(|i| (i * 5 * hour) << 1).collect();
         let mut kept = all.clone();
         cx.compact(None, &mut kept);
         assert!(kept.len() < 20, "{}", kept.len());
@@ -441,7 +610,7 @@ mod tests {
         let periods_of = |events: &[i64], start: i64| -> Vec<i64> {
             let mut periods: Vec<i64> = events
                 .iter()
-                .map(|&t| (t - start).div_euclid(7 * MICROS_PER_DAY))
+                .map(|&v| (time_of(v) - start).div_euclid(7 * MICROS_PER_DAY))
                 .filter(|&k| k <= 3)
                 .collect();
             periods.dedup();
@@ -469,7 +638,7 @@ mod tests {
             seed ^= seed >> 7;
             seed ^= seed << 17;
             t += (seed % (3 * MICROS_PER_DAY as u64)) as i64;
-            all.push(t);
+            all.push(t << 1);
         }
         let mut kept = all.clone();
         cx.compact(None, &mut kept);
@@ -484,15 +653,16 @@ mod tests {
             cx.boundaries(start, &mut bounds);
             let mut periods: Vec<usize> = events
                 .iter()
-                .filter(|&&e| e >= start)
-                .map(|&e| bounds[1..].partition_point(|&end| end <= e))
+                .map(|&v| time_of(v))
+                .filter(|&e| e >= start)
+                .map(|e| bounds[1..].partition_point(|&end| end <= e))
                 .collect();
             periods.dedup();
             periods
         };
         // Any start at or before the first event: month ends, DST switches and all.
         for hours_before in (0..24 * 60).step_by(7) {
-            let start = all[0] - hours_before * 3_600_000_000;
+            let start = time_of(all[0]) - hours_before * 3_600_000_000;
             assert_eq!(
                 periods_with_events(&kept, start),
                 periods_with_events(&all, start),

@@ -192,7 +192,27 @@ fn cases() -> Vec<Case> {
                 ("time", Arc::clone(&times)),
                 ("start", Arc::clone(&signups)),
             ],
-            constants: vec![(2, day), (3, periods(2))],
+            constants: vec![(2, day.clone()), (3, periods(2))],
+        },
+        Case {
+            function: "retention",
+            columns: vec![
+                ("user", Arc::clone(&names)),
+                ("time", Arc::clone(&times)),
+                ("start_if", Arc::clone(&at_start)),
+                ("return_if", Arc::clone(&at_end)),
+            ],
+            constants: vec![(2, day.clone()), (3, ScalarValue::from("1, 2-3, 5"))],
+        },
+        Case {
+            function: "unbounded_retention",
+            columns: vec![
+                ("user", Arc::clone(&numbers)),
+                ("time", Arc::clone(&times)),
+                ("start_if", Arc::clone(&at_start)),
+                ("return_if", Arc::clone(&at_end)),
+            ],
+            constants: vec![(2, day), (3, periods(4))],
         },
         Case {
             function: "lifecycle",
@@ -1447,15 +1467,29 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                 panic!("period")
             };
             let period = i64::from(period.days) * DAY_MICROS;
-            let ScalarValue::Int64(Some(periods)) = constant(3) else {
-                panic!("periods")
+            // Brackets of periods (first, last): 0, then 1, 2, … or those written.
+            let brackets: Vec<(i64, i64)> = match constant(3) {
+                ScalarValue::Int64(Some(periods)) => (0..=*periods).map(|k| (k, k)).collect(),
+                ScalarValue::Utf8(Some(written)) => std::iter::once((0, 0))
+                    .chain(written.split(',').map(|b| match b.split_once('-') {
+                        Some((f, l)) => (f.trim().parse().unwrap(), l.trim().parse().unwrap()),
+                        None => (b.trim().parse().unwrap(), b.trim().parse().unwrap()),
+                    }))
+                    .collect(),
+                other => panic!("periods {other}"),
             };
-            // Each user's events and earliest start.
-            let mut users: BTreeMap<String, (Vec<i64>, Option<i64>)> = BTreeMap::new();
+            // With conditions: the start is the first event meeting start_if, the returns
+            // those meeting return_if.
+            let by_events = has("start_if");
+            // Each user's returns, every event time, and earliest start.
+            type Timeline = (Vec<i64>, Vec<i64>, Option<i64>);
+            let mut users: BTreeMap<String, Timeline> = BTreeMap::new();
             for &r in rows {
                 let Some(user) = key("user", r) else { continue };
                 let event = micros("time", r);
-                let start = if has("start") {
+                let start = if by_events {
+                    event.filter(|_| flag("start_if", r) == Some(true))
+                } else if has("start") {
                     micros("start", r)
                 } else {
                     None
@@ -1464,8 +1498,11 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                     continue;
                 }
                 let entry = users.entry(user).or_default();
-                entry.0.extend(event);
-                entry.1 = match (entry.1, start) {
+                if !by_events || flag("return_if", r) == Some(true) {
+                    entry.0.extend(event);
+                }
+                entry.1.extend(event);
+                entry.2 = match (entry.2, start) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 };
@@ -1473,31 +1510,36 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
             if users.is_empty() {
                 return None;
             }
-            let last = users.values().flat_map(|u| u.0.iter().copied()).max();
+            let last = users.values().flat_map(|u| u.1.iter().copied()).max();
             let mut out = vec![];
-            for k in 0..=*periods {
+            for &(first, last_period) in &brackets {
                 let (mut counted, mut retained) = (0, 0);
-                for (events, start) in users.values() {
-                    let Some(start) = start.or(events.iter().copied().min()) else {
+                for (returns, events, start) in users.values() {
+                    let first_event = events.iter().copied().min();
+                    let Some(start) = (if by_events {
+                        *start
+                    } else {
+                        start.or(first_event)
+                    }) else {
                         continue;
                     };
                     let window = |t: i64| (t - start).div_euclid(period);
-                    if last.is_none_or(|last| start + (k + 1) * period > last) {
+                    if last.is_none_or(|last| start + (last_period + 1) * period > last) {
                         continue;
                     }
                     counted += 1;
-                    let retained_here = events.iter().any(|&t| {
+                    let retained_here = returns.iter().any(|&t| {
                         t >= start
                             && if case.function == "retention" {
-                                window(t) == k
+                                (first..=last_period).contains(&window(t))
                             } else {
-                                window(t) >= k
+                                window(t) >= first
                             }
                     });
                     retained += i64::from(retained_here);
                 }
                 out.extend([
-                    Some(k as f64),
+                    Some(first as f64),
                     Some(counted as f64),
                     Some(retained as f64),
                     percent(retained as f64, counted as f64),

@@ -276,9 +276,15 @@ fn the_funnels_report_runs() {
     let text = stdout(&output);
     for expected in [
         // The whole funnel (tests/slt/funnels.slt checks the functions against self-joins).
-        "step,users,from_previous_pct,from_view_pct",
-        "1,1677,100.0,100.0",
-        "4,574,77.5,34.2",
+        "step,users,dropped_off,from_previous_pct,from_view_pct",
+        "1,1677,0,100.0,100.0",
+        "4,574,167,77.5,34.2",
+        // Times to convert (tests/slt/funnel_depth.slt checks them against SQL by hand).
+        "step,users,median_minutes,p90_minutes,avg_minutes",
+        "4,574,33.3,50.0,40.8",
+        "time_to_pay,payers,share_pct",
+        "900 s to 3600 s,564,94.2",
+        "step,users,users_without_browsing_again",
         // Modes (funnels.slt checks them against a walk written in SQL): a few chains of
         // the generated shop sessions are interrupted.
         "step,users,users_strict_order,users_no_repeat",
