@@ -265,7 +265,7 @@ def test_retention_by_events_equals_clickhouses_retention(seed, unbounded, tmp_p
     """Retention from the event log alone, per user, against ClickHouse's `retention(cond…)`:
     its first condition the user's start row (first view), condition k + 2 a payment in period
     k of 6 hours from it (or, on or after, in period k or later). A period counts when the
-    user's last event has passed its end, as the pack counts it; brackets of periods (0, 1,
+    user's last view or payment has passed its end, as the pack counts it; brackets of periods (0, 1,
     2-3, 4-6) are read from the same conditions."""
     log = random_log(seed)
     path = write(log, tmp_path)
@@ -284,7 +284,8 @@ def test_retention_by_events_equals_clickhouses_retention(seed, unbounded, tmp_p
     conditions = ", ".join(["l.e = 'view' AND l.t = s.start"] + [returns_in(f, l) for f, l in brackets])
     theirs = clickhouse(path, f"""
         SELECT l.user_id, retention({conditions}) AS r, any(s.start), any(s.last)
-        FROM log AS l JOIN (SELECT user_id, minIf(t, e = 'view') AS start, max(t) AS last
+        FROM log AS l JOIN (SELECT user_id, minIf(t, e = 'view') AS start,
+                                   maxIf(t, e IN ('view', 'pay')) AS last
                             FROM log GROUP BY user_id HAVING countIf(e = 'view') > 0) AS s
           ON l.user_id = s.user_id
         GROUP BY l.user_id""")

@@ -120,7 +120,7 @@ fn brackets_of(function: &str, written: &str) -> Result<Vec<(u32, u32)>> {
 
 /// The rule with what the event times' type says: their zone, for calendar arithmetic.
 ///
-/// A value is `time × 2 + not_return`: events that are not returns (in the form with
+/// A value is `time × 2 + not_return`: start events that are not returns (in the form with
 /// conditions) are kept only as the group's last event, and a start is `time × 2`.
 #[derive(Debug, Clone)]
 pub(crate) struct RetentionContext {
@@ -177,8 +177,8 @@ impl RetentionContext {
         out.extend((0..=self.periods() as i64 + 1).map(|k| self.boundary(start, k)));
     }
 
-    /// Drops values that cannot change the result: of those that are not returns all but
-    /// the latest (the group's last event), of those past the last period all but the
+    /// Drops values that cannot change the result: of those that are not returns (starts)
+    /// all but the latest (the group's last event, at least), of those past the last period all but the
     /// latest (and "later" for unbounded retention), and of three returns closer together
     /// than the shortest period the middle one, which lies in the period of one of the
     /// others whatever the start turns out to be.
@@ -398,15 +398,16 @@ fn documentation(function: &str, retained: &str) -> Documentation {
              DataFusion adds intervals (start + INTERVAL '2 months' for period 2 of a month). \
              With start_condition and return_condition (\"did A, came back to do B\", from the \
              event log alone), only users with a start event are counted and only events \
-             meeting return_condition are returns (the start event too, if it meets it); \
-             otherwise every event is one. {retained} \
+             meeting return_condition are returns (the start event too, if it meets it), \
+             and rows meeting neither are left out; otherwise every event is a return. \
+             {retained} \
              Returns one row per period: {{period, users, retained, rate}}, rate = 100 × \
              retained / users. periods may instead be brackets of periods after period 0, a \
              constant string such as '1, 2-7, 8-30' (Amplitude's custom brackets): a row per \
              bracket, period 0 first, each row's period the bracket's first, retained by a \
              return in any period of the bracket. A user whose period (or bracket) has not \
-             ended by the group's last event time is not counted in it (a young cohort does \
-             not read as churn); a user with a start but no events (a NULL event_time from a \
+             ended by the group's last start or return event (its last event, without \
+             conditions) is not counted in it (a young cohort does not read as churn); a user with a start but no events (a NULL event_time from a \
              LEFT JOIN) counts as not retained; events before the start are ignored. Rows with \
              a NULL user_id are skipped; a NULL condition is false; the earliest start of a \
              user counts, and a user without a start_time (NULL in every row) starts at their \
@@ -530,18 +531,23 @@ impl<const UNBOUNDED: bool> UserTimelineMetric for RetentionOf<UNBOUNDED> {
         cx.compact(start, values)
     }
 
-    /// With conditions, a row that is not a return stands for its value + 1.
+    // With conditions, a row that is neither a start nor a return changes nothing.
+    const DROPS_ROWS_WITHOUT_VALUES: bool = true;
+
+    /// With conditions, a return stands for its value, a start that is not a return for its
+    /// value + 1 (the group's last event, at least), any other row for none.
     fn row_bits(cx: &RetentionContext, arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
         if !cx.by_events {
             return Ok(None);
         }
-        let returns = condition_bits(&arguments[RETURN_ARG..=RETURN_ARG], arguments[0].len());
-        Ok(Some(
-            returns
-                .into_iter()
-                .map(|r| if r == 1 { 1 } else { 2 })
-                .collect(),
-        ))
+        // Bit 0: a start; bit 1: a return.
+        let met = condition_bits(&arguments[START_ARG..=RETURN_ARG], arguments[0].len());
+        let value_bits = |met: u64| match met {
+            0 => 0,
+            1 => 2,
+            _ => 1,
+        };
+        Ok(Some(met.into_iter().map(value_bits).collect()))
     }
 
     fn evaluate_group(

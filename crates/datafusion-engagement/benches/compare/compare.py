@@ -367,6 +367,70 @@ RETENTION_OURS = checksum("""SELECT cohort, p['period'] AS k, p['users'] * 10000
           GROUP BY cohort) AS curves
     WHERE p['users'] > 0""")
 
+def retention_events_by_hand(engine):
+    """Weekly retention by events per segment, weeks 0-12, exactly as retention(…,
+    event_name = 'integration_setup', event_name = 'export') defines it: each user's first
+    setup starts week 0, an export in week k retains them, and a user counts in week k once
+    week k has ended by the segment's last setup or export. The fastest exact form found: integer
+    microseconds, the starts joined to the exports only, distinct (user, week) pairs."""
+    us = MICROS[engine].format("event_time")
+    week = DIVIDE[engine].format("x.t - st.s", WEEK_US)
+    return checksum(f"""WITH starts AS (
+        SELECT segment, user_id, min({us}) AS s FROM {{events}}
+        WHERE event_name = 'integration_setup' GROUP BY segment, user_id),
+      segment_last AS (
+        SELECT segment, max({us}) AS last_t FROM {{events}}
+        WHERE event_name IN ('integration_setup', 'export') GROUP BY segment),
+      user_weeks AS (
+        SELECT DISTINCT st.segment, st.user_id, st.s, {week} AS k
+        FROM (SELECT user_id, {us} AS t FROM {{events}} WHERE event_name = 'export') AS x
+        JOIN starts AS st ON st.user_id = x.user_id
+        WHERE x.t >= st.s AND x.t < st.s + 13 * {WEEK_US}),
+      counted AS (
+        SELECT st.segment, ks.k, count(*) AS users
+        FROM starts AS st JOIN segment_last AS l ON l.segment = st.segment
+        CROSS JOIN {PERIODS_0_TO_12}
+        WHERE st.s + (ks.k + 1) * {WEEK_US} <= l.last_t
+        GROUP BY 1, 2),
+      retained AS (
+        SELECT w.segment, w.k, count(*) AS retained
+        FROM user_weeks AS w JOIN segment_last AS l ON l.segment = w.segment
+        WHERE w.s + (w.k + 1) * {WEEK_US} <= l.last_t
+        GROUP BY 1, 2)
+      SELECT c.segment, c.k, c.users * 1000000 + coalesce(r.retained, 0) AS value
+      FROM counted AS c LEFT JOIN retained AS r ON r.segment = c.segment AND r.k = c.k""")
+
+
+RETENTION_EVENTS_OURS = checksum("""SELECT segment, p['period'] AS k, p['users'] * 1000000 + p['retained'] AS value
+    FROM (SELECT segment,
+                 unnest(retention(user_id, event_time, INTERVAL '7 days', 12,
+                                  event_name = 'integration_setup', event_name = 'export')) AS p
+          FROM {events} GROUP BY segment) AS curves
+    WHERE p['users'] > 0""")
+# ClickHouse's own retention(cond…) per user: its first condition the user's first setup,
+# condition k + 2 an export in week k from it; the weeks counted as the pack counts them.
+RETENTION_EVENTS_CHDB = checksum("""WITH starts AS (
+        SELECT user_id, min(toUnixTimestamp64Micro(event_time)) AS s FROM {events}
+        WHERE event_name = 'integration_setup' GROUP BY user_id),
+      segment_last AS (
+        SELECT segment, max(toUnixTimestamp64Micro(event_time)) AS last_t FROM {events}
+        WHERE event_name IN ('integration_setup', 'export') GROUP BY segment),
+      per_user AS (
+        SELECT e.segment AS segment, any(st.s) AS s, retention(""" + ", ".join(
+    # Not Nullable: retention takes at most 8 Nullable conditions.
+    f"ifNull({condition}, 0)" for condition in
+    ["e.event_name = 'integration_setup' AND toUnixTimestamp64Micro(e.event_time) = st.s"]
+    + [f"e.event_name = 'export' AND toUnixTimestamp64Micro(e.event_time) >= st.s + {k * WEEK_US} "
+       f"AND toUnixTimestamp64Micro(e.event_time) < st.s + {(k + 1) * WEEK_US}" for k in range(13)]) + f""") AS r
+        FROM {{events}} AS e JOIN starts AS st ON st.user_id = e.user_id
+        GROUP BY e.segment, e.user_id)
+      SELECT p.segment, k,
+             countIf(p.s + (k + 1) * {WEEK_US} <= l.last_t) * 1000000
+               + countIf(p.s + (k + 1) * {WEEK_US} <= l.last_t AND r[k + 2] = 1) AS value
+      FROM per_user AS p JOIN segment_last AS l ON l.segment = p.segment
+      ARRAY JOIN range(13) AS k
+      GROUP BY p.segment, k HAVING value > 0""")
+
 # Weeks from Monday as integers: 1970-01-01 was a Thursday.
 WEEK_NUMBER = {"datafusion": "(to_unixtime(event_time) / 86400 + 3) / 7",
                "duckdb": "(CAST(event_time AS DATE) - DATE '1970-01-01' + 3) // 7"}
@@ -605,6 +669,11 @@ EVENT_LOG_QUERIES = {
         "ours": RETENTION_OURS,
         "datafusion": retention_by_hand("datafusion"),
         "duckdb": retention_by_hand("duckdb")}),
+    "retention_by_events": ("weekly retention of exports after the first integration setup × 12 weeks, by segment (retention by events)", {
+        "ours": RETENTION_EVENTS_OURS,
+        "datafusion": retention_events_by_hand("datafusion"),
+        "duckdb": retention_events_by_hand("duckdb"),
+        "chdb": RETENTION_EVENTS_CHDB}),
     "lifecycle_weeks": ("lifecycle by week", {
         "ours": LIFECYCLE_OURS,
         "datafusion": lifecycle_by_hand("datafusion"),
@@ -1361,7 +1430,12 @@ of {args.users:,} users over {args.days} days, and a users table with each user'
 {args.threads} threads, each query in a fresh process, the median of {args.runs} runs after a
 warm-up. Ours: `retention(user_id, event_time, INTERVAL '7 days', 12, signup_time)` over
 `users LEFT JOIN events` grouped by signup week, and `lifecycle(user_id, event_time, 'week')`
-over all events. The hand-written SQL computes the same numbers (the checksums agree; ≠ marks
+over all events. Retention by events: `retention(user_id, event_time, INTERVAL '7 days', 12,
+event_name = 'integration_setup', event_name = 'export')` by segment, from the events alone; by
+hand, each user's first setup, the distinct (user, week) pairs of their exports in integer
+microseconds and the weeks each has completed by the segment's last setup or export; chDB:
+ClickHouse's `retention(cond…)` per user over the events joined to each user's first setup
+(the first condition the setup itself, one per week for the exports). The hand-written SQL computes the same numbers (the checksums agree; ≠ marks
 a mismatch): for retention, the join, each cohort's last event, the distinct (user, week since
 signup) pairs in integer microseconds and the weeks each user has completed; for lifecycle,
 `lag`/`lead` over each user's distinct active weeks (integer week numbers). The funnel:

@@ -1481,7 +1481,7 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
             // With conditions: the start is the first event meeting start_if, the returns
             // those meeting return_if.
             let by_events = has("start_if");
-            // Each user's returns, every event time, and earliest start.
+            // Each user's returns, start and return times, and earliest start.
             type Timeline = (Vec<i64>, Vec<i64>, Option<i64>);
             let mut users: BTreeMap<String, Timeline> = BTreeMap::new();
             for &r in rows {
@@ -1494,14 +1494,19 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                 } else {
                     None
                 };
-                if event.is_none() && start.is_none() {
+                let returns = !by_events || flag("return_if", r) == Some(true);
+                // Rows neither a start nor a return are left out, with conditions.
+                if (event.is_none() || !returns) && start.is_none() {
                     continue;
                 }
                 let entry = users.entry(user).or_default();
-                if !by_events || flag("return_if", r) == Some(true) {
+                if returns {
                     entry.0.extend(event);
                 }
-                entry.1.extend(event);
+                // The data's end: the last start or return.
+                if returns || start.is_some() {
+                    entry.1.extend(event);
+                }
                 entry.2 = match (entry.2, start) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),

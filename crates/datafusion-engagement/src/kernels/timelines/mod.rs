@@ -247,6 +247,9 @@ trait Store<M: TimelineMetric>: Debug + Default + Send + Sync + 'static {
     /// Position of the argument whose value each event carries (a page), a string column;
     /// its rows that are NULL are skipped.
     const PAYLOAD_ARG: Option<usize> = None;
+    /// Whether a row that stands for no value and has no start is left out, its user not
+    /// even seen (retention by events: a row that is neither a start nor a return).
+    const DROPS_ROWS_WITHOUT_VALUES: bool = false;
 
     /// Per row, the values an event stands for, as offsets from its value; `None`: the
     /// value alone.
@@ -345,6 +348,9 @@ fn observations_of_rows<M: TimelineMetric, S: Store<M>>(
                 Some(row_bits) => row_bits[row],
                 None => Observation::ONE,
             };
+            if bits == 0 && start == NO_START && S::DROPS_ROWS_WITHOUT_VALUES {
+                return;
+            }
             let value = events[row];
             let payload = payloads.get(row).copied().unwrap_or(0);
             let observation = Observation {
