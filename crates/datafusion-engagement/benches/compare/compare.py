@@ -401,11 +401,13 @@ def retention_events_by_hand(engine):
       FROM counted AS c LEFT JOIN retained AS r ON r.segment = c.segment AND r.k = c.k""")
 
 
+# The same WHERE as the SQL by hand: rows neither a start nor a return are left out anyway.
 RETENTION_EVENTS_OURS = checksum("""SELECT segment, p['period'] AS k, p['users'] * 1000000 + p['retained'] AS value
     FROM (SELECT segment,
                  unnest(retention(user_id, event_time, INTERVAL '7 days', 12,
                                   event_name = 'integration_setup', event_name = 'export')) AS p
-          FROM {events} GROUP BY segment) AS curves
+          FROM {events} WHERE event_name IN ('integration_setup', 'export')
+          GROUP BY segment) AS curves
     WHERE p['users'] > 0""")
 # ClickHouse's own retention(cond…) per user: its first condition the user's first setup,
 # condition k + 2 an export in week k from it; the weeks counted as the pack counts them.
@@ -605,6 +607,41 @@ SEQUENCE_CHDB = checksum(f"""SELECT segment, countIf(converted) AS value
     GROUP BY segment HAVING value > 0""")
 
 
+def sequence_count_by_hand(engine):
+    """Login → export pairs per segment, as sequence_count('(?1)(?2)') counts them: the
+    events meeting a condition in time order, rows at one instant one event (their flags
+    merged), each export right after a login counted, unless that login's instant was itself
+    the export of the pair before (non-overlapping matches); in integer microseconds with one
+    window pass. Exact while no two instants in a row each hold both a login and an export."""
+    us = MICROS[engine].format("event_time")
+    return checksum(f"""SELECT segment, sum(CASE WHEN has_export AND prev_login
+                              AND NOT (prev_export AND prev2_login) THEN 1 ELSE 0 END) AS value
+      FROM (SELECT segment, has_export,
+                   lag(has_login) OVER w AS prev_login, lag(has_export) OVER w AS prev_export,
+                   lag(has_login, 2) OVER w AS prev2_login
+            FROM (SELECT segment, user_id, {us} AS t, bool_or(event_name = 'login') AS has_login,
+                         bool_or(event_name = 'export') AS has_export
+                  FROM {{events}} WHERE event_name IN ('login', 'export') AND event_time IS NOT NULL
+                  GROUP BY segment, user_id, t) AS instants
+            WINDOW w AS (PARTITION BY user_id ORDER BY t)) AS e
+      GROUP BY segment HAVING sum(CASE WHEN has_export AND prev_login
+                                   AND NOT (prev_export AND prev2_login) THEN 1 ELSE 0 END) > 0""")
+
+
+# The same WHERE as the SQL by hand: rows meeting no condition are no event anyway.
+SEQUENCE_COUNT_OURS = checksum(f"""SELECT segment, sum(pairs) AS value
+    FROM (SELECT segment, user_id,
+                 sequence_count('(?1)(?2)', event_time, {SEQUENCE_CONDITIONS}) AS pairs
+          FROM {{events}} WHERE event_name IN ('login', 'export') GROUP BY segment, user_id) AS users
+    GROUP BY segment HAVING sum(pairs) > 0""")
+SEQUENCE_COUNT_CHDB = checksum(f"""SELECT segment, sum(pairs) AS value
+    FROM (SELECT segment, user_id,
+                 sequenceCount('(?1)(?2)')(
+                   toUInt64(toUnixTimestamp64Micro(event_time)), {SEQUENCE_CONDITIONS}) AS pairs
+          FROM {{events}} WHERE event_time IS NOT NULL GROUP BY segment, user_id)
+    GROUP BY segment HAVING value > 0""")
+
+
 def next_event_by_hand(engine):
     """Users per event that follows their first login, as sequence_next_node('forward',
     'first_match', …, event_name = 'login') finds it: the events in order of time, then name;
@@ -688,6 +725,11 @@ EVENT_LOG_QUERIES = {
         "datafusion": sequence_by_hand("datafusion"),
         "duckdb": sequence_by_hand("duckdb"),
         "chdb": SEQUENCE_CHDB}),
+    "sequence_count_by_segment": ("login → export pairs, one right after the other, by segment (sequence_count)", {
+        "ours": SEQUENCE_COUNT_OURS,
+        "datafusion": sequence_count_by_hand("datafusion"),
+        "duckdb": sequence_count_by_hand("duckdb"),
+        "chdb": SEQUENCE_COUNT_CHDB}),
     "next_event_after_login": ("users per event after their first login (sequence_next_node)", {
         "ours": NEXT_EVENT_OURS,
         "datafusion": next_event_by_hand("datafusion"),
@@ -1435,7 +1477,13 @@ event_name = 'integration_setup', event_name = 'export')` by segment, from the e
 hand, each user's first setup, the distinct (user, week) pairs of their exports in integer
 microseconds and the weeks each has completed by the segment's last setup or export; chDB:
 ClickHouse's `retention(cond…)` per user over the events joined to each user's first setup
-(the first condition the setup itself, one per week for the exports). The hand-written SQL computes the same numbers (the checksums agree; ≠ marks
+(the first condition the setup itself, one per week for the exports); ours reads the same
+`WHERE event_name IN ('integration_setup', 'export')` as the SQL by hand (rows that are
+neither are left out anyway). sequence_count: `sequence_count('(?1)(?2)', event_time,
+event_name = 'login', event_name = 'export')` per (segment, user) and summed, over the same
+WHERE; by hand, one window pass over each user's instants (rows at one instant one event,
+their flags merged), an export right after a login counted unless that login's instant was the
+export of the pair before; chDB: `sequenceCount('(?1)(?2)')` per (segment, user). The hand-written SQL computes the same numbers (the checksums agree; ≠ marks
 a mismatch): for retention, the join, each cohort's last event, the distinct (user, week since
 signup) pairs in integer microseconds and the weeks each user has completed; for lifecycle,
 `lag`/`lead` over each user's distinct active weeks (integer week numbers). The funnel:
