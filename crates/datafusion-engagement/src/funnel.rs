@@ -6,17 +6,17 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use datafusion::arrow::array::ArrayRef;
-use datafusion::arrow::datatypes::{DataType, IntervalUnit, TimeUnit};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::metric::{Distinct, Metric, shared_udaf};
-use crate::common::user_ids::UserIdKind;
 use crate::families::funnel_steps::{
-    EXCLUSION_ARGUMENT_DOC, EXCLUSIONS_DOC, FunnelRule, FunnelSteps, MAX_STEPS, MODE_ARGUMENT_DOC,
-    MODES_DOC, funnel_arg_types, funnel_constant_args,
+    EXCLUSIONS_DOC, FunnelRule, FunnelSteps, MAX_STEPS, MODES_DOC, USER_FUNNEL_FIRST_STEP,
+    USER_FUNNEL_WINDOW, funnel_constant_args, user_funnel_arg_types, user_funnel_example_types,
+    with_user_funnel_arguments,
 };
 use crate::kernels::timelines::{
     EventSequenceKernel, EventSequenceMetric, ReducedSequences, Reductions, ResultRows, RowList,
@@ -26,9 +26,9 @@ use crate::kernels::timelines::{
 const NAME: &str = "funnel";
 const USAGE: &str = "funnel(user_id, event_time, window, step_1, …, step_n [, mode, …] [, 'exclude a-b', condition, …])";
 /// Position of the window among the arguments.
-const WINDOW: usize = 2;
+const WINDOW: usize = USER_FUNNEL_WINDOW;
 /// Position of step 1 among the arguments.
-const FIRST_STEP: usize = 3;
+const FIRST_STEP: usize = USER_FUNNEL_FIRST_STEP;
 
 /// The users reaching each step of a funnel.
 #[derive(Debug)]
@@ -54,7 +54,7 @@ impl Metric for Funnel {
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            Documentation::builder(
+            with_user_funnel_arguments(Documentation::builder(
                 DOC_SECTION_ENGAGEMENT,
                 format!(
                     "The conversion funnel of the group's users, exact. A user reaches step k \
@@ -73,7 +73,7 @@ impl Metric for Funnel {
                      {MODES_DOC} {EXCLUSIONS_DOC}"
                 ),
                 USAGE,
-            )
+            ))
             .with_sql_example(
                 "```sql\n-- a 4-step funnel by segment, within a day of the view\n\
                  SELECT segment, funnel(user_id, event_time, INTERVAL '1 day',\n       \
@@ -85,12 +85,6 @@ impl Metric for Funnel {
                  s['conversion_from_first'] AS conversion\n\
                  FROM (SELECT segment, unnest(f) AS s FROM funnels);\n```",
             )
-            .with_argument("user_id", "User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
-            .with_argument("event_time", "When the event happened: a TIMESTAMP of any unit and zone, or a DATE.")
-            .with_argument("window", "How long a user's chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.")
-            .with_argument("step_1, …, step_n", "The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.")
-            .with_argument("mode", MODE_ARGUMENT_DOC)
-            .with_argument("'exclude a-b', condition", EXCLUSION_ARGUMENT_DOC)
             .build()
         });
         &DOCUMENTATION
@@ -101,22 +95,11 @@ impl Metric for Funnel {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let mut types = funnel_arg_types(NAME, arg_types, WINDOW, FIRST_STEP, USAGE)?;
-        types[0] = UserIdKind::coerce(NAME, "user_id", &arg_types[0])?;
-        Ok(types)
+        user_funnel_arg_types(NAME, arg_types, USAGE)
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
-        let window = DataType::Interval(IntervalUnit::MonthDayNano);
-        let time = DataType::Timestamp(TimeUnit::Microsecond, None);
-        UserIdKind::example_types()
-            .into_iter()
-            .map(|user| {
-                let mut types = vec![user, time.clone(), window.clone()];
-                types.extend(std::iter::repeat_n(DataType::Boolean, 4));
-                types
-            })
-            .collect()
+        user_funnel_example_types(4)
     }
 
     fn return_type() -> DataType {

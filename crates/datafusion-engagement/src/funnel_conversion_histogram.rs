@@ -10,7 +10,7 @@ use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::metric::shared_udaf;
 use crate::families::conversion_times::{ConversionReport, ConversionTimesOf, usage_of};
 use crate::families::funnel_steps::{
-    EXCLUSION_ARGUMENT_DOC, EXCLUSIONS_DOC, FunnelSteps, MODE_ARGUMENT_DOC, MODES_DOC,
+    EXCLUSIONS_DOC, FunnelSteps, MODES_DOC, with_user_funnel_arguments,
 };
 use crate::kernels::timelines::{ResultRows, result_row};
 
@@ -55,7 +55,7 @@ impl ConversionReport for Histogram {
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            Documentation::builder(
+            with_user_funnel_arguments(Documentation::builder(
                 DOC_SECTION_ENGAGEMENT,
                 format!(
                     "The distribution of the group's times to convert, exact: for steps 2 to \
@@ -73,7 +73,7 @@ impl ConversionReport for Histogram {
                      without any row gives NULL. {MODES_DOC} {EXCLUSIONS_DOC}"
                 ),
                 usage_of(NAME),
-            )
+            ))
             .with_sql_example(
                 "```sql\n-- how long visitors take from the view to the payment\n\
                  SELECT b['from_seconds'] AS from_seconds, b['to_seconds'] AS to_seconds,\n       \
@@ -82,12 +82,6 @@ impl ConversionReport for Histogram {
                  INTERVAL '1 day', event_name = 'view', event_name = 'pay')) AS b\n      \
                  FROM events);\n```",
             )
-            .with_argument("user_id", "User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
-            .with_argument("event_time", "When the event happened: a TIMESTAMP of any unit and zone, or a DATE.")
-            .with_argument("window", "How long a user's chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.")
-            .with_argument("step_1, …, step_n", "The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.")
-            .with_argument("mode", MODE_ARGUMENT_DOC)
-            .with_argument("'exclude a-b', condition", EXCLUSION_ARGUMENT_DOC)
             .build()
         });
         &DOCUMENTATION

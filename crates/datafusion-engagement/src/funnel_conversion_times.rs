@@ -12,7 +12,7 @@ use crate::families::conversion_times::{
     ConversionReport, ConversionTimesOf, quantile, seconds, usage_of,
 };
 use crate::families::funnel_steps::{
-    EXCLUSION_ARGUMENT_DOC, EXCLUSIONS_DOC, FunnelSteps, MAX_STEPS, MODE_ARGUMENT_DOC, MODES_DOC,
+    EXCLUSIONS_DOC, FunnelSteps, MAX_STEPS, MODES_DOC, with_user_funnel_arguments,
 };
 use crate::kernels::timelines::{ResultRows, result_row};
 
@@ -61,7 +61,7 @@ impl ConversionReport for Percentiles {
 
     fn documentation() -> &'static Documentation {
         static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-            Documentation::builder(
+            with_user_funnel_arguments(Documentation::builder(
                 DOC_SECTION_ENGAGEMENT,
                 format!(
                     "How long the group's users take to convert, exact: for each step of the \
@@ -79,7 +79,7 @@ impl ConversionReport for Percentiles {
                      {EXCLUSIONS_DOC}"
                 ),
                 usage_of(NAME),
-            )
+            ))
             .with_sql_example(
                 "```sql\n-- median and 90th percentile time from the view to each step\n\
                  SELECT s['step'] AS step, s['users'] AS users,\n       \
@@ -88,12 +88,6 @@ impl ConversionReport for Percentiles {
                  INTERVAL '1 day', event_name = 'view', event_name = 'cart',\n       \
                  event_name = 'pay')) AS s FROM events);\n```",
             )
-            .with_argument("user_id", "User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
-            .with_argument("event_time", "When the event happened: a TIMESTAMP of any unit and zone, or a DATE.")
-            .with_argument("window", "How long a user's chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.")
-            .with_argument("step_1, …, step_n", "The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.")
-            .with_argument("mode", MODE_ARGUMENT_DOC)
-            .with_argument("'exclude a-b', condition", EXCLUSION_ARGUMENT_DOC)
             .build()
         });
         &DOCUMENTATION

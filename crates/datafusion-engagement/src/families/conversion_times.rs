@@ -11,16 +11,17 @@ use std::fmt::Debug;
 use std::marker::PhantomData;
 
 use datafusion::arrow::array::ArrayRef;
-use datafusion::arrow::datatypes::{DataType, IntervalUnit, TimeUnit};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 
 use crate::common::list_state::group_lists;
 use crate::common::metric::{Distinct, Metric};
-use crate::common::user_ids::{UserIdKind, UserIds};
+use crate::common::user_ids::UserIds;
 use crate::families::funnel_steps::{
-    FunnelRule, FunnelSteps, funnel_arg_types, funnel_constant_args,
+    FunnelRule, FunnelSteps, USER_FUNNEL_FIRST_STEP, USER_FUNNEL_WINDOW, funnel_constant_args,
+    user_funnel_arg_types, user_funnel_example_types,
 };
 use crate::kernels::timelines::{
     EventSequenceKernel, EventSequenceMetric, Events, GatherSequences, ResultRow, ResultRows, Row,
@@ -28,9 +29,9 @@ use crate::kernels::timelines::{
 };
 
 /// Position of the window among the arguments.
-const WINDOW: usize = 2;
+const WINDOW: usize = USER_FUNNEL_WINDOW;
 /// Position of step 1 among the arguments.
-const FIRST_STEP: usize = 3;
+const FIRST_STEP: usize = USER_FUNNEL_FIRST_STEP;
 
 /// A report of the times to convert: its name, documentation and rows.
 pub(crate) trait ConversionReport: Debug + Send + Sync + 'static {
@@ -77,23 +78,11 @@ impl<R: ConversionReport> Metric for ConversionTimesOf<R> {
     }
 
     fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let mut types =
-            funnel_arg_types(R::NAME, arg_types, WINDOW, FIRST_STEP, &usage_of(R::NAME))?;
-        types[0] = UserIdKind::coerce(R::NAME, "user_id", &arg_types[0])?;
-        Ok(types)
+        user_funnel_arg_types(R::NAME, arg_types, &usage_of(R::NAME))
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
-        let window = DataType::Interval(IntervalUnit::MonthDayNano);
-        let time = DataType::Timestamp(TimeUnit::Microsecond, None);
-        UserIdKind::example_types()
-            .into_iter()
-            .map(|user| {
-                let mut types = vec![user, time.clone(), window.clone()];
-                types.extend(std::iter::repeat_n(DataType::Boolean, 3));
-                types
-            })
-            .collect()
+        user_funnel_example_types(3)
     }
 
     fn return_type() -> DataType {

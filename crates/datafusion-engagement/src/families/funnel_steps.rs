@@ -11,13 +11,15 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef};
-use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano};
+use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, IntervalUnit, TimeUnit};
 use datafusion::common::{ScalarValue, plan_err};
 use datafusion::error::Result;
+use datafusion::logical_expr::DocumentationBuilder;
 
 use crate::calendar::intervals::{IntervalArithmetic, coerce_interval, positive_interval};
 use crate::calendar::zoned_days::event_and_start_time;
 use crate::common::args::{check_arg_count, is_string_type};
+use crate::common::user_ids::UserIdKind;
 use crate::families::event_codes::{coded_times, condition_bits};
 
 /// The most steps a funnel may have.
@@ -690,6 +692,48 @@ impl FunnelSteps {
         }
         reached
     }
+}
+
+/// Position of the window among the arguments of a funnel over users (`funnel` and the times
+/// to convert: `user_id, event_time, window, step_1, …`).
+pub(crate) const USER_FUNNEL_WINDOW: usize = 2;
+/// Position of step 1 among the arguments of a funnel over users.
+pub(crate) const USER_FUNNEL_FIRST_STEP: usize = 3;
+
+/// The argument types of a funnel over users to coerce to; `usage` is the call's shape.
+pub(crate) fn user_funnel_arg_types(
+    function: &str,
+    arg_types: &[DataType],
+    usage: &str,
+) -> Result<Vec<DataType>> {
+    let (window, first_step) = (USER_FUNNEL_WINDOW, USER_FUNNEL_FIRST_STEP);
+    let mut types = funnel_arg_types(function, arg_types, window, first_step, usage)?;
+    types[0] = UserIdKind::coerce(function, "user_id", &arg_types[0])?;
+    Ok(types)
+}
+
+/// Typical argument types of a funnel over users of `steps` steps, for `SHOW FUNCTIONS`.
+pub(crate) fn user_funnel_example_types(steps: usize) -> Vec<Vec<DataType>> {
+    let window = DataType::Interval(IntervalUnit::MonthDayNano);
+    let time = DataType::Timestamp(TimeUnit::Microsecond, None);
+    UserIdKind::example_types()
+        .into_iter()
+        .map(|user| {
+            let mut types = vec![user, time.clone(), window.clone()];
+            types.extend(std::iter::repeat_n(DataType::Boolean, steps));
+            types
+        })
+        .collect()
+}
+
+/// The documented arguments of a funnel over users.
+pub(crate) fn with_user_funnel_arguments(doc: DocumentationBuilder) -> DocumentationBuilder {
+    doc.with_argument("user_id", "User identifier: any integer or string column (Utf8, LargeUtf8, Utf8View or dictionary).")
+        .with_argument("event_time", "When the event happened: a TIMESTAMP of any unit and zone, or a DATE.")
+        .with_argument("window", "How long a user's chain may take from its first event: a constant positive INTERVAL such as INTERVAL '1 day'.")
+        .with_argument("step_1, …, step_n", "The steps' conditions, BOOLEAN expressions such as event_name = 'cart'; 1 to 32 of them.")
+        .with_argument("mode", MODE_ARGUMENT_DOC)
+        .with_argument("'exclude a-b', condition", EXCLUSION_ARGUMENT_DOC)
 }
 
 /// Where a funnel's modes begin among its arguments: at the first string after step 1.
