@@ -1,6 +1,8 @@
 //! `retention(user_id, event_time, period, periods [, start_time])`: the cohort retention
-//! curve from an event log, exact. `unbounded_retention` shares everything here but the rule
-//! for "retained".
+//! curve from an event log, exact, on the user-timeline kernel; and retention by events,
+//! `retention(user_id, event_time, period, periods, start_condition, return_condition)`, on
+//! the event-sequence kernel (rows that are neither a start nor a return cost no lookup).
+//! `unbounded_retention` shares everything here but the rule for "retained".
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -15,18 +17,19 @@ use crate::calendar::intervals::{IntervalArithmetic, coerce_interval, positive_i
 use crate::calendar::zoned_days::{event_and_start_time, microseconds_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, integer_constant, is_string_type};
-use crate::common::metric::{Distinct, Metric, shared_udaf};
-use crate::common::user_ids::UserIdKind;
-use crate::families::event_codes::condition_bits;
+use crate::common::list_state::group_lists;
+use crate::common::metric::{Distinct, Metric, shared_overloaded_udaf};
+use crate::common::user_ids::{UserIdKind, UserIds};
+use crate::families::event_codes::{coded_times, condition_bits};
 use crate::kernels::timelines::{
-    ResultRows, RowList, TimelineMetric, UserTimeline, UserTimelineKernel, UserTimelineMetric,
-    result_row, result_type,
+    EventSequenceKernel, EventSequenceMetric, Events, GatherSequences, ResultRows, RowList,
+    TimelineMetric, UserTimeline, UserTimelineKernel, UserTimelineMetric, result_row, result_type,
 };
 
 /// Position of the optional start_time argument, or of the start condition.
 const START_ARG: usize = 4;
 /// Position of the return condition, in the form with conditions.
-const RETURN_ARG: usize = 5;
+pub(crate) const RETURN_ARG: usize = 5;
 
 /// The most periods a call may ask for: the result has a row per period for every group.
 pub(crate) const MAX_PERIODS: i64 = 1_000;
@@ -41,10 +44,17 @@ pub(crate) type Retention = RetentionOf<false>;
 /// `unbounded_retention`: retained in period k = active in period k or later.
 pub(crate) type UnboundedRetention = RetentionOf<true>;
 
-shared_udaf!(
+/// Retention by events: the form with a start and a return condition.
+pub(crate) type RetentionByEvents = RetentionByEventsOf<false>;
+/// Unbounded retention by events.
+pub(crate) type UnboundedRetentionByEvents = RetentionByEventsOf<true>;
+
+shared_overloaded_udaf!(
     /// The `retention` aggregate function.
     retention_udaf,
-    Retention
+    Retention,
+    RetentionByEvents,
+    RETURN_ARG + 1
 );
 
 /// The constant arguments: the length of a period, and the brackets of periods reported
@@ -119,42 +129,20 @@ fn brackets_of(function: &str, written: &str) -> Result<Vec<(u32, u32)>> {
 }
 
 /// The rule with what the event times' type says: their zone, for calendar arithmetic.
-///
-/// A value is `time × 2 + not_return`: start events that are not returns (in the form with
-/// conditions) are kept only as the group's last event, and a start is `time × 2`.
 #[derive(Debug, Clone)]
 pub(crate) struct RetentionContext {
     rule: RetentionRule,
     step: IntervalArithmetic,
-    /// Whether users' starts come from a start_time column or a start condition (else from
-    /// their first event).
+    /// Whether users' starts come from a start_time column (else from their first event).
     has_start: bool,
-    /// Whether rows are returns by a condition (else every row is one), and users without a
-    /// start event are left out.
-    by_events: bool,
-}
-
-/// The time of a value.
-fn time_of(value: i64) -> i64 {
-    value >> 1
-}
-
-/// Whether a value is a return.
-fn is_return(value: i64) -> bool {
-    value & 1 == 0
 }
 
 impl RetentionContext {
-    pub(crate) fn new(
-        rule: RetentionRule,
-        event_time: &DataType,
-        arguments: usize,
-    ) -> Result<Self> {
+    pub(crate) fn new(rule: RetentionRule, event_time: &DataType, has_start: bool) -> Result<Self> {
         Ok(Self {
             step: IntervalArithmetic::new(rule.period, event_time)?,
             rule,
-            has_start: arguments > START_ARG,
-            by_events: arguments > RETURN_ARG,
+            has_start,
         })
     }
 
@@ -177,131 +165,92 @@ impl RetentionContext {
         out.extend((0..=self.periods() as i64 + 1).map(|k| self.boundary(start, k)));
     }
 
-    /// Drops values that cannot change the result: of those that are not returns (starts)
-    /// all but the latest (the group's last event, at least), of those past the last period all but the
-    /// latest (and "later" for unbounded retention), and of three returns closer together
-    /// than the shortest period the middle one, which lies in the period of one of the
-    /// others whatever the start turns out to be.
-    pub(crate) fn compact(&self, start: Option<i64>, events: &mut Vec<i64>) {
-        let Some(&latest) = events.last() else {
-            return;
-        };
-        if self.by_events {
-            events.retain(|&v| is_return(v));
+    /// The period of a time from `start` on (`periods + 1` past the last period): by division
+    /// when periods have one length, else among the boundaries, kept in `bounds`.
+    fn period_finder<'a>(
+        &'a self,
+        start: i64,
+        bounds: &'a mut Vec<i64>,
+    ) -> impl Fn(i64) -> usize + 'a {
+        let (periods, fixed) = (self.periods(), self.step.fixed());
+        if fixed.is_none() {
+            self.boundaries(start, bounds);
         }
-        if let Some(&first) = events.first() {
-            // A start can only move earlier as more rows arrive, and the end with it; but a
-            // start not seen yet may lie after the first event, so without one the end is
-            // not known.
-            let start = if self.has_start { start } else { Some(first) };
-            let end = start.map_or(i64::MAX, |start| {
-                self.boundary(time_of(start), self.periods() as i64 + 1)
-            });
-            let within = events.partition_point(|&v| time_of(v) < end);
-            if within + 1 < events.len() {
-                let latest_return = events[events.len() - 1];
-                events.truncate(within);
-                events.push(latest_return);
-            }
-            let shortest = self.step.shortest();
-            if shortest > 0 {
-                let mut kept = 0;
-                for i in 0..events.len() {
-                    let v = events[i];
-                    while kept >= 2 && time_of(v) - time_of(events[kept - 2]) < shortest {
-                        kept -= 1;
-                    }
-                    events[kept] = v;
-                    kept += 1;
-                }
-                events.truncate(kept);
-            }
-        }
-        if !is_return(latest) {
-            events.push(latest);
+        let bounds = &*bounds;
+        move |t: i64| match fixed {
+            Some(step) => usize::try_from(t.saturating_sub(start) / step)
+                .map_or(periods + 1, |k| k.min(periods + 1)),
+            None => bounds[1..].partition_point(|&end| end <= t),
         }
     }
 
-    /// The retention rows of one group: per bracket, the users counted, those retained, and
-    /// the rate. `unbounded`: retained in a bracket by a return in it or a later period.
-    pub(crate) fn evaluate_group(
-        &self,
-        users: &[UserTimeline<'_>],
-        unbounded: bool,
-        rows: &mut ResultRows<RetentionRow>,
-    ) {
-        let periods = self.periods();
-        let brackets = &self.rule.brackets;
-        // The bracket of each period (`usize::MAX` between brackets).
-        let mut bracket_of = vec![usize::MAX; periods + 1];
-        for (b, &(first, last)) in brackets.iter().enumerate() {
+    /// The bracket of each period (`usize::MAX` between brackets).
+    fn bracket_of_periods(&self) -> Vec<usize> {
+        let mut bracket_of = vec![usize::MAX; self.periods() + 1];
+        for (b, &(first, last)) in self.rule.brackets.iter().enumerate() {
             bracket_of[first as usize..=last as usize].fill(b);
         }
-        let last_event = UserTimeline::prefetching(users)
-            .filter_map(|u| u.values.last())
-            .max()
-            .map(|&v| time_of(v));
-        let mut counted = vec![0i64; brackets.len()];
-        let mut retained = vec![0i64; brackets.len()];
-        let mut bounds = Vec::with_capacity(periods + 2);
-        for user in UserTimeline::prefetching(users) {
-            let start = match user.start {
-                Some(start) => Some(start),
-                None if self.by_events => None,
-                None => user.values.first().copied(),
-            };
-            let (Some(start), Some(last_event)) = (start.map(time_of), last_event) else {
-                continue;
-            };
-            let from_start = &user.values[user.values.partition_point(|&v| time_of(v) < start)..];
-            // The period of a time from the start on (periods + 1 past the last period), by
-            // division when periods have one length, else among the boundaries.
-            let period_of: &dyn Fn(i64) -> usize = match self.step.fixed() {
-                Some(step) => &move |t: i64| {
-                    usize::try_from(t.saturating_sub(start) / step)
-                        .map_or(periods + 1, |k| k.min(periods + 1))
-                },
-                None => {
-                    self.boundaries(start, &mut bounds);
-                    &|t: i64| bounds[1..].partition_point(|&end| end <= t)
+        bracket_of
+    }
+
+    /// Drops events that cannot change the result: of those past the last period only the
+    /// latest (the group's last event time, and "later" for unbounded retention), and of
+    /// three events closer together than the shortest period the middle one, which lies in
+    /// the period of one of the others whatever the start turns out to be.
+    pub(crate) fn compact(&self, start: Option<i64>, events: &mut Vec<i64>) {
+        let Some(&first) = events.first() else {
+            return;
+        };
+        // A start can only move earlier as more rows arrive, and the end with it; but a
+        // start_time not seen yet may lie after the first event, so without one the end is
+        // not known.
+        let start = if self.has_start { start } else { Some(first) };
+        let end = start.map_or(i64::MAX, |start| {
+            self.boundary(start, self.periods() as i64 + 1)
+        });
+        let within = events.partition_point(|&t| t < end);
+        if within + 1 < events.len() {
+            let latest = events[events.len() - 1];
+            events.truncate(within);
+            events.push(latest);
+        }
+        let shortest = self.step.shortest();
+        if shortest > 0 {
+            let mut kept = 0;
+            for i in 0..events.len() {
+                let t = events[i];
+                while kept >= 2 && t - events[kept - 2] < shortest {
+                    kept -= 1;
                 }
-            };
-            // Periods over by the group's last event: brackets not over are not counted yet.
-            let over = if last_event < start {
-                0
-            } else {
-                period_of(last_event)
-            };
-            let is_over = |b: usize| (brackets[b].1 as usize) < over;
-            let returns = from_start.iter().filter(|&&v| is_return(v));
-            for (b, count) in counted.iter_mut().enumerate() {
-                *count += i64::from(is_over(b));
+                events[kept] = t;
+                kept += 1;
             }
-            if unbounded {
-                if let Some(&latest) = from_start.iter().rfind(|&&v| is_return(v)) {
-                    let reached = period_of(time_of(latest));
-                    for (b, &(first, _)) in brackets.iter().enumerate() {
-                        if first as usize <= reached && is_over(b) {
-                            retained[b] += 1;
-                        }
-                    }
-                }
-            } else {
-                let mut previous = usize::MAX;
-                for &v in returns {
-                    let k = period_of(time_of(v));
-                    if k >= over {
-                        break;
-                    }
-                    let b = bracket_of[k];
-                    if b != usize::MAX && b != previous && is_over(b) {
-                        retained[b] += 1;
-                        previous = b;
-                    }
-                }
+            events.truncate(kept);
+        }
+    }
+
+    /// Adds a user to the counts of each bracket: counted once all its periods have ended by
+    /// `over` (the periods over by the group's last event), retained as `retained_in(b)`.
+    fn tally(
+        &self,
+        over: usize,
+        retained_in: impl Fn(usize) -> bool,
+        counted: &mut [i64],
+        retained: &mut [i64],
+    ) {
+        for (b, &(_, last)) in self.rule.brackets.iter().enumerate() {
+            if (last as usize) < over {
+                counted[b] += 1;
+                retained[b] += i64::from(retained_in(b));
             }
         }
-        for ((&(first, _), &users), &retained) in brackets.iter().zip(&counted).zip(&retained) {
+    }
+
+    /// The rows of a group from its counts per bracket.
+    fn push_rows(&self, counted: &[i64], retained: &[i64], rows: &mut ResultRows<RetentionRow>) {
+        for ((&(first, _), &users), &retained) in
+            self.rule.brackets.iter().zip(counted).zip(retained)
+        {
             let rate = (users > 0).then(|| 100.0 * retained as f64 / users as f64);
             rows.push(RetentionRow {
                 period: i64::from(first),
@@ -310,6 +259,57 @@ impl RetentionContext {
                 rate,
             });
         }
+    }
+
+    /// The retention rows of one group: per bracket, the users counted, those retained, and
+    /// the rate. `unbounded`: retained in a bracket by an event in it or a later period.
+    pub(crate) fn evaluate_group(
+        &self,
+        users: &[UserTimeline<'_>],
+        unbounded: bool,
+        rows: &mut ResultRows<RetentionRow>,
+    ) {
+        let brackets = self.rule.brackets.len();
+        let bracket_of = self.bracket_of_periods();
+        let last_event = UserTimeline::prefetching(users)
+            .filter_map(|u| u.values.last())
+            .max()
+            .copied();
+        let (mut counted, mut retained) = (vec![0i64; brackets], vec![0i64; brackets]);
+        let mut bounds = Vec::with_capacity(self.periods() + 2);
+        let mut returned = vec![false; brackets];
+        for user in UserTimeline::prefetching(users) {
+            let (Some(start), Some(last_event)) =
+                (user.start.or(user.values.first().copied()), last_event)
+            else {
+                continue;
+            };
+            let events = &user.values[user.values.partition_point(|&t| t < start)..];
+            let period_of = self.period_finder(start, &mut bounds);
+            // Periods over by the group's last event: younger ones are not counted yet.
+            let over = if last_event < start {
+                0
+            } else {
+                period_of(last_event)
+            };
+            if unbounded {
+                let reached = events.last().map(|&t| period_of(t));
+                let brackets = &self.rule.brackets;
+                let retained_in = |b: usize| reached.is_some_and(|k| brackets[b].0 as usize <= k);
+                self.tally(over, retained_in, &mut counted, &mut retained);
+            } else {
+                returned.fill(false);
+                for &t in events {
+                    match bracket_of.get(period_of(t)) {
+                        Some(&b) if b != usize::MAX => returned[b] = true,
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+                self.tally(over, |b| returned[b], &mut counted, &mut retained);
+            }
+        }
+        self.push_rows(&counted, &retained, rows);
     }
 }
 
@@ -399,7 +399,8 @@ fn documentation(function: &str, retained: &str) -> Documentation {
              With start_condition and return_condition (\"did A, came back to do B\", from the \
              event log alone), only users with a start event are counted and only events \
              meeting return_condition are returns (the start event too, if it meets it), \
-             and rows meeting neither are left out; otherwise every event is a return. \
+             and rows meeting neither count for nothing but their group's having a result; \
+             otherwise every event is a return. \
              {retained} \
              Returns one row per period: {{period, users, retained, rate}}, rate = 100 × \
              retained / users. periods may instead be brackets of periods after period 0, a \
@@ -411,7 +412,8 @@ fn documentation(function: &str, retained: &str) -> Documentation {
              LEFT JOIN) counts as not retained; events before the start are ignored. Rows with \
              a NULL user_id are skipped; a NULL condition is false; the earliest start of a \
              user counts, and a user without a start_time (NULL in every row) starts at their \
-             first event. A group without users gives NULL. Read it wide with \
+             first event. A group without users (with conditions: without rows) gives NULL. \
+             Read it wide with \
              r[k + 1]['rate'], or long with UNNEST."
         ),
         format!(
@@ -514,13 +516,11 @@ impl<const UNBOUNDED: bool> TimelineMetric for RetentionOf<UNBOUNDED> {
         event_time: &DataType,
         arguments: usize,
     ) -> Result<RetentionContext> {
-        RetentionContext::new(rule, event_time, arguments)
+        RetentionContext::new(rule, event_time, arguments > START_ARG)
     }
 
-    /// `time × 2`: room for the "not a return" flag ([`RetentionContext`]).
     fn values<'a>(_cx: &RetentionContext, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
-        let micros = microseconds_since_epoch(times)?;
-        Ok(Cow::Owned(micros.iter().map(|&t| t << 1).collect()))
+        microseconds_since_epoch(times)
     }
 }
 
@@ -531,25 +531,6 @@ impl<const UNBOUNDED: bool> UserTimelineMetric for RetentionOf<UNBOUNDED> {
         cx.compact(start, values)
     }
 
-    // With conditions, a row that is neither a start nor a return changes nothing.
-    const DROPS_ROWS_WITHOUT_VALUES: bool = true;
-
-    /// With conditions, a return stands for its value, a start that is not a return for its
-    /// value + 1 (the group's last event, at least), any other row for none.
-    fn row_bits(cx: &RetentionContext, arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
-        if !cx.by_events {
-            return Ok(None);
-        }
-        // Bit 0: a start; bit 1: a return.
-        let met = condition_bits(&arguments[START_ARG..=RETURN_ARG], arguments[0].len());
-        let value_bits = |met: u64| match met {
-            0 => 0,
-            1 => 2,
-            _ => 1,
-        };
-        Ok(Some(met.into_iter().map(value_bits).collect()))
-    }
-
     fn evaluate_group(
         cx: &RetentionContext,
         users: &[UserTimeline<'_>],
@@ -557,6 +538,202 @@ impl<const UNBOUNDED: bool> UserTimelineMetric for RetentionOf<UNBOUNDED> {
     ) -> Result<()> {
         cx.evaluate_group(users, UNBOUNDED, rows);
         Ok(())
+    }
+}
+
+/// Retention by events, `retention(user_id, event_time, period, periods, start_condition,
+/// return_condition)`: on the event-sequence kernel, each user's start and return events
+/// logged as values `time × 2 + code` (0 a return, 1 a start; an event meeting both stands
+/// for both), read a user at a time into the brackets they returned in.
+#[derive(Debug)]
+pub(crate) struct RetentionByEventsOf<const UNBOUNDED: bool>;
+
+impl<const UNBOUNDED: bool> Metric for RetentionByEventsOf<UNBOUNDED> {
+    const NAME: &'static str = RetentionOf::<UNBOUNDED>::NAME;
+    const UNIT: Option<&'static str> = None;
+    const FIELD_UNITS: &'static [(&'static str, &'static str)] = &[("rate", "%")];
+    const REQUIRED_ARGS: &'static [usize] = &[0];
+    const CONSTANT_ARGS: &'static [(usize, &'static str)] = &[(2, "period"), (3, "periods")];
+    // A user's repeated rows change nothing.
+    const DISTINCT: Distinct = Distinct::Unchanged;
+    const STATE_NAMES: &'static [&'static str] = &["users", "events", "is_start"];
+    type Rule = RetentionRule;
+    type Kernel = EventSequenceKernel;
+
+    fn documentation() -> &'static Documentation {
+        RetentionOf::<UNBOUNDED>::documentation()
+    }
+
+    fn check_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        arg_types_of(Self::NAME, Self::usage(), arg_types)
+    }
+
+    fn example_arg_types() -> Vec<Vec<DataType>> {
+        example_types()
+            .into_iter()
+            .filter(|types| types.len() > RETURN_ARG)
+            .collect()
+    }
+
+    fn return_type() -> DataType {
+        result_type::<Self>()
+    }
+
+    fn rule(constants: &[Option<ScalarValue>]) -> Result<RetentionRule> {
+        rule_of(Self::NAME, constants)
+    }
+}
+
+impl<const UNBOUNDED: bool> TimelineMetric for RetentionByEventsOf<UNBOUNDED> {
+    type Context = RetentionContext;
+    type Output = RowList<RetentionRow>;
+
+    fn context(rule: RetentionRule, event_time: &DataType, _: usize) -> Result<RetentionContext> {
+        RetentionContext::new(rule, event_time, true)
+    }
+
+    /// `time × 2`: room for the code.
+    fn values<'a>(_cx: &RetentionContext, times: &'a ArrayRef) -> Result<Cow<'a, [i64]>> {
+        let range = "retention takes times within 146,000 years of 1970";
+        coded_times(Self::NAME, times, 1, 1, range)
+    }
+}
+
+impl<const UNBOUNDED: bool> EventSequenceMetric for RetentionByEventsOf<UNBOUNDED> {
+    type Gathered = UserReturns<UNBOUNDED>;
+
+    /// Bit 0 (the value itself): a return; bit 1 (value + 1): a start. A row meeting neither
+    /// stands for nothing.
+    fn row_bits(_cx: &RetentionContext, arguments: &[ArrayRef]) -> Result<Vec<u64>> {
+        let met = condition_bits(&arguments[START_ARG..=RETURN_ARG], arguments[0].len());
+        // condition_bits: bit 0 the start, bit 1 the return; swapped into the codes.
+        Ok(met.into_iter().map(|m| ((m & 1) << 1) | (m >> 1)).collect())
+    }
+}
+
+/// What retention by events keeps of each user: their group's last start or return, and, of
+/// a user with a start, the start, the brackets they returned in and their latest return.
+#[derive(Debug)]
+pub(crate) struct UserReturns<const UNBOUNDED: bool> {
+    /// By group: the time of its last start or return (`i64::MIN`: none yet).
+    group_end: Vec<i64>,
+    /// By user with a start: group, start, and the period of the latest return from the start
+    /// on (`u32::MAX`: none).
+    users: Vec<(u32, i64, u32)>,
+    /// By user with a start, `words` words: the brackets with a return in them.
+    returned: Vec<u64>,
+    words: usize,
+    /// Scratch: a sequence's period boundaries.
+    bounds: Vec<i64>,
+    bracket_of: Vec<usize>,
+}
+
+impl<const UNBOUNDED: bool> GatherSequences<RetentionByEventsOf<UNBOUNDED>>
+    for UserReturns<UNBOUNDED>
+{
+    fn new(cx: &RetentionContext, _sequences: usize, groups: usize, _: &UserIds) -> Self {
+        Self {
+            group_end: vec![i64::MIN; groups],
+            users: vec![],
+            returned: vec![],
+            words: cx.rule.brackets.len().div_ceil(64),
+            bounds: vec![],
+            bracket_of: cx.bracket_of_periods(),
+        }
+    }
+
+    fn add(
+        &mut self,
+        cx: &RetentionContext,
+        _sequence: usize,
+        group: u32,
+        events: Events,
+        _: &UserIds,
+    ) -> Result<()> {
+        let values = events.values;
+        let Some(&last) = values.last() else {
+            return Ok(());
+        };
+        let group_index = group as usize;
+        if self.group_end.len() <= group_index {
+            self.group_end.resize(group_index + 1, i64::MIN);
+        }
+        let end = &mut self.group_end[group_index];
+        *end = (*end).max(last >> 1);
+        let Some(&start) = values.iter().find(|&&v| v & 1 == 1) else {
+            return Ok(());
+        };
+        let start = start >> 1;
+        let period_of = cx.period_finder(start, &mut self.bounds);
+        let at = self.returned.len();
+        self.returned.resize(at + self.words, 0);
+        let mut latest = u32::MAX;
+        // Returns from the start's time on (one at the start's own time too).
+        let from = values.partition_point(|&v| v >> 1 < start);
+        for &v in values[from..].iter().filter(|&&v| v & 1 == 0) {
+            let k = period_of(v >> 1);
+            latest = k as u32;
+            if let Some(&b) = self.bracket_of.get(k).filter(|&&b| b != usize::MAX) {
+                self.returned[at + b / 64] |= 1 << (b % 64);
+            }
+        }
+        self.users.push((group, start, latest));
+        Ok(())
+    }
+
+    fn absorb(&mut self, other: Self) {
+        if self.group_end.len() < other.group_end.len() {
+            self.group_end.resize(other.group_end.len(), i64::MIN);
+        }
+        for (mine, theirs) in self.group_end.iter_mut().zip(other.group_end) {
+            *mine = (*mine).max(theirs);
+        }
+        self.users.extend(other.users);
+        self.returned.extend(other.returned);
+    }
+
+    fn rows(
+        mut self,
+        cx: &RetentionContext,
+        groups: usize,
+        seen_alone: impl Fn(usize) -> bool,
+        _: &UserIds,
+    ) -> Result<ResultRows<RetentionRow>> {
+        let (offsets, by_group) = group_lists(groups, usize::MAX, || {
+            self.users.iter().map(|u| u.0).zip(0..)
+        });
+        let brackets = &cx.rule.brackets;
+        let (mut counted, mut retained) = (vec![0; brackets.len()], vec![0; brackets.len()]);
+        let (words, returned) = (self.words, &self.returned);
+        let mut bounds = std::mem::take(&mut self.bounds);
+        ResultRows::of_groups(
+            groups,
+            |group| self.group_end.get(group).is_some_and(|&e| e != i64::MIN) || seen_alone(group),
+            |group, rows| {
+                counted.fill(0);
+                retained.fill(0);
+                let end = self.group_end.get(group).copied().unwrap_or(i64::MIN);
+                for &user in &by_group[offsets[group]..offsets[group + 1]] {
+                    let (_, start, latest) = self.users[user];
+                    let over = if end < start {
+                        0
+                    } else {
+                        cx.period_finder(start, &mut bounds)(end)
+                    };
+                    let bits = &returned[user * words..(user + 1) * words];
+                    let retained_in = |b: usize| {
+                        if UNBOUNDED {
+                            latest != u32::MAX && brackets[b].0 <= latest
+                        } else {
+                            bits[b / 64] & (1 << (b % 64)) != 0
+                        }
+                    };
+                    cx.tally(over, retained_in, &mut counted, &mut retained);
+                }
+                cx.push_rows(&counted, &retained, rows);
+                Ok(())
+            },
+        )
     }
 }
 
@@ -573,7 +750,7 @@ mod tests {
             brackets: vec![(0, 0), (1, 1), (2, 2), (3, 3)],
         };
         let time = DataType::Timestamp(TimeUnit::Microsecond, zone.map(Arc::from));
-        RetentionContext::new(rule, &time, 4).unwrap()
+        RetentionContext::new(rule, &time, false).unwrap()
     }
 
     const WEEK: IntervalMonthDayNano = IntervalMonthDayNano::new(0, 7, 0);
@@ -606,7 +783,7 @@ mod tests {
         let cx = context(WEEK, None);
         let hour = 3_600_000_000;
         // Events every 5 hours over 30 days.
-        let all: Vec<i64> = (0..150).map(|i| (i * 5 * hour) << 1).collect();
+        let all: Vec<i64> = (0..150).map(|i| i * 5 * hour).collect();
         let mut kept = all.clone();
         cx.compact(None, &mut kept);
         assert!(kept.len() < 20, "{}", kept.len());
@@ -616,7 +793,7 @@ mod tests {
         let periods_of = |events: &[i64], start: i64| -> Vec<i64> {
             let mut periods: Vec<i64> = events
                 .iter()
-                .map(|&v| (time_of(v) - start).div_euclid(7 * MICROS_PER_DAY))
+                .map(|&t| (t - start).div_euclid(7 * MICROS_PER_DAY))
                 .filter(|&k| k <= 3)
                 .collect();
             periods.dedup();
@@ -644,7 +821,7 @@ mod tests {
             seed ^= seed >> 7;
             seed ^= seed << 17;
             t += (seed % (3 * MICROS_PER_DAY as u64)) as i64;
-            all.push(t << 1);
+            all.push(t);
         }
         let mut kept = all.clone();
         cx.compact(None, &mut kept);
@@ -659,16 +836,15 @@ mod tests {
             cx.boundaries(start, &mut bounds);
             let mut periods: Vec<usize> = events
                 .iter()
-                .map(|&v| time_of(v))
-                .filter(|&e| e >= start)
-                .map(|e| bounds[1..].partition_point(|&end| end <= e))
+                .filter(|&&e| e >= start)
+                .map(|&e| bounds[1..].partition_point(|&end| end <= e))
                 .collect();
             periods.dedup();
             periods
         };
         // Any start at or before the first event: month ends, DST switches and all.
         for hours_before in (0..24 * 60).step_by(7) {
-            let start = time_of(all[0]) - hours_before * 3_600_000_000;
+            let start = all[0] - hours_before * 3_600_000_000;
             assert_eq!(
                 periods_with_events(&kept, start),
                 periods_with_events(&all, start),

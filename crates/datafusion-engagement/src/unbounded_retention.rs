@@ -3,11 +3,13 @@
 //! (Amplitude's "unbounded", PostHog's "on or after"). Everything but that rule is
 //! [`retention`](crate::retention)'s.
 
-use crate::common::metric::shared_udaf;
-use crate::retention::UnboundedRetention;
+use crate::common::metric::shared_overloaded_udaf;
+use crate::retention::{RETURN_ARG, UnboundedRetention, UnboundedRetentionByEvents};
 
-shared_udaf!(
+shared_overloaded_udaf!(
     /// The `unbounded_retention` aggregate function.
     unbounded_retention_udaf,
-    UnboundedRetention
+    UnboundedRetention,
+    UnboundedRetentionByEvents,
+    RETURN_ARG + 1
 );

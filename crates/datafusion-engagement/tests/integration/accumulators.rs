@@ -1484,6 +1484,7 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
             // Each user's returns, start and return times, and earliest start.
             type Timeline = (Vec<i64>, Vec<i64>, Option<i64>);
             let mut users: BTreeMap<String, Timeline> = BTreeMap::new();
+            let mut seen = false;
             for &r in rows {
                 let Some(user) = key("user", r) else { continue };
                 let event = micros("time", r);
@@ -1495,7 +1496,9 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                     None
                 };
                 let returns = !by_events || flag("return_if", r) == Some(true);
-                // Rows neither a start nor a return are left out, with conditions.
+                // With conditions, a row neither a start nor a return only gives its group a
+                // result.
+                seen |= by_events && event.is_some();
                 if (event.is_none() || !returns) && start.is_none() {
                     continue;
                 }
@@ -1512,7 +1515,7 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                     (a, b) => a.or(b),
                 };
             }
-            if users.is_empty() {
+            if users.is_empty() && !seen {
                 return None;
             }
             let last = users.values().flat_map(|u| u.1.iter().copied()).max();

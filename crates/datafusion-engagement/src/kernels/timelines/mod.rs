@@ -3,12 +3,11 @@
 //!
 //! - [`UserTimelineMetric`] ([`UserTimelineKernel`]): retention and lifecycle. Per (group,
 //!   user), the user's values (event times, or the calendar periods the user was active in)
-//!   and an optional start (a signup time, or a BOOLEAN start condition: the row's event
-//!   time where it holds); the metric may drop values that cannot change its
+//!   and an optional start (a signup); the metric may drop values that cannot change its
 //!   result, so a user costs what the metric needs, not one entry per event. A group's result
 //!   is folded from its users' timelines.
-//! - [`EventSequenceMetric`] ([`EventSequenceKernel`]): the funnels, the sequences and the
-//!   paths. Every event counts, in order: the values go to one log per
+//! - [`EventSequenceMetric`] ([`EventSequenceKernel`]): the funnels, the sequences, the paths
+//!   and retention by events. Every event counts, in order: the values go to one log per
 //!   accumulator and are sorted to their sequences only when a state or a result is asked
 //!   for; each sequence is reduced to what the result needs of it (a funnel's level), and a
 //!   group's result is folded from those.
@@ -247,9 +246,6 @@ trait Store<M: TimelineMetric>: Debug + Default + Send + Sync + 'static {
     /// Position of the argument whose value each event carries (a page), a string column;
     /// its rows that are NULL are skipped.
     const PAYLOAD_ARG: Option<usize> = None;
-    /// Whether a row that stands for no value and has no start is left out, its user not
-    /// even seen (retention by events: a row that is neither a start nor a return).
-    const DROPS_ROWS_WITHOUT_VALUES: bool = false;
 
     /// Per row, the values an event stands for, as offsets from its value; `None`: the
     /// value alone.
@@ -316,18 +312,6 @@ fn observations_of_rows<M: TimelineMetric, S: Store<M>>(
     let row_bits = S::row_bits(cx, values)?;
     let event_nulls = times.logical_nulls();
     let starts = match S::START_ARG.and_then(|i| values.get(i)) {
-        // A start condition: the start is the row's event time where it holds (NULL is false).
-        Some(column) if column.data_type() == &DataType::Boolean => {
-            let holds = column.as_boolean();
-            let mut true_rows = holds.values().clone();
-            for nulls in [holds.logical_nulls(), event_nulls.clone()]
-                .into_iter()
-                .flatten()
-            {
-                true_rows = &true_rows & nulls.inner();
-            }
-            Some((Cow::Borrowed(&events[..]), Some(NullBuffer::new(true_rows))))
-        }
         Some(column) => Some((M::values(cx, column)?, column.logical_nulls())),
         None => None,
     };
@@ -348,9 +332,6 @@ fn observations_of_rows<M: TimelineMetric, S: Store<M>>(
                 Some(row_bits) => row_bits[row],
                 None => Observation::ONE,
             };
-            if bits == 0 && start == NO_START && S::DROPS_ROWS_WITHOUT_VALUES {
-                return;
-            }
             let value = events[row];
             let payload = payloads.get(row).copied().unwrap_or(0);
             let observation = Observation {

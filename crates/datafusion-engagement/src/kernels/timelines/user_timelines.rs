@@ -38,14 +38,6 @@ pub(crate) trait UserTimelineMetric: TimelineMetric {
     /// arrives sorted and distinct, and must stay so. By default every value counts (each
     /// active period of lifecycle): sorted and distinct is all.
     fn compact(_cx: &Self::Context, _start: Option<i64>, _values: &mut Vec<i64>) {}
-    /// Whether a row that stands for no value and has no start is left out, its user not
-    /// seen.
-    const DROPS_ROWS_WITHOUT_VALUES: bool = false;
-    /// Per row, the values its event stands for, as offsets from its value (bit `i`: `value +
-    /// i`; 0: none, the row counts only for its start); `None`: every row its value.
-    fn row_bits(_cx: &Self::Context, _arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
-        Ok(None)
-    }
     /// A group's result rows, from its users' timelines (values sorted and distinct; at
     /// least one user); none for a NULL result.
     fn evaluate_group(
@@ -283,10 +275,9 @@ impl<M: UserTimelineMetric> Store<M> for UserValueLists<M> {
     const START_ARG: Option<usize> = M::START_ARG;
     const PER_USER: bool = true;
     const VALUE_SETS: bool = M::SMALL_INTEGERS;
-    const DROPS_ROWS_WITHOUT_VALUES: bool = M::DROPS_ROWS_WITHOUT_VALUES;
 
-    fn row_bits(cx: &M::Context, arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
-        M::row_bits(cx, arguments)
+    fn row_bits(_cx: &M::Context, _arguments: &[ArrayRef]) -> Result<Option<Vec<u64>>> {
+        Ok(None)
     }
 
     /// In two passes, so that memory latency overlaps: the table finds (or makes) each key's
