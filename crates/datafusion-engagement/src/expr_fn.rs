@@ -354,6 +354,51 @@ pub fn unbounded_retention(
     ))
 }
 
+/// `retention(user_id, event_time, period, periods, start_condition, return_condition)`:
+/// retention by events, from the event log alone — each user's start their first event
+/// meeting `start_condition`, their returns the events meeting `return_condition` (BOOLEAN
+/// expressions such as `col("event_name").eq(lit("signup"))`). `periods` is a constant count,
+/// or custom brackets such as `lit("1, 2-7, 8-30")`; a list of `{period, users, retained,
+/// rate}`.
+pub fn retention_by_events(
+    user_id: Expr,
+    event_time: Expr,
+    period: Expr,
+    periods: Expr,
+    start_condition: Expr,
+    return_condition: Expr,
+) -> Expr {
+    let args = vec![
+        user_id,
+        event_time,
+        period,
+        periods,
+        start_condition,
+        return_condition,
+    ];
+    retention_udaf().call(args)
+}
+
+/// [`retention_by_events`], retained in period k by a return in period k or later.
+pub fn unbounded_retention_by_events(
+    user_id: Expr,
+    event_time: Expr,
+    period: Expr,
+    periods: Expr,
+    start_condition: Expr,
+    return_condition: Expr,
+) -> Expr {
+    let args = vec![
+        user_id,
+        event_time,
+        period,
+        periods,
+        start_condition,
+        return_condition,
+    ];
+    unbounded_retention_udaf().call(args)
+}
+
 fn retention_args(
     user_id: Expr,
     event_time: Expr,

@@ -15,8 +15,9 @@ use datafusion_engagement::expr_fn::{
     clv_per_period, csat, csat_summary, ctr, engagement_rate, engagement_score, engagement_tier,
     feature_adoption, first_week_active_rate, funnel, funnel_conversion_histogram,
     funnel_conversion_times, funnel_with_modes, nps, nps_group, nps_summary, pages_per_session,
-    paths, retention_rate, sequence_count, sequence_match, sequence_next_node, stickiness,
-    stickiness_per_period, window_funnel, window_funnel_with_modes, with_exclusions,
+    paths, retention_by_events, retention_rate, sequence_count, sequence_match, sequence_next_node,
+    stickiness, stickiness_per_period, unbounded_retention_by_events, window_funnel,
+    window_funnel_with_modes, with_exclusions,
 };
 
 async fn one_value(columns: Vec<(&str, ArrayRef)>, metric: Expr) -> Result<ScalarValue> {
@@ -615,4 +616,52 @@ fn every_udaf_is_one_shared_instance() {
             first.name()
         );
     }
+}
+
+/// Retention by events through the helpers: a and b sign up on day 0; a buys on day 1.5, b on
+/// day 5 (the data's end). Day 1: a came back; on or after day 1: both; days 1 to 3 as one
+/// bracket: a.
+#[tokio::test]
+async fn retention_by_events_helpers_count_returns_after_the_start() -> Result<()> {
+    const DAY: i64 = 86_400_000_000;
+    let columns = || -> Vec<(&str, ArrayRef)> {
+        vec![
+            (
+                "user",
+                Arc::new(StringArray::from(vec!["a", "a", "b", "b"])),
+            ),
+            (
+                "t",
+                Arc::new(datafusion::arrow::array::TimestampMicrosecondArray::from(
+                    vec![0, 3 * DAY / 2, 0, 5 * DAY],
+                )),
+            ),
+            (
+                "e",
+                Arc::new(StringArray::from(vec!["signup", "buy", "signup", "buy"])),
+            ),
+        ]
+    };
+    let day = || lit(ScalarValue::new_interval_mdn(0, 1, 0));
+    let (signup, buy) = (|| col("e").eq(lit("signup")), || col("e").eq(lit("buy")));
+    let retained = |f: Expr, k: i64| {
+        datafusion::functions_nested::expr_fn::array_element(f, lit(k)).field("retained")
+    };
+    let n_day = retention_by_events(col("user"), col("t"), day(), lit(2_i64), signup(), buy());
+    assert_eq!(
+        one_value(columns(), retained(n_day, 2)).await?,
+        ScalarValue::Int64(Some(1))
+    );
+    let on_or_after =
+        unbounded_retention_by_events(col("user"), col("t"), day(), lit(2_i64), signup(), buy());
+    assert_eq!(
+        one_value(columns(), retained(on_or_after, 2)).await?,
+        ScalarValue::Int64(Some(2))
+    );
+    let bracket = retention_by_events(col("user"), col("t"), day(), lit("1-3"), signup(), buy());
+    assert_eq!(
+        one_value(columns(), retained(bracket, 2)).await?,
+        ScalarValue::Int64(Some(1))
+    );
+    Ok(())
 }
