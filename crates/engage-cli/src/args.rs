@@ -77,9 +77,14 @@ pub struct Cli {
 pub enum Role {
     /// Run a Ballista scheduler: it plans the jobs of `engage --cluster` clients.
     Scheduler {
-        /// Address to listen on.
-        #[arg(long, value_name = "ADDR", default_value = "0.0.0.0")]
+        /// Address to listen on: loopback unless said otherwise (see --insecure).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
         bind: String,
+        /// Listen on a --bind address other hosts reach, although the cluster checks no
+        /// credentials: whoever reaches the port can run SQL on the executors. Only behind a
+        /// network boundary that lets in the cluster's own hosts alone.
+        #[arg(long)]
+        insecure: bool,
         /// Port to listen on.
         #[arg(long, value_name = "N", default_value_t = 50050)]
         port: u16,
@@ -93,9 +98,14 @@ pub enum Role {
         /// The scheduler to register with.
         #[arg(long, value_name = "df://HOST:PORT")]
         scheduler: String,
-        /// Address to listen on.
-        #[arg(long, value_name = "ADDR", default_value = "0.0.0.0")]
+        /// Address to listen on: loopback unless said otherwise (see --insecure).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
         bind: String,
+        /// Listen on a --bind address other hosts reach, although the cluster checks no
+        /// credentials: whoever reaches the Flight port can fetch shuffle data. Only behind a
+        /// network boundary that lets in the cluster's own hosts alone.
+        #[arg(long)]
+        insecure: bool,
         /// Port other executors and clients fetch results from (Arrow Flight).
         #[arg(long, value_name = "N", default_value_t = 50051)]
         port: u16,

@@ -83,12 +83,17 @@ pub async fn run(role: Role) -> Result<(), Failure> {
     match role {
         Role::Scheduler {
             bind,
+            insecure,
             port,
             external_host,
-        } => run_scheduler(bind, port, external_host).await,
+        } => {
+            check_bind("scheduler", &bind, insecure, port)?;
+            run_scheduler(bind, port, external_host).await
+        }
         Role::Executor {
             scheduler,
             bind,
+            insecure,
             port,
             grpc_port,
             external_host,
@@ -96,6 +101,7 @@ pub async fn run(role: Role) -> Result<(), Failure> {
             work_dir,
             memory_limit,
         } => {
+            check_bind("executor", &bind, insecure, port)?;
             let (scheduler_host, scheduler_port) = host_and_port("--scheduler", &scheduler)?;
             // Without --work-dir, a directory of its own, removed when the executor stops.
             let temporary_work_dir;
@@ -154,6 +160,40 @@ pub async fn run(role: Role) -> Result<(), Failure> {
                 .map_err(|e| Failure::Failed(format!("executor: {e}")))
         }
     }
+}
+
+/// Refuses to listen where other hosts reach a process without `--insecure`: the cluster
+/// checks no credentials, so whoever reaches the port runs SQL on the executors (the
+/// scheduler) or fetches their shuffle data (an executor's Flight port). With it, says so
+/// loudly.
+fn check_bind(role: &str, bind: &str, insecure: bool, port: u16) -> Result<(), Failure> {
+    let loopback = bind.eq_ignore_ascii_case("localhost")
+        || bind
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return Ok(());
+    }
+    let what = if role == "scheduler" {
+        "run SQL on the executors, reading every file and bucket they can"
+    } else {
+        "fetch the shuffle data of every query"
+    };
+    if !insecure {
+        return Err(Failure::Usage(format!(
+            "{role}: --bind {bind} would let anyone who reaches port {port} {what}: the \
+             cluster checks no credentials yet. Keep the default (127.0.0.1) for a cluster on \
+             one machine, or add --insecure to listen on {bind} behind a network boundary \
+             (firewall, private network) that lets in only the cluster's own hosts"
+        )));
+    }
+    eprintln!(
+        "engage {role}: WARNING: listening on {bind} without authentication (--insecure): \
+         anyone who reaches port {port} can {what}"
+    );
+    Ok(())
 }
 
 /// The host others reach a process at when it listens on `bind`.

@@ -495,3 +495,77 @@ fn a_delta_table_on_a_cluster_is_a_clear_error() {
         );
     }
 }
+
+/// An address of this machine other hosts could reach it at, if it has one: the interface a
+/// datagram to a documentation address would leave by (nothing is sent).
+fn non_loopback_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// The cluster checks no credentials yet: its processes listen on loopback unless told
+/// otherwise, and listening where other hosts reach them needs --insecure, said loudly.
+#[test]
+fn cluster_processes_listen_on_loopback_unless_told_otherwise() {
+    // No --bind: the scheduler listens on 127.0.0.1 only.
+    let port = free_port();
+    let mut scheduler = Process::start(&["scheduler", "--port", &port.to_string()], None);
+    scheduler.wait_for(&format!("engage scheduler listening on 127.0.0.1:{port}"));
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    match non_loopback_address() {
+        Some(ip) => assert!(
+            std::net::TcpStream::connect_timeout(
+                &std::net::SocketAddr::new(ip, port),
+                Duration::from_secs(2)
+            )
+            .is_err(),
+            "the scheduler answers on {ip}:{port}"
+        ),
+        None => eprintln!("no non-loopback address here: only the loopback side is checked"),
+    }
+    drop(scheduler);
+
+    // A reachable address without --insecure: refused at once, with what to do.
+    for (args, role) in [
+        (vec!["scheduler", "--bind", "0.0.0.0"], "scheduler"),
+        (
+            vec![
+                "executor",
+                "--scheduler",
+                "df://127.0.0.1:1",
+                "--bind",
+                "::",
+            ],
+            "executor",
+        ),
+    ] {
+        let (output, took) = engage_within(&args, Duration::from_secs(30));
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(took < Duration::from_secs(10), "{args:?} took {took:?}");
+        assert!(
+            stderr.contains(&format!("{role}: --bind "))
+                && stderr.contains("the cluster checks no credentials yet")
+                && stderr.contains("add --insecure"),
+            "{args:?}: {stderr}"
+        );
+    }
+
+    // With --insecure it listens there, and says so.
+    let port = free_port();
+    let mut open = Process::start(
+        &[
+            "scheduler",
+            "--bind",
+            "0.0.0.0",
+            "--insecure",
+            "--port",
+            &port.to_string(),
+        ],
+        None,
+    );
+    open.wait_for("WARNING: listening on 0.0.0.0 without authentication (--insecure)");
+    open.wait_for(&format!("engage scheduler listening on 0.0.0.0:{port}"));
+}
