@@ -128,6 +128,12 @@ fn brackets_of(function: &str, written: &str) -> Result<Vec<(u32, u32)>> {
     Ok(brackets)
 }
 
+/// How many periods from `start` are over by `end`, the group's last event (younger ones are
+/// not counted yet); `period_of` finds the period of a time from `start` on.
+fn periods_over(start: i64, end: i64, period_of: impl Fn(i64) -> usize) -> usize {
+    if end < start { 0 } else { period_of(end) }
+}
+
 /// The rule with what the event times' type says: their zone, for calendar arithmetic.
 #[derive(Debug, Clone)]
 pub(crate) struct RetentionContext {
@@ -286,12 +292,7 @@ impl RetentionContext {
             };
             let events = &user.values[user.values.partition_point(|&t| t < start)..];
             let period_of = self.period_finder(start, &mut bounds);
-            // Periods over by the group's last event: younger ones are not counted yet.
-            let over = if last_event < start {
-                0
-            } else {
-                period_of(last_event)
-            };
+            let over = periods_over(start, last_event, &period_of);
             if unbounded {
                 let reached = events.last().map(|&t| period_of(t));
                 let brackets = &self.rule.brackets;
@@ -715,11 +716,7 @@ impl<const UNBOUNDED: bool> GatherSequences<RetentionByEventsOf<UNBOUNDED>>
                 let end = self.group_end.get(group).copied().unwrap_or(i64::MIN);
                 for &user in &by_group[offsets[group]..offsets[group + 1]] {
                     let (_, start, latest) = self.users[user];
-                    let over = if end < start {
-                        0
-                    } else {
-                        cx.period_finder(start, &mut bounds)(end)
-                    };
+                    let over = periods_over(start, end, cx.period_finder(start, &mut bounds));
                     let bits = &returned[user * words..(user + 1) * words];
                     let retained_in = |b: usize| {
                         if UNBOUNDED {

@@ -233,13 +233,10 @@ impl FunnelRule {
             Some(Some(window)) => positive_interval(function, "window", window)?,
             _ => return plan_err!("{function}: window is required"),
         };
-        // The positions of the strings, where the types are known.
-        let positions: Option<Vec<usize>> = arg_types.map(|types| {
-            let first_mode = first_mode_arg(types, first_step);
-            (first_mode..types.len())
-                .filter(|&i| !matches!(types[i], DataType::Boolean))
-                .collect()
-        });
+        // The strings' positions, and whether a condition follows each, where the types are
+        // known.
+        let strings: Option<Vec<(usize, bool)>> =
+            arg_types.map(|types| trailing_strings(types, first_step).collect());
         let mut mode = FunnelMode::default();
         let mut trailing = Vec::with_capacity(constants.len() - 1);
         for (n, value) in constants[1..].iter().enumerate() {
@@ -250,10 +247,10 @@ impl FunnelRule {
             let exclusion = text
                 .and_then(|text| Exclusion::parse(function, text))
                 .transpose()?;
-            let position = positions.as_ref().map(|p| p[n]);
-            let before_condition = position
-                .zip(arg_types)
-                .map(|(position, types)| types.get(position + 1) == Some(&DataType::Boolean));
+            let (position, before_condition) = match &strings {
+                Some(strings) => (Some(strings[n].0), Some(strings[n].1)),
+                None => (None, None),
+            };
             match (exclusion, before_condition) {
                 (Some(_), Some(false)) => {
                     return plan_err!(
@@ -746,6 +743,17 @@ fn first_mode_arg(arg_types: &[DataType], first_step: usize) -> usize {
         .map_or(arg_types.len(), |(i, _)| i)
 }
 
+/// The strings after a funnel's steps, by position, each with whether a condition follows it
+/// (an exclusion's string) or not (a mode).
+fn trailing_strings(
+    arg_types: &[DataType],
+    first_step: usize,
+) -> impl Iterator<Item = (usize, bool)> + '_ {
+    (first_mode_arg(arg_types, first_step)..arg_types.len())
+        .filter(|&i| arg_types[i] != DataType::Boolean)
+        .map(|i| (i, arg_types.get(i + 1) == Some(&DataType::Boolean)))
+}
+
 /// A funnel's constant arguments: the window, then the strings after the steps (modes, and
 /// exclusions before their conditions).
 pub(crate) fn funnel_constant_args(
@@ -753,13 +761,16 @@ pub(crate) fn funnel_constant_args(
     window: usize,
     first_step: usize,
 ) -> Cow<'static, [(usize, &'static str)]> {
-    let trailing = first_mode_arg(arg_types, first_step)..arg_types.len();
-    let strings = trailing
-        .filter(|&i| arg_types[i] != DataType::Boolean)
-        .map(|i| match arg_types.get(i + 1) {
-            Some(DataType::Boolean) => (i, "exclusion"),
-            _ => (i, "mode"),
-        });
+    let strings = trailing_strings(arg_types, first_step).map(|(i, before_condition)| {
+        (
+            i,
+            if before_condition {
+                "exclusion"
+            } else {
+                "mode"
+            },
+        )
+    });
     Cow::Owned(std::iter::once((window, "window")).chain(strings).collect())
 }
 
@@ -814,10 +825,8 @@ pub(crate) fn funnel_arg_types(
             }
         }
     }
-    // A string before a condition is an exclusion's, any other a mode.
-    let before_condition = |i: usize| arg_types.get(i + 1) == Some(&DataType::Boolean);
-    let strings = (first_mode..arg_types.len()).filter(|&i| arg_types[i] != DataType::Boolean);
-    let (exclusions, modes): (Vec<usize>, Vec<usize>) = strings.partition(|&i| before_condition(i));
+    let (exclusions, modes): (Vec<_>, Vec<_>) = trailing_strings(arg_types, first_step)
+        .partition(|&(_, before_condition)| before_condition);
     if modes.len() > MODES.len() {
         return plan_err!(
             "{function} takes at most {} modes, got {}",
