@@ -167,6 +167,15 @@ fn aggregate_functions() -> Vec<AggregateFunction> {
         .collect()
 }
 
+/// The stored-state functions of every aggregate: `f_state`, `f_merge`, `f_union`.
+#[pyfunction]
+fn state_functions() -> Vec<AggregateFunction> {
+    datafusion_engagement::all_state_functions()
+        .into_iter()
+        .map(|udaf| AggregateFunction { udaf })
+        .collect()
+}
+
 /// Every scalar function of the pack.
 #[pyfunction]
 fn scalar_functions() -> Vec<ScalarFunction> {
@@ -204,6 +213,7 @@ fn _internal(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<ScalarFunction>()?;
     module.add_class::<WindowFunction>()?;
     module.add_function(wrap_pyfunction!(aggregate_functions, module)?)?;
+    module.add_function(wrap_pyfunction!(state_functions, module)?)?;
     module.add_function(wrap_pyfunction!(scalar_functions, module)?)?;
     module.add_function(wrap_pyfunction!(window_functions, module)?)?;
     module.add_function(wrap_pyfunction!(datafusion_version, module)?)?;

@@ -142,7 +142,9 @@ fn parse_scheduler_address(address: &str) -> Result<(&'static str, String, u16)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{all_aggregate_functions, all_scalar_functions, all_window_functions};
+    use crate::{
+        all_aggregate_functions, all_scalar_functions, all_state_functions, all_window_functions,
+    };
 
     #[test]
     fn scheduler_addresses() {
@@ -185,7 +187,10 @@ mod tests {
     #[test]
     fn executors_know_every_function() {
         let registry = executor_function_registry().unwrap();
-        for udaf in all_aggregate_functions() {
+        for udaf in all_aggregate_functions()
+            .into_iter()
+            .chain(all_state_functions())
+        {
             assert!(registry.aggregate_functions.contains_key(udaf.name()));
         }
         for udf in all_scalar_functions() {

@@ -136,6 +136,7 @@ pub mod session_summary;
 pub mod sessionize;
 pub mod stickiness;
 pub mod stickiness_distribution;
+pub mod stored_states;
 pub mod time_on_page;
 pub mod unbounded_retention;
 pub mod window_funnel;
@@ -214,6 +215,15 @@ aggregates! {
     lifecycle::lifecycle_udaf => lifecycle::Lifecycle,
 }
 
+/// The stored-state functions of every aggregate `f` of this pack: `f_state`, `f_merge` and
+/// `f_union` (see [`stored_states`]).
+pub fn all_state_functions() -> Vec<Arc<AggregateUDF>> {
+    all_aggregate_functions()
+        .iter()
+        .flat_map(stored_states::state_functions)
+        .collect()
+}
+
 /// Every scalar function of this pack.
 pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![
@@ -247,7 +257,10 @@ pub fn all_window_functions() -> Vec<Arc<WindowUDF>> {
 /// # }
 /// ```
 pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
-    for udaf in all_aggregate_functions() {
+    for udaf in all_aggregate_functions()
+        .into_iter()
+        .chain(all_state_functions())
+    {
         registry.register_udaf(udaf)?;
     }
     for udf in all_scalar_functions() {

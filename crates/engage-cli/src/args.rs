@@ -57,6 +57,12 @@ pub struct Cli {
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_setting)]
     pub settings: Vec<(String, String)>,
 
+    /// Replace ${NAME} with VALUE in the statements of -c, -f and query files, e.g. --var
+    /// day=2026-07-01 for a nightly job's `WHERE day = DATE '${day}'`. Repeatable. A ${NAME}
+    /// without a --var is an error.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_variable)]
+    pub variables: Vec<(String, String)>,
+
     /// Run every statement on the Ballista cluster whose scheduler is at this address
     /// (df://HOST:PORT; the port defaults to 50050). Needs an engage built with the `cluster`
     /// feature.
@@ -212,6 +218,17 @@ fn parse_setting(text: &str) -> Result<(String, String), String> {
         }
         _ => Err(format!(
             "'{text}' is not KEY=VALUE, e.g. datafusion.execution.batch_size=1024"
+        )),
+    }
+}
+
+fn parse_variable(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if crate::variables::is_name(name) => {
+            Ok((name.to_string(), value.to_string()))
+        }
+        _ => Err(format!(
+            "'{text}' is not NAME=VALUE with a NAME of letters, digits and _, e.g. day=2026-07-01"
         )),
     }
 }

@@ -38,6 +38,8 @@ pub struct Shell {
     /// The HTML report of a batch run (`--format html`, `-o FILE.html`): every statement's
     /// result goes there instead of standard output.
     pub report: Option<Mutex<Report>>,
+    /// `--var NAME=VALUE`: replaces `${NAME}` in batch sources.
+    pub variables: crate::variables::Variables,
 }
 
 /// Where a statement's result goes.
@@ -515,6 +517,10 @@ async fn run_scripts(
                 ("standard input".to_string(), text)
             }
         };
+        let text = shell
+            .variables
+            .substitute(&text)
+            .map_err(|e| Failure::Failed(format!("{origin}: {e}")))?;
         let items = shell
             .parse(&text)
             .map_err(|e| Failure::Failed(format!("{origin}: {}", e.strip_backtrace())))?;

@@ -37,6 +37,10 @@ pub fn list() -> String {
             first_sentence(&doc.description)
         );
     }
+    out.push_str(
+        "\nStored states: every aggregate f also has f_state(…), f_merge(state) and \
+         f_union(state) (\\h nps_state).",
+    );
     out.push_str("\nDataFusion's own functions: SHOW FUNCTIONS, or \\h NAME for one of them.");
     out
 }

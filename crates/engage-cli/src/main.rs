@@ -23,6 +23,7 @@ mod report;
 mod script;
 mod session;
 mod tables;
+mod variables;
 mod visible_files;
 
 use std::io::IsTerminal;
@@ -130,6 +131,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         quiet: cli.quiet,
         on_cluster: cli.cluster.is_some(),
         report: None,
+        variables: variables::Variables::new(cli.variables.clone()),
     };
     if cli.sources.is_empty() && std::io::stdin().is_terminal() {
         if output.is_some() {

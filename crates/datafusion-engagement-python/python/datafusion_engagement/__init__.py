@@ -30,7 +30,8 @@ from ._docs import function_docstring
 
 __version__: str = _internal.__version__
 
-__all__ = ["register", "aggregate_functions", "scalar_functions", "window_functions", "IncompatibleDataFusion"]
+__all__ = ["register", "aggregate_functions", "state_functions", "scalar_functions", "window_functions",
+           "IncompatibleDataFusion"]
 
 
 class IncompatibleDataFusion(ImportError):
@@ -52,7 +53,7 @@ def _check_datafusion_version() -> None:
 
 def _aggregate(name: str) -> AggregateUDF:
     _check_datafusion_version()
-    return AggregateUDF.from_pycapsule(_AGGREGATES[name])
+    return AggregateUDF.from_pycapsule(_AGGREGATES_AND_STATES[name])
 
 
 def _scalar(name: str) -> ScalarUDF:
@@ -66,7 +67,8 @@ def _window(name: str) -> WindowUDF:
 
 
 def register(ctx: datafusion.SessionContext, *, keep_sort_keys_after_unnest: bool = True) -> None:
-    """Registers every aggregate, scalar and window function of the pack on ``ctx``, replacing functions
+    """Registers every aggregate (with its stored-state functions ``f_state``, ``f_merge`` and
+    ``f_union``), scalar and window function of the pack on ``ctx``, replacing functions
     of the same name. Raises ``IncompatibleDataFusion`` if the installed ``datafusion`` package
     has another major version than the pack was built with.
 
@@ -79,6 +81,8 @@ def register(ctx: datafusion.SessionContext, *, keep_sort_keys_after_unnest: boo
     _check_datafusion_version()
     for name in _AGGREGATES:
         ctx.register_udaf(_aggregate(name))
+    for name in _STATES:
+        ctx.register_udaf(_aggregate(name))
     for name in _SCALARS:
         ctx.register_udf(_scalar(name))
     for name in _WINDOWS:
@@ -90,6 +94,12 @@ def register(ctx: datafusion.SessionContext, *, keep_sort_keys_after_unnest: boo
 def aggregate_functions() -> list[str]:
     """The names of the pack's aggregate functions."""
     return list(_AGGREGATES)
+
+
+def state_functions() -> list[str]:
+    """The names of the stored-state functions: ``f_state``, ``f_merge`` and ``f_union`` of
+    every aggregate ``f``."""
+    return [name for name in _AGGREGATES_AND_STATES if name not in _AGGREGATES]
 
 
 def scalar_functions() -> list[str]:
@@ -115,9 +125,11 @@ def _define(name: str, factory, docstring: str, returns: str) -> None:
 
 # One factory per function, named as in SQL, with the function's own documentation.
 _AGGREGATES = {function.name: function for function in _internal.aggregate_functions()}
+_STATES = {function.name: function for function in _internal.state_functions()}
+_AGGREGATES_AND_STATES = {**_AGGREGATES, **_STATES}
 _SCALARS = {function.name: function for function in _internal.scalar_functions()}
 _WINDOWS = {function.name: function for function in _internal.window_functions()}
-for _name, _function in _AGGREGATES.items():
+for _name, _function in _AGGREGATES_AND_STATES.items():
     _define(_name, _aggregate, _function.docstring, "AggregateUDF")
 for _name, _function in _SCALARS.items():
     _define(_name, _scalar, _function.docstring, "ScalarUDF")

@@ -14,6 +14,10 @@ def register(ctx: SessionContext, *, keep_sort_keys_after_unnest: bool = True) -
 def aggregate_functions() -> list[str]:
     """The names of the pack's aggregate functions."""
 
+def state_functions() -> list[str]:
+    """The names of the stored-state functions: ``f_state``, ``f_merge`` and ``f_union`` of
+    every aggregate ``f``."""
+
 def scalar_functions() -> list[str]:
     """The names of the pack's scalar functions."""
 
@@ -747,6 +751,1392 @@ def lifecycle() -> AggregateUDF:
         SELECT segment, lifecycle(e.user_id, e.event_time, 'month', u.signup_time) AS months
         FROM events e JOIN users u USING (user_id)
         GROUP BY segment;
+    """
+
+def nps_state() -> AggregateUDF:
+    """Returns the ``nps_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `nps` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `nps_merge` of stored states gives `nps` of all the rows behind them, exactly; `nps_union` combines them into one state. Takes `nps`'s arguments.
+
+    SQL: nps_state(score [, weight])
+
+    Example:
+        COPY (SELECT day, segment, nps_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def nps_merge() -> AggregateUDF:
+    """Returns the ``nps_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `nps` of all the rows behind stored states written by `nps_state`: `nps_merge(state) GROUP BY month` over daily states equals `nps(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: nps_merge(state)
+
+    Args:
+        state: A state written by `nps_state` or `nps_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, nps_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def nps_union() -> AggregateUDF:
+    """Returns the ``nps_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `nps_state` (or `nps_union`): daily states into monthly ones, to store again. `nps_merge` finishes it.
+
+    SQL: nps_union(state)
+
+    Args:
+        state: A state written by `nps_state` or `nps_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, nps_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def csat_state() -> AggregateUDF:
+    """Returns the ``csat_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `csat` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `csat_merge` of stored states gives `csat` of all the rows behind them, exactly; `csat_union` combines them into one state. Takes `csat`'s arguments.
+
+    SQL: csat_state(score [, max_score [, weight]])
+
+    Example:
+        COPY (SELECT day, segment, csat_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def csat_merge() -> AggregateUDF:
+    """Returns the ``csat_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `csat` of all the rows behind stored states written by `csat_state`: `csat_merge(state) GROUP BY month` over daily states equals `csat(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: csat_merge(state)
+
+    Args:
+        state: A state written by `csat_state` or `csat_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, csat_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def csat_union() -> AggregateUDF:
+    """Returns the ``csat_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `csat_state` (or `csat_union`): daily states into monthly ones, to store again. `csat_merge` finishes it.
+
+    SQL: csat_union(state)
+
+    Args:
+        state: A state written by `csat_state` or `csat_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, csat_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def ces_state() -> AggregateUDF:
+    """Returns the ``ces_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `ces` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `ces_merge` of stored states gives `ces` of all the rows behind them, exactly; `ces_union` combines them into one state. Takes `ces`'s arguments.
+
+    SQL: ces_state(score [, max_score [, weight]])
+
+    Example:
+        COPY (SELECT day, segment, ces_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def ces_merge() -> AggregateUDF:
+    """Returns the ``ces_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `ces` of all the rows behind stored states written by `ces_state`: `ces_merge(state) GROUP BY month` over daily states equals `ces(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: ces_merge(state)
+
+    Args:
+        state: A state written by `ces_state` or `ces_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, ces_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def ces_union() -> AggregateUDF:
+    """Returns the ``ces_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `ces_state` (or `ces_union`): daily states into monthly ones, to store again. `ces_merge` finishes it.
+
+    SQL: ces_union(state)
+
+    Args:
+        state: A state written by `ces_state` or `ces_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, ces_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def churn_rate_state() -> AggregateUDF:
+    """Returns the ``churn_rate_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `churn_rate` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `churn_rate_merge` of stored states gives `churn_rate` of all the rows behind them, exactly; `churn_rate_union` combines them into one state. Takes `churn_rate`'s arguments.
+
+    SQL: churn_rate_state(active_at_start, active_at_end)
+
+    Example:
+        COPY (SELECT day, segment, churn_rate_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def churn_rate_merge() -> AggregateUDF:
+    """Returns the ``churn_rate_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `churn_rate` of all the rows behind stored states written by `churn_rate_state`: `churn_rate_merge(state) GROUP BY month` over daily states equals `churn_rate(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: churn_rate_merge(state)
+
+    Args:
+        state: A state written by `churn_rate_state` or `churn_rate_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, churn_rate_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def churn_rate_union() -> AggregateUDF:
+    """Returns the ``churn_rate_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `churn_rate_state` (or `churn_rate_union`): daily states into monthly ones, to store again. `churn_rate_merge` finishes it.
+
+    SQL: churn_rate_union(state)
+
+    Args:
+        state: A state written by `churn_rate_state` or `churn_rate_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, churn_rate_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def retention_rate_state() -> AggregateUDF:
+    """Returns the ``retention_rate_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `retention_rate` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `retention_rate_merge` of stored states gives `retention_rate` of all the rows behind them, exactly; `retention_rate_union` combines them into one state. Takes `retention_rate`'s arguments.
+
+    SQL: retention_rate_state(active_at_start, active_at_end)
+
+    Example:
+        COPY (SELECT day, segment, retention_rate_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def retention_rate_merge() -> AggregateUDF:
+    """Returns the ``retention_rate_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `retention_rate` of all the rows behind stored states written by `retention_rate_state`: `retention_rate_merge(state) GROUP BY month` over daily states equals `retention_rate(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: retention_rate_merge(state)
+
+    Args:
+        state: A state written by `retention_rate_state` or `retention_rate_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, retention_rate_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def retention_rate_union() -> AggregateUDF:
+    """Returns the ``retention_rate_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `retention_rate_state` (or `retention_rate_union`): daily states into monthly ones, to store again. `retention_rate_merge` finishes it.
+
+    SQL: retention_rate_union(state)
+
+    Args:
+        state: A state written by `retention_rate_state` or `retention_rate_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, retention_rate_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def stickiness_state() -> AggregateUDF:
+    """Returns the ``stickiness_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `stickiness` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `stickiness_merge` of stored states gives `stickiness` of all the rows behind them, exactly; `stickiness_union` combines them into one state. Takes `stickiness`'s arguments.
+
+    SQL: stickiness_state(user_id, event_time [, period])
+
+    Example:
+        COPY (SELECT day, segment, stickiness_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def stickiness_merge() -> AggregateUDF:
+    """Returns the ``stickiness_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `stickiness` of all the rows behind stored states written by `stickiness_state`: `stickiness_merge(state) GROUP BY month` over daily states equals `stickiness(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: stickiness_merge(state)
+
+    Args:
+        state: A state written by `stickiness_state` or `stickiness_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, stickiness_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def stickiness_union() -> AggregateUDF:
+    """Returns the ``stickiness_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `stickiness_state` (or `stickiness_union`): daily states into monthly ones, to store again. `stickiness_merge` finishes it.
+
+    SQL: stickiness_union(state)
+
+    Args:
+        state: A state written by `stickiness_state` or `stickiness_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, stickiness_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def stickiness_distribution_state() -> AggregateUDF:
+    """Returns the ``stickiness_distribution_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `stickiness_distribution` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `stickiness_distribution_merge` of stored states gives `stickiness_distribution` of all the rows behind them, exactly; `stickiness_distribution_union` combines them into one state. Takes `stickiness_distribution`'s arguments.
+
+    SQL: stickiness_distribution_state(user_id, event_time [, unit])
+
+    Example:
+        COPY (SELECT day, segment, stickiness_distribution_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def stickiness_distribution_merge() -> AggregateUDF:
+    """Returns the ``stickiness_distribution_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `stickiness_distribution` of all the rows behind stored states written by `stickiness_distribution_state`: `stickiness_distribution_merge(state) GROUP BY month` over daily states equals `stickiness_distribution(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: stickiness_distribution_merge(state)
+
+    Args:
+        state: A state written by `stickiness_distribution_state` or `stickiness_distribution_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, stickiness_distribution_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def stickiness_distribution_union() -> AggregateUDF:
+    """Returns the ``stickiness_distribution_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `stickiness_distribution_state` (or `stickiness_distribution_union`): daily states into monthly ones, to store again. `stickiness_distribution_merge` finishes it.
+
+    SQL: stickiness_distribution_union(state)
+
+    Args:
+        state: A state written by `stickiness_distribution_state` or `stickiness_distribution_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, stickiness_distribution_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def engagement_score_state() -> AggregateUDF:
+    """Returns the ``engagement_score_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `engagement_score` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `engagement_score_merge` of stored states gives `engagement_score` of all the rows behind them, exactly; `engagement_score_union` combines them into one state. Takes `engagement_score`'s arguments.
+
+    SQL: engagement_score_state(event, weights)
+
+    Example:
+        COPY (SELECT day, segment, engagement_score_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def engagement_score_merge() -> AggregateUDF:
+    """Returns the ``engagement_score_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `engagement_score` of all the rows behind stored states written by `engagement_score_state`: `engagement_score_merge(state) GROUP BY month` over daily states equals `engagement_score(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: engagement_score_merge(state)
+
+    Args:
+        state: A state written by `engagement_score_state` or `engagement_score_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, engagement_score_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def engagement_score_union() -> AggregateUDF:
+    """Returns the ``engagement_score_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `engagement_score_state` (or `engagement_score_union`): daily states into monthly ones, to store again. `engagement_score_merge` finishes it.
+
+    SQL: engagement_score_union(state)
+
+    Args:
+        state: A state written by `engagement_score_state` or `engagement_score_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, engagement_score_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def ctr_state() -> AggregateUDF:
+    """Returns the ``ctr_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `ctr` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `ctr_merge` of stored states gives `ctr` of all the rows behind them, exactly; `ctr_union` combines them into one state. Takes `ctr`'s arguments.
+
+    SQL: ctr_state(clicks, impressions)
+
+    Example:
+        COPY (SELECT day, segment, ctr_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def ctr_merge() -> AggregateUDF:
+    """Returns the ``ctr_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `ctr` of all the rows behind stored states written by `ctr_state`: `ctr_merge(state) GROUP BY month` over daily states equals `ctr(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: ctr_merge(state)
+
+    Args:
+        state: A state written by `ctr_state` or `ctr_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, ctr_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def ctr_union() -> AggregateUDF:
+    """Returns the ``ctr_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `ctr_state` (or `ctr_union`): daily states into monthly ones, to store again. `ctr_merge` finishes it.
+
+    SQL: ctr_union(state)
+
+    Args:
+        state: A state written by `ctr_state` or `ctr_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, ctr_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def engagement_rate_state() -> AggregateUDF:
+    """Returns the ``engagement_rate_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `engagement_rate` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `engagement_rate_merge` of stored states gives `engagement_rate` of all the rows behind them, exactly; `engagement_rate_union` combines them into one state. Takes `engagement_rate`'s arguments.
+
+    SQL: engagement_rate_state(interactions, reach)
+
+    Example:
+        COPY (SELECT day, segment, engagement_rate_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def engagement_rate_merge() -> AggregateUDF:
+    """Returns the ``engagement_rate_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `engagement_rate` of all the rows behind stored states written by `engagement_rate_state`: `engagement_rate_merge(state) GROUP BY month` over daily states equals `engagement_rate(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: engagement_rate_merge(state)
+
+    Args:
+        state: A state written by `engagement_rate_state` or `engagement_rate_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, engagement_rate_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def engagement_rate_union() -> AggregateUDF:
+    """Returns the ``engagement_rate_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `engagement_rate_state` (or `engagement_rate_union`): daily states into monthly ones, to store again. `engagement_rate_merge` finishes it.
+
+    SQL: engagement_rate_union(state)
+
+    Args:
+        state: A state written by `engagement_rate_state` or `engagement_rate_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, engagement_rate_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def nps_summary_state() -> AggregateUDF:
+    """Returns the ``nps_summary_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `nps_summary` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `nps_summary_merge` of stored states gives `nps_summary` of all the rows behind them, exactly; `nps_summary_union` combines them into one state. Takes `nps_summary`'s arguments.
+
+    SQL: nps_summary_state(score [, weight])
+
+    Example:
+        COPY (SELECT day, segment, nps_summary_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def nps_summary_merge() -> AggregateUDF:
+    """Returns the ``nps_summary_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `nps_summary` of all the rows behind stored states written by `nps_summary_state`: `nps_summary_merge(state) GROUP BY month` over daily states equals `nps_summary(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: nps_summary_merge(state)
+
+    Args:
+        state: A state written by `nps_summary_state` or `nps_summary_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, nps_summary_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def nps_summary_union() -> AggregateUDF:
+    """Returns the ``nps_summary_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `nps_summary_state` (or `nps_summary_union`): daily states into monthly ones, to store again. `nps_summary_merge` finishes it.
+
+    SQL: nps_summary_union(state)
+
+    Args:
+        state: A state written by `nps_summary_state` or `nps_summary_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, nps_summary_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def csat_summary_state() -> AggregateUDF:
+    """Returns the ``csat_summary_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `csat_summary` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `csat_summary_merge` of stored states gives `csat_summary` of all the rows behind them, exactly; `csat_summary_union` combines them into one state. Takes `csat_summary`'s arguments.
+
+    SQL: csat_summary_state(score [, max_score [, weight]])
+
+    Example:
+        COPY (SELECT day, segment, csat_summary_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def csat_summary_merge() -> AggregateUDF:
+    """Returns the ``csat_summary_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `csat_summary` of all the rows behind stored states written by `csat_summary_state`: `csat_summary_merge(state) GROUP BY month` over daily states equals `csat_summary(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: csat_summary_merge(state)
+
+    Args:
+        state: A state written by `csat_summary_state` or `csat_summary_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, csat_summary_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def csat_summary_union() -> AggregateUDF:
+    """Returns the ``csat_summary_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `csat_summary_state` (or `csat_summary_union`): daily states into monthly ones, to store again. `csat_summary_merge` finishes it.
+
+    SQL: csat_summary_union(state)
+
+    Args:
+        state: A state written by `csat_summary_state` or `csat_summary_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, csat_summary_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def ces_summary_state() -> AggregateUDF:
+    """Returns the ``ces_summary_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `ces_summary` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `ces_summary_merge` of stored states gives `ces_summary` of all the rows behind them, exactly; `ces_summary_union` combines them into one state. Takes `ces_summary`'s arguments.
+
+    SQL: ces_summary_state(score [, max_score [, weight]])
+
+    Example:
+        COPY (SELECT day, segment, ces_summary_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def ces_summary_merge() -> AggregateUDF:
+    """Returns the ``ces_summary_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `ces_summary` of all the rows behind stored states written by `ces_summary_state`: `ces_summary_merge(state) GROUP BY month` over daily states equals `ces_summary(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: ces_summary_merge(state)
+
+    Args:
+        state: A state written by `ces_summary_state` or `ces_summary_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, ces_summary_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def ces_summary_union() -> AggregateUDF:
+    """Returns the ``ces_summary_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `ces_summary_state` (or `ces_summary_union`): daily states into monthly ones, to store again. `ces_summary_merge` finishes it.
+
+    SQL: ces_summary_union(state)
+
+    Args:
+        state: A state written by `ces_summary_state` or `ces_summary_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, ces_summary_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def avg_resolution_time_state() -> AggregateUDF:
+    """Returns the ``avg_resolution_time_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `avg_resolution_time` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `avg_resolution_time_merge` of stored states gives `avg_resolution_time` of all the rows behind them, exactly; `avg_resolution_time_union` combines them into one state. Takes `avg_resolution_time`'s arguments.
+
+    SQL: avg_resolution_time_state(opened_at, resolved_at)
+
+    Example:
+        COPY (SELECT day, segment, avg_resolution_time_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def avg_resolution_time_merge() -> AggregateUDF:
+    """Returns the ``avg_resolution_time_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `avg_resolution_time` of all the rows behind stored states written by `avg_resolution_time_state`: `avg_resolution_time_merge(state) GROUP BY month` over daily states equals `avg_resolution_time(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: avg_resolution_time_merge(state)
+
+    Args:
+        state: A state written by `avg_resolution_time_state` or `avg_resolution_time_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, avg_resolution_time_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def avg_resolution_time_union() -> AggregateUDF:
+    """Returns the ``avg_resolution_time_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `avg_resolution_time_state` (or `avg_resolution_time_union`): daily states into monthly ones, to store again. `avg_resolution_time_merge` finishes it.
+
+    SQL: avg_resolution_time_union(state)
+
+    Args:
+        state: A state written by `avg_resolution_time_state` or `avg_resolution_time_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, avg_resolution_time_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def feature_adoption_state() -> AggregateUDF:
+    """Returns the ``feature_adoption_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `feature_adoption` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `feature_adoption_merge` of stored states gives `feature_adoption` of all the rows behind them, exactly; `feature_adoption_union` combines them into one state. Takes `feature_adoption`'s arguments.
+
+    SQL: feature_adoption_state(user_id, used_feature)
+
+    Example:
+        COPY (SELECT day, segment, feature_adoption_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def feature_adoption_merge() -> AggregateUDF:
+    """Returns the ``feature_adoption_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `feature_adoption` of all the rows behind stored states written by `feature_adoption_state`: `feature_adoption_merge(state) GROUP BY month` over daily states equals `feature_adoption(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: feature_adoption_merge(state)
+
+    Args:
+        state: A state written by `feature_adoption_state` or `feature_adoption_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, feature_adoption_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def feature_adoption_union() -> AggregateUDF:
+    """Returns the ``feature_adoption_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `feature_adoption_state` (or `feature_adoption_union`): daily states into monthly ones, to store again. `feature_adoption_merge` finishes it.
+
+    SQL: feature_adoption_union(state)
+
+    Args:
+        state: A state written by `feature_adoption_state` or `feature_adoption_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, feature_adoption_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def first_week_active_rate_state() -> AggregateUDF:
+    """Returns the ``first_week_active_rate_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `first_week_active_rate` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `first_week_active_rate_merge` of stored states gives `first_week_active_rate` of all the rows behind them, exactly; `first_week_active_rate_union` combines them into one state. Takes `first_week_active_rate`'s arguments.
+
+    SQL: first_week_active_rate_state(user_id, event_time, signup_time)
+
+    Example:
+        COPY (SELECT day, segment, first_week_active_rate_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def first_week_active_rate_merge() -> AggregateUDF:
+    """Returns the ``first_week_active_rate_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `first_week_active_rate` of all the rows behind stored states written by `first_week_active_rate_state`: `first_week_active_rate_merge(state) GROUP BY month` over daily states equals `first_week_active_rate(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: first_week_active_rate_merge(state)
+
+    Args:
+        state: A state written by `first_week_active_rate_state` or `first_week_active_rate_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, first_week_active_rate_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def first_week_active_rate_union() -> AggregateUDF:
+    """Returns the ``first_week_active_rate_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `first_week_active_rate_state` (or `first_week_active_rate_union`): daily states into monthly ones, to store again. `first_week_active_rate_merge` finishes it.
+
+    SQL: first_week_active_rate_union(state)
+
+    Args:
+        state: A state written by `first_week_active_rate_state` or `first_week_active_rate_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, first_week_active_rate_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def bounce_rate_state() -> AggregateUDF:
+    """Returns the ``bounce_rate_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `bounce_rate` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `bounce_rate_merge` of stored states gives `bounce_rate` of all the rows behind them, exactly; `bounce_rate_union` combines them into one state. Takes `bounce_rate`'s arguments.
+
+    SQL: bounce_rate_state(session_id) or bounce_rate(user_id, event_time, gap [, max_length])
+
+    Example:
+        COPY (SELECT day, segment, bounce_rate_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def bounce_rate_merge() -> AggregateUDF:
+    """Returns the ``bounce_rate_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `bounce_rate` of all the rows behind stored states written by `bounce_rate_state`: `bounce_rate_merge(state) GROUP BY month` over daily states equals `bounce_rate(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: bounce_rate_merge(state)
+
+    Args:
+        state: A state written by `bounce_rate_state` or `bounce_rate_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, bounce_rate_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def bounce_rate_union() -> AggregateUDF:
+    """Returns the ``bounce_rate_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `bounce_rate_state` (or `bounce_rate_union`): daily states into monthly ones, to store again. `bounce_rate_merge` finishes it.
+
+    SQL: bounce_rate_union(state)
+
+    Args:
+        state: A state written by `bounce_rate_state` or `bounce_rate_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, bounce_rate_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def pages_per_session_state() -> AggregateUDF:
+    """Returns the ``pages_per_session_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `pages_per_session` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `pages_per_session_merge` of stored states gives `pages_per_session` of all the rows behind them, exactly; `pages_per_session_union` combines them into one state. Takes `pages_per_session`'s arguments.
+
+    SQL: pages_per_session_state(session_id) or pages_per_session(user_id, event_time, gap [, max_length])
+
+    Example:
+        COPY (SELECT day, segment, pages_per_session_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def pages_per_session_merge() -> AggregateUDF:
+    """Returns the ``pages_per_session_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `pages_per_session` of all the rows behind stored states written by `pages_per_session_state`: `pages_per_session_merge(state) GROUP BY month` over daily states equals `pages_per_session(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: pages_per_session_merge(state)
+
+    Args:
+        state: A state written by `pages_per_session_state` or `pages_per_session_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, pages_per_session_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def pages_per_session_union() -> AggregateUDF:
+    """Returns the ``pages_per_session_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `pages_per_session_state` (or `pages_per_session_union`): daily states into monthly ones, to store again. `pages_per_session_merge` finishes it.
+
+    SQL: pages_per_session_union(state)
+
+    Args:
+        state: A state written by `pages_per_session_state` or `pages_per_session_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, pages_per_session_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def avg_session_duration_state() -> AggregateUDF:
+    """Returns the ``avg_session_duration_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `avg_session_duration` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `avg_session_duration_merge` of stored states gives `avg_session_duration` of all the rows behind them, exactly; `avg_session_duration_union` combines them into one state. Takes `avg_session_duration`'s arguments.
+
+    SQL: avg_session_duration_state(session_id, event_time) or avg_session_duration(user_id, event_time, gap [, max_length])
+
+    Example:
+        COPY (SELECT day, segment, avg_session_duration_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def avg_session_duration_merge() -> AggregateUDF:
+    """Returns the ``avg_session_duration_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `avg_session_duration` of all the rows behind stored states written by `avg_session_duration_state`: `avg_session_duration_merge(state) GROUP BY month` over daily states equals `avg_session_duration(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: avg_session_duration_merge(state)
+
+    Args:
+        state: A state written by `avg_session_duration_state` or `avg_session_duration_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, avg_session_duration_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def avg_session_duration_union() -> AggregateUDF:
+    """Returns the ``avg_session_duration_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `avg_session_duration_state` (or `avg_session_duration_union`): daily states into monthly ones, to store again. `avg_session_duration_merge` finishes it.
+
+    SQL: avg_session_duration_union(state)
+
+    Args:
+        state: A state written by `avg_session_duration_state` or `avg_session_duration_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, avg_session_duration_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def session_summary_state() -> AggregateUDF:
+    """Returns the ``session_summary_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `session_summary` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `session_summary_merge` of stored states gives `session_summary` of all the rows behind them, exactly; `session_summary_union` combines them into one state. Takes `session_summary`'s arguments.
+
+    SQL: session_summary_state(user_id, event_time, gap [, max_length])
+
+    Example:
+        COPY (SELECT day, segment, session_summary_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def session_summary_merge() -> AggregateUDF:
+    """Returns the ``session_summary_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `session_summary` of all the rows behind stored states written by `session_summary_state`: `session_summary_merge(state) GROUP BY month` over daily states equals `session_summary(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: session_summary_merge(state)
+
+    Args:
+        state: A state written by `session_summary_state` or `session_summary_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, session_summary_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def session_summary_union() -> AggregateUDF:
+    """Returns the ``session_summary_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `session_summary_state` (or `session_summary_union`): daily states into monthly ones, to store again. `session_summary_merge` finishes it.
+
+    SQL: session_summary_union(state)
+
+    Args:
+        state: A state written by `session_summary_state` or `session_summary_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, session_summary_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def page_summary_state() -> AggregateUDF:
+    """Returns the ``page_summary_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `page_summary` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `page_summary_merge` of stored states gives `page_summary` of all the rows behind them, exactly; `page_summary_union` combines them into one state. Takes `page_summary`'s arguments.
+
+    SQL: page_summary_state(user_id, event_time, page [, gap [, max_length]])
+
+    Example:
+        COPY (SELECT day, segment, page_summary_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def page_summary_merge() -> AggregateUDF:
+    """Returns the ``page_summary_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `page_summary` of all the rows behind stored states written by `page_summary_state`: `page_summary_merge(state) GROUP BY month` over daily states equals `page_summary(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: page_summary_merge(state)
+
+    Args:
+        state: A state written by `page_summary_state` or `page_summary_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, page_summary_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def page_summary_union() -> AggregateUDF:
+    """Returns the ``page_summary_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `page_summary_state` (or `page_summary_union`): daily states into monthly ones, to store again. `page_summary_merge` finishes it.
+
+    SQL: page_summary_union(state)
+
+    Args:
+        state: A state written by `page_summary_state` or `page_summary_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, page_summary_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def clv_state() -> AggregateUDF:
+    """Returns the ``clv_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `clv` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `clv_merge` of stored states gives `clv` of all the rows behind them, exactly; `clv_union` combines them into one state. Takes `clv`'s arguments.
+
+    SQL: clv_state(order_value, customer_id, order_time, lifespan_years [, period])
+
+    Example:
+        COPY (SELECT day, segment, clv_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def clv_merge() -> AggregateUDF:
+    """Returns the ``clv_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `clv` of all the rows behind stored states written by `clv_state`: `clv_merge(state) GROUP BY month` over daily states equals `clv(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: clv_merge(state)
+
+    Args:
+        state: A state written by `clv_state` or `clv_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, clv_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def clv_union() -> AggregateUDF:
+    """Returns the ``clv_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `clv_state` (or `clv_union`): daily states into monthly ones, to store again. `clv_merge` finishes it.
+
+    SQL: clv_union(state)
+
+    Args:
+        state: A state written by `clv_state` or `clv_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, clv_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def retention_state() -> AggregateUDF:
+    """Returns the ``retention_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `retention` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `retention_merge` of stored states gives `retention` of all the rows behind them, exactly; `retention_union` combines them into one state. Takes `retention`'s arguments.
+
+    SQL: retention_state(user_id, event_time, period, periods [, start_time | , start_condition, return_condition])
+
+    Example:
+        COPY (SELECT day, segment, retention_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def retention_merge() -> AggregateUDF:
+    """Returns the ``retention_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `retention` of all the rows behind stored states written by `retention_state`: `retention_merge(state) GROUP BY month` over daily states equals `retention(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: retention_merge(state)
+
+    Args:
+        state: A state written by `retention_state` or `retention_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, retention_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def retention_union() -> AggregateUDF:
+    """Returns the ``retention_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `retention_state` (or `retention_union`): daily states into monthly ones, to store again. `retention_merge` finishes it.
+
+    SQL: retention_union(state)
+
+    Args:
+        state: A state written by `retention_state` or `retention_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, retention_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def unbounded_retention_state() -> AggregateUDF:
+    """Returns the ``unbounded_retention_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `unbounded_retention` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `unbounded_retention_merge` of stored states gives `unbounded_retention` of all the rows behind them, exactly; `unbounded_retention_union` combines them into one state. Takes `unbounded_retention`'s arguments.
+
+    SQL: unbounded_retention_state(user_id, event_time, period, periods [, start_time | , start_condition, return_condition])
+
+    Example:
+        COPY (SELECT day, segment, unbounded_retention_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def unbounded_retention_merge() -> AggregateUDF:
+    """Returns the ``unbounded_retention_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `unbounded_retention` of all the rows behind stored states written by `unbounded_retention_state`: `unbounded_retention_merge(state) GROUP BY month` over daily states equals `unbounded_retention(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: unbounded_retention_merge(state)
+
+    Args:
+        state: A state written by `unbounded_retention_state` or `unbounded_retention_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, unbounded_retention_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def unbounded_retention_union() -> AggregateUDF:
+    """Returns the ``unbounded_retention_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `unbounded_retention_state` (or `unbounded_retention_union`): daily states into monthly ones, to store again. `unbounded_retention_merge` finishes it.
+
+    SQL: unbounded_retention_union(state)
+
+    Args:
+        state: A state written by `unbounded_retention_state` or `unbounded_retention_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, unbounded_retention_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def window_funnel_state() -> AggregateUDF:
+    """Returns the ``window_funnel_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `window_funnel` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `window_funnel_merge` of stored states gives `window_funnel` of all the rows behind them, exactly; `window_funnel_union` combines them into one state. Takes `window_funnel`'s arguments.
+
+    SQL: window_funnel_state(window, event_time, step_1, …, step_n [, mode, …] [, 'exclude a-b', condition, …])
+
+    Example:
+        COPY (SELECT day, segment, window_funnel_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def window_funnel_merge() -> AggregateUDF:
+    """Returns the ``window_funnel_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `window_funnel` of all the rows behind stored states written by `window_funnel_state`: `window_funnel_merge(state) GROUP BY month` over daily states equals `window_funnel(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: window_funnel_merge(state)
+
+    Args:
+        state: A state written by `window_funnel_state` or `window_funnel_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, window_funnel_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def window_funnel_union() -> AggregateUDF:
+    """Returns the ``window_funnel_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `window_funnel_state` (or `window_funnel_union`): daily states into monthly ones, to store again. `window_funnel_merge` finishes it.
+
+    SQL: window_funnel_union(state)
+
+    Args:
+        state: A state written by `window_funnel_state` or `window_funnel_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, window_funnel_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def funnel_state() -> AggregateUDF:
+    """Returns the ``funnel_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `funnel` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `funnel_merge` of stored states gives `funnel` of all the rows behind them, exactly; `funnel_union` combines them into one state. Takes `funnel`'s arguments.
+
+    SQL: funnel_state(user_id, event_time, window, step_1, …, step_n [, mode, …] [, 'exclude a-b', condition, …])
+
+    Example:
+        COPY (SELECT day, segment, funnel_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def funnel_merge() -> AggregateUDF:
+    """Returns the ``funnel_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `funnel` of all the rows behind stored states written by `funnel_state`: `funnel_merge(state) GROUP BY month` over daily states equals `funnel(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: funnel_merge(state)
+
+    Args:
+        state: A state written by `funnel_state` or `funnel_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, funnel_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def funnel_union() -> AggregateUDF:
+    """Returns the ``funnel_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `funnel_state` (or `funnel_union`): daily states into monthly ones, to store again. `funnel_merge` finishes it.
+
+    SQL: funnel_union(state)
+
+    Args:
+        state: A state written by `funnel_state` or `funnel_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, funnel_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def funnel_conversion_times_state() -> AggregateUDF:
+    """Returns the ``funnel_conversion_times_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `funnel_conversion_times` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `funnel_conversion_times_merge` of stored states gives `funnel_conversion_times` of all the rows behind them, exactly; `funnel_conversion_times_union` combines them into one state. Takes `funnel_conversion_times`'s arguments.
+
+    SQL: funnel_conversion_times_state(user_id, event_time, window, step_1, …, step_n [, mode, …] [, 'exclude a-b', condition, …])
+
+    Example:
+        COPY (SELECT day, segment, funnel_conversion_times_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def funnel_conversion_times_merge() -> AggregateUDF:
+    """Returns the ``funnel_conversion_times_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `funnel_conversion_times` of all the rows behind stored states written by `funnel_conversion_times_state`: `funnel_conversion_times_merge(state) GROUP BY month` over daily states equals `funnel_conversion_times(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: funnel_conversion_times_merge(state)
+
+    Args:
+        state: A state written by `funnel_conversion_times_state` or `funnel_conversion_times_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, funnel_conversion_times_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def funnel_conversion_times_union() -> AggregateUDF:
+    """Returns the ``funnel_conversion_times_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `funnel_conversion_times_state` (or `funnel_conversion_times_union`): daily states into monthly ones, to store again. `funnel_conversion_times_merge` finishes it.
+
+    SQL: funnel_conversion_times_union(state)
+
+    Args:
+        state: A state written by `funnel_conversion_times_state` or `funnel_conversion_times_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, funnel_conversion_times_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def funnel_conversion_histogram_state() -> AggregateUDF:
+    """Returns the ``funnel_conversion_histogram_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `funnel_conversion_histogram` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `funnel_conversion_histogram_merge` of stored states gives `funnel_conversion_histogram` of all the rows behind them, exactly; `funnel_conversion_histogram_union` combines them into one state. Takes `funnel_conversion_histogram`'s arguments.
+
+    SQL: funnel_conversion_histogram_state(user_id, event_time, window, step_1, …, step_n [, mode, …] [, 'exclude a-b', condition, …])
+
+    Example:
+        COPY (SELECT day, segment, funnel_conversion_histogram_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def funnel_conversion_histogram_merge() -> AggregateUDF:
+    """Returns the ``funnel_conversion_histogram_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `funnel_conversion_histogram` of all the rows behind stored states written by `funnel_conversion_histogram_state`: `funnel_conversion_histogram_merge(state) GROUP BY month` over daily states equals `funnel_conversion_histogram(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: funnel_conversion_histogram_merge(state)
+
+    Args:
+        state: A state written by `funnel_conversion_histogram_state` or `funnel_conversion_histogram_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, funnel_conversion_histogram_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def funnel_conversion_histogram_union() -> AggregateUDF:
+    """Returns the ``funnel_conversion_histogram_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `funnel_conversion_histogram_state` (or `funnel_conversion_histogram_union`): daily states into monthly ones, to store again. `funnel_conversion_histogram_merge` finishes it.
+
+    SQL: funnel_conversion_histogram_union(state)
+
+    Args:
+        state: A state written by `funnel_conversion_histogram_state` or `funnel_conversion_histogram_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, funnel_conversion_histogram_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def sequence_match_state() -> AggregateUDF:
+    """Returns the ``sequence_match_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `sequence_match` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `sequence_match_merge` of stored states gives `sequence_match` of all the rows behind them, exactly; `sequence_match_union` combines them into one state. Takes `sequence_match`'s arguments.
+
+    SQL: sequence_match_state(pattern, event_time, condition_1, …, condition_n)
+
+    Example:
+        COPY (SELECT day, segment, sequence_match_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def sequence_match_merge() -> AggregateUDF:
+    """Returns the ``sequence_match_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `sequence_match` of all the rows behind stored states written by `sequence_match_state`: `sequence_match_merge(state) GROUP BY month` over daily states equals `sequence_match(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: sequence_match_merge(state)
+
+    Args:
+        state: A state written by `sequence_match_state` or `sequence_match_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, sequence_match_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def sequence_match_union() -> AggregateUDF:
+    """Returns the ``sequence_match_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `sequence_match_state` (or `sequence_match_union`): daily states into monthly ones, to store again. `sequence_match_merge` finishes it.
+
+    SQL: sequence_match_union(state)
+
+    Args:
+        state: A state written by `sequence_match_state` or `sequence_match_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, sequence_match_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def sequence_count_state() -> AggregateUDF:
+    """Returns the ``sequence_count_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `sequence_count` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `sequence_count_merge` of stored states gives `sequence_count` of all the rows behind them, exactly; `sequence_count_union` combines them into one state. Takes `sequence_count`'s arguments.
+
+    SQL: sequence_count_state(pattern, event_time, condition_1, …, condition_n)
+
+    Example:
+        COPY (SELECT day, segment, sequence_count_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def sequence_count_merge() -> AggregateUDF:
+    """Returns the ``sequence_count_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `sequence_count` of all the rows behind stored states written by `sequence_count_state`: `sequence_count_merge(state) GROUP BY month` over daily states equals `sequence_count(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: sequence_count_merge(state)
+
+    Args:
+        state: A state written by `sequence_count_state` or `sequence_count_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, sequence_count_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def sequence_count_union() -> AggregateUDF:
+    """Returns the ``sequence_count_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `sequence_count_state` (or `sequence_count_union`): daily states into monthly ones, to store again. `sequence_count_merge` finishes it.
+
+    SQL: sequence_count_union(state)
+
+    Args:
+        state: A state written by `sequence_count_state` or `sequence_count_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, sequence_count_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def sequence_next_node_state() -> AggregateUDF:
+    """Returns the ``sequence_next_node_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `sequence_next_node` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `sequence_next_node_merge` of stored states gives `sequence_next_node` of all the rows behind them, exactly; `sequence_next_node_union` combines them into one state. Takes `sequence_next_node`'s arguments.
+
+    SQL: sequence_next_node_state(direction, base, event_time, event, base_condition, event_1, …, event_n)
+
+    Example:
+        COPY (SELECT day, segment, sequence_next_node_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def sequence_next_node_merge() -> AggregateUDF:
+    """Returns the ``sequence_next_node_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `sequence_next_node` of all the rows behind stored states written by `sequence_next_node_state`: `sequence_next_node_merge(state) GROUP BY month` over daily states equals `sequence_next_node(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: sequence_next_node_merge(state)
+
+    Args:
+        state: A state written by `sequence_next_node_state` or `sequence_next_node_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, sequence_next_node_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def sequence_next_node_union() -> AggregateUDF:
+    """Returns the ``sequence_next_node_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `sequence_next_node_state` (or `sequence_next_node_union`): daily states into monthly ones, to store again. `sequence_next_node_merge` finishes it.
+
+    SQL: sequence_next_node_union(state)
+
+    Args:
+        state: A state written by `sequence_next_node_state` or `sequence_next_node_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, sequence_next_node_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def paths_state() -> AggregateUDF:
+    """Returns the ``paths_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `paths` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `paths_merge` of stored states gives `paths` of all the rows behind them, exactly; `paths_union` combines them into one state. Takes `paths`'s arguments.
+
+    SQL: paths_state(user_id, event_time, event, start_condition, steps)
+
+    Example:
+        COPY (SELECT day, segment, paths_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def paths_merge() -> AggregateUDF:
+    """Returns the ``paths_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `paths` of all the rows behind stored states written by `paths_state`: `paths_merge(state) GROUP BY month` over daily states equals `paths(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: paths_merge(state)
+
+    Args:
+        state: A state written by `paths_state` or `paths_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, paths_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def paths_union() -> AggregateUDF:
+    """Returns the ``paths_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `paths_state` (or `paths_union`): daily states into monthly ones, to store again. `paths_merge` finishes it.
+
+    SQL: paths_union(state)
+
+    Args:
+        state: A state written by `paths_state` or `paths_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, paths_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def lifecycle_state() -> AggregateUDF:
+    """Returns the ``lifecycle_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `lifecycle` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `lifecycle_merge` of stored states gives `lifecycle` of all the rows behind them, exactly; `lifecycle_union` combines them into one state. Takes `lifecycle`'s arguments.
+
+    SQL: lifecycle_state(user_id, event_time, period [, signup_time])
+
+    Example:
+        COPY (SELECT day, segment, lifecycle_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def lifecycle_merge() -> AggregateUDF:
+    """Returns the ``lifecycle_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `lifecycle` of all the rows behind stored states written by `lifecycle_state`: `lifecycle_merge(state) GROUP BY month` over daily states equals `lifecycle(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: lifecycle_merge(state)
+
+    Args:
+        state: A state written by `lifecycle_state` or `lifecycle_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, lifecycle_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def lifecycle_union() -> AggregateUDF:
+    """Returns the ``lifecycle_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `lifecycle_state` (or `lifecycle_union`): daily states into monthly ones, to store again. `lifecycle_merge` finishes it.
+
+    SQL: lifecycle_union(state)
+
+    Args:
+        state: A state written by `lifecycle_state` or `lifecycle_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, lifecycle_union(state)
+        FROM 'states/' GROUP BY 1, 2;
     """
 
 def engagement_tier() -> ScalarUDF:

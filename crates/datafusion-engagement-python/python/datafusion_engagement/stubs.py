@@ -28,6 +28,10 @@ def register(ctx: SessionContext, *, keep_sort_keys_after_unnest: bool = True) -
 def aggregate_functions() -> list[str]:
     """The names of the pack's aggregate functions."""
 
+def state_functions() -> list[str]:
+    """The names of the stored-state functions: ``f_state``, ``f_merge`` and ``f_union`` of
+    every aggregate ``f``."""
+
 def scalar_functions() -> list[str]:
     """The names of the pack's scalar functions."""
 
@@ -46,6 +50,8 @@ def render() -> str:
     """The stub file's text."""
     parts = [HEADER]
     for function in _internal.aggregate_functions():
+        parts.append(_function(function.name, "AggregateUDF", function.docstring))
+    for function in _internal.state_functions():
         parts.append(_function(function.name, "AggregateUDF", function.docstring))
     for function in _internal.scalar_functions():
         parts.append(_function(function.name, "ScalarUDF", function.docstring))

@@ -12,7 +12,7 @@ use datafusion::arrow::datatypes::IntervalMonthDayNano;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::EmitTo;
 
-fn cases() -> Vec<Case> {
+pub(crate) fn cases() -> Vec<Case> {
     let scores: ArrayRef = Arc::new(Float64Array::from(vec![
         Some(10.0),
         Some(9.0),
@@ -830,7 +830,7 @@ fn size_accounts_for_the_state() {
 
 /// A small deterministic generator (SplitMix64): the same seed gives the same cases, so a
 /// failure names a seed that reproduces it.
-struct Random(u64);
+pub(crate) struct Random(pub(crate) u64);
 
 impl Random {
     fn next(&mut self) -> u64 {
@@ -842,7 +842,7 @@ impl Random {
     }
 
     /// A number in `0..n` (0 when `n` is 0).
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         if n == 0 {
             0
         } else {
@@ -889,7 +889,7 @@ fn first_day_of_month(month: i64) -> i64 {
 /// A case of the same function and argument types with `rows` random rows: every value valid
 /// for the function, about one in ten NULL, ids from small pools so keys repeat, and times over
 /// 150 days so that day windows overflow.
-fn random_case(case: &Case, random: &mut Random, rows: usize) -> Case {
+pub(crate) fn random_case(case: &Case, random: &mut Random, rows: usize) -> Case {
     use datafusion::arrow::array::TimestampMicrosecondArray;
     use datafusion::arrow::datatypes::DataType;
     let mut opened: Vec<Option<i64>> = vec![];

@@ -164,6 +164,18 @@ const QUERIES: &[&str] = &[
             engagement_rate(coalesce(likes, 0) + coalesce(shares, 0) + coalesce(comments, 0),
                             impressions) AS engagement
      FROM campaigns GROUP BY campaign, channel ORDER BY campaign, channel",
+    "SELECT segment, nps_merge(n), csat_merge(c) FILTER (WHERE d < DATE '2026-08-01') \
+     FROM (SELECT segment, response_date AS d, nps_state(nps_score, survey_weight) AS n, \
+           csat_state(csat_score, 5) AS c FROM responses GROUP BY segment, response_date) \
+     GROUP BY segment ORDER BY segment",
+    "SELECT segment, stickiness_merge(s), retention_merge(r) \
+     FROM (SELECT segment, stickiness_union(s) AS s, retention_union(r) AS r \
+           FROM (SELECT segment, CAST(event_time AS DATE) AS d, \
+                 stickiness_state(user_id, event_time, 'month') AS s, \
+                 retention_state(user_id, event_time, INTERVAL '7 days', 4) AS r \
+                 FROM events GROUP BY 1, 2) \
+           GROUP BY segment, date_trunc('week', d)) \
+     GROUP BY segment ORDER BY segment",
 ];
 
 /// A free loopback port (the executors need theirs before they start).

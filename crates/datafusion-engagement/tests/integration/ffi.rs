@@ -30,7 +30,10 @@ extern "C" fn another_library() -> usize {
 /// A context with the pack's functions imported through the FFI.
 fn context_with_imported_functions() -> SessionContext {
     let ctx = one_partition();
-    for udaf in datafusion_engagement::all_aggregate_functions() {
+    for udaf in datafusion_engagement::all_aggregate_functions()
+        .into_iter()
+        .chain(datafusion_engagement::all_state_functions())
+    {
         let mut exported = FFI_AggregateUDF::from(udaf);
         exported.library_marker_id = another_library;
         let imported: Arc<dyn AggregateUDFImpl> = (&exported).into();
@@ -124,6 +127,18 @@ const QUERIES: &[&str] = &[
     "SELECT priority, avg_resolution_time(opened_at, resolved_at) FROM tickets GROUP BY priority ORDER BY priority",
     "SELECT customer_id % 3 AS k, clv(amount, customer_id, ordered_at, 3), \
      clv(amount, customer_id, ordered_at, 3, 'year') FROM orders GROUP BY k ORDER BY k",
+    "SELECT segment, nps_merge(n), csat_merge(c) FILTER (WHERE d < DATE '2026-08-01') \
+     FROM (SELECT segment, response_date AS d, nps_state(nps_score, survey_weight) AS n, \
+           csat_state(csat_score, 5) AS c FROM responses GROUP BY segment, response_date) \
+     GROUP BY segment ORDER BY segment",
+    "SELECT segment, stickiness_merge(s), retention_merge(r) \
+     FROM (SELECT segment, stickiness_union(s) AS s, retention_union(r) AS r \
+           FROM (SELECT segment, CAST(event_time AS DATE) AS d, \
+                 stickiness_state(user_id, event_time, 'month') AS s, \
+                 retention_state(user_id, event_time, INTERVAL '7 days', 4) AS r \
+                 FROM events GROUP BY 1, 2) \
+           GROUP BY segment, date_trunc('week', d)) \
+     GROUP BY segment ORDER BY segment",
 ];
 
 async fn register_tables(ctx: &SessionContext) -> Result<()> {

@@ -14,6 +14,7 @@ mod cluster;
 mod ffi;
 mod large_sequences;
 mod planning;
+mod stored_states;
 mod worked_examples;
 
 /// The sample data (Parquet and CSV) the cluster and FFI tests read. Read when the test runs: a

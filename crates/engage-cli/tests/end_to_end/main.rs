@@ -16,6 +16,7 @@ mod delta;
 mod directories;
 mod memory;
 mod reports;
+mod rollup;
 mod stores;
 mod terminal;
 

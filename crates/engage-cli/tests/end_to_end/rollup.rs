@@ -1,0 +1,93 @@
+//! The nightly rollup of `sql/rollup_daily.sql`, one day at a time over 60 days (one day run
+//! twice), read back by `sql/rollup_report.sql`: every monthly metric from the stored states
+//! equals the same metric over the raw rows of those days.
+
+use super::{engage, text};
+
+const FIRST_DAY: &str = "2026-07-01";
+const DAYS: i64 = 60;
+
+/// The raw-row form of each query of `sql/rollup_report.sql`, over the same 60 days: MAU and
+/// active days per user in plain SQL (distinct users and user-days).
+const RAW_REPORT: &str = "
+SELECT date_trunc('month', CAST(event_time AS DATE)) AS month, segment,
+       round(stickiness(user_id, event_time, 'month'), 2) AS dau_mau_pct
+FROM events GROUP BY 1, 2 ORDER BY 1, 2;
+
+SELECT date_trunc('month', CAST(event_time AS DATE)) AS month, segment,
+       count(DISTINCT user_id) AS mau,
+       round(CAST(count(DISTINCT concat(user_id, ' ', CAST(event_time AS DATE))) AS DOUBLE)
+             / count(DISTINCT user_id), 2) AS active_days_per_user
+FROM events GROUP BY 1, 2 ORDER BY 1, 2;
+
+SELECT segment, r['period'] AS week, r['users'] AS users, r['retained'] AS retained,
+       round(r['rate'], 1) AS retention_pct
+FROM (SELECT segment, unnest(retention(user_id, event_time, INTERVAL '7 days', 8)) AS r
+      FROM events GROUP BY segment)
+ORDER BY segment, week;
+
+SELECT date_trunc('month', response_date) AS month, segment, count(*) AS answers,
+       round(nps(nps_score), 2) AS nps, round(csat(csat_score), 2) AS csat_pct,
+       round(ces(ces_score), 2) AS ces
+FROM responses GROUP BY 1, 2 ORDER BY 1, 2;
+";
+
+#[test]
+fn monthly_metrics_from_daily_states_equal_the_raw_rows() {
+    let states = tempfile::tempdir().unwrap();
+    let states_var = format!("states={}", states.path().display());
+    let first = chrono::NaiveDate::parse_from_str(FIRST_DAY, "%Y-%m-%d").unwrap();
+    let days: Vec<String> = (0..DAYS)
+        .map(|i| (first + chrono::Duration::days(i)).to_string())
+        .collect();
+    // The 10th day runs twice: its files are replaced, not added to.
+    for day in days.iter().chain(std::iter::once(&days[9])) {
+        let output = engage(&[
+            "-q",
+            "--var",
+            &format!("day={day}"),
+            "--var",
+            "lake=examples/data",
+            "--var",
+            &states_var,
+            "-f",
+            "sql/rollup_daily.sql",
+        ]);
+        assert!(output.status.success(), "{day}: {}", text(&output.stderr));
+    }
+    let files = super::files_below(states.path());
+    assert_eq!(files.len(), 2 * DAYS as usize, "{files:?}");
+
+    let report = engage(&[
+        "-q",
+        "--format",
+        "csv",
+        "--var",
+        &states_var,
+        "-f",
+        "sql/rollup_report.sql",
+    ]);
+    assert!(report.status.success(), "{}", text(&report.stderr));
+
+    let last = days.last().unwrap();
+    let raw = tempfile::NamedTempFile::with_suffix(".sql").unwrap();
+    std::fs::write(
+        raw.path(),
+        format!(
+            "CREATE VIEW events AS SELECT * FROM 'examples/data/events.parquet'
+             WHERE event_time >= TIMESTAMP '{FIRST_DAY}T00:00:00Z'
+               AND event_time < TIMESTAMP '{last}T00:00:00Z' + INTERVAL '1 day';
+             CREATE VIEW responses AS SELECT * FROM 'examples/data/responses.parquet'
+             WHERE response_date BETWEEN DATE '{FIRST_DAY}' AND DATE '{last}';
+             {RAW_REPORT}"
+        ),
+    )
+    .unwrap();
+    let expected = engage(&["-q", "--format", "csv", raw.path().to_str().unwrap()]);
+    assert!(expected.status.success(), "{}", text(&expected.stderr));
+    let (got, expected) = (text(&report.stdout), text(&expected.stdout));
+    // Four results: stickiness and MAU for July and August, retention, survey scores.
+    assert!(got.lines().count() > 40, "{got}");
+    assert!(got.contains("2026-08-01"), "{got}");
+    assert_eq!(got, expected);
+}

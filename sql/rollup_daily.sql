@@ -1,0 +1,34 @@
+-- Nightly rollup: one day of events and survey answers into stored states, one Parquet file per
+-- kind and day. Re-running a day replaces that day's files, so a day is never counted twice.
+--
+--   engage --var day=2026-07-01 --var lake=examples/data --var states=states -f sql/rollup_daily.sql
+--
+-- sql/rollup_report.sql reads the monthly metrics back from the states alone. Each state column is
+-- written by an aggregate's _state form with the aggregate's own arguments, and read by its
+-- _merge form (or combined by _union into weekly or monthly states to store again).
+
+-- Activity per segment: stickiness (DAU/MAU by calendar month), active days per user (MAU), and
+-- the weekly retention curve of the segment's users from their first activity.
+COPY (
+  SELECT segment,
+         stickiness_state(user_id, event_time, 'month') AS stickiness,
+         stickiness_distribution_state(user_id, event_time) AS active_days,
+         retention_state(user_id, event_time, INTERVAL '7 days', 8) AS retention,
+         count(*) AS events
+  FROM '${lake}/events.parquet'
+  WHERE event_time >= TIMESTAMP '${day}T00:00:00Z'
+    AND event_time < TIMESTAMP '${day}T00:00:00Z' + INTERVAL '1 day'
+  GROUP BY segment
+) TO '${states}/events/day=${day}/states.parquet';
+
+-- Survey answers per segment: NPS, CSAT and CES.
+COPY (
+  SELECT segment,
+         nps_state(nps_score) AS nps,
+         csat_state(csat_score) AS csat,
+         ces_state(ces_score) AS ces,
+         count(*) AS answers
+  FROM '${lake}/responses.parquet'
+  WHERE response_date = DATE '${day}'
+  GROUP BY segment
+) TO '${states}/survey/day=${day}/states.parquet';
