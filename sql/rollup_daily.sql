@@ -7,15 +7,21 @@
 -- written by an aggregate's _state form with the aggregate's own arguments, and read by its
 -- _merge form (or combined by _union into weekly or monthly states to store again).
 
--- Activity per segment: stickiness (DAU/MAU by calendar month), active days per user (MAU), and
--- the weekly retention curve of the segment's users from their first activity.
+CREATE EXTERNAL TABLE IF NOT EXISTS events STORED AS PARQUET LOCATION '${lake}/events.parquet';
+CREATE EXTERNAL TABLE IF NOT EXISTS responses STORED AS PARQUET LOCATION '${lake}/responses.parquet';
+
+-- Activity per segment: stickiness (DAU/MAU by calendar month), active days per user (MAU), the
+-- weekly retention curve of the segment's users from their first activity, and an HLL sketch of
+-- the day's active users (a few kB, whatever the users: approximate MAU and DAU/MAU, and readable
+-- by DataSketches in Spark, Druid or Python).
 COPY (
   SELECT segment,
          stickiness_state(user_id, event_time, 'month') AS stickiness,
+         hll_sketch(user_id) AS active_users,
          stickiness_distribution_state(user_id, event_time) AS active_days,
          retention_state(user_id, event_time, INTERVAL '7 days', 8) AS retention,
          count(*) AS events
-  FROM '${lake}/events.parquet'
+  FROM events
   WHERE event_time >= TIMESTAMP '${day}T00:00:00Z'
     AND event_time < TIMESTAMP '${day}T00:00:00Z' + INTERVAL '1 day'
   GROUP BY segment
@@ -28,7 +34,7 @@ COPY (
          csat_state(csat_score) AS csat,
          ces_state(ces_score) AS ces,
          count(*) AS answers
-  FROM '${lake}/responses.parquet'
+  FROM responses
   WHERE response_date = DATE '${day}'
   GROUP BY segment
 ) TO '${states}/survey/day=${day}/states.parquet';

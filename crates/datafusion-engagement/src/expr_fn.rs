@@ -16,21 +16,24 @@
 //!
 //! [`lit`]: datafusion::prelude::lit
 
-use datafusion::common::ScalarValue;
-use datafusion::logical_expr::Expr;
+use datafusion::common::{ScalarValue, plan_err};
+use datafusion::error::Result;
+use datafusion::logical_expr::{AggregateUDF, Expr};
 use datafusion::prelude::lit;
 
 use crate::families::scores::{CES_DEFAULT_MAX_SCORE, CSAT_DEFAULT_MAX_SCORE};
 use crate::families::sessions::DEFAULT_GAP;
 use crate::{
-    avg_resolution_time::avg_resolution_time_udaf, avg_session_duration::avg_session_duration_udaf,
-    benchmark_band::benchmark_band_udf, bounce_rate::bounce_rate_udaf, ces::ces_udaf,
-    ces_summary::ces_summary_udaf, churn_rate::churn_rate_udaf, clv::clv_udaf, csat::csat_udaf,
-    csat_summary::csat_summary_udaf, ctr::ctr_udaf, engagement_rate::engagement_rate_udaf,
-    engagement_score::engagement_score_udaf, engagement_tier::engagement_tier_udf,
-    feature_adoption::feature_adoption_udaf, first_week_active_rate::first_week_active_rate_udaf,
-    funnel::funnel_udaf, funnel_conversion_histogram::funnel_conversion_histogram_udaf,
-    funnel_conversion_times::funnel_conversion_times_udaf, lifecycle::lifecycle_udaf,
+    approx_stickiness::approx_stickiness_udaf, avg_resolution_time::avg_resolution_time_udaf,
+    avg_session_duration::avg_session_duration_udaf, benchmark_band::benchmark_band_udf,
+    bounce_rate::bounce_rate_udaf, ces::ces_udaf, ces_summary::ces_summary_udaf,
+    churn_rate::churn_rate_udaf, clv::clv_udaf, csat::csat_udaf, csat_summary::csat_summary_udaf,
+    ctr::ctr_udaf, engagement_rate::engagement_rate_udaf, engagement_score::engagement_score_udaf,
+    engagement_tier::engagement_tier_udf, feature_adoption::feature_adoption_udaf,
+    first_week_active_rate::first_week_active_rate_udaf, funnel::funnel_udaf,
+    funnel_conversion_histogram::funnel_conversion_histogram_udaf,
+    funnel_conversion_times::funnel_conversion_times_udaf, hll_estimate::hll_estimate_udf,
+    hll_sketch::hll_sketch_udaf, hll_union::hll_union_udaf, lifecycle::lifecycle_udaf,
     nps::nps_udaf, nps_group::nps_group_udf, nps_summary::nps_summary_udaf,
     page_summary::page_summary_udaf, pages_per_session::pages_per_session_udaf, paths::paths_udaf,
     retention::retention_udaf, retention_rate::retention_rate_udaf,
@@ -38,8 +41,11 @@ use crate::{
     sequence_next_node::sequence_next_node_udaf, session_entry::session_entry_udwf,
     session_exit::session_exit_udwf, session_summary::session_summary_udaf,
     sessionize::sessionize_udwf, stickiness::stickiness_udaf,
-    stickiness_distribution::stickiness_distribution_udaf, time_on_page::time_on_page_udwf,
-    unbounded_retention::unbounded_retention_udaf, window_funnel::window_funnel_udaf,
+    stickiness_distribution::stickiness_distribution_udaf, theta_a_not_b::theta_a_not_b_udf,
+    theta_estimate::theta_estimate_udf, theta_intersection::theta_intersection_udaf,
+    theta_sketch::theta_sketch_udaf, theta_union::theta_union_udaf,
+    time_on_page::time_on_page_udwf, unbounded_retention::unbounded_retention_udaf,
+    window_funnel::window_funnel_udaf,
 };
 
 /// `f(score [, weight])`.
@@ -585,6 +591,94 @@ fn sequence_args(pattern: &str, event_time: Expr, conditions: Vec<Expr>) -> Vec<
 /// 'highly_engaged' or 'power_user'.
 pub fn engagement_tier(score: Expr) -> Expr {
     engagement_tier_udf().call(vec![score])
+}
+
+/// `hll_sketch(value [, lg_k])`: a DataSketches HLL sketch of the distinct values (BINARY).
+pub fn hll_sketch(value: Expr, lg_k: Option<Expr>) -> Expr {
+    hll_sketch_udaf().call(std::iter::once(value).chain(lg_k).collect())
+}
+
+/// `hll_union(sketch [, lg_k])`: the union of HLL sketches.
+pub fn hll_union(sketch: Expr, lg_k: Option<Expr>) -> Expr {
+    hll_union_udaf().call(std::iter::once(sketch).chain(lg_k).collect())
+}
+
+/// `hll_estimate(sketch)`: the distinct count of an HLL sketch.
+pub fn hll_estimate(sketch: Expr) -> Expr {
+    hll_estimate_udf().call(vec![sketch])
+}
+
+/// `approx_stickiness(day, sketch [, period])`: DAU/MAU × 100 from daily HLL sketches of the
+/// active users; `period` such as `"month"` makes the denominator whole calendar periods.
+pub fn approx_stickiness(day: Expr, sketch: Expr, period: Option<&str>) -> Expr {
+    approx_stickiness_udaf().call([day, sketch].into_iter().chain(period.map(lit)).collect())
+}
+
+/// `theta_sketch(value [, lg_k])`: a DataSketches theta sketch of the distinct values (BINARY).
+pub fn theta_sketch(value: Expr, lg_k: Option<Expr>) -> Expr {
+    theta_sketch_udaf().call(std::iter::once(value).chain(lg_k).collect())
+}
+
+/// `theta_union(sketch [, lg_k])`: the union of theta sketches.
+pub fn theta_union(sketch: Expr, lg_k: Option<Expr>) -> Expr {
+    theta_union_udaf().call(std::iter::once(sketch).chain(lg_k).collect())
+}
+
+/// `theta_intersection(sketch)`: the intersection of theta sketches.
+pub fn theta_intersection(sketch: Expr) -> Expr {
+    theta_intersection_udaf().call(vec![sketch])
+}
+
+/// `theta_estimate(sketch)`: the distinct count of a theta sketch.
+pub fn theta_estimate(sketch: Expr) -> Expr {
+    theta_estimate_udf().call(vec![sketch])
+}
+
+/// `theta_a_not_b(a, b)`: a theta sketch of the values of `a` not in `b`.
+pub fn theta_a_not_b(a: Expr, b: Expr) -> Expr {
+    theta_a_not_b_udf().call(vec![a, b])
+}
+
+/// The stored-state form `f_state(…)` of a call of one of the pack's aggregates `f`, built by
+/// its helper here: its arguments and FILTER kept.
+///
+/// ```
+/// use datafusion::prelude::col;
+/// use datafusion_engagement::expr_fn::{merge_of, nps, state_of};
+///
+/// let daily_state = state_of(nps(col("score"), None))?;
+/// let monthly_nps = merge_of("nps", col("daily_state"))?;
+/// # let _ = (daily_state, monthly_nps);
+/// # Ok::<(), datafusion::error::DataFusionError>(())
+/// ```
+pub fn state_of(aggregate_call: Expr) -> Result<Expr> {
+    match aggregate_call {
+        Expr::AggregateFunction(mut call) => {
+            call.func = state_function(&format!("{}_state", call.func.name()))?;
+            Ok(Expr::AggregateFunction(call))
+        }
+        other => plan_err!("state_of takes a call of one of the pack's aggregates, got {other}"),
+    }
+}
+
+/// `f_merge(state)`: `f` of all the rows behind stored states of `f` (`function`, its name).
+pub fn merge_of(function: &str, state: Expr) -> Result<Expr> {
+    Ok(state_function(&format!("{function}_merge"))?.call(vec![state]))
+}
+
+/// `f_union(state)`: one state standing for stored states of `f` (`function`, its name).
+pub fn union_of(function: &str, state: Expr) -> Result<Expr> {
+    Ok(state_function(&format!("{function}_union"))?.call(vec![state]))
+}
+
+fn state_function(name: &str) -> Result<std::sync::Arc<AggregateUDF>> {
+    crate::all_state_functions()
+        .into_iter()
+        .find(|function| function.name() == name)
+        .map_or_else(
+            || plan_err!("{name} is not a stored-state function of the pack's aggregates"),
+            Ok,
+        )
 }
 
 /// `nps_group(score)`: 'promoter', 'passive' or 'detractor'.

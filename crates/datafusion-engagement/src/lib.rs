@@ -95,6 +95,7 @@ mod common;
 mod families;
 mod kernels;
 
+pub mod approx_stickiness;
 pub mod avg_resolution_time;
 pub mod avg_session_duration;
 #[cfg(feature = "ballista")]
@@ -118,6 +119,9 @@ pub mod first_week_active_rate;
 pub mod funnel;
 pub mod funnel_conversion_histogram;
 pub mod funnel_conversion_times;
+pub mod hll_estimate;
+pub mod hll_sketch;
+pub mod hll_union;
 pub mod lifecycle;
 pub mod nps;
 pub mod nps_group;
@@ -137,6 +141,11 @@ pub mod sessionize;
 pub mod stickiness;
 pub mod stickiness_distribution;
 pub mod stored_states;
+pub mod theta_a_not_b;
+pub mod theta_estimate;
+pub mod theta_intersection;
+pub mod theta_sketch;
+pub mod theta_union;
 pub mod time_on_page;
 pub mod unbounded_retention;
 pub mod window_funnel;
@@ -213,6 +222,12 @@ aggregates! {
     sequence_next_node::sequence_next_node_udaf => sequence_next_node::SequenceNextNode,
     paths::paths_udaf => paths::Paths,
     lifecycle::lifecycle_udaf => lifecycle::Lifecycle,
+    hll_sketch::hll_sketch_udaf => hll_sketch::HllSketch,
+    hll_union::hll_union_udaf => hll_union::HllUnion,
+    theta_sketch::theta_sketch_udaf => theta_sketch::ThetaSketch,
+    theta_union::theta_union_udaf => theta_union::ThetaUnion,
+    theta_intersection::theta_intersection_udaf => theta_intersection::ThetaIntersection,
+    approx_stickiness::approx_stickiness_udaf => approx_stickiness::ApproxStickiness,
 }
 
 /// The stored-state functions of every aggregate `f` of this pack: `f_state`, `f_merge` and
@@ -230,6 +245,9 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
         engagement_tier::engagement_tier_udf(),
         nps_group::nps_group_udf(),
         benchmark_band::benchmark_band_udf(),
+        hll_estimate::hll_estimate_udf(),
+        theta_estimate::theta_estimate_udf(),
+        theta_a_not_b::theta_a_not_b_udf(),
     ]
 }
 

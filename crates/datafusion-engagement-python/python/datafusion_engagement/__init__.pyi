@@ -753,6 +753,109 @@ def lifecycle() -> AggregateUDF:
         GROUP BY segment;
     """
 
+def hll_sketch() -> AggregateUDF:
+    """Returns the ``hll_sketch`` function as a ``datafusion.AggregateUDF``.
+
+    An Apache DataSketches HLL sketch of the group's distinct values (BINARY, DataSketches' serialized HLL_4 form): store daily sketches, then hll_union and hll_estimate give the distinct users of any span without the events. DataSketches in Java, C++ and Python (and Druid, Spark, Hive) read it, and hll_union reads theirs: values are hashed as DataSketches hashes them (an integer as a 64-bit long, a string as its UTF-8 bytes; empty strings and NULLs are skipped). The relative standard error is about 1.04 / sqrt(2^lg_k): 1.6 % at the default lg_k 12. A group without values gives NULL.
+
+    SQL: hll_sketch(value [, lg_k])
+
+    Args:
+        value: What to count distinct values of: an integer or string column (a user id).
+        lg_k: Optional: log2 of the number of registers, a constant from 4 to 21 (default 12).
+
+    Example:
+        -- daily sketches of the active users, per segment
+        COPY (SELECT segment, CAST(event_time AS DATE) AS day, hll_sketch(user_id) AS users
+              FROM events GROUP BY 1, 2) TO 'sketches/' STORED AS PARQUET;
+        -- monthly active users from them
+        SELECT date_trunc('month', day) AS month, segment, hll_estimate(hll_union(users)) AS mau
+        FROM 'sketches/' GROUP BY 1, 2;
+    """
+
+def hll_union() -> AggregateUDF:
+    """Returns the ``hll_union`` function as a ``datafusion.AggregateUDF``.
+
+    The union of the group's HLL sketches (written by hll_sketch, or by DataSketches anywhere): one sketch of every value any of them saw, to store again or to read with hll_estimate. Sketches of different lg_k unite at the smallest of them and lg_k. NULL sketches are skipped; a group with none gives NULL; bytes that are not an HLL sketch are an error.
+
+    SQL: hll_union(sketch [, lg_k])
+
+    Args:
+        sketch: A BINARY HLL sketch.
+        lg_k: Optional: the largest lg_k of the union, a constant from 4 to 21 (default 12).
+
+    Example:
+        SELECT segment, hll_estimate(hll_union(users)) AS active_users
+        FROM 'sketches/' WHERE day >= '2026-07-01' GROUP BY segment;
+    """
+
+def theta_sketch() -> AggregateUDF:
+    """Returns the ``theta_sketch`` function as a ``datafusion.AggregateUDF``.
+
+    An Apache DataSketches theta sketch of the group's distinct values (BINARY, DataSketches' serialized compact form). Unlike HLL, theta sketches intersect and subtract: theta_intersection and theta_a_not_b answer "active this month and last" or "active last month but not this one" from stored sketches. Exact up to 2^lg_k distinct values; beyond, the relative standard error is about 1 / sqrt(2^lg_k): 1.6 % at the default lg_k 12. Values are hashed as DataSketches hashes them (an integer as a 64-bit long, a string as its UTF-8 bytes; empty strings and NULLs are skipped). A group without values gives NULL.
+
+    SQL: theta_sketch(value [, lg_k])
+
+    Args:
+        value: What to count distinct values of: an integer or string column (a user id).
+        lg_k: Optional: log2 of the number of hashes kept, a constant from 5 to 26 (default 12).
+
+    Example:
+        SELECT date_trunc('month', event_time) AS month, theta_sketch(user_id) AS users
+        FROM events GROUP BY 1;
+    """
+
+def theta_union() -> AggregateUDF:
+    """Returns the ``theta_union`` function as a ``datafusion.AggregateUDF``.
+
+    The union of the group's theta sketches (written by theta_sketch, or by DataSketches anywhere): one sketch of every value any of them saw. NULL sketches are skipped; a group with none gives NULL; bytes that are not a theta sketch are an error.
+
+    SQL: theta_union(sketch [, lg_k])
+
+    Args:
+        sketch: A BINARY theta sketch.
+        lg_k: Optional: log2 of the number of hashes the union keeps, a constant from 5 to 26 (default 12).
+
+    Example:
+        SELECT segment, theta_estimate(theta_union(users)) AS active_users
+        FROM 'sketches/' GROUP BY segment;
+    """
+
+def theta_intersection() -> AggregateUDF:
+    """Returns the ``theta_intersection`` function as a ``datafusion.AggregateUDF``.
+
+    The intersection of the group's theta sketches: a sketch of the values every one of them saw, such as the users active in each of two months (the rows of both months in one group). NULL sketches are skipped; a group with none gives NULL; bytes that are not a theta sketch are an error. Its estimate's error is relative to the largest sketch, not to the intersection: a small overlap of large sets is read with less precision.
+
+    SQL: theta_intersection(sketch)
+
+    Args:
+        sketch: A BINARY theta sketch.
+
+    Example:
+        -- users active both in July and in August
+        SELECT theta_estimate(theta_intersection(users)) AS kept
+        FROM monthly_sketches WHERE month IN ('2026-07', '2026-08');
+    """
+
+def approx_stickiness() -> AggregateUDF:
+    """Returns the ``approx_stickiness`` function as a ``datafusion.AggregateUDF``.
+
+    Stickiness (DAU/MAU) as a percentage from stored daily HLL sketches of the active users, without the events: 100 × the sum over days of each day's distinct users / (days × the distinct users of all the days), the sketches of one day united first (so rows per segment can be read together). days and period as stickiness has them: with period ('day', 'week', 'month', 'quarter' or 'year'), all the days of the whole periods from the first day's to the last day's; without, the span from the first to the last day. Within the sketches' error: each estimate about 1.6 % at lg_k 12, and the ratio's error at most their sum. NULL days or sketches are skipped; a group without any gives NULL.
+
+    SQL: approx_stickiness(day, sketch [, period])
+
+    Args:
+        day: The day the sketch's users were active: a DATE, or a TIMESTAMP (its calendar day).
+        sketch: A BINARY HLL sketch of that day's active users, from hll_sketch or DataSketches.
+        period: Optional: the calendar period whose whole days are the denominator, the constant 'day', 'week', 'month', 'quarter' or 'year'. Without it, the days from the first to the last day.
+
+    Example:
+        -- monthly DAU/MAU by segment from daily sketches (sql/rollup_report.sql)
+        SELECT date_trunc('month', day) AS month, segment,
+               approx_stickiness(day, users, 'month') AS dau_mau
+        FROM daily_sketches GROUP BY 1, 2;
+    """
+
 def nps_state() -> AggregateUDF:
     """Returns the ``nps_state`` function as a ``datafusion.AggregateUDF``.
 
@@ -2139,6 +2242,258 @@ def lifecycle_union() -> AggregateUDF:
         FROM 'states/' GROUP BY 1, 2;
     """
 
+def hll_sketch_state() -> AggregateUDF:
+    """Returns the ``hll_sketch_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `hll_sketch` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `hll_sketch_merge` of stored states gives `hll_sketch` of all the rows behind them, exactly; `hll_sketch_union` combines them into one state. Takes `hll_sketch`'s arguments.
+
+    SQL: hll_sketch_state(value [, lg_k])
+
+    Example:
+        COPY (SELECT day, segment, hll_sketch_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def hll_sketch_merge() -> AggregateUDF:
+    """Returns the ``hll_sketch_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `hll_sketch` of all the rows behind stored states written by `hll_sketch_state`: `hll_sketch_merge(state) GROUP BY month` over daily states equals `hll_sketch(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: hll_sketch_merge(state)
+
+    Args:
+        state: A state written by `hll_sketch_state` or `hll_sketch_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, hll_sketch_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def hll_sketch_union() -> AggregateUDF:
+    """Returns the ``hll_sketch_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `hll_sketch_state` (or `hll_sketch_union`): daily states into monthly ones, to store again. `hll_sketch_merge` finishes it.
+
+    SQL: hll_sketch_union(state)
+
+    Args:
+        state: A state written by `hll_sketch_state` or `hll_sketch_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, hll_sketch_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def hll_union_state() -> AggregateUDF:
+    """Returns the ``hll_union_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `hll_union` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `hll_union_merge` of stored states gives `hll_union` of all the rows behind them, exactly; `hll_union_union` combines them into one state. Takes `hll_union`'s arguments.
+
+    SQL: hll_union_state(sketch [, lg_k])
+
+    Example:
+        COPY (SELECT day, segment, hll_union_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def hll_union_merge() -> AggregateUDF:
+    """Returns the ``hll_union_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `hll_union` of all the rows behind stored states written by `hll_union_state`: `hll_union_merge(state) GROUP BY month` over daily states equals `hll_union(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: hll_union_merge(state)
+
+    Args:
+        state: A state written by `hll_union_state` or `hll_union_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, hll_union_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def hll_union_union() -> AggregateUDF:
+    """Returns the ``hll_union_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `hll_union_state` (or `hll_union_union`): daily states into monthly ones, to store again. `hll_union_merge` finishes it.
+
+    SQL: hll_union_union(state)
+
+    Args:
+        state: A state written by `hll_union_state` or `hll_union_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, hll_union_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def theta_sketch_state() -> AggregateUDF:
+    """Returns the ``theta_sketch_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `theta_sketch` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `theta_sketch_merge` of stored states gives `theta_sketch` of all the rows behind them, exactly; `theta_sketch_union` combines them into one state. Takes `theta_sketch`'s arguments.
+
+    SQL: theta_sketch_state(value [, lg_k])
+
+    Example:
+        COPY (SELECT day, segment, theta_sketch_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def theta_sketch_merge() -> AggregateUDF:
+    """Returns the ``theta_sketch_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `theta_sketch` of all the rows behind stored states written by `theta_sketch_state`: `theta_sketch_merge(state) GROUP BY month` over daily states equals `theta_sketch(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: theta_sketch_merge(state)
+
+    Args:
+        state: A state written by `theta_sketch_state` or `theta_sketch_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, theta_sketch_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def theta_sketch_union() -> AggregateUDF:
+    """Returns the ``theta_sketch_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `theta_sketch_state` (or `theta_sketch_union`): daily states into monthly ones, to store again. `theta_sketch_merge` finishes it.
+
+    SQL: theta_sketch_union(state)
+
+    Args:
+        state: A state written by `theta_sketch_state` or `theta_sketch_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, theta_sketch_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def theta_union_state() -> AggregateUDF:
+    """Returns the ``theta_union_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `theta_union` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `theta_union_merge` of stored states gives `theta_union` of all the rows behind them, exactly; `theta_union_union` combines them into one state. Takes `theta_union`'s arguments.
+
+    SQL: theta_union_state(sketch [, lg_k])
+
+    Example:
+        COPY (SELECT day, segment, theta_union_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def theta_union_merge() -> AggregateUDF:
+    """Returns the ``theta_union_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `theta_union` of all the rows behind stored states written by `theta_union_state`: `theta_union_merge(state) GROUP BY month` over daily states equals `theta_union(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: theta_union_merge(state)
+
+    Args:
+        state: A state written by `theta_union_state` or `theta_union_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, theta_union_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def theta_union_union() -> AggregateUDF:
+    """Returns the ``theta_union_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `theta_union_state` (or `theta_union_union`): daily states into monthly ones, to store again. `theta_union_merge` finishes it.
+
+    SQL: theta_union_union(state)
+
+    Args:
+        state: A state written by `theta_union_state` or `theta_union_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, theta_union_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def theta_intersection_state() -> AggregateUDF:
+    """Returns the ``theta_intersection_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `theta_intersection` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `theta_intersection_merge` of stored states gives `theta_intersection` of all the rows behind them, exactly; `theta_intersection_union` combines them into one state. Takes `theta_intersection`'s arguments.
+
+    SQL: theta_intersection_state(sketch)
+
+    Example:
+        COPY (SELECT day, segment, theta_intersection_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def theta_intersection_merge() -> AggregateUDF:
+    """Returns the ``theta_intersection_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `theta_intersection` of all the rows behind stored states written by `theta_intersection_state`: `theta_intersection_merge(state) GROUP BY month` over daily states equals `theta_intersection(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: theta_intersection_merge(state)
+
+    Args:
+        state: A state written by `theta_intersection_state` or `theta_intersection_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, theta_intersection_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def theta_intersection_union() -> AggregateUDF:
+    """Returns the ``theta_intersection_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `theta_intersection_state` (or `theta_intersection_union`): daily states into monthly ones, to store again. `theta_intersection_merge` finishes it.
+
+    SQL: theta_intersection_union(state)
+
+    Args:
+        state: A state written by `theta_intersection_state` or `theta_intersection_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, theta_intersection_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def approx_stickiness_state() -> AggregateUDF:
+    """Returns the ``approx_stickiness_state`` function as a ``datafusion.AggregateUDF``.
+
+    The partial state of `approx_stickiness` over the rows, as a value a Parquet file can store: a STRUCT of `format` (1), `function`, `arguments` (the call's constants) and `state`. `approx_stickiness_merge` of stored states gives `approx_stickiness` of all the rows behind them, exactly; `approx_stickiness_union` combines them into one state. Takes `approx_stickiness`'s arguments.
+
+    SQL: approx_stickiness_state(day, sketch [, period])
+
+    Example:
+        COPY (SELECT day, segment, approx_stickiness_state(…) AS state FROM events GROUP BY day, segment)
+          TO 'states/' STORED AS PARQUET PARTITIONED BY (day);
+    """
+
+def approx_stickiness_merge() -> AggregateUDF:
+    """Returns the ``approx_stickiness_merge`` function as a ``datafusion.AggregateUDF``.
+
+    `approx_stickiness` of all the rows behind stored states written by `approx_stickiness_state`: `approx_stickiness_merge(state) GROUP BY month` over daily states equals `approx_stickiness(…) GROUP BY month` over the rows, exactly. NULL states are skipped; a group with none gives NULL. States of another format, another function or another call (other constants) are refused.
+
+    SQL: approx_stickiness_merge(state)
+
+    Args:
+        state: A state written by `approx_stickiness_state` or `approx_stickiness_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, approx_stickiness_merge(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
+def approx_stickiness_union() -> AggregateUDF:
+    """Returns the ``approx_stickiness_union`` function as a ``datafusion.AggregateUDF``.
+
+    One state standing for all the rows behind stored states written by `approx_stickiness_state` (or `approx_stickiness_union`): daily states into monthly ones, to store again. `approx_stickiness_merge` finishes it.
+
+    SQL: approx_stickiness_union(state)
+
+    Args:
+        state: A state written by `approx_stickiness_state` or `approx_stickiness_union`.
+
+    Example:
+        SELECT date_trunc('month', day) AS month, segment, approx_stickiness_union(state)
+        FROM 'states/' GROUP BY 1, 2;
+    """
+
 def engagement_tier() -> ScalarUDF:
     """Returns the ``engagement_tier`` function as a ``datafusion.ScalarUDF``.
 
@@ -2186,6 +2541,52 @@ def benchmark_band() -> ScalarUDF:
         SELECT segment, nps(score) AS nps, benchmark_band('nps', nps(score)) AS band
         FROM responses
         GROUP BY segment;
+    """
+
+def hll_estimate() -> ScalarUDF:
+    """Returns the ``hll_estimate`` function as a ``datafusion.ScalarUDF``.
+
+    The number of distinct values an HLL sketch stands for (DataSketches' estimate, a DOUBLE): of one sketch from hll_sketch, or of a union from hll_union. NULL gives NULL; bytes that are not an HLL sketch are an error.
+
+    SQL: hll_estimate(sketch)
+
+    Args:
+        sketch: A BINARY HLL sketch, from hll_sketch, hll_union or DataSketches.
+
+    Example:
+        SELECT month, hll_estimate(hll_union(users)) AS mau FROM daily_sketches GROUP BY month;
+    """
+
+def theta_estimate() -> ScalarUDF:
+    """Returns the ``theta_estimate`` function as a ``datafusion.ScalarUDF``.
+
+    The number of distinct values a theta sketch stands for (DataSketches' estimate, a DOUBLE): of one sketch from theta_sketch, or of a union from theta_union. NULL gives NULL; bytes that are not an theta sketch are an error.
+
+    SQL: theta_estimate(sketch)
+
+    Args:
+        sketch: A BINARY theta sketch, from theta_sketch, theta_union or DataSketches.
+
+    Example:
+        SELECT month, theta_estimate(theta_union(users)) AS mau FROM daily_sketches GROUP BY month;
+    """
+
+def theta_a_not_b() -> ScalarUDF:
+    """Returns the ``theta_a_not_b`` function as a ``datafusion.ScalarUDF``.
+
+    A theta sketch of the values of sketch a that are not in sketch b: the users active last month but not this one (churned), or this month but not last (new or resurrected). theta_estimate reads it. NULL in either gives NULL; bytes that are not a theta sketch are an error.
+
+    SQL: theta_a_not_b(a, b)
+
+    Args:
+        a: A BINARY theta sketch: the values kept.
+        b: A BINARY theta sketch: the values taken out.
+
+    Example:
+        -- users active in July but not in August
+        SELECT theta_estimate(theta_a_not_b(july.users, august.users)) AS churned
+        FROM monthly july JOIN monthly august
+          ON july.month = '2026-07' AND august.month = '2026-08';
     """
 
 def sessionize() -> WindowUDF:

@@ -16,4 +16,5 @@ pub(crate) mod scores;
 pub(crate) mod sequence_pattern;
 pub(crate) mod session_windows;
 pub(crate) mod sessions;
+pub(crate) mod sketches;
 pub(crate) mod survey;

@@ -15,5 +15,6 @@
 //! (group, key) table.
 
 pub(crate) mod keyed;
+pub(crate) mod sketches;
 pub(crate) mod tally;
 pub(crate) mod timelines;

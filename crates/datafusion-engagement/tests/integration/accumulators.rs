@@ -392,7 +392,7 @@ pub(crate) fn cases() -> Vec<Case> {
         },
         Case {
             function: "stickiness_distribution",
-            columns: vec![("user", numbers), ("time", Arc::clone(&times))],
+            columns: vec![("user", Arc::clone(&numbers)), ("time", Arc::clone(&times))],
             constants: vec![(2, ScalarValue::Utf8(Some("month".into())))],
         },
         Case {
@@ -400,7 +400,7 @@ pub(crate) fn cases() -> Vec<Case> {
             columns: vec![
                 ("value", Arc::clone(&efforts)),
                 ("customer", Arc::clone(&names)),
-                ("time", times),
+                ("time", Arc::clone(&times)),
             ],
             constants: vec![
                 (3, ScalarValue::Float64(Some(3.0))),
@@ -437,10 +437,152 @@ pub(crate) fn cases() -> Vec<Case> {
             )],
         },
     ];
+    // Sketches of user ids, and of sets of users (one sketch per row) to unite or intersect.
+    let sketches = sketch_column(&[
+        0b1011,
+        0b0011,
+        0,
+        0b1111_0000_0011,
+        0b0010,
+        0b1000_0001,
+        0b0111,
+    ]);
+    let lg_k = |n: i64| ScalarValue::Int64(Some(n));
+    let hll_sets = hll_column(&[
+        0b1011,
+        0,
+        0b0110,
+        0b1111_0000_0011,
+        0b0010,
+        0b1000_0001,
+        0b1,
+    ]);
+    let sketch_cases = [
+        Case {
+            function: "hll_sketch",
+            columns: vec![("user", Arc::clone(&names))],
+            constants: vec![],
+        },
+        Case {
+            function: "hll_sketch",
+            columns: vec![("user", Arc::clone(&numbers))],
+            constants: vec![(1, lg_k(8))],
+        },
+        Case {
+            function: "theta_sketch",
+            columns: vec![("user", Arc::clone(&names))],
+            constants: vec![(1, lg_k(9))],
+        },
+        Case {
+            function: "theta_sketch",
+            columns: vec![("user", Arc::clone(&numbers))],
+            constants: vec![],
+        },
+        Case {
+            function: "hll_union",
+            columns: vec![(
+                "hll_sets",
+                hll_column(&[
+                    0b1011,
+                    0,
+                    0b0110,
+                    0b1111_0000_0011,
+                    0b0010,
+                    0b1000_0001,
+                    0b1,
+                ]),
+            )],
+            constants: vec![(1, lg_k(10))],
+        },
+        Case {
+            function: "theta_union",
+            columns: vec![("theta_sets", Arc::clone(&sketches))],
+            constants: vec![],
+        },
+        Case {
+            function: "theta_intersection",
+            columns: vec![("theta_sets", sketches)],
+            constants: vec![],
+        },
+        Case {
+            function: "approx_stickiness",
+            columns: vec![
+                ("day", Arc::clone(&times)),
+                ("hll_sets", Arc::clone(&hll_sets)),
+            ],
+            constants: vec![],
+        },
+        Case {
+            function: "approx_stickiness",
+            columns: vec![("day", Arc::clone(&times)), ("hll_sets", hll_sets)],
+            constants: vec![(2, ScalarValue::Utf8(Some("month".into())))],
+        },
+    ];
     cases.extend(keyed_and_weighted);
     cases.extend(timeline_cases);
     cases.extend(session_cases);
+    cases.extend(sketch_cases);
     cases
+}
+
+/// The users of a set (a bit per user of `u0` … `u11`).
+fn users_of(set: u16) -> impl Iterator<Item = String> {
+    (0..12)
+        .filter(move |i| set & (1 << i) != 0)
+        .map(|i| format!("u{i}"))
+}
+
+thread_local! {
+    /// The set each serialized sketch of [`sketch_column`] and [`hll_column`] stands for, for
+    /// the reference.
+    static SETS_OF_SKETCHES: std::cell::RefCell<std::collections::HashMap<Vec<u8>, u16>> =
+        Default::default();
+}
+
+fn remember(bytes: Vec<u8>, set: u16) -> Vec<u8> {
+    SETS_OF_SKETCHES.with(|sets| sets.borrow_mut().insert(bytes.clone(), set));
+    bytes
+}
+
+/// A column of theta sketches of these sets of users, one per row (`0`: NULL).
+fn sketch_column(sets: &[u16]) -> ArrayRef {
+    use datasketches::hash::value::raw_bytes;
+    Arc::new(datafusion::arrow::array::BinaryArray::from_iter(
+        sets.iter().map(|&set| {
+            (set != 0).then(|| {
+                let mut sketch = datasketches::theta::ThetaSketchBuilder::default()
+                    .build()
+                    .unwrap();
+                for user in users_of(set) {
+                    sketch.update(raw_bytes::from_str(&user));
+                }
+                remember(sketch.compact(true).serialize(), set)
+            })
+        }),
+    ))
+}
+
+/// A column of HLL sketches of these sets of users, one per row (`0`: NULL).
+fn hll_column(sets: &[u16]) -> ArrayRef {
+    use datasketches::hash::value::raw_bytes;
+    Arc::new(datafusion::arrow::array::BinaryArray::from_iter(
+        sets.iter().map(|&set| {
+            (set != 0).then(|| {
+                let mut sketch =
+                    datasketches::hll::HllSketch::new(12, datasketches::hll::HllType::Hll4)
+                        .unwrap();
+                for user in users_of(set) {
+                    sketch.update(raw_bytes::from_str(&user));
+                }
+                remember(sketch.serialize(), set)
+            })
+        }),
+    ))
+}
+
+/// The set a sketch of [`sketch_column`] or [`hll_column`] stands for.
+fn set_of_sketch(bytes: &[u8]) -> u16 {
+    SETS_OF_SKETCHES.with(|sets| *sets.borrow().get(bytes).expect("a sketch of a known set"))
 }
 
 /// Rows go to groups 0, 1, 2, 0, 1, 2, …
@@ -633,6 +775,12 @@ fn emitting_the_first_groups_keeps_the_rest() {
 /// first and last time, a flag) that cannot be taken apart again, so DataFusion refuses them
 /// over sliding window frames; their state grows with the keys, not with the groups.
 const KEYED: &[&str] = &[
+    "approx_stickiness",
+    "hll_sketch",
+    "hll_union",
+    "theta_sketch",
+    "theta_union",
+    "theta_intersection",
     "feature_adoption",
     "first_week_active_rate",
     "bounce_rate",
@@ -966,6 +1114,28 @@ pub(crate) fn random_case(case: &Case, random: &mut Random, rows: usize) -> Case
                 }
                 Arc::new(TimestampMicrosecondArray::from(times).with_timezone("UTC"))
             }
+            ("theta_sets", _) => sketch_column(
+                &(0..rows)
+                    .map(|_| {
+                        if random.chance(10) {
+                            0
+                        } else {
+                            random.below(1 << 12) as u16
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            ("hll_sets", _) => hll_column(
+                &(0..rows)
+                    .map(|_| {
+                        if random.chance(10) {
+                            0
+                        } else {
+                            random.below(1 << 12) as u16
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            ),
             (name, other) => panic!("no generator for {name}: {other}"),
         };
         columns.push((*name, array));
@@ -996,6 +1166,17 @@ fn fields_of(value: &ScalarValue) -> Option<Vec<Option<f64>>> {
         other => panic!("unexpected field {other:?}"),
     };
     match value {
+        // A sketch: its estimate, which is exact (rounded) for the few users of the cases.
+        ScalarValue::Binary(None) => None,
+        ScalarValue::Binary(Some(bytes)) => {
+            let estimate = match datasketches::hll::HllSketch::deserialize(bytes) {
+                Ok(hll) => hll.estimate(),
+                Err(_) => datasketches::theta::CompactThetaSketch::deserialize(bytes)
+                    .unwrap()
+                    .estimate(),
+            };
+            Some(vec![Some(estimate.round())])
+        }
         // A list of structs (retention, lifecycle): every row's fields in turn.
         ScalarValue::List(list) if list.is_null(0) => None,
         ScalarValue::List(list) => {
@@ -1030,12 +1211,18 @@ fn fields_of(value: &ScalarValue) -> Option<Vec<Option<f64>>> {
 }
 
 fn assert_close(got: &ScalarValue, expected: &Option<Vec<Option<f64>>>, context: &str) {
+    // Sketch estimates of a few values are their count within a few parts in 10^9.
+    let tolerance = if context.starts_with("approx_") {
+        1e-6
+    } else {
+        1e-9
+    };
     let got = fields_of(got);
     let close = match (&got, expected) {
         (Some(got), Some(expected)) => {
             got.len() == expected.len()
                 && got.iter().zip(expected).all(|pair| match pair {
-                    (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                    (Some(a), Some(b)) => (a - b).abs() <= tolerance * b.abs().max(1.0),
                     (None, None) => true,
                     _ => false,
                 })
@@ -1108,7 +1295,33 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
         let bound = |sign: f64| Some(value? + sign * Z * se?);
         vec![se, bound(-1.0), bound(1.0)]
     };
+    let sets = |name: &str| -> Vec<u16> {
+        rows.iter()
+            .filter_map(|&r| match cell(name, r) {
+                ScalarValue::Binary(bytes) => bytes.map(|bytes| set_of_sketch(&bytes)),
+                other => panic!("{name}: {other:?}"),
+            })
+            .collect()
+    };
     match case.function {
+        "hll_sketch" | "theta_sketch" => {
+            let users: BTreeSet<String> = rows.iter().filter_map(|&r| key("user", r)).collect();
+            (!users.is_empty()).then(|| vec![Some(users.len() as f64)])
+        }
+        "hll_union" | "theta_union" | "theta_intersection" => {
+            let name = if has("hll_sets") {
+                "hll_sets"
+            } else {
+                "theta_sets"
+            };
+            let sets = sets(name);
+            let combined = if case.function == "theta_intersection" {
+                sets.iter().fold(u16::MAX, |all, set| all & set)
+            } else {
+                sets.iter().fold(0, |all, set| all | set)
+            };
+            (!sets.is_empty()).then(|| vec![Some(f64::from(combined.count_ones()))])
+        }
         "nps" | "nps_summary" => {
             let a = answers();
             let w = total(&a, &|_| 1.0);
@@ -1198,6 +1411,31 @@ fn reference(case: &Case, rows: &[usize]) -> Option<Vec<Option<f64>>> {
                 }
             });
             one(span.map(|span| 100.0 * pairs.len() as f64 / (span * users.len() as f64)))
+        }
+        "approx_stickiness" => {
+            let mut daily: BTreeMap<i64, u16> = BTreeMap::new();
+            for &r in rows {
+                let (Some(t), ScalarValue::Binary(Some(bytes))) =
+                    (micros("day", r), cell("hll_sets", r))
+                else {
+                    continue;
+                };
+                *daily.entry(day(t)).or_default() |= set_of_sketch(&bytes);
+            }
+            let users = daily.values().fold(0, |all, set| all | set).count_ones();
+            let active: u32 = daily.values().map(|set| set.count_ones()).sum();
+            let (Some((&first, _)), Some((&last, _))) =
+                (daily.first_key_value(), daily.last_key_value())
+            else {
+                return one(None);
+            };
+            let span = if case.constants.is_empty() {
+                (last - first + 1) as f64
+            } else {
+                (first_day_of_month(month_of_day(last) + 1)
+                    - first_day_of_month(month_of_day(first))) as f64
+            };
+            one((users > 0).then(|| 100.0 * f64::from(active) / (span * f64::from(users))))
         }
         "stickiness_distribution" => {
             let in_months = !case.constants.is_empty();
@@ -1840,9 +2078,21 @@ fn results_do_not_depend_on_how_the_work_is_split() {
                 }
                 results
             });
-            assert_eq!(got, expected, "{context}");
+            assert_eq!(estimated(got), estimated(expected), "{context}");
         }
     }
+}
+
+/// Results with each sketch read as its estimate: a sketch's bytes depend on the order its
+/// values came in (a hash table's layout), its estimate only on the values.
+fn estimated(results: Vec<ScalarValue>) -> Vec<ScalarValue> {
+    results
+        .into_iter()
+        .map(|result| match &result {
+            ScalarValue::Binary(Some(_)) => ScalarValue::Float64(fields_of(&result).unwrap()[0]),
+            _ => result,
+        })
+        .collect()
 }
 
 /// An ungrouped aggregate of more users than one bucket of the event-sequence log holds: its

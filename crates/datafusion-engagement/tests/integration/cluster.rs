@@ -176,6 +176,16 @@ const QUERIES: &[&str] = &[
                  FROM events GROUP BY 1, 2) \
            GROUP BY segment, date_trunc('week', d)) \
      GROUP BY segment ORDER BY segment",
+    "SELECT segment, hll_estimate(hll_sketch(user_id)), hll_estimate(hll_sketch(event_name, 10)), \
+     theta_estimate(theta_sketch(user_id)) FILTER (WHERE event_name = 'login') \
+     FROM events GROUP BY segment ORDER BY segment",
+    "SELECT segment, hll_estimate(hll_union(h, 11)), approx_stickiness(d, h, 'month'), \
+     approx_stickiness(d, h) FILTER (WHERE d < DATE '2026-09-01'), theta_estimate(theta_union(t)), \
+     theta_estimate(theta_intersection(t)), \
+     theta_estimate(theta_a_not_b(theta_union(t), theta_union(t) FILTER (WHERE d > DATE '2026-08-01'))) \
+     FROM (SELECT segment, CAST(event_time AS DATE) AS d, hll_sketch(user_id) AS h, \
+           theta_sketch(user_id) AS t FROM events GROUP BY 1, 2) \
+     GROUP BY segment ORDER BY segment",
 ];
 
 /// A free loopback port (the executors need theirs before they start).

@@ -86,8 +86,54 @@ fn monthly_metrics_from_daily_states_equal_the_raw_rows() {
     let expected = engage(&["-q", "--format", "csv", raw.path().to_str().unwrap()]);
     assert!(expected.status.success(), "{}", text(&expected.stderr));
     let (got, expected) = (text(&report.stdout), text(&expected.stdout));
-    // Four results: stickiness and MAU for July and August, retention, survey scores.
-    assert!(got.lines().count() > 40, "{got}");
-    assert!(got.contains("2026-08-01"), "{got}");
-    assert_eq!(got, expected);
+    // Four exact results (stickiness and MAU for July and August, retention, survey scores),
+    // then the approximate MAU and stickiness from the HLL sketches.
+    let exact_lines = expected.lines().count();
+    assert!(exact_lines > 40, "{expected}");
+    assert!(expected.contains("2026-08-01"), "{expected}");
+    let got_lines: Vec<&str> = got.lines().collect();
+    assert_eq!(
+        got_lines[..exact_lines].join("\n"),
+        expected.lines().collect::<Vec<_>>().join("\n")
+    );
+    let approximate = &got_lines[exact_lines..];
+    assert_eq!(
+        approximate[0],
+        "month,segment,approx_mau,approx_dau_mau_pct"
+    );
+    assert_eq!(approximate.len(), 1 + 8, "{approximate:?}");
+    let exact_stickiness = result_rows(&expected, "month,segment,dau_mau_pct");
+    let exact_mau = result_rows(&expected, "month,segment,mau,active_days_per_user");
+    for row in &approximate[1..] {
+        let fields: Vec<&str> = row.split(',').collect();
+        let key = format!("{},{}", fields[0], fields[1]);
+        let (mau, stickiness): (f64, f64) =
+            (fields[2].parse().unwrap(), fields[3].parse().unwrap());
+        // Within two standard errors of HLL lg_k 12 (1.6 % each; the ratio's at most their sum).
+        let expected_mau = exact_mau[&key][0];
+        assert!(
+            (mau - expected_mau).abs() <= 0.033 * expected_mau,
+            "{row}: MAU {expected_mau}"
+        );
+        let expected_stickiness = exact_stickiness[&key][0];
+        assert!(
+            (stickiness - expected_stickiness).abs() <= 0.066 * expected_stickiness,
+            "{row}: DAU/MAU {expected_stickiness}"
+        );
+    }
+}
+
+/// The rows of the CSV result with this header: "month,segment" to the numbers after them.
+fn result_rows(output: &str, header: &str) -> std::collections::HashMap<String, Vec<f64>> {
+    output
+        .lines()
+        .skip_while(|line| *line != header)
+        .skip(1)
+        .take_while(|line| line.starts_with("20"))
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            let numbers = fields[2..].iter().map(|v| v.parse().unwrap()).collect();
+            (format!("{},{}", fields[0], fields[1]), numbers)
+        })
+        .collect()
 }
