@@ -13,7 +13,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, Documentation, EmitTo, GroupsAccumulator};
-use datasketches::hll::{HllType, HllUnion};
+use datasketches::hll::{HllSketch, HllType, HllUnion};
 
 use crate::calendar::CalendarUnit;
 use crate::calendar::zoned_days::{coerce_event_time, days_since_epoch};
@@ -146,12 +146,59 @@ impl Kernel<ApproxStickiness> for ApproxStickiness {
 /// Per group, each day's union of the sketches of that day.
 struct DailyUnions {
     period: Option<CalendarUnit>,
-    groups: Vec<BTreeMap<i32, HllUnion>>,
+    groups: Vec<BTreeMap<i32, DaySketches>>,
 }
 
-/// A new day's union: as large as any sketch it may get, the result at the smallest.
+/// A new union: as large as any sketch it may get, the result at the smallest.
 fn new_union() -> HllUnion {
     HllUnion::new(*HLL_LG_K.end()).expect("the largest lg_k DataSketches takes")
+}
+
+/// The sketches of one day of a group: most often one (a segment's day), kept as it came, so
+/// that it is read once, when the group is evaluated; a union of several.
+#[derive(Clone)]
+enum DaySketches {
+    One(Vec<u8>),
+    Union(HllUnion),
+}
+
+impl DaySketches {
+    fn add(&mut self, bytes: &[u8]) -> Result<()> {
+        match self {
+            Self::One(first) => {
+                let mut union = new_union();
+                union.update(&read_hll(NAME, first)?);
+                union.update(&read_hll(NAME, bytes)?);
+                *self = Self::Union(union);
+            }
+            Self::Union(union) => union.update(&read_hll(NAME, bytes)?),
+        }
+        Ok(())
+    }
+
+    /// The day's sketch.
+    fn sketch(&self) -> Result<HllSketch> {
+        match self {
+            Self::One(bytes) => read_hll(NAME, bytes),
+            Self::Union(union) => Ok(union.to_sketch(HllType::Hll8)),
+        }
+    }
+
+    /// The day's sketch, serialized.
+    fn bytes(&self) -> Vec<u8> {
+        match self {
+            Self::One(bytes) => bytes.clone(),
+            Self::Union(union) => union.to_sketch(HllType::Hll4).serialize(),
+        }
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>()
+            + match self {
+                Self::One(bytes) => bytes.capacity(),
+                Self::Union(union) => union.estimated_size(),
+            }
+    }
 }
 
 impl DailyUnions {
@@ -174,22 +221,25 @@ impl DailyUnions {
             self.groups.resize_with(total, BTreeMap::new);
         }
         for_each_sketch_bytes(sketches, rows, |row, bytes| {
-            let sketch = read_hll(NAME, bytes)?;
-            self.groups[group_of(row)]
-                .entry(days[row])
-                .or_insert_with(new_union)
-                .update(&sketch);
-            Ok(())
+            match self.groups[group_of(row)].entry(days[row]) {
+                std::collections::btree_map::Entry::Vacant(day) => {
+                    day.insert(DaySketches::One(bytes.to_vec()));
+                    Ok(())
+                }
+                std::collections::btree_map::Entry::Occupied(mut day) => day.get_mut().add(bytes),
+            }
         })
     }
 
     /// The metric of one group's daily unions.
-    fn stickiness(&self, days: &BTreeMap<i32, HllUnion>) -> Option<f64> {
-        let (&first, &last) = (days.keys().next()?, days.keys().next_back()?);
+    fn stickiness(&self, days: &BTreeMap<i32, DaySketches>) -> Result<Option<f64>> {
+        let (Some(&first), Some(&last)) = (days.keys().next(), days.keys().next_back()) else {
+            return Ok(None);
+        };
         let mut all = new_union();
         let mut daily_users = 0.0;
-        for union in days.values() {
-            let sketch = union.to_sketch(HllType::Hll8);
+        for day in days.values() {
+            let sketch = day.sketch()?;
             daily_users += sketch.composite_estimate();
             all.update(&sketch);
         }
@@ -198,27 +248,27 @@ impl DailyUnions {
             Some(unit) => unit.days_of_periods(first, last),
             None => i64::from(last) - i64::from(first) + 1,
         };
-        (users > 0.0).then(|| 100.0 * daily_users / (span as f64 * users))
+        Ok((users > 0.0).then(|| 100.0 * daily_users / (span as f64 * users)))
     }
 
-    fn results(&self, groups: &[BTreeMap<i32, HllUnion>]) -> ArrayRef {
-        Arc::new(Float64Array::from_iter(
-            groups.iter().map(|days| self.stickiness(days)),
+    fn results(&self, groups: &[BTreeMap<i32, DaySketches>]) -> Result<ArrayRef> {
+        Ok(Arc::new(
+            groups
+                .iter()
+                .map(|days| self.stickiness(days))
+                .collect::<Result<Float64Array>>()?,
         ))
     }
 
     /// Each group's days and day sketches, as two list columns.
-    fn state_of(groups: &[BTreeMap<i32, HllUnion>]) -> Result<Vec<ArrayRef>> {
+    fn state_of(groups: &[BTreeMap<i32, DaySketches>]) -> Result<Vec<ArrayRef>> {
         let lengths = groups.iter().map(BTreeMap::len);
         let offsets = OffsetBuffer::from_lengths(lengths);
         let days =
             Date32Array::from_iter_values(groups.iter().flat_map(|days| days.keys().copied()));
         let sketches: Vec<Vec<u8>> = groups
             .iter()
-            .flat_map(|days| {
-                days.values()
-                    .map(|union| union.to_sketch(HllType::Hll4).serialize())
-            })
+            .flat_map(|days| days.values().map(DaySketches::bytes))
             .collect();
         let sketches = BinaryArray::from_iter_values(sketches);
         let list = |values: ArrayRef, element: DataType| -> Result<ArrayRef> {
@@ -261,9 +311,9 @@ impl DailyUnions {
         // Each day's union, at most its sketch's registers: an estimate, kept cheap.
         self.groups
             .iter()
-            .map(|days| days.values().map(HllUnion::estimated_size).sum::<usize>())
+            .map(|days| days.values().map(DaySketches::size).sum::<usize>())
             .sum::<usize>()
-            + self.groups.capacity() * size_of::<BTreeMap<i32, HllUnion>>()
+            + self.groups.capacity() * size_of::<BTreeMap<i32, DaySketches>>()
     }
 }
 
@@ -288,7 +338,7 @@ impl GroupsAccumulator for DailyUnions {
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
         let groups = emit_to.take_needed(&mut self.groups);
-        Ok(self.results(&groups))
+        self.results(&groups)
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
@@ -336,12 +386,11 @@ impl Accumulator for ApproxStickinessAccumulator {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        Ok(ScalarValue::Float64(
-            self.0
-                .groups
-                .first()
-                .and_then(|days| self.0.stickiness(days)),
-        ))
+        let result = match self.0.groups.first() {
+            Some(days) => self.0.stickiness(days)?,
+            None => None,
+        };
+        Ok(ScalarValue::Float64(result))
     }
 
     fn size(&self) -> usize {
@@ -353,7 +402,7 @@ impl Accumulator for ApproxStickinessAccumulator {
             Some(days) => std::slice::from_ref(days),
             None => &[BTreeMap::new()][..],
         };
-        let groups: Vec<BTreeMap<i32, HllUnion>> = groups.to_vec();
+        let groups: Vec<BTreeMap<i32, DaySketches>> = groups.to_vec();
         DailyUnions::state_of(&groups)?
             .iter()
             .map(|column| ScalarValue::try_from_array(column, 0))

@@ -87,6 +87,9 @@ def arguments():
     add("--event-logs", action="store_true",
         help="time retention and lifecycle against hand-written SQL on the events and users "
              "tables instead of the main table, and replace the event-logs section of --output")
+    add("--rollups", action="store_true",
+        help="time monthly metrics from 90 daily stored states and sketches against the same "
+             "metrics over the raw rows (issue 45), and replace that section of --output")
     add("--python", action="store_true",
         help="time our queries from Python DataFusion (the datafusion-engagement wheel) against "
              "the shell and DuckDB's Python API instead of the main table, and replace the "
@@ -1570,7 +1573,12 @@ def main():
     if args.python:
         engines = [e for e in engines if e in ("ours", "python", "duckdb")] + \
             (["python"] if "python" not in engines else [])
-    known = (EVENT_LOG_QUERIES if args.event_logs else
+    if args.rollups:
+        import rollups
+        known = rollups.QUERIES
+    else:
+        known = None
+    known = known or (EVENT_LOG_QUERIES if args.event_logs else
              PYTHON_QUERIES if args.python else QUERIES)
     names = [q.strip() for q in args.queries.split(",") if q.strip()] or list(known)
     unknown = set(names) - set(known)
@@ -1598,6 +1606,15 @@ def main():
         previous = report_text(args.output) or "# Benchmarks\n"
         args.output.write_text(with_shapes_section(previous, section, PYTHON_HEADING))
         step(f"wrote the Python section of {args.output}")
+        return
+    if args.rollups:
+        rollups.prepare(args, engage, data)
+        results = rollups.run(args, engage, python, data, names)
+        section = rollups.report(args, results, rollups.storage(python, data, args) if python else [])
+        print(section)
+        previous = report_text(args.output) or "# Benchmarks\n"
+        args.output.write_text(with_shapes_section(previous, section, rollups.ROLLUPS_HEADING))
+        step(f"wrote the rollups section of {args.output}")
         return
     if args.event_logs:
         results = run_all(args, names, [e for e in engines if e != "cluster"],
