@@ -7,7 +7,7 @@ use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Date32Array, Float64Array, ListArray,
 };
 use datafusion::arrow::buffer::OffsetBuffer;
-use datafusion::arrow::datatypes::{DataType, Date32Type, Field, FieldRef, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Date32Type, Field, FieldRef};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -24,6 +24,7 @@ use crate::common::rows::SelectedRows;
 use crate::families::sketches::{
     HLL_LG_K, SketchKind, coerce_sketch_bytes, for_each_sketch_bytes, read_hll,
 };
+use crate::stickiness::whole_periods;
 
 const NAME: &str = "approx_stickiness";
 
@@ -87,25 +88,13 @@ impl Metric for ApproxStickiness {
     }
 
     fn example_arg_types() -> Vec<Vec<DataType>> {
-        [
-            DataType::Date32,
-            DataType::Timestamp(TimeUnit::Microsecond, None),
-        ]
-        .into_iter()
-        .flat_map(|day| {
-            let two = vec![day, DataType::Binary];
-            let mut three = two.clone();
-            three.push(DataType::Utf8);
-            [two, three]
-        })
-        .collect()
+        let two = vec![DataType::Date32, DataType::Binary];
+        let three = [two.clone(), vec![DataType::Utf8]].concat();
+        vec![two, three]
     }
 
     fn rule(constants: &[Option<ScalarValue>]) -> Result<Option<CalendarUnit>> {
-        constants[0]
-            .as_ref()
-            .map(|period| CalendarUnit::of_argument(NAME, "period", period, &CalendarUnit::ALL))
-            .transpose()
+        whole_periods(NAME, constants)
     }
 }
 

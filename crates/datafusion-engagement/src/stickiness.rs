@@ -117,11 +117,20 @@ impl Metric for Stickiness {
     }
 
     fn rule(constants: &[Option<ScalarValue>]) -> Result<Option<CalendarUnit>> {
-        constants[0]
-            .as_ref()
-            .map(|period| CalendarUnit::of_argument(NAME, "period", period, &CalendarUnit::ALL))
-            .transpose()
+        whole_periods(NAME, constants)
     }
+}
+
+/// The optional `period` constant of `stickiness` and `approx_stickiness`: the calendar period
+/// whose whole days are the denominator, `None` for the observed span.
+pub(crate) fn whole_periods(
+    function: &str,
+    constants: &[Option<ScalarValue>],
+) -> Result<Option<CalendarUnit>> {
+    constants[0]
+        .as_ref()
+        .map(|period| CalendarUnit::of_argument(function, "period", period, &CalendarUnit::ALL))
+        .transpose()
 }
 
 impl Kernel<Stickiness> for Stickiness {

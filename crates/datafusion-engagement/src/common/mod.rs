@@ -16,6 +16,25 @@ macro_rules! shared_function {
 }
 pub(crate) use shared_function;
 
+/// `PartialEq`, `Eq` and `Hash` by the `name` field, for functions made at run time whose name
+/// says which they are (the stored-state forms, the sketch scalars).
+macro_rules! identified_by_name {
+    ($($function:ty),+) => {$(
+        impl PartialEq for $function {
+            fn eq(&self, other: &Self) -> bool {
+                self.name == other.name
+            }
+        }
+        impl Eq for $function {}
+        impl std::hash::Hash for $function {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.name.hash(state);
+            }
+        }
+    )+};
+}
+pub(crate) use identified_by_name;
+
 pub(crate) mod args;
 pub(crate) mod bit_window;
 pub(crate) mod group_keys;

@@ -719,18 +719,7 @@ impl SketchScalar {
     }
 }
 
-// The name says which function it is.
-impl PartialEq for SketchScalar {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-impl Eq for SketchScalar {}
-impl std::hash::Hash for SketchScalar {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
+crate::common::identified_by_name!(SketchScalar);
 
 impl ScalarUDFImpl for SketchScalar {
     fn name(&self) -> &str {

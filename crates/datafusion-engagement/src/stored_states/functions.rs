@@ -1,7 +1,6 @@
 //! The three functions of each aggregate's stored states: `f_state` writes, `f_merge`
 //! finishes, `f_union` combines.
 
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, BooleanArray};
@@ -18,6 +17,7 @@ use datafusion::logical_expr::{
 };
 
 use super::layout::{STATE_FORMAT, StateLayout};
+use crate::common::identified_by_name;
 
 /// The documentation section of the stored-state functions.
 const DOC_SECTION_STORED_STATES: DocSection = DocSection {
@@ -27,6 +27,8 @@ const DOC_SECTION_STORED_STATES: DocSection = DocSection {
         "Partial states of the engagement aggregates, to store and to finish or combine later.",
     ),
 };
+
+identified_by_name!(StateOf, CombineOf);
 
 /// `f_state`, `f_merge` and `f_union` of one aggregate `f`.
 pub(crate) fn state_functions(function: &Arc<AggregateUDF>) -> [Arc<AggregateUDF>; 3] {
@@ -93,18 +95,6 @@ impl StateOf {
             .map(|field| field.data_type().clone())
             .collect();
         StateLayout::of_call(&self.function, &types)
-    }
-}
-
-impl PartialEq for StateOf {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-impl Eq for StateOf {}
-impl Hash for StateOf {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
     }
 }
 
@@ -189,13 +179,7 @@ impl Accumulator for StateAccumulator {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        let state = self
-            .inner
-            .state()?
-            .iter()
-            .map(|value| value.to_array_of_size(1))
-            .collect::<Result<Vec<_>>>()?;
-        ScalarValue::try_from_array(&self.layout.pack(&self.arguments, state)?, 0)
+        self.layout.pack_one(&self.arguments, self.inner.state()?)
     }
 
     fn size(&self) -> usize {
@@ -343,18 +327,6 @@ impl CombineOf {
     }
 }
 
-impl PartialEq for CombineOf {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-impl Eq for CombineOf {}
-impl Hash for CombineOf {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.name.hash(state);
-    }
-}
-
 impl AggregateUDFImpl for CombineOf {
     fn name(&self) -> &str {
         &self.name
@@ -481,12 +453,7 @@ impl CombineAccumulator {
         let (Some(inner), Some(arguments)) = (&mut self.inner, &self.parts.arguments) else {
             return ScalarValue::try_from(self.parts.layout.data_type());
         };
-        let state = inner
-            .state()?
-            .iter()
-            .map(|value| value.to_array_of_size(1))
-            .collect::<Result<Vec<_>>>()?;
-        ScalarValue::try_from_array(&self.parts.layout.pack(arguments, state)?, 0)
+        self.parts.layout.pack_one(arguments, inner.state()?)
     }
 }
 

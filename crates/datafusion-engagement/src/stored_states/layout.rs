@@ -287,6 +287,19 @@ impl StateLayout {
         )?))
     }
 
+    /// [`Self::pack`] of a single accumulator's state: one stored state.
+    pub(crate) fn pack_one(
+        &self,
+        arguments: &ScalarValue,
+        state: Vec<ScalarValue>,
+    ) -> Result<ScalarValue> {
+        let columns = state
+            .iter()
+            .map(|value| value.to_array_of_size(1))
+            .collect::<Result<Vec<_>>>()?;
+        ScalarValue::try_from_array(&self.pack(arguments, columns)?, 0)
+    }
+
     /// The aggregate's state columns with no rows.
     pub(crate) fn empty_state_columns(&self) -> Vec<ArrayRef> {
         self.state_fields

@@ -546,35 +546,39 @@ fn remember(bytes: Vec<u8>, set: u16) -> Vec<u8> {
 
 /// A column of theta sketches of these sets of users, one per row (`0`: NULL).
 fn sketch_column(sets: &[u16]) -> ArrayRef {
-    use datasketches::hash::value::raw_bytes;
-    Arc::new(datafusion::arrow::array::BinaryArray::from_iter(
-        sets.iter().map(|&set| {
-            (set != 0).then(|| {
-                let mut sketch = datasketches::theta::ThetaSketchBuilder::default()
-                    .build()
-                    .unwrap();
-                for user in users_of(set) {
-                    sketch.update(raw_bytes::from_str(&user));
-                }
-                remember(sketch.compact(true).serialize(), set)
-            })
-        }),
-    ))
+    column_of_sketches(sets, |users| {
+        let mut sketch = datasketches::theta::ThetaSketchBuilder::default()
+            .build()
+            .unwrap();
+        users.for_each(|user| sketch.update(user));
+        sketch.compact(true).serialize()
+    })
 }
 
 /// A column of HLL sketches of these sets of users, one per row (`0`: NULL).
 fn hll_column(sets: &[u16]) -> ArrayRef {
+    column_of_sketches(sets, |users| {
+        let mut sketch =
+            datasketches::hll::HllSketch::new(12, datasketches::hll::HllType::Hll4).unwrap();
+        users.for_each(|user| sketch.update(user));
+        sketch.serialize()
+    })
+}
+
+/// A column of the sketches `build` makes of these sets of users (each user hashed as
+/// DataSketches hashes a string), remembered for the reference.
+fn column_of_sketches(
+    sets: &[u16],
+    build: impl Fn(
+        &mut dyn Iterator<Item = datasketches::hash::value::raw_bytes::RawBytes<String>>,
+    ) -> Vec<u8>,
+) -> ArrayRef {
     use datasketches::hash::value::raw_bytes;
     Arc::new(datafusion::arrow::array::BinaryArray::from_iter(
         sets.iter().map(|&set| {
             (set != 0).then(|| {
-                let mut sketch =
-                    datasketches::hll::HllSketch::new(12, datasketches::hll::HllType::Hll4)
-                        .unwrap();
-                for user in users_of(set) {
-                    sketch.update(raw_bytes::from_str(&user));
-                }
-                remember(sketch.serialize(), set)
+                let mut users = users_of(set).map(raw_bytes::from_string);
+                remember(build(&mut users), set)
             })
         }),
     ))
