@@ -270,7 +270,45 @@ fn cases(nulls: bool) -> Vec<Case> {
             ("page", &events),
         ],
     );
+    // Sketches of 1 000 users each (HLL in HLL mode, theta in estimation mode), 64 of them
+    // spread over the rows, for the functions that unite, intersect or read sketches.
+    let sketch_pool = |build: &dyn Fn(u64) -> Vec<u8>| -> ArrayRef {
+        let pool: Vec<Vec<u8>> = (0..64).map(build).collect();
+        Arc::new(datafusion::arrow::array::BinaryArray::from_iter(nullable(
+            random(23)
+                .take(*ROWS)
+                .map(|r| pool[(r % 64) as usize].clone()),
+            nulls,
+        )))
+    };
+    let hll_sketches = sketch_pool(&|seed| {
+        let mut sketch =
+            datasketches::hll::HllSketch::new(12, datasketches::hll::HllType::Hll4).unwrap();
+        random(1000 + seed)
+            .take(1000)
+            .for_each(|r| sketch.update((r % 200_000) as i64));
+        sketch.serialize()
+    });
+    let theta_sketches = sketch_pool(&|seed| {
+        let mut sketch = datasketches::theta::ThetaSketchBuilder::default()
+            .lg_k(9)
+            .build()
+            .unwrap();
+        random(2000 + seed)
+            .take(1000)
+            .for_each(|r| sketch.update((r % 200_000) as i64));
+        sketch.compact(true).serialize()
+    });
     vec![
+        column("hll_sketch", vec![("value", &users)]),
+        column("theta_sketch", vec![("value", &users)]),
+        column("hll_union", vec![("sketch", &hll_sketches)]),
+        column("theta_union", vec![("sketch", &theta_sketches)]),
+        column("theta_intersection", vec![("sketch", &theta_sketches)]),
+        column(
+            "approx_stickiness",
+            vec![("day", &event_times), ("sketch", &hll_sketches)],
+        ),
         column("nps", vec![("score", &nps_scores)]),
         column("nps", vec![("score", &nps_scores), ("weight", &weights)]),
         max_score(column("csat", vec![("score", &csat_scores)]), 5),
