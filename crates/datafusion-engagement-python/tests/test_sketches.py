@@ -67,7 +67,7 @@ def test_our_sketches_equal_datasketches_own(ctx, as_text):
     rows = ctx.sql(f"""
         SELECT segment, hll_sketch({user}) AS hll, hll_estimate(hll_sketch({user})) AS hll_estimate,
                theta_sketch({user}) AS theta, theta_estimate(theta_sketch({user})) AS theta_estimate,
-               hll_sketch({user}, 5) AS small
+               hll_sketch({user}, 5) AS small, hll_sketch({user}, 12, 'HLL_8') AS wide
         FROM events GROUP BY segment ORDER BY segment""").to_pylist()
     users = events_by_segment()
     assert len(rows) == len(users)
@@ -79,6 +79,10 @@ def test_our_sketches_equal_datasketches_own(ctx, as_text):
         assert same_registers(ours, theirs)
         assert row["hll_estimate"] == ours.get_estimate() == composite(theirs)
         assert ours.get_lower_bound(2) <= len(set(values)) <= ours.get_upper_bound(2)
+        wide = datasketches.hll_sketch.deserialize(row["wide"])
+        assert wide.tgt_type == datasketches.tgt_hll_type.HLL_8 and same_registers(wide, theirs)
+        assert wide.get_estimate() == ours.get_estimate()
+        assert len(row["wide"]) >= len(row["hll"])
         small = datasketches.hll_sketch.deserialize(row["small"])
         assert small.lg_config_k == 5 and same_registers(small, python_hll(values, 5))
         ours_theta = datasketches.compact_theta_sketch.deserialize(row["theta"])

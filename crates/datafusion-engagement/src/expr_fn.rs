@@ -593,14 +593,28 @@ pub fn engagement_tier(score: Expr) -> Expr {
     engagement_tier_udf().call(vec![score])
 }
 
-/// `hll_sketch(value [, lg_k])`: a DataSketches HLL sketch of the distinct values (BINARY).
-pub fn hll_sketch(value: Expr, lg_k: Option<Expr>) -> Expr {
-    hll_sketch_udaf().call(std::iter::once(value).chain(lg_k).collect())
+/// `hll_sketch(value [, lg_k [, type]])`: a DataSketches HLL sketch of the distinct values
+/// (BINARY); `hll_type` `"HLL_4"` (the default), `"HLL_6"` or `"HLL_8"`, with `lg_k` 12 when
+/// only the type is given.
+pub fn hll_sketch(value: Expr, lg_k: Option<Expr>, hll_type: Option<&str>) -> Expr {
+    hll_sketch_udaf().call(hll_args(value, lg_k, hll_type))
 }
 
-/// `hll_union(sketch [, lg_k])`: the union of HLL sketches.
-pub fn hll_union(sketch: Expr, lg_k: Option<Expr>) -> Expr {
-    hll_union_udaf().call(std::iter::once(sketch).chain(lg_k).collect())
+/// `hll_union(sketch [, lg_k [, type]])`: the union of HLL sketches.
+pub fn hll_union(sketch: Expr, lg_k: Option<Expr>, hll_type: Option<&str>) -> Expr {
+    hll_union_udaf().call(hll_args(sketch, lg_k, hll_type))
+}
+
+/// `f(first [, lg_k [, type]])` of the HLL aggregates.
+fn hll_args(first: Expr, lg_k: Option<Expr>, hll_type: Option<&str>) -> Vec<Expr> {
+    let lg_k = match (lg_k, hll_type) {
+        (None, Some(_)) => Some(lit(i64::from(crate::families::sketches::DEFAULT_LG_K))),
+        (lg_k, _) => lg_k,
+    };
+    std::iter::once(first)
+        .chain(lg_k)
+        .chain(hll_type.map(lit))
+        .collect()
 }
 
 /// `hll_estimate(sketch)`: the distinct count of an HLL sketch.

@@ -18,6 +18,13 @@
 //! plus the scalar helpers [`engagement_tier`](expr_fn::engagement_tier) and
 //! [`nps_group`](expr_fn::nps_group). Every function carries its DataFusion `Documentation`.
 //!
+//! For nightly jobs that must not rescan the lake: every aggregate `f` has stored states
+//! (`f_state`, `f_merge`, `f_union`; [`stored_states`], listed by [`all_state_functions`]), and
+//! Apache DataSketches' HLL and theta sketches ([`hll_sketch`](expr_fn::hll_sketch),
+//! [`theta_sketch`](expr_fn::theta_sketch), their unions and estimates,
+//! [`approx_stickiness`](expr_fn::approx_stickiness)) are read and written in DataSketches' own
+//! format.
+//!
 //! ```no_run
 //! use datafusion::prelude::*;
 //!

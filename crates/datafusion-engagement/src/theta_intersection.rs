@@ -3,14 +3,16 @@
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::families::sketches::{SketchKind, ThetaIntersectionRule, sketch_aggregate};
+use crate::families::sketches::{
+    SketchConstants, SketchKind, ThetaIntersectionRule, sketch_aggregate,
+};
 use crate::kernels::sketches::SketchInput;
 
 sketch_aggregate!(
     /// The intersection of the group's theta sketches.
     theta_intersection_udaf, ThetaIntersection, "theta_intersection",
-    input: SketchInput::Sketches, kind: SketchKind::Theta, lg_k: false,
-    rule: ThetaIntersectionRule = |_lg_k| ThetaIntersectionRule,
+    input: SketchInput::Sketches, kind: SketchKind::Theta, constants: SketchConstants::None,
+    rule: ThetaIntersectionRule = |_lg_k, _hll_type| ThetaIntersectionRule,
     documentation: Documentation::builder(
         DOC_SECTION_ENGAGEMENT,
         "The intersection of the group's theta sketches: a sketch of the values every one of \

@@ -3,14 +3,14 @@
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::families::sketches::{SketchKind, ThetaRule, sketch_aggregate};
+use crate::families::sketches::{SketchConstants, SketchKind, ThetaRule, sketch_aggregate};
 use crate::kernels::sketches::SketchInput;
 
 sketch_aggregate!(
     /// A DataSketches theta sketch of the group's distinct values.
     theta_sketch_udaf, ThetaSketch, "theta_sketch",
-    input: SketchInput::Values, kind: SketchKind::Theta, lg_k: true,
-    rule: ThetaRule = |lg_k| ThetaRule { lg_k, input: SketchInput::Values },
+    input: SketchInput::Values, kind: SketchKind::Theta, constants: SketchConstants::LgK,
+    rule: ThetaRule = |lg_k, _hll_type| ThetaRule { lg_k, input: SketchInput::Values },
     documentation: Documentation::builder(
         DOC_SECTION_ENGAGEMENT,
         "An Apache DataSketches theta sketch of the group's distinct values (BINARY, \

@@ -3,14 +3,14 @@
 use datafusion::logical_expr::Documentation;
 
 use crate::common::DOC_SECTION_ENGAGEMENT;
-use crate::families::sketches::{SketchKind, ThetaRule, sketch_aggregate};
+use crate::families::sketches::{SketchConstants, SketchKind, ThetaRule, sketch_aggregate};
 use crate::kernels::sketches::SketchInput;
 
 sketch_aggregate!(
     /// The union of the group's theta sketches.
     theta_union_udaf, ThetaUnion, "theta_union",
-    input: SketchInput::Sketches, kind: SketchKind::Theta, lg_k: true,
-    rule: ThetaRule = |lg_k| ThetaRule { lg_k, input: SketchInput::Sketches },
+    input: SketchInput::Sketches, kind: SketchKind::Theta, constants: SketchConstants::LgK,
+    rule: ThetaRule = |lg_k, _hll_type| ThetaRule { lg_k, input: SketchInput::Sketches },
     documentation: Documentation::builder(
         DOC_SECTION_ENGAGEMENT,
         "The union of the group's theta sketches (written by theta_sketch, or by DataSketches \

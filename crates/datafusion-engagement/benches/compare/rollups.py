@@ -43,7 +43,7 @@ def state_statements(data):
             FROM {events} GROUP BY 1, 2)
             TO '{data}/rollups/event_states/' STORED AS PARQUET PARTITIONED BY (day)""",
         "sketch_states": f"""COPY (SELECT CAST(event_time AS DATE) AS day, segment,
-              hll_sketch(user_id) AS users
+              hll_sketch(user_id, 12, 'HLL_8') AS users
             FROM {events} GROUP BY 1, 2)
             TO '{data}/rollups/sketch_states/' STORED AS PARQUET PARTITIONED BY (day)""",
     }

@@ -2,7 +2,7 @@
 //! weights (nps, csat, ces and their summaries), ratios of sums (ctr, engagement_rate), flags
 //! of activity at a period's start and end (churn_rate, retention_rate), funnel steps
 //! (window_funnel, funnel), the times to convert (funnel_conversion_times,
-//! funnel_conversion_histogram), sequence patterns (sequence_match, sequence_count), per-key values (the session and customer metrics) and the labels
+//! funnel_conversion_histogram), sequence patterns (sequence_match, sequence_count), per-key values (the session and customer metrics), Apache DataSketches' sketches (hll_sketch, theta_sketch and their unions) and the labels
 //! of the scalar functions.
 
 pub(crate) mod active_flags;

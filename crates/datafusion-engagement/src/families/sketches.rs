@@ -27,7 +27,8 @@ use datasketches::theta::{
 };
 
 use crate::common::args::{
-    check_arg_count, documented_signature, integer_constant, is_string_type, lenient_coercion,
+    check_arg_count, coerce_string, documented_signature, integer_constant, is_string_type,
+    lenient_coercion,
 };
 use crate::common::rows::SelectedRows;
 use crate::kernels::sketches::{SketchInput, SketchRule};
@@ -239,17 +240,19 @@ pub(crate) trait SketchBuilder: Send + Sync + 'static {
 /// sketches merged in.
 pub(crate) struct HllBuilder {
     lg_k: u8,
+    hll_type: HllType,
     values: Option<HllSketch>,
     union: Option<HllUnion>,
 }
 
 impl HllBuilder {
-    pub(crate) fn new(lg_k: u8) -> Result<Self> {
+    pub(crate) fn new(lg_k: u8, hll_type: HllType) -> Result<Self> {
         if !HLL_LG_K.contains(&lg_k) {
             return internal_err!("an HLL sketch of lg_k {lg_k}");
         }
         Ok(Self {
             lg_k,
+            hll_type,
             values: None,
             union: None,
         })
@@ -263,10 +266,10 @@ impl HllBuilder {
                 if let Some(values) = values {
                     union.update(values);
                 }
-                union.to_sketch(HllType::Hll4)
+                union.to_sketch(self.hll_type)
             }
             (Some(values), None) => values.clone(),
-            (None, None) => HllSketch::new(self.lg_k, HllType::Hll4).expect("a checked lg_k"),
+            (None, None) => HllSketch::new(self.lg_k, self.hll_type).expect("a checked lg_k"),
         }
     }
 }
@@ -313,10 +316,10 @@ pub(crate) fn read_theta(function: &str, bytes: &[u8]) -> Result<CompactThetaSke
 impl SketchBuilder for HllBuilder {
     #[inline]
     fn add(&mut self, value: SketchValue<'_>) {
-        let lg_k = self.lg_k;
+        let (lg_k, hll_type) = (self.lg_k, self.hll_type);
         let sketch = self
             .values
-            .get_or_insert_with(|| HllSketch::new(lg_k, HllType::Hll4).expect("a checked lg_k"));
+            .get_or_insert_with(|| HllSketch::new(lg_k, hll_type).expect("a checked lg_k"));
         value.with_hashable(|v| v.add_to_hll(sketch));
     }
 
@@ -482,6 +485,7 @@ impl SketchKind {
 #[derive(Debug, Clone)]
 pub(crate) struct HllRule {
     pub(crate) lg_k: u8,
+    pub(crate) hll_type: HllType,
     pub(crate) input: SketchInput,
 }
 
@@ -491,7 +495,7 @@ impl SketchRule for HllRule {
         self.input
     }
     fn builder(&self) -> Result<HllBuilder> {
-        HllBuilder::new(self.lg_k)
+        HllBuilder::new(self.lg_k, self.hll_type)
     }
 }
 
@@ -533,15 +537,9 @@ pub(crate) fn coerce_sketch_args(
     arg_types: &[DataType],
     input: SketchInput,
     kind: SketchKind,
-    takes_lg_k: bool,
+    constants: SketchConstants,
 ) -> Result<Vec<DataType>> {
-    check_arg_count(
-        function,
-        arg_types,
-        1,
-        if takes_lg_k { 2 } else { 1 },
-        usage,
-    )?;
+    check_arg_count(function, arg_types, 1, 1 + constants.args().len(), usage)?;
     let first = match input {
         SketchInput::Values => coerce_sketch_value(function, &arg_types[0])?,
         SketchInput::Sketches => coerce_sketch_bytes(function, kind.name(), &arg_types[0])?,
@@ -553,11 +551,63 @@ pub(crate) fn coerce_sketch_args(
         }
         types.push(DataType::Int64);
     }
+    if let Some(hll_type) = arg_types.get(2) {
+        types.push(coerce_string(function, "type", hll_type)?);
+    }
     Ok(types)
 }
 
+/// The constant arguments a sketch aggregate takes after its first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SketchConstants {
+    None,
+    /// `lg_k`.
+    LgK,
+    /// `lg_k` and an HLL sketch's `type`.
+    LgKAndType,
+}
+
+impl SketchConstants {
+    pub(crate) const fn args(self) -> &'static [(usize, &'static str)] {
+        match self {
+            Self::None => &[],
+            Self::LgK => &[(1, "lg_k")],
+            Self::LgKAndType => &[(1, "lg_k"), (2, "type")],
+        }
+    }
+}
+
+/// Reads an optional HLL `type` constant: DataSketches' register widths, `'HLL_4'` (the
+/// default, the smallest), `'HLL_6'` or `'HLL_8'` (twice the size, the fastest to unite).
+pub(crate) fn hll_type_constant(function: &str, constant: Option<&ScalarValue>) -> Result<HllType> {
+    let Some(value) = constant else {
+        return Ok(HllType::Hll4);
+    };
+    let text = match value {
+        ScalarValue::Dictionary(_, inner) => return hll_type_constant(function, Some(inner)),
+        ScalarValue::Utf8(Some(text))
+        | ScalarValue::LargeUtf8(Some(text))
+        | ScalarValue::Utf8View(Some(text)) => text.trim().to_ascii_uppercase(),
+        other => {
+            return plan_err!("{function}: type must be 'HLL_4', 'HLL_6' or 'HLL_8', got {other}");
+        }
+    };
+    match text.as_str() {
+        "HLL_4" => Ok(HllType::Hll4),
+        "HLL_6" => Ok(HllType::Hll6),
+        "HLL_8" => Ok(HllType::Hll8),
+        _ => plan_err!(
+            "{function}: type must be 'HLL_4', 'HLL_6' or 'HLL_8' (DataSketches' register \
+             widths), got '{text}'"
+        ),
+    }
+}
+
 /// Typical argument types of a sketch aggregate, listed by `SHOW FUNCTIONS`.
-pub(crate) fn sketch_example_args(input: SketchInput, takes_lg_k: bool) -> Vec<Vec<DataType>> {
+pub(crate) fn sketch_example_args(
+    input: SketchInput,
+    constants: SketchConstants,
+) -> Vec<Vec<DataType>> {
     let firsts = match input {
         SketchInput::Values => vec![DataType::Int64, DataType::Utf8],
         SketchInput::Sketches => vec![DataType::Binary],
@@ -566,8 +616,11 @@ pub(crate) fn sketch_example_args(input: SketchInput, takes_lg_k: bool) -> Vec<V
         .into_iter()
         .flat_map(|first| {
             let mut calls = vec![vec![first.clone()]];
-            if takes_lg_k {
-                calls.push(vec![first, DataType::Int64]);
+            if constants != SketchConstants::None {
+                calls.push(vec![first.clone(), DataType::Int64]);
+            }
+            if constants == SketchConstants::LgKAndType {
+                calls.push(vec![first, DataType::Int64, DataType::Utf8]);
             }
             calls
         })
@@ -579,8 +632,8 @@ pub(crate) fn sketch_example_args(input: SketchInput, takes_lg_k: bool) -> Vec<V
 macro_rules! sketch_aggregate {
     (
         $(#[$doc:meta])* $udaf:ident, $metric:ident, $name:literal,
-        input: $input:expr, kind: $kind:expr, lg_k: $takes_lg_k:expr,
-        rule: $rule_type:ty = |$lg_k:ident| $rule:expr,
+        input: $input:expr, kind: $kind:expr, constants: $constants:expr,
+        rule: $rule_type:ty = |$lg_k:ident, $hll_type:ident| $rule:expr,
         documentation: $documentation:expr $(,)?
     ) => {
         $(#[$doc])*
@@ -591,8 +644,7 @@ macro_rules! sketch_aggregate {
             const NAME: &'static str = $name;
             const UNIT: Option<&'static str> = None;
             const REQUIRED_ARGS: &'static [usize] = &[0];
-            const CONSTANT_ARGS: &'static [(usize, &'static str)] =
-                if $takes_lg_k { &[(1, "lg_k")] } else { &[] };
+            const CONSTANT_ARGS: &'static [(usize, &'static str)] = $constants.args();
             // A distinct count already: DISTINCT changes nothing.
             const DISTINCT: $crate::common::metric::Distinct =
                 $crate::common::metric::Distinct::Unchanged;
@@ -610,12 +662,12 @@ macro_rules! sketch_aggregate {
                 arg_types: &[datafusion::arrow::datatypes::DataType],
             ) -> datafusion::error::Result<Vec<datafusion::arrow::datatypes::DataType>> {
                 $crate::families::sketches::coerce_sketch_args(
-                    $name, Self::usage(), arg_types, $input, $kind, $takes_lg_k,
+                    $name, Self::usage(), arg_types, $input, $kind, $constants,
                 )
             }
 
             fn example_arg_types() -> Vec<Vec<datafusion::arrow::datatypes::DataType>> {
-                $crate::families::sketches::sketch_example_args($input, $takes_lg_k)
+                $crate::families::sketches::sketch_example_args($input, $constants)
             }
 
             fn return_type() -> datafusion::arrow::datatypes::DataType {
@@ -637,6 +689,10 @@ macro_rules! sketch_aggregate {
                     $name,
                     constants.first().and_then(Option::as_ref),
                     &range,
+                )?;
+                let $hll_type = $crate::families::sketches::hll_type_constant(
+                    $name,
+                    constants.get(1).and_then(Option::as_ref),
                 )?;
                 Ok($rule)
             }

@@ -10,6 +10,8 @@
 //! - [`timelines`]: users' events over time — per-user timelines with an optional start
 //!   (retention, lifecycle: `UserTimelineMetric`) and ordered event sequences (the funnels:
 //!   `EventSequenceMetric`).
+//! - [`sketches`]: one Apache DataSketches sketch per group (`hll_sketch`, `theta_union`, …):
+//!   `SketchRule`.
 //!
 //! `stickiness` keeps a state of its own (day windows per (group, user)) on the shared
 //! (group, key) table.
