@@ -264,14 +264,19 @@ REPORTS = sorted((REPOSITORY / "sql").glob("*.sql"))
 @pytest.fixture(scope="session")
 def report_variables(tmp_path_factory):
     """The `--var` values of the nightly-job reports: three days of states written from Python
-    by sql/rollup_daily.sql, which sql/rollup_report.sql then reads."""
+    by sql/rollup_daily.sql, which sql/rollup_report.sql then reads, and their July compacted by
+    sql/rollup_monthly.sql, which sql/rollup_report_monthly.sql reads."""
     variables = {"lake": str(REPOSITORY / "examples" / "data"),
                  "states": str(tmp_path_factory.mktemp("states"))}
     ctx = new_context()
     for day in ["2026-07-30", "2026-07-31", "2026-08-01"]:
         for statement in report_statements(REPOSITORY / "sql" / "rollup_daily.sql"):
             ctx.sql(substitute(statement, {**variables, "day": day})).collect()
-    return {**variables, "day": "2026-08-02"}
+    # July compacted, for sql/rollup_report_monthly.sql.
+    ctx = new_context()
+    for statement in report_statements(REPOSITORY / "sql" / "rollup_monthly.sql"):
+        ctx.sql(substitute(statement, {**variables, "month": "2026-07"})).collect()
+    return {**variables, "day": "2026-08-02", "month": "2026-07"}
 
 
 def substitute(statement: str, variables: dict[str, str]) -> str:

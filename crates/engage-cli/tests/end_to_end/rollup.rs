@@ -1,6 +1,7 @@
 //! The nightly rollup of `sql/rollup_daily.sql`, one day at a time over 60 days (one day run
 //! twice), read back by `sql/rollup_report.sql`: every monthly metric from the stored states
-//! equals the same metric over the raw rows of those days.
+//! equals the same metric over the raw rows of those days. July compacted by
+//! `sql/rollup_monthly.sql` gives `sql/rollup_report_monthly.sql` the same July numbers.
 
 use super::{engage, text};
 
@@ -96,6 +97,31 @@ fn monthly_metrics_from_daily_states_equal_the_raw_rows() {
         got_lines[..exact_lines].join("\n"),
         expected.lines().collect::<Vec<_>>().join("\n")
     );
+    // July compacted into one file per kind, and read by the monthly report.
+    let output = engage(&[
+        "-q",
+        "--var",
+        "month=2026-07",
+        "--var",
+        &states_var,
+        "-f",
+        "sql/rollup_monthly.sql",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let monthly = engage(&[
+        "-q",
+        "--format",
+        "csv",
+        "--var",
+        &states_var,
+        "-f",
+        "sql/rollup_report_monthly.sql",
+    ]);
+    assert!(monthly.status.success(), "{}", text(&monthly.stderr));
+    let monthly = text(&monthly.stdout);
+    assert!(monthly.lines().count() > 10, "{monthly}");
+    assert_eq!(july(&monthly), july(&got));
+
     let approximate = &got_lines[exact_lines..];
     assert_eq!(
         approximate[0],
@@ -121,6 +147,16 @@ fn monthly_metrics_from_daily_states_equal_the_raw_rows() {
             "{row}: DAU/MAU {expected_stickiness}"
         );
     }
+}
+
+/// The July rows of a CSV report, each result's header kept: what the monthly report of July
+/// must print.
+fn july(report: &str) -> String {
+    report
+        .lines()
+        .filter(|line| line.starts_with("month,") || line.starts_with("2026-07"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The rows of the CSV result with this header: "month,segment" to the numbers after them.
