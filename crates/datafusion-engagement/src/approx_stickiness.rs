@@ -4,9 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Date32Array, Float64Array, ListArray,
+    Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Date32Array, Float64Array,
 };
-use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Date32Type, Field, FieldRef};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
@@ -19,6 +18,7 @@ use crate::calendar::CalendarUnit;
 use crate::calendar::zoned_days::{coerce_event_time, days_since_epoch};
 use crate::common::DOC_SECTION_ENGAGEMENT;
 use crate::common::args::{check_arg_count, coerce_string};
+use crate::common::list_state::{ListElements, list_columns, offsets_of};
 use crate::common::metric::{Kernel, Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
 use crate::families::sketches::{
@@ -136,6 +136,9 @@ impl Kernel<ApproxStickiness> for ApproxStickiness {
 struct DailyUnions {
     period: Option<CalendarUnit>,
     groups: Vec<BTreeMap<i32, DaySketches>>,
+    /// The bytes the days' sketches hold, kept as they are added and taken: `size()` is asked
+    /// after every batch.
+    held: usize,
 }
 
 /// A new union: as large as any sketch it may get, the result at the smallest.
@@ -145,7 +148,6 @@ fn new_union() -> HllUnion {
 
 /// The sketches of one day of a group: most often one (a segment's day), kept as it came, so
 /// that it is read once, when the group is evaluated; a union of several.
-#[derive(Clone)]
 enum DaySketches {
     One(Vec<u8>),
     Union(HllUnion),
@@ -195,6 +197,7 @@ impl DailyUnions {
         Self {
             period,
             groups: vec![],
+            held: 0,
         }
     }
 
@@ -209,14 +212,20 @@ impl DailyUnions {
         if self.groups.len() < total {
             self.groups.resize_with(total, BTreeMap::new);
         }
+        let Self { groups, held, .. } = self;
         for_each_sketch_bytes(sketches, rows, |row, bytes| {
-            match self.groups[group_of(row)].entry(days[row]) {
+            match groups[group_of(row)].entry(days[row]) {
                 std::collections::btree_map::Entry::Vacant(day) => {
-                    day.insert(DaySketches::One(bytes.to_vec()));
-                    Ok(())
+                    *held += day.insert(DaySketches::One(bytes.to_vec())).size();
                 }
-                std::collections::btree_map::Entry::Occupied(mut day) => day.get_mut().add(bytes),
+                std::collections::btree_map::Entry::Occupied(mut day) => {
+                    let day = day.get_mut();
+                    let before = day.size();
+                    day.add(bytes)?;
+                    *held = *held + day.size() - before;
+                }
             }
+            Ok(())
         })
     }
 
@@ -251,8 +260,7 @@ impl DailyUnions {
 
     /// Each group's days and day sketches, as two list columns.
     fn state_of(groups: &[BTreeMap<i32, DaySketches>]) -> Result<Vec<ArrayRef>> {
-        let lengths = groups.iter().map(BTreeMap::len);
-        let offsets = OffsetBuffer::from_lengths(lengths);
+        let offsets = offsets_of(groups.iter().map(BTreeMap::len));
         let days =
             Date32Array::from_iter_values(groups.iter().flat_map(|days| days.keys().copied()));
         let sketches: Vec<Vec<u8>> = groups
@@ -260,49 +268,35 @@ impl DailyUnions {
             .flat_map(|days| days.values().map(DaySketches::bytes))
             .collect();
         let sketches = BinaryArray::from_iter_values(sketches);
-        let list = |values: ArrayRef, element: DataType| -> Result<ArrayRef> {
-            Ok(Arc::new(ListArray::try_new(
-                Arc::new(Field::new_list_field(element, false)),
-                offsets.clone(),
-                values,
-                None,
-            )?))
-        };
-        Ok(vec![
-            list(Arc::new(days), DataType::Date32)?,
-            list(Arc::new(sketches), DataType::Binary)?,
-        ])
+        list_columns(NAME, &offsets, vec![Arc::new(days), Arc::new(sketches)])
     }
 
     fn merge(&mut self, states: &[ArrayRef], group_indices: &[usize], total: usize) -> Result<()> {
-        let (days, sketches) = (states[0].as_list::<i32>(), states[1].as_list::<i32>());
-        let offsets = days.value_offsets();
-        // Each list element, with the row (group) it belongs to.
-        let elements: Vec<usize> = (0..days.len())
-            .flat_map(|row| std::iter::repeat_n(row, (offsets[row + 1] - offsets[row]) as usize))
-            .collect();
-        let first = offsets[0] as usize;
-        let element_days: Vec<i32> = days.values().as_primitive::<Date32Type>().values()
-            [first..first + elements.len()]
-            .to_vec();
-        let element_sketches = sketches.values().slice(first, elements.len());
-        let all = SelectedRows::All(elements.len());
-        self.add(
-            &element_days,
-            &element_sketches,
-            &all,
-            |element| group_indices[elements[element]],
-            total,
-        )
+        ListElements::for_each_chunk(states, |elements| {
+            let days = elements.columns[0].as_primitive::<Date32Type>().values();
+            self.add(
+                days,
+                &elements.columns[1],
+                &SelectedRows::All(elements.state_rows.len()),
+                |element| group_indices[elements.state_rows[element]],
+                total,
+            )
+        })
     }
 
     fn held(&self) -> usize {
-        // Each day's union, at most its sketch's registers: an estimate, kept cheap.
-        self.groups
+        self.held + self.groups.capacity() * size_of::<BTreeMap<i32, DaySketches>>()
+    }
+
+    /// The groups `emit_to` takes, their sketches' bytes no longer held.
+    fn take(&mut self, emit_to: EmitTo) -> Vec<BTreeMap<i32, DaySketches>> {
+        let taken = emit_to.take_needed(&mut self.groups);
+        self.held -= taken
             .iter()
-            .map(|days| days.values().map(DaySketches::size).sum::<usize>())
-            .sum::<usize>()
-            + self.groups.capacity() * size_of::<BTreeMap<i32, DaySketches>>()
+            .flat_map(BTreeMap::values)
+            .map(DaySketches::size)
+            .sum::<usize>();
+        taken
     }
 }
 
@@ -326,12 +320,13 @@ impl GroupsAccumulator for DailyUnions {
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let groups = emit_to.take_needed(&mut self.groups);
+        let groups = self.take(emit_to);
         self.results(&groups)
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        Self::state_of(&emit_to.take_needed(&mut self.groups))
+        let groups = self.take(emit_to);
+        Self::state_of(&groups)
     }
 
     fn merge_batch(
@@ -387,12 +382,12 @@ impl Accumulator for ApproxStickinessAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let no_days = [BTreeMap::new()];
         let groups = match self.0.groups.first() {
             Some(days) => std::slice::from_ref(days),
-            None => &[BTreeMap::new()][..],
+            None => &no_days[..],
         };
-        let groups: Vec<BTreeMap<i32, DaySketches>> = groups.to_vec();
-        DailyUnions::state_of(&groups)?
+        DailyUnions::state_of(groups)?
             .iter()
             .map(|column| ScalarValue::try_from_array(column, 0))
             .collect()

@@ -99,7 +99,7 @@ def aggregate_functions() -> list[str]:
 def state_functions() -> list[str]:
     """The names of the stored-state functions: ``f_state``, ``f_merge`` and ``f_union`` of
     every aggregate ``f``."""
-    return [name for name in _AGGREGATES_AND_STATES if name not in _AGGREGATES]
+    return list(_STATES)
 
 
 def scalar_functions() -> list[str]:

@@ -162,15 +162,26 @@ def hashed(column, multiplier, modulus):
     return f"(({column} * {multiplier}) % {modulus})"
 
 
+def survey_answers(args, with_day=False):
+    """The SELECT of the generated survey answers; `with_day` adds the day of each, spread over
+    --days days (the rollups' dated survey)."""
+    v = "value"
+    h1, h2, h3 = hashed(v, 2654435761, 4294967291), hashed(v, 40503, 1000003), \
+        hashed(v, 69069, 2147483629)
+    day = (f"CAST(to_timestamp_seconds({DAY_ZERO} + ({h3} % {args.days}) * 86400) AS DATE) AS day,"
+           if with_day else "")
+    return f"""SELECT CAST({h2} % {args.segments} AS INT) AS segment, {day}
+        CAST({h1} % 11 AS INT) AS nps_score,
+        CAST(1 + {h3} % 5 AS INT) AS csat_score,
+        CAST(1 + ({h1} / 11) % 7 AS INT) AS ces_score
+      FROM generate_series(1, {args.survey_rows})"""
+
+
 def generation_statements(args, data):
     v = "value"
     h1, h2, h3 = hashed(v, 2654435761, 4294967291), hashed(v, 40503, 1000003), \
         hashed(v, 69069, 2147483629)
-    survey = f"""COPY (SELECT CAST({h2} % {args.segments} AS INT) AS segment,
-        CAST({h1} % 11 AS INT) AS nps_score,
-        CAST(1 + {h3} % 5 AS INT) AS csat_score,
-        CAST(1 + ({h1} / 11) % 7 AS INT) AS ces_score
-      FROM generate_series(1, {args.survey_rows})) TO '{data}/survey.parquet' STORED AS PARQUET"""
+    survey = f"COPY ({survey_answers(args)}) TO '{data}/survey.parquet' STORED AS PARQUET"
     plans = "CASE {0} % 5 WHEN 0 THEN 'free' WHEN 1 THEN 'starter' WHEN 2 THEN 'pro' " \
             "WHEN 3 THEN 'business' ELSE 'enterprise' END".format(h2)
     customers = f"""COPY (SELECT {v} AS customer_id, {plans} AS plan,

@@ -16,15 +16,8 @@ MONTH = "date_trunc('month', CAST(day AS DATE))"
 def survey_by_day_statement(args, data):
     """The survey table with the day each answer was given: the main survey's rows and scores,
     spread over --days days."""
-    v = "value"
-    h1, h2, h3 = (c.hashed(v, 2654435761, 4294967291), c.hashed(v, 40503, 1000003),
-                  c.hashed(v, 69069, 2147483629))
-    return f"""COPY (SELECT CAST({h2} % {args.segments} AS INT) AS segment,
-        CAST(to_timestamp_seconds({c.DAY_ZERO} + ({h3} % {args.days}) * 86400) AS DATE) AS day,
-        CAST({h1} % 11 AS INT) AS nps_score,
-        CAST(1 + {h3} % 5 AS INT) AS csat_score,
-        CAST(1 + ({h1} / 11) % 7 AS INT) AS ces_score
-      FROM generate_series(1, {args.survey_rows})) TO '{data}/survey_by_day.parquet' STORED AS PARQUET"""
+    return (f"COPY ({c.survey_answers(args, with_day=True)}) "
+            f"TO '{data}/survey_by_day.parquet' STORED AS PARQUET")
 
 
 def state_statements(data):
@@ -68,9 +61,8 @@ def compaction_statements(data):
 
 
 def prepare(args, engage, data):
-    """Generates the dated survey table and the states (once: kept with the data). Returns the
-    seconds each state table took to build, where it was built now."""
-    built = {}
+    """Generates the dated survey table, the daily states and their monthly compaction (once:
+    kept with the data)."""
     path = data / "survey_by_day.parquet"
     if not path.exists():
         c.step(f"generating {path}")
@@ -80,11 +72,10 @@ def prepare(args, engage, data):
         directory = data / "rollups" / name
         if directory.exists():
             continue
-        c.step(f"writing the daily states: {directory}")
+        c.step(f"writing {directory}")
         measured = c.run_engage(engage, args.threads, 0, statement)
         if measured.error:
             raise SystemExit(f"writing {name} failed: {measured.error}")
-    return built
 
 
 def tables(engine, data):

@@ -163,21 +163,25 @@ fn constant_argument(
             written()
         );
     }
-    let one_row = RecordBatch::try_new_with_options(
-        Arc::new(Schema::empty()),
-        vec![],
-        &RecordBatchOptions::new().with_row_count(Some(1)),
-    )?;
     // A column of another DataFusion (a call from Python DataFusion, through the FFI) is not a
     // `Column` here, so `collect_columns` misses it; evaluating it without columns fails.
-    let value = expr.evaluate(&one_row).map_err(|error| {
+    evaluate_without_columns(expr).map_err(|error| {
         plan_datafusion_err!(
             "{function}: {argument} must be a constant, got {}, which cannot be evaluated \
              without input columns: {error}",
             written()
         )
-    })?;
-    match value {
+    })
+}
+
+/// The value of an expression that reads no column, evaluated on a row of no columns.
+pub(crate) fn evaluate_without_columns(expr: &Arc<dyn PhysicalExpr>) -> Result<ScalarValue> {
+    let one_row = RecordBatch::try_new_with_options(
+        Arc::new(Schema::empty()),
+        vec![],
+        &RecordBatchOptions::new().with_row_count(Some(1)),
+    )?;
+    match expr.evaluate(&one_row)? {
         ColumnarValue::Scalar(value) => Ok(value),
         ColumnarValue::Array(array) => ScalarValue::try_from_array(&array, 0),
     }

@@ -7,7 +7,6 @@
 //! empty string not at all; MurmurHash3 with DataSketches' seed, 9001. The same user id thus
 //! lands in the same register everywhere.
 
-use std::hash::Hash;
 use std::ops::RangeInclusive;
 
 use std::sync::Arc;
@@ -196,31 +195,6 @@ impl<'a> SketchValue<'a> {
             Self::Text(text)
         }
     }
-
-    /// Calls `f` with the value's DataSketches hashing form.
-    #[inline]
-    pub(crate) fn with_hashable(self, f: impl FnOnce(&dyn HashValue)) {
-        match self {
-            Self::Long(v) => f(&v),
-            Self::Text(text) => f(&raw_bytes::from_str(text)),
-            Self::Nothing => {}
-        }
-    }
-}
-
-/// A value a sketch can hash, as a trait object (`Hash` has a generic method).
-pub(crate) trait HashValue {
-    fn add_to_hll(&self, sketch: &mut HllSketch);
-    fn add_to_theta(&self, sketch: &mut ThetaSketch);
-}
-
-impl<T: Hash> HashValue for T {
-    fn add_to_hll(&self, sketch: &mut HllSketch) {
-        sketch.update(self);
-    }
-    fn add_to_theta(&self, sketch: &mut ThetaSketch) {
-        sketch.update(self);
-    }
 }
 
 /// What a sketch aggregate keeps per group.
@@ -320,7 +294,11 @@ impl SketchBuilder for HllBuilder {
         let sketch = self
             .values
             .get_or_insert_with(|| HllSketch::new(lg_k, hll_type).expect("a checked lg_k"));
-        value.with_hashable(|v| v.add_to_hll(sketch));
+        match value {
+            SketchValue::Long(v) => sketch.update(v),
+            SketchValue::Text(text) => sketch.update(raw_bytes::from_str(text)),
+            SketchValue::Nothing => {}
+        }
     }
 
     fn merge(&mut self, function: &str, bytes: &[u8]) -> Result<()> {
@@ -407,7 +385,11 @@ impl SketchBuilder for ThetaBuilder {
                 .build()
                 .expect("an lg_k checked at planning")
         });
-        value.with_hashable(|v| v.add_to_theta(sketch));
+        match value {
+            SketchValue::Long(v) => sketch.update(v),
+            SketchValue::Text(text) => sketch.update(raw_bytes::from_str(text)),
+            SketchValue::Nothing => {}
+        }
     }
 
     fn merge(&mut self, function: &str, bytes: &[u8]) -> Result<()> {

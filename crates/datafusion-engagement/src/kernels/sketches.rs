@@ -76,6 +76,8 @@ where
     /// batch, so only the groups a batch touched are measured again.
     sizes: Vec<usize>,
     held: usize,
+    /// The groups a batch touched so far (each listed once): false between batches.
+    touched: Vec<bool>,
 }
 
 impl<M: Metric> SketchGroups<M>
@@ -88,6 +90,7 @@ where
             sketches: vec![],
             sizes: vec![],
             held: 0,
+            touched: vec![],
         }
     }
 
@@ -104,22 +107,32 @@ where
         if self.sketches.len() < total_num_groups {
             self.sketches.resize_with(total_num_groups, || None);
             self.sizes.resize(total_num_groups, 0);
+            self.touched.resize(total_num_groups, false);
         }
-        let mut touched = vec![];
         let takes_sketches = merging || self.rule.input() == SketchInput::Sketches;
-        let Self { rule, sketches, .. } = self;
+        let mut touched_groups = vec![];
+        let Self {
+            rule,
+            sketches,
+            touched,
+            ..
+        } = self;
+        let mut touch = |row: usize| {
+            let group = group_indices[row];
+            if !touched[group] {
+                touched[group] = true;
+                touched_groups.push(group);
+            }
+            group
+        };
         if takes_sketches {
             for_each_sketch_bytes(input, rows, |row, bytes| {
-                let group = group_indices[row];
-                touched.push(group);
-                sketch_at(rule, sketches, group)?.merge(M::NAME, bytes)
+                sketch_at(rule, sketches, touch(row))?.merge(M::NAME, bytes)
             })?;
         } else {
             let mut failed = None;
             for_each_sketch_value(input, rows, |row, value| {
-                let group = group_indices[row];
-                touched.push(group);
-                match sketch_at(rule, sketches, group) {
+                match sketch_at(rule, sketches, touch(row)) {
                     Ok(sketch) => sketch.add(value),
                     Err(error) => failed = Some(error),
                 }
@@ -128,9 +141,8 @@ where
                 return Err(error);
             }
         }
-        touched.sort_unstable();
-        touched.dedup();
-        for group in touched {
+        for group in touched_groups {
+            self.touched[group] = false;
             let size = self.sketches[group].as_ref().map_or(0, SketchBuilder::size);
             self.held = self.held + size - self.sizes[group];
             self.sizes[group] = size;
@@ -151,6 +163,8 @@ where
     fn take(&mut self, emit_to: EmitTo) -> ArrayRef {
         let sketches = emit_to.take_needed(&mut self.sketches);
         let sizes = emit_to.take_needed(&mut self.sizes);
+        // All false between batches: only its length follows the groups'.
+        self.touched.truncate(self.sketches.len());
         self.held -= sizes.iter().sum::<usize>();
         Arc::new(BinaryArray::from_iter(
             sketches
@@ -224,6 +238,7 @@ where
         size_of_val(self)
             + self.sketches.capacity() * size_of::<Option<<M::Rule as SketchRule>::Builder>>()
             + self.sizes.capacity() * size_of::<usize>()
+            + self.touched.capacity()
             + self.held
     }
 }

@@ -4,24 +4,24 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int32Array, RecordBatch, StringArray, StructArray,
-    new_empty_array, new_null_array,
+    Array, ArrayRef, AsArray, BooleanArray, Int32Array, Int64Array, IntervalMonthDayNanoArray,
+    Scalar, StringArray, StructArray, new_empty_array, new_null_array,
 };
-use datafusion::arrow::array::{Int64Array, IntervalMonthDayNanoArray, Scalar};
 use datafusion::arrow::compute::kernels::cmp::not_distinct;
 use datafusion::arrow::compute::{and, cast, filter};
 use datafusion::arrow::datatypes::{
     DataType, Field, FieldRef, Fields, Int32Type, Int64Type, IntervalMonthDayNano,
     IntervalMonthDayNanoType, IntervalUnit, Schema,
 };
-use datafusion::arrow::record_batch::RecordBatchOptions;
 use datafusion::common::{ScalarValue, exec_err, plan_datafusion_err, plan_err};
 use datafusion::error::Result;
+use datafusion::logical_expr::AggregateUDF;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{AggregateUDF, ColumnarValue};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Literal;
 use datafusion::physical_expr::utils::collect_columns;
+
+use crate::common::args::evaluate_without_columns;
 
 /// The format of the stored states this release writes and reads. A change of any function's
 /// state (its fields or what they mean) takes a new number; a state of another number is
@@ -168,15 +168,6 @@ impl StateLayout {
                 names(state),
                 function.name(),
                 names(&layout.state_fields)
-            );
-        }
-        if layout.state_fields.len() != state.len() {
-            return plan_err!(
-                "{reader}: the state has {} fields where {}_state writes {} for these \
-                 arguments: was it written by another function?",
-                state.len(),
-                function.name(),
-                layout.state_fields.len()
             );
         }
         Ok(layout)
@@ -488,23 +479,12 @@ fn to_stored(array: ArrayRef) -> ArrayRef {
         return array;
     };
     let intervals = array.as_primitive::<IntervalMonthDayNanoType>();
-    let part = |f: &dyn Fn(IntervalMonthDayNano) -> i64| -> Vec<Option<i64>> {
-        intervals.iter().map(|v| v.map(f)).collect()
-    };
-    let months: ArrayRef = Arc::new(Int32Array::from_iter(
-        part(&|v| i64::from(v.months))
-            .into_iter()
-            .map(|v| v.map(|v| v as i32)),
-    ));
-    let days: ArrayRef = Arc::new(Int32Array::from_iter(
-        part(&|v| i64::from(v.days))
-            .into_iter()
-            .map(|v| v.map(|v| v as i32)),
-    ));
-    let nanoseconds: ArrayRef = Arc::new(Int64Array::from(part(&|v| v.nanoseconds)));
+    let months = Int32Array::from_iter(intervals.iter().map(|v| v.map(|v| v.months)));
+    let days = Int32Array::from_iter(intervals.iter().map(|v| v.map(|v| v.days)));
+    let nanoseconds = Int64Array::from_iter(intervals.iter().map(|v| v.map(|v| v.nanoseconds)));
     Arc::new(StructArray::new(
         interval_parts(),
-        vec![months, days, nanoseconds],
+        vec![Arc::new(months), Arc::new(days), Arc::new(nanoseconds)],
         intervals.nulls().cloned(),
     ))
 }
@@ -561,16 +541,7 @@ fn constant_value(expr: &Arc<dyn PhysicalExpr>) -> Option<ScalarValue> {
     if !collect_columns(expr).is_empty() {
         return None;
     }
-    let one_row = RecordBatch::try_new_with_options(
-        Arc::new(Schema::empty()),
-        vec![],
-        &RecordBatchOptions::new().with_row_count(Some(1)),
-    )
-    .ok()?;
     // A column of another DataFusion (through the FFI) is not a `Column` here; it fails to
     // evaluate without input columns, and is a column.
-    match expr.evaluate(&one_row).ok()? {
-        ColumnarValue::Scalar(value) => Some(value),
-        ColumnarValue::Array(array) => ScalarValue::try_from_array(&array, 0).ok(),
-    }
+    evaluate_without_columns(expr).ok()
 }
