@@ -69,6 +69,10 @@ pub struct Cli {
     #[arg(long, env = "ENGAGE_CLUSTER", value_name = "df://HOST:PORT")]
     pub cluster: Option<String>,
 
+    /// The cluster's credentials, when it requires them.
+    #[command(flatten)]
+    pub security: SecurityOptions,
+
     /// Run a cluster process instead of the shell.
     #[command(subcommand)]
     pub role: Option<Role>,
@@ -76,6 +80,57 @@ pub struct Cli {
     /// The statement sources, in command-line order.
     #[arg(skip)]
     pub sources: Vec<Source>,
+}
+
+/// What a cluster's processes and clients prove themselves with (see the README's "Running on
+/// a cluster"). The shared secret is read from a file or from the ENGAGE_CLUSTER_SECRET
+/// variable, never from the command line, which `ps` shows.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SecurityOptions {
+    /// File holding the cluster's shared secret (at least 16 bytes, e.g. from `openssl rand
+    /// -hex 32`); or set ENGAGE_CLUSTER_SECRET. Every call between the cluster's processes
+    /// and its clients carries it, and every service refuses a call without it.
+    #[arg(long, value_name = "FILE", env = "ENGAGE_CLUSTER_SECRET_FILE")]
+    pub secret_file: Option<PathBuf>,
+    /// PEM certificate of the authority that signed the cluster's certificates: connections
+    /// use TLS and trust only it.
+    #[arg(long, value_name = "FILE", env = "ENGAGE_TLS_CA")]
+    pub tls_ca: Option<PathBuf>,
+    /// PEM certificate of this process (a scheduler or executor serves TLS with it; a client
+    /// presents it under mutual TLS). With --tls-key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "ENGAGE_TLS_CERT",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "ENGAGE_TLS_KEY",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// What a scheduler or an executor requires of those who call it, and where it may read and
+/// write.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ProcessProtection {
+    #[command(flatten)]
+    pub security: SecurityOptions,
+    /// Require of every caller (clients, executors, the scheduler) a certificate signed by
+    /// --tls-ca.
+    #[arg(long)]
+    pub mutual_tls: bool,
+    /// A location statements may read and write: a local directory or a bucket prefix such
+    /// as s3://lake/events/. The scheduler refuses the plan of a statement reaching
+    /// elsewhere; an executor, any read or write there. Repeatable; without it, every
+    /// location the process can open. Give the scheduler and every executor the same list.
+    #[arg(long = "allow-location", value_name = "URL")]
+    pub allowed_locations: Vec<String>,
 }
 
 /// The processes of a Ballista cluster that knows the engagement functions (`cluster` feature).
@@ -86,8 +141,8 @@ pub enum Role {
         /// Address to listen on: loopback unless said otherwise (see --insecure).
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
         bind: String,
-        /// Listen on a --bind address other hosts reach, although the cluster checks no
-        /// credentials: whoever reaches the port can run SQL on the executors. Only behind a
+        /// Listen on a --bind address other hosts reach with neither a cluster secret nor
+        /// mutual TLS: whoever reaches the port can run SQL on the executors. Only behind a
         /// network boundary that lets in the cluster's own hosts alone.
         #[arg(long)]
         insecure: bool,
@@ -98,6 +153,8 @@ pub enum Role {
         /// localhost when that is 0.0.0.0).
         #[arg(long, value_name = "HOST")]
         external_host: Option<String>,
+        #[command(flatten)]
+        protection: ProcessProtection,
     },
     /// Run a Ballista executor: it runs the tasks the scheduler gives it.
     Executor {
@@ -107,15 +164,16 @@ pub enum Role {
         /// Address to listen on: loopback unless said otherwise (see --insecure).
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
         bind: String,
-        /// Listen on a --bind address other hosts reach, although the cluster checks no
-        /// credentials: whoever reaches the Flight port can fetch shuffle data. Only behind a
+        /// Listen on a --bind address other hosts reach with neither a cluster secret nor
+        /// mutual TLS: whoever reaches the Flight port can fetch shuffle data. Only behind a
         /// network boundary that lets in the cluster's own hosts alone.
         #[arg(long)]
         insecure: bool,
         /// Port other executors and clients fetch results from (Arrow Flight).
         #[arg(long, value_name = "N", default_value_t = 50051)]
         port: u16,
-        /// Port of the executor's control service.
+        /// Port of the executor's control service (a cluster with a secret or TLS has none:
+        /// its executors ask the scheduler for work).
         #[arg(long, value_name = "N", default_value_t = 50052)]
         grpc_port: u16,
         /// Host name other executors reach this one at (default: --bind, or localhost when
@@ -131,6 +189,8 @@ pub enum Role {
         /// Cap on the memory this executor's tasks may use together, e.g. 4G.
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         memory_limit: Option<usize>,
+        #[command(flatten)]
+        protection: ProcessProtection,
     },
 }
 

@@ -47,7 +47,7 @@ impl EnvironmentStores {
 }
 
 /// `scheme://host[:port]`: what one store serves, as DataFusion's default registry keys them.
-fn store_key(url: &Url) -> String {
+pub fn store_key(url: &Url) -> String {
     format!(
         "{}://{}",
         url.scheme(),

@@ -4,7 +4,7 @@
 use datafusion::execution::SessionState;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::args::Role;
+use crate::args::{Role, SecurityOptions};
 use crate::exec::Failure;
 
 fn without_cluster_support() -> Failure {
@@ -15,7 +15,7 @@ fn without_cluster_support() -> Failure {
     )
 }
 
-pub fn client_config() -> Result<SessionConfig, Failure> {
+pub fn client_config(_: &SecurityOptions) -> Result<SessionConfig, Failure> {
     Err(without_cluster_support())
 }
 

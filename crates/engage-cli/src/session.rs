@@ -23,7 +23,7 @@ use crate::{cluster, object_stores, tables};
 /// Ballista cluster. A bad option is a usage error (`Err`).
 pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
     let config = match &cli.cluster {
-        Some(_) => cluster::client_config()?,
+        Some(_) => cluster::client_config(&cli.security)?,
         None => SessionConfig::new(),
     };
     let mut config = config.with_information_schema(true);

@@ -90,6 +90,10 @@ def arguments():
     add("--rollups", action="store_true",
         help="time monthly metrics from 90 daily stored states and sketches against the same "
              "metrics over the raw rows (issue 45), and replace that section of --output")
+    add("--cluster-security", action="store_true",
+        help="time the cluster column's stickiness and engagement_score queries on a cluster "
+             "without credentials, with the shared secret, and with the secret and mutual TLS "
+             "(issue 46), and replace that section of --output")
     add("--python", action="store_true",
         help="time our queries from Python DataFusion (the datafusion-engagement wheel) against "
              "the shell and DuckDB's Python API instead of the main table, and replace the "
@@ -1117,20 +1121,21 @@ class LocalCluster:
     at a time on one core of its own (pinned, one runtime thread), so the two together have
     the cores the embedded engine gets; the scheduler and the client are not pinned."""
 
-    def __init__(self, engage):
+    def __init__(self, engage, options=()):
+        """`options`: more arguments for every process (the cluster's credentials)."""
         self.processes = []
         self.work_dir = tempfile.TemporaryDirectory(prefix="engage-bench-cluster-")
         try:
             port = free_port()
             self.address = f"df://127.0.0.1:{port}"
-            self.start([engage, "scheduler", "--bind", "127.0.0.1", "--port", str(port)],
-                       "listening on", cpu=None)
+            self.start([engage, "scheduler", "--bind", "127.0.0.1", "--port", str(port),
+                        *options], "listening on", cpu=None)
             for index in range(2):
                 work_dir = Path(self.work_dir.name) / f"executor-{index}"
                 self.start([engage, "executor", "--scheduler", self.address,
                             "--bind", "127.0.0.1", "--port", str(free_port()),
                             "--grpc-port", str(free_port()), "--concurrent-tasks", "1",
-                            "--work-dir", str(work_dir)],
+                            "--work-dir", str(work_dir), *options],
                            "engage executor", cpu=index % os.cpu_count())
             # Executors register with their first heartbeat, just after they print.
             time.sleep(2)
@@ -1627,6 +1632,16 @@ def main():
         args.output.write_text(with_shapes_section(previous, section, rollups.ROLLUPS_HEADING))
         step(f"wrote the rollups section of {args.output}")
         return
+    if args.cluster_security:
+        import cluster_security
+        results = cluster_security.run(args, engage, data)
+        section = cluster_security.report(args, results)
+        print(section)
+        previous = report_text(args.output) or "# Benchmarks\n"
+        args.output.write_text(with_shapes_section(
+            previous, section, cluster_security.CLUSTER_SECURITY_HEADING))
+        step(f"wrote the cluster-security section of {args.output}")
+        return
     if args.event_logs:
         results = run_all(args, names, [e for e in engines if e != "cluster"],
                           engage, python, data, None, EVENT_LOG_QUERIES)
@@ -1646,7 +1661,9 @@ def main():
     print(text)
     previous = report_text(args.output)
     text += kept_analysis(previous)
-    for heading in (SHAPES_HEADING, EVENT_LOGS_HEADING, PYTHON_HEADING):
+    # The other runs' sections (rollups.py and cluster_security.py name theirs).
+    for heading in (SHAPES_HEADING, EVENT_LOGS_HEADING, PYTHON_HEADING,
+                    "## Stored states and sketches", "## Cluster security"):
         section = kept_shapes(previous, heading)
         if section:
             text = with_shapes_section(text, section, heading)

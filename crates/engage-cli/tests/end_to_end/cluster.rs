@@ -7,10 +7,11 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::cluster_security::{ClusterCredentials, secure_cluster};
 use super::{repo_root, text};
 
 /// A free loopback port.
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -19,7 +20,7 @@ fn free_port() -> u16 {
 }
 
 /// A cluster process, killed when the test ends however it ends.
-struct Process {
+pub(super) struct Process {
     child: Child,
     /// Its standard error, line by line.
     lines: mpsc::Receiver<String>,
@@ -27,7 +28,7 @@ struct Process {
 
 impl Process {
     /// Starts `engage ARGS`, in the test's environment or, if given, only in `environment`.
-    fn start(args: &[&str], environment: Option<&[(&str, String)]>) -> Self {
+    pub(super) fn start(args: &[&str], environment: Option<&[(&str, String)]>) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_engage"));
         if let Some(environment) = environment {
             command
@@ -55,7 +56,7 @@ impl Process {
     }
 
     /// Waits (at most 60 s) for a line of standard error containing `text`.
-    fn wait_for(&mut self, text: &str) {
+    pub(super) fn wait_for(&mut self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut seen = vec![];
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
@@ -78,8 +79,8 @@ impl Drop for Process {
 }
 
 /// A scheduler and two executors of one task slot each, all on loopback.
-struct LocalCluster {
-    address: String,
+pub(super) struct LocalCluster {
+    pub(super) address: String,
     _scheduler: Process,
     executors: Vec<Process>,
     _work_dirs: Vec<tempfile::TempDir>,
@@ -91,11 +92,18 @@ fn start_cluster() -> LocalCluster {
 
 /// [`start_cluster`] with its processes in `environment` only.
 fn start_cluster_in(environment: Option<&[(&str, String)]>) -> LocalCluster {
+    start_cluster_with(environment, &[])
+}
+
+/// [`start_cluster_in`] with `extra` arguments for each process (after their own).
+pub(super) fn start_cluster_with(
+    environment: Option<&[(&str, String)]>,
+    extra: &[&str],
+) -> LocalCluster {
     let port = free_port().to_string();
-    let mut scheduler = Process::start(
-        &["scheduler", "--bind", "127.0.0.1", "--port", &port],
-        environment,
-    );
+    let mut args = vec!["scheduler", "--bind", "127.0.0.1", "--port", &port];
+    args.extend(extra);
+    let mut scheduler = Process::start(&args, environment);
     scheduler.wait_for("engage scheduler listening on");
     let address = format!("df://127.0.0.1:{port}");
     let mut executors = vec![];
@@ -103,24 +111,23 @@ fn start_cluster_in(environment: Option<&[(&str, String)]>) -> LocalCluster {
     for _ in 0..2 {
         let work_dir = tempfile::tempdir().unwrap();
         let (flight, grpc) = (free_port().to_string(), free_port().to_string());
-        let mut executor = Process::start(
-            &[
-                "executor",
-                "--scheduler",
-                &address,
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                &flight,
-                "--grpc-port",
-                &grpc,
-                "--concurrent-tasks",
-                "1",
-                "--work-dir",
-                work_dir.path().to_str().unwrap(),
-            ],
-            environment,
-        );
+        let mut args = vec![
+            "executor",
+            "--scheduler",
+            &address,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            &flight,
+            "--grpc-port",
+            &grpc,
+            "--concurrent-tasks",
+            "1",
+            "--work-dir",
+            work_dir.path().to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let mut executor = Process::start(&args, environment);
         executor.wait_for("engage executor");
         executors.push(executor);
         work_dirs.push(work_dir);
@@ -134,10 +141,20 @@ fn start_cluster_in(environment: Option<&[(&str, String)]>) -> LocalCluster {
 }
 
 /// Runs `engage ARGS`, killing it after `limit`.
-fn engage_within(args: &[&str], limit: Duration) -> (Output, Duration) {
+pub(super) fn engage_within(args: &[&str], limit: Duration) -> (Output, Duration) {
+    engage_within_in(args, &[], limit)
+}
+
+/// [`engage_within`] with `environment` added to the test's.
+pub(super) fn engage_within_in(
+    args: &[&str],
+    environment: &[(&str, String)],
+    limit: Duration,
+) -> (Output, Duration) {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_engage"))
         .args(args)
+        .envs(environment.iter().map(|(k, v)| (k, v)))
         .current_dir(repo_root())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -161,11 +178,18 @@ fn engage_within(args: &[&str], limit: Duration) -> (Output, Duration) {
 
 #[test]
 fn the_overview_report_on_a_cluster_gives_the_local_output() {
-    let cluster = start_cluster();
+    // A cluster with a secret and mutual TLS; its client has them in its environment.
+    let credentials = ClusterCredentials::new();
+    let cluster = secure_cluster(&credentials, true);
+    let client = credentials.environment();
     let limit = Duration::from_secs(180);
-    let (local, _) = engage_within(&["-q", "--format", "csv", "sql/overview.sql"], limit);
+    let (local, _) = engage_within_in(
+        &["-q", "--format", "csv", "sql/overview.sql"],
+        &client,
+        limit,
+    );
     assert!(local.status.success(), "{}", text(&local.stderr));
-    let (remote, _) = engage_within(
+    let (remote, _) = engage_within_in(
         &[
             "-q",
             "--format",
@@ -174,6 +198,7 @@ fn the_overview_report_on_a_cluster_gives_the_local_output() {
             &cluster.address,
             "sql/overview.sql",
         ],
+        &client,
         limit,
     );
     assert!(remote.status.success(), "{}", text(&remote.stderr));
@@ -183,6 +208,7 @@ fn the_overview_report_on_a_cluster_gives_the_local_output() {
     let output = Command::new(env!("CARGO_BIN_EXE_engage"))
         .args(["-q", "-c", "\\h nps", "-c", "SELECT nps(9) AS promoter"])
         .env("ENGAGE_CLUSTER", &cluster.address)
+        .envs(client.iter().map(|(k, v)| (k, v)))
         .current_dir(repo_root())
         .output()
         .unwrap();
@@ -195,7 +221,7 @@ fn the_overview_report_on_a_cluster_gives_the_local_output() {
     );
     // The plan is distributed: the partial aggregation writes a shuffle that a later stage's
     // final aggregation reads.
-    let (explained, _) = engage_within(
+    let (explained, _) = engage_within_in(
         &[
             "-q",
             "--cluster",
@@ -204,6 +230,7 @@ fn the_overview_report_on_a_cluster_gives_the_local_output() {
             "EXPLAIN SELECT segment, stickiness(user_id, event_time) \
              FROM 'examples/data/events.parquet' GROUP BY segment",
         ],
+        &client,
         limit,
     );
     let plan = text(&explained.stdout);
@@ -213,13 +240,14 @@ fn the_overview_report_on_a_cluster_gives_the_local_output() {
     assert!(partial < stage_two && stage_two < unresolved, "{plan}");
     assert!(plan.contains("ShuffleWriterExec"), "{plan}");
     // A table that cannot travel to the executors is a clear error, not "file a bug report".
-    let (output, _) = engage_within(
+    let (output, _) = engage_within_in(
         &[
             "--cluster",
             &cluster.address,
             "-c",
             "SELECT count(*) FROM generate_series(1, 10)",
         ],
+        &client,
         limit,
     );
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
@@ -233,7 +261,11 @@ fn the_overview_report_on_a_cluster_gives_the_local_output() {
 
 #[test]
 fn the_shell_on_a_cluster_works_as_it_does_locally() {
-    let cluster = start_cluster();
+    // A cluster with a secret and no TLS; its client has the secret in its environment.
+    let credentials = ClusterCredentials::new();
+    let secret = ["--secret-file", &credentials.path("secret")];
+    let cluster = start_cluster_with(None, &secret);
+    let client = [("ENGAGE_CLUSTER_SECRET_FILE", credentials.path("secret"))];
     let create = "CREATE EXTERNAL TABLE r STORED AS PARQUET \
                   LOCATION 'examples/data/responses.parquet'";
     let query = "SELECT segment, nps(nps_score) AS nps FROM r GROUP BY segment ORDER BY segment";
@@ -241,7 +273,7 @@ fn the_shell_on_a_cluster_works_as_it_does_locally() {
     // writes the last statement's rows to a file.
     let dir = tempfile::tempdir().unwrap();
     let written = dir.path().join("nps.csv");
-    let (output, _) = engage_within(
+    let (output, _) = engage_within_in(
         &[
             "--cluster",
             &cluster.address,
@@ -256,6 +288,7 @@ fn the_shell_on_a_cluster_works_as_it_does_locally() {
             "-o",
             written.to_str().unwrap(),
         ],
+        &client,
         Duration::from_secs(180),
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -292,7 +325,10 @@ fn the_shell_on_a_cluster_works_as_it_does_locally() {
     let shown = super::terminal::on_terminal(
         &format!("--cluster {}", cluster.address),
         &format!("{create};\n{query};\n{slow};\n\\q\n"),
-        &[("ENGAGE_PROGRESS_AFTER_MS", "0")],
+        &[
+            ("ENGAGE_PROGRESS_AFTER_MS", "0"),
+            ("ENGAGE_CLUSTER_SECRET_FILE", &credentials.path("secret")),
+        ],
     );
     assert!(shown.contains("| enterprise "), "{shown}");
     assert!(shown.contains("4 rows in "), "{shown}");
@@ -302,7 +338,11 @@ fn the_shell_on_a_cluster_works_as_it_does_locally() {
 
 #[test]
 fn stopping_an_executor_during_a_query() {
-    let mut cluster = start_cluster();
+    // On a cluster with a secret and mutual TLS: the leaving executor tells the scheduler
+    // through them too.
+    let credentials = ClusterCredentials::new();
+    let mut cluster = secure_cluster(&credentials, true);
+    let client = credentials.environment();
     // A few seconds of work for two executors with one task slot each.
     let query = "SELECT count(DISTINCT a.user_id * 1000000 + b.user_id) AS pairs \
                  FROM 'examples/data/events.parquet' a JOIN 'examples/data/events.parquet' b \
@@ -313,8 +353,9 @@ fn stopping_an_executor_during_a_query() {
     assert!(local.status.success(), "{}", text(&local.stderr));
     let address = cluster.address.clone();
     let remote = std::thread::spawn(move || {
-        engage_within(
+        engage_within_in(
             &["-q", "--format", "csv", "--cluster", &address, "-c", query],
+            &client,
             limit,
         )
     });
@@ -370,10 +411,25 @@ fn a_scheduler_that_is_not_there_is_a_clear_error() {
 #[test]
 fn object_store_tables_on_a_cluster() {
     use super::stores::{Credentials, Store, engage_on, environment};
-    let cluster = start_cluster_in(Some(&environment(Store::S3, Credentials::Valid)));
+    // A cluster with a secret and TLS (its clients need no certificate of their own).
+    let cluster_credentials = ClusterCredentials::new();
+    let secret_and_tls = cluster_credentials.arguments();
+    let secret_and_tls: Vec<&str> = secret_and_tls.iter().map(String::as_str).collect();
+    let client_tls = [
+        "--secret-file",
+        &cluster_credentials.path("secret"),
+        "--tls-ca",
+        &cluster_credentials.path("ca.pem"),
+    ]
+    .map(str::to_string);
+    let cluster = start_cluster_with(
+        Some(&environment(Store::S3, Credentials::Valid)),
+        &secret_and_tls,
+    );
     // The statements as -c arguments, run through the cluster as CSV with S3 credentials.
     let csv_on_cluster = |statements: &[&str]| {
         let mut args = vec!["-q", "--format", "csv", "--cluster", &cluster.address];
+        args.extend(client_tls.iter().map(String::as_str));
         for statement in statements {
             args.extend(["-c", statement]);
         }
@@ -427,6 +483,10 @@ fn object_store_tables_on_a_cluster() {
             "csv",
             "--cluster",
             &cluster.address,
+            "--secret-file",
+            &cluster_credentials.path("secret"),
+            "--tls-ca",
+            &cluster_credentials.path("ca.pem"),
             "-c",
             &over_http,
         ],
@@ -505,8 +565,8 @@ fn non_loopback_address() -> Option<std::net::IpAddr> {
     (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
 }
 
-/// The cluster checks no credentials yet: its processes listen on loopback unless told
-/// otherwise, and listening where other hosts reach them needs --insecure, said loudly.
+/// Without credentials, the cluster's processes listen on loopback unless told otherwise, and
+/// listening where other hosts reach them needs --insecure, said loudly.
 #[test]
 fn cluster_processes_listen_on_loopback_unless_told_otherwise() {
     // No --bind: the scheduler listens on 127.0.0.1 only.
@@ -547,7 +607,7 @@ fn cluster_processes_listen_on_loopback_unless_told_otherwise() {
         assert!(took < Duration::from_secs(10), "{args:?} took {took:?}");
         assert!(
             stderr.contains(&format!("{role}: --bind "))
-                && stderr.contains("the cluster checks no credentials yet")
+                && stderr.contains("give the cluster a shared secret")
                 && stderr.contains("add --insecure"),
             "{args:?}: {stderr}"
         );

@@ -4,13 +4,16 @@
 //! tables (`delta`), S3, GCS
 //! and Azure against real local servers (`stores`), memory under a limit (`memory`), HTML
 //! reports in a real browser (`reports`) and, with
-//! the `cluster` feature, a Ballista cluster of `engage` processes (`cluster`).
+//! the `cluster` feature, a Ballista cluster of `engage` processes (`cluster`) and its
+//! credentials and allowed locations (`cluster_security`).
 
 use std::path::{Path, PathBuf};
 
 mod cli;
 #[cfg(feature = "cluster")]
 mod cluster;
+#[cfg(feature = "cluster")]
+mod cluster_security;
 #[cfg(feature = "delta")]
 mod delta;
 mod directories;
