@@ -22,7 +22,7 @@ use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
 use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
-use ballista_scheduler::scheduler_process::create_scheduler;
+use ballista_scheduler::scheduler_process::{create_scheduler, start_grpc_service_with_listener};
 use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::{SessionState, SessionStateBuilder};
@@ -419,6 +419,14 @@ async fn run_scheduler(
         crate::interrupt::interrupted().await;
         eprintln!("engage scheduler stopped");
     };
+    if !security.is_configured() {
+        // Without credentials, Ballista serves the scheduler itself, with its HTTP health
+        // routes (/healthz, /readyz) on the same port.
+        return tokio::select! {
+            result = start_grpc_service_with_listener(listener, scheduler) => result.map_err(failed),
+            () = stopped => Ok(()),
+        };
+    }
     services::serve_scheduler(listener, scheduler, &config, &security, stopped)
         .await
         .map_err(failed)

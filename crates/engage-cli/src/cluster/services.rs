@@ -1,6 +1,8 @@
 //! The cluster's gRPC services, served by us so that each checks the cluster's credentials:
-//! the scheduler's (Ballista's scheduler service and its Flight proxy) and an executor's
-//! Flight service (shuffle and result reads). Ballista's own servers take no such check.
+//! the scheduler's (Ballista's scheduler service and its Flight proxy; with credentials only,
+//! since Ballista's own server, used without them, also answers HTTP health probes) and an
+//! executor's Flight service (shuffle and result reads). Ballista's own servers take no such
+//! check.
 
 use std::future::Future;
 use std::sync::Arc;
