@@ -284,9 +284,10 @@ fn protected(
     Ok((security, allowed))
 }
 
-/// How executors get their tasks. With credentials, they ask the scheduler for work: pushed
-/// tasks would arrive on the executor's control port, which Ballista serves itself, without
-/// any check, so that port is not opened at all.
+/// How executors get their tasks. With credentials, they ask the scheduler for work (which
+/// holds an idle executor's request until work comes: `services::PromptPolls`): pushed tasks
+/// would arrive on the executor's control port, which Ballista serves itself, without any
+/// check, so that port is not opened at all.
 fn scheduling_policy(security: &ClusterSecurity) -> TaskSchedulingPolicy {
     if security.is_configured() {
         TaskSchedulingPolicy::PullStaged
