@@ -1,4 +1,4 @@
-//! Stands in for `cluster.rs` in an engage built without the `cluster` feature: every cluster
+//! Stands in for `cluster/` in an engage built without the `cluster` feature: every cluster
 //! option is a usage error that says how to build with it.
 
 use datafusion::execution::SessionState;
