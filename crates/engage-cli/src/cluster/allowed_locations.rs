@@ -99,16 +99,28 @@ impl AllowedLocations {
         Arc::new(WritesInsideAllowedLocations(Arc::clone(self)))
     }
 
+    /// True when `path` of the store `store` (`scheme://host`) is inside a location.
+    fn allows(&self, store: &str, path: &Path) -> bool {
+        self.locations
+            .iter()
+            .any(|location| location.store == store && path.prefix_matches(&location.path))
+    }
+
+    /// Refuses `path` of the store `store` outside the locations, as a store's error.
+    fn check_path(&self, store: &str, path: &Path) -> object_store::Result<()> {
+        if self.allows(store, path) {
+            return Ok(());
+        }
+        let shown = format!("{store}/{path}");
+        Err(object_store::Error::PermissionDenied {
+            source: self.refusal(&shown).into(),
+            path: shown,
+        })
+    }
+
     /// Refuses a write to `url` outside the locations.
     fn check_write(&self, url: &ListingTableUrl) -> Result<()> {
-        let store = url.object_store();
-        // `file:///` or `s3://bucket/`: the store is what precedes the last slash.
-        let store = store.as_str().strip_suffix('/').unwrap_or(store.as_str());
-        let inside = self
-            .locations
-            .iter()
-            .any(|location| location.store == store && url.prefix().prefix_matches(&location.path));
-        if inside {
+        if self.allows(&store_key(url.object_store().as_ref()), url.prefix()) {
             Ok(())
         } else {
             Err(DataFusionError::Plan(self.refusal(url.as_str())))
@@ -178,14 +190,12 @@ impl ObjectStoreRegistry for GuardedRegistry {
 
     fn get_store(&self, url: &Url) -> Result<Arc<dyn ObjectStore>> {
         let store = store_key(url);
-        let allowed: Vec<Path> = self
+        if !self
             .allowed
             .locations
             .iter()
-            .filter(|location| location.store == store)
-            .map(|location| location.path.clone())
-            .collect();
-        if allowed.is_empty() {
+            .any(|location| location.store == store)
+        {
             return Err(DataFusionError::Execution(
                 self.allowed.refusal(url.as_str()),
             ));
@@ -193,36 +203,23 @@ impl ObjectStoreRegistry for GuardedRegistry {
         Ok(Arc::new(GuardedStore {
             inner: self.stores.get_store(url)?,
             store,
-            allowed,
-            locations: Arc::clone(&self.allowed),
+            allowed: Arc::clone(&self.allowed),
         }))
     }
 }
 
-/// A store that refuses every operation on a path outside its allowed prefixes.
+/// A store that refuses every operation on a path outside the allowed locations.
 #[derive(Debug)]
 struct GuardedStore {
     inner: Arc<dyn ObjectStore>,
-    /// `scheme://host` of the store, to show the paths it refuses as URLs.
+    /// `scheme://host` of the store, as the locations name it.
     store: String,
-    allowed: Vec<Path>,
-    locations: Arc<AllowedLocations>,
+    allowed: Arc<AllowedLocations>,
 }
 
 impl GuardedStore {
     fn check(&self, location: &Path) -> object_store::Result<()> {
-        if self
-            .allowed
-            .iter()
-            .any(|allowed| location.prefix_matches(allowed))
-        {
-            return Ok(());
-        }
-        let shown = format!("{}/{location}", self.store);
-        Err(object_store::Error::PermissionDenied {
-            source: self.locations.refusal(&shown).into(),
-            path: shown,
-        })
+        self.allowed.check_path(&self.store, location)
     }
 
     /// A listing of `prefix`, or its refusal as the only item.
@@ -243,7 +240,7 @@ impl fmt::Display for GuardedStore {
         write!(
             f,
             "{} (locations allowed: {})",
-            self.inner, self.locations.shown
+            self.inner, self.allowed.shown
         )
     }
 }
@@ -292,15 +289,11 @@ impl ObjectStore for GuardedStore {
         locations: BoxStream<'static, object_store::Result<Path>>,
     ) -> BoxStream<'static, object_store::Result<Path>> {
         // Each path is checked as it comes; refused ones never reach the store.
-        let guard = GuardedStore {
-            inner: Arc::clone(&self.inner),
-            store: self.store.clone(),
-            allowed: self.allowed.clone(),
-            locations: Arc::clone(&self.locations),
-        };
+        let (store, allowed) = (self.store.clone(), Arc::clone(&self.allowed));
         let checked = locations
             .map(move |location| {
-                location.and_then(|location| guard.check(&location).map(|()| location))
+                location
+                    .and_then(|location| allowed.check_path(&store, &location).map(|()| location))
             })
             .boxed();
         self.inner.delete_stream(checked)

@@ -59,7 +59,7 @@ pub fn client_config(options: &SecurityOptions) -> Result<SessionConfig, Failure
 pub async fn client_session(state: SessionState, address: &str) -> Result<SessionContext, Failure> {
     let (host, port) = host_and_port("--cluster", address)?;
     reachable(address, &host, port).await?;
-    admitted(address, &state.config().clone()).await?;
+    admitted(address, state.config()).await?;
     let state = client_state(state, address)
         .map_err(|e| Failure::Usage(format!("--cluster {address}: {}", e.strip_backtrace())))?;
     Ok(SessionContext::new_with_state(state))
@@ -76,11 +76,17 @@ async fn admitted(address: &str, config: &SessionConfig) -> Result<(), Failure> 
     };
     let url = scheduler_grpc_url(address)
         .map_err(|e| Failure::Usage(format!("--cluster {address}: {}", e.strip_backtrace())))?;
+    // Over TLS, the https address itself, so that the credentials keep this call's timeouts
+    // (they rebuild an http:// endpoint with Ballista's).
+    let uses_tls = config.ballista_use_tls();
+    let url = match url.strip_prefix("http://") {
+        Some(rest) if uses_tls => format!("https://{rest}"),
+        _ => url,
+    };
     let mut endpoint = Endpoint::from_shared(url)
         .map_err(|e| Failure::Usage(format!("--cluster {address}: {e}")))?
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(CONNECT_TIMEOUT);
-    let uses_tls = config.ballista_use_tls();
     if let Some(customize) = config.ballista_override_create_grpc_client_endpoint() {
         endpoint = customize
             .configure_endpoint(endpoint)
@@ -241,9 +247,7 @@ pub async fn run(role: Role) -> Result<(), Failure> {
                 memory_pool_size: memory_limit.map(|limit| limit as u64),
                 override_runtime_producer: Some(runtime),
                 override_config_producer: Some(task_config),
-                override_create_grpc_client_endpoint: security
-                    .is_configured()
-                    .then(|| security.endpoint_override()),
+                override_create_grpc_client_endpoint: security.endpoint_override(),
                 override_arrow_flight_service: Some(flight),
                 override_function_registry: Some(Arc::new(
                     executor_function_registry().map_err(|e| {
@@ -278,7 +282,7 @@ fn protected(
 ) -> Result<(ClusterSecurity, Option<Arc<AllowedLocations>>), Failure> {
     let security =
         ClusterSecurity::from_options(role, &protection.security, true, protection.mutual_tls)?;
-    check_bind(role, bind, insecure, port, &security, protection.mutual_tls)?;
+    check_bind(role, bind, insecure, port, &security)?;
     let allowed =
         AllowedLocations::parse(role, &protection.allowed_locations).map_err(Failure::Usage)?;
     Ok((security, allowed))
@@ -315,7 +319,6 @@ fn check_bind(
     insecure: bool,
     port: u16,
     security: &ClusterSecurity,
-    mutual_tls: bool,
 ) -> Result<(), Failure> {
     let loopback = bind.eq_ignore_ascii_case("localhost")
         || bind
@@ -323,7 +326,7 @@ fn check_bind(
             .trim_end_matches(']')
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
-    if loopback || security.checks_clients() || mutual_tls {
+    if loopback || security.checks_clients() {
         return Ok(());
     }
     let what = if role == "scheduler" {
@@ -395,9 +398,9 @@ async fn run_scheduler(
         .with_port(listening.port())
         .with_scheduler_policy(scheduling_policy(&security))
         .with_override_session_builder(Arc::new(session_builder));
-    if security.is_configured() {
+    if let Some(endpoint_override) = security.endpoint_override() {
         config = config
-            .with_override_create_grpc_client_endpoint(security.endpoint_override())
+            .with_override_create_grpc_client_endpoint(endpoint_override)
             .with_use_tls(security.uses_tls());
     }
     config.bind_host = bind;

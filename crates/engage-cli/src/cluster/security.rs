@@ -14,9 +14,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use ballista_core::extension::{EndpointOverrideFn, SessionConfigExt};
+use ballista_core::utils::{GrpcClientConfig, create_grpc_client_endpoint};
 use datafusion::prelude::SessionConfig;
 use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity, ServerTlsConfig, Uri};
 use tonic::{Request, Status};
@@ -34,9 +34,6 @@ const MINIMUM_SECRET_BYTES: usize = 16;
 /// The user agent's prefix before the token.
 const TOKEN_PREFIX: &str = "engage-cluster/";
 
-/// How long a connection may take to open, TLS handshake included.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
-
 /// One process's credentials for the cluster: what it sends as a client and what it requires
 /// as a server.
 #[derive(Clone, Default)]
@@ -48,6 +45,8 @@ pub struct ClusterSecurity {
     client_tls: Option<ClientTlsConfig>,
     /// The server side of TLS (scheduler and executors only).
     server_tls: Option<ServerTlsConfig>,
+    /// Whether the server side requires a client certificate (`--mutual-tls`).
+    mutual: bool,
 }
 
 impl ClusterSecurity {
@@ -117,6 +116,7 @@ impl ClusterSecurity {
             token,
             client_tls,
             server_tls,
+            mutual,
         })
     }
 
@@ -125,9 +125,10 @@ impl ClusterSecurity {
         self.token.is_some() || self.client_tls.is_some()
     }
 
-    /// True when the process's services refuse a call without the cluster's secret.
+    /// True when the process's services refuse a caller without the cluster's secret or,
+    /// under mutual TLS, without a certificate of the cluster's authority.
     pub fn checks_clients(&self) -> bool {
-        self.token.is_some()
+        self.token.is_some() || self.mutual
     }
 
     /// True when connections use TLS.
@@ -137,12 +138,11 @@ impl ClusterSecurity {
 
     /// What the process's services are protected by, for its start-up line.
     pub fn describe(&self) -> &'static str {
-        match (&self.token, &self.server_tls, self.client_tls.is_some()) {
-            (Some(_), Some(_), _) => "the cluster secret and TLS",
-            (None, Some(_), _) => "TLS",
-            (Some(_), None, _) => "the cluster secret (no TLS: use it only on a trusted network)",
-            (None, None, true) => "TLS",
-            (None, None, false) => "nothing",
+        match (self.token.is_some(), self.uses_tls()) {
+            (true, true) => "the cluster secret and TLS",
+            (true, false) => "the cluster secret (no TLS: use it only on a trusted network)",
+            (false, true) => "TLS",
+            (false, false) => "nothing",
         }
     }
 
@@ -154,20 +154,21 @@ impl ClusterSecurity {
     /// `config` with the credentials on every connection a session's plans open (a client's
     /// queries and result reads, an executor's shuffle reads).
     pub fn on_connections(&self, config: SessionConfig) -> SessionConfig {
-        if self.is_configured() {
-            config
-                .with_ballista_override_create_grpc_client_endpoint(self.endpoint_override())
-                .with_ballista_use_tls(self.uses_tls())
-        } else {
-            config
+        match self.endpoint_override() {
+            Some(endpoint_override) => config
+                .with_ballista_override_create_grpc_client_endpoint(endpoint_override)
+                .with_ballista_use_tls(self.uses_tls()),
+            None => config,
         }
     }
 
     /// What every connection this process opens goes through: TLS with the cluster's CA (and
-    /// this process's certificate), and the secret's token.
-    pub fn endpoint_override(&self) -> EndpointOverrideFn {
+    /// this process's certificate), and the secret's token. `None` without credentials.
+    pub fn endpoint_override(&self) -> Option<EndpointOverrideFn> {
         let security = self.clone();
-        Arc::new(move |endpoint| security.configure(endpoint).map_err(Into::into))
+        self.is_configured().then(|| -> EndpointOverrideFn {
+            Arc::new(move |endpoint| security.configure(endpoint).map_err(Into::into))
+        })
     }
 
     fn configure(&self, endpoint: Endpoint) -> Result<Endpoint, tonic::transport::Error> {
@@ -178,13 +179,10 @@ impl ClusterSecurity {
                 let endpoint = if endpoint.uri().scheme_str() == Some("https") {
                     endpoint
                 } else {
-                    Endpoint::from(https(endpoint.uri()))
-                        .connect_timeout(CONNECT_TIMEOUT)
-                        .tcp_nodelay(true)
-                        .tcp_keepalive(Some(Duration::from_secs(3600)))
-                        .http2_keep_alive_interval(Duration::from_secs(300))
-                        .keep_alive_timeout(Duration::from_secs(20))
-                        .keep_alive_while_idle(true)
+                    create_grpc_client_endpoint(
+                        https(endpoint.uri()),
+                        Some(&GrpcClientConfig::default()),
+                    )?
                 };
                 endpoint.tls_config(tls.clone())?
             }

@@ -151,19 +151,22 @@ fn vcores_of(params: &PollWorkParams) -> u32 {
 #[async_trait::async_trait]
 impl SchedulerGrpc for PromptPolls {
     async fn poll_work(&self, request: Request<PollWorkParams>) -> Answer<PollWorkResult> {
-        let (metadata, extensions, params) = request.into_parts();
-        let again = Request::from_parts(metadata.clone(), extensions.clone(), params.clone());
-        let first = SchedulerGrpc::poll_work(&self.0, again).await?;
+        let (metadata, extensions, mut asked_again) = request.into_parts();
+        // The statuses go with the first call only; the calls that follow ask again without.
+        let first = PollWorkParams {
+            task_status: std::mem::take(&mut asked_again.task_status),
+            ..asked_again.clone()
+        };
+        let first = Request::from_parts(metadata.clone(), extensions.clone(), first);
+        let first = SchedulerGrpc::poll_work(&self.0, first).await?;
         // Only an idle executor's poll is held: one running a task reports its end in its
         // next poll, which a held poll would delay.
-        if !first.get_ref().tasks.is_empty() || params.num_free_vcores < vcores_of(&params) {
+        if !first.get_ref().tasks.is_empty()
+            || asked_again.num_free_vcores < vcores_of(&asked_again)
+        {
             return Ok(first);
         }
         let mut answer = first.into_inner();
-        let asked_again = PollWorkParams {
-            task_status: vec![],
-            ..params
-        };
         let until = Instant::now() + POLL_HOLD;
         while Instant::now() < until {
             tokio::time::sleep(POLL_RECHECK).await;

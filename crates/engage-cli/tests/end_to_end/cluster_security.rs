@@ -2,7 +2,6 @@
 //! executors' Flight ports, `--allow-location`, and the defaults. Real `engage` processes on
 //! loopback, with a certificate authority made for the test.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::cluster::{
@@ -122,8 +121,13 @@ fn query_with(
 
 /// Asserts `output` is a refusal (exit 1, no rows) whose message contains each of `needles`.
 fn assert_refused(output: &std::process::Output, needles: &[&str]) {
+    assert_failed(output, 1, needles);
+}
+
+/// Asserts `output` ended with `status`, printed nothing, and said each of `needles`.
+fn assert_failed(output: &std::process::Output, status: i32, needles: &[&str]) {
     let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(output.status.code(), Some(status), "{stderr}");
     assert!(text(&output.stdout).is_empty(), "{}", text(&output.stdout));
     for needle in needles {
         assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
@@ -307,21 +311,12 @@ fn an_executor_flight_port_refuses_a_process_that_is_not_of_the_cluster() {
         ),
         "{refused:?}"
     );
-    // With the cluster's token, the call reaches the service (which has no such ticket).
-    let token_user_agent = {
-        // The token is the scheduler's business; a real executor's client sends it. Ask the
-        // cluster's client to prove the secret works end to end instead.
-        let arguments = credentials.arguments();
-        let mut args = vec!["-q", "--cluster", &address];
-        args.extend(arguments.iter().map(String::as_str));
-        args.extend(["-c", "SELECT nps(9) AS promoter"]);
-        engage_within(&args, Duration::from_secs(60)).0
-    };
-    assert!(
-        token_user_agent.status.success(),
-        "{}",
-        text(&token_user_agent.stderr)
-    );
+    // The cluster's own client, with the credentials, reads its results from the same port.
+    let mut args = vec!["-q", "--cluster", &address];
+    args.extend(arguments.iter().map(String::as_str));
+    args.extend(["-c", "SELECT nps(9) AS promoter"]);
+    let (served, _) = engage_within(&args, Duration::from_secs(60));
+    assert!(served.status.success(), "{}", text(&served.stderr));
     drop(executor);
     drop(scheduler);
 }
@@ -416,59 +411,39 @@ fn the_secret_is_checked_before_a_process_starts() {
     let dir = tempfile::tempdir().unwrap();
     let short = dir.path().join("short");
     std::fs::write(&short, "hunter2\n").unwrap();
+    let limit = Duration::from_secs(30);
     let (output, _) = engage_within(
         &["scheduler", "--secret-file", short.to_str().unwrap()],
-        Duration::from_secs(30),
+        limit,
     );
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
-    assert!(
-        text(&output.stderr)
-            .contains("has 7 bytes, expected at least 16; make one with `openssl rand -hex 32`"),
-        "{}",
-        text(&output.stderr)
+    assert_failed(
+        &output,
+        2,
+        &["has 7 bytes, expected at least 16; make one with `openssl rand -hex 32`"],
     );
-    let missing = Path::new("/nonexistent/secret");
     let (output, _) = engage_within(
         &[
             "executor",
             "--scheduler",
             "df://127.0.0.1:1",
             "--secret-file",
-            missing.to_str().unwrap(),
+            "/nonexistent/secret",
         ],
-        Duration::from_secs(30),
+        limit,
     );
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
-    assert!(
-        text(&output.stderr).contains("--secret-file /nonexistent/secret"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert_failed(&output, 2, &["--secret-file /nonexistent/secret"]);
     // Given twice.
-    let good: PathBuf = dir.path().join("good");
+    let good = dir.path().join("good");
     std::fs::write(&good, "0123456789abcdef0123").unwrap();
     let (output, _) = engage_within_in(
         &["scheduler", "--secret-file", good.to_str().unwrap()],
         &[("ENGAGE_CLUSTER_SECRET", "0123456789abcdef0123".to_string())],
-        Duration::from_secs(30),
+        limit,
     );
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
-    assert!(
-        text(&output.stderr).contains("given twice"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert_failed(&output, 2, &["given twice"]);
     // A TLS server without its own certificate.
-    let (output, _) = engage_within(
-        &["scheduler", "--tls-ca", good.to_str().unwrap()],
-        Duration::from_secs(30),
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
-    assert!(
-        text(&output.stderr).contains("--tls-cert and --tls-key"),
-        "{}",
-        text(&output.stderr)
-    );
+    let (output, _) = engage_within(&["scheduler", "--tls-ca", good.to_str().unwrap()], limit);
+    assert_failed(&output, 2, &["--tls-cert and --tls-key"]);
 }
 
 /// With a secret, a process may listen where other hosts reach it without --insecure.

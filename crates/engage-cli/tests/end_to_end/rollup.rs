@@ -59,16 +59,17 @@ fn monthly_metrics_from_daily_states_equal_the_raw_rows() {
     let files = super::files_below(states.path());
     assert_eq!(files.len(), 2 * DAYS as usize, "{files:?}");
 
-    let report = engage(&[
-        "-q",
-        "--format",
-        "csv",
-        "--var",
-        &states_var,
-        "-f",
-        "sql/rollup_report.sql",
-    ]);
-    assert!(report.status.success(), "{}", text(&report.stderr));
+    // A report script over the states, as CSV.
+    let report = |script: &str| {
+        let output = engage(&["-q", "--format", "csv", "--var", &states_var, "-f", script]);
+        assert!(
+            output.status.success(),
+            "{script}: {}",
+            text(&output.stderr)
+        );
+        text(&output.stdout)
+    };
+    let got = report("sql/rollup_report.sql");
 
     let last = days.last().unwrap();
     let raw = tempfile::NamedTempFile::with_suffix(".sql").unwrap();
@@ -86,7 +87,7 @@ fn monthly_metrics_from_daily_states_equal_the_raw_rows() {
     .unwrap();
     let expected = engage(&["-q", "--format", "csv", raw.path().to_str().unwrap()]);
     assert!(expected.status.success(), "{}", text(&expected.stderr));
-    let (got, expected) = (text(&report.stdout), text(&expected.stdout));
+    let expected = text(&expected.stdout);
     // Four exact results (stickiness and MAU for July and August, retention, survey scores),
     // then the approximate MAU and stickiness from the HLL sketches.
     let exact_lines = expected.lines().count();
@@ -108,17 +109,7 @@ fn monthly_metrics_from_daily_states_equal_the_raw_rows() {
         "sql/rollup_monthly.sql",
     ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let monthly = engage(&[
-        "-q",
-        "--format",
-        "csv",
-        "--var",
-        &states_var,
-        "-f",
-        "sql/rollup_report_monthly.sql",
-    ]);
-    assert!(monthly.status.success(), "{}", text(&monthly.stderr));
-    let monthly = text(&monthly.stdout);
+    let monthly = report("sql/rollup_report_monthly.sql");
     assert!(monthly.lines().count() > 10, "{monthly}");
     assert_eq!(july(&monthly), july(&got));
 
