@@ -42,8 +42,8 @@
 //! - [`register_all`] registers every function with any [`FunctionRegistry`].
 //! - [`expr_fn`] has one helper per function for the DataFrame API.
 //! - [`key_set_aggregation::OneStageKeySetAggregation`] is a physical optimizer rule that runs
-//!   grouped stickiness and the distinct-user metrics in one stage: faster, and within a
-//!   session's memory limit where two stages are not. It and the pack's other stand-ins for
+//!   stickiness, the distinct-user metrics and the per-user sequence metrics in one stage:
+//!   faster, and within a session's memory limit where two stages are not. It and the pack's other stand-ins for
 //!   what DataFusion does not do yet are in [`workarounds`], each with the upstream issue it
 //!   waits for.
 //! - With the `ballista` feature, `ballista` has what a Ballista client, scheduler and executor

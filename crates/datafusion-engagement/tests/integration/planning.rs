@@ -219,12 +219,12 @@ async fn key_set_aggregates_run_in_one_stage_with_the_rule() -> Result<()> {
             && one_stage.contains("RepartitionExec: partitioning=Hash([segment@0], 4)"),
         "{one_stage}"
     );
-    // Aggregates without key sets, ungrouped ones and grouping sets keep their two stages.
+    // Aggregates without key sets and grouping sets keep their two stages.
     for untouched in [
         format!(
             "SELECT segment, nps(CAST(user_id % 11 AS INT)) FROM ({events}) GROUP BY segment ORDER BY 1"
         ),
-        format!("SELECT stickiness(user_id, event_time) FROM ({events})"),
+        format!("SELECT nps(CAST(user_id % 11 AS INT)), count(*) FROM ({events})"),
         format!(
             "SELECT segment, user_id % 2, stickiness(user_id, event_time) FROM ({events}) \
              GROUP BY GROUPING SETS ((segment), (segment, user_id % 2)) ORDER BY 1, 2"
@@ -235,6 +235,43 @@ async fn key_set_aggregates_run_in_one_stage_with_the_rule() -> Result<()> {
         assert_eq!(with_rule, without, "{untouched}");
         assert_eq!(rows, expected);
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn ungrouped_key_set_aggregates_take_the_rows_in_once() -> Result<()> {
+    // Ungrouped, beside ordinary aggregates: a FILTER, DISTINCT, an ordered aggregate, and a
+    // per-user sequence metric whose arguments are computed.
+    let events = generated_events(3, 40, 10, 2000);
+    let ungrouped = format!(
+        "SELECT stickiness(user_id, event_time) AS dau_mau, \
+         feature_adoption(user_id, user_id % 2 = 0) FILTER (WHERE user_id > 3) AS adoption, \
+         funnel(user_id, event_time, INTERVAL '2 days', segment = 0, segment = 1) AS steps, \
+         count(DISTINCT user_id % 7) AS residues, \
+         first_value(user_id ORDER BY event_time DESC, user_id DESC) AS last_user, \
+         count(*) AS events \
+         FROM ({events})"
+    );
+    let (two_stages, expected) = plan_and_rows(&partitioned_session(false)?, &ungrouped).await?;
+    assert!(
+        two_stages.contains("mode=Partial") && two_stages.contains("mode=Final"),
+        "{two_stages}"
+    );
+    let (one_stage, rows) = plan_and_rows(&partitioned_session(true)?, &ungrouped).await?;
+    assert_eq!(rows, expected);
+    // The four partitions are read at once below the coalesce, their rows taken in once.
+    let below_aggregate = one_stage
+        .lines()
+        .skip_while(|line| !line.contains("AggregateExec: mode=Single, gby=[]"))
+        .skip(1)
+        .collect::<Vec<_>>();
+    assert!(
+        !one_stage.contains("mode=Partial")
+            && below_aggregate[0].trim() == "CoalescePartitionsExec"
+            && below_aggregate[1].contains("ProjectionExec:")
+            && below_aggregate[1].contains("= 1 as __argument_"),
+        "{one_stage}"
+    );
     Ok(())
 }
 
