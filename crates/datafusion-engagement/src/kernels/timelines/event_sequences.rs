@@ -25,6 +25,9 @@ use crate::common::list_state::group_lists;
 use crate::common::metric::Kernel;
 use crate::common::rows::SelectedRows;
 use crate::common::user_ids::UserIds;
+use sharded::ShardedSequences;
+
+mod sharded;
 
 /// What a metric over event sequences says about itself; [`EventSequenceKernel`] does the
 /// rest. Such a metric takes no start.
@@ -173,7 +176,13 @@ impl<M: EventSequenceMetric> Kernel<M> for EventSequenceKernel {
         state_fields::<M, LoggedSequences<M>>(args)
     }
 
+    /// Users' sequences in shards taken in at once, on the machine's threads: an ungrouped
+    /// aggregate's one thread would otherwise take every row in alone.
     fn accumulator(rule: M::Rule, args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        if M::PER_USER {
+            let sharded = ShardedSequences::<M>::new(rule, args, parallelism())?;
+            return Ok(Box::new(sharded));
+        }
         accumulator::<M, LoggedSequences<M>>(rule, args)
     }
 
@@ -296,9 +305,7 @@ impl<M: EventSequenceMetric> Store<M> for LoggedSequences<M> {
         self.seen.get(group).copied().flatten()
     }
 
-    /// Gathered from the sequences. When every sequence is emitted and forgotten next, its
-    /// values are settled and gathered a bucket at a time and dropped; else they are all
-    /// settled, and kept.
+    /// Gathered from the sequences.
     fn evaluate(
         &mut self,
         cx: &M::Context,
@@ -307,31 +314,8 @@ impl<M: EventSequenceMetric> Store<M> for LoggedSequences<M> {
         forgotten_next: bool,
         payloads: &UserIds,
     ) -> Result<ResultRows<Row<M>>> {
-        let mut gathered = M::Gathered::new(cx, keys.len(), groups, payloads);
-        if forgotten_next && keys.iter().all(|slot| (slot.group as usize) < groups) {
-            self.settled
-                .drain(&mut self.log, keys.len(), |sequence, events| {
-                    gathered.add(cx, sequence, keys[sequence].group, events, payloads)
-                })?;
-        } else {
-            // Kept for a window frame's next evaluation, or read by one thread alone when
-            // DataFusion's final stage of an ungrouped aggregate calls: read in parts at once.
-            let new_part = || M::Gathered::new(cx, keys.len(), groups, payloads);
-            let parts = self.settled.read_in_parts(
-                &self.log,
-                keys.len(),
-                parallelism(),
-                new_part,
-                |part, sequence, events| {
-                    let group = keys[sequence].group;
-                    if (group as usize) < groups {
-                        part.add(cx, sequence, group, events, payloads)?;
-                    }
-                    Ok(())
-                },
-            )?;
-            parts.into_iter().for_each(|part| gathered.absorb(part));
-        }
+        let numbering = Numbering::dense(keys.len());
+        let gathered = self.gather(cx, keys, groups, forgotten_next, payloads, numbering)?;
         let seen_alone = |group: usize| self.seen_alone(group).is_some();
         gathered.rows(cx, groups, seen_alone, payloads)
     }
@@ -356,6 +340,76 @@ impl<M: EventSequenceMetric> Store<M> for LoggedSequences<M> {
 
     fn size(&self) -> usize {
         self.log.size() + self.settled.size() + self.seen.capacity() * size_of::<Option<u64>>()
+    }
+}
+
+impl<M: EventSequenceMetric> LoggedSequences<M> {
+    /// What the sequences of the first `groups` groups give, each sequence handed to the
+    /// gatherer under its number in `numbering`. When every sequence is emitted and forgotten
+    /// next, its values are settled and gathered a bucket at a time and dropped; else they
+    /// are all settled, and kept.
+    fn gather(
+        &mut self,
+        cx: &M::Context,
+        keys: &[TimelineSlot],
+        groups: usize,
+        forgotten_next: bool,
+        payloads: &UserIds,
+        numbering: Numbering,
+    ) -> Result<M::Gathered> {
+        let mut gathered = M::Gathered::new(cx, numbering.sequences, groups, payloads);
+        if forgotten_next && keys.iter().all(|slot| (slot.group as usize) < groups) {
+            self.settled
+                .drain(&mut self.log, keys.len(), |sequence, events| {
+                    let number = numbering.of(sequence);
+                    gathered.add(cx, number, keys[sequence].group, events, payloads)
+                })?;
+        } else {
+            // Kept for a window frame's next evaluation, or read by one thread alone when
+            // DataFusion's final stage of an ungrouped aggregate calls: read in parts at once.
+            let new_part = || M::Gathered::new(cx, numbering.sequences, groups, payloads);
+            let parts = self.settled.read_in_parts(
+                &self.log,
+                keys.len(),
+                parallelism(),
+                new_part,
+                |part, sequence, events| {
+                    let group = keys[sequence].group;
+                    if (group as usize) < groups {
+                        part.add(cx, numbering.of(sequence), group, events, payloads)?;
+                    }
+                    Ok(())
+                },
+            )?;
+            parts.into_iter().for_each(|part| gathered.absorb(part));
+        }
+        Ok(gathered)
+    }
+}
+
+/// The numbers a store's sequences go by in what they are gathered into: their own, or, in
+/// shard `shard` of `shards`, `sequence * shards + shard`, so that the shards' numbers never
+/// meet.
+#[derive(Debug, Clone, Copy)]
+struct Numbering {
+    /// Sequence numbers below this, in every shard.
+    sequences: usize,
+    shards: usize,
+    shard: usize,
+}
+
+impl Numbering {
+    fn dense(sequences: usize) -> Self {
+        Self {
+            sequences,
+            shards: 1,
+            shard: 0,
+        }
+    }
+
+    #[inline]
+    fn of(&self, sequence: usize) -> usize {
+        sequence * self.shards + self.shard
     }
 }
 

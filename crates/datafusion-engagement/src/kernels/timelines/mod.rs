@@ -480,6 +480,98 @@ impl StateElements {
     }
 }
 
+/// Reads a batch of states into `batch`, a chunk of elements at a time, each element an
+/// observation of its user (`group_of(state_row)` giving each state row's group), and hands
+/// each chunk's to `observe`. User ids and payloads are interned into `ids`.
+fn observations_of_states<M: TimelineMetric>(
+    (ids, payload_ids): (&mut UserIds, &mut UserIds),
+    states: &[ArrayRef],
+    group_of: impl Fn(usize) -> u32,
+    batch: &mut ObservedBatch,
+    mut observe: impl FnMut(&mut ObservedBatch),
+) -> Result<()> {
+    ListElements::for_each_chunk(states, |chunk| {
+        let values = chunk.columns[1].as_primitive::<Int64Type>().values();
+        let bits = ReadBits::of(&chunk.columns[2]);
+        let every = SelectedRows::All(values.len());
+        let mut payloads = std::mem::take(&mut batch.payloads);
+        let column = chunk.columns.get(STATE_COLUMNS);
+        payload_keys(M::NAME, payload_ids, column, &every, &mut payloads)?;
+        batch.clear(values.len());
+        ids.for_each_key(M::NAME, &chunk.columns[0], &every, |i, user| {
+            let payload = payloads.get(i).copied().unwrap_or(0);
+            let observation = Observation::of_element((values[i], bits.at(i), payload));
+            batch.push((group_of(chunk.state_rows[i]), user), observation);
+        })?;
+        batch.payloads = payloads;
+        observe(batch);
+        Ok(())
+    })
+}
+
+/// Each timeline's slot in `table` (its group and user), in timeline order: the timelines,
+/// and the value lists settled in that order, are then read front to back rather than in the
+/// table's hash order.
+fn keys_by_timeline(table: &GroupKeyTable<TimelineSlot>, timelines: usize) -> Vec<TimelineSlot> {
+    let mut keys = vec![TimelineSlot::EMPTY; timelines];
+    for slot in table.iter() {
+        keys[slot.timeline as usize] = *slot;
+    }
+    keys
+}
+
+/// The state of the first `groups` groups of the timelines of `parts` (each a store, and its
+/// timelines' slots), without forgetting them. The columns are laid out group by group
+/// directly, from the stores' elements in two passes (counting, then placing): a state can
+/// hold tens of millions of elements, and needs no order within a group.
+fn state_of_parts<M: TimelineMetric, S: Store<M>>(
+    cx: &M::Context,
+    parts: &mut [(Vec<TimelineSlot>, &mut S)],
+    groups: usize,
+    ids: (&UserIds, &UserIds),
+) -> Result<Vec<ArrayRef>> {
+    let emitted = |keys: &[TimelineSlot], t: usize| {
+        Some(keys[t]).filter(|slot| (slot.group as usize) < groups)
+    };
+    let mut lengths = vec![0usize; groups];
+    for (keys, store) in parts.iter_mut() {
+        store.for_each_element(cx, |t, _| {
+            if let Some(slot) = emitted(keys, t) {
+                lengths[slot.group as usize] += 1;
+            }
+        })?;
+    }
+    // A group seen with no values: one element saying one of its users was seen.
+    let seen_alone: Vec<(usize, u64)> = (0..groups)
+        .filter(|&group| lengths[group] == 0)
+        .filter_map(|group| {
+            let user = parts
+                .iter()
+                .find_map(|(_, store)| store.seen_alone(group))?;
+            Some((group, user))
+        })
+        .collect();
+    for &(group, _) in &seen_alone {
+        lengths[group] = 1;
+    }
+    let offsets = offsets_of(lengths);
+    let mut cursor = offsets[..groups].to_vec();
+    let mut elements = StateElements::zeroed::<M, S>(offsets[groups]);
+    for (keys, store) in parts.iter_mut() {
+        store.for_each_element(cx, |t, element| {
+            let Some(slot) = emitted(keys, t) else { return };
+            let at = &mut cursor[slot.group as usize];
+            elements.set(*at, slot.user, element);
+            *at += 1;
+        })?;
+    }
+    for (group, user) in seen_alone {
+        let (start, start_bits) = Observation::PRESENT;
+        elements.set(cursor[group], user, (start, start_bits, 0));
+    }
+    elements.into_lists::<M, S>(ids, &offsets)
+}
+
 /// The third state column of a chunk, read back as bits.
 enum ReadBits<'a> {
     Sets(&'a [u64]),
@@ -577,87 +669,34 @@ impl<M: TimelineMetric, S: Store<M>> Timelines<M, S> {
     /// Merges a batch of states, `group_of(state_row)` giving each state row's group.
     fn merge_states(&mut self, states: &[ArrayRef], group_of: impl Fn(usize) -> u32) -> Result<()> {
         let mut batch = std::mem::take(&mut self.batch);
-        let merged = ListElements::for_each_chunk(states, |chunk| {
-            let values = chunk.columns[1].as_primitive::<Int64Type>().values();
-            let bits = ReadBits::of(&chunk.columns[2]);
-            let every = SelectedRows::All(values.len());
-            let mut payloads = std::mem::take(&mut batch.payloads);
-            let column = chunk.columns.get(STATE_COLUMNS);
-            payload_keys(
-                M::NAME,
-                &mut self.payload_ids,
-                column,
-                &every,
-                &mut payloads,
-            )?;
-            batch.clear(values.len());
-            self.keys
-                .ids
-                .for_each_key(M::NAME, &chunk.columns[0], &every, |i, user| {
-                    let payload = payloads.get(i).copied().unwrap_or(0);
-                    let observation = Observation::of_element((values[i], bits.at(i), payload));
-                    batch.push((group_of(chunk.state_rows[i]), user), observation);
-                })?;
-            batch.payloads = payloads;
-            self.store
-                .observe(&self.cx, &mut self.keys.table, &mut batch);
-            Ok(())
-        });
+        let Self {
+            cx,
+            keys,
+            payload_ids,
+            store,
+            ..
+        } = self;
+        let merged = observations_of_states::<M>(
+            (&mut keys.ids, payload_ids),
+            states,
+            group_of,
+            &mut batch,
+            |batch| store.observe(cx, &mut keys.table, batch),
+        );
         self.batch = batch;
         merged
     }
 
-    /// Each timeline's slot (its group and user), in timeline order: the timelines, and the
-    /// value lists settled in that order, are then read front to back rather than in the
-    /// table's hash order.
-    fn keys_by_timeline(&self) -> Vec<TimelineSlot> {
-        let mut keys = vec![TimelineSlot::EMPTY; self.store.timeline_count()];
-        for slot in self.keys.table.iter() {
-            keys[slot.timeline as usize] = *slot;
-        }
-        keys
-    }
-
-    /// The state of the first `groups` groups, without forgetting them. The columns are laid
-    /// out group by group directly, from the store's elements in two passes (counting, then
-    /// placing): a state can hold tens of millions of elements, and needs no order within a
-    /// group.
+    /// The state of the first `groups` groups, without forgetting them.
     fn state_of_first(&mut self, groups: usize) -> Result<Vec<ArrayRef>> {
-        let keys = self.keys_by_timeline();
-        let emitted = |t: usize| Some(keys[t]).filter(|slot| (slot.group as usize) < groups);
-        let mut lengths = vec![0usize; groups];
-        self.store.for_each_element(&self.cx, |t, _| {
-            if let Some(slot) = emitted(t) {
-                lengths[slot.group as usize] += 1;
-            }
-        })?;
-        // A group seen with no values: one element saying one of its users was seen.
-        let seen_alone: Vec<(usize, u64)> = (0..groups)
-            .filter(|&group| lengths[group] == 0)
-            .filter_map(|group| Some((group, self.store.seen_alone(group)?)))
-            .collect();
-        for &(group, _) in &seen_alone {
-            lengths[group] = 1;
-        }
-        let offsets = offsets_of(lengths);
-        let mut cursor = offsets[..groups].to_vec();
-        let mut elements = StateElements::zeroed::<M, S>(offsets[groups]);
-        self.store.for_each_element(&self.cx, |t, element| {
-            let Some(slot) = emitted(t) else { return };
-            let at = &mut cursor[slot.group as usize];
-            elements.set(*at, slot.user, element);
-            *at += 1;
-        })?;
-        for (group, user) in seen_alone {
-            let (start, start_bits) = Observation::PRESENT;
-            elements.set(cursor[group], user, (start, start_bits, 0));
-        }
-        elements.into_lists::<M, S>((&self.keys.ids, &self.payload_ids), &offsets)
+        let keys = keys_by_timeline(&self.keys.table, self.store.timeline_count());
+        let ids = (&self.keys.ids, &self.payload_ids);
+        state_of_parts::<M, S>(&self.cx, &mut [(keys, &mut self.store)], groups, ids)
     }
 
     /// The results of the first `groups` groups; `forgotten_next` as [`Store::evaluate`].
     fn evaluate_first(&mut self, groups: usize, forgotten_next: bool) -> Result<ArrayRef> {
-        let keys = self.keys_by_timeline();
+        let keys = keys_by_timeline(&self.keys.table, self.store.timeline_count());
         let rows =
             self.store
                 .evaluate(&self.cx, &keys, groups, forgotten_next, &self.payload_ids)?;
