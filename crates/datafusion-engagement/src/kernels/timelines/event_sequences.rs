@@ -5,6 +5,9 @@
 //! it needs of each sequence ([`GatherSequences`]: most metrics reduce a sequence to a value,
 //! [`ReducedSequences`]) a bucket of sequences at a time, never holding them all. An event
 //! may carry a payload (the page a view is of) that travels and sorts with its time.
+//!
+//! Ungrouped, the metrics over users split their users among shards taken in on threads of
+//! their own ([`sharded`]): an ungrouped aggregate otherwise runs on one thread.
 
 use std::marker::PhantomData;
 use std::mem::size_of;
