@@ -175,15 +175,11 @@ fn in_one_stage(
     let Partitioning::Hash(_, partitions) = repartition.partitioning() else {
         return Ok(None);
     };
-    let Some(partial) = repartition.input().downcast_ref::<AggregateExec>() else {
+    let Some(partial) = partial_holding_key_sets(repartition.input()) else {
         return Ok(None);
     };
     let group_by = partial.group_expr();
-    if *partial.mode() != AggregateMode::Partial
-        || !group_by.is_single()
-        || group_by.is_empty()
-        || !partial.aggr_expr().iter().any(|e| holds_key_sets(e))
-    {
+    if !group_by.is_single() || group_by.is_empty() {
         return Ok(None);
     }
     let inputs = match repartition.preserve_order() {
@@ -247,13 +243,10 @@ fn ungrouped_in_one_stage(final_stage: &AggregateExec) -> Result<Option<Arc<dyn 
     let Some(coalesce) = final_stage.input().downcast_ref::<CoalescePartitionsExec>() else {
         return Ok(None);
     };
-    let Some(partial) = coalesce.input().downcast_ref::<AggregateExec>() else {
+    let Some(partial) = partial_holding_key_sets(coalesce.input()) else {
         return Ok(None);
     };
-    if *partial.mode() != AggregateMode::Partial
-        || !partial.group_expr().is_empty()
-        || !partial.aggr_expr().iter().any(|e| holds_key_sets(e))
-    {
+    if !partial.group_expr().is_empty() {
         return Ok(None);
     }
     let AggregateInputs {
@@ -453,6 +446,14 @@ impl ProjectedColumns {
 
 fn is_column(expr: &Arc<dyn PhysicalExpr>) -> bool {
     expr.downcast_ref::<Column>().is_some()
+}
+
+/// `plan` as a partial aggregate that includes a function of this pack holding key sets, if
+/// it is one.
+fn partial_holding_key_sets(plan: &Arc<dyn ExecutionPlan>) -> Option<&AggregateExec> {
+    let partial = plan.downcast_ref::<AggregateExec>()?;
+    let holds = partial.aggr_expr().iter().any(|e| holds_key_sets(e));
+    (*partial.mode() == AggregateMode::Partial && holds).then_some(partial)
 }
 
 /// True for a function of this pack whose state holds a list (a set of keys) per group.

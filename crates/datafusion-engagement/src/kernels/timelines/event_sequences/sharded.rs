@@ -44,16 +44,22 @@ const CHUNKS_AHEAD: usize = 2;
 /// The accumulator. See the [module documentation](self).
 #[derive(Debug)]
 pub(super) struct ShardedSequences<M: EventSequenceMetric> {
-    cx: M::Context,
     ids: UserIds,
     payload_ids: UserIds,
     /// The observations of the batch being read.
     batch: ObservedBatch,
+    shards: ShardSet<M>,
+}
+
+/// The shards, and the observations on their way to them.
+#[derive(Debug)]
+struct ShardSet<M: EventSequenceMetric> {
+    cx: M::Context,
     /// By shard, the observations handed to it and not yet sent.
     waiting: Vec<ObservedBatch>,
     /// Observations in `waiting`.
     pending: usize,
-    shards: Shards<M>,
+    place: Place<M>,
 }
 
 /// A shard: the timelines of the users that hash to it.
@@ -88,7 +94,7 @@ impl<M: EventSequenceMetric> Shard<M> {
 
 /// Where the shards are: here, or each on its thread taking in the chunks sent to it.
 #[derive(Debug)]
-enum Shards<M> {
+enum Place<M> {
     Here(Vec<Shard<M>>),
     Working(Vec<Worker<M>>),
 }
@@ -156,16 +162,20 @@ impl<M: EventSequenceMetric> ShardedSequences<M> {
             })
             .collect();
         Ok(Self {
-            cx,
             ids: keys.ids,
             payload_ids,
             batch: ObservedBatch::default(),
-            waiting: (0..shards).map(|_| ObservedBatch::default()).collect(),
-            pending: 0,
-            shards: Shards::Here(here),
+            shards: ShardSet {
+                cx,
+                waiting: (0..shards).map(|_| ObservedBatch::default()).collect(),
+                pending: 0,
+                place: Place::Here(here),
+            },
         })
     }
+}
 
+impl<M: EventSequenceMetric> ShardSet<M> {
     /// Hands each observation of `batch` to the shard of its user, and sends the shards
     /// their chunks once they are full.
     fn hand_over(&mut self, batch: &ObservedBatch) -> Result<()> {
@@ -184,7 +194,7 @@ impl<M: EventSequenceMetric> ShardedSequences<M> {
 
     /// Sends each shard its waiting chunk, starting the threads if they are not running.
     fn send(&mut self) -> Result<()> {
-        if let Shards::Here(shards) = &mut self.shards {
+        if let Place::Here(shards) = &mut self.place {
             if shards.len() == 1 {
                 // One shard: no thread to wait for.
                 shards[0].take_in(&self.cx, &mut self.waiting[0]);
@@ -195,9 +205,9 @@ impl<M: EventSequenceMetric> ShardedSequences<M> {
                 .into_iter()
                 .map(|shard| Worker::start(shard, self.cx.clone()))
                 .collect();
-            self.shards = Shards::Working(workers);
+            self.place = Place::Working(workers);
         }
-        let Shards::Working(workers) = &mut self.shards else {
+        let Place::Working(workers) = &mut self.place else {
             unreachable!("the shards were just started");
         };
         for (worker, waiting) in workers.iter().zip(&mut self.waiting) {
@@ -213,25 +223,28 @@ impl<M: EventSequenceMetric> ShardedSequences<M> {
         Ok(())
     }
 
-    /// Brings the shards back here with everything taken in: their threads stopped.
-    fn gather_shards(&mut self) {
-        if let Shards::Working(workers) = &mut self.shards {
+    /// The shards, here with everything taken in (their threads stopped), and the context
+    /// they are read with.
+    fn here(&mut self) -> (&M::Context, &mut Vec<Shard<M>>) {
+        if let Place::Working(workers) = &mut self.place {
             let here = std::mem::take(workers)
                 .into_iter()
                 .map(Worker::stop)
                 .collect();
-            self.shards = Shards::Here(here);
+            self.place = Place::Here(here);
         }
-        if let Shards::Here(shards) = &mut self.shards {
-            for (shard, waiting) in shards.iter_mut().zip(&mut self.waiting) {
-                shard.take_in(&self.cx, waiting);
-            }
+        let Place::Here(shards) = &mut self.place else {
+            unreachable!("the shards were just stopped");
+        };
+        for (shard, waiting) in shards.iter_mut().zip(&mut self.waiting) {
+            shard.take_in(&self.cx, waiting);
         }
         self.pending = 0;
+        (&self.cx, shards)
     }
 
     fn check_timelines(&self) -> Result<()> {
-        let Shards::Here(shards) = &self.shards else {
+        let Place::Here(shards) = &self.place else {
             // A shard's thread stops at u32::MAX timelines only when asked for a result.
             return Ok(());
         };
@@ -240,71 +253,73 @@ impl<M: EventSequenceMetric> ShardedSequences<M> {
         }
         Ok(())
     }
+
+    fn size(&self) -> usize {
+        let shards = match &self.place {
+            Place::Here(shards) => shards.iter().map(Shard::size).sum::<usize>(),
+            Place::Working(workers) => workers
+                .iter()
+                .map(|w| w.bytes.load(Ordering::Relaxed))
+                .sum(),
+        };
+        self.waiting.iter().map(ObservedBatch::size).sum::<usize>() + shards
+    }
 }
 
 impl<M: EventSequenceMetric> Accumulator for ShardedSequences<M> {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        self.check_timelines()?;
+        self.shards.check_timelines()?;
         let rows = Timelines::<M, LoggedSequences<M>>::selected_rows(values, None);
-        let mut batch = std::mem::take(&mut self.batch);
-        let observed = observations_of_rows::<M, LoggedSequences<M>>(
-            &self.cx,
+        observations_of_rows::<M, LoggedSequences<M>>(
+            &self.shards.cx,
             &mut self.ids,
             &mut self.payload_ids,
             values,
             &rows,
             |_| 0,
-            &mut batch,
-        )
-        .and_then(|()| self.hand_over(&batch));
-        self.batch = batch;
-        observed
+            &mut self.batch,
+        )?;
+        self.shards.hand_over(&self.batch)
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        self.check_timelines()?;
-        let mut batch = std::mem::take(&mut self.batch);
-        let (kind, payload_kind) = (self.ids.kind(), self.payload_ids.kind());
-        let mut ids = std::mem::replace(&mut self.ids, UserIds::new(kind));
-        let mut payload_ids = std::mem::replace(&mut self.payload_ids, UserIds::new(payload_kind));
+        self.shards.check_timelines()?;
+        let Self {
+            ids,
+            payload_ids,
+            batch,
+            shards,
+        } = self;
         let mut handed = Ok(());
         let merged = observations_of_states::<M>(
-            (&mut ids, &mut payload_ids),
+            (ids, payload_ids),
             states,
             |_| 0,
-            &mut batch,
+            batch,
             |batch| {
                 if handed.is_ok() {
-                    handed = self.hand_over(batch);
+                    handed = shards.hand_over(batch);
                 }
             },
         );
-        (self.ids, self.payload_ids, self.batch) = (ids, payload_ids, batch);
         merged.and(handed)
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        self.gather_shards();
-        let Shards::Here(shards) = &mut self.shards else {
-            unreachable!("the shards were just gathered");
-        };
+        let (cx, shards) = self.shards.here();
         let mut parts: Vec<_> = shards
             .iter_mut()
             .map(|shard| (shard.keys_by_timeline(), &mut shard.store))
             .collect();
         let ids = (&self.ids, &self.payload_ids);
-        state_of_parts::<M, LoggedSequences<M>>(&self.cx, &mut parts, 1, ids)?
+        state_of_parts::<M, LoggedSequences<M>>(cx, &mut parts, 1, ids)?
             .iter()
             .map(|list| ScalarValue::try_from_array(list, 0))
             .collect()
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        self.gather_shards();
-        let Shards::Here(shards) = &mut self.shards else {
-            unreachable!("the shards were just gathered");
-        };
-        let cx = &self.cx;
+        let (cx, shards) = self.shards.here();
         let count = shards.len();
         let most = shards.iter().map(Shard::timelines).max().unwrap_or(0);
         let mut gathered: Option<M::Gathered> = None;
@@ -335,19 +350,11 @@ impl<M: EventSequenceMetric> Accumulator for ShardedSequences<M> {
     }
 
     fn size(&self) -> usize {
-        let shards = match &self.shards {
-            Shards::Here(shards) => shards.iter().map(Shard::size).sum::<usize>(),
-            Shards::Working(workers) => workers
-                .iter()
-                .map(|w| w.bytes.load(Ordering::Relaxed))
-                .sum(),
-        };
         size_of::<Self>()
             + self.ids.size()
             + self.payload_ids.size()
             + self.batch.size()
-            + self.waiting.iter().map(ObservedBatch::size).sum::<usize>()
-            + shards
+            + self.shards.size()
     }
 }
 
