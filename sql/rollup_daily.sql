@@ -6,6 +6,11 @@
 -- sql/rollup_report.sql reads the monthly metrics back from the states alone. Each state column is
 -- written by an aggregate's _state form with the aggregate's own arguments, and read by its
 -- _merge form (or combined by _union into weekly or monthly states to store again).
+--
+-- The files are written with LZ4 (LZ4_RAW) instead of DataFusion's default zstd: a report reads
+-- one small file per day, and zstd sets up a decoder of its own for every column of every file
+-- (most of a 90-day report's time, BENCHMARKS.md). The HLL sketches are stored uncompressed:
+-- their registers barely shrink with LZ4 and are read fastest as they are.
 
 CREATE EXTERNAL TABLE IF NOT EXISTS events STORED AS PARQUET LOCATION '${lake}/events.parquet';
 CREATE EXTERNAL TABLE IF NOT EXISTS responses STORED AS PARQUET LOCATION '${lake}/responses.parquet';
@@ -26,7 +31,8 @@ COPY (
   WHERE event_time >= TIMESTAMP '${day}T00:00:00Z'
     AND event_time < TIMESTAMP '${day}T00:00:00Z' + INTERVAL '1 day'
   GROUP BY segment
-) TO '${states}/events/day=${day}/states.parquet';
+) TO '${states}/events/day=${day}/states.parquet'
+  OPTIONS ('format.compression' 'lz4_raw', 'format.compression::active_users' 'uncompressed');
 
 -- Survey answers per segment: NPS, CSAT and CES.
 COPY (
@@ -38,4 +44,5 @@ COPY (
   FROM responses
   WHERE response_date = DATE '${day}'
   GROUP BY segment
-) TO '${states}/survey/day=${day}/states.parquet';
+) TO '${states}/survey/day=${day}/states.parquet'
+  OPTIONS ('format.compression' 'lz4_raw');

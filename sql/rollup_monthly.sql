@@ -2,7 +2,8 @@
 -- row per segment, one Parquet file per month, as ClickHouse merges its daily parts. A report on
 -- finished months then reads 1 file a month instead of 30 (sql/rollup_report_monthly.sql: NPS
 -- by month and segment 105 times faster than over the raw rows, BENCHMARKS.md). The daily files
--- stay, so a month can be compacted again after a day of it was re-run.
+-- stay, so a month can be compacted again after a day of it was re-run. Written as
+-- sql/rollup_daily.sql writes the days (LZ4, the sketches uncompressed).
 --
 --   engage --var month=2026-07 --var states=states -f sql/rollup_monthly.sql
 
@@ -23,7 +24,8 @@ COPY (
   FROM event_states
   WHERE day LIKE '${month}-%'
   GROUP BY segment
-) TO '${states}/events_monthly/month=${month}/states.parquet';
+) TO '${states}/events_monthly/month=${month}/states.parquet'
+  OPTIONS ('format.compression' 'lz4_raw', 'format.compression::active_users' 'uncompressed');
 
 -- Survey answers per segment.
 COPY (
@@ -35,4 +37,5 @@ COPY (
   FROM survey_states
   WHERE day LIKE '${month}-%'
   GROUP BY segment
-) TO '${states}/survey_monthly/month=${month}/states.parquet';
+) TO '${states}/survey_monthly/month=${month}/states.parquet'
+  OPTIONS ('format.compression' 'lz4_raw');

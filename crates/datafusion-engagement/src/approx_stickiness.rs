@@ -12,7 +12,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{Accumulator, Documentation, EmitTo, GroupsAccumulator};
-use datasketches::hll::{HllSketch, HllType, HllUnion};
+use datasketches::hll::{HllSketch, HllType};
 
 use crate::calendar::CalendarUnit;
 use crate::calendar::zoned_days::{coerce_event_time, days_since_epoch};
@@ -21,6 +21,7 @@ use crate::common::args::{check_arg_count, coerce_string};
 use crate::common::list_state::{ListElements, list_columns, offsets_of};
 use crate::common::metric::{Kernel, Metric, shared_udaf};
 use crate::common::rows::SelectedRows;
+use crate::families::hll_registers::HllRegisterUnion;
 use crate::families::sketches::{
     HLL_LG_K, SketchKind, coerce_sketch_bytes, for_each_sketch_bytes, read_hll,
 };
@@ -142,15 +143,15 @@ struct DailyUnions {
 }
 
 /// A new union: as large as any sketch it may get, the result at the smallest.
-fn new_union() -> HllUnion {
-    HllUnion::new(*HLL_LG_K.end()).expect("the largest lg_k DataSketches takes")
+fn new_union() -> HllRegisterUnion {
+    HllRegisterUnion::new(*HLL_LG_K.end())
 }
 
 /// The sketches of one day of a group: most often one (a segment's day), kept as it came, so
 /// that it is read once, when the group is evaluated; a union of several.
 enum DaySketches {
     One(Vec<u8>),
-    Union(HllUnion),
+    Union(HllRegisterUnion),
 }
 
 impl DaySketches {
@@ -158,20 +159,28 @@ impl DaySketches {
         match self {
             Self::One(first) => {
                 let mut union = new_union();
-                union.update(&read_hll(NAME, first)?);
-                union.update(&read_hll(NAME, bytes)?);
+                union.update(NAME, first)?;
+                union.update(NAME, bytes)?;
                 *self = Self::Union(union);
             }
-            Self::Union(union) => union.update(&read_hll(NAME, bytes)?),
+            Self::Union(union) => union.update(NAME, bytes)?,
         }
         Ok(())
     }
 
-    /// The day's sketch.
-    fn sketch(&self) -> Result<HllSketch> {
+    /// The day's distinct users, as DataSketches estimates a merged sketch; and the day's
+    /// sketch united into `all`.
+    fn estimate_and_unite(&self, all: &mut HllRegisterUnion) -> Result<f64> {
         match self {
-            Self::One(bytes) => read_hll(NAME, bytes),
-            Self::Union(union) => Ok(union.to_sketch(HllType::Hll8)),
+            Self::One(bytes) => {
+                all.update(NAME, bytes)?;
+                Ok(read_hll(NAME, bytes)?.composite_estimate())
+            }
+            Self::Union(union) => {
+                let sketch: HllSketch = union.to_sketch(HllType::Hll8);
+                all.update(NAME, &sketch.serialize())?;
+                Ok(sketch.composite_estimate())
+            }
         }
     }
 
@@ -237,9 +246,7 @@ impl DailyUnions {
         let mut all = new_union();
         let mut daily_users = 0.0;
         for day in days.values() {
-            let sketch = day.sketch()?;
-            daily_users += sketch.composite_estimate();
-            all.update(&sketch);
+            daily_users += day.estimate_and_unite(&mut all)?;
         }
         let users = all.to_sketch(HllType::Hll8).composite_estimate();
         let span = match self.period {

@@ -93,6 +93,12 @@ impl Shell {
         comment: &[String],
         sink: Sink<'_>,
     ) -> Result<(), String> {
+        // DataFusion 55 keeps directory listings for the whole session: each statement lists
+        // again (its own listings are kept while it is planned and run), so it sees the files
+        // an earlier statement, or another process, wrote or replaced since.
+        if let Some(listings) = self.ctx.runtime_env().cache_manager.get_list_files_cache() {
+            listings.clear();
+        }
         let locations = locations_read(&self.ctx, &statement);
         let mut files = vec![];
         let Err(error) = self.execute(statement, comment, &mut files, sink).await else {

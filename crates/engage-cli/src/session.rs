@@ -86,8 +86,8 @@ pub async fn build(cli: &Cli) -> Result<SessionContext, Failure> {
             ctx.register_udf(ScalarUDF::new_from_impl(DateTrunc::new()));
             ctx
         }
-    }
-    .enable_url_table();
+    };
+    let ctx = tables::enable_url_tables(ctx);
     // ORDER BY after UNNEST of a list result (retention, lifecycle, funnel) kept whole.
     datafusion_engagement::keep_sort_keys_after_unnest(&ctx);
     // Local files through the store that leaves hidden files out of directory listings.

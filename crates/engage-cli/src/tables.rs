@@ -8,17 +8,26 @@
 //! - `PARTITIONED BY (day DATE, country VARCHAR)` without a column list types the partition
 //!   columns and reads the files' own columns ([`TypedPartitions`]); DataFusion 55 takes the
 //!   declared partition columns for the whole schema and reads no file column at all.
+//! - A path in FROM keeps its files' statistics in the session's cache between statements
+//!   ([`enable_url_tables`]), as a `CREATE EXTERNAL TABLE` does.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::catalog::{Session, TableProvider, TableProviderFactory};
+use datafusion::catalog::{
+    DynamicFileCatalog, Session, TableProvider, TableProviderFactory, UrlTableFactory,
+};
 use datafusion::common::{DFSchema, DataFusionError, Result};
 use datafusion::config::ConfigOptions;
-use datafusion::datasource::listing::{ListingTableConfig, ListingTableConfigExt, ListingTableUrl};
+use datafusion::datasource::dynamic_file::DynamicListTableFactory;
+use datafusion::datasource::listing::{
+    ListingTable, ListingTableConfig, ListingTableConfigExt, ListingTableUrl,
+};
 use datafusion::execution::SessionState;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::CreateExternalTable;
+use datafusion::prelude::SessionContext;
 
 /// The shell's defaults for tables over directories (a `--set` given after can change them).
 pub fn configure(options: &mut ConfigOptions) {
@@ -88,4 +97,52 @@ pub async fn why_unreadable_as_table(
             .await
     };
     inferred.await.err()
+}
+
+/// Paths and URLs usable as tables in FROM (DataFusion's `enable_url_table`), each table
+/// keeping its files' statistics in the session's statistics cache.
+///
+/// DataFusion's URL tables have no statistics cache, so every statement read every file's
+/// Parquet statistics again while planning. For a directory of many small files that is the
+/// most of a query: 90 daily state files with three STRUCT states each took 14 ms to plan
+/// (min and max of every STRUCT field of every file, merged), where the query itself took
+/// 20 ms. A file's cached statistics are used only while its size and modification time are
+/// unchanged, so a rewritten file is read again.
+pub fn enable_url_tables(ctx: SessionContext) -> SessionContext {
+    let factory = Arc::new(CachedStatisticsUrlTables(DynamicListTableFactory::default()));
+    let catalogs = Arc::new(DynamicFileCatalog::new(
+        Arc::clone(ctx.state().catalog_list()),
+        Arc::clone(&factory) as Arc<dyn UrlTableFactory>,
+    ));
+    let session_id = ctx.session_id();
+    let ctx: SessionContext = SessionStateBuilder::new_from_existing(ctx.state())
+        .with_session_id(session_id)
+        .with_catalog_list(catalogs)
+        .build()
+        .into();
+    factory.0.session_store().with_state(ctx.state_weak_ref());
+    ctx
+}
+
+/// DataFusion's URL tables, with the session's statistics cache.
+#[derive(Debug)]
+struct CachedStatisticsUrlTables(DynamicListTableFactory);
+
+#[async_trait]
+impl UrlTableFactory for CachedStatisticsUrlTables {
+    async fn try_new(&self, url: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        let Some(table) = self.0.try_new(url).await? else {
+            return Ok(None);
+        };
+        let session = self.0.session_store().get_session().upgrade();
+        let cache = session.and_then(|session| {
+            let session = session.read();
+            let state = session.as_any().downcast_ref::<SessionState>()?;
+            state.runtime_env().cache_manager.get_file_statistic_cache()
+        });
+        Ok(Some(match (table.downcast_ref::<ListingTable>(), cache) {
+            (Some(listing), Some(cache)) => Arc::new(listing.clone().with_cache(Some(cache))),
+            _ => table,
+        }))
+    }
 }

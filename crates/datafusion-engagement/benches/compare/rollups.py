@@ -4,6 +4,7 @@
 Imported by compare.py, which owns the data, the engines and the report file."""
 
 import datetime
+import shutil
 import subprocess
 
 import compare as c
@@ -20,25 +21,35 @@ def survey_by_day_statement(args, data):
             f"TO '{data}/survey_by_day.parquet' STORED AS PARQUET")
 
 
+# How sql/rollup_daily.sql and sql/rollup_monthly.sql write their files: LZ4, the HLL sketches
+# uncompressed.
+STATE_OPTIONS = "OPTIONS ('format.compression' 'lz4_raw')"
+SKETCH_OPTIONS = ("OPTIONS ('format.compression' 'lz4_raw', "
+                  "'format.compression::users' 'uncompressed')")
+
+
 def state_statements(data):
     """The daily states, partitioned by day: what 90 nightly runs of sql/rollup_daily.sql leave
     (one pass here, so that the harness does not wait for 90 runs; each day's states are the
-    same)."""
+    same), written with the script's options."""
     events = f"'{data}/events.parquet'"
     return {
         "survey_states": f"""COPY (SELECT day, segment, nps_state(nps_score) AS nps,
               csat_state(csat_score) AS csat, ces_state(ces_score) AS ces
             FROM '{data}/survey_by_day.parquet' GROUP BY day, segment)
-            TO '{data}/rollups/survey_states/' STORED AS PARQUET PARTITIONED BY (day)""",
+            TO '{data}/rollups/survey_states/' STORED AS PARQUET PARTITIONED BY (day)
+            {STATE_OPTIONS}""",
         "event_states": f"""COPY (SELECT CAST(event_time AS DATE) AS day, segment,
               stickiness_state(user_id, event_time, 'month') AS stickiness,
               stickiness_distribution_state(user_id, event_time) AS active_days
             FROM {events} GROUP BY 1, 2)
-            TO '{data}/rollups/event_states/' STORED AS PARQUET PARTITIONED BY (day)""",
+            TO '{data}/rollups/event_states/' STORED AS PARQUET PARTITIONED BY (day)
+            {STATE_OPTIONS}""",
         "sketch_states": f"""COPY (SELECT CAST(event_time AS DATE) AS day, segment,
               hll_sketch(user_id, 12, 'HLL_8') AS users
             FROM {events} GROUP BY 1, 2)
-            TO '{data}/rollups/sketch_states/' STORED AS PARQUET PARTITIONED BY (day)""",
+            TO '{data}/rollups/sketch_states/' STORED AS PARQUET PARTITIONED BY (day)
+            {SKETCH_OPTIONS}""",
     }
 
 
@@ -52,30 +63,39 @@ def compaction_statements(data):
         "survey_months": f"""COPY (SELECT {month} AS month, segment, nps_union(nps) AS nps,
               csat_union(csat) AS csat, ces_union(ces) AS ces
             FROM '{states}/survey_states/' GROUP BY 1, 2)
-            TO '{states}/survey_months/' STORED AS PARQUET PARTITIONED BY (month)""",
+            TO '{states}/survey_months/' STORED AS PARQUET PARTITIONED BY (month)
+            {STATE_OPTIONS}""",
         "sketch_months": f"""COPY (SELECT {month} AS month, segment, hll_union(users) AS users,
               approx_stickiness_state(CAST(day AS DATE), users, 'month') AS stickiness
             FROM '{states}/sketch_states/' GROUP BY 1, 2)
-            TO '{states}/sketch_months/' STORED AS PARQUET PARTITIONED BY (month)""",
+            TO '{states}/sketch_months/' STORED AS PARQUET PARTITIONED BY (month)
+            {SKETCH_OPTIONS}""",
     }
 
 
 def prepare(args, engage, data):
     """Generates the dated survey table, the daily states and their monthly compaction (once:
-    kept with the data)."""
+    kept with the data, beside a note of the statements that wrote them, so that states written
+    otherwise are written again)."""
     path = data / "survey_by_day.parquet"
     if not path.exists():
         c.step(f"generating {path}")
         subprocess.run([engage, "-q", "-c", survey_by_day_statement(args, data)], check=True,
                        stdout=subprocess.DEVNULL)
+    rewritten = False  # the compactions read the daily states: written again after them
     for name, statement in {**state_statements(data), **compaction_statements(data)}.items():
         directory = data / "rollups" / name
-        if directory.exists():
+        note = directory.with_suffix(".sql")  # beside the directory, not a file of its table
+        if directory.exists() and note.exists() and note.read_text() == statement and not (
+                rewritten and name in compaction_statements(data)):
             continue
+        rewritten = True
+        shutil.rmtree(directory, ignore_errors=True)
         c.step(f"writing {directory}")
         measured = c.run_engage(engage, args.threads, 0, statement)
         if measured.error:
             raise SystemExit(f"writing {name} failed: {measured.error}")
+        note.write_text(statement)
 
 
 def tables(engine, data):

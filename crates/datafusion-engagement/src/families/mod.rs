@@ -9,6 +9,7 @@ pub(crate) mod active_flags;
 pub(crate) mod conversion_times;
 pub(crate) mod event_codes;
 pub(crate) mod funnel_steps;
+pub(crate) mod hll_registers;
 pub(crate) mod key_values;
 pub(crate) mod labels;
 pub(crate) mod ratio;

@@ -19,7 +19,7 @@ use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
 use datasketches::hash::value::raw_bytes;
-use datasketches::hll::{HllSketch, HllType, HllUnion};
+use datasketches::hll::{HllSketch, HllType};
 use datasketches::theta::{
     CompactThetaSketch, ThetaANotB, ThetaIntersection, ThetaSketch, ThetaSketchBuilder, ThetaUnion,
     ThetaUnionBuilder,
@@ -30,6 +30,7 @@ use crate::common::args::{
     lenient_coercion,
 };
 use crate::common::rows::SelectedRows;
+use crate::families::hll_registers::HllRegisterUnion;
 use crate::kernels::sketches::{SketchInput, SketchRule};
 
 /// `lg_k` when a call gives none: 4096 registers (HLL: about 1.6 % relative standard error;
@@ -205,6 +206,11 @@ pub(crate) trait SketchBuilder: Send + Sync + 'static {
     fn merge(&mut self, function: &str, bytes: &[u8]) -> Result<()>;
     /// The serialized sketch, `None` when there is nothing to show (an intersection of none).
     fn to_bytes(&self) -> Option<Vec<u8>>;
+    /// The serialized sketch as a partial state, which the final stage merges: the result's
+    /// form unless another is faster to merge and gives the same result.
+    fn state_bytes(&self) -> Option<Vec<u8>> {
+        self.to_bytes()
+    }
     /// Bytes held, for `size()`.
     fn size(&self) -> usize;
 }
@@ -216,7 +222,7 @@ pub(crate) struct HllBuilder {
     lg_k: u8,
     hll_type: HllType,
     values: Option<HllSketch>,
-    union: Option<HllUnion>,
+    union: Option<HllRegisterUnion>,
 }
 
 impl HllBuilder {
@@ -235,13 +241,12 @@ impl HllBuilder {
     /// The sketch of everything added and merged.
     fn sketch(&self) -> HllSketch {
         match (&self.values, &self.union) {
-            (values, Some(union)) => {
-                let mut union = union.clone();
-                if let Some(values) = values {
-                    union.update(values);
-                }
+            (Some(values), Some(union)) => {
+                let mut union = union.to_union();
+                union.update(values);
                 union.to_sketch(self.hll_type)
             }
+            (None, Some(union)) => union.to_sketch(self.hll_type),
             (Some(values), None) => values.clone(),
             (None, None) => HllSketch::new(self.lg_k, self.hll_type).expect("a checked lg_k"),
         }
@@ -254,7 +259,7 @@ impl HllBuilder {
 /// estimate of the order its values came in, and the engine splits the work in any order: the
 /// estimate would depend on the split. (List and set modes, below about 3 × 2^lg_k / 32
 /// values, count their coupons and are not touched.)
-fn mark_as_merged(bytes: &mut [u8]) {
+pub(crate) fn mark_as_merged(bytes: &mut [u8]) {
     // DataSketches' HLL preamble: 10 ints in HLL mode; byte 5 the flags; bytes 8..16 the HIP
     // accumulator, which an out-of-order sketch does not use.
     const HLL_MODE_PREAMBLE_INTS: u8 = 10;
@@ -302,12 +307,10 @@ impl SketchBuilder for HllBuilder {
     }
 
     fn merge(&mut self, function: &str, bytes: &[u8]) -> Result<()> {
-        let sketch = read_hll(function, bytes)?;
         let lg_k = self.lg_k;
         self.union
-            .get_or_insert_with(|| HllUnion::new(lg_k).expect("a checked lg_k"))
-            .update(&sketch);
-        Ok(())
+            .get_or_insert_with(|| HllRegisterUnion::new(lg_k))
+            .update(function, bytes)
     }
 
     fn to_bytes(&self) -> Option<Vec<u8>> {
@@ -319,10 +322,25 @@ impl SketchBuilder for HllBuilder {
         Some(bytes)
     }
 
+    /// A union's state in HLL_8, its registers as they are: the final stage unites it without
+    /// converting it twice (to HLL_4 and back, 4 096 registers each way). The union's result
+    /// does not depend on the register width of what it unites.
+    fn state_bytes(&self) -> Option<Vec<u8>> {
+        let (None, Some(union)) = (&self.values, &self.union) else {
+            return self.to_bytes();
+        };
+        let mut bytes = union.to_sketch(HllType::Hll8).serialize();
+        mark_as_merged(&mut bytes);
+        Some(bytes)
+    }
+
     fn size(&self) -> usize {
         size_of::<Self>()
             + self.values.as_ref().map_or(0, HllSketch::estimated_size)
-            + self.union.as_ref().map_or(0, HllUnion::estimated_size)
+            + self
+                .union
+                .as_ref()
+                .map_or(0, HllRegisterUnion::estimated_size)
     }
 }
 

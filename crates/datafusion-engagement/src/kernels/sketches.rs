@@ -150,26 +150,34 @@ where
         Ok(())
     }
 
-    /// The serialized sketches of every group, kept.
-    fn peek(&self) -> ArrayRef {
-        Arc::new(BinaryArray::from_iter(
-            self.sketches
-                .iter()
-                .map(|sketch| sketch.as_ref().and_then(SketchBuilder::to_bytes)),
-        ))
+    /// The serialized sketch of the first group, kept, as a result or as a partial state.
+    fn peek_first(&self, as_state: bool) -> Result<ScalarValue> {
+        let sketch = self.sketches.first().and_then(Option::as_ref);
+        Ok(ScalarValue::Binary(sketch.and_then(|sketch| {
+            if as_state {
+                sketch.state_bytes()
+            } else {
+                sketch.to_bytes()
+            }
+        })))
     }
 
-    /// The serialized sketches of the groups `emit_to` takes.
-    fn take(&mut self, emit_to: EmitTo) -> ArrayRef {
+    /// The serialized sketches of the groups `emit_to` takes, as results or as partial states.
+    fn take(&mut self, emit_to: EmitTo, as_states: bool) -> ArrayRef {
         let sketches = emit_to.take_needed(&mut self.sketches);
         let sizes = emit_to.take_needed(&mut self.sizes);
         // All false between batches: only its length follows the groups'.
         self.touched.truncate(self.sketches.len());
         self.held -= sizes.iter().sum::<usize>();
+        let bytes = if as_states {
+            SketchBuilder::state_bytes
+        } else {
+            SketchBuilder::to_bytes
+        };
         Arc::new(BinaryArray::from_iter(
             sketches
                 .iter()
-                .map(|sketch| sketch.as_ref().and_then(SketchBuilder::to_bytes)),
+                .map(|sketch| sketch.as_ref().and_then(bytes)),
         ))
     }
 }
@@ -204,11 +212,11 @@ where
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        Ok(self.take(emit_to))
+        Ok(self.take(emit_to, false))
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        Ok(vec![self.take(emit_to)])
+        Ok(vec![self.take(emit_to, true)])
     }
 
     fn merge_batch(
@@ -231,7 +239,7 @@ where
         let groups: Vec<usize> = (0..values[0].len()).collect();
         let mut one_per_row = Self::new(self.rule.clone());
         one_per_row.absorb(&values[0], &rows, &groups, groups.len(), false)?;
-        Ok(vec![one_per_row.take(EmitTo::All)])
+        Ok(vec![one_per_row.take(EmitTo::All, true)])
     }
 
     fn size(&self) -> usize {
@@ -272,10 +280,7 @@ where
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        match self.groups.sketches.first() {
-            Some(_) => ScalarValue::try_from_array(&self.groups.peek(), 0),
-            None => Ok(ScalarValue::Binary(None)),
-        }
+        self.groups.peek_first(false)
     }
 
     fn size(&self) -> usize {
@@ -283,7 +288,7 @@ where
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(vec![self.evaluate()?])
+        Ok(vec![self.groups.peek_first(true)?])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {

@@ -210,3 +210,40 @@ fn a_directory_that_cannot_be_one_table_says_why() {
         text(&output.stderr)
     );
 }
+
+/// A directory in FROM sees, in the same session, the files an earlier statement wrote or
+/// replaced: its listing is not kept between statements, and its files' statistics (kept, so
+/// that a directory of many files is not planned from every footer again) are used only for
+/// a file of the same size and time. `count(*)` is answered from those statistics, so a stale
+/// listing or statistic would give the old count (or fail to read the replaced file).
+#[test]
+fn a_directory_read_again_sees_the_files_written_since() {
+    let dir = scratch("rewritten");
+    let dir = dir.display();
+    let write = |values: &str, file: &str| {
+        format!("COPY (SELECT * FROM (VALUES {values}) AS t(x)) TO '{dir}/{file}'")
+    };
+    let rows = format!("SELECT count(*) AS n FROM '{dir}/'");
+    let total = format!("SELECT sum(x) AS total FROM '{dir}/'");
+    let out = csv(&[
+        &write("(1), (2)", "day=1/part.parquet"),
+        &rows,
+        &total,
+        &write("(1), (2), (3)", "day=1/part.parquet"),
+        &rows,
+        &total,
+        &write("(10)", "day=2/part.parquet"),
+        &rows,
+        &total,
+    ]);
+    let results: Vec<&str> = out
+        .lines()
+        .filter(|line| line.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    // Each COPY's row count, then the rows and the total read back.
+    assert_eq!(
+        results,
+        ["2", "2", "3", "3", "3", "6", "1", "4", "16"],
+        "{out}"
+    );
+}
