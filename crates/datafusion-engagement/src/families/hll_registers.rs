@@ -16,10 +16,17 @@ use crate::families::sketches::read_hll;
 
 /// DataSketches' HLL preamble in HLL mode: 10 four-byte words.
 const HLL_PREAMBLE_BYTES: usize = 40;
-const HLL_PREAMBLE_INTS: u8 = 10;
+/// Its first byte, in HLL mode (list and set modes have 2 and 3).
+pub(crate) const HLL_PREAMBLE_INTS: u8 = 10;
 const SERIAL_VERSION: u8 = 1;
 const HLL_FAMILY: u8 = 7;
-const OUT_OF_ORDER_FLAG: u8 = 0x10;
+/// The byte of the flags, and the flag of a sketch built by merging ("out of order"), whose
+/// estimate is the composite one.
+pub(crate) const FLAGS_BYTE: usize = 5;
+pub(crate) const OUT_OF_ORDER_FLAG: u8 = 0x10;
+/// The HIP estimate's accumulator (a little-endian f64), which an out-of-order sketch does not
+/// use.
+pub(crate) const HIP_ACCUMULATOR: std::ops::Range<usize> = 8..16;
 /// The mode byte: the current mode in its low 2 bits (2: HLL), the register width in the next
 /// two (2: HLL_8).
 const HLL_MODE: u8 = 2;
@@ -98,11 +105,11 @@ impl<'a> Hll8<'a> {
             return None;
         }
         let registers = bytes.get(HLL_PREAMBLE_BYTES..HLL_PREAMBLE_BYTES + registers_count)?;
-        let estimate = if header[5] & OUT_OF_ORDER_FLAG != 0 {
+        let estimate = if header[FLAGS_BYTE] & OUT_OF_ORDER_FLAG != 0 {
             Estimate::Composite
         } else {
             Estimate::Hip(f64::from_le_bytes(
-                header[8..16].try_into().expect("8 bytes"),
+                header[HIP_ACCUMULATOR].try_into().expect("8 bytes"),
             ))
         };
         Some(Self {

@@ -30,7 +30,9 @@ use crate::common::args::{
     lenient_coercion,
 };
 use crate::common::rows::SelectedRows;
-use crate::families::hll_registers::HllRegisterUnion;
+use crate::families::hll_registers::{
+    FLAGS_BYTE, HIP_ACCUMULATOR, HLL_PREAMBLE_INTS, HllRegisterUnion, OUT_OF_ORDER_FLAG,
+};
 use crate::kernels::sketches::{SketchInput, SketchRule};
 
 /// `lg_k` when a call gives none: 4096 registers (HLL: about 1.6 % relative standard error;
@@ -260,13 +262,9 @@ impl HllBuilder {
 /// estimate would depend on the split. (List and set modes, below about 3 × 2^lg_k / 32
 /// values, count their coupons and are not touched.)
 pub(crate) fn mark_as_merged(bytes: &mut [u8]) {
-    // DataSketches' HLL preamble: 10 ints in HLL mode; byte 5 the flags; bytes 8..16 the HIP
-    // accumulator, which an out-of-order sketch does not use.
-    const HLL_MODE_PREAMBLE_INTS: u8 = 10;
-    const OUT_OF_ORDER_FLAG: u8 = 0x10;
-    if bytes.len() >= 16 && bytes[0] == HLL_MODE_PREAMBLE_INTS {
-        bytes[5] |= OUT_OF_ORDER_FLAG;
-        bytes[8..16].fill(0);
+    if bytes.len() >= HIP_ACCUMULATOR.end && bytes[0] == HLL_PREAMBLE_INTS {
+        bytes[FLAGS_BYTE] |= OUT_OF_ORDER_FLAG;
+        bytes[HIP_ACCUMULATOR].fill(0);
     }
 }
 

@@ -153,13 +153,7 @@ where
     /// The serialized sketch of the first group, kept, as a result or as a partial state.
     fn peek_first(&self, as_state: bool) -> Result<ScalarValue> {
         let sketch = self.sketches.first().and_then(Option::as_ref);
-        Ok(ScalarValue::Binary(sketch.and_then(|sketch| {
-            if as_state {
-                sketch.state_bytes()
-            } else {
-                sketch.to_bytes()
-            }
-        })))
+        Ok(ScalarValue::Binary(sketch.and_then(serializer(as_state))))
     }
 
     /// The serialized sketches of the groups `emit_to` takes, as results or as partial states.
@@ -169,16 +163,21 @@ where
         // All false between batches: only its length follows the groups'.
         self.touched.truncate(self.sketches.len());
         self.held -= sizes.iter().sum::<usize>();
-        let bytes = if as_states {
-            SketchBuilder::state_bytes
-        } else {
-            SketchBuilder::to_bytes
-        };
+        let bytes = serializer(as_states);
         Arc::new(BinaryArray::from_iter(
             sketches
                 .iter()
                 .map(|sketch| sketch.as_ref().and_then(bytes)),
         ))
+    }
+}
+
+/// How a sketch is serialized: as a partial state, or as a result.
+fn serializer<B: SketchBuilder>(as_state: bool) -> fn(&B) -> Option<Vec<u8>> {
+    if as_state {
+        B::state_bytes
+    } else {
+        B::to_bytes
     }
 }
 
